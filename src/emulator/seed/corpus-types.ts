@@ -3,7 +3,7 @@
  * same corpus seeds the emulator, the benchmarks and the baselines (files for restic, etc.).
  */
 
-/** One message to deliver. `raw()` rebuilds the same RFC822 bytes on every call (no big arrays kept). */
+/** One message to deliver. `raw()` rebuilds the same RFC822 bytes on every call, so a large corpus is not held in memory. */
 export interface CorpusMessage {
   /** Absolute folder path such as `/Inbox` or `/Inbox/Lists/dev`. */
   folderPath: string;
@@ -13,10 +13,10 @@ export interface CorpusMessage {
   tags: string[];
   /** Received date, ms since the epoch. */
   receivedMs: number;
-  /** Size of `raw()` in bytes. */
-  size: number;
+  /** Size of `raw()` in bytes, when known without building it. */
+  size?: number;
   /** The RFC822 bytes, rebuilt deterministically on each call. */
-  raw(): Buffer;
+  raw(): Promise<Buffer>;
   /** Set when the same bytes are delivered to several accounts (a mailing-list post). */
   sharedId?: string;
 }
@@ -40,7 +40,7 @@ export interface CorpusDocument {
   folderPath: string;
   name: string;
   contentType: string;
-  content(): Buffer;
+  content(): Promise<Buffer>;
 }
 
 /** Everything one account holds. */

@@ -1,0 +1,5 @@
+import type { Command } from '../command.js';
+import { emulatorCommand } from './emulator.js';
+
+/** Every CLI command, in the order `--help` lists them. */
+export const commands: Command[] = [emulatorCommand];

@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+/**
+ * The zimbra-backup command line: the only layer that touches `process`.
+ * Every command has --help, prints `code: message` and exits non-zero on failure, and with
+ * --json prints one machine-readable result on stdout.
+ */
+import { parseArgs } from 'node:util';
+import { ZimbraBackupError } from '../errors.js';
+import type { Command, CommandContext } from './command.js';
+import { commands } from './commands/index.js';
+
+function globalHelp(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return ['Usage: zimbra-backup <command> [options]', '', 'Commands:', ...lines, '', 'Run `zimbra-backup <command> --help` for the options of a command.'].join('\n');
+}
+
+function commandHelp(cmd: Command): string {
+  return [`Usage: ${cmd.usage}`, '', cmd.summary].join('\n');
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export async function main(argv: string[], ctxIn?: Partial<CommandContext>): Promise<number> {
+  const controller = new AbortController();
+  const ctx: CommandContext = {
+    out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
+    err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
+    tty: Boolean(process.stderr.isTTY),
+    env: process.env,
+    signal: controller.signal,
+    ...ctxIn,
+  };
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    ctx.out(globalHelp());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version') {
+    ctx.out('zimbra-backup 0.1.0');
+    return 0;
+  }
+  const cmd = commands.find((c) => c.name === name);
+  if (!cmd) {
+    ctx.err(`ZB_INVALID_ARGUMENT: unknown command ${JSON.stringify(name)}; run zimbra-backup --help`);
+    return 2;
+  }
+  let values: Record<string, string | boolean | string[] | undefined>;
+  try {
+    values = parseArgs({ args: rest, options: { ...cmd.options, help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } }, strict: true, allowPositionals: false }).values as typeof values;
+  } catch (err) {
+    ctx.err(`ZB_INVALID_ARGUMENT: ${(err as Error).message}`);
+    return 2;
+  }
+  if (values['help']) {
+    ctx.out(commandHelp(cmd));
+    return 0;
+  }
+  const onSignal = (): void => controller.abort(new Error('interrupted'));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await cmd.run(values, ctx);
+  } catch (err) {
+    reportError(err, values['json'] === true, ctx);
+    return err instanceof ZimbraBackupError && err.code === 'ZB_INVALID_ARGUMENT' ? 2 : 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function reportError(err: unknown, json: boolean, ctx: CommandContext): void {
+  if (err instanceof ZimbraBackupError) {
+    const faultCode = (err as { faultCode?: string }).faultCode;
+    const code = faultCode ?? err.code;
+    if (json) ctx.out(JSON.stringify({ error: err.toJSON() }));
+    ctx.err(`${code}: ${err.message.split('\n')[0]}`);
+    return;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  if (json) ctx.out(JSON.stringify({ error: { code: 'ZB_INTERNAL', message } }));
+  ctx.err(`ZB_INTERNAL: ${message.split('\n')[0]}`);
+}
+
+const isEntry = process.argv[1] !== undefined && /(?:main\.[jt]s|zimbra-backup(?:\.js)?)$/.test(process.argv[1]);
+if (isEntry) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`ZB_INTERNAL: ${String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
