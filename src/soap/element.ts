@@ -119,7 +119,8 @@ export function readAttrs(el: SoapElement | undefined): ZimbraAttrs {
   }
   for (const a of children(el, 'a')) {
     const n = attrStr(a, 'n');
-    if (n === undefined) continue;
+    // `pd="1"`: permission denied, no value (service/admin/ToXML); leave it out rather than report "".
+    if (n === undefined || attrBool(a, 'pd') === true) continue;
     addValue(out, n, text(a) ?? '');
   }
   return out;

@@ -19,6 +19,20 @@ export interface CorpusMessage {
   raw(): Promise<Buffer>;
   /** Set when the same bytes are delivered to several accounts (a mailing-list post). */
   sharedId?: string;
+  /** Where the bytes come from: a real dataset message or one composed by the generator. */
+  origin?: 'real' | 'composed';
+  /** Attachments of a composed message, known without building it (real messages leave this unset). */
+  attachments?: CorpusAttachment[];
+}
+
+/** One attachment of a composed message. */
+export interface CorpusAttachment {
+  filename: string;
+  contentType: string;
+  /** Size of the decoded content, in bytes. */
+  size: number;
+  /** The decoded bytes, rebuilt deterministically on each call. */
+  content(): Promise<Buffer>;
 }
 
 /** A contact: Zimbra contact field names (firstName, lastName, email, company, ...). */
@@ -56,6 +70,8 @@ export interface CorpusAccount {
   contacts: CorpusContact[];
   calendar: CorpusCalendarItem[];
   documents: CorpusDocument[];
+  /** Name of the class of service (one of `Corpus.coses`) the account belongs to, when set. */
+  cos?: string;
 }
 
 /** A whole seed corpus. */
@@ -65,4 +81,8 @@ export interface Corpus {
   accounts: CorpusAccount[];
   distributionLists: Array<{ name: string; members: string[] }>;
   coses: Array<{ name: string; attrs: Record<string, string> }>;
+  /** Where real message bodies came from: the SpamAssassin dataset, or none (every message composed). */
+  corpusSource?: 'spamassassin' | 'composed';
+  /** The fixed "now" of the corpus (ms since the epoch), derived from the seed; received dates lie before it. */
+  epochMs?: number;
 }

@@ -49,3 +49,11 @@ export function isAbortError(err: unknown): boolean {
 export function abortedError(op: string, key: string, signal?: AbortSignal): ZimbraBackupError {
   return new ZimbraBackupError(`${op} aborted`, { code: 'ZB_ABORTED', cause: signal?.reason, data: { op, key } });
 }
+
+/** `ZB_SIZE_MISMATCH` for a body whose stream length differs from its declared `size`. */
+export function sizeMismatch(key: string, expected: number, actual: number): ZimbraBackupError {
+  return new ZimbraBackupError(`body of ${key} had ${actual} bytes, declared ${expected}`, {
+    code: 'ZB_SIZE_MISMATCH',
+    data: { key, expected, actual },
+  });
+}

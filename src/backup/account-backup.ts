@@ -1,0 +1,280 @@
+/**
+ * The backup of one account: sync changes -> content into the blob store -> journal commit ->
+ * token saved with that commit (DESIGN invariants 1 and 3).
+ *
+ * ```text
+ * state = journal.lastState()                       {token, retry[]}
+ * if no token or full: reconcile()                   initial listing vs journal.current()
+ * else for each delta page: apply(page); commit(records, state{token: page.nextToken})
+ *      on mail.MUST_RESYNC: commit a resync marker, reconcile()
+ * reconcile(): listing = initial SyncRequest; unchanged items (same ms) cost nothing; changed
+ *      metadata reuses the stored digest; new content is downloaded; ids the journal holds and
+ *      the listing lacks become deletions; committed in slices, the token only with the last.
+ * ```
+ * A crash anywhere leaves the last committed token: the next run repeats at most one slice,
+ * and `sameVersion` makes the repeat add nothing.
+ * @module
+ */
+import { MustResyncError } from '../soap/faults.js';
+import type { ItemSummary } from '../soap/requests/items.js';
+import type { Journal } from '../journal/journal.js';
+import type { ItemRecord, JournalRecordInput, JsonValue, MailboxState } from '../journal/types.js';
+import { SyncCursor, type ChangeBatch, type ItemRef } from '../sync/sync-cursor.js';
+import { calendarUid, contactMeta, contactMetadata, itemMetadata, messageMetadata, storeContent, type FetchContext } from './item-fetch.js';
+import { folderRecord, itemRecord, kindOf, sameVersion, tagRecord } from './records.js';
+import type { BackupProgress } from './progress.js';
+
+/** The cursor state committed with every journal batch (opaque to the journal). */
+export interface CursorState {
+  /** The Zimbra sync token this commit covers; absent until a full listing completed. */
+  token?: string;
+  /** Items that failed to download, retried on the next runs. */
+  retry?: Array<{ id: string; type: string; attempts: number; error: string }>;
+}
+
+/** Counters of one account run. */
+export interface AccountRunResult {
+  accountId: string;
+  itemsNew: number;
+  itemsChanged: number;
+  itemsDeleted: number;
+  bytesDownloaded: number;
+  bytesStored: number;
+  commits: number;
+  /** True when this run listed the whole mailbox (first run, full pass or MUST_RESYNC). */
+  fullListing: boolean;
+  /** Items that could not be fetched; retried next run. */
+  failures: Array<{ id: string; error: string }>;
+}
+
+/** Options of {@link backupAccount}. */
+export interface AccountBackupOptions {
+  fetch: FetchContext;
+  journal: Journal;
+  accountId: string;
+  /** List the whole mailbox and reconcile even when a token exists (SmartScan). */
+  full?: boolean;
+  /** Records per journal commit during a full listing. Default 500. */
+  sliceRecords?: number;
+  /** Give up retrying an item after this many runs (it stays reported). Default 5. */
+  maxItemAttempts?: number;
+  onProgress?: (p: BackupProgress) => void;
+}
+
+type Input = JournalRecordInput;
+
+/** Runs one backup pass of one account. */
+export async function backupAccount(opts: AccountBackupOptions): Promise<AccountRunResult> {
+  const run = new AccountRun(opts);
+  return run.execute();
+}
+
+class AccountRun {
+  readonly result: AccountRunResult;
+  #state: CursorState;
+  #pending: Input[] = [];
+
+  constructor(private readonly opts: AccountBackupOptions) {
+    this.result = { accountId: opts.accountId, itemsNew: 0, itemsChanged: 0, itemsDeleted: 0, bytesDownloaded: 0, bytesStored: 0, commits: 0, fullListing: false, failures: [] };
+    this.#state = { ...((opts.journal.lastState() as CursorState | undefined) ?? {}) };
+    const onBytes = opts.fetch.onBytes;
+    opts.fetch = {
+      ...opts.fetch,
+      onBytes: (d, s) => {
+        this.result.bytesDownloaded += d;
+        this.result.bytesStored += s;
+        onBytes?.(d, s);
+      },
+    };
+  }
+
+  async execute(): Promise<AccountRunResult> {
+    if (this.#state.token === undefined || this.opts.full) {
+      await this.#reconcile();
+    } else {
+      try {
+        await this.#delta(this.#state.token);
+      } catch (err) {
+        if (!(err instanceof MustResyncError)) throw err;
+        this.#pending.push({ type: 'resync', reason: err.faultCode });
+        await this.#reconcile();
+      }
+    }
+    return this.result;
+  }
+
+  #progress(phase: BackupProgress['phase'], extra: Partial<BackupProgress> = {}): void {
+    this.opts.onProgress?.({ phase, accountId: this.opts.accountId, items: this.result.itemsNew + this.result.itemsChanged + this.result.itemsDeleted, bytes: this.result.bytesDownloaded, ...extra });
+  }
+
+  async #commit(state: CursorState): Promise<void> {
+    const sameState = JSON.stringify(state) === JSON.stringify(this.opts.journal.lastState() ?? {});
+    if (this.#pending.length === 0 && sameState) return;
+    const records = this.#pending;
+    this.#pending = [];
+    this.#progress('commit', { records: records.length });
+    const commitOpts = { state: state as unknown as JsonValue, ...(this.opts.fetch.signal ? { signal: this.opts.fetch.signal } : {}) };
+    await this.opts.journal.commit(records, commitOpts);
+    this.result.commits++;
+  }
+
+  async #delta(token: string): Promise<void> {
+    const cursor = new SyncCursor({ client: this.opts.fetch.client, account: this.opts.fetch.account, token, ...(this.opts.fetch.signal ? { signal: this.opts.fetch.signal } : {}) });
+    let retried = false;
+    for await (const batch of cursor.batches()) {
+      this.#progress('sync');
+      const current = this.opts.journal.current();
+      this.#applyTree(batch, current);
+      for (const d of batch.deleted) this.#delete(current, d.id);
+      const refs = batch.items;
+      if (!retried) {
+        refs.push(...this.#retryRefs(refs));
+        retried = true;
+      }
+      await this.#applyItems(refs, current);
+      await this.#commit(this.#nextState(batch.nextToken));
+    }
+  }
+
+  async #reconcile(): Promise<void> {
+    this.result.fullListing = true;
+    const cursor = new SyncCursor({ client: this.opts.fetch.client, account: this.opts.fetch.account, ...(this.opts.fetch.signal ? { signal: this.opts.fetch.signal } : {}) });
+    for await (const listing of cursor.batches()) {
+      this.#progress('sync', { total: listing.items.length });
+      const current = this.opts.journal.current();
+      this.#applyTree(listing, current);
+      const listed = new Set<string>([...listing.folders.map((f) => f.id), ...listing.tags.map((t) => t.id), ...listing.items.map((i) => i.id)]);
+      for (const id of current.items.keys()) if (!listed.has(id)) this.#delete(current, id);
+      // Until the listing is wholly committed the old token (if any) stays the resume point.
+      const interim: CursorState = { ...this.#state };
+      const slice = this.opts.sliceRecords ?? 500;
+      for (let i = 0; i < listing.items.length; i += slice) {
+        await this.#applyItems(listing.items.slice(i, i + slice), this.opts.journal.current());
+        await this.#commit(interim);
+      }
+      await this.#commit(this.#nextState(listing.nextToken));
+    }
+  }
+
+  #nextState(token: string): CursorState {
+    const state: CursorState = { token };
+    if (this.#state.retry?.length) state.retry = this.#state.retry;
+    this.#state = state;
+    return state;
+  }
+
+  #retryRefs(already: ItemRef[]): ItemRef[] {
+    const have = new Set(already.map((r) => r.id));
+    return (this.#state.retry ?? []).filter((r) => !have.has(r.id)).map((r) => ({ type: r.type as ItemRef['type'], id: r.id }));
+  }
+
+  #applyTree(batch: ChangeBatch, current: MailboxState): void {
+    for (const f of batch.folders) this.#upsert(current.items.get(f.id), folderRecord(f));
+    for (const t of batch.tags) this.#upsert(current.items.get(t.id), tagRecord(t));
+  }
+
+  #upsert(prev: ItemRecord | undefined, rec: Extract<Input, { type: 'item' }>): void {
+    if (sameVersion(prev, rec)) return;
+    if (prev) this.result.itemsChanged++;
+    else this.result.itemsNew++;
+    this.#pending.push(rec);
+  }
+
+  #delete(current: MailboxState, id: string): void {
+    const prev = current.items.get(id);
+    if (!prev) return;
+    this.result.itemsDeleted++;
+    this.#pending.push({ type: 'delete', id, kind: prev.kind });
+  }
+
+  #failed(ref: ItemRef, err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    this.result.failures.push({ id: ref.id, error: message });
+    const retry = (this.#state.retry ?? []).filter((r) => r.id !== ref.id);
+    const prev = this.#state.retry?.find((r) => r.id === ref.id);
+    const attempts = (prev?.attempts ?? 0) + 1;
+    if (attempts <= (this.opts.maxItemAttempts ?? 5)) retry.push({ id: ref.id, type: ref.type, attempts, error: message });
+    this.#state = { ...this.#state, retry };
+  }
+
+  #succeeded(id: string): void {
+    if (this.#state.retry?.some((r) => r.id === id)) this.#state = { ...this.#state, retry: this.#state.retry.filter((r) => r.id !== id) };
+  }
+
+  async #applyItems(refs: ItemRef[], current: MailboxState): Promise<void> {
+    const byType = new Map<string, ItemRef[]>();
+    for (const r of refs) {
+      if (kindOf(r.type) === undefined) continue;
+      const list = byType.get(r.type) ?? [];
+      list.push(r);
+      byType.set(r.type, list);
+    }
+    const tasks: Array<Promise<void>> = [];
+    const messages = byType.get('message') ?? [];
+    if (messages.length > 0) tasks.push(this.#messages(messages, current));
+    const contacts = byType.get('contact') ?? [];
+    if (contacts.length > 0) tasks.push(this.#contacts(contacts, current));
+    for (const type of ['appointment', 'task', 'document', 'wiki']) {
+      for (const ref of byType.get(type) ?? []) tasks.push(this.#generic(ref, current));
+    }
+    await Promise.all(tasks);
+  }
+
+  /** Decides between "unchanged", "metadata only" and "new content" for one item. */
+  async #version(ref: ItemRef, meta: ItemSummary, current: MailboxState, fetchContent: () => Promise<{ digest?: string; size?: number; meta?: { [k: string]: JsonValue } } | undefined>): Promise<void> {
+    const kind = kindOf(ref.type);
+    if (!kind) return;
+    const prev = current.items.get(ref.id);
+    try {
+      let content: { digest?: string; size?: number; meta?: { [k: string]: JsonValue } } | undefined;
+      // Same modified sequence: nothing about the item changed since the recorded version.
+      if (prev && prev.modifiedSequence !== undefined && prev.modifiedSequence === meta.modifiedSequence && (prev.digest !== undefined || prev.meta !== undefined)) {
+        this.#succeeded(ref.id);
+        return;
+      }
+      const sameContent = prev && prev.savedSequence !== undefined && prev.savedSequence === meta.savedSequence && (prev.digest !== undefined || prev.meta !== undefined);
+      if (sameContent && kind !== 'contact') {
+        content = { ...(prev.digest !== undefined ? { digest: prev.digest } : {}), ...(prev.size !== undefined ? { size: prev.size } : {}), ...(prev.meta !== undefined ? { meta: prev.meta } : {}) };
+      } else {
+        content = await fetchContent();
+        if (content === undefined) return; // vanished: its delete arrives with the next delta
+      }
+      this.#upsert(prev, itemRecord(kind, meta, content));
+      this.#succeeded(ref.id);
+    } catch (err) {
+      if (this.opts.fetch.signal?.aborted) throw err;
+      this.#failed(ref, err);
+    }
+  }
+
+  async #messages(refs: ItemRef[], current: MailboxState): Promise<void> {
+    const metas = await messageMetadata(this.opts.fetch, refs.map((r) => r.id));
+    await Promise.all(refs.map((ref) => {
+      const meta = metas.get(ref.id);
+      if (!meta) return Promise.resolve();
+      return this.#version(ref, meta, current, () => storeContent(this.opts.fetch, ref.id, meta.size !== undefined ? { expectedSize: meta.size } : {}));
+    }));
+  }
+
+  async #contacts(refs: ItemRef[], current: MailboxState): Promise<void> {
+    const metas = await contactMetadata(this.opts.fetch, refs.map((r) => r.id));
+    await Promise.all(refs.map((ref) => {
+      const c = metas.get(ref.id);
+      if (!c) return Promise.resolve();
+      const meta = contactMeta(c.fields);
+      return this.#version(ref, { ...c.summary, size: Buffer.byteLength(JSON.stringify(meta)) }, current, async () => ({ meta }));
+    }));
+  }
+
+  async #generic(ref: ItemRef, current: MailboxState): Promise<void> {
+    const meta = ref.summary?.modifiedSequence !== undefined && ref.summary.flags !== undefined ? ref.summary : await itemMetadata(this.opts.fetch, ref.id);
+    if (!meta) return;
+    await this.#version(ref, { ...ref.summary, ...meta }, current, async () => {
+      const stored = await storeContent(this.opts.fetch, ref.id);
+      if (!stored) return undefined;
+      if (ref.type !== 'appointment' && ref.type !== 'task') return stored;
+      const uid = await calendarUid(this.opts.fetch, ref.id);
+      return { ...stored, ...(uid !== undefined ? { meta: { uid } } : {}) };
+    });
+  }
+}

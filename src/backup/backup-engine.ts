@@ -1,0 +1,273 @@
+/**
+ * The backup orchestrator: one pass over every account (`run`), or a pass followed by real-time
+ * capture (`watch`).
+ *
+ * ```text
+ * lock the repository (heartbeat) -> list accounts (SearchDirectory) -> account index
+ * each account, through the de-duplicating scheduler (bounded concurrency):
+ *   attributes changed? -> account record;  backupAccount(): sync -> blobs -> journal commit
+ * accounts the server no longer lists -> account-deleted record (backup kept)
+ * watch: RealTimeScanner signals -> scheduler.schedule(account); WaitSet (re)created -> catch-up
+ *        of every account; directory refreshed every `refreshMs` (new accounts appear)
+ * ```
+ * Failure modes: one account's failure is reported in the result and does not stop others; a
+ * lost lock stops everything (`ZB_LOCK_LOST`) before the next commit.
+ * @module
+ */
+import pLimit from 'p-limit';
+import { ZimbraBackupError } from '../errors.js';
+import { resolveLogger, type Logger } from '../internal/logger.js';
+import { Journal } from '../journal/journal.js';
+import { accountPrefix } from '../repository/layout.js';
+import type { Repository } from '../repository/repository.js';
+import type { RepositoryLock } from '../repository/lock.js';
+import type { DirectoryObject } from '../soap/requests/directory.js';
+import type { ZimbraClient } from '../soap/zimbra-client.js';
+import { RealTimeScanner } from '../sync/real-time-scanner.js';
+import { backupAccount, type AccountRunResult } from './account-backup.js';
+import { readAccountIndex, writeAccountIndex, type AccountIndexEntry } from './account-index.js';
+import { attributesChanged } from './account-attrs.js';
+import type { BackupProgress } from './progress.js';
+import { AccountScheduler } from './scheduler.js';
+
+/** Options of {@link BackupEngine}. */
+export interface BackupEngineOptions {
+  /** A client authenticated as a Zimbra admin. */
+  client: ZimbraClient;
+  /** The repository to write (the engine takes its writer lock while running). */
+  repository: Repository;
+  /** Only these accounts (names or zimbraIds). Default: every account. */
+  accounts?: string[];
+  /** Accounts backed up at once. Default 4. */
+  concurrency?: number;
+  /** Item downloads at once, across all accounts. Default 8. */
+  itemConcurrency?: number;
+  /** Largest item accepted, in bytes. Default: no bound. */
+  maxItemBytes?: number;
+  /** WaitSet poll timeout in seconds (watch). Default 300. */
+  waitSetTimeoutSeconds?: number;
+  /** Directory refresh period in watch mode, in ms (new and deleted accounts). Default 300000. */
+  refreshMs?: number;
+  /** Progress events (not monotonic: accounts run in parallel). */
+  onProgress?: (p: BackupProgress) => void;
+  /** Called after each account run (watch mode: after each real-time capture). */
+  onAccountRun?: (r: AccountRunResult) => void;
+  logger?: Logger | false;
+  /** Clock, ms since the epoch. Default `Date.now`. */
+  now?: () => number;
+}
+
+/** The summary of a backup run (`zimbra-backup backup --json`). */
+export interface BackupResult {
+  /** Accounts backed up in this run. */
+  accounts: number;
+  itemsNew: number;
+  itemsChanged: number;
+  itemsDeleted: number;
+  /** Bytes received from the server. */
+  bytesDownloaded: number;
+  /** Bytes written to the repository after dedup and compression. */
+  bytesStored: number;
+  durationMs: number;
+  /** Accounts the server no longer lists, marked deleted in this run. */
+  accountsDeleted: number;
+  /** Per-account or per-item failures (the run goes on). */
+  failures: Array<{ accountId: string; itemId?: string; error: string }>;
+}
+
+/** Runs backups of a Zimbra server into a repository. */
+export class BackupEngine {
+  readonly #opts: BackupEngineOptions;
+  readonly #log: Logger;
+  readonly #itemLimit: ReturnType<typeof pLimit>;
+  readonly #journals = new Map<string, Promise<Journal>>();
+  #index: AccountIndexEntry[] = [];
+  #indexDirty = false;
+  #result: BackupResult = emptyResult();
+
+  constructor(opts: BackupEngineOptions) {
+    this.#opts = opts;
+    this.#log = resolveLogger(opts.logger);
+    this.#itemLimit = pLimit(opts.itemConcurrency ?? 8);
+  }
+
+  /** One backup pass over the selected accounts. `full` lists every mailbox (SmartScan). */
+  async run(opts: { signal?: AbortSignal; full?: boolean } = {}): Promise<BackupResult> {
+    return this.#locked(opts.signal, async (lock) => {
+      const accounts = await this.#refreshAccounts(opts.signal);
+      const scheduler = this.#scheduler(lock, opts.signal, opts.full ?? false);
+      for (const a of accounts) scheduler.schedule(a.id, 'pass');
+      await scheduler.onIdle();
+      await this.#saveIndex(opts.signal);
+    });
+  }
+
+  /**
+   * A pass over every account, then real-time capture until `signal` aborts; what is in flight is
+   * committed before it resolves.
+   */
+  async watch(opts: { signal: AbortSignal }): Promise<BackupResult> {
+    return this.#locked(undefined, async (lock) => {
+      const { signal } = opts;
+      const inner = new AbortController();
+      const scheduler = this.#scheduler(lock, inner.signal, false);
+      let accounts = await this.#refreshAccounts(signal);
+      const wanted = (id: string): boolean => accounts.some((a) => a.id === id) || this.#opts.accounts === undefined;
+      for (const a of accounts) scheduler.schedule(a.id, 'initial');
+      const scanner = new RealTimeScanner({
+        client: this.#opts.client,
+        onChange: (id) => { if (wanted(id)) scheduler.schedule(id, 'waitset'); },
+        onReset: (why) => { if (why === 'recreated') for (const a of accounts) scheduler.schedule(a.id, 'catch-up'); },
+        timeoutSeconds: this.#opts.waitSetTimeoutSeconds ?? 300,
+        logger: this.#log,
+      });
+      const scanning = scanner.run(signal);
+      const refresh = setInterval(() => {
+        this.#refreshAccounts(signal).then((list) => {
+          const known = new Set(accounts.map((a) => a.id));
+          accounts = list;
+          for (const a of list) if (!known.has(a.id)) scheduler.schedule(a.id, 'new-account');
+          return this.#saveIndex(signal);
+        }).catch((err: unknown) => this.#log.warn({ err: String(err) }, 'directory refresh failed'));
+      }, this.#opts.refreshMs ?? 300_000);
+      refresh.unref();
+      try {
+        await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+      } finally {
+        clearInterval(refresh);
+        await scanning;
+        await scheduler.close();
+        inner.abort();
+        await this.#saveIndex();
+      }
+    });
+  }
+
+  async #locked(signal: AbortSignal | undefined, body: (lock: RepositoryLock) => Promise<void>): Promise<BackupResult> {
+    const started = Date.now();
+    this.#result = emptyResult();
+    const lock = await this.#opts.repository.lock({ owner: 'backup', ...(signal ? { signal } : {}) });
+    lock.startHeartbeat();
+    try {
+      this.#index = await readAccountIndex(this.#opts.repository.backend, signal);
+      await body(lock);
+      return { ...this.#result, durationMs: Date.now() - started };
+    } finally {
+      await Promise.all([...this.#journals.values()].map(async (j) => (await j.catch(() => undefined))?.close()));
+      this.#journals.clear();
+      await lock.release();
+    }
+  }
+
+  #scheduler(lock: RepositoryLock, signal: AbortSignal | undefined, full: boolean): AccountScheduler {
+    return new AccountScheduler({
+      concurrency: this.#opts.concurrency ?? 4,
+      run: (id, reasons) => this.#runAccount(lock, id, full || reasons.has('catch-up-full'), signal),
+      onError: (id, err) => {
+        const error = err instanceof ZimbraBackupError ? `${(err as { faultCode?: string }).faultCode ?? err.code}: ${err.message}` : String(err);
+        this.#log.error({ accountId: id, error }, 'account backup failed');
+        this.#result.failures.push({ accountId: id, error });
+      },
+    });
+  }
+
+  #journal(id: string): Promise<Journal> {
+    let j = this.#journals.get(id);
+    if (!j) {
+      j = Journal.open({ backend: this.#opts.repository.backend, prefix: accountPrefix(id), logger: this.#log });
+      this.#journals.set(id, j);
+    }
+    return j;
+  }
+
+  async #runAccount(lock: RepositoryLock, id: string, full: boolean, signal: AbortSignal | undefined): Promise<void> {
+    lock.assertHeld();
+    const journal = await this.#journal(id);
+    const account = { by: 'id' as const, value: id };
+    await this.#captureAttributes(journal, id, signal);
+    const r = await backupAccount({
+      journal,
+      accountId: id,
+      full,
+      ...(this.#opts.onProgress ? { onProgress: this.#opts.onProgress } : {}),
+      fetch: {
+        client: this.#opts.client,
+        account,
+        blobs: this.#opts.repository.blobs,
+        limit: (fn) => this.#itemLimit(fn),
+        ...(this.#opts.maxItemBytes !== undefined ? { maxItemBytes: this.#opts.maxItemBytes } : {}),
+        ...(signal ? { signal } : {}),
+      },
+    });
+    this.#add(r);
+    this.#opts.onAccountRun?.(r);
+  }
+
+  async #captureAttributes(journal: Journal, id: string, signal: AbortSignal | undefined): Promise<void> {
+    const acct = await this.#opts.client.getAccount({ by: 'id', value: id }, signal ? { signal } : {});
+    const prev = journal.current().account?.attrs;
+    if (!attributesChanged(prev, acct.attrs) && !journal.current().accountDeleted) return;
+    await journal.commit([{ type: 'account', attrs: acct.attrs }], { state: journal.lastState() ?? null, ...(signal ? { signal } : {}) });
+  }
+
+  #add(r: AccountRunResult): void {
+    const t = this.#result;
+    t.accounts++;
+    t.itemsNew += r.itemsNew;
+    t.itemsChanged += r.itemsChanged;
+    t.itemsDeleted += r.itemsDeleted;
+    t.bytesDownloaded += r.bytesDownloaded;
+    t.bytesStored += r.bytesStored;
+    for (const f of r.failures) t.failures.push({ accountId: r.accountId, itemId: f.id, error: f.error });
+  }
+
+  /** Lists accounts on the server, updates the index, and marks vanished ones deleted. */
+  async #refreshAccounts(signal: AbortSignal | undefined): Promise<DirectoryObject[]> {
+    this.#opts.onProgress?.({ phase: 'accounts' });
+    const now = (this.#opts.now ?? Date.now)();
+    const listed: DirectoryObject[] = [];
+    for await (const a of this.#opts.client.accounts(signal ? { signal } : {})) listed.push(a);
+    const filter = this.#opts.accounts?.map((s) => s.toLowerCase());
+    const selected = filter ? listed.filter((a) => filter.includes(a.id.toLowerCase()) || filter.includes(a.name.toLowerCase())) : listed;
+    if (filter) {
+      const missing = filter.filter((f) => !listed.some((a) => a.id.toLowerCase() === f || a.name.toLowerCase() === f));
+      if (missing.length > 0) throw new ZimbraBackupError(`no such account: ${missing.join(', ')}`, { code: 'ZB_NOT_FOUND', data: { accounts: missing } });
+    }
+    const byId = new Map(this.#index.map((e) => [e.id, e]));
+    for (const a of selected) {
+      const e = byId.get(a.id);
+      if (e) {
+        e.name = a.name;
+        e.lastSeenMs = now;
+        delete e.deletedMs;
+      } else {
+        const entry: AccountIndexEntry = { id: a.id, name: a.name, firstSeenMs: now, lastSeenMs: now };
+        this.#index.push(entry);
+        byId.set(a.id, entry);
+      }
+    }
+    this.#indexDirty = true;
+    if (!filter) await this.#markDeleted(new Set(listed.map((a) => a.id)), now, signal);
+    return selected;
+  }
+
+  async #markDeleted(live: Set<string>, now: number, signal: AbortSignal | undefined): Promise<void> {
+    for (const e of this.#index) {
+      if (live.has(e.id) || e.deletedMs !== undefined) continue;
+      const journal = await this.#journal(e.id);
+      await journal.commit([{ type: 'account-deleted' }], { state: journal.lastState() ?? null, ...(signal ? { signal } : {}) });
+      e.deletedMs = now;
+      this.#result.accountsDeleted++;
+    }
+  }
+
+  async #saveIndex(signal?: AbortSignal): Promise<void> {
+    if (!this.#indexDirty) return;
+    await writeAccountIndex(this.#opts.repository.backend, this.#index, signal);
+    this.#indexDirty = false;
+  }
+}
+
+function emptyResult(): BackupResult {
+  return { accounts: 0, itemsNew: 0, itemsChanged: 0, itemsDeleted: 0, bytesDownloaded: 0, bytesStored: 0, durationMs: 0, accountsDeleted: 0, failures: [] };
+}

@@ -1,0 +1,157 @@
+/**
+ * Fetches what the journal needs of changed items: bulk metadata over SOAP, content over REST
+ * streamed straight into the blob store (hashed while streaming, stored once per digest).
+ * @module
+ */
+import type { Readable } from 'node:stream';
+import { isRetryable, ZimbraBackupError } from '../errors.js';
+import { downloadItem } from '../rest/download-item.js';
+import { NoSuchItemError } from '../soap/faults.js';
+import type { ItemSummary } from '../soap/requests/items.js';
+import { GetItem } from '../soap/requests/get-item.js';
+import type { AccountSelector } from '../soap/transports/transport.js';
+import type { ZimbraClient } from '../soap/zimbra-client.js';
+import type { BlobStore } from '../store/blob-store.js';
+import type { JsonValue } from '../journal/types.js';
+
+/** What item fetching needs from its caller. */
+export interface FetchContext {
+  client: ZimbraClient;
+  account: AccountSelector;
+  blobs: BlobStore;
+  /** Bounds concurrent downloads across all accounts. */
+  limit: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** Largest item accepted, in bytes (a bigger one fails with ZB_TOO_LARGE, never truncated). */
+  maxItemBytes?: number;
+  /** Download attempts per item on transient failures (size mismatch, reset). Default 3. */
+  attempts?: number;
+  signal?: AbortSignal;
+  /** Called after each stored download with uncompressed and stored byte counts. */
+  onBytes?: (downloaded: number, stored: number) => void;
+}
+
+/** A stored content blob. */
+export interface StoredContent {
+  digest: string;
+  size: number;
+}
+
+const METADATA_CHUNK = 200;
+
+function sendOpts(ctx: FetchContext): { account: AccountSelector; signal?: AbortSignal } {
+  return ctx.signal ? { account: ctx.account, signal: ctx.signal } : { account: ctx.account };
+}
+
+/** Message metadata in bulk; ids the server no longer has are simply absent from the map. */
+export async function messageMetadata(ctx: FetchContext, ids: string[]): Promise<Map<string, ItemSummary>> {
+  const out = new Map<string, ItemSummary>();
+  for (let i = 0; i < ids.length; i += METADATA_CHUNK) {
+    const chunk = ids.slice(i, i + METADATA_CHUNK);
+    let found: ItemSummary[];
+    try {
+      found = await ctx.client.getMsgMetadata(chunk, sendOpts(ctx));
+    } catch (err) {
+      // One vanished message can fail the whole call on some servers: fall back to one by one.
+      if (!(err instanceof NoSuchItemError)) throw err;
+      found = [];
+      for (const id of chunk) {
+        try {
+          found.push(...(await ctx.client.getMsgMetadata([id], sendOpts(ctx))));
+        } catch (e) {
+          if (!(e instanceof NoSuchItemError)) throw e;
+        }
+      }
+    }
+    for (const m of found) out.set(m.id, m);
+  }
+  return out;
+}
+
+/** Contacts with their fields, in bulk; vanished ids are absent. */
+export async function contactMetadata(ctx: FetchContext, ids: string[]): Promise<Map<string, { summary: ItemSummary; fields: Record<string, string | string[]> }>> {
+  const out = new Map<string, { summary: ItemSummary; fields: Record<string, string | string[]> }>();
+  for (let i = 0; i < ids.length; i += METADATA_CHUNK) {
+    const chunk = ids.slice(i, i + METADATA_CHUNK);
+    const fetchOne = async (list: string[]): Promise<void> => {
+      const contacts = await ctx.client.getContacts({ ids: list, sync: true }, sendOpts(ctx));
+      for (const c of contacts) out.set(c.id, { summary: c, fields: c.attrs });
+    };
+    try {
+      await fetchOne(chunk);
+    } catch (err) {
+      if (!(err instanceof NoSuchItemError)) throw err;
+      for (const id of chunk) await fetchOne([id]).catch((e: unknown) => { if (!(e instanceof NoSuchItemError)) throw e; });
+    }
+  }
+  return out;
+}
+
+/** One item's common fields (documents, appointments); undefined when it no longer exists. */
+export async function itemMetadata(ctx: FetchContext, id: string): Promise<ItemSummary | undefined> {
+  try {
+    return (await ctx.client.send(GetItem, { id }, sendOpts(ctx))).item;
+  } catch (err) {
+    if (err instanceof NoSuchItemError) return undefined;
+    throw err;
+  }
+}
+
+/** The iCalendar UID of an appointment or task; undefined when it no longer exists. */
+export async function calendarUid(ctx: FetchContext, id: string): Promise<string | undefined> {
+  try {
+    return (await ctx.client.getAppointment({ id, sync: true }, sendOpts(ctx))).uid;
+  } catch (err) {
+    if (err instanceof NoSuchItemError) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Streams an item (or one MIME part) from REST into the blob store. Undefined when the item
+ * vanished meanwhile (`mail.NO_SUCH_ITEM`): the caller treats it as deleted. A body shorter or
+ * longer than `expectedSize` is refetched; never committed truncated.
+ */
+export async function storeContent(ctx: FetchContext, id: string, opts: { expectedSize?: number; part?: string } = {}): Promise<StoredContent | undefined> {
+  const attempts = ctx.attempts ?? 3;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ctx.limit(() => downloadOnce(ctx, id, opts));
+    } catch (err) {
+      if (err instanceof NoSuchItemError) return undefined;
+      const again = attempt < attempts && (isRetryable(err) || (err instanceof ZimbraBackupError && err.code === 'ZB_SIZE_MISMATCH'));
+      if (!again) throw err;
+    }
+  }
+}
+
+async function downloadOnce(ctx: FetchContext, id: string, opts: { expectedSize?: number; part?: string }): Promise<StoredContent> {
+  const res = await downloadItem(ctx.client, {
+    account: ctx.account,
+    id,
+    ...(opts.part !== undefined ? { part: opts.part } : {}),
+    ...(opts.expectedSize !== undefined ? { expectedSize: opts.expectedSize } : {}),
+    ...(ctx.maxItemBytes !== undefined ? { maxBytes: ctx.maxItemBytes } : {}),
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  });
+  let opened = false;
+  const open = (): Readable => {
+    // The network body can be read once; the blob store spools it, so a backend retry replays the spool.
+    if (opened) throw new ZimbraBackupError('download stream already consumed', { code: 'ZB_TRANSPORT', data: { itemId: id } });
+    opened = true;
+    return res.stream;
+  };
+  try {
+    const put = await ctx.blobs.put({ ...(res.size !== undefined ? { size: res.size } : {}), open }, ctx.signal ? { signal: ctx.signal } : {});
+    ctx.onBytes?.(put.size, put.stored ? put.storedSize : 0);
+    return { digest: put.digest, size: put.size };
+  } finally {
+    if (!opened) res.stream.destroy();
+  }
+}
+
+/** Contact fields as JSON metadata (multi-valued fields stay arrays). */
+export function contactMeta(fields: Record<string, string | string[]>): { [k: string]: JsonValue } {
+  const sorted: { [k: string]: JsonValue } = {};
+  for (const k of Object.keys(fields).sort()) sorted[k] = fields[k] as JsonValue;
+  return { fields: sorted };
+}

@@ -1,0 +1,291 @@
+/**
+ * The emulator object: two loopback listeners over one in-memory Zimbra (directory, mailboxes,
+ * WaitSets, uploads), plus a mutation API that changes mailboxes the way mail delivery and
+ * users do, so tests and benchmarks can drive the server from outside.
+ */
+import { randomBytes } from 'node:crypto';
+import { resolveLogger, type Logger } from '../internal/logger.js';
+import { ZimbraBackupError } from '../errors.js';
+import type { EmulatorState } from './handlers/context.js';
+import { AuthTokens } from './model/auth-token.js';
+import { Directory, type AccountEntry } from './model/directory.js';
+import { createFolderPath, deleteFolder, moveFolder, renameFolder, resolveFolder, type FolderRef } from './model/folder-ops.js';
+import type { ContactPart } from './model/item.js';
+import { addMessage, createContact, deleteItems, modifyContact, moveItems, saveDocument, setCalendarItem, setFlags, setTags } from './model/item-ops.js';
+import { Uploads } from './model/uploads.js';
+import { WaitSetManager, type WaitSetTimeoutClamp } from './model/waitsets.js';
+import { FaultInjector } from './http/fault-injector.js';
+import { EmulatorStats, listen, type Listener } from './http/server.js';
+import { applyCorpus } from './seed-apply.js';
+import { snapshotOf, type MailboxSnapshot } from './snapshot.js';
+import type { Corpus } from './seed/corpus-types.js';
+
+/** Options of {@link startEmulator}. */
+export interface EmulatorOptions {
+  /** Mail port on 127.0.0.1 (default 0: a free port). */
+  port?: number;
+  /** Admin port on 127.0.0.1 (default 0: a free port). */
+  adminPort?: number;
+  /** Default domain, created at start (default `example.test`). */
+  domain?: string;
+  /** Admin account name (default `admin@<domain>`). */
+  adminUser?: string;
+  /** Admin password (default: random). */
+  adminPassword?: string;
+  /** The server's `zimbraServiceHostname`, also every account's `zimbraMailHost` (default `mail.<domain>`). */
+  serverName?: string;
+  /** User and delegated token lifetime in ms (default 2 days, `zimbraAuthTokenLifetime`). */
+  authTokenLifetimeMs?: number;
+  /** Admin token lifetime in ms (default 12 hours, `zimbraAdminAuthTokenLifetime`). */
+  adminAuthTokenLifetimeMs?: number;
+  /** WaitSet timeout bounds in seconds (default min 0, default 300, max 3600); a number sets the maximum. */
+  waitSetTimeoutClamp?: number | WaitSetTimeoutClamp;
+  /** Logger (default silent). */
+  logger?: Logger | false;
+}
+
+/** An id and name pair returned by the provisioning API. */
+export interface NamedId {
+  id: string;
+  name: string;
+}
+
+/** Options of {@link Emulator.deliver}. */
+export interface DeliverOptions {
+  /** Absolute folder path (created if missing), e.g. `/Inbox/lists`. */
+  folderPath?: string;
+  /** Folder id (default Inbox, 2). */
+  folderId?: number;
+  /** Zimbra flag letters (`u` unread, `f` flagged...). */
+  flags?: string;
+  /** Tag names (created if missing). */
+  tags?: string[];
+  /** Received date in ms (default now). */
+  receivedMs?: number;
+}
+
+/** A running emulator. */
+export class Emulator {
+  /** Mail base URL, `http://127.0.0.1:P`. */
+  url = '';
+  /** Admin base URL, `http://127.0.0.1:A`. */
+  adminUrl = '';
+  /** Fault injection script applied to each HTTP request. */
+  readonly faults = new FaultInjector();
+  /** Request counts by name. */
+  readonly stats = new EmulatorStats();
+  private readonly state: EmulatorState;
+  private listeners: Listener[] = [];
+  private readonly logger: Logger;
+
+  /** @internal use {@link startEmulator}. */
+  constructor(
+    private readonly opts: EmulatorOptions,
+    /** Admin account name. */
+    readonly adminUser: string,
+    /** Admin password. */
+    readonly adminPassword: string,
+  ) {
+    this.logger = resolveLogger(opts.logger);
+    const clampOpt = typeof opts.waitSetTimeoutClamp === 'number' ? { maxSeconds: opts.waitSetTimeoutClamp } : (opts.waitSetTimeoutClamp ?? {});
+    const clamp = { minSeconds: clampOpt.minSeconds ?? 0, defaultSeconds: clampOpt.defaultSeconds ?? 300, maxSeconds: clampOpt.maxSeconds ?? 3600 };
+    const domain = opts.domain ?? 'example.test';
+    let directory: Directory | undefined;
+    const waitSets = new WaitSetManager(() => directory!, clamp);
+    directory = new Directory(opts.serverName ?? `mail.${domain}`, (e) => waitSets.onChange(e));
+    directory.createDomain(domain);
+    directory.createAccount(adminUser, adminPassword, { zimbraIsAdminAccount: 'TRUE' }, true);
+    this.state = {
+      directory,
+      tokens: new AuthTokens(),
+      waitSets,
+      uploads: new Uploads(directory.server.id),
+      authTokenLifetimeMs: opts.authTokenLifetimeMs ?? 2 * 24 * 3600 * 1000,
+      adminAuthTokenLifetimeMs: opts.adminAuthTokenLifetimeMs ?? 12 * 3600 * 1000,
+      mailUrl: '',
+      adminUrl: '',
+    };
+  }
+
+  /** @internal binds the listeners. */
+  async start(mailPort: number, adminPort: number): Promise<void> {
+    const deps = { state: this.state, faults: this.faults, stats: this.stats, logger: this.logger };
+    const mail = await listen(deps, 'mail', mailPort);
+    const admin = await listen(deps, 'admin', adminPort).catch(async (err: unknown) => {
+      await mail.close();
+      throw err;
+    });
+    this.listeners = [mail, admin];
+    this.url = `http://127.0.0.1:${mail.port}`;
+    this.adminUrl = `http://127.0.0.1:${admin.port}`;
+    this.state.mailUrl = this.url;
+    this.state.adminUrl = this.adminUrl;
+    const server = this.state.directory.server;
+    server.attrs['zimbraMailPort'] = [String(mail.port)];
+    server.attrs['zimbraAdminPort'] = [String(admin.port)];
+    this.logger.info({ url: this.url, adminUrl: this.adminUrl }, 'emulator listening');
+  }
+
+  /** Stops both listeners, dropping open connections and WaitSets. */
+  async close(): Promise<void> {
+    this.state.waitSets.dropAll();
+    await Promise.all(this.listeners.map((l) => l.close()));
+    this.listeners = [];
+  }
+
+  /** A server restart: connections, WaitSets and sessions are dropped; data and tokens survive; same ports. */
+  async restart(): Promise<void> {
+    const [mail, admin] = this.listeners;
+    await this.close();
+    await this.start(mail?.port ?? 0, admin?.port ?? 0);
+  }
+
+  private acct(account: string): AccountEntry {
+    return this.state.directory.account(account);
+  }
+
+  /** Creates a domain. */
+  createDomain(name: string, attrs?: Record<string, string | string[]>): NamedId {
+    const d = this.state.directory.createDomain(name, attrs);
+    return { id: d.id, name: d.name };
+  }
+
+  /** Creates a class of service. */
+  createCos(name: string, attrs?: Record<string, string | string[]>): NamedId {
+    const c = this.state.directory.createCos(name, attrs);
+    return { id: c.id, name: c.name };
+  }
+
+  /** Creates an account (its domain must exist). */
+  createAccount(name: string, password: string, attrs?: Record<string, string | string[]>): NamedId {
+    const a = this.state.directory.createAccount(name, password, attrs);
+    return { id: a.id, name: a.name };
+  }
+
+  /** Deletes an account (by name or zimbraId) with its mailbox. */
+  deleteAccount(account: string): void {
+    this.state.directory.deleteAccount(account);
+  }
+
+  /** Creates a static distribution list. */
+  createDistributionList(name: string, members: string[]): NamedId {
+    const d = this.state.directory.createDistributionList(name, members);
+    return { id: d.id, name: d.name };
+  }
+
+  /** All accounts (including the admin), sorted by name. */
+  accounts(): NamedId[] {
+    return this.state.directory.allAccounts().map((a) => ({ id: a.id, name: a.name }));
+  }
+
+  /** Delivers a raw RFC822 message; returns the new item id. */
+  deliver(account: string, raw: Buffer | string, opts: DeliverOptions = {}): number {
+    const mbox = this.acct(account).mailbox;
+    const folder: FolderRef = opts.folderPath !== undefined ? createFolderPath(mbox, opts.folderPath, 'message').id : (opts.folderId ?? 2);
+    const bytes = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
+    return addMessage(mbox, bytes, { folder, flags: opts.flags, tagNames: opts.tags, receivedMs: opts.receivedMs }).id;
+  }
+
+  /** Creates a folder by absolute path (parents too); returns its id (existing folders are returned). */
+  createFolder(account: string, path: string, view?: string): number {
+    return createFolderPath(this.acct(account).mailbox, path, view).id;
+  }
+
+  /** Renames a folder (id or path). */
+  renameFolder(account: string, folder: FolderRef, name: string): void {
+    renameFolder(this.acct(account).mailbox, folder, name);
+  }
+
+  /** Moves a folder under another folder. */
+  moveFolder(account: string, folder: FolderRef, to: FolderRef): void {
+    moveFolder(this.acct(account).mailbox, folder, to);
+  }
+
+  /** Deletes a folder with its subfolders and contents. */
+  deleteFolder(account: string, folder: FolderRef): void {
+    deleteFolder(this.acct(account).mailbox, folder);
+  }
+
+  /** Moves an item to a folder (id or path). */
+  move(account: string, id: number, folder: FolderRef): void {
+    moveItems(this.acct(account).mailbox, [id], folder);
+  }
+
+  /** Replaces an item's flags. */
+  setFlags(account: string, id: number, flags: string): void {
+    setFlags(this.acct(account).mailbox, [id], flags);
+  }
+
+  /** Replaces an item's tags (names; missing tags are created). */
+  setTags(account: string, id: number, tags: string[]): void {
+    setTags(this.acct(account).mailbox, [id], tags);
+  }
+
+  /** Hard-deletes an item. */
+  deleteItem(account: string, id: number): void {
+    deleteItems(this.acct(account).mailbox, [id]);
+  }
+
+  /** Adds a contact (default folder Contacts, 7); `image` becomes part 1. Returns its id. */
+  addContact(account: string, fields: Record<string, string>, folderId?: number, image?: { bytes: Buffer; contentType: string; filename: string }): number {
+    const parts: ContactPart[] = image ? [{ field: 'image', ...image }] : [];
+    return createContact(this.acct(account).mailbox, { fields, parts, folder: folderId }).id;
+  }
+
+  /** Merges (or with `replace`, replaces) a contact's fields; an empty value removes a field. */
+  modifyContact(account: string, id: number, fields: Record<string, string>, replace = false): void {
+    modifyContact(this.acct(account).mailbox, id, fields, replace);
+  }
+
+  /** Adds an appointment or task from iCalendar text (same UID replaces); returns its id. */
+  addCalendarItem(account: string, ics: string, kind: 'appointment' | 'task' = 'appointment', folderPath?: string): number {
+    const mbox = this.acct(account).mailbox;
+    const folder = folderPath !== undefined ? createFolderPath(mbox, folderPath, kind).id : undefined;
+    return setCalendarItem(mbox, ics, kind, folder !== undefined ? { folder } : {}).id;
+  }
+
+  /** Adds a Briefcase document (same name in the folder makes a new revision); returns its id. */
+  addDocument(account: string, name: string, bytes: Buffer, contentType: string, folderPath?: string): number {
+    const mbox = this.acct(account).mailbox;
+    const folder = folderPath !== undefined ? createFolderPath(mbox, folderPath, 'document').id : 16;
+    return saveDocument(mbox, name, bytes, contentType, folder).id;
+  }
+
+  /** The mailbox purge: drops tombstones and raises the sync cutoff, so older tokens get `mail.MUST_RESYNC`. */
+  expireTombstones(account: string): void {
+    this.acct(account).mailbox.expireTombstones();
+  }
+
+  /** A read-only view of a mailbox for assertions. */
+  snapshot(account: string): MailboxSnapshot {
+    return snapshotOf(this.acct(account).mailbox);
+  }
+
+  /** The current change id (sync token) of a mailbox. */
+  lastChangeId(account: string): number {
+    return this.acct(account).mailbox.lastChangeId;
+  }
+
+  /** Folder id for a path (`mail.NO_SUCH_FOLDER` fault when missing). */
+  folderId(account: string, path: string): number {
+    return resolveFolder(this.acct(account).mailbox, path).id;
+  }
+
+  /** Applies a seed corpus (domain, COSes, accounts with their items, lists). */
+  async seed(corpus: Corpus): Promise<void> {
+    await applyCorpus(this, this.state.directory, corpus);
+  }
+}
+
+/** Starts an emulator on 127.0.0.1. */
+export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
+  const domain = opts.domain ?? 'example.test';
+  const adminUser = opts.adminUser ?? `admin@${domain}`;
+  const adminPassword = opts.adminPassword ?? randomBytes(18).toString('base64url');
+  if (!adminUser.endsWith(`@${domain}`)) {
+    throw new ZimbraBackupError('adminUser must be in the emulator domain', { code: 'ZB_INVALID_ARGUMENT', data: { field: 'adminUser' } });
+  }
+  const emu = new Emulator(opts, adminUser, adminPassword);
+  await emu.start(opts.port ?? 0, opts.adminPort ?? 0);
+  return emu;
+}

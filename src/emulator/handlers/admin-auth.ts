@@ -1,0 +1,49 @@
+/**
+ * urn:zimbraAdmin AuthRequest and DelegateAuthRequest (PROTOCOL.md 1b, 1c). DelegateAuth
+ * echoes the requested lifetime while the token's real expiry is the shorter one, as
+ * `DelegateAuth.java` does.
+ */
+import { faults } from '../wire/soap-fault.js';
+import { NS, accountSelector, requireAdmin, response, type HandlerSpec } from './context.js';
+
+const adminAuth: HandlerSpec = {
+  name: 'AuthRequest',
+  ns: NS.admin,
+  adminPort: true,
+  handle(req, ctx) {
+    const name = req.get('name') ?? accountSelector(req)?.key ?? '';
+    const password = req.get('password') ?? '';
+    const acct = ctx.state.directory.findAccount(name);
+    if (!acct || acct.password !== password) throw faults.authFailed(name);
+    if (!acct.isAdmin) throw faults.permDenied('not an admin account');
+    const lifetime = ctx.state.adminAuthTokenLifetimeMs;
+    const token = ctx.state.tokens.issue({ accountId: acct.id, expiresMs: Date.now() + lifetime, admin: true });
+    const r = response(req, NS.admin);
+    r.add('authToken').setContent(token);
+    return r.text('lifetime', lifetime);
+  },
+};
+
+const delegateAuth: HandlerSpec = {
+  name: 'DelegateAuthRequest',
+  ns: NS.admin,
+  adminPort: true,
+  handle(req, ctx) {
+    const admin = requireAdmin(ctx);
+    const sel = accountSelector(req);
+    if (!sel) throw faults.invalidRequest('missing account');
+    const acct = ctx.state.directory.findAccount(sel.key);
+    if (!acct) throw faults.noSuchAccount(sel.key);
+    const durationSec = req.getInt('duration') ?? 3600;
+    if (!Number.isFinite(durationSec)) throw faults.invalidRequest('invalid duration');
+    const requestedMs = durationSec * 1000;
+    const realMs = Math.min(requestedMs, ctx.state.authTokenLifetimeMs);
+    const token = ctx.state.tokens.issue({ accountId: acct.id, expiresMs: Date.now() + realMs, admin: false, adminId: admin.id });
+    const r = response(req, NS.admin);
+    r.add('authToken').setContent(token);
+    return r.text('lifetime', requestedMs);
+  },
+};
+
+/** Admin authentication handlers. */
+export const adminAuthHandlers: HandlerSpec[] = [adminAuth, delegateAuth];

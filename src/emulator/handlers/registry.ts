@@ -1,0 +1,47 @@
+/**
+ * The command table: request name + namespace to handler, as Zimbra registers its
+ * DocumentServices. The mail port serves AccountService and MailService; the admin port serves
+ * AdminService as well (PROTOCOL.md section 0).
+ */
+import { faults } from '../wire/soap-fault.js';
+import type { Element } from '../wire/element.js';
+import { accountHandlers } from './account.js';
+import { adminAuthHandlers } from './admin-auth.js';
+import { adminDirectoryHandlers } from './admin-directory.js';
+import { adminWaitSetHandlers } from './admin-waitset.js';
+import { batchHandlers } from './batch.js';
+import type { HandlerSpec } from './context.js';
+import { itemActionHandlers } from './item-action.js';
+import { mailReadHandlers } from './mail-read.js';
+import { syncHandlers } from './mail-sync.js';
+import { mailWriteHandlers } from './mail-write.js';
+
+const ALL: HandlerSpec[] = [
+  ...accountHandlers,
+  ...adminAuthHandlers,
+  ...adminDirectoryHandlers,
+  ...adminWaitSetHandlers,
+  ...batchHandlers,
+  ...syncHandlers,
+  ...mailReadHandlers,
+  ...mailWriteHandlers,
+  ...itemActionHandlers,
+];
+
+const byKey = new Map<string, HandlerSpec>(ALL.map((h) => [`${h.ns}|${h.name}`, h]));
+const byName = new Map<string, HandlerSpec[]>();
+for (const h of ALL) byName.set(h.name, [...(byName.get(h.name) ?? []), h]);
+
+/**
+ * Finds the handler for a request element; the namespace picks between same-named commands
+ * (user vs admin AuthRequest). Unknown or wrong-port commands give `service.UNKNOWN_DOCUMENT`.
+ */
+export function findHandler(req: Element, port: 'mail' | 'admin'): HandlerSpec {
+  let h = req.ns ? byKey.get(`${req.ns}|${req.name}`) : undefined;
+  if (!h && !req.ns) {
+    const candidates = (byName.get(req.name) ?? []).filter((c) => port === 'admin' || !c.adminPort);
+    h = candidates.find((c) => (port === 'admin') === Boolean(c.adminPort)) ?? candidates[0];
+  }
+  if (!h || (h.adminPort && port !== 'admin')) throw faults.unknownDocument(req.name);
+  return h;
+}

@@ -1,0 +1,125 @@
+/**
+ * The REST UserServlet subset (`rest.txt`, PROTOCOL.md 4b): `/service/home/<~|name>/[path]`
+ * with `id`, `fmt` (native, sync, tgz; `raw` is 501 as on a real server), `part`, `nohdr`,
+ * authenticated by the `ZM_AUTH_TOKEN` cookie (`ZM_ADMIN_AUTH_TOKEN` on the admin port).
+ */
+import type { AccountEntry } from '../model/directory.js';
+import type { EmulatorState } from '../handlers/context.js';
+import type { MailItem } from '../model/item.js';
+import { tagNames } from '../model/folder-ops.js';
+import { convIdOf } from '../handlers/encode-items.js';
+import { SoapFault } from '../wire/soap-fault.js';
+import { textReply, type HttpReply } from './reply.js';
+import { tgzExport } from './tgz-export.js';
+import { vcard } from './vcard.js';
+import { decodedBody, findPart, mimeTree } from '../model/mime-parts.js';
+
+/** Formats the emulator serves (`FormatterFactory.FormatType` subset). */
+const FORMATS = new Set(['native', 'sync', 'tgz', 'tar', 'ics', 'vcf']);
+
+/** X-Zimbra-* headers of the native formatter. */
+function nativeHeaders(item: MailItem): Record<string, string | number> {
+  return {
+    'X-Zimbra-ItemId': item.id,
+    'X-Zimbra-Version': 1,
+    'X-Zimbra-Modified': item.changeDate,
+    'X-Zimbra-Change': item.modifiedSequence,
+    'X-Zimbra-Revision': item.savedSequence,
+    'X-Zimbra-ItemType': item.type,
+  };
+}
+
+/** SyncFormatter headers, in order. */
+function syncHeaders(acct: AccountEntry, item: MailItem): Array<[string, string]> {
+  return [
+    ['X-Zimbra-ItemId', String(item.id)],
+    ['X-Zimbra-FolderId', String(item.folderId)],
+    ['X-Zimbra-Tags', item.tagIds.join(',')],
+    ['X-Zimbra-Tag-Names', tagNames(acct.mailbox, item)],
+    ['X-Zimbra-Flags', item.flags],
+    ['X-Zimbra-Received', String(item.date)],
+    ['X-Zimbra-Modified', String(item.changeDate)],
+    ['X-Zimbra-Change', String(item.modifiedSequence)],
+    ['X-Zimbra-Revision', String(item.savedSequence)],
+    ...(item.type === 'message' ? ([['X-Zimbra-Conv', convIdOf(item)]] as Array<[string, string]>) : []),
+  ];
+}
+
+function content(item: MailItem): { bytes: Buffer; type: string } {
+  switch (item.type) {
+    case 'contact':
+      return { bytes: Buffer.from(vcard(item), 'utf8'), type: 'text/x-vcard; charset=utf-8' };
+    case 'appointment':
+    case 'task':
+      return { bytes: item.blob ?? Buffer.alloc(0), type: 'text/calendar; charset=utf-8' };
+    case 'document':
+      return { bytes: item.blob ?? Buffer.alloc(0), type: item.contentType ?? 'application/octet-stream' };
+    default:
+      return { bytes: item.blob ?? Buffer.alloc(0), type: 'message/rfc822' };
+  }
+}
+
+/** Options of one REST request. */
+export interface RestRequest {
+  state: EmulatorState;
+  method: string;
+  url: URL;
+  /** Token from the cookie or `zauthtoken`. */
+  token: string | undefined;
+  expireAuth: boolean;
+}
+
+/** Handles `/service/home/...`. */
+export function handleRest(r: RestRequest): HttpReply {
+  const { state, url } = r;
+  const rest = url.pathname.replace(/^\/(service\/)?home\//, '');
+  const slash = rest.indexOf('/');
+  const who = decodeURIComponent(slash < 0 ? rest : rest.slice(0, slash));
+  const folderPath = slash < 0 ? '' : decodeURIComponent(rest.slice(slash + 1));
+  let auth: AccountEntry;
+  let admin = false;
+  try {
+    if (!r.token) return textReply(401, 'must authenticate');
+    const claims = state.tokens.verify(r.token);
+    if (r.expireAuth) return textReply(401, 'auth credentials have expired');
+    const a = state.directory.findAccount(claims.accountId);
+    if (!a) return textReply(401, 'must authenticate');
+    auth = a;
+    admin = claims.admin && a.isAdmin;
+  } catch (err) {
+    return textReply(401, err instanceof SoapFault ? err.reason : 'must authenticate');
+  }
+  const acct = who === '~' || who === '' ? auth : state.directory.findAccount(who);
+  if (!acct) return textReply(404, `no such account: ${who}`);
+  if (acct !== auth && !admin) return textReply(403, 'permission denied');
+  if (r.method !== 'GET' && r.method !== 'HEAD') return textReply(405, 'method not allowed');
+  const fmt = (url.searchParams.get('fmt') ?? '').toLowerCase();
+  if (fmt === 'raw') return textReply(501, 'not implemented: unsupported format raw');
+  if (fmt !== '' && !FORMATS.has(fmt)) return textReply(400, `unsupported format: ${fmt}`);
+  if (fmt === 'tgz' || fmt === 'tar') return tgzExport(acct, url, folderPath, fmt === 'tgz');
+  const idParam = url.searchParams.get('id');
+  if (idParam === null) return textReply(400, 'item id required');
+  const item = /^\d+$/.test(idParam) ? acct.mailbox.get(Number(idParam)) : undefined;
+  if (!item || item.type === 'folder' || item.type === 'tag' || item.type === 'conversation') return textReply(404, `no such item: ${idParam}`);
+  const part = url.searchParams.get('part');
+  if (part !== null) {
+    let p = item.type === 'contact' ? item.parts?.[Number(part) - 1] : undefined;
+    if (item.type === 'message' && item.blob) {
+      const mp = findPart(mimeTree(item.blob), part);
+      if (mp && mp.children.length === 0) p = { field: part, bytes: decodedBody(mp), contentType: mp.contentType, filename: mp.filename ?? `part${part}` };
+    }
+    if (!p) return textReply(404, `no such part: ${part}`);
+    const disp = `attachment; filename="${p.filename.replace(/["\\\r\n]/g, '_')}"`;
+    return { status: 200, headers: { 'Content-Type': p.contentType, 'Content-Length': p.bytes.length, 'Content-Disposition': disp }, body: p.bytes };
+  }
+  const c = content(item);
+  if (fmt === 'sync') {
+    const hdrs = syncHeaders(acct, item);
+    const nohdr = url.searchParams.get('nohdr') === '1';
+    const body = nohdr ? c.bytes : Buffer.concat([Buffer.from(hdrs.map(([k, v]) => `${k}: ${v}\r\n`).join(''), 'utf8'), c.bytes]);
+    // header values go out as UTF-8 bytes (Node writes header strings as latin1)
+    const wire = hdrs.map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('latin1')]);
+    return { status: 200, headers: { 'Content-Type': c.type, 'Content-Length': body.length, ...Object.fromEntries(wire) }, body };
+  }
+  return { status: 200, headers: { 'Content-Type': c.type, 'Content-Length': c.bytes.length, ...nativeHeaders(item) }, body: c.bytes };
+}

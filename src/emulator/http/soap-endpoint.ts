@@ -1,0 +1,93 @@
+/**
+ * One SOAP POST: detect JSON or XML from the body's first character, decode, authenticate,
+ * dispatch, and answer in the same format (or the one `context/format/@type` asks for), with
+ * `text/javascript; charset=utf-8` for JSON and HTTP 500 on a fault (PROTOCOL.md 10.1).
+ */
+import { findHandler } from '../handlers/registry.js';
+import { claims, type EmulatorState, type SoapContext } from '../handlers/context.js';
+import { faultTrace } from '../handlers/batch.js';
+import { Element } from '../wire/element.js';
+import { decodeJsonEnvelope, encodeJsonEnvelope, faultElement, type DecodedEnvelope } from '../wire/json-codec.js';
+import { SoapFault, faults } from '../wire/soap-fault.js';
+import { decodeXmlEnvelope, encodeXmlEnvelope, encodeXmlFault } from '../wire/xml-codec.js';
+
+/** An HTTP answer to write. */
+export interface SoapReply {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+/** What the server learned from the body before dispatch (for fault matching and stats). */
+export interface ParsedSoap {
+  json: boolean;
+  envelope: DecodedEnvelope | undefined;
+  error: SoapFault | undefined;
+}
+
+/** Decodes a request body, keeping a decode failure to answer with later. */
+export function parseSoap(text: string): ParsedSoap {
+  const first = text.trimStart()[0];
+  const json = first === '{';
+  try {
+    return { json, envelope: json ? decodeJsonEnvelope(text) : decodeXmlEnvelope(text), error: undefined };
+  } catch (err) {
+    return { json, envelope: undefined, error: err instanceof SoapFault ? err : faults.parseError(String(err)) };
+  }
+}
+
+/** Options of one dispatch. */
+export interface DispatchOptions {
+  state: EmulatorState;
+  port: 'mail' | 'admin';
+  cookieToken: string | undefined;
+  expireAuth: boolean;
+  /** A fault to answer instead of running the handler (fault injection). */
+  injectedFault?: SoapFault | undefined;
+}
+
+function responseContext(ctx: SoapContext): Element {
+  const context = new Element('context', 'urn:zimbra');
+  context.unique = true;
+  try {
+    const c = claims(ctx);
+    const acct = ctx.state.directory.findAccount(c.accountId);
+    if (acct) context.addUnique('change').attr('token', acct.mailbox.lastChangeId);
+  } catch {
+    // unauthenticated responses carry no change token
+  }
+  return context;
+}
+
+/** Runs a parsed SOAP request and renders the reply. */
+export async function handleSoap(parsed: ParsedSoap, opts: DispatchOptions): Promise<SoapReply> {
+  const header = parsed.envelope?.header;
+  const token = header?.get('authToken') ?? opts.cookieToken;
+  const ctx: SoapContext = {
+    state: opts.state,
+    port: opts.port,
+    header,
+    token,
+    expireAuth: opts.expireAuth,
+    dispatch: async (req) => findHandler(req, opts.port).handle(req, ctx),
+  };
+  const formatType = header?.child('format')?.get('type');
+  const json = formatType === 'js' ? true : formatType === 'xml' ? false : parsed.json;
+  let body: Element;
+  let status = 200;
+  try {
+    if (parsed.error) throw parsed.error;
+    if (opts.injectedFault) throw opts.injectedFault;
+    body = await ctx.dispatch(parsed.envelope!.body);
+  } catch (err) {
+    const fault = err instanceof SoapFault ? err : faults.failure(err instanceof Error ? err.message : String(err));
+    const context = responseContext(ctx);
+    const trace = faultTrace();
+    if (json) return { status: 500, contentType: 'text/javascript; charset=utf-8', body: encodeJsonEnvelope(context, faultElement(fault, trace)) };
+    return { status: 500, contentType: 'text/xml; charset=utf-8', body: encodeXmlFault(context, fault, trace) };
+  }
+  const context = responseContext(ctx);
+  if (json) return { status, contentType: 'text/javascript; charset=utf-8', body: encodeJsonEnvelope(context, body) };
+  status = 200;
+  return { status, contentType: 'text/xml; charset=utf-8', body: encodeXmlEnvelope(context, body) };
+}

@@ -1,0 +1,194 @@
+/**
+ * The provisioning directory (what LDAP holds on a real server): servers, domains, classes of
+ * service, accounts with their mailboxes, and distribution lists. Attribute values are always
+ * strings, multi-valued attributes are arrays (PROTOCOL.md section 6).
+ */
+import { randomUUID } from 'node:crypto';
+import { faults } from '../wire/soap-fault.js';
+import { Mailbox, type ChangeEvent } from './mailbox.js';
+
+/** Multi-valued attribute map. */
+export type Attrs = Record<string, string[]>;
+
+/** A named directory entry. */
+export interface DirEntry {
+  id: string;
+  name: string;
+  attrs: Attrs;
+}
+
+/** An account entry with its password and mailbox. */
+export interface AccountEntry extends DirEntry {
+  password: string;
+  isAdmin: boolean;
+  mailbox: Mailbox;
+}
+
+/** A distribution list entry. */
+export interface DlEntry extends DirEntry {
+  members: string[];
+}
+
+/** Generalized time (`20240101120000Z`). */
+export function genTime(ms = Date.now()): string {
+  return new Date(ms).toISOString().replace(/[-:T]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+/** Turns single or multiple values into an attribute map. */
+export function toAttrs(input: Record<string, string | string[]> | undefined): Attrs {
+  const out: Attrs = {};
+  for (const [k, v] of Object.entries(input ?? {})) out[k] = Array.isArray(v) ? [...v] : [v];
+  return out;
+}
+
+/** The in-memory directory. */
+export class Directory {
+  readonly servers: DirEntry[] = [];
+  readonly domains = new Map<string, DirEntry>();
+  readonly coses = new Map<string, DirEntry>();
+  readonly accounts = new Map<string, AccountEntry>();
+  readonly dls = new Map<string, DlEntry>();
+  private readonly accountsById = new Map<string, AccountEntry>();
+  private nextMailboxId = 1;
+
+  constructor(
+    readonly serverName: string,
+    private readonly changeListener?: (e: ChangeEvent) => void,
+  ) {
+    const id = randomUUID();
+    this.servers.push({
+      id,
+      name: serverName,
+      attrs: toAttrs({
+        zimbraId: id,
+        cn: serverName,
+        zimbraServiceHostname: serverName,
+        zimbraServiceEnabled: ['mailbox', 'service', 'zimbra', 'zimbraAdmin'],
+        zimbraServiceInstalled: ['mailbox', 'service', 'zimbra', 'zimbraAdmin'],
+        zimbraMailMode: 'http',
+      }),
+    });
+    this.createCos('default', {});
+  }
+
+  /** This (the only local) server. */
+  get server(): DirEntry {
+    return this.servers[0]!;
+  }
+
+  /** Creates a domain (`account.DOMAIN_EXISTS`). */
+  createDomain(name: string, attrs?: Record<string, string | string[]>): DirEntry {
+    const key = name.toLowerCase();
+    if (this.domains.has(key)) throw faults.domainExists(name);
+    const id = randomUUID();
+    const entry = { id, name: key, attrs: { ...toAttrs(attrs), zimbraId: [id], zimbraDomainName: [key], zimbraDomainStatus: ['active'], zimbraDomainType: ['local'] } };
+    this.domains.set(key, entry);
+    return entry;
+  }
+
+  /** Creates a class of service (`account.COS_EXISTS`). */
+  createCos(name: string, attrs?: Record<string, string | string[]>): DirEntry {
+    if (this.coses.has(name.toLowerCase())) throw faults.cosExists(name);
+    const id = randomUUID();
+    const entry = { id, name, attrs: { ...toAttrs(attrs), zimbraId: [id], cn: [name] } };
+    this.coses.set(name.toLowerCase(), entry);
+    return entry;
+  }
+
+  private domainOf(address: string): string {
+    const at = address.lastIndexOf('@');
+    if (at <= 0 || at === address.length - 1) throw faults.invalidRequest(`invalid email address: ${address}`);
+    const domain = address.slice(at + 1).toLowerCase();
+    if (!this.domains.has(domain)) throw faults.noSuchDomain(domain);
+    return domain;
+  }
+
+  /** Creates an account and its mailbox (`account.ACCOUNT_EXISTS`, `account.NO_SUCH_DOMAIN`). */
+  createAccount(name: string, password: string, attrs?: Record<string, string | string[]>, isAdmin = false): AccountEntry {
+    const key = name.toLowerCase();
+    this.domainOf(key);
+    if (this.accounts.has(key) || this.dls.has(key)) throw faults.accountExists(name);
+    const id = randomUUID();
+    const local = key.slice(0, key.indexOf('@'));
+    const a: Attrs = {
+      uid: [local],
+      cn: [local],
+      sn: [local],
+      mail: [key],
+      zimbraMailDeliveryAddress: [key],
+      zimbraAccountStatus: ['active'],
+      zimbraMailHost: [this.serverName],
+      zimbraMailTransport: [`lmtp:${this.serverName}:7025`],
+      zimbraCreateTimestamp: [genTime()],
+      zimbraMailStatus: ['enabled'],
+      ...toAttrs(attrs),
+      zimbraId: [id],
+    };
+    if (isAdmin) a['zimbraIsAdminAccount'] = ['TRUE'];
+    const entry: AccountEntry = { id, name: key, attrs: a, password, isAdmin, mailbox: new Mailbox(id, this.nextMailboxId++) };
+    entry.mailbox.onChange(this.changeListener);
+    this.accounts.set(key, entry);
+    this.accountsById.set(id, entry);
+    return entry;
+  }
+
+  /** All accounts, by name. */
+  allAccounts(): AccountEntry[] {
+    return [...this.accounts.values()].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+  }
+
+  /** Finds an account by name or zimbraId. */
+  findAccount(nameOrId: string): AccountEntry | undefined {
+    return this.accountsById.get(nameOrId) ?? this.accounts.get(nameOrId.toLowerCase());
+  }
+
+  /** Finds an account or raises `account.NO_SUCH_ACCOUNT`. */
+  account(nameOrId: string): AccountEntry {
+    const a = this.findAccount(nameOrId);
+    if (!a) throw faults.noSuchAccount(nameOrId);
+    return a;
+  }
+
+  /** Deletes an account and its mailbox. */
+  deleteAccount(nameOrId: string): void {
+    const a = this.account(nameOrId);
+    this.accounts.delete(a.name);
+    this.accountsById.delete(a.id);
+  }
+
+  /** Replaces attributes of an account (an empty list removes the attribute). */
+  modifyAccount(a: AccountEntry, attrs: Attrs): void {
+    for (const [k, v] of Object.entries(attrs)) {
+      if (k === 'zimbraId') throw faults.invalidRequest('zimbraId is immutable');
+      if (v.length === 0 || (v.length === 1 && v[0] === '')) delete a.attrs[k];
+      else a.attrs[k] = v;
+    }
+    const status = a.attrs['zimbraIsAdminAccount']?.[0];
+    a.isAdmin = status === 'TRUE';
+  }
+
+  /** Creates a static distribution list. */
+  createDistributionList(name: string, members: string[] = [], attrs?: Record<string, string | string[]>): DlEntry {
+    const key = name.toLowerCase();
+    this.domainOf(key);
+    if (this.dls.has(key) || this.accounts.has(key)) throw faults.dlExists(name);
+    const id = randomUUID();
+    const entry: DlEntry = { id, name: key, members: [], attrs: { ...toAttrs(attrs), zimbraId: [id], mail: [key], zimbraMailStatus: ['enabled'] } };
+    this.dls.set(key, entry);
+    this.addMembers(entry, members);
+    return entry;
+  }
+
+  /** Adds members to a list (duplicates ignored). */
+  addMembers(dl: DlEntry, members: string[]): void {
+    for (const m of members) if (!dl.members.includes(m.toLowerCase())) dl.members.push(m.toLowerCase());
+    dl.attrs['zimbraMailForwardingAddress'] = [...dl.members];
+  }
+
+  /** Finds a list by name or id, or raises `account.NO_SUCH_DISTRIBUTION_LIST`. */
+  dl(nameOrId: string): DlEntry {
+    const dl = this.dls.get(nameOrId.toLowerCase()) ?? [...this.dls.values()].find((d) => d.id === nameOrId);
+    if (!dl) throw faults.noSuchDl(nameOrId);
+    return dl;
+  }
+}

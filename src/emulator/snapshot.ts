@@ -1,0 +1,77 @@
+/**
+ * Read-only views of a mailbox for tests: folders with paths, tags, and items with the
+ * fields a backup must reproduce (hex SHA-256 of the blob).
+ */
+import { tagNames } from './model/folder-ops.js';
+import type { ItemType } from './model/item.js';
+import type { Mailbox } from './model/mailbox.js';
+
+/** A folder in a snapshot. */
+export interface SnapshotFolder {
+  id: number;
+  parentId: number;
+  name: string;
+  path: string;
+  view: string | undefined;
+  modifiedSequence: number;
+}
+
+/** An item in a snapshot. */
+export interface SnapshotItem {
+  id: number;
+  type: ItemType;
+  folderId: number;
+  flags: string;
+  /** Tag names. */
+  tags: string[];
+  dateMs: number;
+  modifiedSequence: number;
+  savedSequence: number;
+  size: number;
+  /** Lower-case hex SHA-256 of the blob (messages, documents, calendar items). */
+  sha256: string | undefined;
+  subject: string | undefined;
+  name: string | undefined;
+  uid: string | undefined;
+  fields: Record<string, string> | undefined;
+}
+
+/** A whole mailbox snapshot. */
+export interface MailboxSnapshot {
+  lastChangeId: number;
+  folders: SnapshotFolder[];
+  tags: Array<{ id: number; name: string; color: number | undefined }>;
+  items: SnapshotItem[];
+}
+
+/** Builds a snapshot (sorted by id). */
+export function snapshotOf(mbox: Mailbox): MailboxSnapshot {
+  const folders: SnapshotFolder[] = [];
+  const tags: MailboxSnapshot['tags'] = [];
+  const items: SnapshotItem[] = [];
+  for (const item of [...mbox.items.values()].sort((a, b) => a.id - b.id)) {
+    if (item.type === 'folder') {
+      folders.push({ id: item.id, parentId: item.folderId, name: item.name ?? '', path: mbox.folderPath(item.id), view: item.view, modifiedSequence: item.modifiedSequence });
+    } else if (item.type === 'tag') {
+      tags.push({ id: item.id, name: item.name ?? '', color: item.color });
+    } else if (item.type !== 'conversation') {
+      items.push({
+        id: item.id,
+        type: item.type,
+        folderId: item.folderId,
+        flags: item.flags,
+        tags: tagNames(mbox, item).split(',').filter((t) => t !== ''),
+        dateMs: item.date,
+        modifiedSequence: item.modifiedSequence,
+        savedSequence: item.savedSequence,
+        size: item.size,
+        sha256: item.digest,
+        subject: item.subject,
+        name: item.name,
+        uid: item.uid,
+        fields: item.fields ? { ...item.fields } : undefined,
+      });
+    }
+  }
+  return { lastChangeId: mbox.lastChangeId, folders, tags, items };
+}

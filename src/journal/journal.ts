@@ -1,0 +1,430 @@
+import { isZimbraBackupError, throwIfAborted, ZimbraBackupError } from '../errors.js';
+import { resolveLogger, type Logger } from '../internal/logger.js';
+import type { StorageBackend } from '../store/backends/backend.js';
+import { readCheckpoint, writeCheckpoint, type CheckpointInfo } from './checkpoint.js';
+import { deleteQuietly, isCurrentVersion, mergeSegments } from './compaction.js';
+import { InvalidObjectError, isJsonValue, validateRecord } from './record-codec.js';
+import { batchBody, encodeRecords, readSegment, segmentKey, type Batch, type SegmentInfo } from './segment.js';
+import { corruptSegment, listJournal, SegmentTable } from './segment-table.js';
+import { sameJson, StateBuilder } from './state-at.js';
+import type {
+  CommitOptions,
+  CommitResult,
+  CompactOptions,
+  CompactResult,
+  DeletedItem,
+  DeleteRecord,
+  ItemRecord,
+  JournalOptions,
+  JournalRecord,
+  JournalRecordInput,
+  JournalStats,
+  JsonValue,
+  MailboxState,
+  RecoveredObject,
+} from './types.js';
+
+function invalid(message: string, data: Record<string, unknown> = {}): ZimbraBackupError {
+  return new ZimbraBackupError(message, { code: 'ZB_INVALID_ARGUMENT', data });
+}
+
+function checkCount(value: number | undefined, field: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 0) throw invalid(`${field} must be a non-negative integer`, { field });
+  return value;
+}
+
+function checkTime(value: number, field: string): void {
+  if (!Number.isFinite(value)) throw invalid(`${field} must be a finite number of ms`, { field });
+}
+
+/**
+ * The per-account, append-only metadata history: every item version and deletion with its times.
+ * One writer per account at a time (the repository lock guarantees it); any number of readers,
+ * each seeing the journal as it was when it opened. Algorithm and failure modes: the module
+ * documentation of `journal/index.ts`; format: docs/journal-format.md.
+ *
+ * @example
+ * ```ts
+ * const journal = await Journal.open({ backend: new MemoryBackend(), prefix: 'accounts/acc-1/' });
+ * await journal.commit(
+ *   [{ type: 'item', kind: 'message', id: '257', folderId: '2', modifiedSequence: 12, digest }],
+ *   { state: { token: '12' } },
+ * );
+ * const before = await journal.stateAt(Date.now() - 60_000);
+ * const gone = await journal.deletedBetween(Date.now() - 86_400_000, Date.now());
+ * ```
+ */
+export class Journal {
+  readonly #backend: StorageBackend;
+  readonly #prefix: string;
+  readonly #logger: Logger;
+  readonly #clock: () => number;
+  readonly #readOnly: boolean;
+  readonly #checkpointMin: number;
+  readonly #compactAfter: number;
+  readonly #table: SegmentTable;
+  #state = new StateBuilder();
+  #checkpoints: CheckpointInfo[] = [];
+  readonly #recovered: RecoveredObject[] = [];
+  #checkpointRecords = 0;
+  #checkpointLive = 0;
+  #bytesWritten = 0;
+  #queue: Promise<unknown> = Promise.resolve();
+  #closed = false;
+
+  private constructor(opts: JournalOptions) {
+    this.#backend = opts.backend;
+    this.#prefix = opts.prefix === '' || opts.prefix.endsWith('/') ? opts.prefix : `${opts.prefix}/`;
+    this.#logger = resolveLogger(opts.logger);
+    this.#clock = opts.clock ?? Date.now;
+    this.#readOnly = opts.readOnly === true;
+    this.#checkpointMin = checkCount(opts.checkpointMinRecords, 'checkpointMinRecords', 10_000);
+    this.#compactAfter = checkCount(opts.compactAfterSegments, 'compactAfterSegments', 64);
+    this.#table = new SegmentTable(this.#backend, this.#prefix);
+  }
+
+  /**
+   * Opens (or starts) the journal under `prefix`: loads the newest intact checkpoint, replays the
+   * segments after it, ignores a torn tail (reported in {@link Journal.recovered}; deleted unless
+   * read-only).
+   * @throws ZB_JOURNAL_CORRUPT when a segment other than the last is damaged or missing.
+   * @throws ZB_INVALID_ARGUMENT on bad options.
+   */
+  static async open(opts: JournalOptions): Promise<Journal> {
+    if (!opts || typeof opts.backend?.put !== 'function') throw invalid('backend is required', { field: 'backend' });
+    if (typeof opts.prefix !== 'string' || opts.prefix.startsWith('/') || opts.prefix.split('/').includes('..')) {
+      throw invalid('prefix must be a repository-relative folder', { field: 'prefix' });
+    }
+    // A writer compacting while a reader opens can delete a segment the reader just listed:
+    // start over from a fresh listing (twice at most; compactions are rare).
+    for (let attempt = 0; ; attempt++) {
+      const journal = new Journal(opts);
+      try {
+        await journal.#load(opts.signal);
+        return journal;
+      } catch (err) {
+        if (attempt >= 2 || !isZimbraBackupError(err, 'ZB_BLOB_NOT_FOUND')) throw err;
+      }
+    }
+  }
+
+  /** Objects ignored while opening (torn tail, damaged checkpoints). */
+  get recovered(): readonly RecoveredObject[] {
+    return this.#recovered;
+  }
+
+  #recover(key: string, reason: string, removed: boolean): void {
+    this.#recovered.push({ key, reason, removed });
+    this.#logger.warn({ key, reason, removed }, 'journal: ignoring a damaged object');
+  }
+
+  async #load(signal?: AbortSignal): Promise<void> {
+    const listing = await listJournal(this.#backend, this.#prefix, signal);
+    this.#table.set(listing.segments);
+    const lastListed = this.#table.lastSeq;
+    this.#checkpoints = listing.checkpoints.filter((c) => c.seq <= lastListed);
+    let state = new StateBuilder();
+    while (this.#checkpoints.length > 0) {
+      const cp = this.#checkpoints.at(-1) as CheckpointInfo;
+      try {
+        state = await readCheckpoint(this.#backend, cp, signal);
+        break;
+      } catch (err) {
+        if (!(err instanceof InvalidObjectError)) throw err;
+        this.#checkpoints.pop();
+        if (!this.#readOnly) await deleteQuietly({ backend: this.#backend, logger: this.#logger }, cp.key);
+        this.#recover(cp.key, err.message, !this.#readOnly);
+      }
+    }
+    this.#checkpointRecords = state.records;
+    this.#checkpointLive = state.items.size;
+    const visible = this.#table.visible;
+    for (let i = 0; i < visible.length; i++) {
+      const seg = visible[i]!;
+      if (seg.last <= state.seq) continue;
+      try {
+        this.#table.reads += 1;
+        for await (const batch of readSegment(this.#backend, seg, signal)) {
+          if (batch.seq > state.seq) state.applyBatch(batch);
+        }
+      } catch (err) {
+        if (!(err instanceof InvalidObjectError)) throw err;
+        // Only a single-commit segment at the very end is a torn tail: it was never acknowledged,
+        // and readSegment yields its batch only once the whole object checked out.
+        if (i !== visible.length - 1 || seg.first !== seg.last) throw corruptSegment(seg.key, err.message, err);
+        visible.pop();
+        if (!this.#readOnly) await deleteQuietly({ backend: this.#backend, logger: this.#logger }, seg.key);
+        this.#recover(seg.key, err.message, !this.#readOnly);
+      }
+    }
+    this.#state = state;
+    this.#checkpoints = this.#checkpoints.filter((c) => c.seq <= state.seq);
+    // A checkpoint beyond the last intact batch describes a batch that will be numbered again.
+    const stale = listing.checkpoints.filter((c) => c.seq > state.seq);
+    if (!this.#readOnly) {
+      const ctx = { backend: this.#backend, logger: this.#logger };
+      for (const seg of this.#table.superseded) await deleteQuietly(ctx, seg.key);
+      for (const cp of stale) await deleteQuietly(ctx, cp.key);
+      this.#table.superseded = [];
+    }
+  }
+
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn, fn);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  #assertWritable(): void {
+    if (this.#closed) throw invalid('journal is closed');
+    if (this.#readOnly) throw invalid('journal was opened read-only');
+  }
+
+  /**
+   * Commits a batch atomically: its records and a commit marker carrying `state` (the cursor the
+   * batch brings the account to) become durable together, in one sealed segment object, before
+   * this resolves. Records that replay versions already in the journal are dropped (idempotent
+   * replays). Without `state`, the previous commit's state is carried forward.
+   * Every blob a record references must already be durable (DESIGN invariant 1).
+   * @throws ZB_INVALID_ARGUMENT for malformed records; backend errors (ZB_STORAGE...) when the
+   * segment could not be written, in which case nothing of the batch is visible.
+   */
+  commit(records: readonly JournalRecordInput[], opts: CommitOptions = {}): Promise<CommitResult> {
+    try {
+      this.#assertWritable();
+      if (!Array.isArray(records)) throw invalid('records must be an array');
+      records.forEach((r, i) => validateRecord(r, i));
+      if (opts.state !== undefined && !isJsonValue(opts.state)) throw invalid('state must be a JSON value', { field: 'state' });
+      if (opts.captureMs !== undefined) checkTime(opts.captureMs, 'captureMs');
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#exclusive(() => this.#commit(records, opts));
+  }
+
+  async #commit(records: readonly JournalRecordInput[], opts: CommitOptions): Promise<CommitResult> {
+    throwIfAborted(opts.signal);
+    const prev = this.#state;
+    const { fresh, skipped } = prev.filterReplays(records);
+    const captureMs = Math.max(Math.trunc(opts.captureMs ?? this.#clock()), prev.captureMs);
+    const state = opts.state !== undefined ? (structuredClone(opts.state) as JsonValue) : prev.cursor;
+    if (fresh.length === 0 && sameJson(state, prev.cursor)) {
+      return { seq: prev.seq, captureMs: prev.captureMs, written: 0, skipped, noop: true };
+    }
+    const seq = prev.seq + 1;
+    const encoded = encodeRecords(fresh, captureMs);
+    const batch: Batch = { seq, captureMs, state, records: encoded.records };
+    const { body, size } = batchBody(batch, encoded.lines);
+    const key = segmentKey(this.#prefix, seq, seq, captureMs, captureMs);
+    await this.#backend.put(key, body, opts.signal ? { signal: opts.signal } : {});
+    this.#bytesWritten += size;
+    this.#table.visible.push({ key, first: seq, last: seq, minCaptureMs: captureMs, maxCaptureMs: captureMs });
+    prev.applyBatch(batch);
+    await this.#maintain();
+    return { seq, captureMs, written: fresh.length, skipped, noop: false };
+  }
+
+  /** Checkpoint and tail compaction after a commit; the commit is durable already, so failures only warn. */
+  async #maintain(): Promise<void> {
+    try {
+      if (this.#compactAfter > 0) {
+        const visible = this.#table.visible;
+        let n = 0;
+        while (n < visible.length && visible[visible.length - 1 - n]!.first === visible[visible.length - 1 - n]!.last) n += 1;
+        if (n >= this.#compactAfter) await this.#merge(visible.slice(visible.length - n), () => true);
+      }
+      const since = this.#state.records - this.#checkpointRecords;
+      if (this.#checkpointMin > 0 && since >= Math.max(this.#checkpointMin, this.#checkpointLive)) await this.#writeCheckpoint();
+    } catch (err) {
+      this.#logger.warn({ err: String(err) }, 'journal: checkpoint or compaction failed; will retry after a later commit');
+    }
+  }
+
+  async #writeCheckpoint(signal?: AbortSignal): Promise<void> {
+    const { info, size } = await writeCheckpoint(this.#backend, this.#prefix, this.#state, signal);
+    this.#bytesWritten += size;
+    this.#checkpoints = this.#checkpoints.filter((c) => c.seq !== info.seq).concat(info);
+    this.#checkpointRecords = this.#state.records;
+    this.#checkpointLive = this.#state.items.size;
+  }
+
+  async #merge(segs: SegmentInfo[], keep: (r: JournalRecord) => boolean, signal?: AbortSignal): Promise<CompactResult> {
+    const ctx = { backend: this.#backend, prefix: this.#prefix, table: this.#table, logger: this.#logger, ...(signal ? { signal } : {}) };
+    const r = await mergeSegments(ctx, segs, keep);
+    this.#bytesWritten += r.size;
+    return { merged: segs.length, kept: r.kept, dropped: r.dropped, key: r.info.key };
+  }
+
+  /**
+   * Merges every visible segment into one, keeping the records `opts.keep` accepts (default:
+   * all). When a hook is given, checkpoints are dropped first (they may hold purged versions) and
+   * a fresh one of the current state is written after.
+   * @throws ZB_JOURNAL_CORRUPT when a segment cannot be read; the journal is then left unchanged.
+   */
+  compact(opts: CompactOptions = {}): Promise<CompactResult> {
+    try {
+      this.#assertWritable();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#exclusive(async () => {
+      const segs = [...this.#table.visible];
+      const hook = opts.keep;
+      if (segs.length === 0 || (segs.length === 1 && !hook)) return { merged: 0, kept: 0, dropped: 0 };
+      const ctx = { backend: this.#backend, logger: this.#logger };
+      if (hook) {
+        const cps = this.#checkpoints;
+        this.#checkpoints = [];
+        for (const cp of cps) await deleteQuietly(ctx, cp.key);
+      }
+      const current = this.#state;
+      const keep = hook ? (r: JournalRecord): boolean => isCurrentVersion(current, r) || hook(r) : () => true;
+      const result = await this.#merge(segs, keep, opts.signal);
+      current.records -= result.dropped;
+      if (hook) await this.#writeCheckpoint(opts.signal);
+      return result;
+    });
+  }
+
+  /** The current mailbox state (in memory; no I/O). */
+  current(): MailboxState {
+    return this.#state.snapshot();
+  }
+
+  /** The cursor state stored with the last commit (e.g. the sync token), or undefined. */
+  lastState(): JsonValue | undefined {
+    return this.#state.cursor;
+  }
+
+  /**
+   * The mailbox as it was at capture time `t` (ms since the epoch): every commit captured at or
+   * before `t`. Cost: one checkpoint read plus the segments after it up to `t`.
+   * @throws ZB_JOURNAL_CORRUPT when a needed segment is damaged.
+   */
+  async stateAt(t: number, opts: { signal?: AbortSignal } = {}): Promise<MailboxState> {
+    checkTime(t, 't');
+    if (t >= this.#state.captureMs) return this.current();
+    return (await this.#builderAt(t, opts.signal)).snapshot();
+  }
+
+  async #builderAt(t: number, signal?: AbortSignal): Promise<StateBuilder> {
+    const cps = this.#checkpoints.filter((c) => c.captureMs <= t);
+    let state = new StateBuilder();
+    for (let i = cps.length - 1; i >= 0; i--) {
+      try {
+        state = await readCheckpoint(this.#backend, cps[i]!, signal);
+        break;
+      } catch (err) {
+        // Checkpoints are derived data: fall back to an older one (or to batch 1).
+        if (!(err instanceof InvalidObjectError)) throw err;
+        this.#logger.warn({ key: cps[i]!.key, reason: err.message }, 'journal: skipping a damaged checkpoint');
+      }
+    }
+    for await (const batch of this.#table.batches(state.seq + 1, { untilCaptureMs: t, ...withSignal(signal) })) {
+      if (batch.captureMs > t) break;
+      state.applyBatch(batch);
+    }
+    return state;
+  }
+
+  /**
+   * Streams committed records in commit order, optionally only those captured in `[from, to]`
+   * (ms since the epoch). Segments outside the range are not read. Do not commit to this journal
+   * from inside the loop: a compaction could then race the reader (it recovers, at a cost).
+   */
+  async *records(range: { from?: number; to?: number; signal?: AbortSignal } = {}): AsyncGenerator<JournalRecord> {
+    const { from, to, signal } = range;
+    if (from !== undefined) checkTime(from, 'from');
+    if (to !== undefined) checkTime(to, 'to');
+    const start = from === undefined ? this.#table.visible[0] : this.#table.firstReaching(from);
+    if (!start) return;
+    const until = to === undefined ? {} : { untilCaptureMs: to };
+    for await (const batch of this.#table.batches(start.first, { ...until, ...withSignal(signal) })) {
+      if (from !== undefined && batch.captureMs < from) continue;
+      if (to !== undefined && batch.captureMs > to) return;
+      yield* batch.records;
+    }
+  }
+
+  /**
+   * Every version and deletion of one item, oldest first. Deletions that came with a deleted
+   * folder appear as synthesized delete records with `viaFolderId`. Cost: reads the whole journal.
+   */
+  async history(itemId: string, opts: { signal?: AbortSignal } = {}): Promise<(ItemRecord | DeleteRecord)[]> {
+    if (typeof itemId !== 'string' || itemId === '') throw invalid('itemId must be a non-empty string');
+    const out: (ItemRecord | DeleteRecord)[] = [];
+    const replay = new StateBuilder();
+    const onDelete = (d: DeletedItem): void => {
+      if (d.id !== itemId || d.viaFolderId === undefined) return;
+      const rec: DeleteRecord = { type: 'delete', id: d.id, kind: d.kind, captureMs: d.deletedCaptureMs, viaFolderId: d.viaFolderId };
+      if (d.deletedChangeMs !== undefined) rec.changeMs = d.deletedChangeMs;
+      out.push(rec);
+    };
+    for await (const batch of this.#table.batches(1, withSignal(opts.signal))) {
+      for (const rec of batch.records) {
+        if ((rec.type === 'item' || rec.type === 'delete') && rec.id === itemId) out.push(rec);
+      }
+      replay.applyBatch(batch, onDelete);
+    }
+    return out;
+  }
+
+  /**
+   * Items deleted with a capture time in `(t1, t2]` (ms), each with its last version before the
+   * deletion, including the contents of deleted folders (`viaFolderId`). Deletes of items the
+   * journal never saw are not listed. Cost: stateAt(t1) plus the segments up to t2.
+   */
+  async deletedBetween(t1: number, t2: number, opts: { signal?: AbortSignal } = {}): Promise<DeletedItem[]> {
+    checkTime(t1, 't1');
+    checkTime(t2, 't2');
+    if (t2 < t1) throw invalid('t2 must not be before t1', { t1, t2 });
+    if (t1 >= this.#state.captureMs) return [];
+    const state = await this.#builderAt(t1, opts.signal);
+    const out: DeletedItem[] = [];
+    for await (const batch of this.#table.batches(state.seq + 1, { untilCaptureMs: t2, ...withSignal(opts.signal) })) {
+      if (batch.captureMs > t2) break;
+      state.applyBatch(batch, (d) => out.push(d));
+    }
+    return out;
+  }
+
+  /** Counters for status output and tests. */
+  stats(): JournalStats {
+    return {
+      lastSeq: this.#state.seq,
+      lastCaptureMs: this.#state.captureMs,
+      records: this.#state.records,
+      liveItems: this.#state.items.size,
+      tombstones: this.#state.tombstones.size,
+      segments: this.#table.visible.length,
+      checkpoints: this.#checkpoints.length,
+      segmentReads: this.#table.reads,
+      bytesWritten: this.#bytesWritten,
+      recovered: this.#recovered.length,
+    };
+  }
+
+  /** Writes a checkpoint of the current state now (normally automatic). */
+  checkpoint(opts: { signal?: AbortSignal } = {}): Promise<void> {
+    try {
+      this.#assertWritable();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#exclusive(async () => {
+      if (this.#state.seq > 0 && this.#checkpoints.at(-1)?.seq !== this.#state.seq) await this.#writeCheckpoint(opts.signal);
+    });
+  }
+
+  /** Waits for pending commits; later commits are refused. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#queue;
+  }
+}
+
+function withSignal(signal: AbortSignal | undefined): { signal?: AbortSignal } {
+  return signal ? { signal } : {};
+}
+

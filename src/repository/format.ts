@@ -1,0 +1,87 @@
+/**
+ * The FORMAT object: the repository's identity and version (docs/FORMAT.md "FORMAT"). Opening
+ * checks it and refuses anything it does not fully understand (DESIGN.md invariant 7).
+ * @module
+ */
+import { ZimbraBackupError } from '../errors.js';
+import { isCompression, type Compression } from '../store/blob-codec.js';
+
+/** The `format` field of every zimbra-backup repository. */
+export const FORMAT_NAME = 'zimbra-backup';
+/** The repository format version this library writes and reads. */
+export const FORMAT_VERSION = 1;
+/** Largest FORMAT object we read, in bytes (it is a few hundred bytes; anything bigger is not ours). */
+export const MAX_FORMAT_BYTES = 64 * 1024;
+
+/** Contents of the FORMAT object, version 1. */
+export interface RepositoryConfig {
+  /** Always `'zimbra-backup'`. */
+  format: typeof FORMAT_NAME;
+  /** Format version; this library reads and writes 1. */
+  version: number;
+  /** Random UUID identifying this repository (stable for its life). */
+  id: string;
+  /** Creation time, ISO 8601 UTC. */
+  created: string;
+  /** Codec of new blobs. Each blob records its own codec, so this may change over time. */
+  compression: Compression;
+  /** gzip level of new blobs, 1-9. */
+  gzipLevel: number;
+  /** Blob key layout; version 1 knows only `sha256-fanout-2-2` (`blobs/ab/cd/<hex>`). */
+  blobLayout: 'sha256-fanout-2-2';
+}
+
+/** Serialises a config as the FORMAT object's bytes (pretty JSON + newline, for humans who `cat` it). */
+export function encodeFormat(config: RepositoryConfig): Buffer {
+  return Buffer.from(`${JSON.stringify(config, null, 2)}\n`, 'utf8');
+}
+
+/**
+ * Parses and validates the FORMAT object.
+ * @throws `ZB_NOT_A_REPOSITORY` when `format` names another format; `ZB_FORMAT_UNSUPPORTED` for a
+ *   version other than {@link FORMAT_VERSION} (a newer one is never silently rewritten);
+ *   `ZB_REPOSITORY_CORRUPT` when it is not valid JSON or a field is missing or malformed.
+ */
+export function decodeFormat(bytes: Buffer): RepositoryConfig {
+  let value: unknown;
+  try {
+    value = JSON.parse(bytes.toString('utf8'));
+  } catch (err) {
+    throw corrupt('FORMAT is not valid JSON', err);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw corrupt('FORMAT is not a JSON object');
+  const v = value as Record<string, unknown>;
+  if (v['format'] !== FORMAT_NAME) {
+    throw new ZimbraBackupError(`not a zimbra-backup repository (FORMAT names ${JSON.stringify(String(v['format']).slice(0, 40))})`, {
+      code: 'ZB_NOT_A_REPOSITORY',
+      data: { format: String(v['format']).slice(0, 40) },
+    });
+  }
+  const version = v['version'];
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) throw corrupt('FORMAT version is not a positive integer');
+  if (version !== FORMAT_VERSION) {
+    throw new ZimbraBackupError(`repository format version ${version} is not supported (this library reads version ${FORMAT_VERSION}); upgrade zimbra-backup`, {
+      code: 'ZB_FORMAT_UNSUPPORTED',
+      data: { version, supported: [FORMAT_VERSION] },
+    });
+  }
+  const id = v['id'];
+  if (typeof id !== 'string' || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) throw corrupt('FORMAT id is not a UUID');
+  const created = v['created'];
+  if (typeof created !== 'string' || Number.isNaN(Date.parse(created))) throw corrupt('FORMAT created is not a date');
+  const compression = v['compression'];
+  if (!isCompression(compression)) throw corrupt('FORMAT compression is unknown');
+  const gzipLevel = v['gzipLevel'];
+  if (typeof gzipLevel !== 'number' || !Number.isInteger(gzipLevel) || gzipLevel < 1 || gzipLevel > 9) throw corrupt('FORMAT gzipLevel is not 1-9');
+  if (v['blobLayout'] !== 'sha256-fanout-2-2') {
+    throw new ZimbraBackupError(`unknown blob layout ${JSON.stringify(String(v['blobLayout']).slice(0, 40))}`, {
+      code: 'ZB_FORMAT_UNSUPPORTED',
+      data: { blobLayout: String(v['blobLayout']).slice(0, 40) },
+    });
+  }
+  return { format: FORMAT_NAME, version, id, created, compression, gzipLevel, blobLayout: 'sha256-fanout-2-2' };
+}
+
+function corrupt(message: string, cause?: unknown): ZimbraBackupError {
+  return new ZimbraBackupError(message, { code: 'ZB_REPOSITORY_CORRUPT', cause, data: { key: 'FORMAT' } });
+}

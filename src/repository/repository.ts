@@ -1,0 +1,153 @@
+/**
+ * Opening and creating repositories (restic `repository/`): the FORMAT check, the blob store
+ * configured from it, and the writer lock.
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { ZimbraBackupError, isZimbraBackupError, throwIfAborted } from '../errors.js';
+import type { Logger } from '../internal/logger.js';
+import type { StorageBackend } from '../store/backends/backend.js';
+import { assertCodecAvailable, isCompression, type Compression } from '../store/blob-codec.js';
+import { BlobStore } from '../store/blob-store.js';
+import { FORMAT_NAME, FORMAT_VERSION, MAX_FORMAT_BYTES, decodeFormat, encodeFormat, type RepositoryConfig } from './format.js';
+import { FORMAT_KEY, blobLayout } from './layout.js';
+import { acquireLock, breakLock, readLocks, readSmall, type BreakLockOptions, type LockInfo, type LockOptions, type RepositoryLock } from './lock.js';
+
+/** Options shared by {@link initRepository} and {@link openRepository}. */
+export interface OpenRepositoryOptions {
+  /** Storage holding the repository (LocalBackend, S3Backend, MemoryBackend...). */
+  backend: StorageBackend;
+  /** Most concurrent blob writes. Default: `backend.properties.maxConnections`. */
+  concurrency?: number;
+  /** Directory for blob spool files. Default: `os.tmpdir()`. */
+  spoolDir?: string;
+  /** Logger. Default: silent. */
+  logger?: Logger | false;
+  /** Aborts opening. */
+  signal?: AbortSignal;
+}
+
+/** Options of {@link initRepository}. */
+export interface InitRepositoryOptions extends OpenRepositoryOptions {
+  /** Codec of new blobs. Default: 'gzip'. */
+  compression?: Compression;
+  /** gzip level 1-9. Default: 6. */
+  gzipLevel?: number;
+  /** Clock for the `created` field. Default: `new Date()`. */
+  now?: () => Date;
+}
+
+/** An open repository. Readers use it directly; writers take {@link Repository.lock} first. */
+export class Repository {
+  /** The storage it lives in. */
+  readonly backend: StorageBackend;
+  /** The FORMAT object's contents. */
+  readonly config: Readonly<RepositoryConfig>;
+  /** The content-addressed blob store, compressing new blobs as `config` says. */
+  readonly blobs: BlobStore;
+
+  /** @internal Use {@link openRepository} or {@link initRepository}. */
+  constructor(backend: StorageBackend, config: RepositoryConfig, options: OpenRepositoryOptions) {
+    this.backend = backend;
+    this.config = Object.freeze({ ...config });
+    this.blobs = new BlobStore({
+      backend,
+      compression: config.compression,
+      gzipLevel: config.gzipLevel,
+      layout: blobLayout,
+      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+      ...(options.spoolDir === undefined ? {} : { spoolDir: options.spoolDir }),
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+    });
+  }
+
+  /**
+   * Takes the writer lock (one writer per repository; readers never lock).
+   * @example
+   * ```ts
+   * const lock = await repo.lock({ owner: 'backup' });
+   * try { ...write... } finally { await lock.release(); }
+   * ```
+   * @throws `ZB_LOCK_HELD` naming the holder.
+   */
+  lock(options: LockOptions = {}): Promise<RepositoryLock> {
+    return acquireLock(this.backend, options);
+  }
+
+  /** The current lock objects, with staleness judged by `options` (for `status`). */
+  locks(options: LockOptions = {}): Promise<LockInfo[]> {
+    return readLocks(this.backend, options);
+  }
+
+  /**
+   * Removes stale locks (or the one named by `lockId`); live locks only with `force`.
+   * @returns The locks removed.
+   */
+  breakLock(options: BreakLockOptions = {}): Promise<LockInfo[]> {
+    return breakLock(this.backend, options);
+  }
+}
+
+/**
+ * Creates a repository in an empty backend: writes the FORMAT object.
+ * @throws `ZB_CONFLICT` when the backend already holds a repository or any other object;
+ *   `ZB_UNSUPPORTED` for zstd without `zstd-napi`; `ZB_INVALID_ARGUMENT` for bad options.
+ */
+export async function initRepository(options: InitRepositoryOptions): Promise<Repository> {
+  const { backend, signal } = options;
+  const compression = options.compression ?? 'gzip';
+  const gzipLevel = options.gzipLevel ?? 6;
+  if (!isCompression(compression)) throw invalid('compression', "must be 'none', 'gzip' or 'zstd'");
+  if (!Number.isInteger(gzipLevel) || gzipLevel < 1 || gzipLevel > 9) throw invalid('gzipLevel', 'must be an integer 1-9');
+  await assertCodecAvailable(compression);
+  throwIfAborted(signal);
+  if (await backend.stat(FORMAT_KEY, signal ? { signal } : {})) {
+    throw new ZimbraBackupError('a repository already exists here', { code: 'ZB_CONFLICT', data: { reason: 'exists' } });
+  }
+  for await (const { key } of backend.list('', signal ? { signal } : {})) {
+    throw new ZimbraBackupError(`refusing to create a repository in a non-empty location (found ${JSON.stringify(key.slice(0, 100))})`, {
+      code: 'ZB_CONFLICT',
+      data: { reason: 'not-empty', key: key.slice(0, 100) },
+    });
+  }
+  const config: RepositoryConfig = {
+    format: FORMAT_NAME,
+    version: FORMAT_VERSION,
+    id: randomUUID(),
+    created: (options.now?.() ?? new Date()).toISOString(),
+    compression,
+    gzipLevel,
+    blobLayout: 'sha256-fanout-2-2',
+  };
+  const bytes = encodeFormat(config);
+  await backend.put(FORMAT_KEY, { size: bytes.length, open: () => Readable.from([bytes]) }, signal ? { signal } : {});
+  return new Repository(backend, config, options);
+}
+
+/**
+ * Opens an existing repository after checking its FORMAT object.
+ * @throws `ZB_NOT_A_REPOSITORY` when there is no FORMAT object (or it names another format);
+ *   `ZB_FORMAT_UNSUPPORTED` for another version; `ZB_REPOSITORY_CORRUPT` for a malformed FORMAT.
+ */
+export async function openRepository(options: OpenRepositoryOptions): Promise<Repository> {
+  const { backend, signal } = options;
+  throwIfAborted(signal);
+  let bytes: Buffer;
+  try {
+    bytes = await readSmall(backend, FORMAT_KEY, MAX_FORMAT_BYTES);
+  } catch (err) {
+    if (isZimbraBackupError(err, 'ZB_BLOB_NOT_FOUND')) {
+      throw new ZimbraBackupError('not a zimbra-backup repository (no FORMAT object); create one with init', { code: 'ZB_NOT_A_REPOSITORY', cause: err });
+    }
+    if (isZimbraBackupError(err, 'ZB_TOO_LARGE')) {
+      throw new ZimbraBackupError('FORMAT object is implausibly large', { code: 'ZB_REPOSITORY_CORRUPT', cause: err, data: { key: FORMAT_KEY } });
+    }
+    throw err;
+  }
+  return new Repository(backend, decodeFormat(bytes), options);
+}
+
+function invalid(field: string, why: string): ZimbraBackupError {
+  return new ZimbraBackupError(`${field} ${why}`, { code: 'ZB_INVALID_ARGUMENT', data: { field } });
+}

@@ -1,0 +1,92 @@
+/**
+ * The REST request loop shared by download, upload and tgz export: auth cookie from the client,
+ * one token renewal on HTTP 401, retries with backoff on network errors and 502/503/504 when
+ * the request can be replayed.
+ * @module
+ */
+import type { Readable } from 'node:stream';
+import { ZimbraBackupError } from '../errors.js';
+import { NoSuchItemError } from '../soap/faults.js';
+import { HttpStatusError, type HttpResponse } from '../soap/http-client.js';
+import { backoffDelay, shouldRetry, sleep } from '../soap/retry.js';
+import type { RestTarget, SoapConnection } from '../soap/soap-connection.js';
+import type { AccountSelector } from '../soap/transports/transport.js';
+
+/** One REST request, built once the target (base URL, account path) is known. */
+export interface RestRequestSpec {
+  /** HTTP method. */
+  method: 'GET' | 'POST';
+  /** Absolute URL. */
+  url: URL;
+  /** Headers besides the cookie. */
+  headers?: Record<string, string>;
+  /** Body (a stream makes the request non-replayable). */
+  body?: string | Buffer | Readable;
+}
+
+/** Options of {@link openRest}. */
+export interface OpenRestOptions {
+  /** Target mailbox (as admin: resolved to `/service/home/<name>/`). */
+  account?: string | AccountSelector | undefined;
+  /** Aborts the request and the body stream. */
+  signal?: AbortSignal | undefined;
+  /** Per-request deadline and idle timeout in ms (default: the client's). */
+  timeoutMs?: number | undefined;
+  /** Whether the request may be sent again (false for a streamed body). */
+  replayable: boolean;
+  /** Short description for errors and logs, e.g. `download item 257`. */
+  what: string;
+  /** Builds the request for a target. */
+  build(target: RestTarget): RestRequestSpec;
+}
+
+/** Sends a REST request and returns the response once its status is known (any status but 401). */
+export async function openRest(client: SoapConnection, opts: OpenRestOptions): Promise<HttpResponse> {
+  const { retries, baseDelayMs, maxDelayMs } = client.retryPolicy;
+  let renewed = false;
+  for (let attempt = 0; ; attempt++) {
+    const target = await client.restTarget(opts.account, opts.signal ? { signal: opts.signal } : {});
+    const spec = opts.build(target);
+    try {
+      const res = await client.openHttp({
+        method: spec.method,
+        url: spec.url,
+        headers: { ...spec.headers, cookie: target.cookie().reveal() },
+        ...(spec.body === undefined ? {} : { body: spec.body }),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
+      });
+      if (res.status === 401 && !renewed && opts.replayable) {
+        res.body.resume();
+        renewed = true;
+        client.logger.info({ op: opts.what }, 'REST auth refused; renewing once');
+        await target.renew(opts.signal);
+        attempt--;
+        continue;
+      }
+      if (res.status === 502 || res.status === 503 || res.status === 504) {
+        res.body.resume();
+        throw new HttpStatusError(res.status, opts.what);
+      }
+      return res;
+    } catch (err) {
+      if (!opts.replayable || attempt >= retries || !shouldRetry(err, true)) throw err;
+      const delay = backoffDelay(attempt + 1, { baseDelayMs, maxDelayMs });
+      client.logger.warn({ op: opts.what, attempt: attempt + 1, delayMs: delay, code: (err as ZimbraBackupError).code }, 'retrying REST request');
+      await sleep(delay, opts.signal);
+    }
+  }
+}
+
+/** Turns a non-success REST status into a typed error (404 -> NoSuchItemError), draining the body. */
+export function restStatusError(res: HttpResponse, what: string, data: Record<string, unknown> = {}): ZimbraBackupError {
+  res.body.resume();
+  if (res.status === 404) {
+    return new NoSuchItemError(`mail.NO_SUCH_ITEM: ${what}: not found (HTTP 404)`, {
+      faultCode: 'mail.NO_SUCH_ITEM',
+      senderOrReceiver: 'Sender',
+      args: typeof data['itemId'] === 'string' ? [{ name: 'itemId', type: 'IID', value: data['itemId'] }] : [],
+    });
+  }
+  return new HttpStatusError(res.status, what);
+}

@@ -1,0 +1,34 @@
+/**
+ * Zimbra SOAP client.
+ *
+ * ```text
+ * client.send(def, params, { account, signal }):
+ *   route: admin def -> adminUrl/service/admin/soap + admin token
+ *          mail def  -> url/service/soap + user token, or (account + admin token) -> admin URL + <account>
+ *   renew the token first when it is about to expire
+ *   encode envelope (JSON or SOAP 1.2 XML) with context {authToken, nosession, account, format, userAgent}
+ *   POST; on network error / 502-504 / service.TEMPORARILY_UNAVAILABLE: backoff with jitter, retry
+ *   decode to the neutral element model; Fault -> faultToError(); else def.parse(<Name>Response)
+ *   on service.AUTH_EXPIRED / AUTH_REQUIRED: renew once, repeat
+ * ```
+ * Failure modes: `ZB_SOAP_FAULT` (typed subclasses for MUST_RESYNC, AUTH_EXPIRED, NO_SUCH_*,
+ * NO_SUCH_WAITSET), `ZB_PROTOCOL` (malformed response), `ZB_TRANSPORT`/`ZB_TIMEOUT` after the
+ * retries, `ZB_ABORTED`, `ZB_AUTH`. No secret appears in any message, log line or `data`.
+ * @module
+ */
+export { ZimbraClient, type ListAccountsOptions } from './zimbra-client.js';
+export { SoapConnection, type ZimbraClientOptions, type SendOptions, type AuthInfo, type RestTarget } from './soap-connection.js';
+export {
+  SoapFaultError, MustResyncError, AuthExpiredError, NoSuchItemError, NoSuchWaitSetError,
+  faultToError, redactTokens, NO_SUCH_ITEM_CODES, type SoapFaultArg, type SoapFaultErrorOptions,
+} from './faults.js';
+export {
+  asArray, attrBool, attrIdList, attrNum, attrStr, attrValue, attrValues, child, children, readAttrs, text,
+  toAttrList, type SoapElement, type SoapScalar, type ZimbraAttrs,
+} from './element.js';
+export { HttpClient, HttpStatusError, type TlsOptions, type HttpRequestOptions, type HttpResponse } from './http-client.js';
+export { backoffDelay, shouldRetry } from './retry.js';
+export { JsonTransport } from './transports/json.js';
+export { XmlTransport, SOAP12_NS } from './transports/xml.js';
+export type { AccountSelector, SoapTransport, SoapEnvelopeRequest, SoapEnvelopeResponse, SoapContextHeader } from './transports/transport.js';
+export * from './requests/index.js';

@@ -1,0 +1,35 @@
+/**
+ * CreateContactRequest (urn:zimbraMail). The request carries fields as `a[{n,_content}]` (the
+ * handler reads `listElements("a")`), the response as `_attrs` (PROTOCOL.md 5b).
+ * @module
+ */
+import { children, toAttrList, type SoapElement, type ZimbraAttrs } from '../element.js';
+import type { SoapRequestDefinition } from './definition.js';
+import { parseContact, type ContactInfo } from './items.js';
+
+/** Params of {@link CreateContact}. */
+export interface CreateContactParams {
+  /** Contact fields (`firstName`, `email`...); an array repeats the field. */
+  attrs: ZimbraAttrs;
+  /** Target folder id (default: Contacts). */
+  folderId?: string;
+  /** Tag names. */
+  tagNames?: string[];
+  /** Ask for the full contact in the response. Default true. */
+  verbose?: boolean;
+}
+
+/** CreateContactRequest; resolves to the new contact. */
+export const CreateContact: SoapRequestDefinition<CreateContactParams, ContactInfo> = {
+  name: 'CreateContactRequest',
+  namespace: 'urn:zimbraMail',
+  idempotent: false,
+  build: (p) => {
+    const cn: SoapElement = {};
+    if (p.folderId !== undefined) cn['l'] = p.folderId;
+    if (p.tagNames?.length) cn['tn'] = p.tagNames.join(',');
+    cn['a'] = toAttrList(p.attrs);
+    return { verbose: p.verbose === false ? 0 : 1, cn };
+  },
+  parse: (r) => parseContact(children(r, 'cn')[0] ?? {}),
+};

@@ -1,0 +1,366 @@
+/**
+ * Content-addressed blob store over any {@link StorageBackend} (DESIGN.md section 1, `BlobStore`).
+ *
+ * put(source):
+ *   digest = SHA-256 of the uncompressed bytes, computed while streaming
+ *     strategy 'spool' (default): one read of the source into a local spool file (header + encoded
+ *       payload); the spool is the replayable body of the upload, so a retry never re-reads a
+ *       network source
+ *     strategy 'rehash': pass 1 only hashes; pass 2 re-opens the source (cheap sources: files,
+ *       memory) and streams it into the backend, verifying the digest again before the commit
+ *   if the digest is stored or another put of it is in flight -> { stored: false } (dedup)
+ *   else backend.put(blobs/ab/cd/<hex>, header + encoded bytes)
+ * get(digest): stream, strip header, decode, re-hash; the end of the stream fails with
+ *   ZB_DIGEST_MISMATCH / ZB_SIZE_MISMATCH when the bytes are not the blob: treat data as
+ *   unverified until the stream has ended without error.
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable, addAbortSignal, type Readable, type Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pLimit, { type LimitFunction } from 'p-limit';
+import { ZimbraBackupError, isZimbraBackupError, throwIfAborted } from '../errors.js';
+import { resolveLogger, type Logger } from '../internal/logger.js';
+import type { IoOptions, ReplayableBody, StorageBackend } from './backends/backend.js';
+import { toStorageError } from './backends/storage-error.js';
+import {
+  BLOB_HEADER_SIZE, HEADER_SIZE_OFFSET, assertCodecAvailable, createDecoder, decodeBlobHeader, encoderFactory,
+  encodeBlobHeader, headerSizeField, isCompression, type Compression,
+} from './blob-codec.js';
+import { fanOutBlobLayout, type BlobKeyLayout } from './blob-key.js';
+import { PrependCounter, mapReadError, readHead, relayWithMappedErrors } from './blob-stream.js';
+import { parseDigest, type Digest } from './digest.js';
+import { DigestStream } from './digest-stream.js';
+
+/** Options of {@link BlobStore}. */
+export interface BlobStoreOptions {
+  /** Where blob objects are stored. */
+  backend: StorageBackend;
+  /** Codec of new blobs. Default: 'none'. Existing blobs keep the codec they were written with. */
+  compression?: Compression;
+  /** gzip level 1-9 when `compression` is 'gzip'. Default: 6. */
+  gzipLevel?: number;
+  /** Most puts writing to the backend at once. Default: `backend.properties.maxConnections`. */
+  concurrency?: number;
+  /** Directory for spool files of the 'spool' strategy. Default: `os.tmpdir()`. */
+  spoolDir?: string;
+  /** Maps digests to keys. Default: `blobs/ab/cd/<hex>`. */
+  layout?: BlobKeyLayout;
+  /** Debug logging of puts. Default: silent. */
+  logger?: Logger | false;
+}
+
+/** A blob source: re-openable (retries, the 'rehash' strategy) with an optional known size. */
+export type BlobSource = ReplayableBody;
+
+/** Options of {@link BlobStore.put}. */
+export interface PutOptions extends IoOptions {
+  /** How the digest is found before the key is known; see the module doc. Default: 'spool'. */
+  strategy?: 'spool' | 'rehash';
+}
+
+/** Result of a put. */
+export interface PutResult {
+  /** SHA-256 of the uncompressed bytes. */
+  digest: Digest;
+  /** Uncompressed size in bytes. */
+  size: number;
+  /** Bytes of the stored object (header + encoded payload); for duplicates, the existing object's. */
+  storedSize: number;
+  /** False when the blob was already stored or being stored by a concurrent put (dedup). */
+  stored: boolean;
+}
+
+/** Result of {@link BlobStore.stat}. */
+export interface BlobStat {
+  /** The blob's digest. */
+  digest: Digest;
+  /** Uncompressed size in bytes, when recorded in the header. */
+  size: number | undefined;
+  /** Bytes of the stored object. */
+  storedSize: number;
+  /** Codec of the stored object. */
+  codec: Compression;
+}
+
+/** Counters since construction (or {@link BlobStore.resetStats}). */
+export interface BlobStoreStats {
+  /** Calls of put/putKnownDigest that succeeded. */
+  puts: number;
+  /** Of those, how many were duplicates (nothing written). */
+  dedupHits: number;
+  /** Uncompressed bytes handed to successful puts (duplicates included; putKnownDigest skips excluded). */
+  bytesIn: number;
+  /** Bytes written to the backend (header + encoded payload). */
+  bytesStored: number;
+}
+
+/** Content-addressed, deduplicating, optionally compressing blob store. */
+export class BlobStore {
+  /** The backend blobs are stored in. */
+  readonly backend: StorageBackend;
+  /** Codec of new blobs. */
+  readonly compression: Compression;
+  /** Key layout in use. */
+  readonly layout: BlobKeyLayout;
+  readonly #gzipLevel: number;
+  readonly #spoolDir: string;
+  readonly #limit: LimitFunction;
+  readonly #log: Logger;
+  readonly #inflight = new Map<Digest, Promise<PutResult>>();
+  #stats: BlobStoreStats = { puts: 0, dedupHits: 0, bytesIn: 0, bytesStored: 0 };
+
+  /**
+   * Creates a store. zstd availability is checked by the first put ({@link BlobStore.ready} checks it early).
+   * @throws `ZB_INVALID_ARGUMENT` naming the bad option.
+   */
+  constructor(options: BlobStoreOptions) {
+    if (!options?.backend) throw invalid('backend', 'is required');
+    const compression = options.compression ?? 'none';
+    if (!isCompression(compression)) throw invalid('compression', "must be 'none', 'gzip' or 'zstd'");
+    const level = options.gzipLevel ?? 6;
+    if (!Number.isInteger(level) || level < 1 || level > 9) throw invalid('gzipLevel', 'must be an integer 1-9');
+    const concurrency = options.concurrency ?? options.backend.properties.maxConnections;
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw invalid('concurrency', 'must be a positive integer');
+    this.backend = options.backend;
+    this.compression = compression;
+    this.layout = options.layout ?? fanOutBlobLayout();
+    this.#gzipLevel = level;
+    this.#spoolDir = options.spoolDir ?? tmpdir();
+    this.#limit = pLimit(concurrency);
+    this.#log = resolveLogger(options.logger);
+  }
+
+  /**
+   * Resolves when the configured codec is usable.
+   * @throws `ZB_UNSUPPORTED` when compression is 'zstd' and `zstd-napi` is not installed.
+   */
+  async ready(): Promise<void> {
+    await assertCodecAvailable(this.compression);
+  }
+
+  /** A snapshot of the counters. */
+  get stats(): Readonly<BlobStoreStats> {
+    return { ...this.#stats };
+  }
+
+  /** Zeroes the counters. */
+  resetStats(): void {
+    this.#stats = { puts: 0, dedupHits: 0, bytesIn: 0, bytesStored: 0 };
+  }
+
+  /**
+   * Stores a blob unless it is already stored; the digest is computed while streaming.
+   * @throws `ZB_SIZE_MISMATCH` when `source.size` is given and wrong; `ZB_DIGEST_MISMATCH` when a
+   *   re-read source ('rehash') changed; `ZB_UNSUPPORTED` for zstd without `zstd-napi`;
+   *   `ZB_ABORTED`; backend errors (`ZB_STORAGE`). Nothing is visible after a failure.
+   */
+  async put(source: BlobSource, opts: PutOptions = {}): Promise<PutResult> {
+    throwIfAborted(opts.signal);
+    await this.ready();
+    const result = opts.strategy === 'rehash' ? await this.#putRehash(source, opts.signal) : await this.#putSpool(source, opts.signal);
+    this.#count(result);
+    return result;
+  }
+
+  /**
+   * Stores a blob whose digest the caller already knows; when it is stored already, `source` is
+   * never opened (dedup before download). Otherwise the bytes stream straight to the backend and
+   * are verified before the object becomes visible.
+   * @throws `ZB_DIGEST_MISMATCH` / `ZB_SIZE_MISMATCH` when the bytes do not match; see {@link BlobStore.put}.
+   */
+  async putKnownDigest(digest: Digest, source: BlobSource, opts: IoOptions = {}): Promise<PutResult> {
+    const d = parseDigest(digest);
+    throwIfAborted(opts.signal);
+    await this.ready();
+    const result = await this.#dedup(d, source.size, () => this.#write(d, source.size, source, opts.signal), opts.signal);
+    this.#count(result, result.stored || source.size !== undefined);
+    return result;
+  }
+
+  /** True when the blob is stored. */
+  async has(digest: Digest, opts: IoOptions = {}): Promise<boolean> {
+    return (await this.backend.stat(this.layout.key(parseDigest(digest)), opts)) !== undefined;
+  }
+
+  /**
+   * Sizes and codec of a stored blob (reads its 16-byte header), or undefined when it is missing.
+   * @throws `ZB_REPOSITORY_CORRUPT` for a damaged header.
+   */
+  async stat(digest: Digest, opts: IoOptions = {}): Promise<BlobStat | undefined> {
+    const d = parseDigest(digest);
+    const key = this.layout.key(d);
+    const st = await this.backend.stat(key, opts);
+    if (!st) return undefined;
+    const head = await readHead(await this.backend.get(key, { ...opts, offset: 0, length: BLOB_HEADER_SIZE }), BLOB_HEADER_SIZE, key);
+    const header = decodeBlobHeader(head, key);
+    return { digest: d, size: header.size, storedSize: st.size, codec: header.codec };
+  }
+
+  /**
+   * Streams the original bytes of a blob; the stream fails at its end unless they hash to `digest`.
+   * @throws `ZB_BLOB_NOT_FOUND` (rejects); the stream errors with `ZB_DIGEST_MISMATCH`,
+   *   `ZB_SIZE_MISMATCH`, `ZB_REPOSITORY_CORRUPT` or `ZB_ABORTED`.
+   */
+  async get(digest: Digest, opts: IoOptions = {}): Promise<Readable> {
+    const d = parseDigest(digest);
+    const key = this.layout.key(d);
+    const raw = await this.backend.get(key, opts);
+    try {
+      const header = decodeBlobHeader(await readHead(raw, BLOB_HEADER_SIZE, key), key);
+      const decoder = await createDecoder(header.codec);
+      const verify = new DigestStream({ expectDigest: d, ...(header.size === undefined ? {} : { expectSize: header.size }), data: { key, digest: d } });
+      const stages: Array<Readable | Transform> = decoder ? [raw, decoder, verify] : [raw, verify];
+      // The promise is observed through the relay below; its rejection must not go unhandled.
+      pipeline(stages).catch(() => {});
+      return relayWithMappedErrors(verify, (err) => mapReadError(err, key));
+    } catch (err) {
+      raw.destroy();
+      throw mapReadError(err, key);
+    }
+  }
+
+  /** Every stored digest (objects under the layout prefix that are not blob keys are skipped). */
+  async *list(opts: IoOptions = {}): AsyncIterable<Digest> {
+    for await (const { key } of this.backend.list(this.layout.prefix, opts)) {
+      const d = this.layout.parse(key);
+      if (d) yield d;
+    }
+  }
+
+  /**
+   * Removes a blob. Only garbage collection may call this, under the writer lock: a concurrent put
+   * that deduplicated against it would otherwise reference a deleted blob.
+   * @throws `ZB_BLOB_NOT_FOUND`.
+   */
+  async delete(digest: Digest, opts: IoOptions = {}): Promise<void> {
+    await this.backend.delete(this.layout.key(parseDigest(digest)), opts);
+  }
+
+  #count(r: PutResult, countBytes = true): void {
+    this.#stats.puts++;
+    if (countBytes) this.#stats.bytesIn += r.size;
+    if (r.stored) this.#stats.bytesStored += r.storedSize;
+    else this.#stats.dedupHits++;
+  }
+
+  /** Pass 1 hashes; pass 2 (only for new content) writes with verification. */
+  async #putRehash(source: BlobSource, signal: AbortSignal | undefined): Promise<PutResult> {
+    const hasher = new DigestStream(source.size === undefined ? {} : { expectSize: source.size });
+    const input = source.open();
+    if (signal) addAbortSignal(signal, input);
+    try {
+      await pipeline(input, hasher, devNull());
+    } catch (err) {
+      throw mapReadError(err, 'source');
+    }
+    const { digest, size } = hasher;
+    return this.#dedup(digest, size, () => this.#write(digest, size, source, signal), signal);
+  }
+
+  /** One pass into a spool file (header + encoded bytes), then upload the spool if new. */
+  async #putSpool(source: BlobSource, signal: AbortSignal | undefined): Promise<PutResult> {
+    const spool = join(this.#spoolDir, `zb-spool-${randomBytes(12).toString('hex')}`);
+    try {
+      const hasher = new DigestStream(source.size === undefined ? {} : { expectSize: source.size });
+      const counter = new PrependCounter(encodeBlobHeader(this.compression, source.size));
+      const input = source.open();
+      if (signal) addAbortSignal(signal, input);
+      const encoder = (await encoderFactory(this.compression, this.#gzipLevel))();
+      const out = createWriteStream(spool, { flags: 'wx', mode: 0o600 });
+      try {
+        await pipeline([input, hasher, ...(encoder ? [encoder] : []), counter, out] as unknown as [Readable, Transform]);
+      } catch (err) {
+        throw mapReadError(err, 'source');
+      }
+      const { digest, size } = hasher;
+      if (source.size === undefined) await patchSize(spool, size);
+      const storedSize = counter.count;
+      const key = this.layout.key(digest);
+      return await this.#dedup(digest, size, async () => {
+        await this.backend.put(key, { size: storedSize, open: () => createReadStream(spool) }, signal ? { signal } : {});
+        return { digest, size, storedSize, stored: true };
+      }, signal);
+    } finally {
+      await rm(spool, { force: true }).catch(() => {});
+    }
+  }
+
+  /**
+   * Claims `digest`: waits for a concurrent put of it, skips when it is stored, else runs `write`
+   * (under the concurrency limit). Concurrent puts of the same content therefore write once.
+   */
+  async #dedup(digest: Digest, size: number | undefined, write: () => Promise<PutResult>, signal: AbortSignal | undefined): Promise<PutResult> {
+    for (;;) {
+      const pending = this.#inflight.get(digest);
+      if (!pending) break;
+      const done = await pending.then((r) => r, () => undefined);
+      // If the other put failed, this one tries itself.
+      if (done) return { digest, size: size ?? done.size, storedSize: done.storedSize, stored: false };
+      throwIfAborted(signal);
+    }
+    const key = this.layout.key(digest);
+    const attempt = (async (): Promise<PutResult> => {
+      const st = await this.backend.stat(key, signal ? { signal } : {});
+      if (st) {
+        const known = size ?? (await this.stat(digest, signal ? { signal } : {}))?.size ?? 0;
+        return { digest, size: known, storedSize: st.size, stored: false };
+      }
+      return this.#limit(write);
+    })();
+    this.#inflight.set(digest, attempt);
+    try {
+      const r = await attempt;
+      this.#log.debug({ digest, size: r.size, storedSize: r.storedSize, stored: r.stored }, 'blob put');
+      return r;
+    } finally {
+      if (this.#inflight.get(digest) === attempt) this.#inflight.delete(digest);
+    }
+  }
+
+  /** Writes a blob whose digest is known, re-verifying the bytes before the backend commits. */
+  async #write(digest: Digest, size: number | undefined, source: BlobSource, signal: AbortSignal | undefined): Promise<PutResult> {
+    const key = this.layout.key(digest);
+    const encoder = await encoderFactory(this.compression, this.#gzipLevel);
+    let last: { verify: DigestStream; counter: PrependCounter } | undefined;
+    const open = (): Readable => {
+      const verify = new DigestStream({ expectDigest: digest, ...(size === undefined ? {} : { expectSize: size }), data: { key } });
+      const counter = new PrependCounter(encodeBlobHeader(this.compression, size));
+      last = { verify, counter };
+      const enc = encoder();
+      const stages: Array<Readable | Transform> = enc ? [source.open(), verify, enc, counter] : [source.open(), verify, counter];
+      // Errors reach the backend through `counter`, which the pipeline destroys on failure.
+      pipeline(stages).catch(() => {});
+      return counter;
+    };
+    try {
+      await this.backend.put(key, { open }, signal ? { signal } : {});
+    } catch (err) {
+      throw isZimbraBackupError(err) ? err : toStorageError(err, 'put', key);
+    }
+    return { digest, size: size ?? last?.verify.size ?? 0, storedSize: last?.counter.count ?? 0, stored: true };
+  }
+}
+
+/** A writable that discards everything (the hashing pass). */
+function devNull(): Writable {
+  return new Writable({ write: (_chunk, _enc, cb) => cb() });
+}
+
+/** Writes the now known uncompressed size into a spool file's header. */
+async function patchSize(file: string, size: number): Promise<void> {
+  const fh = await open(file, 'r+');
+  try {
+    await fh.write(headerSizeField(size), 0, 8, HEADER_SIZE_OFFSET);
+  } finally {
+    await fh.close();
+  }
+}
+
+function invalid(field: string, why: string): ZimbraBackupError {
+  return new ZimbraBackupError(`BlobStore option ${field} ${why}`, { code: 'ZB_INVALID_ARGUMENT', data: { field } });
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { ZimbraBackupError } from '../../../src/errors.js';
+import { faultToError } from '../../../src/soap/faults.js';
+import { HttpStatusError, networkError } from '../../../src/soap/http-client.js';
+import { backoffDelay, shouldRetry, sleep } from '../../../src/soap/retry.js';
+
+const fault = (code: string) => faultToError({ Code: { Value: 'soap:Receiver' }, Reason: { Text: 'x' }, Detail: { Error: { Code: code } } });
+const net = (errno: string) => networkError(Object.assign(new Error('x'), { code: errno }), 'POST /service/soap');
+
+describe('backoff', () => {
+  it('grows exponentially with jitter, capped', () => {
+    const o = { baseDelayMs: 100, maxDelayMs: 1000 };
+    expect(backoffDelay(1, o, () => 0)).toBe(50);
+    expect(backoffDelay(1, o, () => 1)).toBe(100);
+    expect(backoffDelay(3, o, () => 1)).toBe(400);
+    expect(backoffDelay(10, o, () => 1)).toBe(1000);
+    const d = backoffDelay(2, o);
+    expect(d).toBeGreaterThanOrEqual(100);
+    expect(d).toBeLessThanOrEqual(200);
+  });
+
+  it('sleep rejects with ZB_ABORTED when aborted', async () => {
+    const ac = new AbortController();
+    const p = sleep(10_000, ac.signal);
+    ac.abort();
+    await expect(p).rejects.toMatchObject({ code: 'ZB_ABORTED' });
+  });
+});
+
+describe('shouldRetry', () => {
+  it('retries network errors, 502/503/504 and TEMPORARILY_UNAVAILABLE only', () => {
+    expect(shouldRetry(net('ECONNRESET'), true)).toBe(true);
+    expect(shouldRetry(new HttpStatusError(503, 'x'), true)).toBe(true);
+    expect(shouldRetry(new HttpStatusError(502, 'x'), false)).toBe(true);
+    expect(shouldRetry(new HttpStatusError(500, 'x'), true)).toBe(false);
+    expect(shouldRetry(new HttpStatusError(404, 'x'), true)).toBe(false);
+    expect(shouldRetry(fault('service.TEMPORARILY_UNAVAILABLE'), true)).toBe(true);
+    expect(shouldRetry(fault('service.FAILURE'), true)).toBe(false);
+    expect(shouldRetry(fault('mail.NO_SUCH_ITEM'), true)).toBe(false);
+    expect(shouldRetry(new ZimbraBackupError('x', { code: 'ZB_PROTOCOL' }), true)).toBe(false);
+    expect(shouldRetry(new ZimbraBackupError('x', { code: 'ZB_ABORTED' }), true)).toBe(false);
+    expect(shouldRetry(new Error('plain'), true)).toBe(false);
+  });
+
+  it('does not repeat a non-idempotent request that may have reached the server', () => {
+    expect(shouldRetry(net('ECONNRESET'), false)).toBe(false);
+    expect(shouldRetry(new ZimbraBackupError('t', { code: 'ZB_TIMEOUT' }), false)).toBe(false);
+    expect(shouldRetry(net('ECONNREFUSED'), false)).toBe(true);
+  });
+});
