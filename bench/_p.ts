@@ -1,23 +1,21 @@
 import { Readable } from 'node:stream';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, open, mkdir, rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BlobStore } from '../src/store/blob-store.js';
-import { MemoryBackend } from '../src/store/backends/memory.js';
 import { LocalBackend } from '../src/store/backends/local.js';
-const blobs = Array.from({ length: 1000 }, (_, i) => Buffer.from(`message ${i} `.repeat(500)));
-for (const [name, mk] of [['memory', async () => new MemoryBackend()], ['local nofsync', async () => new LocalBackend({ root: await mkdtemp(join(tmpdir(), 'zbp-')), fsync: false })]] as const) {
-  for (const strategy of ['rehash', 'spool'] as const) {
-    const store = new BlobStore({ backend: await mk(), compression: 'none' });
-    const t = performance.now();
-    for (const b of blobs) await store.put({ size: b.length, open: () => Readable.from([b]) }, { strategy });
-    console.log(name, strategy, ((performance.now() - t) / blobs.length).toFixed(3), 'ms/put');
-  }
+const blobs = Array.from({ length: 1000 }, (_, i) => Buffer.from(`message ${i} `.repeat(400)));
+async function m(name: string, fn: () => Promise<void>) {
+  const c0 = process.cpuUsage(); const t0 = performance.now();
+  await fn();
+  const c = process.cpuUsage(c0);
+  console.log(name.padEnd(30), ((c.user + c.system) / 1000 / blobs.length).toFixed(3), 'ms CPU/op', ((performance.now() - t0) / blobs.length).toFixed(3), 'ms wall/op');
 }
-const b = new LocalBackend({ root: await mkdtemp(join(tmpdir(), 'zbp-')), fsync: false });
-let t = performance.now();
-for (const [i, x] of blobs.entries()) await b.put(`blobs/${String(i % 256).padStart(2, '0')}/k${i}`, { open: () => Readable.from([x]) });
-console.log('backend put', ((performance.now() - t) / blobs.length).toFixed(3));
-t = performance.now();
-for (const [i] of blobs.entries()) await b.stat(`blobs/x/k${i}`);
-console.log('backend stat', ((performance.now() - t) / blobs.length).toFixed(3));
+const root = await mkdtemp(join(tmpdir(), 'zbp-'));
+await mkdir(join(root, 'raw'));
+await m('raw open/write/close', async () => { for (const [i, b] of blobs.entries()) { const fh = await open(join(root, 'raw', `f${i}`), 'w'); await fh.write(b); await fh.close(); } });
+await m('raw +rename', async () => { for (const [i, b] of blobs.entries()) { const fh = await open(join(root, 'raw', `.g${i}`), 'w'); await fh.write(b); await fh.close(); await rename(join(root, 'raw', `.g${i}`), join(root, 'raw', `g${i}`)); } });
+const b1 = new LocalBackend({ root: join(root, 'b1'), fsync: false });
+await m('backend put nofsync', async () => { for (const [i, x] of blobs.entries()) await b1.put(`d/k${i}`, { open: () => Readable.from([x]) }); });
+const b2 = new LocalBackend({ root: join(root, 'b2') });
+await m('backend put fsync', async () => { for (const [i, x] of blobs.entries()) await b2.put(`d/k${i}`, { open: () => Readable.from([x]) }); });
+await m('backend stat', async () => { for (const [i] of blobs.entries()) await b2.stat(`d/k${i}`); });

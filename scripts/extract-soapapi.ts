@@ -14,7 +14,7 @@ import { gunzipSync } from 'node:zlib';
 const COMMANDS = [
   'Auth', 'DelegateAuth', 'GetAccountInfo', 'GetAllServers', 'GetAllDomains', 'GetAllCos', 'GetAllDistributionLists',
   'GetDistributionList', 'SearchDirectory', 'GetAccount', 'GetMailbox', 'CreateDomain', 'CreateCos', 'CreateAccount',
-  'CreateDistributionList', 'AddDistributionListMember', 'ModifyAccount', 'Sync', 'GetFolder', 'GetTag', 'GetMsgMetadata',
+  'CreateDistributionList', 'AddDistributionListMember', 'ModifyAccount', 'Sync', 'GetFolder', 'GetItem', 'GetTag', 'GetMsgMetadata',
   'GetContacts', 'GetAppointment', 'Search', 'AddMsg', 'CreateFolder', 'CreateTag', 'CreateContact', 'SetAppointment',
   'ItemAction', 'AdminCreateWaitSet', 'AdminWaitSet', 'AdminDestroyWaitSet',
 ];

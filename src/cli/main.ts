@@ -4,6 +4,7 @@
  * Every command has --help, prints `code: message` and exits non-zero on failure, and with
  * --json prints one machine-readable result on stdout.
  */
+import { setMaxListeners } from 'node:events';
 import { parseArgs } from 'node:util';
 import { ZimbraBackupError } from '../errors.js';
 import type { Command, CommandContext } from './command.js';
@@ -22,6 +23,8 @@ function commandHelp(cmd: Command): string {
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function main(argv: string[], ctxIn?: Partial<CommandContext>): Promise<number> {
   const controller = new AbortController();
+  // One signal is shared by every concurrent request of a run.
+  setMaxListeners(0, controller.signal);
   const ctx: CommandContext = {
     out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
     err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
@@ -84,6 +87,10 @@ function reportError(err: unknown, json: boolean, ctx: CommandContext): void {
 
 const isEntry = process.argv[1] !== undefined && /(?:main\.[jt]s|zimbra-backup(?:\.js)?)$/.test(process.argv[1]);
 if (isEntry) {
+  // `zimbra-backup ls | head`: a closed pipe ends the output, not the process with a stack trace.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+  });
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -35,11 +35,12 @@
  */
 export { startEmulator, Emulator } from './emulator.js';
 export type { EmulatorOptions, DeliverOptions, NamedId } from './emulator.js';
-export type { FaultRule } from './http/fault-injector.js';
+export type { FaultRule, FaultPlan } from './http/fault-injector.js';
 export { FaultInjector } from './http/fault-injector.js';
 export { EmulatorStats } from './http/server.js';
 export type { MailboxSnapshot, SnapshotFolder, SnapshotItem } from './snapshot.js';
 export type { WaitSetTimeoutClamp } from './model/waitsets.js';
 export type { FolderRef } from './model/folder-ops.js';
 export type { ItemType } from './model/item.js';
-export type { Corpus, CorpusAccount, CorpusMessage, CorpusContact, CorpusCalendarItem, CorpusDocument } from './seed/corpus-types.js';
+export type { Corpus, CorpusAccount, CorpusAttachment, CorpusMessage, CorpusContact, CorpusCalendarItem, CorpusDocument } from './seed/corpus-types.js';
+export { buildCorpus, type BuildCorpusOptions, type BuiltCorpus } from './seed/index.js';

@@ -121,9 +121,10 @@ export async function writeCheckpoint(
     {
       open: () => {
         size = 0;
+        // A synchronous generator: one promise per chunk would dominate for 100k-line checkpoints.
         return Readable.from(
-          (async function* () {
-            for await (const chunk of chunkLines(checkpointLines(frozen))) {
+          (function* () {
+            for (const chunk of chunkLines(checkpointLines(frozen))) {
               size += chunk.length;
               yield chunk;
             }
@@ -149,7 +150,7 @@ export async function readCheckpoint(backend: StorageBackend, info: CheckpointIn
   let header: Record<string, unknown> | undefined;
   let ended = false;
   try {
-    for await (const line of readLines(stream)) {
+    for await (const chunk of readLines(stream)) for (const line of chunk) {
       if (!line.terminated || ended) throw new InvalidObjectError('truncated or trailing data');
       const obj = decodeLine(line.text);
       if (obj['type'] === 'end') {

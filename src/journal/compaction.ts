@@ -64,13 +64,14 @@ export async function mergeSegments(
   let dropped = 0;
   let size = 0;
   const { table, signal } = ctx;
-  async function* lines(): AsyncGenerator<string> {
-    yield segmentHeader(first, last);
+  // One async step per source batch, then synchronous chunking of its lines.
+  async function* chunks(): AsyncGenerator<Buffer> {
+    yield Buffer.from(segmentHeader(first, last), 'utf8');
     for await (const batch of table.batches(first, signal ? { toSeq: last, signal } : { toSeq: last })) {
       const records = batch.records.filter((r) => keep(r));
       kept += records.length;
       dropped += batch.records.length - records.length;
-      yield* encodeBatch({ ...batch, records });
+      yield* chunkLines(encodeBatch({ ...batch, records }));
     }
   }
   const body = {
@@ -80,7 +81,7 @@ export async function mergeSegments(
       size = 0;
       return Readable.from(
         (async function* () {
-          for await (const chunk of chunkLines(lines())) {
+          for await (const chunk of chunks()) {
             size += chunk.length;
             yield chunk;
           }

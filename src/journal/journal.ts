@@ -207,7 +207,9 @@ export class Journal {
     throwIfAborted(opts.signal);
     const prev = this.#state;
     const { fresh, skipped } = prev.filterReplays(records);
-    const captureMs = Math.max(Math.trunc(opts.captureMs ?? this.#clock()), prev.captureMs);
+    const now = opts.captureMs ?? this.#clock();
+    if (!Number.isFinite(now)) throw invalid('the clock returned a non-finite time', { field: 'clock' });
+    const captureMs = Math.max(Math.trunc(now), prev.captureMs);
     const state = opts.state !== undefined ? (structuredClone(opts.state) as JsonValue) : prev.cursor;
     if (fresh.length === 0 && sameJson(state, prev.cursor)) {
       return { seq: prev.seq, captureMs: prev.captureMs, written: 0, skipped, noop: true };

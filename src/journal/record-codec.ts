@@ -71,16 +71,20 @@ export interface RawLine {
   terminated: boolean;
 }
 
-/** Splits a byte stream into lines without holding more than one line plus one chunk. */
-export async function* readLines(stream: Readable): AsyncGenerator<RawLine> {
+/**
+ * Splits a byte stream into lines without holding more than one line plus one chunk. Yields the
+ * lines of each chunk together: one await per chunk rather than per line.
+ */
+export async function* readLines(stream: Readable): AsyncGenerator<RawLine[]> {
   let rest: Buffer | undefined;
   for await (const chunk of stream as AsyncIterable<Buffer | string>) {
     const piece = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     const buf = rest ? Buffer.concat([rest, piece]) : piece;
+    const lines: RawLine[] = [];
     let start = 0;
     let nl = buf.indexOf(0x0a, start);
     while (nl !== -1) {
-      yield { text: buf.toString('utf8', start, nl), terminated: true };
+      lines.push({ text: buf.toString('utf8', start, nl), terminated: true });
       start = nl + 1;
       nl = buf.indexOf(0x0a, start);
     }
@@ -89,8 +93,9 @@ export async function* readLines(stream: Readable): AsyncGenerator<RawLine> {
       stream.destroy();
       throw new InvalidObjectError(`line longer than ${MAX_LINE_BYTES} bytes`);
     }
+    if (lines.length > 0) yield lines;
   }
-  if (rest && rest.length > 0) yield { text: rest.toString('utf8'), terminated: false };
+  if (rest && rest.length > 0) yield [{ text: rest.toString('utf8'), terminated: false }];
 }
 
 const KIND_SET: ReadonlySet<string> = new Set(ITEM_KINDS);
@@ -138,7 +143,7 @@ export function validateRecord(value: unknown, index = 0): JournalRecordInput {
       for (const f of ['dateMs', 'size', 'savedSequence']) optNumber(value, f, where);
       const d = value['digest'];
       if (d !== undefined && (typeof d !== 'string' || !HEX64.test(d))) fail('digest must be lower-case hex sha256', { ...where, field: 'digest' });
-      if (value['meta'] !== undefined && !isPlainObject(value['meta'])) fail('meta must be an object', { ...where, field: 'meta' });
+      if (value['meta'] !== undefined && (!isPlainObject(value['meta']) || !isJsonValue(value['meta']))) fail('meta must be a JSON object', { ...where, field: 'meta' });
       break;
     }
     case 'delete':

@@ -145,10 +145,10 @@ export function encodeRecords(records: readonly object[], captureMs: number): { 
 }
 
 /** Groups lines into chunks of about 64 KiB so a streamed body is not one tiny write per line. */
-export async function* chunkLines(lines: AsyncIterable<string> | Iterable<string>): AsyncGenerator<Buffer> {
+export function* chunkLines(lines: Iterable<string>): Generator<Buffer> {
   let parts: string[] = [];
   let size = 0;
-  for await (const line of lines) {
+  for (const line of lines) {
     parts.push(line);
     size += line.length;
     if (size >= 65536) {
@@ -182,7 +182,7 @@ export async function* readSegment(backend: StorageBackend, seg: SegmentInfo, si
   let final: Batch | undefined;
   let crc = 0;
   try {
-    for await (const line of readLines(stream)) {
+    for await (const chunk of readLines(stream)) for (const line of chunk) {
       if (!line.terminated) throw new InvalidObjectError('truncated last line');
       if (expect > seg.last) throw new InvalidObjectError('data after the last commit marker');
       const obj = decodeLine(line.text);

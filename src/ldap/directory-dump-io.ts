@@ -87,9 +87,10 @@ export async function writeDirectoryLdif(
     },
   });
   const source = Readable.from(text(), { objectMode: false });
-  const stages = opts.gzip === false ? [source, counter, out] : [source, createGzip(), counter, out];
+  const pipeOpts = opts.signal ? { signal: opts.signal } : {};
   try {
-    await pipeline(stages as unknown as [Readable, Writable], opts.signal ? { signal: opts.signal } : {});
+    if (opts.gzip === false) await pipeline(source, counter, out, pipeOpts);
+    else await pipeline(source, createGzip(), counter, out, pipeOpts);
   } catch (err) {
     if (opts.signal?.aborted) throw new ZimbraBackupError('operation aborted', { code: 'ZB_ABORTED', cause: opts.signal.reason });
     throw err;

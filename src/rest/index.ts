@@ -16,4 +16,3 @@ export { uploadFile, parseUploadResponse, type UploadFileOptions } from './uploa
 export { exportTgz, type ExportTgzOptions } from './export-tgz.js';
 export { parseItemHeaders, type ItemHeaders } from './item-headers.js';
 export { ByteCountStream, type ByteCountStreamOptions } from './byte-count-stream.js';
-export { openRest, restStatusError, type OpenRestOptions, type RestRequestSpec } from './rest-request.js';

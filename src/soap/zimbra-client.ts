@@ -27,6 +27,7 @@ import { GetAppointment, type GetAppointmentParams, type AppointmentInfo } from 
 import { GetContacts, type GetContactsParams } from './requests/get-contacts.js';
 import { GetDistributionList } from './requests/get-distribution-list.js';
 import { GetFolder, type GetFolderParams } from './requests/get-folder.js';
+import { GetItem } from './requests/get-item.js';
 import { GetMailbox, type GetMailboxResult } from './requests/get-mailbox.js';
 import { GetMsgMetadata } from './requests/get-msg-metadata.js';
 import { GetTag } from './requests/get-tag.js';
@@ -78,6 +79,11 @@ export class ZimbraClient extends SoapConnection {
   /** GetFolderRequest: the folder tree (from the user root by default). */
   async getFolder(params: GetFolderParams = {}, opts?: SendOptions): Promise<FolderInfo> {
     return (await this.send(GetFolder, params, opts)).root;
+  }
+
+  /** GetItemRequest: one item of any type by id (`NoSuchItemError` when missing). */
+  async getItem(id: string, opts?: SendOptions): Promise<ItemSummary> {
+    return (await this.send(GetItem, { id }, opts)).item;
   }
 
   /** GetTagRequest: all tags. */

@@ -3,9 +3,9 @@
  *
  * put(source):
  *   digest = SHA-256 of the uncompressed bytes, computed while streaming
- *     strategy 'spool' (default): one read of the source into a local spool file (header + encoded
- *       payload); the spool is the replayable body of the upload, so a retry never re-reads a
- *       network source
+ *     strategy 'spool' (default): one read of the source into a spool (header + encoded payload;
+ *       in memory up to spoolMemoryBytes, then a local file); the spool is the replayable body of
+ *       the upload, so a retry never re-reads a network source
  *     strategy 'rehash': pass 1 only hashes; pass 2 re-opens the source (cheap sources: files,
  *       memory) and streams it into the backend, verifying the digest again before the commit
  *   if the digest is stored or another put of it is in flight -> { stored: false } (dedup)
@@ -15,12 +15,9 @@
  *   unverified until the stream has ended without error.
  * @module
  */
-import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { open, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable, addAbortSignal, type Readable, type Transform } from 'node:stream';
+import { addAbortSignal, type Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { ZimbraBackupError, isZimbraBackupError, throwIfAborted } from '../errors.js';
@@ -35,6 +32,7 @@ import { fanOutBlobLayout, type BlobKeyLayout } from './blob-key.js';
 import { PrependCounter, mapReadError, readHead, relayWithMappedErrors } from './blob-stream.js';
 import { parseDigest, type Digest } from './digest.js';
 import { DigestStream } from './digest-stream.js';
+import { Spool } from './spool.js';
 
 /** Options of {@link BlobStore}. */
 export interface BlobStoreOptions {
@@ -48,6 +46,12 @@ export interface BlobStoreOptions {
   concurrency?: number;
   /** Directory for spool files of the 'spool' strategy. Default: `os.tmpdir()`. */
   spoolDir?: string;
+  /**
+   * Bytes of one put's spool kept in memory before it spills to a file in `spoolDir`. Memory use
+   * is bounded by this times the number of concurrent puts. Default: 262144 (256 KiB); 0 always
+   * spools to a file.
+   */
+  spoolMemoryBytes?: number;
   /** Maps digests to keys. Default: `blobs/ab/cd/<hex>`. */
   layout?: BlobKeyLayout;
   /** Debug logging of puts. Default: silent. */
@@ -109,6 +113,7 @@ export class BlobStore {
   readonly layout: BlobKeyLayout;
   readonly #gzipLevel: number;
   readonly #spoolDir: string;
+  readonly #spoolMemory: number;
   readonly #limit: LimitFunction;
   readonly #log: Logger;
   readonly #inflight = new Map<Digest, Promise<PutResult>>();
@@ -126,11 +131,14 @@ export class BlobStore {
     if (!Number.isInteger(level) || level < 1 || level > 9) throw invalid('gzipLevel', 'must be an integer 1-9');
     const concurrency = options.concurrency ?? options.backend.properties.maxConnections;
     if (!Number.isInteger(concurrency) || concurrency < 1) throw invalid('concurrency', 'must be a positive integer');
+    const spoolMemory = options.spoolMemoryBytes ?? 0;
+    if (!Number.isInteger(spoolMemory) || spoolMemory < 0) throw invalid('spoolMemoryBytes', 'must be a non-negative integer');
     this.backend = options.backend;
     this.compression = compression;
     this.layout = options.layout ?? fanOutBlobLayout();
     this.#gzipLevel = level;
     this.#spoolDir = options.spoolDir ?? tmpdir();
+    this.#spoolMemory = options.spoolMemoryBytes ?? 256 * 1024;
     this.#limit = pLimit(concurrency);
     this.#log = resolveLogger(options.logger);
   }
@@ -250,43 +258,50 @@ export class BlobStore {
 
   /** Pass 1 hashes; pass 2 (only for new content) writes with verification. */
   async #putRehash(source: BlobSource, signal: AbortSignal | undefined): Promise<PutResult> {
-    const hasher = new DigestStream(source.size === undefined ? {} : { expectSize: source.size });
+    const hash = createHash('sha256');
+    let size = 0;
     const input = source.open();
     if (signal) addAbortSignal(signal, input);
     try {
-      await pipeline(input, hasher, devNull());
+      // A plain loop: the hashing pass needs no stream stages (fewer hops per small blob).
+      for await (const chunk of input) {
+        hash.update(chunk as Buffer);
+        size += (chunk as Buffer).length;
+      }
     } catch (err) {
       throw mapReadError(err, 'source');
     }
-    const { digest, size } = hasher;
+    if (source.size !== undefined && source.size !== size) {
+      throw new ZimbraBackupError(`size mismatch: expected ${source.size} bytes, got ${size}`, { code: 'ZB_SIZE_MISMATCH', data: { expected: source.size, actual: size } });
+    }
+    const digest = hash.digest('hex') as Digest;
     return this.#dedup(digest, size, () => this.#write(digest, size, source, signal), signal);
   }
 
-  /** One pass into a spool file (header + encoded bytes), then upload the spool if new. */
+  /** One pass into a spool (header + encoded bytes; memory, then a file), then upload it if new. */
   async #putSpool(source: BlobSource, signal: AbortSignal | undefined): Promise<PutResult> {
-    const spool = join(this.#spoolDir, `zb-spool-${randomBytes(12).toString('hex')}`);
+    const spool = new Spool(this.#spoolDir, this.#spoolMemory);
     try {
       const hasher = new DigestStream(source.size === undefined ? {} : { expectSize: source.size });
       const counter = new PrependCounter(encodeBlobHeader(this.compression, source.size));
       const input = source.open();
       if (signal) addAbortSignal(signal, input);
       const encoder = (await encoderFactory(this.compression, this.#gzipLevel))();
-      const out = createWriteStream(spool, { flags: 'wx', mode: 0o600 });
       try {
-        await pipeline([input, hasher, ...(encoder ? [encoder] : []), counter, out] as unknown as [Readable, Transform]);
+        await pipeline([input, hasher, ...(encoder ? [encoder] : []), counter, spool] as unknown as [Readable, Transform]);
       } catch (err) {
         throw mapReadError(err, 'source');
       }
       const { digest, size } = hasher;
-      if (source.size === undefined) await patchSize(spool, size);
+      if (source.size === undefined) await spool.patch(HEADER_SIZE_OFFSET, headerSizeField(size));
       const storedSize = counter.count;
       const key = this.layout.key(digest);
       return await this.#dedup(digest, size, async () => {
-        await this.backend.put(key, { size: storedSize, open: () => createReadStream(spool) }, signal ? { signal } : {});
+        await this.backend.put(key, { size: storedSize, open: () => spool.open() }, signal ? { signal } : {});
         return { digest, size, storedSize, stored: true };
       }, signal);
     } finally {
-      await rm(spool, { force: true }).catch(() => {});
+      await spool.dispose();
     }
   }
 
@@ -343,21 +358,6 @@ export class BlobStore {
       throw isZimbraBackupError(err) ? err : toStorageError(err, 'put', key);
     }
     return { digest, size: size ?? last?.verify.size ?? 0, storedSize: last?.counter.count ?? 0, stored: true };
-  }
-}
-
-/** A writable that discards everything (the hashing pass). */
-function devNull(): Writable {
-  return new Writable({ write: (_chunk, _enc, cb) => cb() });
-}
-
-/** Writes the now known uncompressed size into a spool file's header. */
-async function patchSize(file: string, size: number): Promise<void> {
-  const fh = await open(file, 'r+');
-  try {
-    await fh.write(headerSizeField(size), 0, 8, HEADER_SIZE_OFFSET);
-  } finally {
-    await fh.close();
   }
 }
 

@@ -142,6 +142,9 @@ for (const transport of ['json', 'xml'] as const) {
 
     it('faults: typed errors for missing items and folders', async () => {
       await expect(admin.getFolder({ folderId: '99999' }, { account: ann.name })).rejects.toBeInstanceOf(NoSuchItemError);
+      await expect(admin.getItem('99999', { account: ann.name })).rejects.toBeInstanceOf(NoSuchItemError);
+      const mid = String(emu.deliver(ann.name, RAW(600)));
+      expect(await admin.getItem(mid, { account: ann.name })).toMatchObject({ type: 'message', id: mid, folderId: '2' });
       const err = await admin.itemAction({ ids: ['99998'], op: 'flag' }, { account: ann.name }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(SoapFaultError);
       expect((err as SoapFaultError).faultCode).toMatch(/^mail\.NO_SUCH_/);

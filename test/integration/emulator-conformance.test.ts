@@ -176,6 +176,7 @@ describe('emulator responses conform to the Zimbra API description', () => {
     await mail('GetFolder');
     await mail('GetTag');
     await mail('GetMsgMetadata', { m: { ids: String(id) } });
+    await mail('GetItem', { item: { id: String(id) } });
     await mail('GetContacts', { sync: 1 });
     await mail('Search', { query: 'in:inbox', types: 'message', limit: 10 });
     const f = await mail('CreateFolder', { folder: { name: 'Conf', l: '1', fie: 1 } });

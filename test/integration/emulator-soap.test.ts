@@ -37,6 +37,17 @@ describe('JSON SOAP envelope', () => {
     expect(a['lifetime']).toBe(2 * 24 * 3600 * 1000);
   });
 
+  it('sets the ZM_AUTH_TOKEN cookie on AuthResponse, and the cookie alone authenticates', async () => {
+    const res = await fetch(`${emu.url}/service/soap`, {
+      method: 'POST',
+      body: JSON.stringify({ Body: { AuthRequest: { _jsns: 'urn:zimbraAccount', account: { by: 'name', _content: USER }, password: { _content: 'secret' } } } }),
+    });
+    const cookie = res.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/^ZM_AUTH_TOKEN=0_[0-9a-f]+_[0-9a-f]+;/);
+    const r = await fetch(`${emu.url}/service/soap`, { method: 'POST', headers: { Cookie: cookie.split(';')[0]! }, body: JSON.stringify({ Body: { GetInfoRequest: { _jsns: 'urn:zimbraAccount' } } }) });
+    expect(((await r.json()) as Json)['Body']['GetInfoResponse']['name']).toBe(USER);
+  });
+
   it('returns account.AUTH_FAILED as HTTP 500 in the SoapJSProtocol fault shape', async () => {
     const r = await soap({ AuthRequest: { _jsns: 'urn:zimbraAccount', account: { by: 'name', _content: USER }, password: { _content: 'wrong' } } });
     expect(r.status).toBe(500);
@@ -160,9 +171,13 @@ describe('mail readers and writers', () => {
     const id = emu.deliver(USER, 'Subject: act\r\n\r\nx\r\n', { flags: 'u' });
     const r = body(await soap({ ItemActionRequest: { _jsns: 'urn:zimbraMail', action: { id: String(id), op: 'read' } } }, { token }), 'ItemActionResponse');
     expect(r['action']).toEqual({ id: String(id), op: 'read' });
+    const before = emu.lastChangeId(USER);
     await soap({ ItemActionRequest: { _jsns: 'urn:zimbraMail', action: { id: String(id), op: 'update', f: 'f', tn: 'a,b', l: '3' } } }, { token });
     const snap = emu.snapshot(USER).items.find((i) => i.id === id)!;
     expect(snap).toMatchObject({ flags: 'f', tags: ['a', 'b'], folderId: 3 });
+    // op=update is one change: folder, flags and tags (and the new tags) take a single change id
+    expect(emu.lastChangeId(USER)).toBe(before + 1);
+    expect(snap.modifiedSequence).toBe(before + 1);
     const missing = await soap({ ItemActionRequest: { _jsns: 'urn:zimbraMail', action: { id: '99999', op: 'delete' } } }, { token });
     expect(body(missing, 'Fault')['Detail']['Error']).toMatchObject({ Code: 'mail.NO_SUCH_ITEM', a: [{ n: 'itemId', t: 'IID', _content: '99999' }] });
   });

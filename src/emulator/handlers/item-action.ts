@@ -104,7 +104,8 @@ function actionHandler(name: string): HandlerSpec {
       const action = req.child('action');
       if (!action) throw faults.invalidRequest('missing action');
       const ids = idList(action.get('id'));
-      apply(mbox, ids, action);
+      // one operation is one change, as in Zimbra (op=update touches folder, flags and tags at once)
+      mbox.transaction(() => apply(mbox, ids, action));
       const r = response(req, NS.mail);
       r.addUnique('action').attr('id', ids.join(',')).attr('op', action.get('op') ?? '');
       return r;

@@ -109,7 +109,9 @@ async function route(deps: RouterDeps, port: 'mail' | 'admin', req: IncomingMess
     const injectedFault = plan?.fault ? new SoapFault(plan.fault.code, plan.fault.reason ?? plan.fault.code, plan.fault.sender ?? !plan.fault.code.startsWith('service.')) : undefined;
     const reply = await handleSoap(parsed, { state: deps.state, port, cookieToken, expireAuth: plan?.expireAuth ?? false, injectedFault });
     const bytes = Buffer.from(reply.body, 'utf8');
-    return send(res, { status: reply.status, headers: { 'Content-Type': reply.contentType, 'Content-Length': bytes.length, 'Cache-Control': 'no-store, no-cache' }, body: bytes }, plan);
+    const headers: Record<string, string | number> = { 'Content-Type': reply.contentType, 'Content-Length': bytes.length, 'Cache-Control': 'no-store, no-cache' };
+    if (reply.setCookie) headers['Set-Cookie'] = reply.setCookie;
+    return send(res, { status: reply.status, headers, body: bytes }, plan);
   }
   const plan = deps.faults.plan(undefined, path + url.search);
   if (/^\/(service\/)?home\//.test(path)) {

@@ -16,6 +16,8 @@ export interface SoapReply {
   status: number;
   contentType: string;
   body: string;
+  /** `Set-Cookie` value (AuthResponse sets the auth cookie, as the real server does). */
+  setCookie?: string | undefined;
 }
 
 /** What the server learned from the body before dispatch (for fault matching and stats). */
@@ -74,7 +76,7 @@ export async function handleSoap(parsed: ParsedSoap, opts: DispatchOptions): Pro
   const formatType = header?.child('format')?.get('type');
   const json = formatType === 'js' ? true : formatType === 'xml' ? false : parsed.json;
   let body: Element;
-  let status = 200;
+  const status = 200;
   try {
     if (parsed.error) throw parsed.error;
     if (opts.injectedFault) throw opts.injectedFault;
@@ -87,7 +89,8 @@ export async function handleSoap(parsed: ParsedSoap, opts: DispatchOptions): Pro
     return { status: 500, contentType: 'text/xml; charset=utf-8', body: encodeXmlFault(context, fault, trace) };
   }
   const context = responseContext(ctx);
-  if (json) return { status, contentType: 'text/javascript; charset=utf-8', body: encodeJsonEnvelope(context, body) };
-  status = 200;
-  return { status, contentType: 'text/xml; charset=utf-8', body: encodeXmlEnvelope(context, body) };
+  const issued = body.name === 'AuthResponse' ? body.child('authToken')?.content : undefined;
+  const setCookie = issued ? `${body.ns === 'urn:zimbraAdmin' ? 'ZM_ADMIN_AUTH_TOKEN' : 'ZM_AUTH_TOKEN'}=${issued}; Path=/; HttpOnly` : undefined;
+  if (json) return { status, contentType: 'text/javascript; charset=utf-8', body: encodeJsonEnvelope(context, body), setCookie };
+  return { status, contentType: 'text/xml; charset=utf-8', body: encodeXmlEnvelope(context, body), setCookie };
 }

@@ -75,6 +75,7 @@ export function tgzExport(acct: AccountEntry, url: URL, folderPath: string, gzip
   const prefix = root ? mbox.folderPath(root.id) : '/';
   const ids = [...mbox.items.keys()].sort((a, b) => a - b);
   const pack = tarPack();
+  const pending: Array<Promise<void>> = [];
   async function* entries(): AsyncGenerator<void> {
     for (const id of ids) {
       const item = mbox.get(id);
@@ -88,11 +89,17 @@ export function tgzExport(acct: AccountEntry, url: URL, folderPath: string, gzip
       const label = item.type === 'document' ? (item.name ?? String(item.id)) : `${String(item.id).padStart(10, '0')}-${sanitize(item.subject ?? item.name ?? '')}.${EXT[item.type] ?? 'bin'}`;
       const name = `${path.replace(/^\//, '')}${path === '/' ? '' : '/'}${item.type === 'document' ? sanitize(label) : label}`;
       const mtime = new Date(item.date);
-      if (withBody) await new Promise<void>((res, rej) => pack.entry({ name, size: bytes.length, mtime }, bytes, (err) => (err ? rej(err) : res())));
+      const written: Array<Promise<void>> = [];
+      const add = (header: { name: string; size: number; mtime: Date }, data: Buffer): void =>
+        void written.push(new Promise<void>((res, rej) => pack.entry(header, data, (err) => (err ? rej(err) : res()))));
+      if (withBody) add({ name, size: bytes.length, mtime }, bytes);
       if (withMeta) {
         const meta = Buffer.from(metaJson(acct, item, path, bytes), 'utf8');
-        await new Promise<void>((res, rej) => pack.entry({ name: `${name}.meta`, size: meta.length, mtime }, meta, (err) => (err ? rej(err) : res())));
+        add({ name: `${name}.meta`, size: meta.length, mtime }, meta);
       }
+      // wait for the entries only now and then: one await per entry costs a scheduler round-trip each
+      pending.push(...written);
+      if (pending.length >= 64) await Promise.all(pending.splice(0));
       yield;
     }
   }
@@ -102,6 +109,7 @@ export function tgzExport(acct: AccountEntry, url: URL, folderPath: string, gzip
       // backpressure: wait while the consumer is behind
       if (out.writableNeedDrain) await new Promise((res) => out.once('drain', res));
     }
+    await Promise.all(pending.splice(0));
     pack.finalize();
   })().catch((err: unknown) => pack.destroy(err as Error));
   const stream = (gzip ? pack.pipe(createGzip()) : pack) as unknown as Readable;

@@ -88,8 +88,12 @@ export class Mailbox {
     this.listener = listener;
   }
 
-  /** Runs `body` as one change: all items it touches share the new change id. */
+  /** The open transaction, so nested calls join it (one change id for a composite operation). */
+  private current: { txn: Txn; interests: Set<string> } | undefined;
+
+  /** Runs `body` as one change: all items it touches share the new change id; nested calls join the open one. */
   transaction<T>(body: (txn: Txn) => T): T {
+    if (this.current) return body(this.current.txn);
     const changeId = this.lastChangeId + 1;
     const interests = new Set<string>();
     const now = Date.now();
@@ -122,7 +126,13 @@ export class Mailbox {
       },
     };
     this.lastChangeId = changeId;
-    const result = body(txn);
+    this.current = { txn, interests };
+    let result: T;
+    try {
+      result = body(txn);
+    } finally {
+      this.current = undefined;
+    }
     if (interests.size > 0) this.listener?.({ accountId: this.accountId, changeId, interests });
     return result;
   }

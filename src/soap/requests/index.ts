@@ -27,6 +27,7 @@ import { GetAppointment } from './get-appointment.js';
 import { GetContacts } from './get-contacts.js';
 import { GetDistributionList } from './get-distribution-list.js';
 import { GetFolder } from './get-folder.js';
+import { GetItem } from './get-item.js';
 import { GetMailbox } from './get-mailbox.js';
 import { GetMsgMetadata } from './get-msg-metadata.js';
 import { GetTag } from './get-tag.js';
@@ -42,7 +43,7 @@ export const requests = {
   Auth, AdminAuth, DelegateAuth, GetAccountInfo, GetAllServers, GetAllDomains, GetAllCos,
   GetAllDistributionLists, GetDistributionList, SearchDirectory, GetAccount, GetMailbox,
   CreateDomain, CreateCos, CreateAccount, CreateDistributionList, AddDistributionListMember,
-  ModifyAccount, Sync, GetFolder, GetTag, GetMsgMetadata, GetContacts, GetAppointment, Search,
+  ModifyAccount, Sync, GetFolder, GetItem, GetTag, GetMsgMetadata, GetContacts, GetAppointment, Search,
   AddMsg, CreateFolder, CreateTag, CreateContact, SetAppointment, ItemAction,
   AdminCreateWaitSet, AdminWaitSet, AdminDestroyWaitSet, Batch, AdminBatch,
 } as const;
@@ -74,6 +75,7 @@ export * from './get-appointment.js';
 export * from './get-contacts.js';
 export * from './get-distribution-list.js';
 export * from './get-folder.js';
+export * from './get-item.js';
 export * from './get-mailbox.js';
 export * from './get-msg-metadata.js';
 export * from './get-tag.js';

@@ -100,6 +100,8 @@ export class XmlTransport implements SoapTransport {
   }
 
   decode(body: string): SoapEnvelopeResponse {
+    // Zimbra never sends a DTD; refusing one rules out entity-expansion bombs from a hostile server.
+    if (/<!DOCTYPE/i.test(body)) throw protocolError('response contains a DOCTYPE');
     // The validator gives a clean error on truncated input; its message quotes no content.
     const valid = XMLValidator.validate(body);
     if (valid !== true) throw protocolError(`response is not well-formed XML (line ${valid.err.line})`);

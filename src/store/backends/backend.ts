@@ -39,14 +39,21 @@ export interface BackendProperties {
  * Dumb object storage under a repository root.
  *
  * Contract (every implementation must pass the conformance suite in `zimbra-backup/testing`):
- * - keys are repository-relative, '/'-separated, validated by the caller;
+ * - keys are repository-relative, '/'-separated, validated by the caller (no empty, `.`, `..` or
+ *   dot-prefixed segments, no NUL or backslash, at most 1024 characters; backends may re-check and
+ *   reject others with `ZB_UNSAFE_PATH`);
  * - read-after-write: once `put` resolves, `get`/`stat`/`list` see the whole object;
- * - a put is atomic: a failed, aborted or crashed put is never observable, not even partly;
+ * - a put is atomic: a failed, aborted or crashed put is never observable, not even partly; a put
+ *   whose body yields a byte count different from a declared `body.size` fails with
+ *   `ZB_SIZE_MISMATCH` and is not observable either;
+ * - an aborted call rejects with `ZB_ABORTED`;
  * - `get` of a missing key and `delete` of a missing key reject with `ZB_BLOB_NOT_FOUND`;
+ * - `get` ranges are clamped to the end of the object; an offset past the end is `ZB_INVALID_ARGUMENT`;
  * - `stat` of a missing key resolves `undefined`;
- * - `list(prefix)` yields every key that starts with `prefix` (order unspecified);
+ * - `list(prefix)` yields every key that starts with `prefix` (plain string prefix, order unspecified);
  * - concurrent puts of the same key each succeed or fail as a whole; one of them wins;
- * - transient failures reject with a `ZB_STORAGE` error whose `data.transient` is true.
+ * - transient failures reject with a `ZB_STORAGE` error whose `data.transient` is true; permanent
+ *   ones (ENOSPC, EACCES, 4xx) with `data.transient` false and the low-level error as `cause`.
  */
 export interface StorageBackend {
   /** What callers may rely on beyond the contract. */

@@ -48,6 +48,8 @@ export class LocalBackend implements AppendableBackend {
   readonly #fsync: boolean;
   readonly #fileMode: number;
   readonly #dirMode: number;
+  /** Directories known to exist, so most puts skip mkdir (bounded: cleared when it grows large). */
+  readonly #knownDirs = new Set<string>();
 
   /** Creates a backend rooted at `options.root` (nothing is touched until the first call). */
   constructor(options: LocalBackendOptions) {
@@ -280,7 +282,10 @@ export class LocalBackend implements AppendableBackend {
 
   /** mkdir -p, then fsync the parent of every directory it created so the new entries are durable. */
   async #mkdirs(dir: string): Promise<void> {
+    if (this.#knownDirs.has(dir)) return;
     const first = await mkdir(dir, { recursive: true, mode: this.#dirMode });
+    if (this.#knownDirs.size > 100_000) this.#knownDirs.clear();
+    this.#knownDirs.add(dir);
     if (first === undefined || !this.#fsync) return;
     await fsyncDir(dirname(first));
     let d = first;

@@ -175,7 +175,12 @@ export class S3Backend implements StorageBackend {
         data: { op: 'put', key, expected, actual },
       }),
     );
-    const source = body.open();
+    let source: Readable;
+    try {
+      source = body.open();
+    } catch (err) {
+      throw bodyError(err, key, signal);
+    }
     // The first failure of our own side (source error, size mismatch, abort) is what the caller
     // must see, not a later failure of lib-storage's cleanup (AbortMultipartUpload).
     let localError: unknown;

@@ -124,9 +124,12 @@ describe('commit crash points', () => {
       expect(j.current()).toEqual(state);
       expect(j.lastState()).toBe('t3');
     }
-    // A writable open removes the torn object; the next commit takes its number.
-    const j = await Journal.open({ backend, prefix });
+    // A writable open removes the torn object and says so; the next commit takes its number.
+    const warnings: unknown[] = [];
+    const logger = { debug() {}, info() {}, error() {}, warn: (obj: unknown) => warnings.push(obj) };
+    const j = await Journal.open({ backend, prefix, logger });
     expect(j.recovered[0]).toMatchObject({ removed: true });
+    expect(warnings).toEqual([expect.objectContaining({ key: lastKey, removed: true })]);
     expect(await backend.stat(lastKey)).toBeUndefined();
     expect(await allRecords(j)).toEqual(records);
     expect(await j.commit([message('102', 5)], { state: 't4' })).toMatchObject({ seq: 4, written: 1 });

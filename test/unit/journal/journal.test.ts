@@ -58,6 +58,8 @@ describe('Journal records', () => {
     await expect(journal.commit([message('1', 1, { digest: 'ABC' })])).rejects.toMatchObject({ code: 'ZB_INVALID_ARGUMENT', data: { field: 'digest' } });
     await expect(journal.commit([message('1', 1, { size: Number.NaN })])).rejects.toMatchObject({ data: { field: 'size' } });
     await expect(journal.commit([], { state: { bad: () => 1 } as never })).rejects.toMatchObject({ data: { field: 'state' } });
+    await expect(journal.commit([message('1', 1, { meta: { when: new Date() } as never })])).rejects.toMatchObject({ data: { field: 'meta' } });
+    await expect(journal.commit([message('1', 1)], { captureMs: Number.NaN })).rejects.toMatchObject({ data: { field: 'captureMs' } });
     expect(journal.stats().lastSeq).toBe(0);
   });
 

@@ -76,6 +76,18 @@ describe('buildCorpus', () => {
     for (const m of all) expect(m.flags).toMatch(/^s?a?r?w?f?u?$/);
   });
 
+  it('files mail the account sent in /Sent, composed, from the account, with the s flag and never unread', async () => {
+    const sent = corpus.accounts.flatMap((a) => a.messages.filter((m) => m.folderPath === '/Sent').map((m) => ({ a, m })));
+    expect(sent.length).toBeGreaterThan(10);
+    for (const { a, m } of sent.slice(0, 5)) {
+      expect(m.origin).toBe('composed');
+      expect(m.flags).toMatch(/^s/);
+      expect(m.flags).not.toContain('u');
+      expect((await m.raw()).toString('latin1')).toMatch(new RegExp(`^From: .*<${a.name.replace('.', '\\.')}>\r$`, 'm'));
+    }
+    for (const m of corpus.accounts.flatMap((a) => a.messages)) expect(m.flags.includes('s')).toBe(m.folderPath === '/Sent');
+  });
+
   it('delivers each list post to several accounts with the same sharedId and the same bytes', async () => {
     const bySharedId = new Map<string, Array<{ account: string; raw: () => Promise<Buffer>; folder: string }>>();
     for (const a of corpus.accounts) {

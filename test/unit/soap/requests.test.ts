@@ -135,6 +135,29 @@ describe('request builders', () => {
     expect(AddMsg.build({ folderId: '2', uploadId: 's:u', flags: 'u', tagNames: ['a', 'b'], dateMs: 5 })).toEqual({ m: { l: '2', f: 'u', tn: 'a,b', d: 5, aid: 's:u' } });
   });
 
+  it('Batch tags members with requestId and maps member faults by requestId', () => {
+    const members = [
+      { def: requests.GetFolder, params: {} },
+      { def: requests.GetFolder, params: { folderId: '9' } },
+      { def: requests.GetTag, params: {} },
+    ];
+    expect(requests.Batch.build({ members })).toEqual({
+      onerror: 'continue',
+      GetFolderRequest: [{ _jsns: 'urn:zimbraMail', requestId: '0' }, { folder: { l: '9' }, _jsns: 'urn:zimbraMail', requestId: '1' }],
+      GetTagRequest: [{ _jsns: 'urn:zimbraMail', requestId: '2' }],
+    });
+    const r = requests.Batch.parse(
+      {
+        GetFolderResponse: [{ requestId: '0', folder: [{ id: '1', name: 'USER_ROOT' }] }],
+        Fault: [{ requestId: '1', Code: { Value: 'soap:Sender' }, Reason: { Text: 'no such folder id: 9' }, Detail: { Error: { Code: 'mail.NO_SUCH_FOLDER' } } }],
+      },
+      { members },
+    );
+    expect(r.results[0]).toMatchObject({ ok: true, value: { root: { id: '1' } } });
+    expect(r.results[1]).toMatchObject({ ok: false, error: { faultCode: 'mail.NO_SUCH_FOLDER', data: { requestId: '1' } } });
+    expect(r.results[2]).toMatchObject({ ok: false, error: { code: 'ZB_PROTOCOL' } });
+  });
+
   it('the registry lists one definition per request with a namespace', () => {
     const defs = Object.values(requests);
     expect(defs.length).toBeGreaterThanOrEqual(35);

@@ -75,7 +75,8 @@ describe('XML transport', () => {
 
   it('rejects truncated XML and non-envelopes with ZB_PROTOCOL', () => {
     const t = new XmlTransport();
-    for (const body of ['<soap:Envelope><soap:Body><R>', '<html><body>502</body></html>', 'not xml at all', '']) {
+    const bomb = '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body><R x="&b;"/></soap:Body></soap:Envelope>';
+    for (const body of ['<soap:Envelope><soap:Body><R>', '<html><body>502</body></html>', 'not xml at all', '', bomb]) {
       expect(() => t.decode(body)).toThrow(expect.objectContaining({ code: 'ZB_PROTOCOL' }));
     }
   });

@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { BlobStore, type BlobSource } from '../../../src/store/blob-store.js';
@@ -189,6 +192,22 @@ describe('BlobStore', () => {
     await expect(store.put(src(text(10)))).rejects.toMatchObject({ code: 'ZB_UNSUPPORTED' });
     expect(() => new BlobStore({ backend: new MemoryBackend(), gzipLevel: 12 })).toThrow(expect.objectContaining({ code: 'ZB_INVALID_ARGUMENT' }));
     expect(() => new BlobStore({ backend: new MemoryBackend(), compression: 'lz4' as never })).toThrow(/compression/);
+  });
+
+  it.each([0, 1000, 1 << 20])('spools through memory and/or a file (threshold %i) and leaves no spool file', async (threshold) => {
+    const spoolDir = await mkdtemp(join(tmpdir(), 'zb-spool-'));
+    try {
+      const store = new BlobStore({ backend: new MemoryBackend(), compression: 'gzip', spoolDir, spoolMemoryBytes: threshold });
+      const data = text(120_000, 's');
+      const r = await store.put(src(data, false));
+      expect(r).toMatchObject({ digest: sha(data), size: data.length, stored: true });
+      expect((await store.stat(r.digest))?.size).toBe(data.length); // header size patched after the fact
+      expect((await readAll(await store.get(r.digest))).equals(data)).toBe(true);
+      await expect(store.put({ size: 1, open: () => Readable.from([data]) })).rejects.toMatchObject({ code: 'ZB_SIZE_MISMATCH' });
+      expect(await readdir(spoolDir)).toEqual([]);
+    } finally {
+      await rm(spoolDir, { recursive: true, force: true });
+    }
   });
 
   it('list skips objects that are not well-placed blob keys', async () => {

@@ -1,0 +1,105 @@
+/**
+ * What `zimbra-backup status` reports: per account, items and last commit; for the repository,
+ * stored size and the dedup and compression ratios. A reader: never takes the lock.
+ * @module
+ */
+import { Journal } from '../journal/journal.js';
+import { accountPrefix, BLOBS_PREFIX } from '../repository/layout.js';
+import type { Repository } from '../repository/repository.js';
+import { readAccountIndex } from './account-index.js';
+import type { CursorState } from './account-backup.js';
+
+/** One account in a {@link RepositoryStatus}. */
+export interface AccountStatus {
+  id: string;
+  name: string;
+  /** Live items in the current state (folders and tags included). */
+  items: number;
+  /** Journal records kept (every version and deletion). */
+  records: number;
+  /** Capture time of the last commit, ms since the epoch (0: never). */
+  lastCommitMs: number;
+  /** Age of the sync token at the time of the status, in ms (undefined: no full listing yet). */
+  tokenAgeMs: number | undefined;
+  /** Items whose download keeps failing (retried on each run). */
+  failingItems: number;
+  /** When the server stopped listing the account. */
+  deletedMs?: number;
+}
+
+/** Result of {@link repositoryStatus}. */
+export interface RepositoryStatus {
+  accounts: AccountStatus[];
+  /** Distinct blobs stored. */
+  blobs: number;
+  /** Bytes of every object in the repository (blobs, journals, directory dumps). */
+  repositoryBytes: number;
+  /** Bytes of blob objects as stored (after compression). */
+  blobBytesStored: number;
+  /** Uncompressed bytes of the distinct blobs referenced by live items. */
+  uniqueBytes: number;
+  /** Uncompressed bytes of all live items' content across accounts (what the mailboxes hold). */
+  logicalBytes: number;
+  /** logicalBytes / uniqueBytes (how much dedup saves; 1 = nothing). */
+  dedupRatio: number;
+  /** uniqueBytes / stored bytes of those blobs (how much compression saves). */
+  compressionRatio: number;
+}
+
+/** Reads the status of a repository (lists every object once; cost proportional to its size). */
+export async function repositoryStatus(opts: { repository: Repository; now?: number; signal?: AbortSignal }): Promise<RepositoryStatus> {
+  const { repository, signal } = opts;
+  const now = opts.now ?? Date.now();
+  const io = signal ? { signal } : {};
+  const accounts: AccountStatus[] = [];
+  const unique = new Map<string, number>();
+  let logicalBytes = 0;
+  for (const entry of await readAccountIndex(repository.backend, signal)) {
+    const journal = await Journal.open({ backend: repository.backend, prefix: accountPrefix(entry.id), readOnly: true, ...io });
+    try {
+      const state = journal.current();
+      const stats = journal.stats();
+      for (const item of state.items.values()) {
+        if (item.digest === undefined || item.size === undefined) continue;
+        logicalBytes += item.size;
+        unique.set(item.digest, item.size);
+      }
+      const cursor = journal.lastState() as CursorState | undefined;
+      accounts.push({
+        id: entry.id,
+        name: entry.name,
+        items: stats.liveItems,
+        records: stats.records,
+        lastCommitMs: stats.lastCaptureMs,
+        tokenAgeMs: cursor?.token !== undefined && stats.lastCaptureMs > 0 ? now - stats.lastCaptureMs : undefined,
+        failingItems: cursor?.retry?.length ?? 0,
+        ...(entry.deletedMs !== undefined ? { deletedMs: entry.deletedMs } : {}),
+      });
+    } finally {
+      await journal.close();
+    }
+  }
+  let repositoryBytes = 0;
+  let blobBytesStored = 0;
+  let blobs = 0;
+  let uniqueStored = 0;
+  for await (const obj of repository.backend.list('', io)) {
+    repositoryBytes += obj.size;
+    if (!obj.key.startsWith(BLOBS_PREFIX)) continue;
+    blobs++;
+    blobBytesStored += obj.size;
+    const hex = obj.key.slice(obj.key.lastIndexOf('/') + 1);
+    if (unique.has(hex)) uniqueStored += obj.size;
+  }
+  const uniqueBytes = [...unique.values()].reduce((a, b) => a + b, 0);
+  return {
+    accounts,
+    blobs,
+    repositoryBytes,
+    blobBytesStored,
+    uniqueBytes,
+    logicalBytes,
+    dedupRatio: uniqueBytes > 0 ? logicalBytes / uniqueBytes : 1,
+    compressionRatio: uniqueStored > 0 ? uniqueBytes / uniqueStored : 1,
+  };
+}

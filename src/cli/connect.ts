@@ -1,0 +1,91 @@
+/**
+ * What every CLI command needs: the repository named by `--repo` (a local path or
+ * `s3://bucket/prefix`), and an admin client from `--server`/`--admin` with the password from
+ * `--password-file` or the environment (never argv).
+ * @module
+ */
+import { resolve } from 'node:path';
+import { ZimbraBackupError } from '../errors.js';
+import { initRepository, openRepository, type Repository } from '../repository/repository.js';
+import { LocalBackend } from '../store/backends/local.js';
+import { RetryBackend } from '../store/backends/retry.js';
+import type { StorageBackend } from '../store/backends/backend.js';
+import type { Compression } from '../store/blob-codec.js';
+import { ZimbraClient } from '../soap/zimbra-client.js';
+import { optString, readPassword, requireString } from './args.js';
+import type { CommandContext, OptionSpec } from './command.js';
+
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+/** Options shared by commands that talk to a Zimbra server. */
+export const SERVER_OPTIONS: OptionSpec = {
+  server: { type: 'string' },
+  'mail-url': { type: 'string' },
+  admin: { type: 'string' },
+  'password-file': { type: 'string' },
+  'ca-file': { type: 'string' },
+  insecure: { type: 'boolean' },
+  transport: { type: 'string' },
+};
+
+/** Usage text of {@link SERVER_OPTIONS}. */
+export const SERVER_USAGE = '--server ADMIN_URL --admin USER (--password-file F | env ZB_ADMIN_PASSWORD) [--mail-url URL] [--ca-file F] [--insecure] [--transport json|xml]';
+
+/** The storage backend of a `--repo` value. S3 is loaded only when asked for (optional peer dependency). */
+export async function backendFromArg(repo: string): Promise<StorageBackend> {
+  if (repo.startsWith('s3://')) {
+    let mod: typeof import('../store/backends/s3.js');
+    try {
+      mod = await import('../store/backends/s3.js');
+    } catch (cause) {
+      throw new ZimbraBackupError('s3:// repositories need the optional packages @aws-sdk/client-s3 and @aws-sdk/lib-storage (npm install them)', { code: 'ZB_UNSUPPORTED', cause });
+    }
+    // The S3 backend does not retry by itself (STYLE: retries are a wrapper backend).
+    return new RetryBackend(mod.createS3BackendFromUrl(repo));
+  }
+  return new LocalBackend({ root: resolve(repo) });
+}
+
+/** Opens the repository of `--repo`; with `create`, initialises it when it does not exist yet. */
+export async function repositoryFromArgs(values: Values, create?: { compression?: Compression }): Promise<Repository> {
+  const repo = requireString(values, 'repo');
+  const backend = await backendFromArg(repo);
+  try {
+    return await openRepository({ backend });
+  } catch (err) {
+    if (create && err instanceof ZimbraBackupError && err.code === 'ZB_NOT_A_REPOSITORY') {
+      return initRepository({ backend, ...(create.compression ? { compression: create.compression } : {}) });
+    }
+    throw err;
+  }
+}
+
+/** An admin-authenticated client from `--server`, `--admin` and the password file or env. */
+export async function adminClientFromArgs(values: Values, ctx: CommandContext): Promise<ZimbraClient> {
+  const server = requireString(values, 'server');
+  const admin = optString(values, 'admin') ?? ctx.env['ZB_ADMIN'];
+  if (!admin) throw new ZimbraBackupError('--admin is required (or env ZB_ADMIN)', { code: 'ZB_INVALID_ARGUMENT' });
+  const password = await readPassword(values, ctx.env, 'password-file', 'ZB_ADMIN_PASSWORD');
+  if (!password) throw new ZimbraBackupError('an admin password is required: --password-file F or env ZB_ADMIN_PASSWORD', { code: 'ZB_INVALID_ARGUMENT' });
+  const caFile = optString(values, 'ca-file');
+  const transport = optString(values, 'transport');
+  if (transport !== undefined && transport !== 'json' && transport !== 'xml') throw new ZimbraBackupError('--transport must be json or xml', { code: 'ZB_INVALID_ARGUMENT' });
+  const mailUrl = optString(values, 'mail-url') ?? defaultMailUrl(server);
+  const { readFile } = await import('node:fs/promises');
+  const client = new ZimbraClient({
+    url: mailUrl,
+    adminUrl: server,
+    ...(transport ? { transport } : {}),
+    ...(caFile || values['insecure'] ? { tls: { ...(caFile ? { ca: await readFile(caFile) } : {}), ...(values['insecure'] ? { insecure: true } : {}) } } : {}),
+  });
+  await client.authAdmin(admin, password);
+  return client;
+}
+
+/** The mail URL that goes with an admin URL when none is given: same host, default ports. */
+function defaultMailUrl(adminUrl: string): string {
+  const u = new URL(adminUrl);
+  // Zimbra serves mail on 443/80 (nginx) and admin on 7071; a non-standard admin port has no rule.
+  if (u.port === '7071') u.port = '';
+  return u.origin;
+}

@@ -1,0 +1,57 @@
+/**
+ * Finding directory dumps (`directory/<yyyymmddThhmmssZ>.ldif[.gz]`) in the repository and reading
+ * their entries.
+ * @module
+ */
+import { readDirectoryDump } from '../ldap/directory-dump-io.js';
+import type { DirectoryEntry } from '../ldap/directory-entry.js';
+import { DIRECTORY_PREFIX } from '../repository/layout.js';
+import type { StorageBackend } from '../store/backends/backend.js';
+
+const DUMP_KEY_RE = /^directory\/(\d{8}T\d{6}Z)\.ldif(\.gz)?$/;
+
+function timeOfKey(key: string): number | undefined {
+  const m = DUMP_KEY_RE.exec(key);
+  if (!m) return undefined;
+  const s = m[1]!;
+  return Date.UTC(Number(s.slice(0, 4)), Number(s.slice(4, 6)) - 1, Number(s.slice(6, 8)), Number(s.slice(9, 11)), Number(s.slice(11, 13)), Number(s.slice(13, 15)));
+}
+
+/** The key of the newest directory dump taken at or before `atMs` (default: the newest), or undefined. */
+export async function findDirectoryDump(backend: StorageBackend, atMs?: number, signal?: AbortSignal): Promise<string | undefined> {
+  let best: { key: string; t: number } | undefined;
+  for await (const { key } of backend.list(DIRECTORY_PREFIX, signal ? { signal } : {})) {
+    const t = timeOfKey(key);
+    if (t === undefined || (atMs !== undefined && t > atMs)) continue;
+    if (!best || t > best.t) best = { key, t };
+  }
+  return best?.key;
+}
+
+/** Streams the entries of one directory dump. */
+export async function* dumpEntries(backend: StorageBackend, key: string, signal?: AbortSignal): AsyncGenerator<DirectoryEntry> {
+  const body = await backend.get(key, signal ? { signal } : {});
+  yield* readDirectoryDump(body as AsyncIterable<Buffer>);
+}
+
+/** First value of an attribute of an entry, as text (binary values: undefined). */
+export function entryValue(e: DirectoryEntry, name: string): string | undefined {
+  const lc = name.toLowerCase();
+  for (const [k, vs] of Object.entries(e.attributes)) {
+    if (k.toLowerCase() !== lc) continue;
+    const v = vs[0];
+    return typeof v === 'string' ? v : undefined;
+  }
+  return undefined;
+}
+
+/** The `userPassword` hash of an account in the newest dump at or before `atMs`, if a dump has it. */
+export async function passwordHashOf(backend: StorageBackend, zimbraId: string, atMs?: number, signal?: AbortSignal): Promise<string | undefined> {
+  const key = (await findDirectoryDump(backend, atMs, signal)) ?? (await findDirectoryDump(backend, undefined, signal));
+  if (!key) return undefined;
+  for await (const e of dumpEntries(backend, key, signal)) {
+    if (e.kind !== 'account' || entryValue(e, 'zimbraId')?.toLowerCase() !== zimbraId.toLowerCase()) continue;
+    return entryValue(e, 'userPassword');
+  }
+  return undefined;
+}

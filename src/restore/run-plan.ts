@@ -1,0 +1,71 @@
+/**
+ * The common tail of every mailbox restore operation: open the id map, then either list the plan
+ * (dry run) or hand it to a {@link RestoreWriter}.
+ * @module
+ */
+import type { JsonValue } from '../journal/types.js';
+import { RestoreIdMap } from './restore-id-map.js';
+import { idMapKey, RestoreWriter } from './restore-writer.js';
+import { emptyCounts, type PlannedEntry, type RestoreOperationOptions, type RestorePlan, type RestoreResult } from './types.js';
+
+/** What {@link runPlan} needs beyond the operation options. */
+export interface RunPlanArgs {
+  restoreId: string;
+  sourceAccountId: string;
+  targetAccount: string;
+  plan: RestorePlan;
+  /** Operation record stored with the restore (first run only). */
+  operation: { [k: string]: JsonValue };
+  /** Source ids that still exist in the target. */
+  skipIds?: ReadonlySet<string>;
+  /** An id map already opened by the caller (to read back first-run choices). */
+  idMap?: RestoreIdMap;
+}
+
+/** Lists a plan as dry-run entries. */
+export function listPlan(plan: RestorePlan, idMap?: RestoreIdMap): PlannedEntry[] {
+  const out: PlannedEntry[] = [];
+  for (const f of plan.folders) {
+    const name = f.path.slice(f.path.lastIndexOf('/') + 1);
+    out.push({ id: f.sourceId ?? '', kind: 'folder', path: f.path, name });
+  }
+  for (const { record: r, path } of plan.items) {
+    const done = idMap?.get(idMapKey(r.kind, r.id)) !== undefined;
+    out.push({
+      id: r.id,
+      kind: r.kind,
+      path,
+      ...(r.name ? { name: r.name } : {}),
+      ...(r.size !== undefined ? { size: r.size } : {}),
+      ...(r.digest ? { digest: r.digest } : {}),
+      ...(done ? { alreadyRestored: true } : {}),
+    });
+  }
+  return out;
+}
+
+/** Runs (or, with `dryRun`, lists) a restore plan. */
+export async function runPlan(opts: RestoreOperationOptions, args: RunPlanArgs): Promise<RestoreResult> {
+  const started = Date.now();
+  const io = opts.signal;
+  const idMap = args.idMap ?? (await RestoreIdMap.open({ backend: opts.repository.backend, restoreId: args.restoreId, readOnly: opts.dryRun === true, ...(io ? { signal: io } : {}) }));
+  const base = { restoreId: args.restoreId, sourceAccountId: args.sourceAccountId, targetAccount: args.targetAccount, unsupported: args.plan.unsupported };
+  if (opts.dryRun) {
+    await idMap.close();
+    return { ...base, counts: emptyCounts(), bytes: 0, failures: [], durationMs: Date.now() - started, dryRun: true, planned: listPlan(args.plan, idMap) };
+  }
+  if ((await idMap.readOperation(io)) === undefined) await idMap.writeOperation({ ...args.operation, createdMs: Date.now() }, io);
+  const writer = new RestoreWriter({
+    client: opts.client,
+    account: args.targetAccount,
+    blobs: opts.repository.blobs,
+    idMap,
+    ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
+    ...(args.skipIds ? { skipIds: args.skipIds } : {}),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    ...(opts.logger !== undefined ? { logger: opts.logger } : {}),
+    ...(io ? { signal: io } : {}),
+  });
+  const written = await writer.write(args.plan);
+  return { ...base, ...written, durationMs: Date.now() - started, dryRun: false, planned: [] };
+}

@@ -1,0 +1,221 @@
+/**
+ * What a restore knows about the mailbox it writes to: the folder tree by path (folders are
+ * created on demand, parents first, reusing existing ones with `fie`), tags by name, and, per
+ * folder that held items before the restore, an index of its content so that an item already
+ * there (same content in the same folder) is skipped instead of written twice.
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import { downloadItem } from '../rest/download-item.js';
+import type { FolderInfo } from '../soap/requests/items.js';
+import type { AccountSelector } from '../soap/transports/transport.js';
+import type { ZimbraClient } from '../soap/zimbra-client.js';
+import { contactKey } from './content-keys.js';
+
+/** Existing content of one target folder, consumed as restored items match it. */
+interface FolderContent {
+  /** Messages and documents by size: candidates to hash. */
+  bySize: Map<number, Array<{ id: string; dateMs?: number; name?: string }>>;
+  /** Contact field fingerprints (multiset). */
+  contacts: Map<string, number>;
+  /** Calendar UIDs (multiset). */
+  uids: Map<string, number>;
+  /** Document names (lower case) present. */
+  docNames: Set<string>;
+}
+
+function take(m: Map<string, number>, key: string): boolean {
+  const n = m.get(key) ?? 0;
+  if (n <= 0) return false;
+  m.set(key, n - 1);
+  return true;
+}
+
+function quotePath(path: string): string {
+  return `"${path.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/** The target mailbox of a restore (one instance per run). */
+export class TargetMailbox {
+  readonly #client: ZimbraClient;
+  readonly #account: string | AccountSelector;
+  readonly #signal: AbortSignal | undefined;
+  readonly #byPath = new Map<string, { id: string; count: number | undefined; preexisting: boolean }>();
+  readonly #ids = new Set<string>();
+  readonly #creating = new Map<string, Promise<string>>();
+  readonly #tags = new Map<string, Promise<void>>();
+  readonly #content = new Map<string, Promise<FolderContent>>();
+  #tagNames = new Set<string>();
+
+  constructor(client: ZimbraClient, account: string | AccountSelector, signal?: AbortSignal) {
+    this.#client = client;
+    this.#account = account;
+    this.#signal = signal;
+  }
+
+  #opts(): { account: string | AccountSelector; signal?: AbortSignal } {
+    return this.#signal ? { account: this.#account, signal: this.#signal } : { account: this.#account };
+  }
+
+  /** Reads the folder tree and the tags once. */
+  async load(): Promise<void> {
+    const root = await this.#client.getFolder({}, this.#opts());
+    const walk = (f: FolderInfo, path: string): void => {
+      this.#byPath.set(path.toLowerCase(), { id: f.id, count: f.count, preexisting: true });
+      this.#ids.add(f.id);
+      for (const c of f.children) if (c.type === 'folder' && c.name) walk(c, path === '/' ? `/${c.name}` : `${path}/${c.name}`);
+    };
+    walk(root, '/');
+    this.#tagNames = new Set((await this.#client.getTags(this.#opts())).map((t) => t.name.toLowerCase()));
+  }
+
+  /** The id of an existing folder at `path` (case-insensitive, as Zimbra compares names), if any. */
+  folderId(path: string): string | undefined {
+    return this.#byPath.get(path.toLowerCase())?.id;
+  }
+
+  /** True when the target has a folder with this id (used for system folders, whose ids are fixed). */
+  hasFolderId(id: string): boolean {
+    return this.#ids.has(id);
+  }
+
+  /** Makes sure the folder at `path` exists (parents first) and resolves to its id. */
+  ensureFolder(path: string, opts: { view?: string; color?: number } = {}): Promise<string> {
+    const key = path.toLowerCase();
+    const known = this.#byPath.get(key);
+    if (known) return Promise.resolve(known.id);
+    let p = this.#creating.get(key);
+    if (!p) {
+      p = this.#create(path, opts);
+      this.#creating.set(key, p);
+      p.catch(() => this.#creating.delete(key));
+    }
+    return p;
+  }
+
+  async #create(path: string, opts: { view?: string; color?: number }): Promise<string> {
+    const cut = path.lastIndexOf('/');
+    const parentPath = cut <= 0 ? '/' : path.slice(0, cut);
+    const name = path.slice(cut + 1);
+    // Intermediate folders (e.g. the `Restored ...` base) take the view of the child they lead to.
+    const parentId = await this.ensureFolder(parentPath, opts.view ? { view: opts.view } : {});
+    const f = await this.#client.createFolder(
+      { name, parentId, ...(opts.view ? { view: opts.view } : {}), ...(opts.color !== undefined ? { color: opts.color } : {}) },
+      this.#opts(),
+    );
+    // fie returned an existing folder when it has a count: treat it as pre-existing content.
+    this.#byPath.set(path.toLowerCase(), { id: f.id, count: f.count, preexisting: (f.count ?? 0) > 0 });
+    return f.id;
+  }
+
+  /** Makes sure a tag exists (created once, reused by name). */
+  ensureTag(name: string, color?: number): Promise<void> {
+    const key = name.toLowerCase();
+    if (this.#tagNames.has(key)) return Promise.resolve();
+    let p = this.#tags.get(key);
+    if (!p) {
+      p = this.#client.createTag({ name, ...(color !== undefined ? { color } : {}) }, this.#opts()).then(
+        () => { this.#tagNames.add(key); },
+        (err: unknown) => {
+          this.#tags.delete(key);
+          // Another writer (or a previous run) created it meanwhile.
+          if ((err as { faultCode?: string }).faultCode === 'mail.ALREADY_EXISTS') return;
+          throw err;
+        },
+      );
+      this.#tags.set(key, p);
+    }
+    return p;
+  }
+
+  /** True when this tag name was there before or created by this run. */
+  hasTag(name: string): boolean {
+    return this.#tagNames.has(name.toLowerCase());
+  }
+
+  #folderContent(path: string): Promise<FolderContent> | undefined {
+    const f = this.#byPath.get(path.toLowerCase());
+    // A folder this run created from nothing holds only what this run wrote (tracked by the id map).
+    if (!f || !f.preexisting || f.count === 0) return undefined;
+    let p = this.#content.get(f.id);
+    if (!p) {
+      p = this.#loadContent(path, f.id);
+      this.#content.set(f.id, p);
+      p.catch(() => this.#content.delete(f.id));
+    }
+    return p;
+  }
+
+  async #loadContent(path: string, folderId: string): Promise<FolderContent> {
+    const out: FolderContent = { bySize: new Map(), contacts: new Map(), uids: new Map(), docNames: new Set() };
+    const query = `in:${quotePath(path)}`;
+    for (let offset = 0; ; ) {
+      const page = await this.#client.search({ query, types: 'message,document,appointment,task', limit: 500, offset, sortBy: 'dateAsc' }, this.#opts());
+      for (const h of page.hits) {
+        if (h.type === 'message' || h.type === 'document') {
+          if (h.size === undefined) continue;
+          const list = out.bySize.get(h.size) ?? [];
+          list.push({ id: h.id, ...(h.dateMs !== undefined ? { dateMs: h.dateMs } : {}), ...(h.name ? { name: h.name } : {}) });
+          out.bySize.set(h.size, list);
+          if (h.type === 'document' && h.name) out.docNames.add(h.name.toLowerCase());
+        } else if (h.type === 'appointment' || h.type === 'task') {
+          const uid = (await this.#client.getAppointment({ id: h.id }, this.#opts())).uid;
+          if (uid) out.uids.set(uid, (out.uids.get(uid) ?? 0) + 1);
+        }
+      }
+      offset += page.hits.length;
+      if (!page.more || page.hits.length === 0) break;
+    }
+    for (const c of await this.#client.getContacts({ folderId }, this.#opts())) {
+      const k = contactKey(c.attrs);
+      out.contacts.set(k, (out.contacts.get(k) ?? 0) + 1);
+    }
+    return out;
+  }
+
+  async #hashOf(id: string): Promise<string> {
+    const res = await downloadItem(this.#client, { account: this.#account, id, ...(this.#signal ? { signal: this.#signal } : {}) });
+    const h = createHash('sha256');
+    for await (const chunk of res.stream as AsyncIterable<Buffer>) h.update(chunk);
+    return h.digest('hex');
+  }
+
+  /**
+   * True when the folder already held an item with this content (same digest; candidates are
+   * narrowed by size and, for messages, received date before hashing); that item is then used up,
+   * so two identical source items still need two identical target items.
+   */
+  async takeBlob(path: string, digest: string, size: number | undefined, dateMs?: number): Promise<boolean> {
+    const content = this.#folderContent(path);
+    if (!content || size === undefined) return false;
+    const list = (await content).bySize.get(size);
+    if (!list) return false;
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i]!;
+      if (dateMs !== undefined && c.dateMs !== undefined && c.dateMs !== dateMs) continue;
+      if ((await this.#hashOf(c.id)) === digest) {
+        list.splice(i, 1);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** True when the folder already held a contact with exactly these fields (used up on match). */
+  async takeContact(path: string, fields: Record<string, string | string[]>): Promise<boolean> {
+    const content = this.#folderContent(path);
+    return content ? take((await content).contacts, contactKey(fields)) : false;
+  }
+
+  /** True when the folder already held a calendar item with this UID (used up on match). */
+  async takeUid(path: string, uid: string): Promise<boolean> {
+    const content = this.#folderContent(path);
+    return content ? take((await content).uids, uid) : false;
+  }
+
+  /** True when a document of this name is in the folder (a save would overwrite it as a new revision). */
+  async hasDocumentName(path: string, name: string): Promise<boolean> {
+    const content = this.#folderContent(path);
+    return content ? (await content).docNames.has(name.toLowerCase()) : false;
+  }
+}
