@@ -76,26 +76,36 @@ export interface RawLine {
  * lines of each chunk together: one await per chunk rather than per line.
  */
 export async function* readLines(stream: Readable): AsyncGenerator<RawLine[]> {
-  let rest: Buffer | undefined;
+  // The unterminated start of a line, kept as chunks: concatenating on every chunk would be
+  // quadratic for a long line.
+  let pending: Buffer[] = [];
+  let pendingLen = 0;
   for await (const chunk of stream as AsyncIterable<Buffer | string>) {
-    const piece = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    const buf = rest ? Buffer.concat([rest, piece]) : piece;
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     const lines: RawLine[] = [];
     let start = 0;
     let nl = buf.indexOf(0x0a, start);
     while (nl !== -1) {
-      lines.push({ text: buf.toString('utf8', start, nl), terminated: true });
+      const text = pendingLen > 0
+        ? Buffer.concat([...pending, buf.subarray(0, nl)]).toString('utf8')
+        : buf.toString('utf8', start, nl);
+      lines.push({ text, terminated: true });
+      pending = [];
+      pendingLen = 0;
       start = nl + 1;
       nl = buf.indexOf(0x0a, start);
     }
-    rest = start < buf.length ? buf.subarray(start) : undefined;
-    if (rest && rest.length > MAX_LINE_BYTES) {
-      stream.destroy();
-      throw new InvalidObjectError(`line longer than ${MAX_LINE_BYTES} bytes`);
+    if (start < buf.length) {
+      pending.push(buf.subarray(start));
+      pendingLen += buf.length - start;
+      if (pendingLen > MAX_LINE_BYTES) {
+        stream.destroy();
+        throw new InvalidObjectError(`line longer than ${MAX_LINE_BYTES} bytes`);
+      }
     }
     if (lines.length > 0) yield lines;
   }
-  if (rest && rest.length > 0) yield [{ text: rest.toString('utf8'), terminated: false }];
+  if (pendingLen > 0) yield [{ text: Buffer.concat(pending).toString('utf8'), terminated: false }];
 }
 
 const KIND_SET: ReadonlySet<string> = new Set(ITEM_KINDS);

@@ -7,6 +7,7 @@
  * accounts/<zimbraId>/journal/...          per-account journal segments and checkpoints
  * accounts/<zimbraId>/attributes/...       account attribute snapshots
  * directory/<yyyymmddThhmmssZ>.ldif.gz     directory dumps
+ * index/accounts.json                      accounts seen (zimbraId, name, first/last seen, deleted)
  * locks/<lock-id>.json                     writer locks
  * restores/<restore-id>/...                restore bookkeeping (id maps, progress)
  * quarantine/<name>                        objects moved aside by check/repair

@@ -119,9 +119,9 @@ export class RepositoryLock {
     this.#released = true;
     if (this.#timer) clearInterval(this.#timer);
     await this.#beat.catch(() => {});
-    if (this.#lost) return;
+    // Each holder has its own key, so deleting ours never removes a successor's lock.
     await this.#backend.delete(this.key).catch((err: unknown) => {
-      if (!isZimbraBackupError(err, 'ZB_BLOB_NOT_FOUND')) throw err;
+      if (!isZimbraBackupError(err, 'ZB_BLOB_NOT_FOUND') && !this.#lost) throw err;
     });
   }
 

@@ -83,9 +83,31 @@ async function uploadBlob(ctx: ItemWriteContext, digest: string, contentType: st
   return { aid, bytes: state.bytes };
 }
 
+/** Longest header block read to find a Message-ID (a hint for the duplicate check only). */
+const MAX_HEADER_BYTES = 64 * 1024;
+
+/** The Message-ID of a stored message, read from the start of its blob (unverified: used only to narrow a search). */
+export async function messageIdOf(ctx: Pick<ItemWriteContext, 'blobs' | 'signal'>, digest: string): Promise<string | undefined> {
+  const src = await ctx.blobs.get(parseDigest(digest), ctx.signal ? { signal: ctx.signal } : {});
+  let head = '';
+  try {
+    for await (const chunk of src as AsyncIterable<Buffer>) {
+      head += chunk.toString('latin1');
+      if (head.length > MAX_HEADER_BYTES || /\r?\n\r?\n/.test(head)) break;
+    }
+  } catch {
+    return undefined; // a corrupt blob fails later, where it is verified
+  } finally {
+    src.destroy();
+  }
+  const headers = head.split(/\r?\n\r?\n/)[0]!.replace(/\r?\n[ \t]+/g, ' ');
+  return /^message-id:\s*(<[^>\r\n]{1,900}>)/im.exec(headers)?.[1];
+}
+
 async function writeMessage(ctx: ItemWriteContext, rec: ItemRecord, path: string, folderId: string): Promise<ItemWriteOutcome> {
   if (!rec.digest) throw missing(rec, 'content digest');
-  if (await ctx.target.takeBlob(path, rec.digest, rec.size, rec.dateMs)) return { present: true };
+  const digest = rec.digest;
+  if (await ctx.target.takeBlob(path, digest, rec.size, rec.dateMs, () => messageIdOf(ctx, digest))) return { present: true };
   const { aid, bytes } = await uploadBlob(ctx, rec.digest, 'message/rfc822', `${rec.id}.eml`);
   const m = await ctx.client.addMsg(
     {

@@ -96,7 +96,7 @@ export async function restoreAccount(opts: RestoreAccountOptions): Promise<Resto
   const plan = planFromState(state);
   const out: Partial<RestoreAccountResult> = {};
   let skipIds: Set<string> | undefined;
-  const targetId = opts.dryRun ? undefined : await accountIdOn(opts.client, target, opts.signal);
+  const targetId = await accountIdOn(opts.client, target, opts.signal);
   if (!opts.dryRun && toNew && targetId === undefined) {
     const attrs = { ...copyableAccountAttrs(state.account?.attrs), ...(opts.accountAttrs ?? {}) };
     const hash = await passwordHashOf(opts.repository.backend, source.id, at, opts.signal);

@@ -48,6 +48,9 @@ export interface RestoreWriterOptions {
   signal?: AbortSignal;
 }
 
+/** Up to this many items into one folder, duplicates are checked per item (by Message-ID) rather than by listing the folder. */
+const NARROW_MAX_ITEMS = 16;
+
 /** The key of an item in the id map. */
 export function idMapKey(kind: string, id: string): string {
   return `${kind}:${id}`;
@@ -141,6 +144,9 @@ export class RestoreWriter {
     const ctx = { client: this.#opts.client, account: this.#opts.account, blobs: this.#opts.blobs, target, ...(signal ? { signal } : {}) };
     let done = 0;
     const total = plan.items.length;
+    const perFolder = new Map<string, number>();
+    for (const it of plan.items) perFolder.set(it.path.toLowerCase(), (perFolder.get(it.path.toLowerCase()) ?? 0) + 1);
+    for (const [path, n] of perFolder) if (n <= NARROW_MAX_ITEMS) target.preferNarrow(path);
     const one = async (item: PlannedItem): Promise<void> => {
       const rec = item.record;
       const counts = result.counts[rec.kind as keyof typeof result.counts];

@@ -52,7 +52,9 @@ export async function runPlan(opts: RestoreOperationOptions, args: RunPlanArgs):
   const base = { restoreId: args.restoreId, sourceAccountId: args.sourceAccountId, targetAccount: args.targetAccount, unsupported: args.plan.unsupported };
   if (opts.dryRun) {
     await idMap.close();
-    return { ...base, counts: emptyCounts(), bytes: 0, failures: [], durationMs: Date.now() - started, dryRun: true, planned: listPlan(args.plan, idMap) };
+    const skip = args.skipIds;
+    const plan = skip ? { ...args.plan, items: args.plan.items.filter((i) => !skip.has(i.record.id)) } : args.plan;
+    return { ...base, counts: emptyCounts(), bytes: 0, failures: [], durationMs: Date.now() - started, dryRun: true, planned: listPlan(plan, idMap) };
   }
   if ((await idMap.readOperation(io)) === undefined) await idMap.writeOperation({ ...args.operation, createdMs: Date.now() }, io);
   const writer = new RestoreWriter({

@@ -45,6 +45,10 @@ export class TargetMailbox {
   readonly #creating = new Map<string, Promise<string>>();
   readonly #tags = new Map<string, Promise<void>>();
   readonly #content = new Map<string, Promise<FolderContent>>();
+  /** Folders (lower-case paths) where few items go: checked by a narrow per-item search instead of a full listing. */
+  readonly #narrow = new Set<string>();
+  /** Target item ids already matched to a source item (a target item stands for one source item only). */
+  readonly #consumed = new Set<string>();
   #tagNames = new Set<string>();
 
   constructor(client: ZimbraClient, account: string | AccountSelector, signal?: AbortSignal) {
@@ -146,6 +150,16 @@ export class TargetMailbox {
     return p;
   }
 
+  /**
+   * Marks a folder that receives only a few items: each message is then looked up by its
+   * Message-ID (`msgid:`) rather than by listing the whole folder, so restoring one message into
+   * a 50,000-message Inbox stays one indexed search. A server that ignores the term still answers
+   * correctly (the whole folder), only slower.
+   */
+  preferNarrow(path: string): void {
+    this.#narrow.add(path.toLowerCase());
+  }
+
   async #loadContent(path: string, folderId: string): Promise<FolderContent> {
     const out: FolderContent = { bySize: new Map(), contacts: new Map(), uids: new Map(), docNames: new Set() };
     const query = `in:${quotePath(path)}`;
@@ -153,7 +167,7 @@ export class TargetMailbox {
       const page = await this.#client.search({ query, types: 'message,document,appointment,task', limit: 500, offset, sortBy: 'dateAsc' }, this.#opts());
       for (const h of page.hits) {
         if (h.type === 'message' || h.type === 'document') {
-          if (h.size === undefined) continue;
+          if (h.size === undefined || this.#consumed.has(h.id)) continue;
           const list = out.bySize.get(h.size) ?? [];
           list.push({ id: h.id, ...(h.dateMs !== undefined ? { dateMs: h.dateMs } : {}), ...(h.name ? { name: h.name } : {}) });
           out.bySize.set(h.size, list);
@@ -185,20 +199,43 @@ export class TargetMailbox {
    * narrowed by size and, for messages, received date before hashing); that item is then used up,
    * so two identical source items still need two identical target items.
    */
-  async takeBlob(path: string, digest: string, size: number | undefined, dateMs?: number): Promise<boolean> {
+  async takeBlob(path: string, digest: string, size: number | undefined, dateMs?: number, messageId?: () => Promise<string | undefined>): Promise<boolean> {
+    const f = this.#byPath.get(path.toLowerCase());
+    if (!f || !f.preexisting || f.count === 0 || size === undefined) return false;
+    if (messageId && this.#narrow.has(path.toLowerCase()) && !this.#content.has(f.id)) {
+      const mid = await messageId();
+      if (mid !== undefined) return this.#takeNarrow(path, mid, digest, size, dateMs);
+    }
     const content = this.#folderContent(path);
-    if (!content || size === undefined) return false;
+    if (!content) return false;
     const list = (await content).bySize.get(size);
     if (!list) return false;
     for (let i = 0; i < list.length; i++) {
       const c = list[i]!;
-      if (dateMs !== undefined && c.dateMs !== undefined && c.dateMs !== dateMs) continue;
+      if (this.#consumed.has(c.id) || (dateMs !== undefined && c.dateMs !== undefined && c.dateMs !== dateMs)) continue;
       if ((await this.#hashOf(c.id)) === digest) {
         list.splice(i, 1);
+        this.#consumed.add(c.id);
         return true;
       }
     }
     return false;
+  }
+
+  async #takeNarrow(path: string, messageId: string, digest: string, size: number, dateMs: number | undefined): Promise<boolean> {
+    const query = `in:${quotePath(path)} msgid:${quotePath(messageId)}`;
+    for (let offset = 0; ; ) {
+      const page = await this.#client.search({ query, types: 'message', limit: 500, offset }, this.#opts());
+      for (const h of page.hits) {
+        if (h.size !== size || this.#consumed.has(h.id) || (dateMs !== undefined && h.dateMs !== undefined && h.dateMs !== dateMs)) continue;
+        if ((await this.#hashOf(h.id)) === digest) {
+          this.#consumed.add(h.id);
+          return true;
+        }
+      }
+      offset += page.hits.length;
+      if (!page.more || page.hits.length === 0) return false;
+    }
   }
 
   /** True when the folder already held a contact with exactly these fields (used up on match). */

@@ -47,10 +47,14 @@ export function restoredFolderName(t: number): string {
   return `Restored ${iso.slice(0, 10)} ${iso.slice(11, 13)}.${iso.slice(14, 16)}`;
 }
 
-/** Folder paths over the union of folders alive at `from` and the deleted ones (their last versions). */
-function pathResolver(before: MailboxState, deleted: DeletedItem[]): (folderId: string | undefined) => string {
+/**
+ * Folder paths as they were when the items went: deleted folders in their last version, other
+ * folders as at the end of the window, falling back to the start of it.
+ */
+function pathResolver(before: MailboxState, after: MailboxState, deleted: DeletedItem[]): (folderId: string | undefined) => string {
   const folders = new Map<string, ItemRecord>();
   for (const [id, f] of before.folders) folders.set(id, f.record);
+  for (const [id, f] of after.folders) folders.set(id, f.record);
   for (const d of deleted) if (d.kind === 'folder') folders.set(d.id, d.lastVersion);
   const memo = new Map<string, string>();
   const pathOf = (id: string | undefined, depth = 0): string => {
@@ -84,10 +88,12 @@ export async function undelete(opts: UndeleteOptions): Promise<UndeleteResult> {
   const journal = await openSourceJournal(opts.repository, source.id, opts.signal);
   let deleted: DeletedItem[];
   let before: MailboxState;
+  let after: MailboxState;
   try {
     const io = opts.signal ? { signal: opts.signal } : {};
     deleted = await journal.deletedBetween(from, to, io);
     before = await journal.stateAt(from, io);
+    after = await journal.stateAt(to, io);
   } finally {
     await journal.close();
   }
@@ -98,7 +104,7 @@ export async function undelete(opts: UndeleteOptions): Promise<UndeleteResult> {
   const op = await idMap.readOperation(opts.signal);
   const folderName = typeof op?.['folder'] === 'string' ? op['folder'].replace(/^\//, '') : (opts.folderName ?? restoredFolderName((opts.now ?? Date.now)()));
   const base = `/${folderName}`;
-  const pathOf = pathResolver(before, deleted);
+  const pathOf = pathResolver(before, after, deleted);
   const plan: RestorePlan = { folders: [{ path: base, view: 'message' }], tags: [], items: [], unsupported: [] };
   const under = (p: string): string => (p === '/' ? base : `${base}${p}`);
   for (const d of deleted) {
@@ -111,7 +117,7 @@ export async function undelete(opts: UndeleteOptions): Promise<UndeleteResult> {
   }
   // Folders a deleted item sat in that were not deleted themselves still appear beneath the base.
   for (const it of plan.items) if (!plan.folders.some((f) => f.path.toLowerCase() === it.path.toLowerCase())) {
-    const src = before.folders.get(it.record.folderId ?? '');
+    const src = after.folders.get(it.record.folderId ?? '') ?? before.folders.get(it.record.folderId ?? '');
     plan.folders.push(src ? plannedFolder(src.record, it.path) : { path: it.path });
   }
   const result = await runPlan(opts, {

@@ -26,7 +26,7 @@ export {
   asArray, attrBool, attrIdList, attrNum, attrStr, attrValue, attrValues, child, children, readAttrs, text,
   toAttrList, type SoapElement, type SoapScalar, type ZimbraAttrs,
 } from './element.js';
-export { HttpStatusError, type TlsOptions } from './http-client.js';
+export { HttpStatusError, type TlsOptions, type HttpRequestOptions, type HttpResponse } from './http-client.js';
 export { JsonTransport } from './transports/json.js';
 export { XmlTransport, SOAP12_NS } from './transports/xml.js';
 export type { AccountSelector, SoapTransport, SoapEnvelopeRequest, SoapEnvelopeResponse, SoapContextHeader } from './transports/transport.js';

@@ -204,7 +204,14 @@ export class BlobStore {
     const key = this.layout.key(d);
     const st = await this.backend.stat(key, opts);
     if (!st) return undefined;
-    const head = await readHead(await this.backend.get(key, { ...opts, offset: 0, length: BLOB_HEADER_SIZE }), BLOB_HEADER_SIZE, key);
+    const stream = await this.backend.get(key, { ...opts, offset: 0, length: BLOB_HEADER_SIZE });
+    let head: Buffer;
+    try {
+      head = await readHead(stream, BLOB_HEADER_SIZE, key);
+    } finally {
+      // Release the file handle/socket even if 'end' was never read.
+      stream.destroy();
+    }
     const header = decodeBlobHeader(head, key);
     return { digest: d, size: header.size, storedSize: st.size, codec: header.codec };
   }

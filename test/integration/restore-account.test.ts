@@ -157,6 +157,17 @@ describe('restore against the emulator', () => {
     expect(again.folder).toBe(r.folder);
     expect(again.counts.message.restored).toBe(0);
     expect(emu.snapshot(user).items.length).toBe(now.items.length);
+
+    // A window that starts before the first backup still mirrors the original folder paths.
+    const all = await undelete({ repository: fx.repo, client: fx.client, account: user, from: 0, to: points[2]!.t, folderName: 'All' });
+    expect(all.failures).toEqual([]);
+    const snap = emu.snapshot(user);
+    const paths = new Map(snap.folders.map((f) => [f.id, f.path]));
+    const p1Paths = new Map(points[1]!.snap.folders.map((f) => [f.id, f.path]));
+    for (const g of gone) {
+      const copy = snap.items.find((i) => i.sha256 === g.sha256 && paths.get(i.folderId)?.startsWith('/All/'));
+      expect(paths.get(copy!.folderId)).toBe(`/All${p1Paths.get(g.folderId)}`);
+    }
   });
 
   it('restores single items, skips content already there, and dry-runs without writing', async () => {

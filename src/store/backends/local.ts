@@ -140,8 +140,7 @@ export class LocalBackend implements AppendableBackend {
   }
 
   /**
-   * @inheritDoc
-   * Walks only the directories that can hold matching keys, one directory listing at a time
+   * Every object whose key starts with `prefix`. Walks only the directories that can hold matching keys, one directory listing at a time
    * (memory is bounded by the largest directory, not the repository); keys come out sorted.
    */
   async *list(prefix: string, opts: IoOptions = {}): AsyncIterable<ObjectInfo> {

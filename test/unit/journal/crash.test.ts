@@ -8,6 +8,8 @@ import { LocalBackend } from '../../../src/store/backends/local.js';
 import { MemoryBackend } from '../../../src/store/backends/memory.js';
 import type { ReplayableBody, StorageBackend } from '../../../src/store/backends/backend.js';
 import { FaultyBackend } from '../../../src/testing/faulty-backend.js';
+import { encodeLine } from '../../../src/journal/record-codec.js';
+import { segmentKey } from '../../../src/journal/segment.js';
 import { baseFolders, del, message, TestClock } from './helpers.js';
 
 const prefix = 'accounts/acc-1/';
@@ -154,6 +156,26 @@ describe('commit crash points', () => {
     expect(err).toMatchObject({ code: 'ZB_JOURNAL_CORRUPT', data: { key: keys[1] } });
     // Nothing was deleted by the failed open.
     expect(await segmentKeys(backend)).toEqual(keys);
+  });
+
+  it('hostile segments with valid checksums are still rejected: bad record, lying header, huge line', async () => {
+    const clock = new TestClock();
+    const hostile = [
+      // A well-framed record that is not a record.
+      [encodeLine({ type: 'segment', v: 1, first: 1, last: 1 }), encodeLine({ type: 'item', kind: 'blob', id: '1' })],
+      // A header that does not match the object name.
+      [encodeLine({ type: 'segment', v: 1, first: 7, last: 7 })],
+      // One line far beyond the limit, no newline.
+      ['x'.repeat(17 * 1024 * 1024)],
+    ];
+    for (const lines of hostile) {
+      const backend = new MemoryBackend();
+      await committed(backend, clock);
+      const key1 = segmentKey(prefix, 1, 1, 1_700_000_000_000, 1_700_000_000_000);
+      await backend.put(key1, body(Buffer.from(lines.join(''))));
+      await expect(Journal.open({ backend, prefix })).rejects.toMatchObject({ code: 'ZB_JOURNAL_CORRUPT', data: { key: key1 } });
+      clock.now = 1_700_000_000_000;
+    }
   });
 
   it('a missing middle segment is ZB_JOURNAL_CORRUPT', async () => {

@@ -8,6 +8,7 @@ import { BlobStore, type BlobSource } from '../../../src/store/blob-store.js';
 import { parseDigest, type Digest } from '../../../src/store/digest.js';
 import { MemoryBackend } from '../../../src/store/backends/memory.js';
 import { RetryBackend } from '../../../src/store/backends/retry.js';
+import { LocalBackend } from '../../../src/store/backends/local.js';
 import { FaultyBackend } from '../../../src/testing/faulty-backend.js';
 import { BLOB_HEADER_SIZE } from '../../../src/store/blob-codec.js';
 
@@ -187,6 +188,17 @@ describe('BlobStore', () => {
     expect(backend.size).toBe(0);
   });
 
+  it('an aborted get ends the stream with ZB_ABORTED', async () => {
+    const store = new BlobStore({ backend: new MemoryBackend({ chunkSize: 1024 }) });
+    const { digest } = await store.put(src(text(200_000)));
+    const ac = new AbortController();
+    const stream = await store.get(digest, { signal: ac.signal });
+    let n = 0;
+    await expect((async () => {
+      for await (const _ of stream) if (++n === 3) ac.abort();
+    })()).rejects.toMatchObject({ code: 'ZB_ABORTED' });
+  });
+
   it('zstd without zstd-napi is ZB_UNSUPPORTED; bad options are ZB_INVALID_ARGUMENT', async () => {
     const store = new BlobStore({ backend: new MemoryBackend(), compression: 'zstd' });
     await expect(store.put(src(text(10)))).rejects.toMatchObject({ code: 'ZB_UNSUPPORTED' });
@@ -207,6 +219,23 @@ describe('BlobStore', () => {
       expect(await readdir(spoolDir)).toEqual([]);
     } finally {
       await rm(spoolDir, { recursive: true, force: true });
+    }
+  });
+
+  it('works on the local backend: streamed round trip of a multi-megabyte blob, both codecs', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'zb-bs-local-'));
+    try {
+      const backend = new LocalBackend({ root });
+      const data = Buffer.concat(Array.from({ length: 40 }, (_, i) => text(75_000, `L${i}`)));
+      for (const compression of ['none', 'gzip'] as const) {
+        const store = new BlobStore({ backend, compression });
+        const r = await store.put(src(data));
+        const got = await readAll(await store.get(r.digest));
+        expect(got.equals(data)).toBe(true);
+        await store.delete(r.digest);
+      }
+    } finally {
+      await rm(root, { recursive: true, force: true });
     }
   });
 

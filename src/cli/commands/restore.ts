@@ -1,0 +1,35 @@
+import { restoreAccount } from '../../restore/restore-account.js';
+import { optInt, optString, optTime, requireString } from '../args.js';
+import type { Command } from '../command.js';
+import { adminClientFromArgs, repositoryFromArgs, SERVER_OPTIONS, SERVER_USAGE } from '../connect.js';
+import { printRestoreResult, progressPrinter, RESTORE_OPTIONS } from './restore-output.js';
+
+/** `zimbra-backup restore`: an account's mailbox as it was at an instant, into a new account or the original. */
+export const restoreCommand: Command = {
+  name: 'restore',
+  summary: 'restore an account as it was at --at, into --to-account (created) or the original account (only what is missing)',
+  usage: `zimbra-backup restore --repo R --account A --at ISO [--to-account B] ${SERVER_USAGE} [--dry-run] [--concurrency N] [--json]`,
+  options: { ...RESTORE_OPTIONS, ...SERVER_OPTIONS, at: { type: 'string' }, 'to-account': { type: 'string' } },
+  async run(values, ctx) {
+    const account = requireString(values, 'account');
+    requireString(values, 'at');
+    const at = optTime(values, 'at')!;
+    const repository = await repositoryFromArgs(values);
+    const client = await adminClientFromArgs(values, ctx);
+    try {
+      const toAccount = optString(values, 'to-account');
+      const concurrency = optInt(values, 'concurrency', 1);
+      const onProgress = progressPrinter(ctx);
+      const r = await restoreAccount({
+        repository, client, account, at, signal: ctx.signal,
+        ...(toAccount ? { toAccount } : {}),
+        ...(concurrency !== undefined ? { concurrency } : {}),
+        ...(values['dry-run'] === true ? { dryRun: true } : {}),
+        ...(onProgress ? { onProgress } : {}),
+      });
+      return printRestoreResult(ctx, values['json'] === true, r);
+    } finally {
+      client.close();
+    }
+  },
+};
