@@ -28,8 +28,12 @@ import type { BackupProgress } from './progress.js';
 export interface CursorState {
   /** The Zimbra sync token this commit covers; absent until a full listing completed. */
   token?: string;
-  /** Items that failed to download, retried on the next runs. */
-  retry?: Array<{ id: string; type: string; attempts: number; error: string }>;
+  /**
+   * Items that failed to download, retried on the next runs. `refetch` entries (written by
+   * `check --repair` for items whose blob was missing or corrupt) download the content again even
+   * when the journal's version looks current.
+   */
+  retry?: Array<{ id: string; type: string; attempts: number; error: string; refetch?: boolean }>;
 }
 
 /** Counters of one account run. */
@@ -193,7 +197,7 @@ class AccountRun {
     const retry = (this.#state.retry ?? []).filter((r) => r.id !== ref.id);
     const prev = this.#state.retry?.find((r) => r.id === ref.id);
     const attempts = (prev?.attempts ?? 0) + 1;
-    if (attempts <= (this.opts.maxItemAttempts ?? 5)) retry.push({ id: ref.id, type: ref.type, attempts, error: message });
+    if (attempts <= (this.opts.maxItemAttempts ?? 5)) retry.push({ id: ref.id, type: ref.type, attempts, error: message, ...(prev?.refetch ? { refetch: true } : {}) });
     this.#state = { ...this.#state, retry };
   }
 
@@ -227,13 +231,15 @@ class AccountRun {
     const prev = current.items.get(ref.id);
     try {
       let content: { digest?: string; size?: number; meta?: { [k: string]: JsonValue } } | undefined;
+      // A repair mark: the stored blob was bad, so neither shortcut below may trust the journal.
+      const refetch = this.#state.retry?.some((r) => r.id === ref.id && r.refetch === true) === true;
       // Same modified sequence: nothing about the item changed since the recorded version.
-      if (prev && prev.modifiedSequence !== undefined && prev.modifiedSequence === meta.modifiedSequence && (prev.digest !== undefined || prev.meta !== undefined)) {
+      if (!refetch && prev && prev.modifiedSequence !== undefined && prev.modifiedSequence === meta.modifiedSequence && (prev.digest !== undefined || prev.meta !== undefined)) {
         this.#succeeded(ref.id);
         return;
       }
       const sameContent = prev && prev.savedSequence !== undefined && prev.savedSequence === meta.savedSequence && (prev.digest !== undefined || prev.meta !== undefined);
-      if (sameContent && kind !== 'contact') {
+      if (sameContent && kind !== 'contact' && !refetch) {
         content = { ...(prev.digest !== undefined ? { digest: prev.digest } : {}), ...(prev.size !== undefined ? { size: prev.size } : {}), ...(prev.meta !== undefined ? { meta: prev.meta } : {}) };
       } else {
         content = await fetchContent();

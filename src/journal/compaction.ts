@@ -58,7 +58,9 @@ export async function mergeSegments(
   const first = firstSeg.first;
   const last = lastSeg.last;
   const minCaptureMs = Math.min(...segs.map((s) => s.minCaptureMs));
-  const maxCaptureMs = Math.max(...segs.map((s) => s.maxCaptureMs));
+  // Rewriting a lone segment (a retention hook) would reuse its key, and the delete of the old
+  // object below would then remove the new one: widen the name's capture range by 1 ms instead.
+  const maxCaptureMs = Math.max(...segs.map((s) => s.maxCaptureMs)) + (segs.length === 1 ? 1 : 0);
   const info: SegmentInfo = { key: segmentKey(ctx.prefix, first, last, minCaptureMs, maxCaptureMs), first, last, minCaptureMs, maxCaptureMs };
   let kept = 0;
   let dropped = 0;

@@ -1,6 +1,6 @@
 /**
  * The per-account journal: an append-only history of item versions, deletions and account
- * snapshots, with atomic batch commits and point-in-time views. Format: docs/journal-format.md.
+ * snapshots, with atomic batch commits and point-in-time views. Format: docs/FORMAT.md ("Journal").
  *
  * ```text
  * open:    list <prefix>journal/ once

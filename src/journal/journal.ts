@@ -42,7 +42,7 @@ function checkTime(value: number, field: string): void {
  * The per-account, append-only metadata history: every item version and deletion with its times.
  * One writer per account at a time (the repository lock guarantees it); any number of readers,
  * each seeing the journal as it was when it opened. Algorithm and failure modes: the module
- * documentation of `journal/index.ts`; format: docs/journal-format.md.
+ * documentation of `journal/index.ts`; format: docs/FORMAT.md ("Journal").
  *
  * @example
  * ```ts

@@ -66,7 +66,8 @@ export function parseSegmentKey(prefix: string, key: string): SegmentInfo | unde
  * journal not starting at batch 1 is corruption: no writer produces them.
  */
 export function resolveSegments(all: SegmentInfo[]): { visible: SegmentInfo[]; superseded: SegmentInfo[] } {
-  const sorted = [...all].sort((a, b) => a.first - b.first || b.last - a.last);
+  // Equal batch ranges: a lone-segment rewrite (wider capture range) wins over its source.
+  const sorted = [...all].sort((a, b) => a.first - b.first || b.last - a.last || b.maxCaptureMs - a.maxCaptureMs);
   const visible: SegmentInfo[] = [];
   const superseded: SegmentInfo[] = [];
   let covered = 0;

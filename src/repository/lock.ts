@@ -10,8 +10,10 @@
  * Object stores (and s3rver) have no create-if-absent, hence write-then-read-back: two writers
  * racing both see each other and both back off; at most one can win provided listing is
  * read-after-write consistent (local files, AWS S3 since 2020). A lock is stale when its heartbeat
- * is older than staleAfterMs, or its holder is a dead process on this host; stale locks still block
- * until broken explicitly ({@link breakLock}).
+ * is older than staleAfterMs, or its holder is a dead process on this host. A lock whose holder is
+ * certainly gone (a process of this host that no longer runs, e.g. after kill -9) is removed by
+ * acquireLock, so a crashed backup resumes by itself; other stale locks (expired heartbeat, another
+ * host, unreadable) still block until broken explicitly ({@link breakLock}).
  * @module
  */
 import { randomBytes } from 'node:crypto';
@@ -39,6 +41,8 @@ export interface LockInfo {
   heartbeatMs: number;
   /** True when the lock is stale (see the module doc). */
   stale: boolean;
+  /** True when the holder ran on this host and is no longer running: the lock is certainly abandoned. */
+  holderDead: boolean;
 }
 
 /** Options of {@link acquireLock} and `Repository.lock`. */
@@ -177,7 +181,18 @@ export class RepositoryLock {
 export async function acquireLock(backend: StorageBackend, options: LockOptions = {}): Promise<RepositoryLock> {
   const opts = normalize(options);
   throwIfAborted(opts.signal);
-  const existing = await readLocks(backend, opts);
+  const existing: LockInfo[] = [];
+  for (const l of await readLocks(backend, opts)) {
+    if (!l.holderDead) {
+      existing.push(l);
+      continue;
+    }
+    // Its holder cannot write any more (same host, process gone), so nothing can race us for it.
+    resolveLogger(opts.logger).warn({ lockId: l.id, pid: l.pid, host: l.host }, 'removing the lock of a process that no longer runs');
+    await backend.delete(lockKey(l.id)).catch((err: unknown) => {
+      if (!isZimbraBackupError(err, 'ZB_BLOB_NOT_FOUND')) throw err;
+    });
+  }
   if (existing[0]) throw held(existing[0]);
   const createdMs = opts.now();
   const id = `${compactTime(new Date(createdMs))}-${randomBytes(8).toString('hex')}`;
@@ -272,8 +287,8 @@ function toInfo(id: string, raw: Record<string, unknown> | undefined, opts: Norm
   const str = (k: string): string => (typeof raw?.[k] === 'string' ? (raw[k] as string).slice(0, 200) : 'unknown');
   const info = { id, owner: str('owner'), host: str('host'), pid: num('pid'), createdMs: num('createdMs'), heartbeatMs: num('heartbeatMs') };
   const expired = opts.now() - info.heartbeatMs > opts.staleAfterMs;
-  const deadHere = info.host === opts.host && info.pid > 0 && info.pid !== opts.pid && !opts.isProcessAlive(info.pid);
-  return { ...info, stale: raw === undefined || expired || deadHere };
+  const deadHere = raw !== undefined && info.host === opts.host && info.pid > 0 && info.pid !== opts.pid && !opts.isProcessAlive(info.pid);
+  return { ...info, stale: raw === undefined || expired || deadHere, holderDead: deadHere };
 }
 
 function held(l: LockInfo): ZimbraBackupError {

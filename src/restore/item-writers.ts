@@ -17,6 +17,7 @@ import type { AccountSelector } from '../soap/transports/transport.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
 import type { BlobStore } from '../store/blob-store.js';
 import { parseDigest } from '../store/digest.js';
+import { splitCalendar } from './calendar-split.js';
 import { contentTypeOf } from './content-keys.js';
 import { SaveDocument, SetTask } from './restore-requests.js';
 import { SetAppointment } from '../soap/requests/set-appointment.js';
@@ -24,10 +25,15 @@ import type { TargetMailbox } from './target-mailbox.js';
 
 /** What writing one item needs. */
 export interface ItemWriteContext {
+  /** Admin-authenticated client of the target server. */
   client: ZimbraClient;
+  /** Target mailbox. */
   account: string | AccountSelector;
+  /** Source of item content (verified while streaming). */
   blobs: BlobStore;
+  /** The target's folders, tags and existing content. */
   target: TargetMailbox;
+  /** Aborts the write. */
   signal?: AbortSignal;
 }
 
@@ -136,21 +142,71 @@ async function writeContact(ctx: ItemWriteContext, rec: ItemRecord, path: string
   return { newId: c.id, bytes: 0 };
 }
 
+const CALENDAR_MIME_HEADER = 'Content-Type: text/calendar; charset=utf-8; method=PUBLISH\r\nContent-Transfer-Encoding: 8bit\r\n\r\n';
+
 /** A stored calendar blob that is bare iCalendar gets a minimal MIME header (SetAppointment takes a MIME message). */
 function calendarWrap(first: Buffer): Buffer | undefined {
   const head = first.subarray(0, 64).toString('latin1').trimStart();
   if (!head.startsWith('BEGIN:VCALENDAR')) return undefined;
-  return Buffer.from('Content-Type: text/calendar; charset=utf-8; method=PUBLISH\r\nContent-Transfer-Encoding: 8bit\r\n\r\n', 'latin1');
+  return Buffer.from(CALENDAR_MIME_HEADER, 'latin1');
+}
+
+/** Calendar blobs up to this size are read whole (verified) and split into series and exceptions. */
+const MAX_SPLIT_BYTES = 4 * 1024 * 1024;
+
+/** Reads a whole blob; resolves only once the digest has been verified at the end of the stream. */
+async function readVerified(ctx: ItemWriteContext, digest: string, maxBytes: number): Promise<Buffer> {
+  const src = await ctx.blobs.get(parseDigest(digest), ctx.signal ? { signal: ctx.signal } : {});
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of src as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > maxBytes) {
+      src.destroy();
+      throw new ZimbraBackupError(`calendar blob larger than ${maxBytes} bytes`, { code: 'ZB_TOO_LARGE', data: { digest } });
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Upload ids for the series and each exception of a small calendar blob (bare iCalendar is split; MIME goes as is). */
+async function uploadCalendar(ctx: ItemWriteContext, rec: ItemRecord, digest: string): Promise<{ aid: string; exceptions: string[]; bytes: number }> {
+  const buf = await readVerified(ctx, digest, MAX_SPLIT_BYTES);
+  const text = buf.toString('utf8');
+  const upload = (body: Buffer, name: string): Promise<string> =>
+    uploadFile(ctx.client, { account: ctx.account, body, contentType: 'message/rfc822', filename: name, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+  if (!text.trimStart().startsWith('BEGIN:VCALENDAR')) return { aid: await upload(buf, `${rec.id}.eml`), exceptions: [], bytes: buf.length };
+  const parts = splitCalendar(text);
+  const header = Buffer.from(CALENDAR_MIME_HEADER, 'latin1');
+  const aid = await upload(Buffer.concat([header, parts.default === text ? buf : Buffer.from(parts.default, 'utf8')]), `${rec.id}.ics.eml`);
+  const exceptions: string[] = [];
+  for (const [i, ex] of parts.exceptions.entries()) exceptions.push(await upload(Buffer.concat([header, Buffer.from(ex, 'utf8')]), `${rec.id}-${i + 1}.ics.eml`));
+  return { aid, exceptions, bytes: buf.length };
 }
 
 async function writeCalendar(ctx: ItemWriteContext, rec: ItemRecord, path: string, folderId: string): Promise<ItemWriteOutcome> {
   if (!rec.digest) throw missing(rec, 'iCalendar blob');
   const uid = typeof rec.meta?.['uid'] === 'string' ? rec.meta['uid'] : undefined;
   if (uid !== undefined && (await ctx.target.takeUid(path, uid))) return { present: true };
-  const { aid, bytes } = await uploadBlob(ctx, rec.digest, 'message/rfc822', `${rec.id}.ics.eml`, calendarWrap);
+  // Small calendars (nearly all) are split so overridden instances travel as `except` components;
+  // a huge one (attachments) streams whole as the default component.
+  const up = rec.size !== undefined && rec.size <= MAX_SPLIT_BYTES
+    ? await uploadCalendar(ctx, rec, rec.digest)
+    : { ...(await uploadBlob(ctx, rec.digest, 'message/rfc822', `${rec.id}.ics.eml`, calendarWrap)), exceptions: [] as string[] };
   const def = rec.kind === 'task' ? SetTask : SetAppointment;
-  const r = await ctx.client.send(def, { folderId, flags: rec.flags ?? '', ...(rec.tags?.length ? { tagNames: rec.tags } : {}), default: { uploadId: aid, partStat: 'AC' } }, opts(ctx));
-  return { newId: r.calItemId, bytes };
+  const r = await ctx.client.send(
+    def,
+    {
+      folderId,
+      flags: rec.flags ?? '',
+      ...(rec.tags?.length ? { tagNames: rec.tags } : {}),
+      default: { uploadId: up.aid, partStat: 'AC' },
+      ...(up.exceptions.length ? { exceptions: up.exceptions.map((uploadId) => ({ uploadId, partStat: 'AC' })) } : {}),
+    },
+    opts(ctx),
+  );
+  return { newId: r.calItemId, bytes: up.bytes };
 }
 
 function restoredName(name: string): string {

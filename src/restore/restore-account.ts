@@ -111,13 +111,24 @@ export async function restoreAccount(opts: RestoreAccountOptions): Promise<Resto
     // (A recreated account of the same name has a new zimbraId: its ids mean nothing here.)
     skipIds = await liveItemIds(opts.client, target, opts.signal);
   }
-  const result = await runPlan(opts, {
-    restoreId,
-    sourceAccountId: source.id,
-    targetAccount: target,
-    plan,
-    operation: { op: 'restore-account', account: source.id, at, to: target },
-    ...(skipIds ? { skipIds } : {}),
-  });
-  return { ...result, ...out };
+  try {
+    const result = await runPlan(opts, {
+      restoreId,
+      sourceAccountId: source.id,
+      targetAccount: target,
+      plan,
+      operation: { op: 'restore-account', account: source.id, at, to: target },
+      ...(skipIds ? { skipIds } : {}),
+    });
+    return { ...result, ...out };
+  } catch (err) {
+    // The rerun that resumes will find the account and cannot report its password again: hand it
+    // over with the error (a Secret prints as a placeholder in logs and JSON).
+    if (!out.createdAccount || !(err instanceof ZimbraBackupError)) throw err;
+    throw new ZimbraBackupError(`${err.message} (account ${target} was created; rerun to resume)`, {
+      code: err.code,
+      cause: err,
+      data: { ...err.data, createdAccount: out.createdAccount, ...(out.generatedPassword ? { generatedPassword: out.generatedPassword } : {}) },
+    });
+  }
 }

@@ -56,6 +56,7 @@ export interface RestoreDirectoryOptions {
 
 /** One directory object of a {@link RestoreDirectoryResult}. */
 export interface DirectoryObjectOutcome {
+  /** What the object is. */
   kind: DirectoryObjectKind;
   /** Name (COS cn, domain name, address). */
   name: string;

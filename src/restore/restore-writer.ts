@@ -93,6 +93,7 @@ export class RestoreWriter {
     const result: RestoreWriteResult = { counts: emptyCounts(), bytes: 0, failures: [], durationMs: 0 };
     const progress = (p: RestoreProgress): void => this.#opts.onProgress?.(p);
     const target = new TargetMailbox(client, account, signal);
+    let failed = false;
     try {
       progress({ phase: 'prepare', loaded: 0 });
       await target.load();
@@ -101,8 +102,15 @@ export class RestoreWriter {
       await this.#items(plan, target, result, progress);
       progress({ phase: 'done', loaded: plan.items.length, total: plan.items.length, bytes: result.bytes });
       return { ...result, durationMs: Date.now() - started };
+    } catch (err) {
+      failed = true;
+      throw err;
     } finally {
-      await idMap.close();
+      // Saving the id map matters most after an abort; its own failure must not hide the first error.
+      await idMap.close().catch((err: unknown) => {
+        if (!failed) throw err;
+        this.#log.error({ code: (err as { code?: string }).code }, 'restore: could not save the id map');
+      });
     }
   }
 

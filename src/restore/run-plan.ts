@@ -10,9 +10,13 @@ import { emptyCounts, type PlannedEntry, type RestoreOperationOptions, type Rest
 
 /** What {@link runPlan} needs beyond the operation options. */
 export interface RunPlanArgs {
+  /** Deterministic restore id (see `restoreIdOf`). */
   restoreId: string;
+  /** The source account's zimbraId. */
   sourceAccountId: string;
+  /** The mailbox to write to. */
   targetAccount: string;
+  /** What to restore. */
   plan: RestorePlan;
   /** Operation record stored with the restore (first run only). */
   operation: { [k: string]: JsonValue };

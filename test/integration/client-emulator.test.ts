@@ -231,9 +231,13 @@ for (const transport of ['json', 'xml'] as const) {
     });
 
     // Real Zimbra fetches an upload by the auth token's account (AddMsg -> FileUploadServlet.fetchUpload(
-    // zsc.getAuthtokenAccountId(), ...)), so an admin acting on a mailbox can upload with its own token.
-    // The emulator keys uploads by the target mailbox instead; reported, enable once it follows Zimbra.
-    it.todo('REST: upload as admin (admin=1) then AddMsg with the <account> header');
+    // zsc.getAuthtokenAccountId(), ...)), so an admin acting on a mailbox uploads with its own token.
+    it('REST: upload as admin (admin=1) then AddMsg with the <account> header', async () => {
+      const raw = Buffer.from(RAW(300));
+      const aid = await uploadFile(admin, { account: ann.name, body: Readable.from([raw]), contentType: 'message/rfc822', filename: 'admin.eml', size: raw.length });
+      const m = await admin.addMsg({ folderId: '2', uploadId: aid, dateMs: 1_700_000_000_000 }, { account: ann.name });
+      expect(sha(await readAll((await downloadItem(admin, { account: ann.name, id: m.id })).stream))).toBe(sha(raw));
+    });
 
     it('REST: fmt=tgz export holds the items with .meta entries', async () => {
       const s = await exportTgz(admin, { account: ann.name });

@@ -9,6 +9,8 @@ import { restoreItems } from '../../src/restore/restore-items.js';
 import { undelete } from '../../src/restore/undelete.js';
 import { contactKey } from '../../src/restore/content-keys.js';
 import { backupFixture, type BackupFixture } from './backup-helpers.js';
+import type { ZimbraBackupError } from '../../src/errors.js';
+import type { Secret } from '../../src/internal/secret.js';
 
 let fx: BackupFixture | undefined;
 afterEach(async () => {
@@ -123,7 +125,11 @@ describe('restore against the emulator', () => {
       repository: fx.repo, client: fx.client, account: user, at, toAccount: 'half@example.test', concurrency: 2, signal: ac.signal,
       onProgress: (p) => { if (p.phase === 'items' && ++seen === 6) ac.abort(); },
     });
-    await expect(first).rejects.toMatchObject({ code: 'ZB_ABORTED' });
+    const aborted = await first.then(() => undefined, (e: unknown) => e as ZimbraBackupError);
+    expect(aborted).toMatchObject({ code: 'ZB_ABORTED', data: { createdAccount: { name: 'half@example.test' } } });
+    // The generated password travels with the error (the resumed run cannot report it), never printed by JSON.
+    expect((aborted!.data['generatedPassword'] as Secret).reveal().length).toBeGreaterThan(10);
+    expect(JSON.stringify(aborted!.toJSON())).not.toContain((aborted!.data['generatedPassword'] as Secret).reveal());
     const partial = emu.snapshot('half@example.test').items.length;
     expect(partial).toBeGreaterThan(0);
     expect(partial).toBeLessThan(want.items.length);
@@ -189,6 +195,51 @@ describe('restore against the emulator', () => {
     expect(back.length).toBe(1);
     expect(back[0]!.folderId).toBe(deletedMsg.folderId);
     expect(back[0]!.dateMs).toBe(deletedMsg.dateMs);
+  });
+
+  it('skips contacts and calendar items already present; never overwrites a document of the same name', async () => {
+    const { fx, user, emu } = await setup();
+    const docId = emu.addDocument(user, 'plan.txt', Buffer.from('version one\n'), 'text/plain');
+    const engine = new BackupEngine({ client: fx.client, repository: fx.repo });
+    await engine.run();
+    await sleep(3);
+    const at = Date.now();
+    const v1 = emu.snapshot(user).items.find((i) => i.id === docId)!.sha256;
+    emu.addDocument(user, 'plan.txt', Buffer.from('version two, edited\n'), 'text/plain');
+    const v2 = emu.snapshot(user).items.find((i) => i.id === docId)!.sha256;
+    const snap = emu.snapshot(user);
+    const contact = snap.items.find((i) => i.type === 'contact')!;
+    const appt = snap.items.find((i) => i.type === 'appointment')!;
+    const r = await restoreItems({ repository: fx.repo, client: fx.client, account: user, ids: [String(contact.id), String(appt.id), String(docId)], at });
+    expect(r.failures).toEqual([]);
+    expect(r.counts.contact).toMatchObject({ restored: 0, skipped: 1 });
+    expect(r.counts.appointment).toMatchObject({ restored: 0, skipped: 1 });
+    expect(r.counts.document.restored).toBe(1);
+    const docs = emu.snapshot(user).items.filter((i) => i.type === 'document' && i.name?.startsWith('plan'));
+    expect(docs.map((d) => [d.name, d.sha256]).sort()).toEqual([['plan (restored).txt', v1], ['plan.txt', v2]]);
+  });
+
+  it('sends overridden instances of a recurring appointment as except components, keeping the stored calendar', async () => {
+    fx = await backupFixture();
+    const { emu, client, repo } = fx;
+    emu.createAccount('cal@example.test', 'pw-cal');
+    const series = ICS('uid-series', 'standup').replace('END:VEVENT', 'RRULE:FREQ=DAILY;COUNT=5\r\nEND:VEVENT');
+    const withOverride = series.replace('END:VCALENDAR', 'BEGIN:VEVENT\r\nUID:uid-series\r\nRECURRENCE-ID:20261203T100000Z\r\nDTSTART:20261203T113000Z\r\nDTEND:20261203T120000Z\r\nSUMMARY:standup (late)\r\nEND:VEVENT\r\nEND:VCALENDAR');
+    emu.addCalendarItem('cal@example.test', withOverride);
+    await new BackupEngine({ client, repository: repo }).run();
+    const sent: Array<{ name: string; params: unknown }> = [];
+    const send = client.send.bind(client);
+    client.send = (async (def: { name: string }, params: unknown, o: unknown) => {
+      sent.push({ name: def.name, params });
+      return send(def as never, params as never, o as never);
+    }) as typeof client.send;
+    const r = await restoreAccount({ repository: repo, client, account: 'cal@example.test', at: Date.now(), toAccount: 'cal2@example.test' });
+    expect(r.failures).toEqual([]);
+    const set = sent.find((x) => x.name === 'SetAppointmentRequest')!.params as { exceptions?: unknown[] };
+    expect(set.exceptions).toHaveLength(1);
+    const orig = emu.snapshot('cal@example.test').items.find((i) => i.type === 'appointment')!;
+    const copy = emu.snapshot('cal2@example.test').items.find((i) => i.type === 'appointment')!;
+    expect([copy.uid, copy.sha256]).toEqual([orig.uid, orig.sha256]);
   });
 
   it('reports a corrupt blob per item and never writes it', async () => {

@@ -1,3 +1,4 @@
+import { Secret } from '../../internal/secret.js';
 import { restoreAccount } from '../../restore/restore-account.js';
 import { optInt, optString, optTime, requireString } from '../args.js';
 import type { Command } from '../command.js';
@@ -26,6 +27,11 @@ export const restoreCommand: Command = {
         ...(concurrency !== undefined ? { concurrency } : {}),
         ...(values['dry-run'] === true ? { dryRun: true } : {}),
         ...(onProgress ? { onProgress } : {}),
+      }).catch((err: unknown) => {
+        // The account exists now; its generated password can be shown only here, once.
+        const pw = (err as { data?: { generatedPassword?: Secret } }).data?.generatedPassword;
+        if (pw instanceof Secret) ctx.err(`account ${toAccount} was created; generated password (shown once): ${pw.reveal()}`);
+        throw err;
       });
       return printRestoreResult(ctx, values['json'] === true, r);
     } finally {

@@ -67,3 +67,43 @@ describe('restore helpers', () => {
     expect(plan.unsupported.map((u) => u.id).sort()).toEqual(['301', '401']);
   });
 });
+
+describe('messageIdOf', () => {
+  it('reads a folded Message-ID from the blob head, and undefined when absent', async () => {
+    const { initRepository } = await import('../../../src/repository/repository.js');
+    const { messageIdOf } = await import('../../../src/restore/item-writers.js');
+    const repo = await initRepository({ backend: new MemoryBackend() });
+    const store = async (text: string): Promise<string> => {
+      const bytes = Buffer.from(text);
+      return (await repo.blobs.put({ size: bytes.length, open: () => Readable.from([bytes]) })).digest;
+    };
+    const withId = await store('Subject: x\r\nMessage-ID:\r\n <abc.123@example.test>\r\n\r\nbody Message-ID: <not@this>\r\n');
+    const without = await store('Subject: y\r\n\r\nMessage-ID: <in-body@x>\r\n');
+    expect(await messageIdOf({ blobs: repo.blobs }, withId)).toBe('<abc.123@example.test>');
+    expect(await messageIdOf({ blobs: repo.blobs }, without)).toBeUndefined();
+  });
+});
+
+describe('splitCalendar', () => {
+  const tz = ['BEGIN:VTIMEZONE', 'TZID:Europe/Paris', 'BEGIN:STANDARD', 'DTSTART:16010101T030000', 'END:STANDARD', 'END:VTIMEZONE'];
+  const master = ['BEGIN:VEVENT', 'UID:u1', 'DTSTART;TZID=Europe/Paris:20261201T100000', 'RRULE:FREQ=DAILY;COUNT=5', 'BEGIN:VALARM', 'ACTION:DISPLAY', 'END:VALARM', 'END:VEVENT'];
+  const over = ['BEGIN:VEVENT', 'UID:u1', 'RECURRENCE-ID;TZID=Europe/Paris:20261203T100000', 'DTSTART;TZID=Europe/Paris:20261203T110000', 'END:VEVENT'];
+  const cal = (...blocks: string[][]): string => ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//t//EN', ...blocks.flat(), 'END:VCALENDAR', ''].join('\r\n');
+
+  it('leaves a calendar without overrides unchanged', async () => {
+    const { splitCalendar } = await import('../../../src/restore/calendar-split.js');
+    const text = cal(tz, master);
+    expect(splitCalendar(text)).toEqual({ default: text, exceptions: [] });
+  });
+
+  it('sends each override as its own calendar with the time zones, series first', async () => {
+    const { splitCalendar } = await import('../../../src/restore/calendar-split.js');
+    const text = cal(tz, master, over);
+    const parts = splitCalendar(text);
+    expect(parts.default).toBe(text);
+    expect(parts.exceptions).toEqual([cal(tz, over)]);
+    const reordered = splitCalendar(cal(tz, over, master));
+    expect(reordered.default).toBe(cal(tz, master, over));
+    expect(reordered.exceptions).toHaveLength(1);
+  });
+});

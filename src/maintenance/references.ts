@@ -1,0 +1,131 @@
+/**
+ * The mark side shared by check and purge: which accounts the repository holds, and which blobs
+ * their journals reference (every version still kept, not only the current one).
+ * @module
+ */
+import { isZimbraBackupError, throwIfAborted, ZimbraBackupError } from '../errors.js';
+import { Journal } from '../journal/journal.js';
+import type { RecoveredObject } from '../journal/types.js';
+import { readAccountIndex } from '../backup/account-index.js';
+import { ACCOUNTS_PREFIX, accountIdOfKey, accountPrefix } from '../repository/layout.js';
+import type { Repository } from '../repository/repository.js';
+
+/** Where one blob is referenced: account id -> item ids (any version), and the sizes recorded. */
+export interface BlobReference {
+  /** Item ids per account that reference the blob in some kept version. */
+  accounts: Map<string, Set<string>>;
+  /** Sizes the journal records for it (normally one). */
+  sizes: Set<number>;
+}
+
+/** Every referenced digest, and the accounts whose journals could not be read. */
+export interface ReferenceScan {
+  /** Digest -> where it is referenced. */
+  refs: Map<string, BlobReference>;
+  /** Accounts scanned. */
+  accounts: string[];
+  /** Accounts whose journal is damaged: the error names the object (`data.key`). */
+  failed: Array<{ accountId: string; error: ZimbraBackupError }>;
+  /** Objects the journals ignored on open (torn tails, damaged checkpoints), per account. */
+  recovered: Array<{ accountId: string; object: RecoveredObject }>;
+  /** Journal records read. */
+  records: number;
+}
+
+/**
+ * Every account id the repository holds: the account index plus whatever lives under `accounts/`
+ * (an account whose index entry was lost still has its journal scanned).
+ */
+export async function listAccountIds(repository: Repository, signal?: AbortSignal): Promise<string[]> {
+  const ids = new Set<string>();
+  for (const e of await readAccountIndex(repository.backend, signal)) ids.add(e.id.toLowerCase());
+  for await (const { key } of repository.backend.list(ACCOUNTS_PREFIX, signal ? { signal } : {})) {
+    const id = accountIdOfKey(key);
+    if (id) ids.add(id);
+  }
+  return [...ids].sort();
+}
+
+/** Opens an account's journal read-only (never deletes anything). */
+export function openJournalReadOnly(repository: Repository, accountId: string, signal?: AbortSignal): Promise<Journal> {
+  return Journal.open({ backend: repository.backend, prefix: accountPrefix(accountId), readOnly: true, ...(signal ? { signal } : {}) });
+}
+
+/** Adds every digest referenced by `journal` (all kept versions) to `refs`; returns the records read. */
+export async function collectReferences(journal: Journal, accountId: string, refs: Map<string, BlobReference>, signal?: AbortSignal): Promise<number> {
+  let n = 0;
+  for await (const r of journal.records(signal ? { signal } : {})) {
+    n += 1;
+    if (r.type !== 'item' || r.digest === undefined) continue;
+    let ref = refs.get(r.digest);
+    if (!ref) {
+      ref = { accounts: new Map(), sizes: new Set() };
+      refs.set(r.digest, ref);
+    }
+    let items = ref.accounts.get(accountId);
+    if (!items) {
+      items = new Set();
+      ref.accounts.set(accountId, items);
+    }
+    items.add(r.id);
+    if (r.size !== undefined) ref.sizes.add(r.size);
+  }
+  return n;
+}
+
+/**
+ * Reads every selected account's journal (read-only) and collects the blobs it references. A
+ * damaged journal is reported in `failed`, not thrown: the caller decides (check reports it,
+ * purge refuses to collect garbage without complete references).
+ * @param limit Bounds concurrent journal reads (p-limit function).
+ */
+export async function scanReferences(opts: {
+  repository: Repository;
+  accounts: readonly string[];
+  limit: <T>(fn: () => Promise<T>) => Promise<T>;
+  signal?: AbortSignal;
+  onAccount?: (done: number, total: number) => void;
+}): Promise<ReferenceScan> {
+  const { repository, accounts, signal } = opts;
+  const scan: ReferenceScan = { refs: new Map(), accounts: [...accounts], failed: [], recovered: [], records: 0 };
+  let done = 0;
+  await Promise.all(
+    accounts.map((accountId) =>
+      opts.limit(async () => {
+        throwIfAborted(signal);
+        try {
+          const journal = await openJournalReadOnly(repository, accountId, signal);
+          try {
+            for (const object of journal.recovered) scan.recovered.push({ accountId, object });
+            scan.records += await collectReferences(journal, accountId, scan.refs, signal);
+          } finally {
+            await journal.close();
+          }
+        } catch (err) {
+          if (!isZimbraBackupError(err, 'ZB_JOURNAL_CORRUPT') && !isZimbraBackupError(err, 'ZB_REPOSITORY_CORRUPT')) throw err;
+          scan.failed.push({ accountId, error: err as ZimbraBackupError });
+        }
+        opts.onAccount?.(++done, accounts.length);
+      }),
+    ),
+  );
+  return scan;
+}
+
+/** Resolves `--accounts` (ids or names from the index) to account ids; unknown ones fail. */
+export async function selectAccounts(repository: Repository, wanted: readonly string[] | undefined, signal?: AbortSignal): Promise<string[]> {
+  const all = await listAccountIds(repository, signal);
+  if (!wanted || wanted.length === 0) return all;
+  const index = await readAccountIndex(repository.backend, signal);
+  const out = new Set<string>();
+  const missing: string[] = [];
+  for (const w of wanted) {
+    const needle = w.toLowerCase();
+    const hits = index.filter((e) => e.id.toLowerCase() === needle || e.name.toLowerCase() === needle).map((e) => e.id.toLowerCase());
+    if (all.includes(needle)) hits.push(needle);
+    if (hits.length === 0) missing.push(w);
+    for (const h of hits) out.add(h);
+  }
+  if (missing.length > 0) throw new ZimbraBackupError(`no such account in the repository: ${missing.join(', ')}`, { code: 'ZB_NOT_FOUND', data: { accounts: missing } });
+  return [...out].sort();
+}

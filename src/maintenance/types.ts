@@ -1,0 +1,79 @@
+/** Types of the coherency check and the purge. @module */
+
+/** What kind of problem {@link CheckProblem} describes. */
+export type CheckProblemKind =
+  /** A referenced blob object does not exist. */
+  | 'missing-blob'
+  /** A referenced blob fails verification (digest, codec, header) or its header is damaged. */
+  | 'corrupt-blob'
+  /** A blob's size (header, or object length for uncompressed blobs) disagrees with the journal. */
+  | 'size-mismatch'
+  /** A journal segment is damaged or missing: the account's history cannot be read in full. */
+  | 'journal-corrupt'
+  /** A journal object readers ignore: a torn tail (an unacknowledged commit) or a damaged checkpoint (derived data). */
+  | 'journal-recovered'
+  /** A blob no journal references (full mode; informational: purge collects it). */
+  | 'unreferenced-blob';
+
+/** How serious a problem is: errors make the check fail; warnings and info do not. */
+export type CheckSeverity = 'error' | 'warning' | 'info';
+
+/** One item affected by a problem, grouped by account. */
+export interface AffectedAccount {
+  /** zimbraId. */
+  id: string;
+  /** Item ids whose kept versions reference the damaged object (empty when unknown). */
+  items: string[];
+}
+
+/** What `--repair` did about one problem. */
+export interface ProblemRepair {
+  /** Where the damaged object was moved (under `quarantine/`). */
+  quarantineKey?: string;
+  /** Items marked for refetch by the next backup (their current version referenced the blob). */
+  refetch: AffectedAccount[];
+  /** True when the next backup run is expected to heal the problem completely. */
+  healable: boolean;
+  /** Why not, when `healable` is false. */
+  note?: string;
+}
+
+/** One problem found by {@link checkRepository}. */
+export interface CheckProblem {
+  /** Kind of problem. */
+  kind: CheckProblemKind;
+  /** Severity: errors fail the check. */
+  severity: CheckSeverity;
+  /** Human-readable description. */
+  message: string;
+  /** The blob concerned, for blob problems. */
+  digest?: string;
+  /** The object concerned (blob key, journal segment key). */
+  key?: string;
+  /** Accounts and items affected. */
+  accounts: AffectedAccount[];
+  /** Set by `--repair`. */
+  repair?: ProblemRepair;
+}
+
+/** Progress of a check (`loaded` may not be monotonic across phases). */
+export interface CheckProgress {
+  /** `journals`: reading journals; `blobs`: stat/verify of referenced blobs; `unreferenced`: listing all blobs; `repair`. */
+  phase: 'journals' | 'blobs' | 'unreferenced' | 'repair';
+  /** Units done in this phase (accounts, blobs). */
+  loaded: number;
+  /** Units in this phase, when known. */
+  total?: number;
+  /** Uncompressed bytes verified so far (full mode). */
+  bytes?: number;
+}
+
+/** Progress of a purge. */
+export interface PurgeProgress {
+  /** `plan`/`compact`: per account; `accounts`: removing deleted accounts; `mark`/`sweep`: garbage collection. */
+  phase: 'plan' | 'compact' | 'accounts' | 'mark' | 'sweep';
+  /** Units done in this phase. */
+  loaded: number;
+  /** Units in this phase, when known. */
+  total?: number;
+}

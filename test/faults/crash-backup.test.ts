@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import { runCrashPoints } from './support/crash-scenario.js';
+
+// Kill -9 during `zimbra-backup backup` (child process), resume, check (DESIGN.md section 6).
+// The long variant (100+ points) is test/stress/crash-backup.stress.test.ts.
+describe('crash: SIGKILL during a backup, then resume', () => {
+  it('10 kill points: nothing committed is lost, the repository converges, every blob verifies', async () => {
+    const report = await runCrashPoints({ points: 10, seed: 20261126, accounts: 1, messagesPerAccount: 50, maxKillDelayMs: 900, changesPerPoint: 25 });
+    expect(report.problems).toEqual([]);
+    expect(report.points).toBe(10);
+    // The suite must actually crash backups mid-work, not only after they finished.
+    expect(report.killedMidWork).toBeGreaterThanOrEqual(5);
+    expect(report.blobsChecked).toBeGreaterThan(50);
+  }, 120_000);
+});

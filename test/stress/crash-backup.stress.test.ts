@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { runCrashPoints } from '../faults/support/crash-scenario.js';
+
+// The long variant of test/faults/crash-backup.test.ts: ZB_STRESS_POINTS kill points (default
+// 120, at least 100), ZB_STRESS_SEED to replay a schedule.
+const points = Math.max(100, Number(process.env['ZB_STRESS_POINTS'] ?? 120));
+const seed = Number(process.env['ZB_STRESS_SEED'] ?? 7_777);
+
+describe('stress: SIGKILL during backups', () => {
+  it(`${points} kill points, then resume and verify after each`, async () => {
+    const report = await runCrashPoints({
+      points, seed, accounts: 2, messagesPerAccount: 120, maxKillDelayMs: 2_500, changesPerPoint: 40,
+      log: (line) => process.stderr.write(`${line}\n`),
+    });
+    expect(report.problems).toEqual([]);
+    expect(report.points).toBe(points);
+    expect(report.killedMidWork).toBeGreaterThanOrEqual(Math.floor(points / 2));
+  });
+});
