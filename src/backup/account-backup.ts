@@ -34,6 +34,8 @@ export interface CursorState {
    * when the journal's version looks current.
    */
   retry?: Array<{ id: string; type: string; attempts: number; error: string; refetch?: boolean }>;
+  /** The token at the end of the last full listing (SmartScan's cheap probe compares against it). */
+  scannedToken?: string;
 }
 
 /** Counters of one account run. */
@@ -93,16 +95,19 @@ class AccountRun {
   }
 
   async execute(): Promise<AccountRunResult> {
-    if (this.#state.token === undefined || this.opts.full) {
-      await this.#reconcile();
-    } else {
-      try {
-        await this.#delta(this.#state.token);
-      } catch (err) {
-        if (!(err instanceof MustResyncError)) throw err;
-        this.#pending.push({ type: 'resync', reason: err.faultCode });
+    try {
+      if (this.#state.token === undefined) {
         await this.#reconcile();
+      } else {
+        await this.#delta(this.#state.token);
+        // SmartScan: list the whole mailbox only when its change id moved since the last listing
+        // (the token after a delta is the mailbox's last change id: a cheap probe).
+        if (this.opts.full && this.#state.scannedToken !== this.#state.token) await this.#reconcile();
       }
+    } catch (err) {
+      if (!(err instanceof MustResyncError)) throw err;
+      this.#pending.push({ type: 'resync', reason: err.faultCode });
+      await this.#reconcile();
     }
     return this.result;
   }
@@ -156,13 +161,15 @@ class AccountRun {
         await this.#applyItems(listing.items.slice(i, i + slice), this.opts.journal.current());
         await this.#commit(interim);
       }
-      await this.#commit(this.#nextState(listing.nextToken));
+      await this.#commit(this.#nextState(listing.nextToken, true));
     }
   }
 
-  #nextState(token: string): CursorState {
+  #nextState(token: string, listed = false): CursorState {
     const state: CursorState = { token };
     if (this.#state.retry?.length) state.retry = this.#state.retry;
+    const scanned = listed ? token : this.#state.scannedToken;
+    if (scanned !== undefined) state.scannedToken = scanned;
     this.#state = state;
     return state;
   }

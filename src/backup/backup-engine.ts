@@ -17,6 +17,7 @@
 import pLimit from 'p-limit';
 import { ZimbraBackupError } from '../errors.js';
 import { resolveLogger, type Logger } from '../internal/logger.js';
+import { safeZimbraId } from '../internal/safe-id.js';
 import { Journal } from '../journal/journal.js';
 import { accountPrefix } from '../repository/layout.js';
 import type { Repository } from '../repository/repository.js';
@@ -226,7 +227,19 @@ export class BackupEngine {
     this.#opts.onProgress?.({ phase: 'accounts' });
     const now = (this.#opts.now ?? Date.now)();
     const listed: DirectoryObject[] = [];
-    for await (const a of this.#opts.client.accounts(signal ? { signal } : {})) listed.push(a);
+    for await (const a of this.#opts.client.accounts(signal ? { signal } : {})) {
+      // DESIGN invariant 5: an id that cannot name accounts/<id>/ is refused here, before it
+      // reaches the account index (where it would fail every later run in #markDeleted).
+      try {
+        safeZimbraId(a.id);
+      } catch (err) {
+        const e = err as ZimbraBackupError;
+        this.#log.error({ accountId: String(a.id).slice(0, 80), code: e.code }, 'account skipped: unsafe zimbraId');
+        this.#result.failures.push({ accountId: String(a.id).slice(0, 80), error: `${e.code}: ${e.message}` });
+        continue;
+      }
+      listed.push(a);
+    }
     const filter = this.#opts.accounts?.map((s) => s.toLowerCase());
     const selected = filter ? listed.filter((a) => filter.includes(a.id.toLowerCase()) || filter.includes(a.name.toLowerCase())) : listed;
     if (filter) {

@@ -6,6 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { ZimbraBackupError } from '../errors.js';
+import { FORMAT_KEY } from '../repository/layout.js';
 import { initRepository, openRepository, type Repository } from '../repository/repository.js';
 import { LocalBackend } from '../store/backends/local.js';
 import { RetryBackend } from '../store/backends/retry.js';
@@ -53,7 +54,8 @@ export async function repositoryFromArgs(values: Values, create?: { compression?
   try {
     return await openRepository({ backend });
   } catch (err) {
-    if (create && err instanceof ZimbraBackupError && err.code === 'ZB_NOT_A_REPOSITORY') {
+    // Only an absent FORMAT means "no repository yet"; a FORMAT naming another tool must surface.
+    if (create && err instanceof ZimbraBackupError && err.code === 'ZB_NOT_A_REPOSITORY' && !(await backend.stat(FORMAT_KEY))) {
       return initRepository({ backend, ...(create.compression ? { compression: create.compression } : {}) });
     }
     throw err;

@@ -24,6 +24,9 @@ import { Readable, type Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
+
+/** One member as tar-stream's extract yields it: a byte stream with its header. */
+type TarEntry = Readable & { header: tar.Header };
 import { writeAccountIndex } from '../backup/account-index.js';
 import { ZimbraBackupError, isZimbraBackupError, throwIfAborted } from '../errors.js';
 import { Journal } from '../journal/journal.js';
@@ -146,7 +149,7 @@ async function readState(entry: AsyncIterable<Buffer>, member: string, maxLine: 
 }
 
 /** A tar entry as a blob source that can be opened once; the store may never open it (already stored). */
-function onceSource(entry: tar.Source, member: string, size: number): { size: number; open: () => Readable; opened: () => boolean } {
+function onceSource(entry: TarEntry, member: string, size: number): { size: number; open: () => Readable; opened: () => boolean } {
   let used = false;
   return {
     size,
@@ -182,7 +185,7 @@ export async function stageArchive(opts: StageArchiveOptions): Promise<StagedArc
   let staged = 0;
   let bytes = 0;
   try {
-    for await (const entry of extract as AsyncIterable<tar.Source>) {
+    for await (const entry of extract as AsyncIterable<TarEntry>) {
       throwIfAborted(signal);
       const h = entry.header;
       const member = String(h.name).slice(0, 200);
@@ -250,7 +253,7 @@ function toArchiveError(err: unknown): unknown {
 }
 
 async function stageBlob(
-  staging: Repository, entry: tar.Source, digest: string, size: number,
+  staging: Repository, entry: TarEntry, digest: string, size: number,
   referenced: ReadonlySet<string>, listed: ReadonlyMap<string, ManifestMember>, seen: ReadonlySet<string>, signal?: AbortSignal,
 ): Promise<void> {
   const member = `blobs/${digest}`;
@@ -262,7 +265,7 @@ async function stageBlob(
   if (!src.opened()) for await (const _ of entry as AsyncIterable<Buffer>) { /* already staged by an earlier run: drain */ }
 }
 
-async function stageDirectory(opts: StageArchiveOptions, entry: tar.Source, m: ManifestMember, atMs: number): Promise<void> {
+async function stageDirectory(opts: StageArchiveOptions, entry: TarEntry, m: ManifestMember, atMs: number): Promise<void> {
   const file = join(opts.tmpDir, 'directory.ldif');
   try {
     const sha = await spoolMember(entry as AsyncIterable<Buffer>, file, opts.signal);

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BackupEngine } from '../../src/backup/backup-engine.js';
-import { committedRecords, lostRecords } from './support/verify-repository.js';
+import { toStorageError } from '../../src/store/backends/storage-error.js';
+import { checkReferencedBlobs, committedRecords, lostRecords } from './support/verify-repository.js';
 import { faultFixture, treeOf, type FaultFixture } from './support/fault-fixture.js';
 
 // Storage faults around the repository backend (issue 7 "Faults"): transient S3-like errors are
@@ -12,8 +13,10 @@ afterEach(async () => {
   fx = undefined;
 });
 
+/** What LocalBackend throws when the disk is full: fs's ENOSPC wrapped as a permanent ZB_STORAGE. */
 function enospc(): Error {
-  return Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
+  const fsError = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
+  return toStorageError(fsError, 'put', 'blobs/injected');
 }
 
 describe('backup over a faulty storage backend', () => {
@@ -43,12 +46,10 @@ describe('backup over a faulty storage backend', () => {
     const r = await new BackupEngine({ client, repository: repo }).run();
     faulty.expectAllFaultsExercised();
     expect(r.failures.length).toBeGreaterThan(0);
-    console.log("ENOSPC blob failures", r.failures);
     for (const f of r.failures) expect(f.error).toMatch(/ENOSPC/);
     // Nothing from before was lost, no reference to an unwritten blob, no stray temp file.
     expect(lostRecords(before, await committedRecords(repo, ids))).toEqual([]);
     const reopened = await fx.reopen();
-    const { checkReferencedBlobs } = await import('./support/verify-repository.js');
     expect((await checkReferencedBlobs(reopened, ids)).problems).toEqual([]);
     expect((await treeOf(fx.repoDir)).filter((f) => /\.tmp-/.test(f))).toEqual([]);
     // Space is back: the next run picks the failed items up and converges.
@@ -69,9 +70,8 @@ describe('backup over a faulty storage backend', () => {
     const r = await new BackupEngine({ client, repository: repo }).run().catch((err: unknown) => err);
     faulty.expectAllFaultsExercised();
     const errors = r instanceof Error ? [String((r as { code?: string }).code ?? r.message)] : (r as { failures: Array<{ error: string }> }).failures.map((f) => f.error);
-    console.log("ENOSPC journal", errors);
     expect(errors.length).toBeGreaterThan(0);
-    for (const e of errors) expect(e).toMatch(/ENOSPC|ZB_STORAGE/);
+    for (const e of errors) expect(e).toMatch(/^ZB_STORAGE: .*ENOSPC/);
     expect(lostRecords(before, await committedRecords(await fx.reopen(), ids))).toEqual([]);
     const again = await new BackupEngine({ client, repository: await fx.reopen() }).run();
     expect(again.failures).toEqual([]);

@@ -1,0 +1,245 @@
+/**
+ * Provisioning the target of an import through admin SOAP only (CreateCos, CreateDomain,
+ * CreateAccount, CreateDistributionList, AddDistributionListMember): never raw LDIF, so the
+ * target's version does not matter.
+ *
+ * ```text
+ * plan   = directory entries of the selection: COS, domains (plus the domain of every account),
+ *          the accounts to import (an account without an entry: from its attribute record), lists
+ * fail   = onExisting 'fail' and an account or list exists that this import did not create -> ZB_CONFLICT, nothing written
+ * create = COS -> domains -> accounts -> lists (+ members); COS ids remapped by COS name
+ *          existing COS/domain: reused; existing account/list not ours: skipped (onExisting 'skip')
+ * ```
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import { ZimbraBackupError, throwIfAborted } from '../errors.js';
+import { Secret } from '../internal/secret.js';
+import type { DirectoryEntry } from '../ldap/directory-entry.js';
+import { copyableAccountAttrs } from '../restore/account-attributes.js';
+import type { ZimbraAttrs } from '../soap/element.js';
+import { AddDistributionListMember } from '../soap/requests/add-distribution-list-member.js';
+import { CreateCos } from '../soap/requests/create-cos.js';
+import { CreateDistributionList } from '../soap/requests/create-distribution-list.js';
+import { CreateDomain } from '../soap/requests/create-domain.js';
+import { GetDistributionList } from '../soap/requests/get-distribution-list.js';
+import type { ZimbraClient } from '../soap/zimbra-client.js';
+import { domainOf } from './export-directory.js';
+import type { ImportState } from './import-state.js';
+
+/** Kinds of directory object an import creates. */
+export type ProvisionKind = 'cos' | 'domain' | 'account' | 'distributionList';
+
+/** What happened to one directory object. */
+export interface ProvisionOutcome {
+  kind: ProvisionKind;
+  /** COS cn, domain name or address. */
+  name: string;
+  /** `created` (this run), `ours` (created by an earlier run of this import), `existing` (reused or skipped), `failed`. */
+  status: 'created' | 'ours' | 'existing' | 'failed';
+  /** Target id, when known. */
+  id?: string;
+  /** Failure reason. */
+  reason?: string;
+}
+
+/** An account to provision. */
+export interface ProvisionAccount {
+  /** Source zimbraId. */
+  id: string;
+  /** Address (kept on the target). */
+  name: string;
+  /** Attributes from its last snapshot (used when the directory has no entry for it). */
+  attrs?: Record<string, string | string[]>;
+}
+
+/** Result of {@link provision}. */
+export interface ProvisionResult {
+  /** Every object, in creation order. */
+  objects: ProvisionOutcome[];
+  /** Accounts whose content may be imported (created now or by an earlier run), by source id. */
+  importable: Map<string, ProvisionOutcome>;
+  /** Passwords generated for accounts without a hash in the source, reported once. */
+  generatedPasswords: Map<string, Secret>;
+}
+
+interface Planned {
+  kind: ProvisionKind;
+  name: string;
+  attrs: ZimbraAttrs;
+  sourceId?: string;
+  members?: string[];
+}
+
+/** Attributes LDAP or the server own: never sent in a Create*Request. */
+const NEVER = new Set(['objectclass', 'zimbraid', 'dc', 'o', 'ou', 'cn', 'uid', 'mail', 'zimbracreatetimestamp', 'entryuuid', 'zimbradomainname', 'zimbramailforwardingaddress', 'zimbramemberof', 'zimbramailalias', 'zimbramaildeliveryaddress', 'zimbramailhost', 'zimbramailtransport', 'structuralobjectclass', 'createtimestamp', 'modifytimestamp', 'creatorsname', 'modifiersname', 'entrycsn', 'subschemasubentry', 'hassubordinates']);
+
+function textAttrs(attributes: DirectoryEntry['attributes']): ZimbraAttrs {
+  const out: ZimbraAttrs = {};
+  for (const [k, vs] of Object.entries(attributes)) {
+    if (NEVER.has(k.toLowerCase())) continue;
+    // Binary values (certificates, photos) cannot travel as SOAP attribute text.
+    const texts = vs.filter((v): v is string => typeof v === 'string');
+    if (texts.length) out[k] = texts.length === 1 ? texts[0]! : texts;
+  }
+  return out;
+}
+
+function value(e: DirectoryEntry, name: string): string | undefined {
+  const lc = name.toLowerCase();
+  for (const [k, vs] of Object.entries(e.attributes)) if (k.toLowerCase() === lc && typeof vs[0] === 'string') return vs[0];
+  return undefined;
+}
+
+function addressOf(e: DirectoryEntry): string | undefined {
+  const mail = value(e, 'mail') ?? value(e, 'zimbraMailDeliveryAddress');
+  if (mail) return mail.toLowerCase();
+  const uid = value(e, 'uid');
+  const dcs = e.dn.split(',').map((p) => p.trim()).filter((p) => /^dc=/i.test(p)).map((p) => p.slice(3));
+  return uid && dcs.length ? `${uid}@${dcs.join('.')}`.toLowerCase() : undefined;
+}
+
+/** Builds the creation plan from the directory entries and the accounts to import. */
+export async function planProvisioning(entries: AsyncIterable<DirectoryEntry>, accounts: readonly ProvisionAccount[]): Promise<{ planned: Planned[]; cosNames: Map<string, string> }> {
+  const byId = new Map(accounts.map((a) => [a.id.toLowerCase(), a]));
+  const domains = new Set(accounts.map((a) => domainOf(a.name)));
+  const cos: Planned[] = [];
+  const doms = new Map<string, Planned>();
+  const accs = new Map<string, Planned>();
+  const lists: Planned[] = [];
+  const cosNames = new Map<string, string>();
+  for await (const e of entries) {
+    if (e.kind === 'cos') {
+      const name = value(e, 'cn');
+      const id = value(e, 'zimbraId');
+      if (name && id) cosNames.set(id, name);
+      if (name) cos.push({ kind: 'cos', name, attrs: textAttrs(e.attributes) });
+    } else if (e.kind === 'domain') {
+      const name = value(e, 'zimbraDomainName')?.toLowerCase();
+      if (name) doms.set(name, { kind: 'domain', name, attrs: textAttrs(e.attributes) });
+    } else if (e.kind === 'account' || e.kind === 'calendarResource') {
+      const a = byId.get((value(e, 'zimbraId') ?? '').toLowerCase());
+      if (!a) continue;
+      const hash = value(e, 'userPassword');
+      accs.set(a.id, { kind: 'account', name: a.name.toLowerCase(), sourceId: a.id, attrs: { ...copyableAccountAttrs(textAttrs(e.attributes)), ...(hash ? { userPassword: hash } : {}) } });
+    } else if (e.kind === 'distributionList') {
+      const name = addressOf(e);
+      if (!name || !domains.has(domainOf(name)) && !doms.has(domainOf(name))) continue;
+      const members = (e.attributes['zimbraMailForwardingAddress'] ?? []).filter((v): v is string => typeof v === 'string');
+      lists.push({ kind: 'distributionList', name, attrs: textAttrs(e.attributes), members });
+    }
+  }
+  for (const d of domains) if (!doms.has(d)) doms.set(d, { kind: 'domain', name: d, attrs: {} });
+  for (const a of accounts) if (!accs.has(a.id)) accs.set(a.id, { kind: 'account', name: a.name.toLowerCase(), sourceId: a.id, attrs: copyableAccountAttrs(a.attrs) });
+  const sorted = <T extends Planned>(xs: Iterable<T>): T[] => [...xs].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+  return { planned: [...sorted(cos), ...sorted(doms.values()), ...sorted(accs.values()), ...sorted(lists)], cosNames };
+}
+
+function faultOf(err: unknown): string {
+  return (err as { faultCode?: string }).faultCode ?? '';
+}
+
+async function exists(client: ZimbraClient, o: Planned, signal?: AbortSignal): Promise<boolean> {
+  const io = signal ? { signal } : {};
+  try {
+    if (o.kind === 'account') await client.getAccount(o.name, { ...io, attrs: ['zimbraId'] });
+    else await client.send(GetDistributionList, { dl: { by: 'name', value: o.name } }, io);
+    return true;
+  } catch (err) {
+    if (/^account\.NO_SUCH_(ACCOUNT|DISTRIBUTION_LIST)$/.test(faultOf(err))) return false;
+    throw err;
+  }
+}
+
+/** Rewrites source COS ids into the target's (matched by COS name); unknown ones are dropped. */
+function remapCos(attrs: ZimbraAttrs, oldNames: Map<string, string>, newIds: Map<string, string>): ZimbraAttrs {
+  const out = { ...attrs };
+  for (const k of ['zimbraCOSId', 'zimbraDomainDefaultCOSId']) {
+    const v = out[k];
+    if (typeof v !== 'string') continue;
+    const id = newIds.get((oldNames.get(v) ?? '').toLowerCase());
+    if (id) out[k] = id;
+    else delete out[k];
+  }
+  return out;
+}
+
+/** Options of {@link provision}. */
+export interface ProvisionOptions {
+  client: ZimbraClient;
+  entries: AsyncIterable<DirectoryEntry>;
+  accounts: readonly ProvisionAccount[];
+  onExisting: 'skip' | 'fail';
+  state: ImportState;
+  onProgress?: (p: { phase: 'provision'; loaded: number; total: number }) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Creates the directory objects of an import on the target.
+ * @throws `ZB_CONFLICT` (onExisting 'fail', before anything is created) listing the existing
+ *   objects in `data.existing`; `ZB_ABORTED`; transport errors. Per-object faults are outcomes.
+ */
+export async function provision(opts: ProvisionOptions): Promise<ProvisionResult> {
+  const { client, state, signal } = opts;
+  const io = signal ? { signal } : {};
+  const { planned, cosNames } = await planProvisioning(opts.entries, opts.accounts);
+  if (opts.onExisting === 'fail') {
+    const clash: string[] = [];
+    for (const o of planned) if ((o.kind === 'account' || o.kind === 'distributionList') && !state.isOurs(o.name) && (await exists(client, o, signal))) clash.push(o.name);
+    if (clash.length) throw new ZimbraBackupError(`already on the target: ${clash.slice(0, 10).join(', ')}${clash.length > 10 ? ` and ${clash.length - 10} more` : ''}`, { code: 'ZB_CONFLICT', data: { existing: clash } });
+  }
+  const result: ProvisionResult = { objects: [], importable: new Map(), generatedPasswords: new Map() };
+  const newCos = new Map((await client.getAllCos(io)).map((c) => [c.name.toLowerCase(), c.id] as const));
+  let done = 0;
+  for (const o of planned) {
+    throwIfAborted(signal);
+    const out = await createOne(opts, o, remapCos(o.attrs, cosNames, newCos), result);
+    if (o.kind === 'cos' && out.id) newCos.set(o.name.toLowerCase(), out.id);
+    if (o.kind === 'account' && (out.status === 'created' || out.status === 'ours')) result.importable.set(o.sourceId!, out);
+    result.objects.push(out);
+    opts.onProgress?.({ phase: 'provision', loaded: ++done, total: planned.length });
+  }
+  return result;
+}
+
+async function createOne(opts: ProvisionOptions, o: Planned, attrs: ZimbraAttrs, result: ProvisionResult): Promise<ProvisionOutcome> {
+  const { client, state, signal } = opts;
+  const io = signal ? { signal } : {};
+  const base = { kind: o.kind, name: o.name };
+  const mine = o.kind === 'account' || o.kind === 'distributionList';
+  const claimedBefore = mine && state.isOurs(o.name);
+  try {
+    if (mine && !claimedBefore) {
+      // Someone else's object is left alone; ours (claimed before its create was sent) is resumed.
+      if (await exists(client, o, signal)) return { ...base, status: 'existing' };
+      await state.claim(o.name, signal);
+    }
+    switch (o.kind) {
+      case 'cos':
+        return { ...base, status: 'created', id: (await client.send(CreateCos, { name: o.name, attrs }, io)).id };
+      case 'domain':
+        return { ...base, status: 'created', id: (await client.send(CreateDomain, { name: o.name, attrs }, io)).id };
+      case 'account': {
+        // Without a hash in the source, the account gets a random password reported once.
+        const password = attrs['userPassword'] ? undefined : new Secret(randomBytes(18).toString('base64url'));
+        const created = await client.createAccount(o.name, password, attrs, io);
+        if (password) result.generatedPasswords.set(o.name, password);
+        return { ...base, status: 'created', id: created.id };
+      }
+      case 'distributionList': {
+        const dl = await client.send(CreateDistributionList, { name: o.name, attrs }, io);
+        if (o.members?.length) await client.send(AddDistributionListMember, { id: dl.id, members: o.members }, io);
+        return { ...base, status: 'created', id: dl.id };
+      }
+    }
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    if (!/_EXISTS$/.test(faultOf(err))) return { ...base, status: 'failed', reason: (err as Error).message };
+    if (!mine) return { ...base, status: 'existing' };
+    // Claimed by an earlier run, which created it (perhaps crashing before it could say so).
+    if (claimedBefore) return { ...base, status: 'ours' };
+    await state.release(o.name, signal); // created by someone else between our check and our create
+    return { ...base, status: 'existing' };
+  }
+}
