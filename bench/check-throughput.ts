@@ -5,7 +5,8 @@
  * Data: real messages of the SpamAssassin corpus plus a few multi-megabyte blobs made by
  * concatenating them, stored in a local repository (codec none, then gzip level 6) and referenced
  * by one journal. Rows: raw SHA-256 over the bytes in memory (the floor of any verification),
- * raw read + SHA-256 of the stored object files, quick check (stat + header), full check. MB/s is
+ * raw read + SHA-256 of the stored object files, the journal scan alone (what both modes pay
+ * first), quick check (stat + header), full check. MB/s is
  * uncompressed bytes per wall-clock second and per CPU-second of this process (steadier on a
  * shared machine).
  */
@@ -20,6 +21,7 @@ import pLimit from 'p-limit';
 import { Journal } from '../src/journal/journal.js';
 import type { JournalRecordInput } from '../src/journal/types.js';
 import { checkRepository } from '../src/maintenance/check.js';
+import { scanReferences } from '../src/maintenance/references.js';
 import { accountPrefix } from '../src/repository/layout.js';
 import { initRepository, type Repository } from '../src/repository/repository.js';
 import { LocalBackend } from '../src/store/backends/local.js';
@@ -92,6 +94,7 @@ async function main(): Promise<void> {
         for await (const c of createReadStream(join(dir, 'blobs', d.slice(0, 2), d.slice(2, 4), d))) h.update(c as Buffer);
         h.digest();
       })))));
+      rows.push(await time(`journal scan only: references of ${digests.length} items (${compression})`, total, () => scanReferences({ repository: repo, accounts: [ACCOUNT], limit: pLimit(1) })));
       let quick = 0;
       rows.push(await time(`check quick (${compression})`, total, async () => {
         const r = await checkRepository({ repository: repo, concurrency: CONCURRENCY });

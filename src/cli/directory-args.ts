@@ -37,6 +37,6 @@ export async function dumpDirectoryFromArgs(values: Values, ctx: CommandContext,
     return { key, source: 'ldap', summary: r.summary, bytes: r.bytes };
   }
   const r = await saveDirectoryEntries(repository.backend, key, soapDirectoryEntries(client, ctx.signal), ctx.signal);
-  if (!values['json']) ctx.err(`warning: ${SOAP_DIRECTORY_WARNING}`);
+  ctx.err(`warning: ${SOAP_DIRECTORY_WARNING}`);
   return { key, source: 'soap', summary: r.summary, bytes: r.bytes, warning: SOAP_DIRECTORY_WARNING };
 }
