@@ -2,6 +2,9 @@
  * Restore latency through the emulator on loopback: single-item restore (restoreItems with one
  * id: journal open + plan + blob read + upload + AddMsg) as p50/p95/max over many samples, and an
  * undelete of 1,000 messages (wall time, items/s). Run: `npx tsx bench/restore-latency.ts [--quick]`.
+ * The single-item numbers include the duplicate check of the target folder: a real server answers
+ * it from its index (`msgid:`), the emulator ignores that term and lists the whole folder (~500
+ * messages here), so this measures the slow path. Numbers depend heavily on machine load.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

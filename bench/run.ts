@@ -52,7 +52,7 @@ async function scenario(n: number, name: string, fn: () => Promise<BenchRow[]>):
   }
 }
 try {
-  const initial = await initialBackup(server, scratch);
+  const initial = await initialBackup(server, scratch, mode.limitSampleEvery);
   if (want(1)) rows.push(...initial.rows);
   let tgz = { bytes: 0, ms: 0 };
   let incremental = { ms: 0, storedBytes: 0 };
@@ -62,11 +62,11 @@ try {
     incremental = { ms: r.incrementalMs, storedBytes: r.bytesStored };
     return r.rows;
   });
-  await scenario(3, 'repository size', () => repositorySize(server, initial.repository, initial.root, tgz.bytes, { ...incremental, initialMs: initial.result.durationMs }, scratch));
+  await scenario(3, 'repository size', () => repositorySize(server, initial.repository, initial.root, tgz.bytes, { ...incremental, initialMs: initial.gzip.ms }, scratch));
   await scenario(4, 'real-time latency', () => realTimeLatency(server, initial.repository, mode.latencyChanges, mode.latencyRate, tgz.ms));
   await scenario(5, 'restore', () => restoreScenario(server, initial.repository, mode.singleSamples, mode.undeleteItems));
   await scenario(6, 'check --full', () => checkFull(server, initial.repository));
-  await scenario(7, 'memory', () => memoryScenario(server, mode, scratch));
+  await scenario(7, 'memory', () => memoryScenario(server, mode, scratch, initial.gzip));
 } finally {
   server.client.close();
   await server.emu.close();

@@ -23,6 +23,8 @@ export interface BenchMode {
   singleSamples: number;
   /** Item counts of the memory scenario. */
   memoryItems: number[];
+  /** The physical limit of scenario 1 is measured on every n-th blob (a rate; 1 = all). */
+  limitSampleEvery: number;
 }
 
 /** Both modes. Sizes of attachments are the 100 KB-5 MB in both. */
@@ -32,9 +34,10 @@ export const MODES: Record<'quick' | 'full', BenchMode> = {
     corpus: { seed: 20261126, accounts: 5, messagesPerAccount: 1000, attachmentShare: 0.004, attachmentSizes: { min: 100_000, max: 5_000_000 }, listShare: 0.2 },
     latencyChanges: 100,
     latencyRate: 20,
-    undeleteItems: 300,
+    undeleteItems: 200,
     singleSamples: 10,
     memoryItems: [1000, 5000],
+    limitSampleEvery: 3,
   },
   full: {
     name: 'full',
@@ -44,6 +47,7 @@ export const MODES: Record<'quick' | 'full', BenchMode> = {
     undeleteItems: 1000,
     singleSamples: 20,
     memoryItems: [1000, 10_000, 50_000],
+    limitSampleEvery: 1,
   },
 };
 

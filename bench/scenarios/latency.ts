@@ -8,7 +8,7 @@
 import { BackupEngine } from '../../src/backup/index.js';
 import type { Repository } from '../../src/repository/repository.js';
 import { benchMessage, messageIds } from '../lib/mutations.js';
-import type { BenchServer } from '../lib/setup.js';
+import { emulatorItems, type BenchServer } from '../lib/setup.js';
 import { secs, type BenchRow } from '../lib/table.js';
 import { note, percentile, sleep } from '../lib/timing.js';
 
@@ -49,7 +49,14 @@ export async function realTimeLatency(server: BenchServer, repository: Repositor
       const q = pending.get(account) ?? [];
       pending.set(account, q);
       if (i % 2 === 0) server.emu.deliver(account, benchMessage(`rt-${account}`, i), { folderPath: '/Inbox', flags: 'u' });
-      else server.emu.setFlags(account, flaggable.get(account)![Math.floor(i / server.accounts.length) * 7 % flaggable.get(account)!.length]!, 'f');
+      else {
+        // a distinct message each time, its flagged bit toggled, so every change is a real one
+        const list = flaggable.get(account)!;
+        const id = list[(Math.floor(i / server.accounts.length) * 7) % list.length]!;
+        const flags = emulatorItems(server.emu, account).find((it) => it.id === id) as { flags?: string } | undefined;
+        const f = flags?.flags ?? '';
+        server.emu.setFlags(account, id, f.includes('f') ? f.replace('f', '') : `${f}f`);
+      }
       q.push(Date.now());
     }
     const until = Date.now() + 60_000;

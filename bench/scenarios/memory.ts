@@ -1,24 +1,17 @@
 /**
- * Scenario 7: peak RSS of an initial backup at growing item counts, each in a child process (so the peak is the
- * backup's alone, not the emulator's or the other scenarios'). Accounts are taken from the corpus until the
- * count is reached; a count below one account's size gets its own small seeded account. Reported, not asserted.
- * Baseline: the same child's RSS right after start-up (runtime + modules), so the row shows what the backup adds.
+ * Scenario 7: peak RSS of an initial backup at growing item counts, each in a child process (the peak is the
+ * backup's alone, not the emulator's). Accounts are taken from the corpus until the count is reached; a count
+ * below one account's size gets its own small seeded account; the whole corpus is scenario 1's gzip child.
+ * Reported, not asserted. Baseline: the same child's RSS after start-up (runtime + modules, after a GC).
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { buildCorpus } from '../../src/emulator/index.js';
-import type { BenchMode, BenchServer } from '../lib/setup.js';
+import { childBackup, type ChildBackupResult } from '../lib/child.js';
 import { messageIds } from '../lib/mutations.js';
+import type { BenchMode, BenchServer } from '../lib/setup.js';
 import type { BenchRow } from '../lib/table.js';
 import { note } from '../lib/timing.js';
-
-const run = promisify(execFile);
-const MAIN_DIR = fileURLToPath(new URL('../..', import.meta.url));
-
-interface ChildResult { items: number; bytes: number; failures: number; ms: number; rssBeforeKb: number; maxRssBeforeKb: number; maxRssKb: number }
 
 /** Accounts whose messages add up to at least `n` (an extra account of exactly `n` when one is too many). */
 async function accountsFor(server: BenchServer, mode: BenchMode, n: number): Promise<string[]> {
@@ -38,46 +31,30 @@ async function accountsFor(server: BenchServer, mode: BenchMode, n: number): Pro
   return out;
 }
 
-/** Runs one child backup. */
-async function child(server: BenchServer, accounts: string[], scratch: string): Promise<ChildResult> {
-  const repo = await mkdtemp(join(scratch, 'mem-repo-'));
-  try {
-    const { stdout } = await run(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/child-backup.ts'], {
-      cwd: MAIN_DIR,
-      env: {
-        ...process.env,
-        ZB_BENCH_URL: server.emu.url,
-        ZB_BENCH_ADMIN_URL: server.emu.adminUrl,
-        ZB_BENCH_ADMIN_USER: server.emu.adminUser,
-        ZB_BENCH_ADMIN_PASSWORD: server.emu.adminPassword,
-        ZB_BENCH_ACCOUNTS: accounts.join(','),
-        ZB_BENCH_REPO: repo,
-      },
-      maxBuffer: 1024 * 1024,
-      timeout: 30 * 60_000,
-    });
-    return JSON.parse(stdout.trim().split('\n').pop()!) as ChildResult;
-  } finally {
-    await rm(repo, { recursive: true, force: true });
-  }
-}
-
-/** Runs scenario 7. */
-export async function memoryScenario(server: BenchServer, mode: BenchMode, scratch: string): Promise<BenchRow[]> {
-  const results: Array<ChildResult & { target: number }> = [];
+/** Runs scenario 7; `whole` is the child result of backing up the whole corpus (scenario 1, gzip). */
+export async function memoryScenario(server: BenchServer, mode: BenchMode, scratch: string, whole: ChildBackupResult | undefined): Promise<BenchRow[]> {
+  const corpusMessages = (mode.corpus.accounts * mode.corpus.messagesPerAccount);
+  const results: Array<ChildBackupResult & { target: number }> = [];
   for (const n of mode.memoryItems) {
+    if (whole && n === corpusMessages) {
+      results.push({ target: n, ...whole });
+      continue;
+    }
     const accounts = await accountsFor(server, mode, n);
     note(`7. memory: child backup of ${accounts.length} account(s), about ${n} messages`);
-    results.push({ target: n, ...(await child(server, accounts, scratch)) });
+    const repo = await mkdtemp(join(scratch, 'mem-repo-'));
+    try {
+      results.push({ target: n, ...(await childBackup(server, accounts, repo, 'gzip')) });
+    } finally {
+      await rm(repo, { recursive: true, force: true });
+    }
   }
-  const peaks = results.map((r) => `${(r.maxRssKb / 1024).toFixed(0)} MB @ ${r.items} items`).join(', ');
-  const base = results.map((r) => `${(r.rssBeforeKb / 1024).toFixed(0)} MB`).join(', ');
   const first = results[0]!;
   const last = results[results.length - 1]!;
   return [{
-    scenario: `7. peak RSS of a backup (${mode.memoryItems.join(' / ')} messages)`,
-    ours: peaks,
-    baseline: `RSS after start-up: ${base}`,
+    scenario: `7. peak RSS of a backup (${mode.memoryItems.map((n) => `${n / 1000}k`).join(' / ')} messages)`,
+    ours: results.map((r) => `${(r.maxRssKb / 1024).toFixed(0)} MB @ ${r.items} items`).join(', '),
+    baseline: `RSS after start-up: ${results.map((r) => `${(r.rssBeforeKb / 1024).toFixed(0)} MB`).join(', ')}`,
     ratio: last.maxRssKb / first.maxRssKb,
     ratioMeaning: `peak growth for ${(last.items / first.items).toFixed(0)}x items`,
     data: { results },

@@ -290,3 +290,27 @@ async function commitState(staging: Repository, accountId: string, records: Stat
     await journal.close();
   }
 }
+
+/**
+ * Reads only the manifest (the first member) of an archive and stops: how a resumed import
+ * checks that it is looking at the archive it staged before.
+ * @throws `ZB_ARCHIVE_INVALID` when the first member is not a valid manifest.
+ */
+export async function readArchiveManifest(archive: Readable, signal?: AbortSignal): Promise<StagedArchive> {
+  const extract = tar.extract();
+  const feed = pipeline(Readable.from(decompressed(archive)), extract as unknown as Writable, signal ? { signal } : {});
+  feed.catch(() => {});
+  try {
+    for await (const entry of extract as AsyncIterable<TarEntry>) {
+      if (entry.header.type !== 'file' || entry.header.name !== MANIFEST_MEMBER) break;
+      const raw = await readAll(entry as AsyncIterable<Buffer>, MAX_MANIFEST_BYTES, MANIFEST_MEMBER);
+      return { manifest: parseManifest(raw), manifestSha256: createHash('sha256').update(raw).digest('hex') };
+    }
+  } catch (err) {
+    throw toArchiveError(err);
+  } finally {
+    extract.destroy();
+    archive.destroy();
+  }
+  throw archiveInvalid(`the first member must be ${MANIFEST_MEMBER}`, { reason: 'manifest-not-first' });
+}

@@ -22,7 +22,7 @@ import { Journal } from '../journal/journal.js';
 import { ACCOUNTS_PREFIX, accountPrefix } from '../repository/layout.js';
 import type { LockOptions, RepositoryLock } from '../repository/lock.js';
 import type { Repository } from '../repository/repository.js';
-import { collectReferences, listAccountIds, type BlobReference } from './references.js';
+import { listAccountIds } from './references.js';
 import { retentionRule } from './retention.js';
 import type { PurgeProgress } from './types.js';
 
@@ -110,35 +110,40 @@ export async function purgeRepository(opts: PurgeOptions): Promise<PurgeResult> 
   if (retentionMs > 0) result.cutoffMs = now - retentionMs;
   const lock = dryRun ? undefined : await repository.lock({ owner: 'purge', ...opts.lock, ...(signal ? { signal } : {}) });
   lock?.startHeartbeat();
-  const journals = new Map<string, Journal>();
   try {
     const index = await readAccountIndex(repository.backend, signal);
     const ids = await listAccountIds(repository, signal);
-    await openAll(repository, ids, journals, dryRun, signal);
-    const removals = ids.filter((id) => accountRetentionMs > 0 && isExpired(index, id, journals.get(id) as Journal, now - accountRetentionMs));
-    const refs = new Map<string, BlobReference>();
-    let done = 0;
+    // Pass 1 opens every journal (one at a time: memory stays one account's state) before
+    // anything changes, so a damaged one stops the purge with nothing done.
+    const removals: string[] = [];
     for (const id of ids) {
+      await withJournal(repository, id, true, signal, async (j) => {
+        if (accountRetentionMs > 0 && isExpired(index, id, j, now - accountRetentionMs)) removals.push(id);
+      });
+    }
+    const kept = ids.filter((id) => !removals.includes(id));
+    const marked = new Set<string>();
+    let done = 0;
+    for (const id of kept) {
       throwIfAborted(signal);
-      opts.onProgress?.({ phase: 'compact', loaded: done++, total: ids.length });
-      if (removals.includes(id)) continue;
       lock?.assertHeld();
-      await applyRetention(journals.get(id) as Journal, id, result, refs, dryRun, signal);
+      await withJournal(repository, id, dryRun, signal, (j) => applyRetention(j, result, marked, dryRun, signal));
+      opts.onProgress?.({ phase: 'compact', loaded: ++done, total: kept.length });
     }
     await removeAccounts(repository, removals, index, result, dryRun, lock, opts.onProgress, signal);
     // Taken before the mark: a commit slipping in between mark and sweep changes it.
     const fingerprint = dryRun ? '' : await journalFingerprint(repository, signal);
-    // The mark reads what is stored now (after compaction), not what we meant to keep.
     if (!dryRun) {
-      refs.clear();
-      for (const id of ids) {
-        if (!removals.includes(id)) await collectReferences(journals.get(id) as Journal, id, refs, signal);
-        opts.onProgress?.({ phase: 'mark', loaded: refs.size });
+      // The mark reads what is stored now (after compaction), not what we meant to keep.
+      marked.clear();
+      done = 0;
+      for (const id of kept) {
+        await withJournal(repository, id, true, signal, (j) => markDigests(j, marked, signal));
+        opts.onProgress?.({ phase: 'mark', loaded: ++done, total: kept.length });
       }
     }
-    await sweep(repository, refs, fingerprint, result, dryRun, lock, concurrency, opts.onProgress, signal);
+    await sweep(repository, marked, fingerprint, result, dryRun, lock, concurrency, opts.onProgress, signal);
   } finally {
-    await Promise.all([...journals.values()].map((j) => j.close().catch(() => undefined)));
     await lock?.release();
   }
   result.bytesReclaimed = result.blobBytesReclaimed + result.accountBytesReclaimed;
@@ -146,16 +151,25 @@ export async function purgeRepository(opts: PurgeOptions): Promise<PurgeResult> 
   return result;
 }
 
-/** Opens every journal before anything changes: a damaged one stops the purge with nothing done. */
-async function openAll(repository: Repository, ids: string[], into: Map<string, Journal>, readOnly: boolean, signal?: AbortSignal): Promise<void> {
-  for (const id of ids) {
-    try {
-      into.set(id, await Journal.open({ backend: repository.backend, prefix: accountPrefix(id), readOnly, ...(signal ? { signal } : {}) }));
-    } catch (err) {
-      if (!isZimbraBackupError(err, 'ZB_JOURNAL_CORRUPT')) throw err;
-      throw new ZimbraBackupError(`purge refused: the journal of account ${id} is damaged (run zimbra-backup check)`, { code: 'ZB_JOURNAL_CORRUPT', cause: err, data: { accountId: id, ...(err as ZimbraBackupError).data } });
-    }
+/** Opens one journal, runs `fn`, closes it; a damaged journal stops the purge. */
+async function withJournal<T>(repository: Repository, id: string, readOnly: boolean, signal: AbortSignal | undefined, fn: (j: Journal) => Promise<T>): Promise<T> {
+  let journal: Journal;
+  try {
+    journal = await Journal.open({ backend: repository.backend, prefix: accountPrefix(id), readOnly, ...(signal ? { signal } : {}) });
+  } catch (err) {
+    if (!isZimbraBackupError(err, 'ZB_JOURNAL_CORRUPT')) throw err;
+    throw new ZimbraBackupError(`purge refused: the journal of account ${id} is damaged (run zimbra-backup check)`, { code: 'ZB_JOURNAL_CORRUPT', cause: err, data: { accountId: id, ...(err as ZimbraBackupError).data } });
   }
+  try {
+    return await fn(journal);
+  } finally {
+    await journal.close();
+  }
+}
+
+/** Adds every blob digest the journal references (all kept versions) to `into`. */
+async function markDigests(journal: Journal, into: Set<string>, signal?: AbortSignal): Promise<void> {
+  for await (const r of journal.records(signal ? { signal } : {})) if (r.type === 'item' && r.digest !== undefined) into.add(r.digest);
 }
 
 /** A deleted account is past its retention when the server stopped listing it at or before `cutoff`. */
@@ -167,17 +181,10 @@ function isExpired(index: readonly AccountIndexEntry[], id: string, journal: Jou
   return state.accountDeleted && journal.stats().lastCaptureMs <= cutoff;
 }
 
-async function applyRetention(
-  journal: Journal,
-  accountId: string,
-  result: PurgeResult,
-  refs: Map<string, BlobReference>,
-  dryRun: boolean,
-  signal?: AbortSignal,
-): Promise<void> {
+async function applyRetention(journal: Journal, result: PurgeResult, marked: Set<string>, dryRun: boolean, signal?: AbortSignal): Promise<void> {
   const cutoff = result.cutoffMs;
   if (cutoff === undefined) {
-    if (dryRun) await collectReferences(journal, accountId, refs, signal);
+    if (dryRun) await markDigests(journal, marked, signal);
     return;
   }
   const rule = retentionRule(await journal.stateAt(cutoff, signal ? { signal } : {}), cutoff);
@@ -185,7 +192,7 @@ async function applyRetention(
   for await (const r of journal.records(signal ? { signal } : {})) {
     const verdict = rule(r);
     if (verdict !== 'keep') counts[verdict] += 1;
-    else if (dryRun && r.type === 'item' && r.digest !== undefined) addRef(refs, r.digest, accountId, r.id);
+    else if (dryRun && r.type === 'item' && r.digest !== undefined) marked.add(r.digest);
   }
   const dropped = counts['drop-version'] + counts['drop-delete'] + counts['drop-other'];
   if (dropped === 0) return;
@@ -194,14 +201,6 @@ async function applyRetention(
   result.deletesRemoved += counts['drop-delete'];
   result.otherRecordsRemoved += counts['drop-other'];
   if (!dryRun) await journal.compact({ keep: (r) => rule(r) === 'keep', ...(signal ? { signal } : {}) });
-}
-
-function addRef(refs: Map<string, BlobReference>, digest: string, accountId: string, itemId: string): void {
-  let ref = refs.get(digest);
-  if (!ref) refs.set(digest, (ref = { accounts: new Map(), sizes: new Set() }));
-  const items = ref.accounts.get(accountId) ?? new Set<string>();
-  items.add(itemId);
-  ref.accounts.set(accountId, items);
 }
 
 /**
@@ -261,7 +260,7 @@ async function journalFingerprint(repository: Repository, signal?: AbortSignal):
 
 async function sweep(
   repository: Repository,
-  refs: Map<string, BlobReference>,
+  marked: ReadonlySet<string>,
   fingerprint: string,
   result: PurgeResult,
   dryRun: boolean,
@@ -274,7 +273,7 @@ async function sweep(
   for await (const { key, size } of repository.backend.list(repository.blobs.layout.prefix, signal ? { signal } : {})) {
     const digest = repository.blobs.layout.parse(key);
     if (!digest) continue;
-    if (refs.has(digest)) result.blobsKept += 1;
+    if (marked.has(digest)) result.blobsKept += 1;
     else garbage.push({ digest, size });
   }
   if (!dryRun && lock) await recheck(repository, lock, fingerprint, signal);

@@ -112,11 +112,12 @@ describe('readers during a backup', () => {
     expect(r.failures).toEqual([]);
     expect(dangling).toEqual([]);
     expect(observations).toBeGreaterThan(1);
-    console.log(JSON.stringify(restored.failures.slice(0, 3)));
     expect(restored.failures).toEqual([]);
     // The restore read the repository while it was being written: it still reproduced time `at`.
     const digests = (s: typeof snapAt): string[] => s.items.filter((i) => i.type === 'message').map((i) => i.sha256 ?? '').sort();
     expect(digests(f.emu.snapshot(target))).toEqual(digests(snapAt));
+    // The restore created an account after the backup listed them: one more pass takes it in.
+    expect((await new BackupEngine({ client: f.client, repository: await f.reopen() }).run()).failures).toEqual([]);
     expect(await f.check()).toEqual([]);
   });
 });

@@ -139,6 +139,23 @@ describe('restore against the emulator', () => {
     expect(contentOf(emu.snapshot('half@example.test'))).toEqual(want);
   });
 
+  it('a rerun that lost its id map (crash before a flush) finds everything in place and writes nothing', async () => {
+    const { fx, user, emu } = await setup();
+    await new BackupEngine({ client: fx.client, repository: fx.repo }).run();
+    const at = Date.now();
+    const first = await restoreAccount({ repository: fx.repo, client: fx.client, account: user, at, toAccount: 'crash@example.test' });
+    expect(first.failures).toEqual([]);
+    const after = contentOf(emu.snapshot('crash@example.test'));
+    for await (const o of fx.repo.backend.list(`restores/${first.restoreId}/map/`)) await fx.repo.backend.delete(o.key);
+    const again = await restoreAccount({ repository: fx.repo, client: fx.client, account: user, at, toAccount: 'crash@example.test' });
+    expect(again.failures).toEqual([]);
+    for (const kind of ['message', 'contact', 'appointment', 'task', 'document'] as const) {
+      expect(again.counts[kind].restored, kind).toBe(0);
+      expect(again.counts[kind].skipped, kind).toBe(first.counts[kind].restored);
+    }
+    expect(contentOf(emu.snapshot('crash@example.test'))).toEqual(after);
+  });
+
   it('undelete brings back exactly the items deleted in the window, under a Restored folder', async () => {
     const { fx, user, emu } = await setup();
     const points = await history(fx, user);

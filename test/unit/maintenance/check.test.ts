@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { checkRepository } from '../../../src/maintenance/check.js';
 import { blobLayout } from '../../../src/repository/layout.js';
@@ -90,6 +91,16 @@ describe('checkRepository', () => {
     expect(r.ok).toBe(false);
     expect(only(r.problems, 'journal-corrupt')).toEqual([expect.objectContaining({ key: segs[1], accounts: [{ id: A, items: [] }] })]);
     expect(r.blobsChecked).toBe(1); // B's shared blob
+  });
+
+  it('reports a torn tail as a warning that does not fail the check', async () => {
+    const { backend, repo } = await fixture();
+    const torn = `accounts/${A}/journal/segments/000000000004-000000000004.0000000004000-0000000004000.jsonl`;
+    await backend.put(torn, { size: 9, open: () => Readable.from([Buffer.from('deadbeef ')]) });
+    const r = await checkRepository({ repository: repo });
+    expect(r.ok).toBe(true);
+    expect(r.problems).toEqual([expect.objectContaining({ kind: 'journal-recovered', severity: 'warning', key: torn, accounts: [{ id: A, items: [] }] })]);
+    expect(await backend.stat(torn)).toBeDefined(); // a check never deletes
   });
 
   it('lists unreferenced blobs in full mode as information, and honours --accounts', async () => {
