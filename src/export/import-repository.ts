@@ -102,7 +102,7 @@ export interface ImportResult {
   atMs: number;
   /** Every directory object and what happened to it. */
   directory: ProvisionOutcome[];
-  /** One entry per selected account. */
+  /** One entry per selected account, by name. */
   accounts: ImportAccountResult[];
   /** True when every account is `done` or `skipped` and no directory object failed. */
   complete: boolean;
@@ -155,7 +155,8 @@ export async function importRepository(opts: ImportRepositoryOptions): Promise<I
     ...(opts.onProgress ? { onProgress: (p) => opts.onProgress!({ phase: 'provision', loaded: p.loaded, total: p.total }) } : {}),
     ...(signal ? { signal } : {}),
   });
-  const results: ImportAccountResult[] = accounts.map((a) => {
+  const byName = [...accounts].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+  const results: ImportAccountResult[] = byName.map((a) => {
     const p = prov.objects.find((o) => o.kind === 'account' && o.name === a.name.toLowerCase());
     const pw = prov.generatedPasswords.get(a.name.toLowerCase());
     return { sourceId: a.id, name: a.name, status: 'pending', failures: [], ...(p ? { provision: p } : {}), ...(pw ? { generatedPassword: pw } : {}) };

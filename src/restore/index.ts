@@ -30,6 +30,7 @@ export { planFromState, resolveSourceAccount, type SourceAccount } from './resto
 export { findDirectoryDump } from './directory-source.js';
 export { copyableAccountAttrs, SERVER_OWNED_ACCOUNT_ATTRS } from './account-attributes.js';
 export { SaveDocument, SetTask, type SaveDocumentParams } from './restore-requests.js';
+export { splitCalendar, type CalendarParts } from './calendar-split.js';
 export {
   RESTORE_ITEM_KINDS, emptyCounts,
   type PlannedEntry, type PlannedFolder, type PlannedItem, type RestoreFailure, type RestoreItemKind, type RestoreKindCounts,

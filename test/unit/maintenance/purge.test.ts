@@ -18,7 +18,7 @@ const NOW = 100_000;
  *  6000  delete 259
  * Account B, deleted on the server at 2500: msg 400 (d9, only B), msg 401 (d5, shared with A).
  */
-async function fixture(backend = new MemoryBackend()) {
+async function fixture(backend = new MemoryBackend(), checkpointMinRecords?: number) {
   const repo = await newRepo(backend);
   const d = Object.fromEntries(await Promise.all(['d1', 'd2', 'd3', 'd4', 'd5', 'd6', 'd8', 'd9', 'orphan'].map(async (n) => [n, await blob(repo, n)] as const)));
   await commitAt(repo, A, [
@@ -27,7 +27,7 @@ async function fixture(backend = new MemoryBackend()) {
     [3000, [{ type: 'delete', id: '258' }]],
     [5000, [msg('257', 8, d['d5']!), msg('259', 9, d['d6']!)]],
     [6000, [{ type: 'delete', id: '259' }]],
-  ], { token: '9' });
+  ], { token: '9' }, checkpointMinRecords);
   await commitAt(repo, B, [[1000, [msg('400', 1, d['d9']!), msg('401', 2, d['d5']!)]], [2500, [{ type: 'account-deleted' }]]]);
   await writeAccountIndex(backend, [
     { id: A, name: 'a@example.test', firstSeenMs: 1000, lastSeenMs: 6000 },
@@ -76,6 +76,18 @@ describe('purgeRepository', () => {
     expect([...cur.items.keys()].sort()).toEqual(['2', '257']);
     expect(cur.items.get('257')?.digest).toBe(d['d5']!.digest);
     expect(again.blobsRemoved).toBe(3); // d3, d6 (259 deleted and past retention now), d4 (257 v2 superseded)
+  });
+
+  it('gives the same result when stateAt(cutoff) comes from a checkpoint', async () => {
+    const { backend, repo } = await fixture(new MemoryBackend(), 1);
+    const cps = await keys(backend, `accounts/${A}/journal/checkpoints/`);
+    expect(cps.some((k) => Number(/\.(\d+)\.jsonl$/.exec(k)?.[1]) <= 4000)).toBe(true);
+    const inside = [4000, 5000, 6000, NOW];
+    const before = await statesAt(repo, inside);
+    const r = await purgeRepository({ repository: repo, retentionMs: NOW - 4000, deletedAccountsRetentionMs: NOW - 5000, now: NOW });
+    expect(r).toMatchObject({ versionsRemoved: 4, deletesRemoved: 2, blobsRemoved: 5 });
+    expect(await statesAt(repo, inside)).toEqual(before);
+    expect((await checkRepository({ repository: repo, full: true })).ok).toBe(true);
   });
 
   it('dry run reports the same numbers and changes nothing', async () => {
