@@ -5,9 +5,9 @@
  *   npx tsx examples/quick-start.ts
  *
  * 1. a seeded mailbox server; 2. a first backup; 3. a change, caught by the incremental pass;
- * 4. real-time capture (WaitSet) of new mail within milliseconds; 6. a user deletes mail and a
- * folder, the administrator undeletes it; 7. the account as it was before the deletion, restored
- * into a new account; 8. the repository status.
+ * 4. real-time capture (WaitSet) of new mail within milliseconds; 5. a user deletes mail and a
+ * folder, the administrator undeletes it; 6. the account as it was before the deletion, restored
+ * into a new account; 7. the repository status.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -75,14 +75,14 @@ try {
     emu.deleteFolder(user, project);
     await engine.run();
     const back = await undelete({ repository, client, account: user, from: beforeDeletion, to: Date.now() });
-    log(`6. undelete: ${back.counts.message.restored} messages back in "${back.folder}" in ${back.durationMs} ms`);
+    log(`5. undelete: ${back.counts.message.restored} messages back in "${back.folder}" in ${back.durationMs} ms`);
 
     // The whole account as it was before the deletion, into a new account.
     const copy = await restoreAccount({ repository, client, account: user, at: asBefore, toAccount: 'user1-restored@example.test' });
-    log(`7. restore as of ${new Date(asBefore).toISOString()}: ${copy.counts.message.restored} messages, ${copy.counts.folder.restored} folders into ${copy.targetAccount} in ${copy.durationMs} ms${copy.generatedPassword ? ' (new password generated: directory dump without hashes)' : ''}`);
+    log(`6. restore as of ${new Date(asBefore).toISOString()}: ${copy.counts.message.restored} messages, ${copy.counts.folder.restored} folders into ${copy.targetAccount} in ${copy.durationMs} ms${copy.generatedPassword ? ' (new password generated: directory dump without hashes)' : ''}`);
   }
   const status = await repositoryStatus({ repository });
-  for (const a of status.accounts) log(`8. ${a.name}: ${a.items} items, last commit ${new Date(a.lastCommitMs).toISOString()}`);
+  for (const a of status.accounts) log(`7. ${a.name}: ${a.items} items, last commit ${new Date(a.lastCommitMs).toISOString()}`);
   log(`   repository ${(status.repositoryBytes / 1e6).toFixed(2)} MB; dedup ${status.dedupRatio.toFixed(2)}x; compression ${status.compressionRatio.toFixed(2)}x`);
 } finally {
   client.close();
