@@ -39,11 +39,17 @@ const stats = corpusStats(server.corpus);
 note(`corpus built in ${server.buildMs.toFixed(0)} ms, seeded in ${(server.seedMs / 1000).toFixed(1)} s`);
 const rows: BenchRow[] = [];
 const errors: string[] = [];
+/** Wall and CPU time of this process per scenario (children and restic are not in the CPU figure). */
+const phases: Array<{ scenario: string; ms: number; cpuMs: number }> = [{ scenario: 'build + seed', ms: server.buildMs + server.seedMs, cpuMs: Number.NaN }];
 /** Runs one scenario; a failure becomes a row so the other scenarios still report. */
 async function scenario(n: number, name: string, fn: () => Promise<BenchRow[]>): Promise<void> {
   if (!want(n)) return;
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
   try {
     rows.push(...(await fn()));
+    const c = process.cpuUsage(c0);
+    phases.push({ scenario: `${n}. ${name}`, ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 });
   } catch (err) {
     const msg = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     errors.push(`${n}. ${name}: ${msg}`);
@@ -52,7 +58,11 @@ async function scenario(n: number, name: string, fn: () => Promise<BenchRow[]>):
   }
 }
 try {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
   const initial = await initialBackup(server, scratch, mode.limitSampleEvery);
+  const c1 = process.cpuUsage(c0);
+  phases.push({ scenario: '1. initial backup (emulator side; the backups run in children)', ms: performance.now() - t0, cpuMs: (c1.user + c1.system) / 1000 });
   if (want(1)) rows.push(...initial.rows);
   let tgz = { bytes: 0, ms: 0 };
   let incremental = { ms: 0, storedBytes: 0 };
@@ -87,10 +97,10 @@ const totalMs = Date.now() - started;
 process.stdout.write(`\nzimbra-backup benchmarks, ${mode.name} mode, ${new Date(started).toISOString()}\n`);
 process.stdout.write(`corpus: ${stats.accounts} accounts, ${stats.messages} messages (${stats.uniqueMessages} unique, ${stats.messagesWithAttachments} with 100 KB-5 MB attachments, ${(stats.attachmentBytes / 1e6).toFixed(0)} MB of attachments), source ${stats.corpusSource}; seeded in ${(server.seedMs / 1000).toFixed(1)} s\n`);
 process.stdout.write(`machine: ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGb} GB, node ${machine.node}, load average ${machine.loadAverageBefore.join(' ')} -> ${machine.loadAverageAfter.join(' ')}\n\n`);
-process.stdout.write(`${table}\n\ntotal ${(totalMs / 1000).toFixed(0)} s\n`);
+process.stdout.write(`${table}\n\ntotal ${(totalMs / 1000).toFixed(0)} s; per phase (wall / CPU of this process): ${phases.map((p) => `${p.scenario.split(' ')[0]} ${(p.ms / 1000).toFixed(0)}/${Number.isNaN(p.cpuMs) ? '-' : (p.cpuMs / 1000).toFixed(0)} s`).join(', ')}\n`);
 const outDir = fileURLToPath(new URL('./results/', import.meta.url));
 await mkdir(outDir, { recursive: true });
-const json = JSON.stringify({ mode: mode.name, startedAt: new Date(started).toISOString(), totalMs, machine, corpus: { options: mode.corpus, stats, buildMs: server.buildMs, seedMs: server.seedMs }, rows, errors }, null, 2);
+const json = JSON.stringify({ mode: mode.name, startedAt: new Date(started).toISOString(), totalMs, machine, corpus: { options: mode.corpus, stats, buildMs: server.buildMs, seedMs: server.seedMs }, phases, rows, errors }, null, 2);
 await writeFile(`${outDir}latest.json`, `${json}\n`);
 await writeFile(`${outDir}latest-${mode.name}.json`, `${json}\n`);
 if (errors.length > 0) process.exitCode = 1;

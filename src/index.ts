@@ -16,3 +16,4 @@ export * from './journal/index.js';
 export * from './ldap/index.js';
 export * from './sync/index.js';
 export * from './backup/index.js';
+export * from './restore/index.js';

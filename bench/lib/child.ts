@@ -10,9 +10,12 @@ export type { ChildBackupResult };
 const run = promisify(execFile);
 const MAIN_DIR = fileURLToPath(new URL('../..', import.meta.url));
 
-/** One initial backup of `accounts` into `repoDir` (an empty directory) in a child process. */
-export async function childBackup(server: BenchServer, accounts: string[], repoDir: string, compression: 'none' | 'gzip'): Promise<ChildBackupResult> {
-  const { stdout } = await run(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/child-backup.ts'], {
+/**
+ * One initial backup of `accounts` into `repoDir` (an empty directory) in a child process; `nodeArgs` are
+ * extra Node options (e.g. `--cpu-prof`).
+ */
+export async function childBackup(server: BenchServer, accounts: string[], repoDir: string, compression: 'none' | 'gzip', nodeArgs: string[] = []): Promise<ChildBackupResult> {
+  const { stdout } = await run(process.execPath, [...nodeArgs, '--expose-gc', '--import', 'tsx', 'bench/child-backup.ts'], {
     cwd: MAIN_DIR,
     env: {
       ...process.env,

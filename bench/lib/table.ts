@@ -16,7 +16,7 @@ export interface BenchRow {
   baseline: string;
   /** ours / baseline as numbers (undefined when one side is missing). */
   ratio?: number;
-  /** How to read the ratio ("of the physical limit", "faster", "smaller"). */
+  /** How to read the ratio ("of the limit", "of the source"...); `speedup` for baseline time / our time. */
   ratioMeaning?: string;
   /** Raw measurements behind the row. */
   data?: Record<string, unknown>;
@@ -42,11 +42,15 @@ export function perSec(n: number, ms: number, unit = 'items/s'): string {
   return `${(n / (ms / 1000)).toFixed(0)} ${unit}`;
 }
 
-/** Ratio text: `0.42x` plus its meaning. */
+function times(x: number): string {
+  return `${x >= 10 ? x.toFixed(0) : x >= 1 ? x.toFixed(1) : x.toFixed(2)}x`;
+}
+
+/** Ratio text: `0.42x of the limit`; a `speedup` ratio (baseline time / ours) reads `3.1x faster` or `2.0x slower`. */
 export function ratioText(r: BenchRow): string {
   if (r.ratio === undefined || !Number.isFinite(r.ratio)) return '-';
-  const x = r.ratio >= 10 ? r.ratio.toFixed(0) : r.ratio >= 1 ? r.ratio.toFixed(1) : r.ratio.toFixed(2);
-  return `${x}x${r.ratioMeaning ? ` ${r.ratioMeaning}` : ''}`;
+  if (r.ratioMeaning === 'speedup') return r.ratio >= 1 ? `${times(r.ratio)} faster` : `${times(1 / r.ratio)} slower`;
+  return `${times(r.ratio)}${r.ratioMeaning ? ` ${r.ratioMeaning}` : ''}`;
 }
 
 /** Renders the rows as a Markdown table (it is printed and pasted into BENCHMARKS.md as is). */

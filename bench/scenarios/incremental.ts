@@ -41,7 +41,7 @@ export async function incrementalBackup(server: BenchServer, repository: Reposit
     ours: `${secs(run.ms)} (${r.itemsNew} new, ${r.itemsChanged} changed, ${r.itemsDeleted} deleted; ${mb(r.bytesStored)} stored)`,
     baseline: `fmt=tgz export of ${server.accounts.length} accounts: ${secs(tgz.ms)} (${mb(tgz.value.bytes)})`,
     ratio: tgz.ms / run.ms,
-    ratioMeaning: 'faster',
+    ratioMeaning: 'speedup',
     data: { change, ms: run.ms, cpuMs: run.cpuMs, itemsNew: r.itemsNew, itemsChanged: r.itemsChanged, itemsDeleted: r.itemsDeleted, bytesStored: r.bytesStored, tgzMs: tgz.ms, tgzBytes: tgz.value.bytes },
   }];
   return { rows, change, tgzBytes: tgz.value.bytes, tgzMs: tgz.ms, incrementalMs: run.ms, bytesStored: r.bytesStored };

@@ -128,7 +128,7 @@ export async function repositorySize(server: BenchServer, repository: Repository
       ours: secs(incremental.initialMs),
       baseline: `restic backup of the files: ${secs(first.ms)}`,
       ratio: first.ms / incremental.initialMs,
-      ratioMeaning: 'faster',
+      ratioMeaning: 'speedup',
       data: { oursMs: incremental.initialMs, resticMs: first.ms },
     },
     {
@@ -136,7 +136,7 @@ export async function repositorySize(server: BenchServer, repository: Repository
       ours: `${secs(incremental.ms)}, +${mb(incremental.storedBytes)}`,
       baseline: `restic: ${secs(second.ms)}, +${mb(size2 - size1)}`,
       ratio: second.ms / incremental.ms,
-      ratioMeaning: 'faster',
+      ratioMeaning: 'speedup',
       data: { oursMs: incremental.ms, resticMs: second.ms, oursAdded: incremental.storedBytes, resticAdded: size2 - size1, fileChanges: changes },
     },
   );

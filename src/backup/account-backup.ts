@@ -15,6 +15,7 @@
  * and `sameVersion` makes the repeat add nothing.
  * @module
  */
+import { isRetryable, isZimbraBackupError } from '../errors.js';
 import { MustResyncError } from '../soap/faults.js';
 import type { ItemSummary } from '../soap/requests/items.js';
 import type { Journal } from '../journal/journal.js';
@@ -255,7 +256,9 @@ class AccountRun {
       this.#upsert(prev, itemRecord(kind, meta, content));
       this.#succeeded(ref.id);
     } catch (err) {
-      if (this.opts.fetch.signal?.aborted) throw err;
+      // A permanent repository failure (disk full, read-only, no permission) fails every next item
+      // too: stop the account with it instead of downloading the whole mailbox in vain.
+      if (this.opts.fetch.signal?.aborted || isRepositoryFatal(err)) throw err;
       this.#failed(ref, err);
     }
   }
@@ -290,4 +293,9 @@ class AccountRun {
       return { ...stored, ...(uid !== undefined ? { meta: { uid } } : {}) };
     });
   }
+}
+
+/** Storage errors retrying cannot fix (ENOSPC, EACCES, EROFS... wrapped as non-transient ZB_STORAGE), and a lost lock. */
+function isRepositoryFatal(err: unknown): boolean {
+  return (isZimbraBackupError(err, 'ZB_STORAGE') && !isRetryable(err)) || isZimbraBackupError(err, 'ZB_LOCK_LOST');
 }

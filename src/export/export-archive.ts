@@ -229,16 +229,23 @@ function blobError(err: unknown, digest: string, ref: string): unknown {
   return new ZimbraBackupError(`blob ${digest} (${ref}) cannot be exported: ${err.message}`, { code: err.code, cause: err, data: { ...err.data, digest, ref } });
 }
 
-async function openBlob(repo: RepositoryReader, digest: string, ref: string, signal?: AbortSignal): Promise<Readable> {
+async function openBlob(repo: RepositoryReader, digest: string, ref: string, signal?: AbortSignal): Promise<AsyncIterable<Buffer>> {
+  let src: Readable;
   try {
-    const src = await repo.blobs.get(parseDigest(digest), signal ? { signal } : {});
-    // The store verifies the digest at the end of the stream: name the blob in that error too.
-    const relay = new Transform({ transform: (c, _e, cb) => cb(null, c) });
-    src.on('error', (e) => relay.destroy(blobError(e, digest, ref) as Error));
-    return src.pipe(relay);
+    src = await repo.blobs.get(parseDigest(digest), signal ? { signal } : {});
   } catch (err) {
     throw blobError(err, digest, ref);
   }
+  // The store verifies the digest at the end of the stream: name the blob in that error too.
+  return (async function* () {
+    try {
+      for await (const c of src) yield c as Buffer;
+    } catch (err) {
+      throw blobError(err, digest, ref);
+    } finally {
+      src.destroy();
+    }
+  })();
 }
 
 /** Uncompressed sizes for the tar headers: from the blob headers, else by reading the blob once. */

@@ -55,7 +55,7 @@ export class TarOutput {
    * fails the entry otherwise). An error of `source` (e.g. a digest mismatch raised at its end)
    * rejects with that error.
    */
-  async addStream(name: string, size: number, source: Readable, signal?: AbortSignal): Promise<void> {
+  async addStream(name: string, size: number, source: AsyncIterable<Buffer>, signal?: AbortSignal): Promise<void> {
     let entryError: Error | null | undefined;
     let sink!: ReturnType<tar.Pack['entry']>;
     const entryDone = new Promise<void>((resolve, reject) => {
@@ -66,15 +66,17 @@ export class TarOutput {
       });
     });
     entryDone.catch(() => {});
+    (sink as unknown as NodeJS.EventEmitter).on('error', () => {}); // reported through entryDone
     try {
       for await (const chunk of source) {
         throwIfAborted(signal);
         if (entryError) throw entryError;
-        if (!sink.write(chunk as Buffer)) await once(sink as unknown as NodeJS.EventEmitter, 'drain');
+        if (!sink.write(chunk)) await once(sink as unknown as NodeJS.EventEmitter, 'drain');
       }
     } catch (err) {
-      source.destroy();
-      sink.destroy(err as Error);
+      // The archive cannot go on without this member: fail the whole pack (its pipeline listens
+      // for errors; a destroyed entry sink would emit one nobody listens to).
+      this.#pack.destroy(err as Error);
       throw err;
     }
     (sink as unknown as { end(): void }).end();

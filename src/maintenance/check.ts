@@ -89,6 +89,7 @@ export async function checkRepository(opts: CheckOptions): Promise<CheckResult> 
     repository,
     accounts,
     limit: pLimit(Math.min(concurrency, 4)),
+    checkpoints: true,
     ...(signal ? { signal } : {}),
     onAccount: (loaded, total) => opts.onProgress?.({ phase: 'journals', loaded, total }),
   });
@@ -118,7 +119,7 @@ export async function checkRepository(opts: CheckOptions): Promise<CheckResult> 
   let unreferencedBlobs = 0;
   let unreferencedBytes = 0;
   // Unreferenced blobs mean something only against every journal: skip with --accounts or a damaged journal.
-  if (full && opts.accounts === undefined && scan.failed.length === 0) {
+  if (full && (opts.accounts === undefined || opts.accounts.length === 0) && scan.failed.length === 0) {
     let seen = 0;
     for await (const { key, size } of repository.backend.list(repository.blobs.layout.prefix, signal ? { signal } : {})) {
       const digest = repository.blobs.layout.parse(key);

@@ -6,8 +6,9 @@
  * open every journal; any damaged one -> ZB_JOURNAL_CORRUPT, nothing changed
  * per account: stateAt(cutoff) -> retention rule -> compact({ keep })       (journals first)
  * deleted accounts past their retention: delete their objects newest batch first, then the index entry
+ * fingerprint the journals' segment keys; list blobs (the only deletion candidates)
  * mark: digests referenced by every remaining journal (re-read after compaction)
- * re-check: lock still ours, no other lock, journal segment listing unchanged since the mark
+ * re-check: lock still ours, no other lock, journal segment listing unchanged since before the mark
  * sweep: delete listed blobs that are not marked                           (blobs last)
  * ```
  * An interruption anywhere leaves a consistent repository: a compaction is crash-safe by itself,
@@ -116,10 +117,11 @@ export async function purgeRepository(opts: PurgeOptions): Promise<PurgeResult> 
     // Pass 1 opens every journal (one at a time: memory stays one account's state) before
     // anything changes, so a damaged one stops the purge with nothing done.
     const removals: string[] = [];
-    for (const id of ids) {
+    for (const [i, id] of ids.entries()) {
       await withJournal(repository, id, true, signal, async (j) => {
         if (accountRetentionMs > 0 && isExpired(index, id, j, now - accountRetentionMs)) removals.push(id);
       });
+      opts.onProgress?.({ phase: 'plan', loaded: i + 1, total: ids.length });
     }
     const kept = ids.filter((id) => !removals.includes(id));
     const marked = new Set<string>();
@@ -133,6 +135,8 @@ export async function purgeRepository(opts: PurgeOptions): Promise<PurgeResult> 
     await removeAccounts(repository, removals, index, result, dryRun, lock, opts.onProgress, signal);
     // Taken before the mark: a commit slipping in between mark and sweep changes it.
     const fingerprint = dryRun ? '' : await journalFingerprint(repository, signal);
+    // Candidates are listed before the mark, so a blob written after this point is never one.
+    const candidates = await listBlobs(repository, signal);
     if (!dryRun) {
       // The mark reads what is stored now (after compaction), not what we meant to keep.
       marked.clear();
@@ -142,7 +146,7 @@ export async function purgeRepository(opts: PurgeOptions): Promise<PurgeResult> 
         opts.onProgress?.({ phase: 'mark', loaded: ++done, total: kept.length });
       }
     }
-    await sweep(repository, marked, fingerprint, result, dryRun, lock, concurrency, opts.onProgress, signal);
+    await sweep(repository, candidates, marked, fingerprint, result, dryRun, lock, concurrency, opts.onProgress, signal);
   } finally {
     await lock?.release();
   }
@@ -258,8 +262,19 @@ async function journalFingerprint(repository: Repository, signal?: AbortSignal):
   return keys.sort().join('\n');
 }
 
+/** Every stored blob with its stored size. */
+async function listBlobs(repository: Repository, signal?: AbortSignal): Promise<Array<{ digest: string; size: number }>> {
+  const out: Array<{ digest: string; size: number }> = [];
+  for await (const { key, size } of repository.backend.list(repository.blobs.layout.prefix, signal ? { signal } : {})) {
+    const digest = repository.blobs.layout.parse(key);
+    if (digest) out.push({ digest, size });
+  }
+  return out;
+}
+
 async function sweep(
   repository: Repository,
+  candidates: ReadonlyArray<{ digest: string; size: number }>,
   marked: ReadonlySet<string>,
   fingerprint: string,
   result: PurgeResult,
@@ -269,13 +284,8 @@ async function sweep(
   onProgress: PurgeOptions['onProgress'],
   signal?: AbortSignal,
 ): Promise<void> {
-  const garbage: Array<{ digest: string; size: number }> = [];
-  for await (const { key, size } of repository.backend.list(repository.blobs.layout.prefix, signal ? { signal } : {})) {
-    const digest = repository.blobs.layout.parse(key);
-    if (!digest) continue;
-    if (marked.has(digest)) result.blobsKept += 1;
-    else garbage.push({ digest, size });
-  }
+  const garbage = candidates.filter((c) => !marked.has(c.digest));
+  result.blobsKept = candidates.length - garbage.length;
   if (!dryRun && lock) await recheck(repository, lock, fingerprint, signal);
   const limit = pLimit(concurrency);
   let done = 0;

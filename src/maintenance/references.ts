@@ -6,6 +6,7 @@
 import { isZimbraBackupError, throwIfAborted, ZimbraBackupError } from '../errors.js';
 import { Journal } from '../journal/journal.js';
 import type { RecoveredObject } from '../journal/types.js';
+import { silentLogger } from '../internal/logger.js';
 import { readAccountIndex } from '../backup/account-index.js';
 import { ACCOUNTS_PREFIX, accountIdOfKey, accountPrefix } from '../repository/layout.js';
 import type { Repository } from '../repository/repository.js';
@@ -85,6 +86,8 @@ export async function scanReferences(opts: {
   limit: <T>(fn: () => Promise<T>) => Promise<T>;
   signal?: AbortSignal;
   onAccount?: (done: number, total: number) => void;
+  /** Also read every checkpoint (not only the newest, which opening reads). Default false. */
+  checkpoints?: boolean;
 }): Promise<ReferenceScan> {
   const { repository, accounts, signal } = opts;
   const scan: ReferenceScan = { refs: new Map(), accounts: [...accounts], failed: [], recovered: [], records: 0 };
@@ -94,10 +97,19 @@ export async function scanReferences(opts: {
       opts.limit(async () => {
         throwIfAborted(signal);
         try {
-          const journal = await openJournalReadOnly(repository, accountId, signal);
+          // Readers skip a damaged older checkpoint with a warning (derived data): hear it.
+          const skipped: RecoveredObject[] = [];
+          const logger = { ...silentLogger, warn: (o: object | string) => { const w = o as { key?: unknown; reason?: unknown }; if (typeof w.key === 'string' && typeof w.reason === 'string') skipped.push({ key: w.key, reason: w.reason, removed: false }); } };
+          const journal = await Journal.open({ backend: repository.backend, prefix: accountPrefix(accountId), readOnly: true, logger, ...(signal ? { signal } : {}) });
           try {
-            for (const object of journal.recovered) scan.recovered.push({ accountId, object });
             scan.records += await collectReferences(journal, accountId, scan.refs, signal);
+            if (opts.checkpoints) await readEveryCheckpoint(repository, journal, accountId, signal);
+            const seen = new Set<string>();
+            for (const object of [...journal.recovered, ...skipped]) {
+              if (seen.has(object.key)) continue;
+              seen.add(object.key);
+              scan.recovered.push({ accountId, object });
+            }
           } finally {
             await journal.close();
           }
@@ -110,6 +122,20 @@ export async function scanReferences(opts: {
     ),
   );
   return scan;
+}
+
+/**
+ * Reads every checkpoint of a journal through `stateAt(capture time)`, the public path that
+ * loads the newest checkpoint at or before an instant; a damaged one is logged and skipped by
+ * the journal, which the caller's logger records.
+ */
+async function readEveryCheckpoint(repository: Repository, journal: Journal, accountId: string, signal?: AbortSignal): Promise<void> {
+  const times = new Set<number>();
+  for await (const { key } of repository.backend.list(`${accountPrefix(accountId)}journal/checkpoints/`, signal ? { signal } : {})) {
+    const m = /\/\d{12}\.(\d{13,})\.jsonl$/.exec(key);
+    if (m) times.add(Number(m[1]));
+  }
+  for (const t of [...times].sort((a, b) => a - b)) await journal.stateAt(t, signal ? { signal } : {});
 }
 
 /** Resolves `--accounts` (ids or names from the index) to account ids; unknown ones fail. */

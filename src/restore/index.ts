@@ -29,7 +29,7 @@ export {
 export { planFromState, resolveSourceAccount, type SourceAccount } from './restore-source.js';
 export { findDirectoryDump } from './directory-source.js';
 export { copyableAccountAttrs, SERVER_OWNED_ACCOUNT_ATTRS } from './account-attributes.js';
-export { SaveDocument, SetTask, type SaveDocumentParams } from './restore-requests.js';
+
 export { splitCalendar, type CalendarParts } from './calendar-split.js';
 export {
   RESTORE_ITEM_KINDS, emptyCounts,

@@ -19,7 +19,7 @@ import type { BlobStore } from '../store/blob-store.js';
 import { parseDigest } from '../store/digest.js';
 import { splitCalendar } from './calendar-split.js';
 import { contentTypeOf } from './content-keys.js';
-import { SaveDocument, SetTask } from './restore-requests.js';
+import { SaveDocument, SetTask } from '../soap/requests/save-document.js';
 import { SetAppointment } from '../soap/requests/set-appointment.js';
 import type { TargetMailbox } from './target-mailbox.js';
 

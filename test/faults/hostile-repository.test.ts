@@ -100,7 +100,8 @@ describe('corrupt journals', () => {
   it.each([
     ['a flipped byte', async (p: string) => {
       const b = await readFile(p);
-      b[b.length >> 1] ^= 0x20;
+      const at = b.length >> 1;
+      b[at] = (b[at] ?? 0) ^ 0x20;
       await writeFile(p, b);
     }],
     ['garbage instead of records', async (p: string) => writeFile(p, '\u0000\u0000not a journal\n{"type":"item"}\n')],

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BackupEngine } from '../../src/backup/backup-engine.js';
 import type { FaultRule } from '../../src/emulator/index.js';
 import { faultFixture, treeOf, type FaultFixture } from './support/fault-fixture.js';
+import { currentStates } from './support/verify-repository.js';
 
 // Emulator fault injection during backups (DESIGN.md section 6, issue 7 "Faults"): the run
 // retries and completes, or reports a typed failure and converges on the next run; a wrong or
@@ -99,6 +100,34 @@ describe('backup under emulator faults', () => {
     expect(r.failures).toEqual([]);
     expect(r.itemsDeleted).toBe(1);
     expect(await fx.check(repo)).toEqual([]);
+  });
+
+  it('WaitSet loss (server restarts, 5xx on WaitSet polls) during watch: changes are still captured', async () => {
+    fx = await faultFixture({ messages: 3 });
+    const f = fx;
+    const user = f.emu.accounts().find((a) => !a.name.startsWith('admin@'))!;
+    let runs = 0;
+    const stop = new AbortController();
+    const watching = new BackupEngine({ client: f.client, repository: f.repo, waitSetTimeoutSeconds: 2, onAccountRun: () => runs++ }).watch({ signal: stop.signal });
+    const until = async (pred: () => boolean | Promise<boolean>): Promise<void> => {
+      for (let i = 0; i < 400 && !(await pred()); i++) await new Promise((r) => setTimeout(r, 50));
+    };
+    await until(() => runs >= 2);
+    const has = async (id: number): Promise<boolean> => (await currentStates(f.repo, [user.id])).get(user.id)!.items.has(String(id));
+    f.emu.faults.inject({ match: { request: 'AdminWaitSetRequest' }, status: 503, times: 2 });
+    await f.emu.restart();
+    const a = f.emu.deliver(user.name, 'Subject: during restart 1\r\n\r\nx\r\n');
+    await until(() => has(a));
+    await f.emu.restart();
+    const b = f.emu.deliver(user.name, 'Subject: during restart 2\r\n\r\ny\r\n');
+    f.emu.deleteItem(user.name, a);
+    await until(async () => (await has(b)) && !(await has(a)));
+    expect(f.emu.faults.pending()).toBe(0);
+    stop.abort();
+    const r = await watching;
+    expect(r.failures.filter((x) => !/ZB_TRANSPORT|ZB_ABORTED/.test(x.error))).toEqual([]);
+    expect(await has(b)).toBe(true);
+    expect(await fx.check()).toEqual([]);
   });
 
   it('the FaultyBackend leaves no temp file or partial blob visible after cut puts', async () => {

@@ -1,11 +1,28 @@
 import type { Command } from '../command.js';
 import { backupCommand, watchCommand } from './backup.js';
 import { emulatorCommand } from './emulator.js';
+import { exportCommand } from './export.js';
+import { importCommand } from './import.js';
 import { lsCommand } from './ls.js';
+import { restoreCommand } from './restore.js';
+import { restoreDirectoryCommand } from './restore-directory.js';
+import { restoreItemCommand } from './restore-item.js';
 import { statusCommand } from './status.js';
+import { undeleteCommand } from './undelete.js';
 import { checkCommand } from './check.js';
 import { purgeCommand } from './purge.js';
 
 /** Every CLI command, in the order `--help` lists them. */
-export const commands: Command[] = [emulatorCommand, backupCommand, watchCommand, statusCommand, lsCommand];
+export const commands: Command[] = [
+  emulatorCommand,
+  backupCommand,
+  watchCommand,
+  statusCommand,
+  lsCommand,
+  restoreCommand,
+  undeleteCommand,
+  restoreItemCommand,
+  restoreDirectoryCommand,
+];
 commands.push(checkCommand, purgeCommand);
+commands.push(exportCommand, importCommand);

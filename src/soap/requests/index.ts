@@ -36,6 +36,7 @@ import { ModifyAccount } from './modify-account.js';
 import { Search } from './search.js';
 import { SearchDirectory } from './search-directory.js';
 import { SetAppointment } from './set-appointment.js';
+import { SaveDocument, SetTask } from './save-document.js';
 import { Sync } from './sync.js';
 
 /** Every request definition, by export name. */
@@ -44,7 +45,7 @@ export const requests = {
   GetAllDistributionLists, GetDistributionList, SearchDirectory, GetAccount, GetMailbox,
   CreateDomain, CreateCos, CreateAccount, CreateDistributionList, AddDistributionListMember,
   ModifyAccount, Sync, GetFolder, GetItem, GetTag, GetMsgMetadata, GetContacts, GetAppointment, Search,
-  AddMsg, CreateFolder, CreateTag, CreateContact, SetAppointment, ItemAction,
+  AddMsg, CreateFolder, CreateTag, CreateContact, SetAppointment, SetTask, SaveDocument, ItemAction,
   AdminCreateWaitSet, AdminWaitSet, AdminDestroyWaitSet, Batch, AdminBatch,
 } as const;
 
@@ -85,5 +86,6 @@ export * from './modify-account.js';
 export * from './search.js';
 export * from './search-directory.js';
 export * from './set-appointment.js';
+export * from './save-document.js';
 export * from './sync.js';
 export * from './wait-set-types.js';

@@ -5,7 +5,8 @@
  *   - no record committed before the kill is lost (multiset of records before <= after);
  *   - the repository converges to exactly the server's state (diffMailbox, every account);
  *   - every blob any record references reads back with its digest;
- *   - the writer lock of the dead process did not block the resume, and none is left behind.
+ *   - the writer lock of the dead process did not block the resume, and none is left behind;
+ *   - `checkRepository({ full: true })` finds no error (every `fullCheckEvery` points).
  * Odd points start from an empty repository (kill during the initial backup); the others change
  * the server first (new mail, deletes, moves, flags, folders) so the kill hits an incremental run.
  */
@@ -14,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BackupEngine } from '../../../src/backup/backup-engine.js';
 import { buildCorpus, startEmulator, type Emulator } from '../../../src/emulator/index.js';
+import { checkRepository } from '../../../src/maintenance/index.js';
 import { openRepository, type Repository } from '../../../src/repository/repository.js';
 import { ZimbraClient } from '../../../src/soap/zimbra-client.js';
 import { LocalBackend } from '../../../src/store/backends/local.js';
@@ -29,10 +31,12 @@ export interface CrashScenarioOptions {
   seed: number;
   accounts: number;
   messagesPerAccount: number;
-  /** Largest delay between the backup taking its lock and the kill, in ms (initial backups; a third for incremental ones). */
+  /** First upper bound of the delay between the backup taking its lock and the kill, in ms; lowered to the measured run time of backups that finish first. */
   maxKillDelayMs: number;
   /** New messages per account before an incremental point. */
   changesPerPoint: number;
+  /** Also run `checkRepository({ full: true })` (src/maintenance) after every n-th point (default 1: every point). */
+  fullCheckEvery?: number;
   log?: (line: string) => void;
 }
 
@@ -43,6 +47,8 @@ export interface CrashScenarioReport {
   killedMidWork: number;
   /** Points where the backup finished before its kill time. */
   finishedFirst: number;
+  /** `checkRepository({ full: true })` runs (all clean when `problems` is empty). */
+  fullChecks: number;
   /** Blobs verified in the last check. */
   blobsChecked: number;
   /** Everything that went wrong; empty on success. */
@@ -56,7 +62,7 @@ export async function runCrashPoints(opts: CrashScenarioOptions): Promise<CrashS
   const emu = await startEmulator({ domain: 'crash.test' });
   const client = new ZimbraClient({ url: emu.url, adminUrl: emu.adminUrl, retries: 2, retryBaseDelayMs: 10 });
   let cli: CliRunner | undefined;
-  const report: CrashScenarioReport = { points: 0, killedMidWork: 0, finishedFirst: 0, blobsChecked: 0, problems: [] };
+  const report: CrashScenarioReport = { points: 0, killedMidWork: 0, finishedFirst: 0, fullChecks: 0, blobsChecked: 0, problems: [] };
   try {
     cli = await prepareCli();
     await emu.seed(buildCorpus({ seed: opts.seed, accounts: opts.accounts, messagesPerAccount: opts.messagesPerAccount, domain: 'crash.test', spamAssassinDir: null, calendarPerAccount: 2, documentsPerAccount: 1, contactsPerAccount: 3 }));
@@ -66,6 +72,7 @@ export async function runCrashPoints(opts: CrashScenarioOptions): Promise<CrashS
     const repoDir = join(dir, 'repo');
     const args = ['backup', '--repo', repoDir, '--server', emu.adminUrl, '--mail-url', emu.url, '--admin', emu.adminUser, '--password-file', pwFile, '--json', '--concurrency', '2', '--item-concurrency', '4'];
     const verified = new Set<string>();
+    const estimate = { initial: opts.maxKillDelayMs, incremental: opts.maxKillDelayMs };
     for (let i = 0; i < opts.points; i++) {
       const fresh = i % 2 === 0;
       if (fresh) {
@@ -73,19 +80,25 @@ export async function runCrashPoints(opts: CrashScenarioOptions): Promise<CrashS
         verified.clear();
       }
       else mutate(emu, rnd, opts.changesPerPoint);
-      const delay = Math.floor(rnd() * (fresh ? opts.maxKillDelayMs : opts.maxKillDelayMs / 3));
+      // Delays spread over the whole run: the estimate shrinks to the real duration of runs that
+      // finished before their kill, so fast and slow machines both get kills early and late.
+      const kind = fresh ? 'initial' : 'incremental';
+      const delay = Math.floor(rnd() * estimate[kind]);
       const t0 = Date.now();
       const point = await killOnce(cli, args, repoDir, delay);
       const t1 = Date.now();
       report.points++;
       if (point.killed) report.killedMidWork++;
-      else report.finishedFirst++;
-      const tag = `point ${i} (${fresh ? 'initial' : 'incremental'}, kill after ${delay} ms, ${point.killed ? 'killed' : `exited ${point.code}`})`;
+      else {
+        report.finishedFirst++;
+        if (point.ranMs !== undefined) estimate[kind] = Math.max(50, Math.min(estimate[kind], point.ranMs * 1.1));
+      }
+      const tag = `point ${i} (${kind}, kill after ${delay} ms, ${point.killed ? 'killed' : `exited ${point.code}`})`;
       if (point.problem) {
         report.problems.push(`${tag}: ${point.problem}`);
         continue;
       }
-      const problems = await resumeAndCheck(emu, client, repoDir, report, verified);
+      const problems = await resumeAndCheck(emu, client, repoDir, report, verified, (i + 1) % (opts.fullCheckEvery ?? 1) === 0);
       for (const p of problems.slice(0, 10)) report.problems.push(`${tag}: ${p}`);
       opts.log?.(`${tag}: ${problems.length === 0 ? 'ok' : `${problems.length} problems`} (kill ${t1 - t0} ms, resume+check ${Date.now() - t1} ms)`);
     }
@@ -99,24 +112,30 @@ export async function runCrashPoints(opts: CrashScenarioOptions): Promise<CrashS
 }
 
 /** Starts the backup, waits until it holds the lock (it is then mid-work), sleeps, kills it. */
-async function killOnce(cli: CliRunner, args: string[], repoDir: string, delayMs: number): Promise<{ killed: boolean; code: number | null; problem?: string }> {
+async function killOnce(cli: CliRunner, args: string[], repoDir: string, delayMs: number): Promise<{ killed: boolean; code: number | null; ranMs?: number; problem?: string }> {
   const proc = spawnCli(cli, args);
   let done = false;
-  void proc.exited.then(() => (done = true), () => (done = true));
+  let exitedAt = 0;
+  const finish = (): void => {
+    done = true;
+    exitedAt = Date.now();
+  };
+  void proc.exited.then(finish, finish);
   const locks = join(repoDir, 'locks');
   const deadline = Date.now() + 30_000;
   while (!done && Date.now() < deadline && (await readdir(locks).catch(() => [] as string[])).filter((n) => n.endsWith('.json')).length === 0) await sleep(5);
+  const locked = Date.now();
   if (!done) await sleep(delayMs);
   const killed = !done && proc.child.kill('SIGKILL');
   const r = await proc.exited;
   if (r.signal === 'SIGKILL') return { killed: true, code: null };
   if (killed) return { killed: true, code: r.code };
   if (r.code !== 0) return { killed: false, code: r.code, problem: `backup failed before the kill: ${r.stderr.slice(0, 400)}` };
-  return { killed: false, code: r.code };
+  return { killed: false, code: r.code, ranMs: exitedAt - locked };
 }
 
 /** Resumes in-process (the engine the CLI runs) and checks the four properties. */
-async function resumeAndCheck(emu: Emulator, client: ZimbraClient, repoDir: string, report: CrashScenarioReport, verified: Set<string>): Promise<string[]> {
+async function resumeAndCheck(emu: Emulator, client: ZimbraClient, repoDir: string, report: CrashScenarioReport, verified: Set<string>, fullCheck: boolean): Promise<string[]> {
   let repo: Repository;
   try {
     repo = await openRepository({ backend: new LocalBackend({ root: repoDir }) });
@@ -140,6 +159,12 @@ async function resumeAndCheck(emu: Emulator, client: ZimbraClient, repoDir: stri
   const blobs = await checkReferencedBlobs(repo, ids, verified);
   report.blobsChecked = Math.max(report.blobsChecked, blobs.checked);
   problems.push(...blobs.problems.map((p) => `bad blob ${p}`));
+  if (fullCheck) {
+    // `check --full` (issue 7): the maintenance module's own verdict, besides the oracle above.
+    const check = await checkRepository({ repository: repo, full: true });
+    if (!check.ok) problems.push(...check.problems.filter((p) => p.severity === 'error').map((p) => `check --full: ${JSON.stringify(p).slice(0, 300)}`));
+    report.fullChecks++;
+  }
   const leftLocks = (await readdir(join(repoDir, 'locks')).catch(() => [] as string[])).filter((n) => n.endsWith('.json'));
   if (leftLocks.length > 0) problems.push(`locks left after the resume: ${leftLocks.join(', ')}`);
   return problems;

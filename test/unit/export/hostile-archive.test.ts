@@ -60,7 +60,7 @@ async function pack(members: Member[], gzip = true): Promise<Buffer> {
   const p = tar.pack();
   for (const m of members) {
     const body = Buffer.from(m.body ?? '');
-    await new Promise<void>((resolve, reject) => p.entry({ name: m.name, mtime: new Date(0), ...(m.header ?? {}) }, m.header?.type && m.header.type !== 'file' ? undefined : body, (err) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) => p.entry({ name: m.name, mtime: new Date(0), ...(m.header ?? {}) }, m.header?.type && m.header.type !== 'file' ? Buffer.alloc(0) : body, (err) => (err ? reject(err) : resolve())));
   }
   p.finalize();
   const chunks: Buffer[] = [];
@@ -99,7 +99,8 @@ const CASES: Array<[string, () => Promise<Buffer>, string, { maxMemberBytes?: nu
   ['a same-size directory edit', () => pack([valid()[0]!, { name: 'directory.ldif', body: LDIF.replace('example', 'exampla') }, ...valid().slice(2)]), 'digest-mismatch'],
   ['blob bytes that disagree with the name', () => pack([...valid().slice(0, 3), { name: `blobs/${DIGEST}`, body: Buffer.from(BLOB.toString().replace('hello', 'HELLO')) }]), 'digest-mismatch'],
   ['a referenced blob missing', () => pack(valid().slice(0, 3)), 'missing-member'],
-  ['a listed member missing', () => pack([valid()[0]!, ...valid().slice(2)]), 'missing-member'],
+  ['a listed member missing (a blob comes where it should be)', () => pack([valid()[0]!, ...valid().slice(2)]), 'out-of-order'],
+  ['a listed member missing at the end', () => pack(valid().slice(0, 2)), 'missing-member'],
   ['a state line with a foreign record type', () => {
     const bad = `${STATE}${JSON.stringify({ type: 'resync', captureMs: 1 })}\n`;
     return pack([{ name: 'manifest.json', body: manifest({}, bad) }, valid()[1]!, { name: `accounts/${ACCOUNT}/state.jsonl`, body: bad }, valid()[3]!]);

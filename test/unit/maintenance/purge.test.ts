@@ -158,8 +158,9 @@ describe('purgeRepository', () => {
   it('deletes no blob when a journal changed between mark and sweep', async () => {
     const inner = new MemoryBackend();
     const { d } = await fixture(inner);
-    // The blob listing of the sweep waits long enough for a rogue commit to land.
-    const faulty = new FaultyBackend(inner, { list: { key: 'blobs/', delayMs: 100 } });
+    // The re-check's listing of accounts/ (the third: account ids, fingerprint, re-check) waits
+    // long enough for a rogue commit, started during the mark, to land.
+    const faulty = new FaultyBackend(inner, { list: { key: 'accounts/', skip: 2, delayMs: 100 } });
     const repo = await reopen(faulty);
     let rogue: Promise<void> | undefined;
     const run = purgeRepository({
@@ -167,6 +168,7 @@ describe('purgeRepository', () => {
       onProgress: (p) => { if (p.phase === 'mark' && !rogue) rogue = commitAt(repo, A, [[7000, [msg('500', 20, d['orphan']!)]]]); },
     });
     await expect(run).rejects.toMatchObject({ code: 'ZB_CONFLICT' });
+    faulty.expectAllFaultsExercised();
     await rogue;
     expect((await checkRepository({ repository: repo, full: true })).ok).toBe(true); // the orphan is referenced now, and still there
   });

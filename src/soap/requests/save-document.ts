@@ -1,12 +1,11 @@
 /**
- * Request definitions the restore needs that src/soap/requests/ does not have yet
- * (SaveDocumentRequest, SetTaskRequest). They belong in src/soap/requests/ (one file each);
- * kept here until the lead moves them.
+ * SaveDocumentRequest (a Briefcase file from an upload) and SetTaskRequest (SetAppointment's
+ * twin for tasks: same body, other names), the writers a restore needs for documents and tasks.
  * @module
  */
-import { children, requireStr, type SoapElement } from '../soap/element.js';
-import type { SoapRequestDefinition } from '../soap/requests/definition.js';
-import { SetAppointment, type SetAppointmentParams, type SetAppointmentResult } from '../soap/requests/set-appointment.js';
+import { children, requireStr, type SoapElement } from '../element.js';
+import type { SoapRequestDefinition } from './definition.js';
+import { SetAppointment, type SetAppointmentParams, type SetAppointmentResult } from './set-appointment.js';
 
 /** Params of {@link SaveDocument}. */
 export interface SaveDocumentParams {
