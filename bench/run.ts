@@ -60,7 +60,7 @@ async function scenario(n: number, name: string, fn: () => Promise<BenchRow[]>):
 try {
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  const initial = await initialBackup(server, scratch, mode.limitSampleEvery);
+  const initial = await initialBackup(server, scratch, mode.limitSampleEvery, mode.noneAccounts);
   const c1 = process.cpuUsage(c0);
   phases.push({ scenario: '1. initial backup (emulator side; the backups run in children)', ms: performance.now() - t0, cpuMs: (c1.user + c1.system) / 1000 });
   if (want(1)) rows.push(...initial.rows);
@@ -75,7 +75,7 @@ try {
   await scenario(3, 'repository size', () => repositorySize(server, initial.repository, initial.root, tgz.bytes, { ...incremental, initialMs: initial.gzip.ms }, scratch));
   await scenario(4, 'real-time latency', () => realTimeLatency(server, initial.repository, mode.latencyChanges, mode.latencyRate, tgz.ms));
   await scenario(5, 'restore', () => restoreScenario(server, initial.repository, mode.singleSamples, mode.undeleteItems));
-  await scenario(6, 'check --full', () => checkFull(server, initial.repository));
+  await scenario(6, 'check --full', () => checkFull(server, initial.repository, initial.root));
   await scenario(7, 'memory', () => memoryScenario(server, mode, scratch, initial.gzip));
 } finally {
   server.client.close();

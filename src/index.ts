@@ -17,3 +17,4 @@ export * from './ldap/index.js';
 export * from './sync/index.js';
 export * from './backup/index.js';
 export * from './restore/index.js';
+export * from './maintenance/index.js';

@@ -25,6 +25,8 @@ export interface BenchMode {
   memoryItems: number[];
   /** The physical limit of scenario 1 is measured on every n-th blob (a rate; 1 = all). */
   limitSampleEvery: number;
+  /** Accounts of the compression `none` initial backup (a rate; the gzip one always takes every account). */
+  noneAccounts: number;
 }
 
 /** Both modes. Sizes of attachments are the issue's 100 KB-5 MB in both. */
@@ -38,6 +40,7 @@ export const MODES: Record<'quick' | 'full', BenchMode> = {
     singleSamples: 10,
     memoryItems: [1000, 5000],
     limitSampleEvery: 3,
+    noneAccounts: 2,
   },
   full: {
     name: 'full',
@@ -48,6 +51,7 @@ export const MODES: Record<'quick' | 'full', BenchMode> = {
     singleSamples: 20,
     memoryItems: [1000, 10_000, 50_000],
     limitSampleEvery: 1,
+    noneAccounts: 10,
   },
 };
 

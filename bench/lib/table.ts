@@ -43,7 +43,7 @@ export function perSec(n: number, ms: number, unit = 'items/s'): string {
 }
 
 function times(x: number): string {
-  return `${x >= 10 ? x.toFixed(0) : x >= 1 ? x.toFixed(1) : x.toFixed(2)}x`;
+  return `${x >= 10 ? x.toFixed(0) : x >= 1 ? x.toFixed(1) : x >= 0.1 ? x.toFixed(2) : x.toPrecision(2)}x`;
 }
 
 /** Ratio text: `0.42x of the limit`; a `speedup` ratio (baseline time / ours) reads `3.1x faster` or `2.0x slower`. */

@@ -24,9 +24,6 @@ import { Readable, type Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
-
-/** One member as tar-stream's extract yields it: a byte stream with its header. */
-type TarEntry = Readable & { header: tar.Header };
 import { writeAccountIndex } from '../backup/account-index.js';
 import { ZimbraBackupError, isZimbraBackupError, throwIfAborted } from '../errors.js';
 import { Journal } from '../journal/journal.js';
@@ -39,11 +36,14 @@ import {
 } from './archive-format.js';
 import { parseStateLine, type StateRecord } from './state-lines.js';
 
+/** One member as tar-stream's extract yields it: a byte stream with its header. */
+type TarEntry = Readable & { header: tar.Header };
+
 /** Options of {@link stageArchive}. */
 export interface StageArchiveOptions {
   /** The archive bytes (tar, or tar.gz: detected). */
   archive: Readable;
-  /** An empty repository to stage into (its backend must be a LocalBackend rooted at `tmpDir`'s parent or elsewhere). */
+  /** An empty repository to stage into (any backend; importArchive uses a LocalBackend in its work directory). */
   staging: Repository;
   /** A private directory for member spool files (inside the staging work directory). */
   tmpDir: string;

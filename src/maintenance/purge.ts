@@ -123,7 +123,8 @@ export async function purgeRepository(opts: PurgeOptions): Promise<PurgeResult> 
       });
       opts.onProgress?.({ phase: 'plan', loaded: i + 1, total: ids.length });
     }
-    const kept = ids.filter((id) => !removals.includes(id));
+    const removed = new Set(removals);
+    const kept = ids.filter((id) => !removed.has(id));
     const marked = new Set<string>();
     let done = 0;
     for (const id of kept) {
@@ -242,7 +243,8 @@ async function removeAccounts(
   }
   if (!dryRun && ids.length > 0) {
     lock?.assertHeld();
-    await writeAccountIndex(repository.backend, index.filter((e) => !ids.includes(e.id.toLowerCase())), signal);
+    const gone = new Set(ids);
+    await writeAccountIndex(repository.backend, index.filter((e) => !gone.has(e.id.toLowerCase())), signal);
   }
 }
 

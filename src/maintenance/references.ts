@@ -47,11 +47,6 @@ export async function listAccountIds(repository: Repository, signal?: AbortSigna
   return [...ids].sort();
 }
 
-/** Opens an account's journal read-only (never deletes anything). */
-export function openJournalReadOnly(repository: Repository, accountId: string, signal?: AbortSignal): Promise<Journal> {
-  return Journal.open({ backend: repository.backend, prefix: accountPrefix(accountId), readOnly: true, ...(signal ? { signal } : {}) });
-}
-
 /** Adds every digest referenced by `journal` (all kept versions) to `refs`; returns the records read. */
 export async function collectReferences(journal: Journal, accountId: string, refs: Map<string, BlobReference>, signal?: AbortSignal): Promise<number> {
   let n = 0;

@@ -5,7 +5,7 @@ import { Readable, Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import tar from 'tar-stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BackupEngine } from '../../src/backup/backup-engine.js';
 import { saveDirectoryEntries, soapDirectoryEntries } from '../../src/backup/directory-snapshot.js';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
@@ -77,7 +77,6 @@ interface Source {
 /** Seeds and backs up a source, remembers its state at `at`, then changes it and backs up again. */
 async function source(): Promise<Source> {
   const fx = await backupFixture();
-  cleanups.push(() => fx.close());
   await fx.emu.seed(buildCorpus({ seed: 5, accounts: 2, messagesPerAccount: 10, listShare: 0.4, contactsPerAccount: 3, calendarPerAccount: 2, documentsPerAccount: 1, domain: 'example.test' }));
   const users = fx.emu.accounts().map((a) => a.name).filter((n) => n.startsWith('user')).sort();
   const u0 = users[0]!;
@@ -97,9 +96,17 @@ async function source(): Promise<Source> {
   return { fx, users, at, snaps };
 }
 
+let fixture: Source | undefined;
+beforeAll(async () => {
+  fixture = await source();
+});
+afterAll(async () => {
+  await fixture?.fx.close();
+});
+
 describe('export -> import into a second server', () => {
   it('reproduces accounts, content and directory at `at`; archives are byte-identical; blobs stored once', async () => {
-    const src = await source();
+    const src = fixture!;
     const run = (out: Writable): Promise<unknown> => exportArchive({ repo: src.fx.repo, out, at: src.at });
     const a1 = await collect(run);
     const a2 = await collect(run);
@@ -151,7 +158,7 @@ describe('export -> import into a second server', () => {
   });
 
   it('an interrupted import resumes from its work directory without duplicates', async () => {
-    const src = await source();
+    const src = fixture!;
     const archive = await collect((out) => exportArchive({ repo: src.fx.repo, out, at: src.at, accounts: src.users, compression: 'none' }));
     const t = await target();
     const workDir = await mkdtemp(join(tmpdir(), 'zb-export-test-'));
@@ -177,7 +184,7 @@ describe('export -> import into a second server', () => {
   });
 
   it('imports straight from a repository; onExisting fail refuses before writing', async () => {
-    const src = await source();
+    const src = fixture!;
     const t = await target();
     const stateDir = await mkdtemp(join(tmpdir(), 'zb-export-test-'));
     cleanups.push(() => rm(stateDir, { recursive: true, force: true }));

@@ -103,6 +103,19 @@ describe('checkRepository', () => {
     expect(await backend.stat(torn)).toBeDefined(); // a check never deletes
   });
 
+  it('reads every checkpoint, not only the newest, and reports a damaged one as a warning', async () => {
+    const backend = new MemoryBackend();
+    const repo = await newRepo(backend);
+    const b = await blob(repo, 'cp');
+    await commitAt(repo, A, [1000, 2000, 3000, 4000].map((t, i) => [t, [msg(String(257 + i), i + 1, b)]] as [number, never[]]), undefined, 1);
+    const cps = await keys(backend, `accounts/${A}/journal/checkpoints/`);
+    expect(cps.length).toBeGreaterThanOrEqual(2);
+    await rewrite(backend, cps[0]!, (x) => Buffer.concat([x.subarray(0, 30), Buffer.from('#'), x.subarray(31)]));
+    const r = await checkRepository({ repository: repo });
+    expect(r.ok).toBe(true);
+    expect(r.problems).toEqual([expect.objectContaining({ kind: 'journal-recovered', severity: 'warning', key: cps[0], accounts: [{ id: A, items: [] }] })]);
+  });
+
   it('lists unreferenced blobs in full mode as information, and honours --accounts', async () => {
     const { repo } = await fixture();
     const orphan = await blob(repo, 'orphan');

@@ -1,0 +1,21 @@
+import { Writable } from 'node:stream';
+import { BackupEngine } from './src/backup/backup-engine.js';
+import { startEmulator } from './src/emulator/index.js';
+import { buildCorpus } from './src/emulator/seed/index.js';
+import { exportArchive } from './src/export/index.js';
+import { initRepository } from './src/repository/index.js';
+import { ZimbraClient } from './src/soap/zimbra-client.js';
+import { MemoryBackend } from './src/store/backends/memory.js';
+const src = await startEmulator({ domain: 'example.test' });
+const a = new ZimbraClient({ url: src.url, adminUrl: src.adminUrl });
+await src.seed(buildCorpus({ seed: 2, accounts: 4, messagesPerAccount: 250, domain: 'example.test', attachmentShare: 0.3 }));
+await a.authAdmin(src.adminUser, src.adminPassword);
+const repo = await initRepository({ backend: new MemoryBackend() });
+await new BackupEngine({ client: a, repository: repo }).run();
+let t0 = Date.now(); let n = 0;
+for await (const d of repo.blobs.list()) { for await (const c of await repo.blobs.get(d)) n += c.length; }
+console.log('plain get loop', Date.now() - t0, n);
+t0 = Date.now();
+await exportArchive({ repo, compression: 'none', out: new Writable({ write(_c, _e, cb) { cb(); } }) });
+console.log('export none', Date.now() - t0);
+a.close(); await src.close();
