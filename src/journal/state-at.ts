@@ -10,6 +10,7 @@ import {
   type JsonValue,
   type MailboxState,
 } from './types.js';
+import { canonicalJson } from '../internal/canonical-json.js';
 
 /** Zimbra's root folder id (USER_ROOT); its path is `/`. */
 const ROOT_FOLDER_ID = '1';
@@ -17,21 +18,10 @@ const ROOT_FOLDER_ID = '1';
 /** Sequence stored for a tombstone whose item had no known modified sequence. */
 const UNKNOWN_SEQUENCE = -1;
 
-/** JSON with object keys sorted, so equal values compare equal whatever their key order. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
 
 /** Deep equality of JSON values, whatever their key order. */
 export function sameJson(a: unknown, b: unknown): boolean {
-  return canonical(a) === canonical(b);
+  return canonicalJson(a) === canonicalJson(b);
 }
 
 function sameVersion(a: Omit<ItemRecord, 'captureMs'>, b: Omit<ItemRecord, 'captureMs'>): boolean {

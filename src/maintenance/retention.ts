@@ -17,18 +17,8 @@
  * @module
  */
 import type { JournalRecord, MailboxState } from '../journal/types.js';
+import { canonicalJson } from '../internal/canonical-json.js';
 
-/** JSON with sorted keys, so two decodings of one record compare equal. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
 
 /** What the hook decided, for counting. */
 export type RetentionVerdict = 'keep' | 'drop-version' | 'drop-delete' | 'drop-other';
@@ -40,19 +30,19 @@ export type RetentionVerdict = 'keep' | 'drop-version' | 'drop-delete' | 'drop-o
  */
 export function retentionRule(atCutoff: MailboxState, cutoffMs: number): (r: JournalRecord) => RetentionVerdict {
   const live = new Map<string, string>();
-  for (const [id, rec] of atCutoff.items) live.set(id, canonical(rec));
-  const account = atCutoff.account ? canonical(atCutoff.account) : undefined;
+  for (const [id, rec] of atCutoff.items) live.set(id, canonicalJson(rec));
+  const account = atCutoff.account ? canonicalJson(atCutoff.account) : undefined;
   return (r) => {
     if (r.captureMs > cutoffMs) return 'keep';
     switch (r.type) {
       case 'item': {
         const v = live.get(r.id);
-        return v !== undefined && v === canonical(r) ? 'keep' : 'drop-version';
+        return v !== undefined && v === canonicalJson(r) ? 'keep' : 'drop-version';
       }
       case 'delete':
         return 'drop-delete';
       case 'account':
-        return account !== undefined && account === canonical(r) ? 'keep' : 'drop-other';
+        return account !== undefined && account === canonicalJson(r) ? 'keep' : 'drop-other';
       case 'account-deleted':
         return atCutoff.accountDeleted ? 'keep' : 'drop-other';
       default:
