@@ -18,3 +18,4 @@ export * from './sync/index.js';
 export * from './backup/index.js';
 export * from './restore/index.js';
 export * from './maintenance/index.js';
+export * from './export/index.js';

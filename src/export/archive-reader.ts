@@ -59,7 +59,9 @@ export interface StageArchiveOptions {
 
 /** The result of staging: the manifest and its own digest (identifies the archive for resumes). */
 export interface StagedArchive {
+  /** The validated manifest. */
   manifest: ArchiveManifest;
+  /** SHA-256 of the manifest's bytes: identifies the archive. */
   manifestSha256: string;
 }
 

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import pLimit from 'p-limit';
 import { readAccountIndex, type AccountIndexEntry } from '../backup/account-index.js';
 import { ZimbraBackupError, isZimbraBackupError, throwIfAborted } from '../errors.js';
 import { writeDirectoryLdif } from '../ldap/directory-dump-io.js';
@@ -207,9 +208,9 @@ export async function exportArchive(opts: ExportArchiveOptions): Promise<ExportA
     try {
       await out.addBuffer(MANIFEST_MEMBER, Buffer.from(`${JSON.stringify(JSON.parse(canonicalJson(manifest)), null, 1)}\n`));
       for (const m of [directory, ...states]) await out.addStream(m.name, m.size, createReadStream(m.file), signal);
+      const ahead = new ReadAhead(repo, digests, sizes, blobs, signal);
       for (let i = 0; i < digests.length; i++) {
-        const d = digests[i]!;
-        await out.addStream(blobMember(d), sizes[i]!, await openBlob(repo, d, blobs.get(d)!, signal), signal);
+        await out.addStream(blobMember(digests[i]!), sizes[i]!, await ahead.take(i), signal);
         opts.onProgress?.({ phase: 'blobs', loaded: i + 1, total: digests.length, bytes: out.bytes });
       }
       await out.finish();
@@ -248,25 +249,74 @@ async function openBlob(repo: RepositoryReader, digest: string, ref: string, sig
   })();
 }
 
-/** Uncompressed sizes for the tar headers: from the blob headers, else by reading the blob once. */
+/** Blobs up to this size are read ahead into memory. */
+const SMALL_BLOB = 1024 * 1024;
+/** How many blobs are read ahead (memory: at most this many small blobs). */
+const READ_AHEAD = 8;
+
+/**
+ * Overlaps the reads of the next few small blobs with the writing of the current one: on object
+ * storage each get costs a round trip, and the archive must still come out in digest order.
+ * Large blobs are streamed when their turn comes, so memory stays bounded by READ_AHEAD x SMALL_BLOB.
+ */
+class ReadAhead {
+  readonly #pending = new Map<number, Promise<Buffer>>();
+
+  constructor(
+    private readonly repo: RepositoryReader,
+    private readonly digests: readonly string[],
+    private readonly sizes: readonly number[],
+    private readonly refs: ReadonlyMap<string, string>,
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  /** The bytes of blob `i` (verified: a bad blob rejects, naming it). */
+  async take(i: number): Promise<AsyncIterable<Buffer>> {
+    for (let j = i; j < Math.min(i + READ_AHEAD, this.digests.length); j++) {
+      if (this.sizes[j]! > SMALL_BLOB || this.#pending.has(j)) continue;
+      const d = this.digests[j]!;
+      const p = (async () => {
+        const parts: Buffer[] = [];
+        for await (const c of await openBlob(this.repo, d, this.refs.get(d)!, this.signal)) parts.push(c);
+        return Buffer.concat(parts);
+      })();
+      p.catch(() => {}); // observed by take(j)
+      this.#pending.set(j, p);
+    }
+    const ready = this.#pending.get(i);
+    this.#pending.delete(i);
+    if (ready) {
+      const buf = await ready;
+      return (async function* () {
+        yield buf;
+      })();
+    }
+    const d = this.digests[i]!;
+    return openBlob(this.repo, d, this.refs.get(d)!, this.signal);
+  }
+}
+
+/** Uncompressed sizes for the tar headers: from the blob headers (16 at a time), else by reading the blob once. */
 async function blobSizes(repo: RepositoryReader, digests: readonly string[], refs: Map<string, string>, signal?: AbortSignal): Promise<number[]> {
+  const limit = pLimit(16);
   const out: number[] = [];
-  for (const d of digests) {
+  for (let i = 0; i < digests.length; i += 256) {
     throwIfAborted(signal);
-    let st;
-    try {
-      st = await repo.blobs.stat(parseDigest(d), signal ? { signal } : {});
-    } catch (err) {
-      throw blobError(err, d, refs.get(d)!);
-    }
-    if (!st) throw blobError(new ZimbraBackupError('blob is missing from the repository', { code: 'ZB_BLOB_NOT_FOUND', data: { digest: d } }), d, refs.get(d)!);
-    if (st.size !== undefined) {
-      out.push(st.size);
-      continue;
-    }
-    let n = 0;
-    for await (const c of await openBlob(repo, d, refs.get(d)!, signal)) n += (c as Buffer).length;
-    out.push(n);
+    out.push(...(await Promise.all(digests.slice(i, i + 256).map((d) => limit(() => blobSize(repo, d, refs.get(d)!, signal))))));
   }
   return out;
+}
+
+async function blobSize(repo: RepositoryReader, d: string, ref: string, signal?: AbortSignal): Promise<number> {
+  let st;
+  try {
+    st = await repo.blobs.stat(parseDigest(d), signal ? { signal } : {});
+  } catch (err) {
+    throw blobError(err, d, ref);
+  }
+  if (!st) throw blobError(new ZimbraBackupError('blob is missing from the repository', { code: 'ZB_BLOB_NOT_FOUND', data: { digest: d } }), d, ref);
+  if (st.size !== undefined) return st.size;
+  let n = 0;
+  for await (const c of await openBlob(repo, d, ref, signal)) n += c.length;
+  return n;
 }

@@ -24,6 +24,7 @@ import { openAccountState } from './repository-reader.js';
 
 /** Progress of an import: `stage` (archive), `provision`, then per-account `items` events. */
 export interface ImportProgress {
+  /** Which part of the import. */
   phase: 'stage' | 'provision' | 'account';
   /** Entries of the phase done (accounts finished for `account`). */
   loaded: number;
@@ -59,7 +60,7 @@ export interface ImportOptions {
 export interface ImportRepositoryOptions extends ImportOptions {
   /** The repository to import from (read only, except the bookkeeping below). */
   from: Repository;
-  /** The instant imported. Default: now. */
+  /** The instant imported. Default: the newest commit of the selected accounts (a rerun then resumes). */
   at?: Date | number;
   /** Only accounts of these domains. */
   domains?: string[];
@@ -83,6 +84,7 @@ export interface ImportAccountResult {
   provision?: ProvisionOutcome;
   /** Counts per kind, bytes written. */
   counts?: RestoreWriteResult['counts'];
+  /** Bytes of content written. */
   bytes?: number;
   /** Items that failed. */
   failures: RestoreFailure[];
@@ -130,26 +132,31 @@ function positive(v: number | undefined, field: string, dflt: number): number {
  */
 export async function importRepository(opts: ImportRepositoryOptions): Promise<ImportResult> {
   const started = Date.now();
-  const atMs = opts.at === undefined ? Date.now() : opts.at instanceof Date ? opts.at.getTime() : opts.at;
-  if (!Number.isSafeInteger(atMs) || atMs < 0) throw new ZimbraBackupError('at must be a valid time', { code: 'ZB_INVALID_ARGUMENT', data: { field: 'at' } });
+  const asked = opts.at === undefined ? undefined : opts.at instanceof Date ? opts.at.getTime() : opts.at;
+  if (asked !== undefined && (!Number.isSafeInteger(asked) || asked < 0)) throw new ZimbraBackupError('at must be a valid time', { code: 'ZB_INVALID_ARGUMENT', data: { field: 'at' } });
   const concurrency = positive(opts.concurrency, 'concurrency', 2);
   const itemConcurrency = positive(opts.itemConcurrency, 'itemConcurrency', 4);
   const onExisting = opts.onExisting ?? 'skip';
   if (onExisting !== 'skip' && onExisting !== 'fail') throw new ZimbraBackupError("onExisting must be 'skip' or 'fail'", { code: 'ZB_INVALID_ARGUMENT', data: { field: 'onExisting' } });
   const { from, client, signal } = opts;
   const stateBackend = opts.stateBackend ?? from.backend;
-  const importId = restoreIdOf('import', { source: from.config.id, at: atMs, target: client.url.href });
-  const state = await ImportState.load(stateBackend, importId, signal);
-
   const { entries } = selectAccounts(await readAccountIndex(from.backend, signal), opts.accounts, opts.domains);
   const accounts: ProvisionAccount[] = [];
+  // Without `at`, the newest commit of the selection: the same on a rerun (unless a backup ran in
+  // between), so the import id, hence the id maps, are found again and the import resumes.
+  let newest = 0;
   for (const a of entries) {
-    const st = await openAccountState(from, a.id, atMs, signal);
+    const st = await openAccountState(from, a.id, asked ?? Number.MAX_SAFE_INTEGER, signal);
     if (st.seq === 0 || st.accountDeleted) continue;
+    newest = Math.max(newest, st.captureMs);
     accounts.push({ id: a.id, name: a.name, ...(st.account ? { attrs: st.account.attrs } : {}) });
   }
+  const atMs = asked ?? newest;
+  const importId = restoreIdOf('import', { source: from.config.id, at: atMs, target: client.url.href });
+  const state = await ImportState.load(stateBackend, importId, signal);
   const domains = new Set(opts.domains?.map((d) => d.toLowerCase()) ?? accounts.map((a) => domainOf(a.name)));
-  const dir = await exportDirectorySource(from.backend, atMs, accounts, domains, signal);
+  // Without `at`, the newest dump even if taken after the last commit (backups dump the directory last).
+  const dir = await exportDirectorySource(from.backend, asked ?? Number.MAX_SAFE_INTEGER, accounts, domains, signal);
   const prov = await provision({
     client, entries: dir.entries, accounts, onExisting, state,
     ...(opts.onProgress ? { onProgress: (p) => opts.onProgress!({ phase: 'provision', loaded: p.loaded, total: p.total }) } : {}),

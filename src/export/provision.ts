@@ -32,6 +32,7 @@ export type ProvisionKind = 'cos' | 'domain' | 'account' | 'distributionList';
 
 /** What happened to one directory object. */
 export interface ProvisionOutcome {
+  /** What it is. */
   kind: ProvisionKind;
   /** COS cn, domain name or address. */
   name: string;
@@ -166,12 +167,19 @@ function remapCos(attrs: ZimbraAttrs, oldNames: Map<string, string>, newIds: Map
 
 /** Options of {@link provision}. */
 export interface ProvisionOptions {
+  /** Admin-authenticated client of the target. */
   client: ZimbraClient;
+  /** Directory entries of the selection (a filtered dump, or synthesized). */
   entries: AsyncIterable<DirectoryEntry>;
+  /** The accounts to import. */
   accounts: readonly ProvisionAccount[];
+  /** What to do with an account or list that exists and is not this import's. */
   onExisting: 'skip' | 'fail';
+  /** The import's bookkeeping (claims). */
   state: ImportState;
+  /** Called after each object. */
   onProgress?: (p: { phase: 'provision'; loaded: number; total: number }) => void;
+  /** Aborts between objects. */
   signal?: AbortSignal;
 }
 

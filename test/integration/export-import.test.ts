@@ -171,7 +171,7 @@ describe('export -> import into a second server', () => {
         if (p.restore?.phase === 'items' && ++items === 4) ac.abort();
       },
     });
-    await expect(first).rejects.toMatchObject({ code: 'ZB_ABORTED', data: { workDir } });
+    await expect(first).rejects.toMatchObject({ code: 'ZB_ABORTED', data: { workDir, accounts: expect.arrayContaining([expect.objectContaining({ status: 'pending' })]) } });
     const partial = t.emu.snapshot(src.users[0]!).items.length;
     expect(partial).toBeLessThan(src.snaps.get(src.users[0]!)!.items.length);
     const r = await importArchive({ archive: Readable.from([archive]), client: t.client, workDir, resume: true });
