@@ -70,3 +70,21 @@ describe('CLI: backup, status, ls', () => {
     expect(help.out).toMatch(/--password-file/);
   });
 });
+
+describe('CLI: unlock', () => {
+  it('lists locks, keeps a live one, and removes it only with --force', async () => {
+    const repo = join(dir, 'repo-unlock');
+    const { initRepository } = await import('../../src/repository/repository.js');
+    const { LocalBackend } = await import('../../src/store/backends/local.js');
+    const repository = await initRepository({ backend: new LocalBackend({ root: repo }) });
+    const lock = await repository.lock({ owner: 'backup' });
+    const list = await cli(['unlock', '--repo', repo, '--json']);
+    const first = JSON.parse(list.out) as { locks: Array<{ id: string; stale: boolean }>; removed: unknown[] };
+    expect(first.locks).toHaveLength(1);
+    expect(first.locks[0]!.stale).toBe(false);
+    expect(first.removed).toEqual([]);
+    const forced = JSON.parse((await cli(['unlock', '--repo', repo, '--force', '--json'])).out) as { removed: Array<{ id: string }> };
+    expect(forced.removed.map((r) => r.id)).toEqual([lock.id]);
+    await lock.release().catch(() => undefined);
+  });
+});

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { runCrashPoints } from '../faults/support/crash-scenario.js';
 
 // The long variant of test/faults/crash-backup.test.ts: ZB_STRESS_POINTS kill points (default
-// 120, at least 100), ZB_STRESS_SEED to replay a schedule.
-const points = Math.max(100, Number(process.env['ZB_STRESS_POINTS'] ?? 120));
+// 100, the minimum), ZB_STRESS_SEED to replay a schedule.
+const points = Math.max(100, Number(process.env['ZB_STRESS_POINTS'] ?? 100));
 const seed = Number(process.env['ZB_STRESS_SEED'] ?? 7_777);
 
 describe('stress: SIGKILL during backups', () => {

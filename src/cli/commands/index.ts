@@ -9,6 +9,7 @@ import { restoreDirectoryCommand } from './restore-directory.js';
 import { restoreItemCommand } from './restore-item.js';
 import { statusCommand } from './status.js';
 import { undeleteCommand } from './undelete.js';
+import { unlockCommand } from './unlock.js';
 import { checkCommand } from './check.js';
 import { purgeCommand } from './purge.js';
 
@@ -26,3 +27,4 @@ export const commands: Command[] = [
 ];
 commands.push(checkCommand, purgeCommand);
 commands.push(exportCommand, importCommand);
+commands.push(unlockCommand);
