@@ -15,7 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import { ZimbraBackupError, throwIfAborted } from '../errors.js';
 import { Secret } from '../internal/secret.js';
-import type { DirectoryEntry } from '../ldap/directory-entry.js';
+import { entryAddress, entryValue, type DirectoryEntry } from '../ldap/directory-entry.js';
 import { copyableAccountAttrs } from '../restore/account-attributes.js';
 import type { ZimbraAttrs } from '../soap/element.js';
 import { AddDistributionListMember } from '../soap/requests/add-distribution-list-member.js';
@@ -86,19 +86,6 @@ function textAttrs(attributes: DirectoryEntry['attributes']): ZimbraAttrs {
   return out;
 }
 
-function value(e: DirectoryEntry, name: string): string | undefined {
-  const lc = name.toLowerCase();
-  for (const [k, vs] of Object.entries(e.attributes)) if (k.toLowerCase() === lc && typeof vs[0] === 'string') return vs[0];
-  return undefined;
-}
-
-function addressOf(e: DirectoryEntry): string | undefined {
-  const mail = value(e, 'mail') ?? value(e, 'zimbraMailDeliveryAddress');
-  if (mail) return mail.toLowerCase();
-  const uid = value(e, 'uid');
-  const dcs = e.dn.split(',').map((p) => p.trim()).filter((p) => /^dc=/i.test(p)).map((p) => p.slice(3));
-  return uid && dcs.length ? `${uid}@${dcs.join('.')}`.toLowerCase() : undefined;
-}
 
 /** Builds the creation plan from the directory entries and the accounts to import. */
 export async function planProvisioning(entries: AsyncIterable<DirectoryEntry>, accounts: readonly ProvisionAccount[]): Promise<{ planned: Planned[]; cosNames: Map<string, string> }> {
@@ -111,20 +98,20 @@ export async function planProvisioning(entries: AsyncIterable<DirectoryEntry>, a
   const cosNames = new Map<string, string>();
   for await (const e of entries) {
     if (e.kind === 'cos') {
-      const name = value(e, 'cn');
-      const id = value(e, 'zimbraId');
+      const name = entryValue(e, 'cn');
+      const id = entryValue(e, 'zimbraId');
       if (name && id) cosNames.set(id, name);
       if (name) cos.push({ kind: 'cos', name, attrs: textAttrs(e.attributes) });
     } else if (e.kind === 'domain') {
-      const name = value(e, 'zimbraDomainName')?.toLowerCase();
+      const name = entryValue(e, 'zimbraDomainName')?.toLowerCase();
       if (name) doms.set(name, { kind: 'domain', name, attrs: textAttrs(e.attributes) });
     } else if (e.kind === 'account' || e.kind === 'calendarResource') {
-      const a = byId.get((value(e, 'zimbraId') ?? '').toLowerCase());
+      const a = byId.get((entryValue(e, 'zimbraId') ?? '').toLowerCase());
       if (!a) continue;
-      const hash = value(e, 'userPassword');
+      const hash = entryValue(e, 'userPassword');
       accs.set(a.id, { kind: 'account', name: a.name.toLowerCase(), sourceId: a.id, attrs: { ...copyableAccountAttrs(textAttrs(e.attributes)), ...(hash ? { userPassword: hash } : {}) } });
     } else if (e.kind === 'distributionList') {
-      const name = addressOf(e);
+      const name = entryAddress(e);
       if (!name || !domains.has(domainOf(name)) && !doms.has(domainOf(name))) continue;
       const members = (e.attributes['zimbraMailForwardingAddress'] ?? []).filter((v): v is string => typeof v === 'string');
       lists.push({ kind: 'distributionList', name, attrs: textAttrs(e.attributes), members });

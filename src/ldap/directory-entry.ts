@@ -149,3 +149,26 @@ export function orderParentsFirst<T extends { dn: string }>(entries: readonly T[
   }
   return { ready, heldBack };
 }
+
+/** First value of an attribute of an entry, as text (binary values: undefined); names compare case-insensitively. */
+export function entryValue(e: LdifRecord, name: string): string | undefined {
+  const lc = name.toLowerCase();
+  for (const [k, vs] of Object.entries(e.attributes)) {
+    if (k.toLowerCase() !== lc) continue;
+    const v = vs[0];
+    return typeof v === 'string' ? v : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The mail address of an account or list entry: `mail` or `zimbraMailDeliveryAddress`, else
+ * `uid@<domain from the dc= parts of the DN>`; lower-cased.
+ */
+export function entryAddress(e: LdifRecord): string | undefined {
+  const mail = entryValue(e, 'mail') ?? entryValue(e, 'zimbraMailDeliveryAddress');
+  if (mail) return mail.toLowerCase();
+  const uid = entryValue(e, 'uid');
+  const dcs = e.dn.split(',').map((p) => p.trim()).filter((p) => /^dc=/i.test(p)).map((p) => p.slice(3));
+  return uid && dcs.length ? `${uid}@${dcs.join('.')}`.toLowerCase() : undefined;
+}

@@ -7,6 +7,7 @@ import { readDirectoryDump } from '../ldap/directory-dump-io.js';
 import type { DirectoryEntry } from '../ldap/directory-entry.js';
 import { DIRECTORY_PREFIX } from '../repository/layout.js';
 import type { StorageBackend } from '../store/backends/backend.js';
+import { entryValue } from '../ldap/directory-entry.js';
 
 const DUMP_KEY_RE = /^directory\/(\d{8}T\d{6}Z)\.ldif(\.gz)?$/;
 
@@ -34,16 +35,7 @@ export async function* dumpEntries(backend: StorageBackend, key: string, signal?
   yield* readDirectoryDump(body as AsyncIterable<Buffer>);
 }
 
-/** First value of an attribute of an entry, as text (binary values: undefined). */
-export function entryValue(e: DirectoryEntry, name: string): string | undefined {
-  const lc = name.toLowerCase();
-  for (const [k, vs] of Object.entries(e.attributes)) {
-    if (k.toLowerCase() !== lc) continue;
-    const v = vs[0];
-    return typeof v === 'string' ? v : undefined;
-  }
-  return undefined;
-}
+export { entryValue };
 
 /** The `userPassword` hash of an account in the newest dump at or before `atMs`, if a dump has it. */
 export async function passwordHashOf(backend: StorageBackend, zimbraId: string, atMs?: number, signal?: AbortSignal): Promise<string | undefined> {

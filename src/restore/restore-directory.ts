@@ -15,7 +15,7 @@ import { readAccountIndex } from '../backup/account-index.js';
 import { ZimbraBackupError, throwIfAborted } from '../errors.js';
 import { Secret } from '../internal/secret.js';
 import type { Logger } from '../internal/logger.js';
-import type { DirectoryEntry } from '../ldap/directory-entry.js';
+import { entryAddress, type DirectoryEntry } from '../ldap/directory-entry.js';
 import type { Repository } from '../repository/repository.js';
 import type { ZimbraAttrs } from '../soap/element.js';
 import { AddDistributionListMember } from '../soap/requests/add-distribution-list-member.js';
@@ -108,13 +108,6 @@ function textAttrs(e: DirectoryEntry, keep: (name: string) => boolean): ZimbraAt
   return out;
 }
 
-function addressOf(e: DirectoryEntry): string | undefined {
-  const mail = entryValue(e, 'mail') ?? entryValue(e, 'zimbraMailDeliveryAddress');
-  if (mail) return mail.toLowerCase();
-  const uid = entryValue(e, 'uid');
-  const dcs = e.dn.split(',').map((p) => p.trim()).filter((p) => /^dc=/i.test(p)).map((p) => p.slice(3));
-  return uid && dcs.length ? `${uid}@${dcs.join('.')}`.toLowerCase() : undefined;
-}
 
 function inDomain(name: string, domain: string | undefined): boolean {
   return domain === undefined || name.toLowerCase().endsWith(`@${domain.toLowerCase()}`) || name.toLowerCase() === domain.toLowerCase();
@@ -133,7 +126,7 @@ async function planFromDump(opts: RestoreDirectoryOptions, key: string, cosNames
       const name = entryValue(e, 'zimbraDomainName');
       if (name && inDomain(name, opts.domain) && !wantAccounts) out.push({ kind: 'domain', name, attrs: textAttrs(e, () => true) });
     } else if (e.kind === 'account') {
-      const name = addressOf(e);
+      const name = entryAddress(e);
       const id = entryValue(e, 'zimbraId')?.toLowerCase();
       if (!name || !inDomain(name, opts.domain)) continue;
       if (wantAccounts && !wantAccounts.includes(name) && !(id && wantAccounts.includes(id))) continue;
@@ -141,7 +134,7 @@ async function planFromDump(opts: RestoreDirectoryOptions, key: string, cosNames
       const hash = entryValue(e, 'userPassword');
       out.push({ kind: 'account', name, attrs: { ...copyableAccountAttrs(attrs), ...(hash ? { userPassword: hash } : {}) } });
     } else if (e.kind === 'distributionList') {
-      const name = addressOf(e);
+      const name = entryAddress(e);
       if (!name || !inDomain(name, opts.domain) || wantAccounts) continue;
       const members = e.attributes['zimbraMailForwardingAddress']?.filter((v): v is string => typeof v === 'string') ?? [];
       out.push({ kind: 'distributionList', name, attrs: textAttrs(e, () => true), members });
