@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 // loopback HTTP), live (real slapd / S3-compatible server started by a globalSetup).
 export default defineConfig({
   test: {
+    // CI also writes a JSON report, from which .ci/run prints the plain "N passed, N failed" line.
+    reporters: process.env['CI'] ? ['default', ['json', { outputFile: '.tmp/vitest-report.json' }]] : ['default'],
     projects: [
       {
         test: {

@@ -106,13 +106,13 @@ describe('crash: SIGKILL during an archive import, then --resume', () => {
     const total = users.reduce((n, u) => n + src.emu.snapshot(u).items.length, 0);
     let finished = false;
     for (let i = 0; i < 4 && !finished; i++) {
-      // Point 0 is killed after a seeded delay within the start-up, staging and provisioning (the
-      // first third of a full import); the others once the target holds a seeded number of the
+      // Point 0 is killed after a seeded delay past the node start-up, in the staging of the archive
+      // or the provisioning (0.5 to 1.5 times a no-op resume); the others once the target holds a seeded number of the
       // items still missing, so they land mid-restore however fast the machine is.
       const have = (): number => users.filter((u) => target.emu.accounts().some((a) => a.name === u)).reduce((n, u) => n + target.emu.snapshot(u).items.length, 0);
       const before = have();
       const threshold = before + 1 + Math.floor(rnd() * 0.7 * (total - before));
-      const delay = Math.floor(rnd() * importMs * 0.33);
+      const delay = Math.floor(overheadMs * (0.5 + rnd()));
       const proc = spawnCli(cli, importArgs(target, workDir, i > 0));
       let exited = false;
       void proc.exited.then(() => (exited = true), () => (exited = true));
