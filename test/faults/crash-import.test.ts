@@ -138,7 +138,7 @@ describe('crash: SIGKILL during an archive import, then --resume', () => {
     for (const u of users) expect(result.accounts.find((a) => a.name === u), u).toBeDefined();
     expect(killed, points.join('\n')).toBeGreaterThanOrEqual(3);
     // Some kills landed while mailboxes were half restored (not only during start-up or staging).
-    expect(partial, points.join("\n")).toBeGreaterThanOrEqual(2);
+    expect(partial, points.join('\n')).toBeGreaterThanOrEqual(2);
 
     // Every source account exists on the target with exactly its content, nothing duplicated.
     const present = new Set(target.emu.accounts().map((a) => a.name));

@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -122,8 +122,8 @@ describe('crash: SIGKILL during a purge, then rerun', () => {
     for (let i = 0; i < 5; i++) {
       const repoDir = join(dir, `point-${i}`);
       await cp(template, repoDir, { recursive: true });
-      // Spread over the whole measured purge (at least a little over the lock-to-exit time).
-      const delay = Math.floor(rnd() * Math.max(20, purgeMs));
+      // Spread over the measured lock-to-exit time of the uninterrupted purge.
+      const delay = Math.floor(rnd() * 0.9 * Math.max(20, purgeMs));
       const proc = spawnCli(cli!, purge(repoDir));
       let done = false;
       void proc.exited.then(() => (done = true), () => (done = true));
