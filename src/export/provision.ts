@@ -26,6 +26,7 @@ import { GetDistributionList } from '../soap/requests/get-distribution-list.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
 import { domainOf } from './export-directory.js';
 import type { ImportState } from './import-state.js';
+import { creatableAttrs, remapCos } from '../restore/directory-attrs.js';
 
 /** Kinds of directory object an import creates. */
 export type ProvisionKind = 'cos' | 'domain' | 'account' | 'distributionList';
@@ -72,19 +73,6 @@ interface Planned {
   members?: string[];
 }
 
-/** Attributes LDAP or the server own: never sent in a Create*Request. */
-const NEVER = new Set(['objectclass', 'zimbraid', 'dc', 'o', 'ou', 'cn', 'uid', 'mail', 'zimbracreatetimestamp', 'entryuuid', 'zimbradomainname', 'zimbramailforwardingaddress', 'zimbramemberof', 'zimbramailalias', 'zimbramaildeliveryaddress', 'zimbramailhost', 'zimbramailtransport', 'structuralobjectclass', 'createtimestamp', 'modifytimestamp', 'creatorsname', 'modifiersname', 'entrycsn', 'subschemasubentry', 'hassubordinates']);
-
-function textAttrs(attributes: DirectoryEntry['attributes']): ZimbraAttrs {
-  const out: ZimbraAttrs = {};
-  for (const [k, vs] of Object.entries(attributes)) {
-    if (NEVER.has(k.toLowerCase())) continue;
-    // Binary values (certificates, photos) cannot travel as SOAP attribute text.
-    const texts = vs.filter((v): v is string => typeof v === 'string');
-    if (texts.length) out[k] = texts.length === 1 ? texts[0]! : texts;
-  }
-  return out;
-}
 
 
 /** Builds the creation plan from the directory entries and the accounts to import. */
@@ -101,20 +89,20 @@ export async function planProvisioning(entries: AsyncIterable<DirectoryEntry>, a
       const name = entryValue(e, 'cn');
       const id = entryValue(e, 'zimbraId');
       if (name && id) cosNames.set(id, name);
-      if (name) cos.push({ kind: 'cos', name, attrs: textAttrs(e.attributes) });
+      if (name) cos.push({ kind: 'cos', name, attrs: creatableAttrs(e.attributes) });
     } else if (e.kind === 'domain') {
       const name = entryValue(e, 'zimbraDomainName')?.toLowerCase();
-      if (name) doms.set(name, { kind: 'domain', name, attrs: textAttrs(e.attributes) });
+      if (name) doms.set(name, { kind: 'domain', name, attrs: creatableAttrs(e.attributes) });
     } else if (e.kind === 'account' || e.kind === 'calendarResource') {
       const a = byId.get((entryValue(e, 'zimbraId') ?? '').toLowerCase());
       if (!a) continue;
       const hash = entryValue(e, 'userPassword');
-      accs.set(a.id, { kind: 'account', name: a.name.toLowerCase(), sourceId: a.id, attrs: { ...copyableAccountAttrs(textAttrs(e.attributes)), ...(hash ? { userPassword: hash } : {}) } });
+      accs.set(a.id, { kind: 'account', name: a.name.toLowerCase(), sourceId: a.id, attrs: { ...copyableAccountAttrs(creatableAttrs(e.attributes)), ...(hash ? { userPassword: hash } : {}) } });
     } else if (e.kind === 'distributionList') {
       const name = entryAddress(e);
       if (!name || !domains.has(domainOf(name)) && !doms.has(domainOf(name))) continue;
       const members = (e.attributes['zimbraMailForwardingAddress'] ?? []).filter((v): v is string => typeof v === 'string');
-      lists.push({ kind: 'distributionList', name, attrs: textAttrs(e.attributes), members });
+      lists.push({ kind: 'distributionList', name, attrs: creatableAttrs(e.attributes), members });
     }
   }
   for (const d of domains) if (!doms.has(d)) doms.set(d, { kind: 'domain', name: d, attrs: {} });
@@ -139,18 +127,6 @@ async function exists(client: ZimbraClient, o: Planned, signal?: AbortSignal): P
   }
 }
 
-/** Rewrites source COS ids into the target's (matched by COS name); unknown ones are dropped. */
-function remapCos(attrs: ZimbraAttrs, oldNames: Map<string, string>, newIds: Map<string, string>): ZimbraAttrs {
-  const out = { ...attrs };
-  for (const k of ['zimbraCOSId', 'zimbraDomainDefaultCOSId']) {
-    const v = out[k];
-    if (typeof v !== 'string') continue;
-    const id = newIds.get((oldNames.get(v) ?? '').toLowerCase());
-    if (id) out[k] = id;
-    else delete out[k];
-  }
-  return out;
-}
 
 /** Options of {@link provision}. */
 export interface ProvisionOptions {

@@ -15,7 +15,7 @@ import { readAccountIndex } from '../backup/account-index.js';
 import { ZimbraBackupError, throwIfAborted } from '../errors.js';
 import { Secret } from '../internal/secret.js';
 import type { Logger } from '../internal/logger.js';
-import { entryAddress, type DirectoryEntry } from '../ldap/directory-entry.js';
+import { entryAddress } from '../ldap/directory-entry.js';
 import type { Repository } from '../repository/repository.js';
 import type { ZimbraAttrs } from '../soap/element.js';
 import { AddDistributionListMember } from '../soap/requests/add-distribution-list-member.js';
@@ -26,6 +26,7 @@ import type { ZimbraClient } from '../soap/zimbra-client.js';
 import { copyableAccountAttrs } from './account-attributes.js';
 import { dumpEntries, entryValue, findDirectoryDump } from './directory-source.js';
 import { openSourceJournal } from './restore-source.js';
+import { creatableAttrs, remapCos } from './directory-attrs.js';
 
 /** Directory object kinds {@link restoreDirectory} recreates. */
 export type DirectoryObjectKind = 'cos' | 'domain' | 'account' | 'distributionList';
@@ -93,20 +94,6 @@ interface PlannedObject {
   members?: string[];
 }
 
-/** Attributes LDAP or the server own, never sent in a Create*Request. */
-const NEVER = new Set(['objectclass', 'zimbraid', 'dc', 'o', 'ou', 'cn', 'uid', 'mail', 'zimbracreatetimestamp', 'entryuuid', 'zimbradomainname', 'zimbramailforwardingaddress', 'zimbramemberof', 'zimbramailalias', 'zimbramaildeliveryaddress', 'zimbramailhost', 'zimbramailtransport', 'structuralobjectclass', 'createtimestamp', 'modifytimestamp', 'creatorsname', 'modifiersname', 'entrycsn', 'subschemasubentry', 'hassubordinates']);
-
-function textAttrs(e: DirectoryEntry, keep: (name: string) => boolean): ZimbraAttrs {
-  const out: ZimbraAttrs = {};
-  for (const [k, vs] of Object.entries(e.attributes)) {
-    if (NEVER.has(k.toLowerCase()) || !keep(k)) continue;
-    // Binary values (certificates, photos) cannot travel as SOAP attribute text.
-    const texts = vs.filter((v): v is string => typeof v === 'string');
-    if (texts.length === 0) continue;
-    out[k] = texts.length === 1 ? texts[0]! : texts;
-  }
-  return out;
-}
 
 
 function inDomain(name: string, domain: string | undefined): boolean {
@@ -121,23 +108,23 @@ async function planFromDump(opts: RestoreDirectoryOptions, key: string, cosNames
       const name = entryValue(e, 'cn');
       const id = entryValue(e, 'zimbraId');
       if (name && id) cosNames.set(id, name);
-      if (name) out.push({ kind: 'cos', name, attrs: textAttrs(e, () => true) });
+      if (name) out.push({ kind: 'cos', name, attrs: creatableAttrs(e.attributes) });
     } else if (e.kind === 'domain') {
       const name = entryValue(e, 'zimbraDomainName');
-      if (name && inDomain(name, opts.domain) && !wantAccounts) out.push({ kind: 'domain', name, attrs: textAttrs(e, () => true) });
+      if (name && inDomain(name, opts.domain) && !wantAccounts) out.push({ kind: 'domain', name, attrs: creatableAttrs(e.attributes) });
     } else if (e.kind === 'account') {
       const name = entryAddress(e);
       const id = entryValue(e, 'zimbraId')?.toLowerCase();
       if (!name || !inDomain(name, opts.domain)) continue;
       if (wantAccounts && !wantAccounts.includes(name) && !(id && wantAccounts.includes(id))) continue;
-      const attrs = textAttrs(e, () => true);
+      const attrs = creatableAttrs(e.attributes);
       const hash = entryValue(e, 'userPassword');
       out.push({ kind: 'account', name, attrs: { ...copyableAccountAttrs(attrs), ...(hash ? { userPassword: hash } : {}) } });
     } else if (e.kind === 'distributionList') {
       const name = entryAddress(e);
       if (!name || !inDomain(name, opts.domain) || wantAccounts) continue;
       const members = e.attributes['zimbraMailForwardingAddress']?.filter((v): v is string => typeof v === 'string') ?? [];
-      out.push({ kind: 'distributionList', name, attrs: textAttrs(e, () => true), members });
+      out.push({ kind: 'distributionList', name, attrs: creatableAttrs(e.attributes), members });
     }
   }
   return out;
@@ -163,18 +150,6 @@ async function planFromJournals(opts: RestoreDirectoryOptions): Promise<PlannedO
 
 const ORDER: Record<DirectoryObjectKind, number> = { cos: 0, domain: 1, account: 2, distributionList: 3 };
 
-/** Rewrites COS ids of the dump into the target's ids (matched by COS name). */
-function remapCos(attrs: ZimbraAttrs, oldNames: Map<string, string>, newIds: Map<string, string>): ZimbraAttrs {
-  const out = { ...attrs };
-  for (const k of ['zimbraCOSId', 'zimbraDomainDefaultCOSId']) {
-    const v = out[k];
-    if (typeof v !== 'string') continue;
-    const id = newIds.get((oldNames.get(v) ?? '').toLowerCase());
-    if (id) out[k] = id;
-    else delete out[k]; // an unknown COS id would be refused by the server
-  }
-  return out;
-}
 
 function existsFault(err: unknown): boolean {
   return /^account\.(ACCOUNT|DOMAIN|COS|DISTRIBUTION_LIST)_EXISTS$/.test((err as { faultCode?: string }).faultCode ?? '');
