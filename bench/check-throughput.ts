@@ -32,8 +32,12 @@ const targetMb = arg > 0 ? Number(process.argv[arg + 1]) : 32;
 const CONCURRENCY = 4;
 const ACCOUNT = '0e000000-0000-4000-8000-00000000000e';
 
-
-interface Row { name: string; seconds: number; cpuSeconds: number; bytes: number }
+interface Row {
+  name: string;
+  seconds: number;
+  cpuSeconds: number;
+  bytes: number;
+}
 
 async function time(name: string, bytes: number, fn: () => Promise<unknown>): Promise<Row> {
   const t0 = process.hrtime.bigint();
@@ -46,11 +50,24 @@ async function time(name: string, bytes: number, fn: () => Promise<unknown>): Pr
 
 async function populate(repo: Repository, blobs: Buffer[]): Promise<string[]> {
   const limit = pLimit(CONCURRENCY);
-  const digests = await Promise.all(blobs.map((b) => limit(async () => (await repo.blobs.put({ size: b.length, open: () => Readable.from([b]) }, { strategy: 'rehash' })).digest)));
+  const digests = await Promise.all(
+    blobs.map((b) =>
+      limit(
+        async () =>
+          (await repo.blobs.put({ size: b.length, open: () => Readable.from([b]) }, { strategy: 'rehash' })).digest,
+      ),
+    ),
+  );
   const journal = await Journal.open({ backend: repo.backend, prefix: accountPrefix(ACCOUNT) });
   for (let i = 0; i < digests.length; i += 1000) {
     const records: JournalRecordInput[] = digests.slice(i, i + 1000).map((digest, k) => ({
-      type: 'item', kind: 'message', id: String(i + k + 257), folderId: '2', modifiedSequence: i + k + 1, size: blobs[i + k]!.length, digest,
+      type: 'item',
+      kind: 'message',
+      id: String(i + k + 257),
+      folderId: '2',
+      modifiedSequence: i + k + 1,
+      size: blobs[i + k]!.length,
+      digest,
     }));
     await journal.commit(records);
   }
@@ -65,43 +82,66 @@ async function main(): Promise<void> {
   const blobs = [...messages, ...big];
   const total = blobs.reduce((s, b) => s + b.length, 0);
   const rows: Row[] = [];
-  rows.push(await time('raw sha256 (memory, 1 thread)', total, async () => {
-    for (const b of blobs) createHash('sha256').update(b).digest();
-  }));
+  rows.push(
+    await time('raw sha256 (memory, 1 thread)', total, async () => {
+      for (const b of blobs) createHash('sha256').update(b).digest();
+    }),
+  );
   for (const compression of ['none', 'gzip'] as Compression[]) {
     const dir = await mkdtemp(join(tmpdir(), 'zb-bench-check-'));
     try {
       const repo = await initRepository({ backend: new LocalBackend({ root: dir }), compression });
       const digests = await populate(repo, blobs);
       const limit = pLimit(CONCURRENCY);
-      rows.push(await time(`raw read + sha256 of stored files (${compression})`, total, () => Promise.all(digests.map((d) => limit(async () => {
-        const h = createHash('sha256');
-        for await (const c of createReadStream(join(dir, 'blobs', d.slice(0, 2), d.slice(2, 4), d))) h.update(c as Buffer);
-        h.digest();
-      })))));
-      rows.push(await time(`journal scan only: references of ${digests.length} items (${compression})`, total, () => scanReferences({ repository: repo, accounts: [ACCOUNT], limit: pLimit(1) })));
+      rows.push(
+        await time(`raw read + sha256 of stored files (${compression})`, total, () =>
+          Promise.all(
+            digests.map((d) =>
+              limit(async () => {
+                const h = createHash('sha256');
+                for await (const c of createReadStream(join(dir, 'blobs', d.slice(0, 2), d.slice(2, 4), d)))
+                  h.update(c as Buffer);
+                h.digest();
+              }),
+            ),
+          ),
+        ),
+      );
+      rows.push(
+        await time(`journal scan only: references of ${digests.length} items (${compression})`, total, () =>
+          scanReferences({ repository: repo, accounts: [ACCOUNT], limit: pLimit(1) }),
+        ),
+      );
       let quick = 0;
-      rows.push(await time(`check quick (${compression})`, total, async () => {
-        const r = await checkRepository({ repository: repo, concurrency: CONCURRENCY });
-        if (!r.ok) throw new Error('quick check failed');
-        quick = r.mbPerSecond;
-      }));
+      rows.push(
+        await time(`check quick (${compression})`, total, async () => {
+          const r = await checkRepository({ repository: repo, concurrency: CONCURRENCY });
+          if (!r.ok) throw new Error('quick check failed');
+          quick = r.mbPerSecond;
+        }),
+      );
       let full = 0;
-      rows.push(await time(`check --full (${compression})`, total, async () => {
-        const r = await checkRepository({ repository: repo, full: true, concurrency: CONCURRENCY });
-        if (!r.ok || r.bytesChecked !== total) throw new Error('full check failed');
-        full = r.mbPerSecond;
-      }));
+      rows.push(
+        await time(`check --full (${compression})`, total, async () => {
+          const r = await checkRepository({ repository: repo, full: true, concurrency: CONCURRENCY });
+          if (!r.ok || r.bytesChecked !== total) throw new Error('full check failed');
+          full = r.mbPerSecond;
+        }),
+      );
       console.error(`${compression}: result.mbPerSecond quick ${quick.toFixed(1)}, full ${full.toFixed(1)}`);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   }
-  console.log(`\n${blobs.length} blobs, ${(total / 1e6).toFixed(1)} MB uncompressed (${messages.length} messages + ${big.length} blobs of ~${(big[0]!.length / 1e6).toFixed(1)} MB); concurrency ${CONCURRENCY}\n`);
+  console.log(
+    `\n${blobs.length} blobs, ${(total / 1e6).toFixed(1)} MB uncompressed (${messages.length} messages + ${big.length} blobs of ~${(big[0]!.length / 1e6).toFixed(1)} MB); concurrency ${CONCURRENCY}\n`,
+  );
   console.log('| what | seconds | MB/s (wall) | MB/s (CPU) |');
   console.log('|---|---:|---:|---:|');
   for (const r of rows) {
-    console.log(`| ${r.name} | ${r.seconds.toFixed(2)} | ${(r.bytes / 1e6 / r.seconds).toFixed(1)} | ${(r.bytes / 1e6 / Math.max(r.cpuSeconds, 1e-9)).toFixed(1)} |`);
+    console.log(
+      `| ${r.name} | ${r.seconds.toFixed(2)} | ${(r.bytes / 1e6 / r.seconds).toFixed(1)} | ${(r.bytes / 1e6 / Math.max(r.cpuSeconds, 1e-9)).toFixed(1)} |`,
+    );
   }
 }
 

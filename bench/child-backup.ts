@@ -57,11 +57,18 @@ try {
   const rssBeforeKb = Math.round(process.memoryUsage().rss / 1024);
   // Fallback where /proc is missing: sample the RSS while the backup runs.
   let peakSampledKb = rssBeforeKb;
-  const sampler = setInterval(() => { peakSampledKb = Math.max(peakSampledKb, Math.round(process.memoryUsage().rss / 1024)); }, 100);
+  const sampler = setInterval(() => {
+    peakSampledKb = Math.max(peakSampledKb, Math.round(process.memoryUsage().rss / 1024));
+  }, 100);
   sampler.unref();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  const r = await new BackupEngine({ client, repository, accounts: env('ZB_BENCH_ACCOUNTS').split(','), logger: false }).run();
+  const r = await new BackupEngine({
+    client,
+    repository,
+    accounts: env('ZB_BENCH_ACCOUNTS').split(','),
+    logger: false,
+  }).run();
   const ms = performance.now() - t0;
   const c = process.cpuUsage(c0);
   clearInterval(sampler);

@@ -79,13 +79,34 @@ async function run(batch: number, commits: number): Promise<Row> {
 
 function encodingSize(): { jsonBytes: number; gzipBytes: number } {
   const lines = Array.from({ length: 10_000 }, (_, i) => JSON.stringify(record(i))).join('\n');
-  return { jsonBytes: Math.round(Buffer.byteLength(lines) / 10_000), gzipBytes: Math.round(gzipSync(lines).length / 10_000) };
+  return {
+    jsonBytes: Math.round(Buffer.byteLength(lines) / 10_000),
+    gzipBytes: Math.round(gzipSync(lines).length / 10_000),
+  };
 }
 
-console.log(`load average before: ${loadavg().map((x) => x.toFixed(1)).join(' ')} (the machine may be shared: wall-clock rates drop with load)`);
-const plan: Array<[number, number]> = quick ? [[1, 200], [100, 50]] : [[1, 1000], [10, 500], [100, 200], [1000, 50]];
+console.log(
+  `load average before: ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')} (the machine may be shared: wall-clock rates drop with load)`,
+);
+const plan: Array<[number, number]> = quick
+  ? [
+      [1, 200],
+      [100, 50],
+    ]
+  : [
+      [1, 1000],
+      [10, 500],
+      [100, 200],
+      [1000, 50],
+    ];
 const rows: Row[] = [];
 for (const [batch, commits] of plan) rows.push(await run(batch, commits));
 console.table(rows);
-console.log(`load average after: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log(
+  `load average after: ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+);
 console.log('record line encoding (bytes/record, 10k records):', encodingSize());

@@ -23,7 +23,9 @@ try {
   const c0 = process.cpuUsage();
   const r = await childBackup(server, server.accounts, repo, compression, ['--cpu-prof', `--cpu-prof-dir=${profDir}`]);
   const c = process.cpuUsage(c0);
-  note(`backup: ${JSON.stringify(r)}; emulator CPU ${((c.user + c.system) / 1000).toFixed(0)} ms; requests ${JSON.stringify(server.emu.stats)}`);
+  note(
+    `backup: ${JSON.stringify(r)}; emulator CPU ${((c.user + c.system) / 1000).toFixed(0)} ms; requests ${JSON.stringify(server.emu.stats)}`,
+  );
 } finally {
   server.client.close();
   await server.emu.close();

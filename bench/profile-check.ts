@@ -18,7 +18,9 @@ try {
   const { repository } = await newRepository(scratch, 'repo', 'gzip');
   await new BackupEngine({ client: server.client, repository, accounts: server.accounts, logger: false }).run();
   const c = await timed(() => checkRepository({ repository, full: true }));
-  note(`check --full: ${c.value.blobsChecked} blobs, ${(c.value.bytesChecked / 1e6).toFixed(1)} MB in ${c.ms.toFixed(0)} ms wall, ${c.cpuMs.toFixed(0)} ms CPU, ${c.value.errors} errors`);
+  note(
+    `check --full: ${c.value.blobsChecked} blobs, ${(c.value.bytesChecked / 1e6).toFixed(1)} MB in ${c.ms.toFixed(0)} ms wall, ${c.cpuMs.toFixed(0)} ms CPU, ${c.value.errors} errors`,
+  );
 } finally {
   server.client.close();
   await server.emu.close();

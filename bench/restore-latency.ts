@@ -34,11 +34,15 @@ const emu = await startEmulator({ domain: 'example.test' });
 const client = new ZimbraClient({ url: emu.url, adminUrl: emu.adminUrl });
 try {
   await client.authAdmin(emu.adminUser, emu.adminPassword);
-  const repository = await initRepository({ backend: new LocalBackend({ root: join(dir, 'repo') }), compression: 'gzip' });
+  const repository = await initRepository({
+    backend: new LocalBackend({ root: join(dir, 'repo') }),
+    compression: 'gzip',
+  });
   const user = 'bench@example.test';
   emu.createAccount(user, 'pw-bench');
   const ids: number[] = [];
-  for (let i = 0; i < UNDELETE + SAMPLES; i++) ids.push(emu.deliver(user, message(i), { folderPath: i % 2 ? '/Inbox' : '/Inbox/Archive' }));
+  for (let i = 0; i < UNDELETE + SAMPLES; i++)
+    ids.push(emu.deliver(user, message(i), { folderPath: i % 2 ? '/Inbox' : '/Inbox/Archive' }));
   const engine = new BackupEngine({ client, repository });
   await engine.run();
 
@@ -62,14 +66,19 @@ try {
   const t0 = performance.now();
   const u = await undelete({ repository, client, account: user, from, to: Date.now(), concurrency: 8 });
   const undeleteMs = performance.now() - t0;
-  if (u.counts.message.restored !== UNDELETE) throw new Error(`undelete restored ${u.counts.message.restored} of ${UNDELETE}: ${JSON.stringify(u.failures.slice(0, 3))}`);
+  if (u.counts.message.restored !== UNDELETE)
+    throw new Error(
+      `undelete restored ${u.counts.message.restored} of ${UNDELETE}: ${JSON.stringify(u.failures.slice(0, 3))}`,
+    );
 
   console.log('| measure | value |');
   console.log('|---|---|');
   console.log(`| single-item restore p50 (n=${SAMPLES}) | ${pct(lat, 50).toFixed(1)} ms |`);
   console.log(`| single-item restore p95 | ${pct(lat, 95).toFixed(1)} ms |`);
   console.log(`| single-item restore max | ${lat[lat.length - 1]!.toFixed(1)} ms |`);
-  console.log(`| undelete of ${UNDELETE} messages | ${undeleteMs.toFixed(0)} ms (${((UNDELETE / undeleteMs) * 1000).toFixed(0)} items/s, ${(u.bytes / 1024 / 1024).toFixed(1)} MiB) |`);
+  console.log(
+    `| undelete of ${UNDELETE} messages | ${undeleteMs.toFixed(0)} ms (${((UNDELETE / undeleteMs) * 1000).toFixed(0)} items/s, ${(u.bytes / 1024 / 1024).toFixed(1)} MiB) |`,
+  );
 } finally {
   client.close();
   await emu.close();

@@ -33,14 +33,18 @@ const want = (n: number): boolean => only === undefined || only.has(n);
 const started = Date.now();
 const load0 = loadavg();
 const scratch = await scratchDir();
-note(`mode ${mode.name}: building and seeding ${mode.corpus.accounts} x ${mode.corpus.messagesPerAccount} messages (scratch ${scratch})`);
+note(
+  `mode ${mode.name}: building and seeding ${mode.corpus.accounts} x ${mode.corpus.messagesPerAccount} messages (scratch ${scratch})`,
+);
 const server = await startBenchServer(mode);
 const stats = corpusStats(server.corpus);
 note(`corpus built in ${server.buildMs.toFixed(0)} ms, seeded in ${(server.seedMs / 1000).toFixed(1)} s`);
 const rows: BenchRow[] = [];
 const errors: string[] = [];
 /** Wall and CPU time of this process per scenario (children and restic are not in the CPU figure). */
-const phases: Array<{ scenario: string; ms: number; cpuMs: number }> = [{ scenario: 'build + seed', ms: server.buildMs + server.seedMs, cpuMs: Number.NaN }];
+const phases: Array<{ scenario: string; ms: number; cpuMs: number }> = [
+  { scenario: 'build + seed', ms: server.buildMs + server.seedMs, cpuMs: Number.NaN },
+];
 /** Runs one scenario; a failure becomes a row so the other scenarios still report. */
 async function scenario(n: number, name: string, fn: () => Promise<BenchRow[]>): Promise<void> {
   if (!want(n)) return;
@@ -62,7 +66,11 @@ try {
   const t0 = performance.now();
   const initial = await initialBackup(server, scratch, mode.limitSampleEvery, mode.noneAccounts);
   const c1 = process.cpuUsage(c0);
-  phases.push({ scenario: '1. initial backup (emulator side; the backups run in children)', ms: performance.now() - t0, cpuMs: (c1.user + c1.system) / 1000 });
+  phases.push({
+    scenario: '1. initial backup (emulator side; the backups run in children)',
+    ms: performance.now() - t0,
+    cpuMs: (c1.user + c1.system) / 1000,
+  });
   if (want(1)) rows.push(...initial.rows);
   let tgz = { bytes: 0, ms: 0 };
   let incremental = { ms: 0, storedBytes: 0 };
@@ -72,9 +80,22 @@ try {
     incremental = { ms: r.incrementalMs, storedBytes: r.bytesStored };
     return r.rows;
   });
-  await scenario(3, 'repository size', () => repositorySize(server, initial.repository, initial.root, tgz.bytes, { ...incremental, initialMs: initial.gzip.ms }, scratch));
-  await scenario(4, 'real-time latency', () => realTimeLatency(server, initial.repository, mode.latencyChanges, mode.latencyRate, tgz.ms));
-  await scenario(5, 'restore', () => restoreScenario(server, initial.repository, mode.singleSamples, mode.undeleteItems));
+  await scenario(3, 'repository size', () =>
+    repositorySize(
+      server,
+      initial.repository,
+      initial.root,
+      tgz.bytes,
+      { ...incremental, initialMs: initial.gzip.ms },
+      scratch,
+    ),
+  );
+  await scenario(4, 'real-time latency', () =>
+    realTimeLatency(server, initial.repository, mode.latencyChanges, mode.latencyRate, tgz.ms),
+  );
+  await scenario(5, 'restore', () =>
+    restoreScenario(server, initial.repository, mode.singleSamples, mode.undeleteItems),
+  );
   await scenario(6, 'check --full', () => checkFull(server, initial.repository, initial.root));
   await scenario(7, 'memory', () => memoryScenario(server, mode, scratch, initial.gzip));
 } finally {
@@ -95,12 +116,31 @@ const machine = {
 };
 const totalMs = Date.now() - started;
 process.stdout.write(`\nzimbra-backup benchmarks, ${mode.name} mode, ${new Date(started).toISOString()}\n`);
-process.stdout.write(`corpus: ${stats.accounts} accounts, ${stats.messages} messages (${stats.uniqueMessages} unique, ${stats.messagesWithAttachments} with 100 KB-5 MB attachments, ${(stats.attachmentBytes / 1e6).toFixed(0)} MB of attachments), source ${stats.corpusSource}; seeded in ${(server.seedMs / 1000).toFixed(1)} s\n`);
-process.stdout.write(`machine: ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGb} GB, node ${machine.node}, load average ${machine.loadAverageBefore.join(' ')} -> ${machine.loadAverageAfter.join(' ')}\n\n`);
-process.stdout.write(`${table}\n\ntotal ${(totalMs / 1000).toFixed(0)} s; per phase (wall / CPU of this process): ${phases.map((p) => `${p.scenario.split(' ')[0]} ${(p.ms / 1000).toFixed(0)}/${Number.isNaN(p.cpuMs) ? '-' : (p.cpuMs / 1000).toFixed(0)} s`).join(', ')}\n`);
+process.stdout.write(
+  `corpus: ${stats.accounts} accounts, ${stats.messages} messages (${stats.uniqueMessages} unique, ${stats.messagesWithAttachments} with 100 KB-5 MB attachments, ${(stats.attachmentBytes / 1e6).toFixed(0)} MB of attachments), source ${stats.corpusSource}; seeded in ${(server.seedMs / 1000).toFixed(1)} s\n`,
+);
+process.stdout.write(
+  `machine: ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGb} GB, node ${machine.node}, load average ${machine.loadAverageBefore.join(' ')} -> ${machine.loadAverageAfter.join(' ')}\n\n`,
+);
+process.stdout.write(
+  `${table}\n\ntotal ${(totalMs / 1000).toFixed(0)} s; per phase (wall / CPU of this process): ${phases.map((p) => `${p.scenario.split(' ')[0]} ${(p.ms / 1000).toFixed(0)}/${Number.isNaN(p.cpuMs) ? '-' : (p.cpuMs / 1000).toFixed(0)} s`).join(', ')}\n`,
+);
 const outDir = fileURLToPath(new URL('./results/', import.meta.url));
 await mkdir(outDir, { recursive: true });
-const json = JSON.stringify({ mode: mode.name, startedAt: new Date(started).toISOString(), totalMs, machine, corpus: { options: mode.corpus, stats, buildMs: server.buildMs, seedMs: server.seedMs }, phases, rows, errors }, null, 2);
+const json = JSON.stringify(
+  {
+    mode: mode.name,
+    startedAt: new Date(started).toISOString(),
+    totalMs,
+    machine,
+    corpus: { options: mode.corpus, stats, buildMs: server.buildMs, seedMs: server.seedMs },
+    phases,
+    rows,
+    errors,
+  },
+  null,
+  2,
+);
 await writeFile(`${outDir}latest.json`, `${json}\n`);
 await writeFile(`${outDir}latest-${mode.name}.json`, `${json}\n`);
 if (errors.length > 0) process.exitCode = 1;

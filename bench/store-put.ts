@@ -21,8 +21,13 @@ const arg = process.argv.indexOf('--mb');
 const targetMb = arg > 0 ? Number(process.argv[arg + 1]) : 16;
 const CONCURRENCY = 4;
 
-
-interface Row { name: string; seconds: number; cpuSeconds: number; bytesIn: number; bytesStored?: number }
+interface Row {
+  name: string;
+  seconds: number;
+  cpuSeconds: number;
+  bytesIn: number;
+  bytesStored?: number;
+}
 
 async function time(name: string, bytesIn: number, fn: () => Promise<number | void>): Promise<Row> {
   const t0 = process.hrtime.bigint();
@@ -30,25 +35,42 @@ async function time(name: string, bytesIn: number, fn: () => Promise<number | vo
   const stored = await fn();
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = process.cpuUsage(c0);
-  return { name, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, bytesIn, ...(typeof stored === 'number' ? { bytesStored: stored } : {}) };
+  return {
+    name,
+    seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    bytesIn,
+    ...(typeof stored === 'number' ? { bytesStored: stored } : {}),
+  };
 }
 
 async function rawWrite(dir: string, blobs: Buffer[], fsync: boolean): Promise<void> {
   const limit = pLimit(CONCURRENCY);
-  await Promise.all(blobs.map((b, i) => limit(async () => {
-    const fh = await open(join(dir, `m${i}`), 'w');
-    await fh.write(b);
-    if (fsync) await fh.sync();
-    await fh.close();
-  })));
+  await Promise.all(
+    blobs.map((b, i) =>
+      limit(async () => {
+        const fh = await open(join(dir, `m${i}`), 'w');
+        await fh.write(b);
+        if (fsync) await fh.sync();
+        await fh.close();
+      }),
+    ),
+  );
 }
 
-async function storePut(blobs: Buffer[], compression: 'none' | 'gzip', strategy: 'spool' | 'rehash', fsync: boolean): Promise<number> {
+async function storePut(
+  blobs: Buffer[],
+  compression: 'none' | 'gzip',
+  strategy: 'spool' | 'rehash',
+  fsync: boolean,
+): Promise<number> {
   const root = await mkdtemp(join(tmpdir(), 'zb-bench-repo-'));
   try {
     const store = new BlobStore({ backend: new LocalBackend({ root, fsync }), compression, concurrency: CONCURRENCY });
     const limit = pLimit(CONCURRENCY);
-    await Promise.all(blobs.map((b) => limit(() => store.put({ size: b.length, open: () => Readable.from([b]) }, { strategy }))));
+    await Promise.all(
+      blobs.map((b) => limit(() => store.put({ size: b.length, open: () => Readable.from([b]) }, { strategy }))),
+    );
     return store.stats.bytesStored;
   } finally {
     await rm(root, { recursive: true, force: true });
@@ -58,9 +80,11 @@ async function storePut(blobs: Buffer[], compression: 'none' | 'gzip', strategy:
 async function suite(label: string, blobs: Buffer[]): Promise<Row[]> {
   const bytes = blobs.reduce((n, b) => n + b.length, 0);
   const rows: Row[] = [];
-  rows.push(await time('raw sha256', bytes, async () => {
-    for (const b of blobs) createHash('sha256').update(b).digest();
-  }));
+  rows.push(
+    await time('raw sha256', bytes, async () => {
+      for (const b of blobs) createHash('sha256').update(b).digest();
+    }),
+  );
   for (const fsync of [false, true]) {
     const dir = await mkdtemp(join(tmpdir(), 'zb-bench-raw-'));
     rows.push(await time(`raw write${fsync ? ' + fsync' : ''}`, bytes, () => rawWrite(dir, blobs, fsync)));
@@ -69,18 +93,26 @@ async function suite(label: string, blobs: Buffer[]): Promise<Row[]> {
   for (const fsync of [true, false]) {
     for (const compression of ['none', 'gzip'] as const) {
       for (const strategy of ['spool', 'rehash'] as const) {
-        rows.push(await time(`put ${compression} ${strategy}${fsync ? '' : ' (no fsync)'}`, bytes, () => storePut(blobs, compression, strategy, fsync)));
+        rows.push(
+          await time(`put ${compression} ${strategy}${fsync ? '' : ' (no fsync)'}`, bytes, () =>
+            storePut(blobs, compression, strategy, fsync),
+          ),
+        );
       }
     }
   }
-  console.log(`\n${label}: ${blobs.length} blobs, ${(bytes / 1e6).toFixed(1)} MB, mean ${(bytes / blobs.length / 1024).toFixed(1)} KiB`);
+  console.log(
+    `\n${label}: ${blobs.length} blobs, ${(bytes / 1e6).toFixed(1)} MB, mean ${(bytes / blobs.length / 1024).toFixed(1)} KiB`,
+  );
   console.log('| variant | MB/s (wall) | MB per CPU-s | wall s | CPU s | stored MB | stored/in |');
   console.log('|---|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     const stored = r.bytesStored === undefined ? '' : (r.bytesStored / 1e6).toFixed(1);
     const ratio = r.bytesStored === undefined ? '' : (r.bytesStored / r.bytesIn).toFixed(2);
     const mb = r.bytesIn / 1e6;
-    console.log(`| ${r.name} | ${(mb / r.seconds).toFixed(1)} | ${(mb / r.cpuSeconds).toFixed(1)} | ${r.seconds.toFixed(2)} | ${r.cpuSeconds.toFixed(2)} | ${stored} | ${ratio} |`);
+    console.log(
+      `| ${r.name} | ${(mb / r.seconds).toFixed(1)} | ${(mb / r.cpuSeconds).toFixed(1)} | ${r.seconds.toFixed(2)} | ${r.cpuSeconds.toFixed(2)} | ${stored} | ${ratio} |`,
+    );
   }
   return rows;
 }

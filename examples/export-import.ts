@@ -28,15 +28,24 @@ try {
   await new BackupEngine({ client: from, repository }).run();
 
   const file = join(dir, 'example.tar.gz');
-  const users = source.accounts().map((a) => a.name).filter((n) => n.startsWith('user'));
+  const users = source
+    .accounts()
+    .map((a) => a.name)
+    .filter((n) => n.startsWith('user'));
   const ex = await exportArchive({ repo: repository, out: createWriteStream(file), accounts: users });
-  console.log(`exported ${ex.manifest.accounts.length} accounts, ${ex.manifest.blobs.count} distinct blobs, ${ex.bytes} bytes as at ${ex.manifest.at}`);
+  console.log(
+    `exported ${ex.manifest.accounts.length} accounts, ${ex.manifest.blobs.count} distinct blobs, ${ex.bytes} bytes as at ${ex.manifest.at}`,
+  );
 
   const r = await importArchive({ archive: createReadStream(file), client: to, concurrency: 2 });
   for (const a of r.accounts) {
-    console.log(`${a.name}: ${a.status}, ${a.counts?.message.restored ?? 0} messages, id map ${a.idMap?.entries ?? 0} entries; password (shown once): ${a.generatedPassword?.reveal() ?? '(hash kept)'}`);
+    console.log(
+      `${a.name}: ${a.status}, ${a.counts?.message.restored ?? 0} messages, id map ${a.idMap?.entries ?? 0} entries; password (shown once): ${a.generatedPassword?.reveal() ?? '(hash kept)'}`,
+    );
   }
-  console.log(`complete: ${r.complete}; target now has ${target.snapshot(users[0]!).items.length} items for ${users[0]}`);
+  console.log(
+    `complete: ${r.complete}; target now has ${target.snapshot(users[0]!).items.length} items for ${users[0]}`,
+  );
 } finally {
   from.close();
   to.close();

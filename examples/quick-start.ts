@@ -12,7 +12,14 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BackupEngine, initRepository, LocalBackend, repositoryStatus, ZimbraClient, type AccountRunResult } from '../src/index.js';
+import {
+  BackupEngine,
+  initRepository,
+  LocalBackend,
+  repositoryStatus,
+  ZimbraClient,
+  type AccountRunResult,
+} from '../src/index.js';
 import { restoreAccount, undelete } from '../src/restore/index.js';
 import { buildCorpus, startEmulator, type Emulator } from '../src/emulator/index.js';
 
@@ -20,7 +27,10 @@ const log = (s: string): void => console.log(s);
 
 async function server(): Promise<{ client: ZimbraClient; emu?: Emulator }> {
   if (process.env['ZB_SERVER']) {
-    const client = new ZimbraClient({ url: process.env['ZB_MAIL_URL'] ?? process.env['ZB_SERVER'], adminUrl: process.env['ZB_SERVER'] });
+    const client = new ZimbraClient({
+      url: process.env['ZB_MAIL_URL'] ?? process.env['ZB_SERVER'],
+      adminUrl: process.env['ZB_SERVER'],
+    });
     const password = (await readFile(process.env['ZB_PASSWORD_FILE'] ?? '', 'utf8')).trim();
     await client.authAdmin(process.env['ZB_ADMIN'] ?? 'admin', password);
     return { client };
@@ -40,20 +50,34 @@ try {
   const engine = new BackupEngine({ client, repository });
 
   const first = await engine.run();
-  log(`2. first backup: ${first.accounts} accounts, ${first.itemsNew} items, ${(first.bytesDownloaded / 1e6).toFixed(2)} MB read, ${(first.bytesStored / 1e6).toFixed(2)} MB stored, ${first.durationMs} ms`);
+  log(
+    `2. first backup: ${first.accounts} accounts, ${first.itemsNew} items, ${(first.bytesDownloaded / 1e6).toFixed(2)} MB read, ${(first.bytesStored / 1e6).toFixed(2)} MB stored, ${first.durationMs} ms`,
+  );
 
   if (emu) {
     const user = 'user1@example.test';
     const msg = emu.snapshot(user).items.find((i) => i.type === 'message');
     if (msg) emu.setFlags(user, msg.id, 'f');
-    emu.deliver(user, 'From: boss@example.test\r\nTo: user1@example.test\r\nSubject: Q4 numbers\r\n\r\nSee attached.\r\n');
+    emu.deliver(
+      user,
+      'From: boss@example.test\r\nTo: user1@example.test\r\nSubject: Q4 numbers\r\n\r\nSee attached.\r\n',
+    );
     const second = await engine.run();
-    log(`3. incremental: ${second.itemsNew} new, ${second.itemsChanged} changed, ${second.itemsDeleted} deleted in ${second.durationMs} ms`);
+    log(
+      `3. incremental: ${second.itemsNew} new, ${second.itemsChanged} changed, ${second.itemsDeleted} deleted in ${second.durationMs} ms`,
+    );
 
     // Real time: new mail is committed as soon as the WaitSet reports it.
     let sentAt = 0;
     let resolveCommit: (r: AccountRunResult) => void = () => {};
-    const live = new BackupEngine({ client, repository, waitSetTimeoutSeconds: 10, onAccountRun: (r) => { if (sentAt > 0 && r.itemsNew > 0) resolveCommit(r); } });
+    const live = new BackupEngine({
+      client,
+      repository,
+      waitSetTimeoutSeconds: 10,
+      onAccountRun: (r) => {
+        if (sentAt > 0 && r.itemsNew > 0) resolveCommit(r);
+      },
+    });
     const stop = new AbortController();
     const watching = live.watch({ signal: stop.signal });
     await new Promise((r) => setTimeout(r, 1500)); // the initial pass and the WaitSet
@@ -71,19 +95,34 @@ try {
     emu.deliver(user, 'From: pm@example.test\r\nSubject: Apollo plan\r\n\r\nv1\r\n', { folderId: project });
     await engine.run();
     const asBefore = Date.now();
-    for (const m of emu.snapshot(user).items.filter((i) => i.type === 'message' && i.folderId === 2).slice(0, 3)) emu.deleteItem(user, m.id);
+    for (const m of emu
+      .snapshot(user)
+      .items.filter((i) => i.type === 'message' && i.folderId === 2)
+      .slice(0, 3))
+      emu.deleteItem(user, m.id);
     emu.deleteFolder(user, project);
     await engine.run();
     const back = await undelete({ repository, client, account: user, from: beforeDeletion, to: Date.now() });
     log(`5. undelete: ${back.counts.message.restored} messages back in "${back.folder}" in ${back.durationMs} ms`);
 
     // The whole account as it was before the deletion, into a new account.
-    const copy = await restoreAccount({ repository, client, account: user, at: asBefore, toAccount: 'user1-restored@example.test' });
-    log(`6. restore as of ${new Date(asBefore).toISOString()}: ${copy.counts.message.restored} messages, ${copy.counts.folder.restored} folders into ${copy.targetAccount} in ${copy.durationMs} ms${copy.generatedPassword ? ' (new password generated: directory dump without hashes)' : ''}`);
+    const copy = await restoreAccount({
+      repository,
+      client,
+      account: user,
+      at: asBefore,
+      toAccount: 'user1-restored@example.test',
+    });
+    log(
+      `6. restore as of ${new Date(asBefore).toISOString()}: ${copy.counts.message.restored} messages, ${copy.counts.folder.restored} folders into ${copy.targetAccount} in ${copy.durationMs} ms${copy.generatedPassword ? ' (new password generated: directory dump without hashes)' : ''}`,
+    );
   }
   const status = await repositoryStatus({ repository });
-  for (const a of status.accounts) log(`7. ${a.name}: ${a.items} items, last commit ${new Date(a.lastCommitMs).toISOString()}`);
-  log(`   repository ${(status.repositoryBytes / 1e6).toFixed(2)} MB; dedup ${status.dedupRatio.toFixed(2)}x; compression ${status.compressionRatio.toFixed(2)}x`);
+  for (const a of status.accounts)
+    log(`7. ${a.name}: ${a.items} items, last commit ${new Date(a.lastCommitMs).toISOString()}`);
+  log(
+    `   repository ${(status.repositoryBytes / 1e6).toFixed(2)} MB; dedup ${status.dedupRatio.toFixed(2)}x; compression ${status.compressionRatio.toFixed(2)}x`,
+  );
 } finally {
   client.close();
   await emu?.close();

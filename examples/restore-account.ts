@@ -23,9 +23,15 @@ try {
   await new BackupEngine({ client, repository }).run();
 
   const r = await restoreAccount({ repository, client, account: user, at: before, toAccount: 'restored@example.test' });
-  console.log(`created ${r.createdAccount?.name}; password (shown once): ${r.generatedPassword?.reveal() ?? '(hash from the directory dump)'}`);
-  console.log(`restored ${r.counts.message.restored} messages, ${r.counts.contact.restored} contacts, ${r.counts.appointment.restored} appointments in ${r.durationMs} ms; ${r.failures.length} failures`);
-  console.log(`Inbox now: ${user} ${emu.snapshot(user).items.filter((i) => i.folderId === 2).length} items, copy ${emu.snapshot('restored@example.test').items.filter((i) => i.folderId === 2).length} items`);
+  console.log(
+    `created ${r.createdAccount?.name}; password (shown once): ${r.generatedPassword?.reveal() ?? '(hash from the directory dump)'}`,
+  );
+  console.log(
+    `restored ${r.counts.message.restored} messages, ${r.counts.contact.restored} contacts, ${r.counts.appointment.restored} appointments in ${r.durationMs} ms; ${r.failures.length} failures`,
+  );
+  console.log(
+    `Inbox now: ${user} ${emu.snapshot(user).items.filter((i) => i.folderId === 2).length} items, copy ${emu.snapshot('restored@example.test').items.filter((i) => i.folderId === 2).length} items`,
+  );
 } finally {
   client.close();
   await emu.close();

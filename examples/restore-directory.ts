@@ -17,7 +17,8 @@ try {
   await client.authAdmin(emu.adminUser, emu.adminPassword);
   const repository = await initRepository({ backend: new MemoryBackend() });
   emu.createAccount('erin@example.test', 'pw-erin', { displayName: 'Erin E', zimbraPrefTimeZoneId: 'Europe/Berlin' });
-  for (let i = 0; i < 5; i++) emu.deliver('erin@example.test', `From: x@example.test\r\nSubject: note ${i}\r\n\r\nbody ${i}\r\n`);
+  for (let i = 0; i < 5; i++)
+    emu.deliver('erin@example.test', `From: x@example.test\r\nSubject: note ${i}\r\n\r\nbody ${i}\r\n`);
   await new BackupEngine({ client, repository }).run();
   const at = Date.now();
   emu.deleteAccount('erin@example.test');
@@ -26,7 +27,9 @@ try {
   console.log(`source: ${dir.source}; created: ${dir.created.map((o) => `${o.kind} ${o.name}`).join(', ')}`);
   for (const p of dir.generatedPasswords) console.log(`password for ${p.name} (shown once): ${p.password.reveal()}`);
   const mail = await restoreAccount({ repository, client, account: 'erin@example.test', at });
-  console.log(`mailbox: ${mail.counts.message.restored} messages restored; displayName now ${(await client.getAccount('erin@example.test')).attrs['displayName']}`);
+  console.log(
+    `mailbox: ${mail.counts.message.restored} messages restored; displayName now ${(await client.getAccount('erin@example.test')).attrs['displayName']}`,
+  );
 } finally {
   client.close();
   await emu.close();

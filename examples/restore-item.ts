@@ -25,7 +25,9 @@ try {
   const t0 = performance.now();
   const r = await restoreItems({ repository, client, account: user, ids: [String(victim.id)] });
   const back = emu.snapshot(user).items.find((i) => i.sha256 === victim.sha256);
-  console.log(`message ${victim.id} ("${victim.subject}") restored as ${back?.id} in folder ${back?.folderId} in ${(performance.now() - t0).toFixed(1)} ms; failures: ${r.failures.length}`);
+  console.log(
+    `message ${victim.id} ("${victim.subject}") restored as ${back?.id} in folder ${back?.folderId} in ${(performance.now() - t0).toFixed(1)} ms; failures: ${r.failures.length}`,
+  );
 } finally {
   client.close();
   await emu.close();

@@ -22,7 +22,10 @@ try {
   const project = emu.createFolder(user, '/Inbox/Project');
   emu.deliver(user, 'From: boss@example.test\r\nSubject: budget\r\n\r\nnumbers\r\n', { folderId: project });
   await engine.run();
-  const messages = emu.snapshot(user).items.filter((i) => i.type === 'message' && i.folderId === 2).slice(0, 3);
+  const messages = emu
+    .snapshot(user)
+    .items.filter((i) => i.type === 'message' && i.folderId === 2)
+    .slice(0, 3);
   for (const m of messages) emu.deleteItem(user, m.id);
   emu.deleteFolder(user, project);
   await engine.run();

@@ -25,27 +25,61 @@ const OC_OID = '1.3.6.1.4.1.19348.2.2';
 
 /** Attributes a backup reads or the tests set; anything an emitted class requires is added. */
 const WANTED_ATTRS = [
-  'zimbraId', 'zimbraAccountStatus', 'zimbraMailHost', 'zimbraMailDeliveryAddress', 'zimbraCOSId',
-  'zimbraMailAlias', 'zimbraMailTransport', 'zimbraDomainName', 'zimbraDomainDefaultCOSId',
-  'zimbraServiceHostname', 'zimbraServiceEnabled', 'zimbraMailForwardingAddress', 'zimbraMemberOf',
-  'zimbraMailQuota', 'zimbraPrefMailForwardingAddress', 'zimbraAliasTargetId', 'zimbraCreateTimestamp',
-  'zimbraMailStatus', 'zimbraDomainType', 'zimbraDomainStatus', 'zimbraPreAuthKey', 'zimbraIsAdminAccount',
-  'zimbraHideInGal', 'zimbraNotes', 'zimbraCalResLocationDisplayName',
+  'zimbraId',
+  'zimbraAccountStatus',
+  'zimbraMailHost',
+  'zimbraMailDeliveryAddress',
+  'zimbraCOSId',
+  'zimbraMailAlias',
+  'zimbraMailTransport',
+  'zimbraDomainName',
+  'zimbraDomainDefaultCOSId',
+  'zimbraServiceHostname',
+  'zimbraServiceEnabled',
+  'zimbraMailForwardingAddress',
+  'zimbraMemberOf',
+  'zimbraMailQuota',
+  'zimbraPrefMailForwardingAddress',
+  'zimbraAliasTargetId',
+  'zimbraCreateTimestamp',
+  'zimbraMailStatus',
+  'zimbraDomainType',
+  'zimbraDomainStatus',
+  'zimbraPreAuthKey',
+  'zimbraIsAdminAccount',
+  'zimbraHideInGal',
+  'zimbraNotes',
+  'zimbraCalResLocationDisplayName',
   // type="binary" (OctetString): the attribute the binary round-trip test uses.
   'thumbnailPhoto',
 ];
 
 /** Object classes of the Zimbra DIT a backup dumps (PROTOCOL.md section 7). */
 const WANTED_OCS = [
-  'zimbraMailRecipient', 'zimbraAccount', 'zimbraCalendarResource', 'zimbraDomain', 'zimbraCOS',
-  'zimbraDistributionList', 'zimbraGroup', 'zimbraServer', 'zimbraGlobalConfig', 'zimbraAlias',
+  'zimbraMailRecipient',
+  'zimbraAccount',
+  'zimbraCalendarResource',
+  'zimbraDomain',
+  'zimbraCOS',
+  'zimbraDistributionList',
+  'zimbraGroup',
+  'zimbraServer',
+  'zimbraGlobalConfig',
+  'zimbraAlias',
 ];
 
 /** Short class names used by requiredIn/optionalIn (zm-mailbox AttributeClass). */
 const CLASS_KEY: Record<string, string> = {
-  zimbraMailRecipient: 'mailRecipient', zimbraAccount: 'account', zimbraCalendarResource: 'calendarResource',
-  zimbraDomain: 'domain', zimbraCOS: 'cos', zimbraDistributionList: 'distributionList', zimbraGroup: 'group',
-  zimbraServer: 'server', zimbraGlobalConfig: 'globalConfig', zimbraAlias: 'alias',
+  zimbraMailRecipient: 'mailRecipient',
+  zimbraAccount: 'account',
+  zimbraCalendarResource: 'calendarResource',
+  zimbraDomain: 'domain',
+  zimbraCOS: 'cos',
+  zimbraDistributionList: 'distributionList',
+  zimbraGroup: 'group',
+  zimbraServer: 'server',
+  zimbraGlobalConfig: 'globalConfig',
+  zimbraAlias: 'alias',
 };
 
 /** Non-Zimbra attributes that OpenLDAP's core, cosine, inetorgperson and dyngroup schemas define. */
@@ -76,7 +110,8 @@ function list(v: unknown): string[] {
 }
 
 function text(v: unknown): string {
-  const s = typeof v === 'object' && v !== null ? String((v as Record<string, unknown>)['#text'] ?? '') : String(v ?? '');
+  const s =
+    typeof v === 'object' && v !== null ? String((v as Record<string, unknown>)['#text'] ?? '') : String(v ?? '');
   const flat = s.replace(/\s+/g, ' ').trim();
   // Some Zimbra descriptions are whole pages; the schema only needs a hint.
   return flat.length > 200 ? `${flat.slice(0, 197).trimEnd()}...` : flat;
@@ -105,7 +140,9 @@ function loadAttrs(file: string): Map<string, AttrDef> {
 
 function loadOcs(file: string): Map<string, OcDef> {
   const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (n) => n === 'objectclass' });
-  const doc = xml.parse(readFileSync(file, 'utf8')) as { objectclasses: { objectclass: Array<Record<string, unknown>> } };
+  const doc = xml.parse(readFileSync(file, 'utf8')) as {
+    objectclasses: { objectclass: Array<Record<string, unknown>> };
+  };
   const out = new Map<string, OcDef>();
   for (const o of doc.objectclasses.objectclass) {
     out.set(String(o['name']), {
@@ -132,34 +169,61 @@ function lengthSuffix(a: AttrDef): string {
 function syntaxOf(a: AttrDef): { syntax: string; equality?: string; substr?: string; ordering?: string } {
   const S = '1.3.6.1.4.1.1466.115.121.1';
   switch (a.type) {
-    case 'boolean': return { syntax: `${S}.7`, equality: 'booleanMatch' };
-    case 'binary': case 'ostring': return { syntax: `${S}.40${lengthSuffix(a)}`, equality: 'octetStringMatch' };
-    case 'certificate': return { syntax: `${S}.8${lengthSuffix(a)}`, equality: 'certificateExactMatch' };
-    case 'email': case 'emailp': case 'cs_emailp':
+    case 'boolean':
+      return { syntax: `${S}.7`, equality: 'booleanMatch' };
+    case 'binary':
+    case 'ostring':
+      return { syntax: `${S}.40${lengthSuffix(a)}`, equality: 'octetStringMatch' };
+    case 'certificate':
+      return { syntax: `${S}.8${lengthSuffix(a)}`, equality: 'certificateExactMatch' };
+    case 'email':
+    case 'emailp':
+    case 'cs_emailp':
       return { syntax: `${S}.26{256}`, equality: 'caseIgnoreIA5Match', substr: 'caseIgnoreSubstringsMatch' };
-    case 'gentime': return { syntax: `${S}.24`, equality: 'generalizedTimeMatch', ordering: 'generalizedTimeOrderingMatch' };
-    case 'id': return { syntax: `${S}.15{256}`, equality: 'caseIgnoreMatch', substr: 'caseIgnoreSubstringsMatch' };
-    case 'duration': return { syntax: `${S}.26{32}`, equality: 'caseIgnoreIA5Match' };
+    case 'gentime':
+      return { syntax: `${S}.24`, equality: 'generalizedTimeMatch', ordering: 'generalizedTimeOrderingMatch' };
+    case 'id':
+      return { syntax: `${S}.15{256}`, equality: 'caseIgnoreMatch', substr: 'caseIgnoreSubstringsMatch' };
+    case 'duration':
+      return { syntax: `${S}.26{32}`, equality: 'caseIgnoreIA5Match' };
     case 'enum': {
       const longest = Math.max(32, ...list(a.value).map((v) => v.length));
       return { syntax: `${S}.15{${longest}}`, equality: 'caseIgnoreMatch', substr: 'caseIgnoreSubstringsMatch' };
     }
-    case 'integer': case 'port': case 'long': return { syntax: `${S}.27`, equality: 'integerMatch' };
-    case 'string': case 'regex':
+    case 'integer':
+    case 'port':
+    case 'long':
+      return { syntax: `${S}.27`, equality: 'integerMatch' };
+    case 'string':
+    case 'regex':
       return { syntax: `${S}.15${lengthSuffix(a)}`, equality: 'caseIgnoreMatch', substr: 'caseIgnoreSubstringsMatch' };
     case 'astring':
-      return { syntax: `${S}.26${lengthSuffix(a)}`, equality: 'caseIgnoreIA5Match', substr: 'caseIgnoreSubstringsMatch' };
+      return {
+        syntax: `${S}.26${lengthSuffix(a)}`,
+        equality: 'caseIgnoreIA5Match',
+        substr: 'caseIgnoreSubstringsMatch',
+      };
     case 'cstring':
       return { syntax: `${S}.15${lengthSuffix(a)}`, equality: 'caseExactMatch', substr: 'caseExactSubstringsMatch' };
     case 'phone':
-      return { syntax: `${S}.50${lengthSuffix(a)}`, equality: 'telephoneNumberMatch', substr: 'telephoneNumberSubstringsMatch' };
-    default: throw new Error(`unknown attribute type ${a.type} on ${a.name}`);
+      return {
+        syntax: `${S}.50${lengthSuffix(a)}`,
+        equality: 'telephoneNumberMatch',
+        substr: 'telephoneNumberSubstringsMatch',
+      };
+    default:
+      throw new Error(`unknown attribute type ${a.type} on ${a.name}`);
   }
 }
 
 function attributeType(a: AttrDef): string {
   const s = syntaxOf(a);
-  const lines = [`attributetype ( ${ATTR_OID}.${a.id}`, `  NAME '${a.name}'`, `  DESC '${dstring(a.desc)}'`, `  SYNTAX ${s.syntax}`];
+  const lines = [
+    `attributetype ( ${ATTR_OID}.${a.id}`,
+    `  NAME '${a.name}'`,
+    `  DESC '${dstring(a.desc)}'`,
+    `  SYNTAX ${s.syntax}`,
+  ];
   if (s.equality) lines.push(`  EQUALITY ${s.equality}`);
   if (s.substr) lines.push(`  SUBSTR ${s.substr}`);
   if (s.ordering) lines.push(`  ORDERING ${s.ordering}`);
@@ -172,7 +236,12 @@ function attrList(names: string[]): string {
 }
 
 function objectClass(oc: OcDef, must: string[], may: string[]): string {
-  const lines = [`objectclass ( ${OC_OID}.${oc.id}`, `  NAME '${oc.name}'`, `  DESC '${dstring(oc.desc)}'`, `  SUP ${oc.sup} ${oc.type}`];
+  const lines = [
+    `objectclass ( ${OC_OID}.${oc.id}`,
+    `  NAME '${oc.name}'`,
+    `  DESC '${dstring(oc.desc)}'`,
+    `  SUP ${oc.sup} ${oc.type}`,
+  ];
   if (must.length) lines.push(`  MUST ${attrList(must)}`);
   if (may.length) lines.push(`  MAY ${attrList(may)}`);
   return `${lines.join('\n')} )`;
@@ -191,7 +260,8 @@ export function generateSchema(attrsXml: string, ocsXml: string): string {
     const a = attrs.get(name);
     if (!a) throw new Error(`attribute ${name} is not in zimbra-attrs.xml`);
     if (a.id === undefined) {
-      if (!STANDARD_ATTRS.has(name)) throw new Error(`attribute ${name} has no Zimbra id and no standard schema defines it`);
+      if (!STANDARD_ATTRS.has(name))
+        throw new Error(`attribute ${name} has no Zimbra id and no standard schema defines it`);
       continue;
     }
     emitted.push(a);
@@ -212,8 +282,14 @@ export function generateSchema(attrsXml: string, ocsXml: string): string {
     const key = CLASS_KEY[name]!;
     const usable = (a: AttrDef): boolean => (a.id !== undefined && chosen.has(a.name)) || STANDARD_ATTRS.has(a.name);
     const all = [...attrs.values()].filter(usable);
-    const must = all.filter((a) => a.requiredIn.includes(key)).map((a) => a.name).sort();
-    const may = all.filter((a) => a.optionalIn.includes(key) && !must.includes(a.name)).map((a) => a.name).sort();
+    const must = all
+      .filter((a) => a.requiredIn.includes(key))
+      .map((a) => a.name)
+      .sort();
+    const may = all
+      .filter((a) => a.optionalIn.includes(key) && !must.includes(a.name))
+      .map((a) => a.name)
+      .sort();
     out.push(objectClass(oc, must, may), '');
   }
   return out.join('\n');

@@ -68,13 +68,26 @@ export class ZimbraBackupError extends Error {
 
 /** True when `err` is a library error, optionally with the given code. */
 export function isZimbraBackupError(err: unknown, code?: string): err is ZimbraBackupError {
-  return err instanceof ZimbraBackupError && (code === undefined || err.code === code || (err as { faultCode?: string }).faultCode === code);
+  return (
+    err instanceof ZimbraBackupError &&
+    (code === undefined || err.code === code || (err as { faultCode?: string }).faultCode === code)
+  );
 }
 
 /** Node error codes of local I/O that retrying cannot fix. */
 const PERMANENT_ERRNO = new Set(['ENOSPC', 'EACCES', 'EPERM', 'EROFS', 'EDQUOT', 'ENOENT', 'EISDIR', 'ENOTDIR']);
 /** Node error codes of network failures worth retrying. */
-const TRANSIENT_ERRNO = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNABORTED', 'UND_ERR_SOCKET']);
+const TRANSIENT_ERRNO = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+]);
 
 /**
  * Decides, in one place, whether an operation that failed with `err` may succeed if retried.
@@ -83,7 +96,8 @@ const TRANSIENT_ERRNO = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDO
  */
 export function isRetryable(err: unknown): boolean {
   if (err instanceof ZimbraBackupError) {
-    if ((err as { retryable?: boolean }).retryable !== undefined) return Boolean((err as { retryable?: boolean }).retryable);
+    if ((err as { retryable?: boolean }).retryable !== undefined)
+      return Boolean((err as { retryable?: boolean }).retryable);
     if (err.code === 'ZB_TRANSPORT' || err.code === 'ZB_TIMEOUT') {
       const status = err.data['status'];
       return typeof status !== 'number' || status >= 500 || status === 429 || status === 408;

@@ -6,7 +6,13 @@ import type { Emulator } from '../../src/emulator/index.js';
 import { emulatorItems } from './setup.js';
 
 /** Counts of what {@link applyChange} did. */
-export interface ChangeSummary { created: number; moved: number; flagged: number; deleted: number; total: number }
+export interface ChangeSummary {
+  created: number;
+  moved: number;
+  flagged: number;
+  deleted: number;
+  total: number;
+}
 
 /** A small deterministic message (the bench's "new mail"). */
 export function benchMessage(tag: string, i: number): string {
@@ -16,7 +22,10 @@ export function benchMessage(tag: string, i: number): string {
 
 /** Message ids of an account, ascending. */
 export function messageIds(emu: Emulator, account: string): number[] {
-  return emulatorItems(emu, account).filter((it) => it.type === 'message').map((it) => it.id).sort((a, b) => a - b);
+  return emulatorItems(emu, account)
+    .filter((it) => it.type === 'message')
+    .map((it) => it.id)
+    .sort((a, b) => a - b);
 }
 
 /**
@@ -39,7 +48,10 @@ export function applyChange(emu: Emulator, accounts: string[], share: number, ta
       emu.setFlags(account, f, flags.includes('f') ? flags.replace('f', '') : `${flags}f`);
       emu.deleteItem(account, pick(2 * per + k));
       emu.deliver(account, benchMessage(`${tag}-${account}`, k), { folderPath: '/Inbox', flags: 'u' });
-      s.moved++; s.flagged++; s.deleted++; s.created++;
+      s.moved++;
+      s.flagged++;
+      s.deleted++;
+      s.created++;
     }
   }
   s.total = s.created + s.moved + s.flagged + s.deleted;

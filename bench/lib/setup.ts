@@ -5,7 +5,13 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildCorpus, startEmulator, type BuildCorpusOptions, type BuiltCorpus, type Emulator } from '../../src/emulator/index.js';
+import {
+  buildCorpus,
+  startEmulator,
+  type BuildCorpusOptions,
+  type BuiltCorpus,
+  type Emulator,
+} from '../../src/emulator/index.js';
 import { initRepository, type Repository } from '../../src/repository/repository.js';
 import { ZimbraClient } from '../../src/soap/zimbra-client.js';
 import { LocalBackend } from '../../src/store/backends/local.js';
@@ -33,7 +39,14 @@ export interface BenchMode {
 export const MODES: Record<'quick' | 'full', BenchMode> = {
   quick: {
     name: 'quick',
-    corpus: { seed: 20261126, accounts: 5, messagesPerAccount: 1000, attachmentShare: 0.004, attachmentSizes: { min: 100_000, max: 5_000_000 }, listShare: 0.2 },
+    corpus: {
+      seed: 20261126,
+      accounts: 5,
+      messagesPerAccount: 1000,
+      attachmentShare: 0.004,
+      attachmentSizes: { min: 100_000, max: 5_000_000 },
+      listShare: 0.2,
+    },
     latencyChanges: 100,
     latencyRate: 20,
     undeleteItems: 200,
@@ -44,7 +57,14 @@ export const MODES: Record<'quick' | 'full', BenchMode> = {
   },
   full: {
     name: 'full',
-    corpus: { seed: 20261126, accounts: 10, messagesPerAccount: 5000, attachmentShare: 0.005, attachmentSizes: { min: 100_000, max: 5_000_000 }, listShare: 0.2 },
+    corpus: {
+      seed: 20261126,
+      accounts: 10,
+      messagesPerAccount: 5000,
+      attachmentShare: 0.005,
+      attachmentSizes: { min: 100_000, max: 5_000_000 },
+      listShare: 0.2,
+    },
     latencyChanges: 200,
     latencyRate: 20,
     undeleteItems: 1000,
@@ -78,8 +98,16 @@ export async function startBenchServer(mode: BenchMode): Promise<BenchServer & {
 }
 
 /** What the bench reads of an emulator item (the content bytes a backup must store). */
-interface EmulatorItemView { type: string; id: number; folderId: number; blob: Buffer | undefined; size: number }
-interface EmulatorInternals { state: { directory: { account(name: string): { mailbox: { items: Map<number, EmulatorItemView> } } } } }
+interface EmulatorItemView {
+  type: string;
+  id: number;
+  folderId: number;
+  blob: Buffer | undefined;
+  size: number;
+}
+interface EmulatorInternals {
+  state: { directory: { account(name: string): { mailbox: { items: Map<number, EmulatorItemView> } } } };
+}
 
 /**
  * The items of an account as the emulator holds them. The bench reads the emulator's model directly (a
@@ -97,7 +125,11 @@ export function contentBlobs(emu: Emulator, accounts: string[]): Buffer[] {
 }
 
 /** A new LocalBackend repository (fsync on, as in production) in a fresh directory under `parent`. */
-export async function newRepository(parent: string, name: string, compression: 'none' | 'gzip'): Promise<{ repository: Repository; root: string }> {
+export async function newRepository(
+  parent: string,
+  name: string,
+  compression: 'none' | 'gzip',
+): Promise<{ repository: Repository; root: string }> {
   const root = await mkdtemp(join(parent, `${name}-`));
   const repository = await initRepository({ backend: new LocalBackend({ root }), compression });
   return { repository, root };

@@ -34,7 +34,11 @@ export function mb(bytes: number): string {
 
 /** Formats a duration. */
 export function secs(ms: number): string {
-  return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`;
+  return ms >= 10_000
+    ? `${(ms / 1000).toFixed(1)} s`
+    : ms >= 1000
+      ? `${(ms / 1000).toFixed(2)} s`
+      : `${ms.toFixed(0)} ms`;
 }
 
 /** Formats a rate in items per second. */
@@ -57,6 +61,7 @@ export function ratioText(r: BenchRow): string {
 export function markdownTable(rows: BenchRow[]): string {
   const esc = (s: string): string => s.replace(/\|/g, '\\|');
   const lines = ['| scenario | ours | baseline (same run) | ratio |', '|---|---:|---|---:|'];
-  for (const r of rows) lines.push(`| ${esc(r.scenario)} | ${esc(r.ours)} | ${esc(r.baseline)} | ${esc(ratioText(r))} |`);
+  for (const r of rows)
+    lines.push(`| ${esc(r.scenario)} | ${esc(r.ours)} | ${esc(r.baseline)} | ${esc(ratioText(r))} |`);
   return lines.join('\n');
 }

@@ -17,14 +17,19 @@ type MaintenanceModule = typeof import('../../src/maintenance/check.js');
 /** Reads and hashes every file under `dir` (the stored blobs); returns files and bytes. */
 async function hashFiles(dir: string): Promise<{ files: number; bytes: number }> {
   const paths: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) paths.push(join(e.parentPath, e.name));
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true }))
+    if (e.isFile()) paths.push(join(e.parentPath, e.name));
   const limit = pLimit(8);
   let bytes = 0;
-  await Promise.all(paths.map((p) => limit(async () => {
-    const b = await readFile(p);
-    createHash('sha256').update(b).digest();
-    bytes += b.length;
-  })));
+  await Promise.all(
+    paths.map((p) =>
+      limit(async () => {
+        const b = await readFile(p);
+        createHash('sha256').update(b).digest();
+        bytes += b.length;
+      }),
+    ),
+  );
   return { files: paths.length, bytes };
 }
 
@@ -46,13 +51,30 @@ export async function checkFull(server: BenchServer, repository: Repository, roo
   for (const b of contentBlobs(server.emu, server.accounts)) seen.set(createHash('sha256').update(b).digest('hex'), b);
   const unique = [...seen.values()];
   const memBytes = unique.reduce((n, b) => n + b.length, 0);
-  const h = await timed(async () => { for (const b of unique) createHash('sha256').update(b).digest(); });
-  return [{
-    scenario: '6. check --full throughput',
-    ours: `${perSec(r.blobsChecked, c.ms, 'blobs/s')}, ${mbps(r.bytesChecked, c.ms)} decoded (${r.blobsChecked} blobs, ${mb(r.bytesChecked)}, ${r.errors} errors)`,
-    baseline: `read + sha256 of the ${files.value.files} blob files: ${perSec(files.value.files, files.ms, 'blobs/s')}, ${mbps(files.value.bytes, files.ms)} stored`,
-    ratio: (r.blobsChecked / c.ms) / (files.value.files / files.ms),
-    ratioMeaning: 'of the raw rate (blobs/s)',
-    data: { ms: c.ms, cpuMs: c.cpuMs, blobs: r.blobsChecked, bytesChecked: r.bytesChecked, errors: r.errors, problems: r.problems.slice(0, 5), fileMs: files.ms, files: files.value.files, fileBytes: files.value.bytes, memSha256Bytes: memBytes, memSha256Ms: h.ms, memSha256MBps: memBytes / 1e3 / h.ms },
-  }];
+  const h = await timed(async () => {
+    for (const b of unique) createHash('sha256').update(b).digest();
+  });
+  return [
+    {
+      scenario: '6. check --full throughput',
+      ours: `${perSec(r.blobsChecked, c.ms, 'blobs/s')}, ${mbps(r.bytesChecked, c.ms)} decoded (${r.blobsChecked} blobs, ${mb(r.bytesChecked)}, ${r.errors} errors)`,
+      baseline: `read + sha256 of the ${files.value.files} blob files: ${perSec(files.value.files, files.ms, 'blobs/s')}, ${mbps(files.value.bytes, files.ms)} stored`,
+      ratio: r.blobsChecked / c.ms / (files.value.files / files.ms),
+      ratioMeaning: 'of the raw rate (blobs/s)',
+      data: {
+        ms: c.ms,
+        cpuMs: c.cpuMs,
+        blobs: r.blobsChecked,
+        bytesChecked: r.bytesChecked,
+        errors: r.errors,
+        problems: r.problems.slice(0, 5),
+        fileMs: files.ms,
+        files: files.value.files,
+        fileBytes: files.value.bytes,
+        memSha256Bytes: memBytes,
+        memSha256Ms: h.ms,
+        memSha256MBps: memBytes / 1e3 / h.ms,
+      },
+    },
+  ];
 }

@@ -24,7 +24,14 @@ export async function exportAll(server: BenchServer): Promise<{ bytes: number; p
 }
 
 /** What the incremental scenario leaves for the size scenario. */
-export interface IncrementalOutcome { rows: BenchRow[]; change: ChangeSummary; tgzBytes: number; tgzMs: number; incrementalMs: number; bytesStored: number }
+export interface IncrementalOutcome {
+  rows: BenchRow[];
+  change: ChangeSummary;
+  tgzBytes: number;
+  tgzMs: number;
+  incrementalMs: number;
+  bytesStored: number;
+}
 
 /** Runs scenario 2 on the gzip repository of scenario 1. */
 export async function incrementalBackup(server: BenchServer, repository: Repository): Promise<IncrementalOutcome> {
@@ -36,13 +43,25 @@ export async function incrementalBackup(server: BenchServer, repository: Reposit
   if (r.failures.length > 0) throw new Error(`incremental backup failed: ${JSON.stringify(r.failures.slice(0, 3))}`);
   note('2. baseline: fmt=tgz export of every account');
   const tgz = await timed(() => exportAll(server));
-  const rows: BenchRow[] = [{
-    scenario: `2. incremental backup after a 1% change (${change.total} changes)`,
-    ours: `${secs(run.ms)} (${r.itemsNew} new, ${r.itemsChanged} changed, ${r.itemsDeleted} deleted; ${mb(r.bytesStored)} stored)`,
-    baseline: `fmt=tgz export of ${server.accounts.length} accounts: ${secs(tgz.ms)} (${mb(tgz.value.bytes)})`,
-    ratio: tgz.ms / run.ms,
-    ratioMeaning: 'speedup',
-    data: { change, ms: run.ms, cpuMs: run.cpuMs, itemsNew: r.itemsNew, itemsChanged: r.itemsChanged, itemsDeleted: r.itemsDeleted, bytesStored: r.bytesStored, tgzMs: tgz.ms, tgzBytes: tgz.value.bytes },
-  }];
+  const rows: BenchRow[] = [
+    {
+      scenario: `2. incremental backup after a 1% change (${change.total} changes)`,
+      ours: `${secs(run.ms)} (${r.itemsNew} new, ${r.itemsChanged} changed, ${r.itemsDeleted} deleted; ${mb(r.bytesStored)} stored)`,
+      baseline: `fmt=tgz export of ${server.accounts.length} accounts: ${secs(tgz.ms)} (${mb(tgz.value.bytes)})`,
+      ratio: tgz.ms / run.ms,
+      ratioMeaning: 'speedup',
+      data: {
+        change,
+        ms: run.ms,
+        cpuMs: run.cpuMs,
+        itemsNew: r.itemsNew,
+        itemsChanged: r.itemsChanged,
+        itemsDeleted: r.itemsDeleted,
+        bytesStored: r.bytesStored,
+        tgzMs: tgz.ms,
+        tgzBytes: tgz.value.bytes,
+      },
+    },
+  ];
   return { rows, change, tgzBytes: tgz.value.bytes, tgzMs: tgz.ms, incrementalMs: run.ms, bytesStored: r.bytesStored };
 }

@@ -22,18 +22,22 @@ const gzipAsync = promisify(gzip);
 export async function physicalWrite(blobs: Buffer[], dir: string, compress: boolean, concurrency = 8): Promise<number> {
   const limit = pLimit(concurrency);
   let written = 0;
-  await Promise.all(blobs.map((b, i) => limit(async () => {
-    createHash('sha256').update(b).digest('hex');
-    const data = compress ? await gzipAsync(b) : b;
-    const fh = await open(join(dir, `b${i}`), 'w');
-    try {
-      await fh.write(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    written += data.length;
-  })));
+  await Promise.all(
+    blobs.map((b, i) =>
+      limit(async () => {
+        createHash('sha256').update(b).digest('hex');
+        const data = compress ? await gzipAsync(b) : b;
+        const fh = await open(join(dir, `b${i}`), 'w');
+        try {
+          await fh.write(data);
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+        written += data.length;
+      }),
+    ),
+  );
   return written;
 }
 
@@ -52,7 +56,12 @@ export interface InitialBackupOutcome {
  * physical limit on every n-th blob only, and `noneAccounts` limits the `none` run to the first accounts (both
  * are rates: the quick mode saves their time).
  */
-export async function initialBackup(server: BenchServer, scratch: string, sampleEvery = 1, noneAccounts = server.accounts.length): Promise<InitialBackupOutcome> {
+export async function initialBackup(
+  server: BenchServer,
+  scratch: string,
+  sampleEvery = 1,
+  noneAccounts = server.accounts.length,
+): Promise<InitialBackupOutcome> {
   const rows: BenchRow[] = [];
   let kept: InitialBackupOutcome | undefined;
   for (const compression of ['none', 'gzip'] as const) {
@@ -71,9 +80,17 @@ export async function initialBackup(server: BenchServer, scratch: string, sample
       scenario: `1. initial backup, ${compression}${accounts.length < server.accounts.length ? ` (${accounts.length} of ${server.accounts.length} accounts)` : ''}`,
       ours: `${perSec(r.items, r.ms)}, ${mbps(r.bytesDownloaded, r.ms)} (${r.items} items, ${mb(r.bytesDownloaded)} in ${(r.ms / 1000).toFixed(1)} s, ${(r.cpuMs / 1000).toFixed(1)} CPU-s)`,
       baseline: `sha256${compression === 'gzip' ? ' + gzip' : ''} + write + fsync per blob: ${mbps(blobBytes, limit.ms)}`,
-      ratio: (r.bytesDownloaded / r.ms) / (blobBytes / limit.ms),
+      ratio: r.bytesDownloaded / r.ms / (blobBytes / limit.ms),
       ratioMeaning: 'of the limit',
-      data: { compression, ...r, limitBlobs: blobs.length, limitBytes: blobBytes, limitMs: limit.ms, limitCpuMs: limit.cpuMs, limitWritten: limit.value },
+      data: {
+        compression,
+        ...r,
+        limitBlobs: blobs.length,
+        limitBytes: blobBytes,
+        limitMs: limit.ms,
+        limitCpuMs: limit.cpuMs,
+        limitWritten: limit.value,
+      },
     });
     if (compression === 'gzip') {
       const repository = await openRepository({ backend: new LocalBackend({ root }) });

@@ -13,7 +13,13 @@ import { secs, type BenchRow } from '../lib/table.js';
 import { note, percentile, sleep } from '../lib/timing.js';
 
 /** Runs scenario 4; `cycleMs` is the measured tgz export time of every account (scenario 2). */
-export async function realTimeLatency(server: BenchServer, repository: Repository, changes: number, rate: number, cycleMs: number): Promise<BenchRow[]> {
+export async function realTimeLatency(
+  server: BenchServer,
+  repository: Repository,
+  changes: number,
+  rate: number,
+  cycleMs: number,
+): Promise<BenchRow[]> {
   const pending = new Map<string, number[]>();
   const latencies: number[] = [];
   let injecting = false;
@@ -27,7 +33,10 @@ export async function realTimeLatency(server: BenchServer, repository: Repositor
     logger: false,
     onAccountRun: (r) => {
       const now = Date.now();
-      if (!injecting) { initial.add(r.accountId); return; }
+      if (!injecting) {
+        initial.add(r.accountId);
+        return;
+      }
       const q = pending.get(ids.get(r.accountId) ?? '') ?? [];
       for (const t of q.splice(0, r.itemsNew + r.itemsChanged)) latencies.push(now - t);
     },
@@ -48,7 +57,8 @@ export async function realTimeLatency(server: BenchServer, repository: Repositor
       const account = server.accounts[i % server.accounts.length]!;
       const q = pending.get(account) ?? [];
       pending.set(account, q);
-      if (i % 2 === 0) server.emu.deliver(account, benchMessage(`rt-${account}`, i), { folderPath: '/Inbox', flags: 'u' });
+      if (i % 2 === 0)
+        server.emu.deliver(account, benchMessage(`rt-${account}`, i), { folderPath: '/Inbox', flags: 'u' });
       else {
         // a distinct message each time, its flagged bit toggled, so every change is a real one
         const list = flaggable.get(account)!;
@@ -68,12 +78,14 @@ export async function realTimeLatency(server: BenchServer, repository: Repositor
   const lost = [...pending.values()].reduce((n, q) => n + q.length, 0);
   const p50 = percentile(latencies, 50);
   const p99 = percentile(latencies, 99);
-  return [{
-    scenario: `4. real-time latency, ${changes} changes at ${rate}/s (p50 / p99)`,
-    ours: `${p50.toFixed(0)} ms / ${p99.toFixed(0)} ms${lost ? ` (${lost} not seen in 60 s)` : ''}`,
-    baseline: `looped fmt=tgz export: one cycle = ${secs(cycleMs)}`,
-    ratio: cycleMs / p99,
-    ratioMeaning: 'lower (cycle / p99)',
-    data: { p50, p99, max: Math.max(...latencies), samples: latencies.length, lost, cycleMs },
-  }];
+  return [
+    {
+      scenario: `4. real-time latency, ${changes} changes at ${rate}/s (p50 / p99)`,
+      ours: `${p50.toFixed(0)} ms / ${p99.toFixed(0)} ms${lost ? ` (${lost} not seen in 60 s)` : ''}`,
+      baseline: `looped fmt=tgz export: one cycle = ${secs(cycleMs)}`,
+      ratio: cycleMs / p99,
+      ratioMeaning: 'lower (cycle / p99)',
+      data: { p50, p99, max: Math.max(...latencies), samples: latencies.length, lost, cycleMs },
+    },
+  ];
 }

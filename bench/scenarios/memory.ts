@@ -17,7 +17,13 @@ import { note } from '../lib/timing.js';
 async function accountsFor(server: BenchServer, mode: BenchMode, n: number): Promise<string[]> {
   const sizes = server.accounts.map((a) => [a, messageIds(server.emu, a).length] as const);
   if (n < sizes[0]![1]) {
-    const extra = buildCorpus({ ...mode.corpus, seed: mode.corpus.seed + n, domain: `mem${n}.test`, accounts: 1, messagesPerAccount: n });
+    const extra = buildCorpus({
+      ...mode.corpus,
+      seed: mode.corpus.seed + n,
+      domain: `mem${n}.test`,
+      accounts: 1,
+      messagesPerAccount: n,
+    });
     await server.emu.seed(extra);
     return extra.accounts.map((a) => a.name);
   }
@@ -32,8 +38,13 @@ async function accountsFor(server: BenchServer, mode: BenchMode, n: number): Pro
 }
 
 /** Runs scenario 7; `whole` is the child result of backing up the whole corpus (scenario 1, gzip). */
-export async function memoryScenario(server: BenchServer, mode: BenchMode, scratch: string, whole: ChildBackupResult | undefined): Promise<BenchRow[]> {
-  const corpusMessages = (mode.corpus.accounts * mode.corpus.messagesPerAccount);
+export async function memoryScenario(
+  server: BenchServer,
+  mode: BenchMode,
+  scratch: string,
+  whole: ChildBackupResult | undefined,
+): Promise<BenchRow[]> {
+  const corpusMessages = mode.corpus.accounts * mode.corpus.messagesPerAccount;
   const results: Array<ChildBackupResult & { target: number }> = [];
   for (const n of mode.memoryItems) {
     if (whole && n === corpusMessages) {
@@ -51,12 +62,14 @@ export async function memoryScenario(server: BenchServer, mode: BenchMode, scrat
   }
   const first = results[0]!;
   const last = results[results.length - 1]!;
-  return [{
-    scenario: `7. peak RSS of a backup (${mode.memoryItems.map((n) => `${n / 1000}k`).join(' / ')} messages)`,
-    ours: results.map((r) => `${(r.maxRssKb / 1024).toFixed(0)} MB @ ${r.items} items`).join(', '),
-    baseline: `RSS after start-up: ${results.map((r) => `${(r.rssBeforeKb / 1024).toFixed(0)} MB`).join(', ')}`,
-    ratio: last.maxRssKb / first.maxRssKb,
-    ratioMeaning: `peak growth for ${(last.items / first.items).toFixed(0)}x items`,
-    data: { results },
-  }];
+  return [
+    {
+      scenario: `7. peak RSS of a backup (${mode.memoryItems.map((n) => `${n / 1000}k`).join(' / ')} messages)`,
+      ours: results.map((r) => `${(r.maxRssKb / 1024).toFixed(0)} MB @ ${r.items} items`).join(', '),
+      baseline: `RSS after start-up: ${results.map((r) => `${(r.rssBeforeKb / 1024).toFixed(0)} MB`).join(', ')}`,
+      ratio: last.maxRssKb / first.maxRssKb,
+      ratioMeaning: `peak growth for ${(last.items / first.items).toFixed(0)}x items`,
+      data: { results },
+    },
+  ];
 }

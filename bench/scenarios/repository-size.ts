@@ -39,7 +39,8 @@ export async function findRestic(): Promise<string | undefined> {
 /** `.eml` files under `dir`, sorted (deterministic picks). */
 async function emlFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) out.push(join(e.parentPath, e.name));
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true }))
+    if (e.isFile()) out.push(join(e.parentPath, e.name));
   return out.sort();
 }
 
@@ -68,11 +69,21 @@ async function changeFiles(dir: string, accounts: string[], share: number): Prom
 
 /** restic with a throwaway password (in the environment, never in argv). */
 function restic(bin: string, repo: string, args: string[]): Promise<{ stdout: string }> {
-  return run(bin, ['-r', repo, '--no-cache', '-q', ...args], { env: { ...process.env, RESTIC_PASSWORD: 'bench-only' }, maxBuffer: 64 * 1024 * 1024 });
+  return run(bin, ['-r', repo, '--no-cache', '-q', ...args], {
+    env: { ...process.env, RESTIC_PASSWORD: 'bench-only' },
+    maxBuffer: 64 * 1024 * 1024,
+  });
 }
 
 /** Runs scenario 3 (after scenario 2: sizes are of the changed mailboxes). */
-export async function repositorySize(server: BenchServer, repository: Repository, repoRoot: string, tgzBytes: number, incremental: { ms: number; storedBytes: number; initialMs: number }, scratch: string): Promise<BenchRow[]> {
+export async function repositorySize(
+  server: BenchServer,
+  repository: Repository,
+  repoRoot: string,
+  tgzBytes: number,
+  incremental: { ms: number; storedBytes: number; initialMs: number },
+  scratch: string,
+): Promise<BenchRow[]> {
   note('3. repository status');
   const status = await repositoryStatus({ repository });
   let source = 0;
@@ -109,7 +120,11 @@ export async function repositorySize(server: BenchServer, repository: Repository
   note(`3. restic backup (${written.files} files, ${mb(written.bytes)})`);
   const first = await timed(() => restic(bin, rrepo, ['backup', files]));
   const size1 = await duBytes(rrepo);
-  const changes = await changeFiles(files, server.accounts.map((a) => a), 0.01);
+  const changes = await changeFiles(
+    files,
+    server.accounts.map((a) => a),
+    0.01,
+  );
   note(`3. restic incremental (${changes} file changes)`);
   const second = await timed(() => restic(bin, rrepo, ['backup', files]));
   const size2 = await duBytes(rrepo);
@@ -121,7 +136,13 @@ export async function repositorySize(server: BenchServer, repository: Repository
       baseline: `${version.split(' ').slice(0, 2).join(' ')}: ${mb(size2)}`,
       ratio: repoBytes / size2,
       ratioMeaning: 'of restic',
-      data: { repoBytes, resticBytesInitial: size1, resticBytesAfterIncremental: size2, files: written.files, fileBytes: written.bytes },
+      data: {
+        repoBytes,
+        resticBytesInitial: size1,
+        resticBytesAfterIncremental: size2,
+        files: written.files,
+        fileBytes: written.bytes,
+      },
     },
     {
       scenario: '3. initial backup time vs restic',
@@ -137,7 +158,13 @@ export async function repositorySize(server: BenchServer, repository: Repository
       baseline: `restic: ${secs(second.ms)}, +${mb(size2 - size1)}`,
       ratio: second.ms / incremental.ms,
       ratioMeaning: 'speedup',
-      data: { oursMs: incremental.ms, resticMs: second.ms, oursAdded: incremental.storedBytes, resticAdded: size2 - size1, fileChanges: changes },
+      data: {
+        oursMs: incremental.ms,
+        resticMs: second.ms,
+        oursAdded: incremental.storedBytes,
+        resticAdded: size2 - size1,
+        fileChanges: changes,
+      },
     },
   );
   await rm(files, { recursive: true, force: true });

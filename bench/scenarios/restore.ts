@@ -18,14 +18,28 @@ type RestoreModule = typeof import('../../src/restore/index.js');
 /** Writes `blobs` with upload + AddMsg into `account`'s Inbox, `concurrency` at a time. */
 async function plainImport(server: BenchServer, account: string, blobs: Buffer[], concurrency: number): Promise<void> {
   const limit = pLimit(concurrency);
-  await Promise.all(blobs.map((body, i) => limit(async () => {
-    const aid = await uploadFile(server.client, { account, body, contentType: 'message/rfc822', filename: `m${i}.eml` });
-    await server.client.addMsg({ folderId: '2', uploadId: aid }, { account });
-  })));
+  await Promise.all(
+    blobs.map((body, i) =>
+      limit(async () => {
+        const aid = await uploadFile(server.client, {
+          account,
+          body,
+          contentType: 'message/rfc822',
+          filename: `m${i}.eml`,
+        });
+        await server.client.addMsg({ folderId: '2', uploadId: aid }, { account });
+      }),
+    ),
+  );
 }
 
 /** Runs scenario 5, or a row saying why it cannot. */
-export async function restoreScenario(server: BenchServer, repository: Repository, samples: number, undeleteCount: number): Promise<BenchRow[]> {
+export async function restoreScenario(
+  server: BenchServer,
+  repository: Repository,
+  samples: number,
+  undeleteCount: number,
+): Promise<BenchRow[]> {
   let mod: RestoreModule;
   try {
     mod = await import('../../src/restore/index.js');
@@ -50,7 +64,8 @@ export async function restoreScenario(server: BenchServer, repository: Repositor
   const lat: number[] = [];
   for (const id of singles) {
     const t = await timed(() => mod.restoreItems({ repository, client: server.client, account, ids: [String(id)] }));
-    if (t.value.counts.message.restored !== 1) throw new Error(`item ${id} not restored: ${JSON.stringify(t.value.failures)}`);
+    if (t.value.counts.message.restored !== 1)
+      throw new Error(`item ${id} not restored: ${JSON.stringify(t.value.failures)}`);
     lat.push(t.ms);
   }
   const base: number[] = [];
@@ -69,8 +84,11 @@ export async function restoreScenario(server: BenchServer, repository: Repositor
   for (const id of undeleteIds) server.emu.deleteItem(second, id);
   await engine.run();
   note(`5. undelete of ${undeleteIds.length} messages`);
-  const u = await timed(() => mod.undelete({ repository, client: server.client, account: second, from, to: Date.now(), concurrency: 8 }));
-  if (u.value.counts.message.restored !== undeleteIds.length) throw new Error(`undelete restored ${u.value.counts.message.restored} of ${undeleteIds.length}`);
+  const u = await timed(() =>
+    mod.undelete({ repository, client: server.client, account: second, from, to: Date.now(), concurrency: 8 }),
+  );
+  if (u.value.counts.message.restored !== undeleteIds.length)
+    throw new Error(`undelete restored ${u.value.counts.message.restored} of ${undeleteIds.length}`);
   const ub = await timed(() => plainImport(server, second, undeleteBlobs, 8));
   rows.push({
     scenario: `5. undelete of ${undeleteIds.length} messages`,
@@ -86,18 +104,23 @@ export async function restoreScenario(server: BenchServer, repository: Repositor
   const at = Date.now();
   note(`5. point-in-time restore of ${third}`);
   const target = `restored-${third}`;
-  const ra = await timed(() => mod.restoreAccount({ repository, client: server.client, account: third, at, toAccount: target, concurrency: 8 }));
+  const ra = await timed(() =>
+    mod.restoreAccount({ repository, client: server.client, account: third, at, toAccount: target, concurrency: 8 }),
+  );
   const c = ra.value.counts;
-  const items = c.message.restored + c.contact.restored + c.appointment.restored + c.task.restored + c.document.restored;
+  const items =
+    c.message.restored + c.contact.restored + c.appointment.restored + c.task.restored + c.document.restored;
   const failed = ra.value.failures.length;
-  const accountBlobs = emulatorItems(server.emu, third).filter((it) => it.type === 'message' && it.blob).map((it) => it.blob!);
+  const accountBlobs = emulatorItems(server.emu, third)
+    .filter((it) => it.type === 'message' && it.blob)
+    .map((it) => it.blob!);
   server.emu.createAccount(`plain-${third}`, 'bench-only-pw');
   const rb = await timed(() => plainImport(server, `plain-${third}`, accountBlobs, 8));
   rows.push({
     scenario: '5. whole-account point-in-time restore',
     ours: `${perSec(items, ra.ms)} (${items} items in ${secs(ra.ms)}${failed ? `, ${failed} failed` : ''})`,
     baseline: `upload + AddMsg of its ${accountBlobs.length} messages: ${perSec(accountBlobs.length, rb.ms)}`,
-    ratio: (items / ra.ms) / (accountBlobs.length / rb.ms),
+    ratio: items / ra.ms / (accountBlobs.length / rb.ms),
     ratioMeaning: 'speedup',
     data: { ms: ra.ms, items, counts: c, failed, baseMs: rb.ms, baseItems: accountBlobs.length },
   });

@@ -4,7 +4,12 @@
  */
 
 /** Attributes the server rewrites on its own (logins, counters): a change of these alone is noise. */
-const VOLATILE = new Set(['zimbraLastLogonTimestamp', 'zimbraMailboxLocationBeginTime', 'zimbraPasswordLockoutFailureTime', 'zimbraAuthTokenValidityValue']);
+const VOLATILE = new Set([
+  'zimbraLastLogonTimestamp',
+  'zimbraMailboxLocationBeginTime',
+  'zimbraPasswordLockoutFailureTime',
+  'zimbraAuthTokenValidityValue',
+]);
 
 function normalise(attrs: Record<string, string | string[]> | undefined): string {
   if (!attrs) return '';
@@ -18,6 +23,9 @@ function normalise(attrs: Record<string, string | string[]> | undefined): string
 }
 
 /** True when `next` differs from `prev` in anything but volatile attributes. */
-export function attributesChanged(prev: Record<string, string | string[]> | undefined, next: Record<string, string | string[]>): boolean {
+export function attributesChanged(
+  prev: Record<string, string | string[]> | undefined,
+  next: Record<string, string | string[]>,
+): boolean {
   return normalise(prev) !== normalise(next);
 }

@@ -21,7 +21,15 @@ import type { ItemSummary } from '../soap/requests/items.js';
 import type { Journal } from '../journal/journal.js';
 import type { ItemRecord, JournalRecordInput, JsonValue, MailboxState } from '../journal/types.js';
 import { SyncCursor, type ChangeBatch, type ItemRef } from '../sync/sync-cursor.js';
-import { calendarUid, contactMeta, contactMetadata, itemMetadata, messageMetadata, storeContent, type FetchContext } from './item-fetch.js';
+import {
+  calendarUid,
+  contactMeta,
+  contactMetadata,
+  itemMetadata,
+  messageMetadata,
+  storeContent,
+  type FetchContext,
+} from './item-fetch.js';
 import { folderRecord, itemRecord, kindOf, sameVersion, tagRecord } from './records.js';
 import type { BackupProgress } from './progress.js';
 
@@ -82,7 +90,17 @@ class AccountRun {
   #pending: Input[] = [];
 
   constructor(private readonly opts: AccountBackupOptions) {
-    this.result = { accountId: opts.accountId, itemsNew: 0, itemsChanged: 0, itemsDeleted: 0, bytesDownloaded: 0, bytesStored: 0, commits: 0, fullListing: false, failures: [] };
+    this.result = {
+      accountId: opts.accountId,
+      itemsNew: 0,
+      itemsChanged: 0,
+      itemsDeleted: 0,
+      bytesDownloaded: 0,
+      bytesStored: 0,
+      commits: 0,
+      fullListing: false,
+      failures: [],
+    };
     this.#state = { ...((opts.journal.lastState() as CursorState | undefined) ?? {}) };
     const onBytes = opts.fetch.onBytes;
     opts.fetch = {
@@ -114,7 +132,13 @@ class AccountRun {
   }
 
   #progress(phase: BackupProgress['phase'], extra: Partial<BackupProgress> = {}): void {
-    this.opts.onProgress?.({ phase, accountId: this.opts.accountId, items: this.result.itemsNew + this.result.itemsChanged + this.result.itemsDeleted, bytes: this.result.bytesDownloaded, ...extra });
+    this.opts.onProgress?.({
+      phase,
+      accountId: this.opts.accountId,
+      items: this.result.itemsNew + this.result.itemsChanged + this.result.itemsDeleted,
+      bytes: this.result.bytesDownloaded,
+      ...extra,
+    });
   }
 
   async #commit(state: CursorState): Promise<void> {
@@ -123,13 +147,21 @@ class AccountRun {
     const records = this.#pending;
     this.#pending = [];
     this.#progress('commit', { records: records.length });
-    const commitOpts = { state: state as unknown as JsonValue, ...(this.opts.fetch.signal ? { signal: this.opts.fetch.signal } : {}) };
+    const commitOpts = {
+      state: state as unknown as JsonValue,
+      ...(this.opts.fetch.signal ? { signal: this.opts.fetch.signal } : {}),
+    };
     await this.opts.journal.commit(records, commitOpts);
     this.result.commits++;
   }
 
   async #delta(token: string): Promise<void> {
-    const cursor = new SyncCursor({ client: this.opts.fetch.client, account: this.opts.fetch.account, token, ...(this.opts.fetch.signal ? { signal: this.opts.fetch.signal } : {}) });
+    const cursor = new SyncCursor({
+      client: this.opts.fetch.client,
+      account: this.opts.fetch.account,
+      token,
+      ...(this.opts.fetch.signal ? { signal: this.opts.fetch.signal } : {}),
+    });
     let retried = false;
     for await (const batch of cursor.batches()) {
       this.#progress('sync');
@@ -148,12 +180,20 @@ class AccountRun {
 
   async #reconcile(): Promise<void> {
     this.result.fullListing = true;
-    const cursor = new SyncCursor({ client: this.opts.fetch.client, account: this.opts.fetch.account, ...(this.opts.fetch.signal ? { signal: this.opts.fetch.signal } : {}) });
+    const cursor = new SyncCursor({
+      client: this.opts.fetch.client,
+      account: this.opts.fetch.account,
+      ...(this.opts.fetch.signal ? { signal: this.opts.fetch.signal } : {}),
+    });
     for await (const listing of cursor.batches()) {
       this.#progress('sync', { total: listing.items.length });
       const current = this.opts.journal.current();
       this.#applyTree(listing, current);
-      const listed = new Set<string>([...listing.folders.map((f) => f.id), ...listing.tags.map((t) => t.id), ...listing.items.map((i) => i.id)]);
+      const listed = new Set<string>([
+        ...listing.folders.map((f) => f.id),
+        ...listing.tags.map((t) => t.id),
+        ...listing.items.map((i) => i.id),
+      ]);
       for (const id of current.items.keys()) if (!listed.has(id)) this.#delete(current, id);
       // Until the listing is wholly committed the old token (if any) stays the resume point.
       const interim: CursorState = { ...this.#state };
@@ -177,7 +217,9 @@ class AccountRun {
 
   #retryRefs(already: ItemRef[]): ItemRef[] {
     const have = new Set(already.map((r) => r.id));
-    return (this.#state.retry ?? []).filter((r) => !have.has(r.id)).map((r) => ({ type: r.type as ItemRef['type'], id: r.id }));
+    return (this.#state.retry ?? [])
+      .filter((r) => !have.has(r.id))
+      .map((r) => ({ type: r.type as ItemRef['type'], id: r.id }));
   }
 
   #applyTree(batch: ChangeBatch, current: MailboxState): void {
@@ -205,12 +247,14 @@ class AccountRun {
     const retry = (this.#state.retry ?? []).filter((r) => r.id !== ref.id);
     const prev = this.#state.retry?.find((r) => r.id === ref.id);
     const attempts = (prev?.attempts ?? 0) + 1;
-    if (attempts <= (this.opts.maxItemAttempts ?? 5)) retry.push({ id: ref.id, type: ref.type, attempts, error: message, ...(prev?.refetch ? { refetch: true } : {}) });
+    if (attempts <= (this.opts.maxItemAttempts ?? 5))
+      retry.push({ id: ref.id, type: ref.type, attempts, error: message, ...(prev?.refetch ? { refetch: true } : {}) });
     this.#state = { ...this.#state, retry };
   }
 
   #succeeded(id: string): void {
-    if (this.#state.retry?.some((r) => r.id === id)) this.#state = { ...this.#state, retry: this.#state.retry.filter((r) => r.id !== id) };
+    if (this.#state.retry?.some((r) => r.id === id))
+      this.#state = { ...this.#state, retry: this.#state.retry.filter((r) => r.id !== id) };
   }
 
   async #applyItems(refs: ItemRef[], current: MailboxState): Promise<void> {
@@ -233,7 +277,12 @@ class AccountRun {
   }
 
   /** Decides between "unchanged", "metadata only" and "new content" for one item. */
-  async #version(ref: ItemRef, meta: ItemSummary, current: MailboxState, fetchContent: () => Promise<{ digest?: string; size?: number; meta?: { [k: string]: JsonValue } } | undefined>): Promise<void> {
+  async #version(
+    ref: ItemRef,
+    meta: ItemSummary,
+    current: MailboxState,
+    fetchContent: () => Promise<{ digest?: string; size?: number; meta?: { [k: string]: JsonValue } } | undefined>,
+  ): Promise<void> {
     const kind = kindOf(ref.type);
     if (!kind) return;
     const prev = current.items.get(ref.id);
@@ -242,13 +291,27 @@ class AccountRun {
       // A repair mark: the stored blob was bad, so neither shortcut below may trust the journal.
       const refetch = this.#state.retry?.some((r) => r.id === ref.id && r.refetch === true) === true;
       // Same modified sequence: nothing about the item changed since the recorded version.
-      if (!refetch && prev && prev.modifiedSequence !== undefined && prev.modifiedSequence === meta.modifiedSequence && (prev.digest !== undefined || prev.meta !== undefined)) {
+      if (
+        !refetch &&
+        prev &&
+        prev.modifiedSequence !== undefined &&
+        prev.modifiedSequence === meta.modifiedSequence &&
+        (prev.digest !== undefined || prev.meta !== undefined)
+      ) {
         this.#succeeded(ref.id);
         return;
       }
-      const sameContent = prev && prev.savedSequence !== undefined && prev.savedSequence === meta.savedSequence && (prev.digest !== undefined || prev.meta !== undefined);
+      const sameContent =
+        prev &&
+        prev.savedSequence !== undefined &&
+        prev.savedSequence === meta.savedSequence &&
+        (prev.digest !== undefined || prev.meta !== undefined);
       if (sameContent && kind !== 'contact' && !refetch) {
-        content = { ...(prev.digest !== undefined ? { digest: prev.digest } : {}), ...(prev.size !== undefined ? { size: prev.size } : {}), ...(prev.meta !== undefined ? { meta: prev.meta } : {}) };
+        content = {
+          ...(prev.digest !== undefined ? { digest: prev.digest } : {}),
+          ...(prev.size !== undefined ? { size: prev.size } : {}),
+          ...(prev.meta !== undefined ? { meta: prev.meta } : {}),
+        };
       } else {
         content = await fetchContent();
         if (content === undefined) return; // vanished: its delete arrives with the next delta
@@ -264,26 +327,46 @@ class AccountRun {
   }
 
   async #messages(refs: ItemRef[], current: MailboxState): Promise<void> {
-    const metas = await messageMetadata(this.opts.fetch, refs.map((r) => r.id));
-    await Promise.all(refs.map((ref) => {
-      const meta = metas.get(ref.id);
-      if (!meta) return Promise.resolve();
-      return this.#version(ref, meta, current, () => storeContent(this.opts.fetch, ref.id, meta.size !== undefined ? { expectedSize: meta.size } : {}));
-    }));
+    const metas = await messageMetadata(
+      this.opts.fetch,
+      refs.map((r) => r.id),
+    );
+    await Promise.all(
+      refs.map((ref) => {
+        const meta = metas.get(ref.id);
+        if (!meta) return Promise.resolve();
+        return this.#version(ref, meta, current, () =>
+          storeContent(this.opts.fetch, ref.id, meta.size !== undefined ? { expectedSize: meta.size } : {}),
+        );
+      }),
+    );
   }
 
   async #contacts(refs: ItemRef[], current: MailboxState): Promise<void> {
-    const metas = await contactMetadata(this.opts.fetch, refs.map((r) => r.id));
-    await Promise.all(refs.map((ref) => {
-      const c = metas.get(ref.id);
-      if (!c) return Promise.resolve();
-      const meta = contactMeta(c.fields);
-      return this.#version(ref, { ...c.summary, size: Buffer.byteLength(JSON.stringify(meta)) }, current, async () => ({ meta }));
-    }));
+    const metas = await contactMetadata(
+      this.opts.fetch,
+      refs.map((r) => r.id),
+    );
+    await Promise.all(
+      refs.map((ref) => {
+        const c = metas.get(ref.id);
+        if (!c) return Promise.resolve();
+        const meta = contactMeta(c.fields);
+        return this.#version(
+          ref,
+          { ...c.summary, size: Buffer.byteLength(JSON.stringify(meta)) },
+          current,
+          async () => ({ meta }),
+        );
+      }),
+    );
   }
 
   async #generic(ref: ItemRef, current: MailboxState): Promise<void> {
-    const meta = ref.summary?.modifiedSequence !== undefined && ref.summary.flags !== undefined ? ref.summary : await itemMetadata(this.opts.fetch, ref.id);
+    const meta =
+      ref.summary?.modifiedSequence !== undefined && ref.summary.flags !== undefined
+        ? ref.summary
+        : await itemMetadata(this.opts.fetch, ref.id);
     if (!meta) return;
     await this.#version(ref, { ...ref.summary, ...meta }, current, async () => {
       const stored = await storeContent(this.opts.fetch, ref.id);

@@ -38,15 +38,27 @@ export async function readAccountIndex(backend: StorageBackend, signal?: AbortSi
     if (parsed.version !== 1 || !Array.isArray(parsed.accounts)) throw new Error('unexpected shape');
     return parsed.accounts;
   } catch (cause) {
-    throw new ZimbraBackupError(`account index ${ACCOUNT_INDEX_KEY} is corrupt`, { code: 'ZB_REPOSITORY_CORRUPT', cause, data: { key: ACCOUNT_INDEX_KEY } });
+    throw new ZimbraBackupError(`account index ${ACCOUNT_INDEX_KEY} is corrupt`, {
+      code: 'ZB_REPOSITORY_CORRUPT',
+      cause,
+      data: { key: ACCOUNT_INDEX_KEY },
+    });
   }
 }
 
 /** Replaces the account index (atomic put). Writers hold the repository lock. */
-export async function writeAccountIndex(backend: StorageBackend, accounts: AccountIndexEntry[], signal?: AbortSignal): Promise<void> {
+export async function writeAccountIndex(
+  backend: StorageBackend,
+  accounts: AccountIndexEntry[],
+  signal?: AbortSignal,
+): Promise<void> {
   const sorted = [...accounts].sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
   const bytes = Buffer.from(`${JSON.stringify({ version: 1, accounts: sorted }, null, 1)}\n`);
-  await backend.put(ACCOUNT_INDEX_KEY, { size: bytes.length, open: () => Readable.from([bytes]) }, signal ? { signal } : {});
+  await backend.put(
+    ACCOUNT_INDEX_KEY,
+    { size: bytes.length, open: () => Readable.from([bytes]) },
+    signal ? { signal } : {},
+  );
 }
 
 /** Finds an account by zimbraId or (case-insensitive) name; prefers a live one over a deleted one. */

@@ -117,23 +117,31 @@ export class BackupEngine {
       for (const a of accounts) scheduler.schedule(a.id, 'initial');
       const scanner = new RealTimeScanner({
         client: this.#opts.client,
-        onChange: (id) => { if (wanted(id)) scheduler.schedule(id, 'waitset'); },
-        onReset: (why) => { if (why === 'recreated') for (const a of accounts) scheduler.schedule(a.id, 'catch-up'); },
+        onChange: (id) => {
+          if (wanted(id)) scheduler.schedule(id, 'waitset');
+        },
+        onReset: (why) => {
+          if (why === 'recreated') for (const a of accounts) scheduler.schedule(a.id, 'catch-up');
+        },
         timeoutSeconds: this.#opts.waitSetTimeoutSeconds ?? 300,
         logger: this.#log,
       });
       const scanning = scanner.run(signal);
       const refresh = setInterval(() => {
-        this.#refreshAccounts(signal).then((list) => {
-          const known = new Set(accounts.map((a) => a.id));
-          accounts = list;
-          for (const a of list) if (!known.has(a.id)) scheduler.schedule(a.id, 'new-account');
-          return this.#saveIndex(signal);
-        }).catch((err: unknown) => this.#log.warn({ err: String(err) }, 'directory refresh failed'));
+        this.#refreshAccounts(signal)
+          .then((list) => {
+            const known = new Set(accounts.map((a) => a.id));
+            accounts = list;
+            for (const a of list) if (!known.has(a.id)) scheduler.schedule(a.id, 'new-account');
+            return this.#saveIndex(signal);
+          })
+          .catch((err: unknown) => this.#log.warn({ err: String(err) }, 'directory refresh failed'));
       }, this.#opts.refreshMs ?? 300_000);
       refresh.unref();
       try {
-        await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+        await new Promise<void>((resolve) =>
+          signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true }),
+        );
       } finally {
         clearInterval(refresh);
         await scanning;
@@ -165,7 +173,10 @@ export class BackupEngine {
       concurrency: this.#opts.concurrency ?? 4,
       run: (id, reasons) => this.#runAccount(lock, id, full || reasons.has('catch-up-full'), signal),
       onError: (id, err) => {
-        const error = err instanceof ZimbraBackupError ? `${(err as { faultCode?: string }).faultCode ?? err.code}: ${err.message}` : String(err);
+        const error =
+          err instanceof ZimbraBackupError
+            ? `${(err as { faultCode?: string }).faultCode ?? err.code}: ${err.message}`
+            : String(err);
         this.#log.error({ accountId: id, error }, 'account backup failed');
         this.#result.failures.push({ accountId: id, error });
       },
@@ -208,7 +219,10 @@ export class BackupEngine {
     const acct = await this.#opts.client.getAccount({ by: 'id', value: id }, signal ? { signal } : {});
     const prev = journal.current().account?.attrs;
     if (!attributesChanged(prev, acct.attrs) && !journal.current().accountDeleted) return;
-    await journal.commit([{ type: 'account', attrs: acct.attrs }], { state: journal.lastState() ?? null, ...(signal ? { signal } : {}) });
+    await journal.commit([{ type: 'account', attrs: acct.attrs }], {
+      state: journal.lastState() ?? null,
+      ...(signal ? { signal } : {}),
+    });
   }
 
   #add(r: AccountRunResult): void {
@@ -241,10 +255,16 @@ export class BackupEngine {
       listed.push(a);
     }
     const filter = this.#opts.accounts?.map((s) => s.toLowerCase());
-    const selected = filter ? listed.filter((a) => filter.includes(a.id.toLowerCase()) || filter.includes(a.name.toLowerCase())) : listed;
+    const selected = filter
+      ? listed.filter((a) => filter.includes(a.id.toLowerCase()) || filter.includes(a.name.toLowerCase()))
+      : listed;
     if (filter) {
       const missing = filter.filter((f) => !listed.some((a) => a.id.toLowerCase() === f || a.name.toLowerCase() === f));
-      if (missing.length > 0) throw new ZimbraBackupError(`no such account: ${missing.join(', ')}`, { code: 'ZB_NOT_FOUND', data: { accounts: missing } });
+      if (missing.length > 0)
+        throw new ZimbraBackupError(`no such account: ${missing.join(', ')}`, {
+          code: 'ZB_NOT_FOUND',
+          data: { accounts: missing },
+        });
     }
     const byId = new Map(this.#index.map((e) => [e.id, e]));
     for (const a of selected) {
@@ -268,7 +288,10 @@ export class BackupEngine {
     for (const e of this.#index) {
       if (live.has(e.id) || e.deletedMs !== undefined) continue;
       const journal = await this.#journal(e.id);
-      await journal.commit([{ type: 'account-deleted' }], { state: journal.lastState() ?? null, ...(signal ? { signal } : {}) });
+      await journal.commit([{ type: 'account-deleted' }], {
+        state: journal.lastState() ?? null,
+        ...(signal ? { signal } : {}),
+      });
       e.deletedMs = now;
       this.#result.accountsDeleted++;
     }
@@ -282,5 +305,15 @@ export class BackupEngine {
 }
 
 function emptyResult(): BackupResult {
-  return { accounts: 0, itemsNew: 0, itemsChanged: 0, itemsDeleted: 0, bytesDownloaded: 0, bytesStored: 0, durationMs: 0, accountsDeleted: 0, failures: [] };
+  return {
+    accounts: 0,
+    itemsNew: 0,
+    itemsChanged: 0,
+    itemsDeleted: 0,
+    bytesDownloaded: 0,
+    bytesStored: 0,
+    durationMs: 0,
+    accountsDeleted: 0,
+    failures: [],
+  };
 }

@@ -29,15 +29,22 @@ export interface DirectorySnapshotResult {
 }
 
 /** The warning attached to every SOAP-sourced snapshot. */
-export const SOAP_DIRECTORY_WARNING = 'directory read through admin SOAP: password hashes (userPassword) are not included; restored accounts get new passwords. Give --ldap-url/--ldap-bind-dn/--ldap-password-file for a complete dump.';
+export const SOAP_DIRECTORY_WARNING =
+  'directory read through admin SOAP: password hashes (userPassword) are not included; restored accounts get new passwords. Give --ldap-url/--ldap-bind-dn/--ldap-password-file for a complete dump.';
 
 function dcDn(domain: string): string {
-  return domain.split('.').map((p) => `dc=${escapeRdn(p)}`).join(',');
+  return domain
+    .split('.')
+    .map((p) => `dc=${escapeRdn(p)}`)
+    .join(',');
 }
 
 /** Escapes an RDN value (RFC 4514). */
 function escapeRdn(v: string): string {
-  return v.replace(/([,+"\\<>;=])/g, '\\$1').replace(/^([ #])/, '\\$1').replace(/ $/, '\\ ');
+  return v
+    .replace(/([,+"\\<>;=])/g, '\\$1')
+    .replace(/^([ #])/, '\\$1')
+    .replace(/ $/, '\\ ');
 }
 
 function addressDn(address: string): string {
@@ -45,7 +52,12 @@ function addressDn(address: string): string {
   return `uid=${escapeRdn(address.slice(0, at))},ou=people,${dcDn(address.slice(at + 1))}`;
 }
 
-function entry(dn: string, obj: DirectoryObject, objectClass: string[], extra: Record<string, DirectoryValue[]> = {}): DirectoryEntry {
+function entry(
+  dn: string,
+  obj: DirectoryObject,
+  objectClass: string[],
+  extra: Record<string, DirectoryValue[]> = {},
+): DirectoryEntry {
   const attributes: Record<string, DirectoryValue[]> = {};
   for (const [k, v] of Object.entries(obj.attrs)) attributes[k] = Array.isArray(v) ? v : [v];
   if (!attributes['objectClass']?.length) attributes['objectClass'] = objectClass;
@@ -56,11 +68,17 @@ function entry(dn: string, obj: DirectoryObject, objectClass: string[], extra: R
 }
 
 /** The directory objects of a Zimbra server, read through admin SOAP, as LDIF-ready entries (parents first). */
-export async function* soapDirectoryEntries(client: ZimbraClient, signal?: AbortSignal): AsyncGenerator<DirectoryEntry> {
+export async function* soapDirectoryEntries(
+  client: ZimbraClient,
+  signal?: AbortSignal,
+): AsyncGenerator<DirectoryEntry> {
   const opts = signal ? { signal } : {};
-  for (const s of await client.getAllServers(opts)) yield entry(`cn=${escapeRdn(s.name)},cn=servers,cn=zimbra`, s, ['zimbraServer']);
-  for (const c of await client.getAllCos(opts)) yield entry(`cn=${escapeRdn(c.name)},cn=cos,cn=zimbra`, c, ['zimbraCOS']);
-  for (const d of await client.getAllDomains(opts)) yield entry(dcDn(d.name), d, ['dcObject', 'organization', 'zimbraDomain']);
+  for (const s of await client.getAllServers(opts))
+    yield entry(`cn=${escapeRdn(s.name)},cn=servers,cn=zimbra`, s, ['zimbraServer']);
+  for (const c of await client.getAllCos(opts))
+    yield entry(`cn=${escapeRdn(c.name)},cn=cos,cn=zimbra`, c, ['zimbraCOS']);
+  for (const d of await client.getAllDomains(opts))
+    yield entry(dcDn(d.name), d, ['dcObject', 'organization', 'zimbraDomain']);
   for (let offset = 0; ;) {
     // No `attrs`: the server returns every attribute of each account.
     const page = await client.searchDirectory({ types: 'accounts', limit: 500, offset, sortBy: 'name' }, opts);
@@ -69,17 +87,27 @@ export async function* soapDirectoryEntries(client: ZimbraClient, signal?: Abort
     if (!page.more || page.accounts.length === 0) break;
   }
   for (const dl of await client.getAllDistributionLists({ ...opts, withMembers: true })) {
-    const members: Record<string, DirectoryValue[]> = dl.members.length > 0 ? { zimbraMailForwardingAddress: dl.members } : {};
+    const members: Record<string, DirectoryValue[]> =
+      dl.members.length > 0 ? { zimbraMailForwardingAddress: dl.members } : {};
     yield entry(addressDn(dl.name), dl, ['zimbraDistributionList', 'zimbraMailRecipient'], members);
   }
 }
 
 /** Writes entries as gzip LDIF into the repository under `key` (spooled: a backend put must be replayable). */
-export async function saveDirectoryEntries(backend: StorageBackend, key: string, entries: AsyncIterable<DirectoryEntry>, signal?: AbortSignal): Promise<{ summary: DirectoryDumpSummary; bytes: number }> {
+export async function saveDirectoryEntries(
+  backend: StorageBackend,
+  key: string,
+  entries: AsyncIterable<DirectoryEntry>,
+  signal?: AbortSignal,
+): Promise<{ summary: DirectoryDumpSummary; bytes: number }> {
   const dir = await mkdtemp(join(tmpdir(), 'zb-dir-'));
   try {
     const file = join(dir, 'directory.ldif.gz');
-    const written = await writeDirectoryLdif(entries, createWriteStream(file, { mode: 0o600 }), { gzip: true, header: `zimbra-backup directory snapshot (admin SOAP)\ncreated: ${new Date().toISOString()}`, ...(signal ? { signal } : {}) });
+    const written = await writeDirectoryLdif(entries, createWriteStream(file, { mode: 0o600 }), {
+      gzip: true,
+      header: `zimbra-backup directory snapshot (admin SOAP)\ncreated: ${new Date().toISOString()}`,
+      ...(signal ? { signal } : {}),
+    });
     const { size } = await stat(file);
     await backend.put(key, { size, open: () => createReadStream(file) }, signal ? { signal } : {});
     return written;

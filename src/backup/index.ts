@@ -19,5 +19,10 @@ export type { BackupProgress } from './progress.js';
 export { readAccountIndex, writeAccountIndex, findAccount, type AccountIndexEntry } from './account-index.js';
 export { repositoryStatus, type RepositoryStatus, type AccountStatus } from './repository-status.js';
 export { listItems, resolveAccount, type ListItemsOptions, type ListedItem } from './list-items.js';
-export { soapDirectoryEntries, saveDirectoryEntries, SOAP_DIRECTORY_WARNING, type DirectorySnapshotResult } from './directory-snapshot.js';
+export {
+  soapDirectoryEntries,
+  saveDirectoryEntries,
+  SOAP_DIRECTORY_WARNING,
+  type DirectorySnapshotResult,
+} from './directory-snapshot.js';
 export type { FetchContext, StoredContent } from './item-fetch.js';

@@ -68,7 +68,10 @@ export async function messageMetadata(ctx: FetchContext, ids: string[]): Promise
 }
 
 /** Contacts with their fields, in bulk; vanished ids are absent. */
-export async function contactMetadata(ctx: FetchContext, ids: string[]): Promise<Map<string, { summary: ItemSummary; fields: Record<string, string | string[]> }>> {
+export async function contactMetadata(
+  ctx: FetchContext,
+  ids: string[],
+): Promise<Map<string, { summary: ItemSummary; fields: Record<string, string | string[]> }>> {
   const out = new Map<string, { summary: ItemSummary; fields: Record<string, string | string[]> }>();
   for (let i = 0; i < ids.length; i += METADATA_CHUNK) {
     const chunk = ids.slice(i, i + METADATA_CHUNK);
@@ -80,7 +83,10 @@ export async function contactMetadata(ctx: FetchContext, ids: string[]): Promise
       await fetchOne(chunk);
     } catch (err) {
       if (!(err instanceof NoSuchItemError)) throw err;
-      for (const id of chunk) await fetchOne([id]).catch((e: unknown) => { if (!(e instanceof NoSuchItemError)) throw e; });
+      for (const id of chunk)
+        await fetchOne([id]).catch((e: unknown) => {
+          if (!(e instanceof NoSuchItemError)) throw e;
+        });
     }
   }
   return out;
@@ -111,20 +117,30 @@ export async function calendarUid(ctx: FetchContext, id: string): Promise<string
  * vanished meanwhile (`mail.NO_SUCH_ITEM`): the caller treats it as deleted. A body shorter or
  * longer than `expectedSize` is refetched; never committed truncated.
  */
-export async function storeContent(ctx: FetchContext, id: string, opts: { expectedSize?: number; part?: string } = {}): Promise<StoredContent | undefined> {
+export async function storeContent(
+  ctx: FetchContext,
+  id: string,
+  opts: { expectedSize?: number; part?: string } = {},
+): Promise<StoredContent | undefined> {
   const attempts = ctx.attempts ?? 3;
   for (let attempt = 1; ; attempt++) {
     try {
       return await ctx.limit(() => downloadOnce(ctx, id, opts));
     } catch (err) {
       if (err instanceof NoSuchItemError) return undefined;
-      const again = attempt < attempts && (isRetryable(err) || (err instanceof ZimbraBackupError && err.code === 'ZB_SIZE_MISMATCH'));
+      const again =
+        attempt < attempts &&
+        (isRetryable(err) || (err instanceof ZimbraBackupError && err.code === 'ZB_SIZE_MISMATCH'));
       if (!again) throw err;
     }
   }
 }
 
-async function downloadOnce(ctx: FetchContext, id: string, opts: { expectedSize?: number; part?: string }): Promise<StoredContent> {
+async function downloadOnce(
+  ctx: FetchContext,
+  id: string,
+  opts: { expectedSize?: number; part?: string },
+): Promise<StoredContent> {
   const res = await downloadItem(ctx.client, {
     account: ctx.account,
     id,
@@ -136,12 +152,16 @@ async function downloadOnce(ctx: FetchContext, id: string, opts: { expectedSize?
   let opened = false;
   const open = (): Readable => {
     // The network body can be read once; the blob store spools it, so a backend retry replays the spool.
-    if (opened) throw new ZimbraBackupError('download stream already consumed', { code: 'ZB_TRANSPORT', data: { itemId: id } });
+    if (opened)
+      throw new ZimbraBackupError('download stream already consumed', { code: 'ZB_TRANSPORT', data: { itemId: id } });
     opened = true;
     return res.stream;
   };
   try {
-    const put = await ctx.blobs.put({ ...(res.size !== undefined ? { size: res.size } : {}), open }, ctx.signal ? { signal: ctx.signal } : {});
+    const put = await ctx.blobs.put(
+      { ...(res.size !== undefined ? { size: res.size } : {}), open },
+      ctx.signal ? { signal: ctx.signal } : {},
+    );
     ctx.onBytes?.(put.size, put.stored ? put.storedSize : 0);
     return { digest: put.digest, size: put.size };
   } finally {

@@ -45,16 +45,24 @@ export interface ListItemsOptions {
 }
 
 /** Resolves an account name or id through the repository's account index. */
-export async function resolveAccount(repository: Repository, account: string, signal?: AbortSignal): Promise<{ id: string; name: string }> {
+export async function resolveAccount(
+  repository: Repository,
+  account: string,
+  signal?: AbortSignal,
+): Promise<{ id: string; name: string }> {
   const entry = findAccount(await readAccountIndex(repository.backend, signal), account);
-  if (!entry) throw new ZimbraBackupError(`account ${account} is not in this repository`, { code: 'ZB_NOT_FOUND', data: { account } });
+  if (!entry)
+    throw new ZimbraBackupError(`account ${account} is not in this repository`, {
+      code: 'ZB_NOT_FOUND',
+      data: { account },
+    });
   return entry;
 }
 
 function pathOf(state: MailboxState, rec: ItemRecord): string {
   const own = state.folders.get(rec.id);
   if (own) return own.path;
-  return rec.folderId !== undefined ? state.folders.get(rec.folderId)?.path ?? `(folder ${rec.folderId})` : '/';
+  return rec.folderId !== undefined ? (state.folders.get(rec.folderId)?.path ?? `(folder ${rec.folderId})`) : '/';
 }
 
 function under(path: string, folder: string | undefined): boolean {
@@ -84,7 +92,12 @@ function listed(state: MailboxState, rec: ItemRecord, deletedMs?: number): Liste
 export async function listItems(opts: ListItemsOptions): Promise<ListedItem[]> {
   const { repository, signal } = opts;
   const account = await resolveAccount(repository, opts.account, signal);
-  const journal = await Journal.open({ backend: repository.backend, prefix: accountPrefix(account.id), readOnly: true, ...(signal ? { signal } : {}) });
+  const journal = await Journal.open({
+    backend: repository.backend,
+    prefix: accountPrefix(account.id),
+    readOnly: true,
+    ...(signal ? { signal } : {}),
+  });
   try {
     const at = opts.at ?? Number.MAX_SAFE_INTEGER;
     let out: ListedItem[];
@@ -104,7 +117,9 @@ export async function listItems(opts: ListItemsOptions): Promise<ListedItem[]> {
       const state = opts.at === undefined ? journal.current() : await journal.stateAt(at, signal ? { signal } : {});
       out = [...state.items.values()].map((r) => listed(state, r));
     }
-    return out.filter((i) => under(i.path, opts.folder)).sort((a, b) => a.path.localeCompare(b.path) || Number(a.id) - Number(b.id));
+    return out
+      .filter((i) => under(i.path, opts.folder))
+      .sort((a, b) => a.path.localeCompare(b.path) || Number(a.id) - Number(b.id));
   } finally {
     await journal.close();
   }

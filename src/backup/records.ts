@@ -71,7 +71,15 @@ export function tagRecord(t: TagInfo): ItemInput {
   const meta: { [k: string]: JsonValue } = {};
   if (t.color !== undefined) meta['color'] = t.color;
   if (t.rgb !== undefined) meta['rgb'] = t.rgb;
-  return defined<ItemInput>({ type: 'item', kind: 'tag', id: t.id, name: t.name, savedSequence: t.savedSequence, ...times(t), ...(Object.keys(meta).length > 0 ? { meta } : {}) });
+  return defined<ItemInput>({
+    type: 'item',
+    kind: 'tag',
+    id: t.id,
+    name: t.name,
+    savedSequence: t.savedSequence,
+    ...times(t),
+    ...(Object.keys(meta).length > 0 ? { meta } : {}),
+  });
 }
 
 /** Content facts of an item whose bytes are in the blob store. */

@@ -47,7 +47,11 @@ export interface RepositoryStatus {
 }
 
 /** Reads the status of a repository (lists every object once; cost proportional to its size). */
-export async function repositoryStatus(opts: { repository: Repository; now?: number; signal?: AbortSignal }): Promise<RepositoryStatus> {
+export async function repositoryStatus(opts: {
+  repository: Repository;
+  now?: number;
+  signal?: AbortSignal;
+}): Promise<RepositoryStatus> {
   const { repository, signal } = opts;
   const now = opts.now ?? Date.now();
   const io = signal ? { signal } : {};
@@ -55,7 +59,12 @@ export async function repositoryStatus(opts: { repository: Repository; now?: num
   const unique = new Map<string, number>();
   let logicalBytes = 0;
   for (const entry of await readAccountIndex(repository.backend, signal)) {
-    const journal = await Journal.open({ backend: repository.backend, prefix: accountPrefix(entry.id), readOnly: true, ...io });
+    const journal = await Journal.open({
+      backend: repository.backend,
+      prefix: accountPrefix(entry.id),
+      readOnly: true,
+      ...io,
+    });
     try {
       const state = journal.current();
       const stats = journal.stats();

@@ -47,7 +47,11 @@ export class AccountScheduler {
 
   constructor(opts: AccountSchedulerOptions) {
     const c = opts.concurrency ?? 4;
-    if (!Number.isInteger(c) || c < 1) throw new ZimbraBackupError('concurrency must be an integer >= 1', { code: 'ZB_INVALID_ARGUMENT', data: { field: 'concurrency' } });
+    if (!Number.isInteger(c) || c < 1)
+      throw new ZimbraBackupError('concurrency must be an integer >= 1', {
+        code: 'ZB_INVALID_ARGUMENT',
+        data: { field: 'concurrency' },
+      });
     this.#concurrency = c;
     this.#opts = opts;
   }

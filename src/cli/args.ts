@@ -35,7 +35,8 @@ export function optInt(values: Values, name: string, min = 0): number | undefine
   const v = optString(values, name);
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw invalid(`--${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+  if (!Number.isInteger(n) || n < min)
+    throw invalid(`--${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -44,7 +45,8 @@ export function optTime(values: Values, name: string): number | undefined {
   const v = optString(values, name);
   if (v === undefined) return undefined;
   const t = Date.parse(v);
-  if (Number.isNaN(t)) throw invalid(`--${name} must be an ISO-8601 time such as 2026-11-26T14:03:00Z, got ${JSON.stringify(v)}`);
+  if (Number.isNaN(t))
+    throw invalid(`--${name} must be an ISO-8601 time such as 2026-11-26T14:03:00Z, got ${JSON.stringify(v)}`);
   return t;
 }
 
@@ -64,7 +66,12 @@ export function parseDuration(text: string, name = 'duration'): number {
  * Reads a password from `--<name>-file` or from the environment variable `envName`; never
  * from argv, so it cannot show in `ps` or shell history.
  */
-export async function readPassword(values: Values, env: NodeJS.ProcessEnv, fileOption: string, envName: string): Promise<Secret | undefined> {
+export async function readPassword(
+  values: Values,
+  env: NodeJS.ProcessEnv,
+  fileOption: string,
+  envName: string,
+): Promise<Secret | undefined> {
   const file = optString(values, fileOption);
   if (file !== undefined) {
     const text = await readFile(file, 'utf8').catch((cause: unknown) => {

@@ -30,7 +30,8 @@ export const SERVER_OPTIONS: OptionSpec = {
 };
 
 /** Usage text of {@link SERVER_OPTIONS}. */
-export const SERVER_USAGE = '--server ADMIN_URL --admin USER (--password-file F | env ZB_ADMIN_PASSWORD) [--mail-url URL] [--ca-file F] [--insecure] [--transport json|xml]';
+export const SERVER_USAGE =
+  '--server ADMIN_URL --admin USER (--password-file F | env ZB_ADMIN_PASSWORD) [--mail-url URL] [--ca-file F] [--insecure] [--transport json|xml]';
 
 /** The storage backend of a `--repo` value. S3 is loaded only when asked for (optional peer dependency). */
 export async function backendFromArg(repo: string): Promise<StorageBackend> {
@@ -39,7 +40,10 @@ export async function backendFromArg(repo: string): Promise<StorageBackend> {
     try {
       mod = await import('../store/backends/s3.js');
     } catch (cause) {
-      throw new ZimbraBackupError('s3:// repositories need the optional packages @aws-sdk/client-s3 and @aws-sdk/lib-storage (npm install them)', { code: 'ZB_UNSUPPORTED', cause });
+      throw new ZimbraBackupError(
+        's3:// repositories need the optional packages @aws-sdk/client-s3 and @aws-sdk/lib-storage (npm install them)',
+        { code: 'ZB_UNSUPPORTED', cause },
+      );
     }
     // The S3 backend does not retry by itself (STYLE: retries are a wrapper backend).
     return new RetryBackend(mod.createS3BackendFromUrl(repo));
@@ -55,7 +59,12 @@ export async function repositoryFromArgs(values: Values, create?: { compression?
     return await openRepository({ backend });
   } catch (err) {
     // Only an absent FORMAT means "no repository yet"; a FORMAT naming another tool must surface.
-    if (create && err instanceof ZimbraBackupError && err.code === 'ZB_NOT_A_REPOSITORY' && !(await backend.stat(FORMAT_KEY))) {
+    if (
+      create &&
+      err instanceof ZimbraBackupError &&
+      err.code === 'ZB_NOT_A_REPOSITORY' &&
+      !(await backend.stat(FORMAT_KEY))
+    ) {
       return initRepository({ backend, ...(create.compression ? { compression: create.compression } : {}) });
     }
     throw err;
@@ -68,17 +77,25 @@ export async function adminClientFromArgs(values: Values, ctx: CommandContext): 
   const admin = optString(values, 'admin') ?? ctx.env['ZB_ADMIN'];
   if (!admin) throw new ZimbraBackupError('--admin is required (or env ZB_ADMIN)', { code: 'ZB_INVALID_ARGUMENT' });
   const password = await readPassword(values, ctx.env, 'password-file', 'ZB_ADMIN_PASSWORD');
-  if (!password) throw new ZimbraBackupError('an admin password is required: --password-file F or env ZB_ADMIN_PASSWORD', { code: 'ZB_INVALID_ARGUMENT' });
+  if (!password)
+    throw new ZimbraBackupError('an admin password is required: --password-file F or env ZB_ADMIN_PASSWORD', {
+      code: 'ZB_INVALID_ARGUMENT',
+    });
   const caFile = optString(values, 'ca-file');
   const transport = optString(values, 'transport');
-  if (transport !== undefined && transport !== 'json' && transport !== 'xml') throw new ZimbraBackupError('--transport must be json or xml', { code: 'ZB_INVALID_ARGUMENT' });
+  if (transport !== undefined && transport !== 'json' && transport !== 'xml')
+    throw new ZimbraBackupError('--transport must be json or xml', { code: 'ZB_INVALID_ARGUMENT' });
   const mailUrl = optString(values, 'mail-url') ?? defaultMailUrl(server);
   const { readFile } = await import('node:fs/promises');
   const client = new ZimbraClient({
     url: mailUrl,
     adminUrl: server,
     ...(transport ? { transport } : {}),
-    ...(caFile || values['insecure'] ? { tls: { ...(caFile ? { ca: await readFile(caFile) } : {}), ...(values['insecure'] ? { insecure: true } : {}) } } : {}),
+    ...(caFile || values['insecure']
+      ? {
+          tls: { ...(caFile ? { ca: await readFile(caFile) } : {}), ...(values['insecure'] ? { insecure: true } : {}) },
+        }
+      : {}),
   });
   await client.authAdmin(admin, password);
   return client;

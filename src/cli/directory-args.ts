@@ -1,4 +1,9 @@
-import { SOAP_DIRECTORY_WARNING, saveDirectoryEntries, soapDirectoryEntries, type DirectorySnapshotResult } from '../backup/directory-snapshot.js';
+import {
+  SOAP_DIRECTORY_WARNING,
+  saveDirectoryEntries,
+  soapDirectoryEntries,
+  type DirectorySnapshotResult,
+} from '../backup/directory-snapshot.js';
 import { saveDirectoryDump } from '../ldap/directory-dump-io.js';
 import { directoryDumpKey } from '../repository/layout.js';
 import type { Repository } from '../repository/repository.js';
@@ -16,7 +21,8 @@ export const LDAP_OPTIONS: OptionSpec = {
 };
 
 /** Usage text of {@link LDAP_OPTIONS}. */
-export const LDAP_USAGE = '[--ldap-url URL --ldap-bind-dn DN (--ldap-password-file F | env ZB_LDAP_PASSWORD)] [--no-directory]';
+export const LDAP_USAGE =
+  '[--ldap-url URL --ldap-bind-dn DN (--ldap-password-file F | env ZB_LDAP_PASSWORD)] [--no-directory]';
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
@@ -25,14 +31,23 @@ type Values = Record<string, string | boolean | string[] | undefined>;
  * through admin SOAP with a warning (no password hashes). Never silently skipped: only
  * `--no-directory` turns it off.
  */
-export async function dumpDirectoryFromArgs(values: Values, ctx: CommandContext, client: ZimbraClient, repository: Repository): Promise<DirectorySnapshotResult | undefined> {
+export async function dumpDirectoryFromArgs(
+  values: Values,
+  ctx: CommandContext,
+  client: ZimbraClient,
+  repository: Repository,
+): Promise<DirectorySnapshotResult | undefined> {
   if (values['no-directory']) return undefined;
   const key = directoryDumpKey(new Date());
   const url = optString(values, 'ldap-url');
   if (url !== undefined) {
     const bindDN = optString(values, 'ldap-bind-dn');
     const password = await readPassword(values, ctx.env, 'ldap-password-file', 'ZB_LDAP_PASSWORD');
-    if (!bindDN || !password) throw new ZimbraBackupError('--ldap-url needs --ldap-bind-dn and --ldap-password-file (or env ZB_LDAP_PASSWORD)', { code: 'ZB_INVALID_ARGUMENT' });
+    if (!bindDN || !password)
+      throw new ZimbraBackupError(
+        '--ldap-url needs --ldap-bind-dn and --ldap-password-file (or env ZB_LDAP_PASSWORD)',
+        { code: 'ZB_INVALID_ARGUMENT' },
+      );
     const r = await saveDirectoryDump({ url, bindDN, password, backend: repository.backend, key, signal: ctx.signal });
     return { key, source: 'ldap', summary: r.summary, bytes: r.bytes };
   }

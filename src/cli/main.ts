@@ -13,7 +13,14 @@ import { commands } from './commands/index.js';
 function globalHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
-  return ['Usage: zimbra-backup <command> [options]', '', 'Commands:', ...lines, '', 'Run `zimbra-backup <command> --help` for the options of a command.'].join('\n');
+  return [
+    'Usage: zimbra-backup <command> [options]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Run `zimbra-backup <command> --help` for the options of a command.',
+  ].join('\n');
 }
 
 function commandHelp(cmd: Command): string {
@@ -49,7 +56,12 @@ export async function main(argv: string[], ctxIn?: Partial<CommandContext>): Pro
   }
   let values: Record<string, string | boolean | string[] | undefined>;
   try {
-    values = parseArgs({ args: rest, options: { ...cmd.options, help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } }, strict: true, allowPositionals: false }).values as typeof values;
+    values = parseArgs({
+      args: rest,
+      options: { ...cmd.options, help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } },
+      strict: true,
+      allowPositionals: false,
+    }).values as typeof values;
   } catch (err) {
     ctx.err(`ZB_INVALID_ARGUMENT: ${(err as Error).message}`);
     return 2;

@@ -25,7 +25,9 @@ export function progressLine(ctx: CommandContext): { onProgress: (p: BackupProgr
       const now = Date.now();
       if (now - last < 200) return;
       last = now;
-      process.stderr.write(`\r\x1b[K${p.phase} accounts=${perAccount.size} items=${items} MB=${(bytes / 1e6).toFixed(1)}`);
+      process.stderr.write(
+        `\r\x1b[K${p.phase} accounts=${perAccount.size} items=${items} MB=${(bytes / 1e6).toFixed(1)}`,
+      );
     },
     done() {
       process.stderr.write('\r\x1b[K');

@@ -9,9 +9,26 @@ import { ZimbraBackupError } from '../errors.js';
 import type { EmulatorState } from './handlers/context.js';
 import { AuthTokens } from './model/auth-token.js';
 import { Directory, type AccountEntry } from './model/directory.js';
-import { createFolderPath, deleteFolder, moveFolder, renameFolder, resolveFolder, type FolderRef } from './model/folder-ops.js';
+import {
+  createFolderPath,
+  deleteFolder,
+  moveFolder,
+  renameFolder,
+  resolveFolder,
+  type FolderRef,
+} from './model/folder-ops.js';
 import type { ContactPart } from './model/item.js';
-import { addMessage, createContact, deleteItems, modifyContact, moveItems, saveDocument, setCalendarItem, setFlags, setTags } from './model/item-ops.js';
+import {
+  addMessage,
+  createContact,
+  deleteItems,
+  modifyContact,
+  moveItems,
+  saveDocument,
+  setCalendarItem,
+  setFlags,
+  setTags,
+} from './model/item-ops.js';
 import { Uploads } from './model/uploads.js';
 import { WaitSetManager, type WaitSetTimeoutClamp } from './model/waitsets.js';
 import { FaultInjector } from './http/fault-injector.js';
@@ -87,8 +104,15 @@ export class Emulator {
     readonly adminPassword: string,
   ) {
     this.logger = resolveLogger(opts.logger);
-    const clampOpt = typeof opts.waitSetTimeoutClamp === 'number' ? { maxSeconds: opts.waitSetTimeoutClamp } : (opts.waitSetTimeoutClamp ?? {});
-    const clamp = { minSeconds: clampOpt.minSeconds ?? 0, defaultSeconds: clampOpt.defaultSeconds ?? 300, maxSeconds: clampOpt.maxSeconds ?? 3600 };
+    const clampOpt =
+      typeof opts.waitSetTimeoutClamp === 'number'
+        ? { maxSeconds: opts.waitSetTimeoutClamp }
+        : (opts.waitSetTimeoutClamp ?? {});
+    const clamp = {
+      minSeconds: clampOpt.minSeconds ?? 0,
+      defaultSeconds: clampOpt.defaultSeconds ?? 300,
+      maxSeconds: clampOpt.maxSeconds ?? 3600,
+    };
     const domain = opts.domain ?? 'example.test';
     let directory: Directory | undefined;
     const waitSets = new WaitSetManager(() => directory!, clamp);
@@ -181,7 +205,8 @@ export class Emulator {
   /** Delivers a raw RFC822 message; returns the new item id. */
   deliver(account: string, raw: Buffer | string, opts: DeliverOptions = {}): number {
     const mbox = this.acct(account).mailbox;
-    const folder: FolderRef = opts.folderPath !== undefined ? createFolderPath(mbox, opts.folderPath, 'message').id : (opts.folderId ?? 2);
+    const folder: FolderRef =
+      opts.folderPath !== undefined ? createFolderPath(mbox, opts.folderPath, 'message').id : (opts.folderId ?? 2);
     const bytes = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
     return addMessage(mbox, bytes, { folder, flags: opts.flags, tagNames: opts.tags, receivedMs: opts.receivedMs }).id;
   }
@@ -227,7 +252,12 @@ export class Emulator {
   }
 
   /** Adds a contact (default folder Contacts, 7); `image` becomes part 1. Returns its id. */
-  addContact(account: string, fields: Record<string, string>, folderId?: number, image?: { bytes: Buffer; contentType: string; filename: string }): number {
+  addContact(
+    account: string,
+    fields: Record<string, string>,
+    folderId?: number,
+    image?: { bytes: Buffer; contentType: string; filename: string },
+  ): number {
     const parts: ContactPart[] = image ? [{ field: 'image', ...image }] : [];
     return createContact(this.acct(account).mailbox, { fields, parts, folder: folderId }).id;
   }
@@ -238,7 +268,12 @@ export class Emulator {
   }
 
   /** Adds an appointment or task from iCalendar text (same UID replaces); returns its id. */
-  addCalendarItem(account: string, ics: string, kind: 'appointment' | 'task' = 'appointment', folderPath?: string): number {
+  addCalendarItem(
+    account: string,
+    ics: string,
+    kind: 'appointment' | 'task' = 'appointment',
+    folderPath?: string,
+  ): number {
     const mbox = this.acct(account).mailbox;
     const folder = folderPath !== undefined ? createFolderPath(mbox, folderPath, kind).id : undefined;
     return setCalendarItem(mbox, ics, kind, folder !== undefined ? { folder } : {}).id;
@@ -283,7 +318,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const adminUser = opts.adminUser ?? `admin@${domain}`;
   const adminPassword = opts.adminPassword ?? randomBytes(18).toString('base64url');
   if (!adminUser.endsWith(`@${domain}`)) {
-    throw new ZimbraBackupError('adminUser must be in the emulator domain', { code: 'ZB_INVALID_ARGUMENT', data: { field: 'adminUser' } });
+    throw new ZimbraBackupError('adminUser must be in the emulator domain', {
+      code: 'ZB_INVALID_ARGUMENT',
+      data: { field: 'adminUser' },
+    });
   }
   const emu = new Emulator(opts, adminUser, adminPassword);
   await emu.start(opts.port ?? 0, opts.adminPort ?? 0);

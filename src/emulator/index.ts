@@ -42,9 +42,28 @@ export type { MailboxSnapshot, SnapshotFolder, SnapshotItem } from './snapshot.j
 export type { WaitSetTimeoutClamp } from './model/waitsets.js';
 export type { FolderRef } from './model/folder-ops.js';
 export type { ItemType } from './model/item.js';
-export type { Corpus, CorpusAccount, CorpusAttachment, CorpusMessage, CorpusContact, CorpusCalendarItem, CorpusDocument } from './seed/corpus-types.js';
+export type {
+  Corpus,
+  CorpusAccount,
+  CorpusAttachment,
+  CorpusMessage,
+  CorpusContact,
+  CorpusCalendarItem,
+  CorpusDocument,
+} from './seed/corpus-types.js';
 export {
-  buildCorpus, corpusStats, measureCorpus, writeCorpusAsFiles, corpusEpoch, SpamAssassinSource, defaultSpamAssassinDir,
-  type BuildCorpusOptions, type BuiltCorpus, type CorpusStats, type RealMessageSource,
-  type WriteCorpusAsFilesOptions, type WriteCorpusAsFilesResult, type MeasureCorpusOptions,
+  buildCorpus,
+  corpusStats,
+  measureCorpus,
+  writeCorpusAsFiles,
+  corpusEpoch,
+  SpamAssassinSource,
+  defaultSpamAssassinDir,
+  type BuildCorpusOptions,
+  type BuiltCorpus,
+  type CorpusStats,
+  type RealMessageSource,
+  type WriteCorpusAsFilesOptions,
+  type WriteCorpusAsFilesResult,
+  type MeasureCorpusOptions,
 } from './seed/index.js';

@@ -51,7 +51,14 @@ export function snapshotOf(mbox: Mailbox): MailboxSnapshot {
   const items: SnapshotItem[] = [];
   for (const item of [...mbox.items.values()].sort((a, b) => a.id - b.id)) {
     if (item.type === 'folder') {
-      folders.push({ id: item.id, parentId: item.folderId, name: item.name ?? '', path: mbox.folderPath(item.id), view: item.view, modifiedSequence: item.modifiedSequence });
+      folders.push({
+        id: item.id,
+        parentId: item.folderId,
+        name: item.name ?? '',
+        path: mbox.folderPath(item.id),
+        view: item.view,
+        modifiedSequence: item.modifiedSequence,
+      });
     } else if (item.type === 'tag') {
       tags.push({ id: item.id, name: item.name ?? '', color: item.color });
     } else if (item.type !== 'conversation') {
@@ -60,7 +67,9 @@ export function snapshotOf(mbox: Mailbox): MailboxSnapshot {
         type: item.type,
         folderId: item.folderId,
         flags: item.flags,
-        tags: tagNames(mbox, item).split(',').filter((t) => t !== ''),
+        tags: tagNames(mbox, item)
+          .split(',')
+          .filter((t) => t !== ''),
         dateMs: item.date,
         modifiedSequence: item.modifiedSequence,
         savedSequence: item.savedSequence,

@@ -106,8 +106,16 @@ export interface ArchiveManifest {
 }
 
 /** The error every archive problem raises. */
-export function archiveInvalid(message: string, data: Record<string, unknown> = {}, cause?: unknown): ZimbraBackupError {
-  return new ZimbraBackupError(`invalid archive: ${message}`, { code: 'ZB_ARCHIVE_INVALID', data, ...(cause === undefined ? {} : { cause }) });
+export function archiveInvalid(
+  message: string,
+  data: Record<string, unknown> = {},
+  cause?: unknown,
+): ZimbraBackupError {
+  return new ZimbraBackupError(`invalid archive: ${message}`, {
+    code: 'ZB_ARCHIVE_INVALID',
+    data,
+    ...(cause === undefined ? {} : { cause }),
+  });
 }
 
 function isCount(v: unknown): v is number {
@@ -126,17 +134,30 @@ export function parseManifest(bytes: Buffer): ArchiveManifest {
   } catch (cause) {
     throw archiveInvalid('manifest.json is not JSON', { reason: 'not-a-manifest' }, cause);
   }
-  if (!m || typeof m !== 'object' || m['format'] !== ARCHIVE_FORMAT_NAME) throw archiveInvalid('manifest.json does not describe a zimbra-backup export', { reason: 'not-a-manifest' });
-  if (!isCount(m['version']) || m['version'] < 1) throw archiveInvalid('manifest version is missing', { reason: 'bad-field', field: 'version' });
+  if (!m || typeof m !== 'object' || m['format'] !== ARCHIVE_FORMAT_NAME)
+    throw archiveInvalid('manifest.json does not describe a zimbra-backup export', { reason: 'not-a-manifest' });
+  if (!isCount(m['version']) || m['version'] < 1)
+    throw archiveInvalid('manifest version is missing', { reason: 'bad-field', field: 'version' });
   if (m['version'] > ARCHIVE_FORMAT_VERSION) {
-    throw archiveInvalid(`archive format version ${m['version']} is newer than this library reads (${ARCHIVE_FORMAT_VERSION}); upgrade zimbra-backup`, { reason: 'newer-format', version: m['version'] });
+    throw archiveInvalid(
+      `archive format version ${m['version']} is newer than this library reads (${ARCHIVE_FORMAT_VERSION}); upgrade zimbra-backup`,
+      { reason: 'newer-format', version: m['version'] },
+    );
   }
-  const bad = (field: string): ZimbraBackupError => archiveInvalid(`manifest field ${field} is malformed`, { reason: 'bad-field', field });
+  const bad = (field: string): ZimbraBackupError =>
+    archiveInvalid(`manifest field ${field} is malformed`, { reason: 'bad-field', field });
   if (!isCount(m['atMs'])) throw bad('atMs');
   const members = m['members'];
   if (!Array.isArray(members)) throw bad('members');
   for (const x of members as ManifestMember[]) {
-    if (!x || typeof x.name !== 'string' || !isCount(x.size) || typeof x.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(x.sha256)) throw bad('members');
+    if (
+      !x ||
+      typeof x.name !== 'string' ||
+      !isCount(x.size) ||
+      typeof x.sha256 !== 'string' ||
+      !/^[0-9a-f]{64}$/.test(x.sha256)
+    )
+      throw bad('members');
     const k = classifyMember(x.name).kind;
     if (k !== 'directory' && k !== 'state') throw bad('members');
   }
@@ -144,7 +165,16 @@ export function parseManifest(bytes: Buffer): ArchiveManifest {
   const accounts = m['accounts'];
   if (!Array.isArray(accounts)) throw bad('accounts');
   for (const a of accounts as ManifestAccount[]) {
-    if (!a || typeof a.id !== 'string' || !ZIMBRA_ID_RE.test(a.id) || typeof a.name !== 'string' || a.name.length > 512 || !a.counts || typeof a.counts !== 'object') throw bad('accounts');
+    if (
+      !a ||
+      typeof a.id !== 'string' ||
+      !ZIMBRA_ID_RE.test(a.id) ||
+      typeof a.name !== 'string' ||
+      a.name.length > 512 ||
+      !a.counts ||
+      typeof a.counts !== 'object'
+    )
+      throw bad('accounts');
   }
   if (new Set((accounts as ManifestAccount[]).map((a) => a.id)).size !== accounts.length) throw bad('accounts');
   const blobs = m['blobs'] as ArchiveManifest['blobs'] | undefined;
@@ -155,18 +185,44 @@ export function parseManifest(bytes: Buffer): ArchiveManifest {
 }
 
 /** Fixed header fields: the same input gives the same bytes (no clock, owner or umask leaks in). */
-export function memberHeader(name: string, size: number, atMs: number): {
-  name: string; size: number; mtime: Date; mode: number; uid: number; gid: number; uname: string; gname: string; type: 'file';
+export function memberHeader(
+  name: string,
+  size: number,
+  atMs: number,
+): {
+  name: string;
+  size: number;
+  mtime: Date;
+  mode: number;
+  uid: number;
+  gid: number;
+  uname: string;
+  gname: string;
+  type: 'file';
 } {
   // tar keeps whole seconds; flooring here keeps the header equal to what a reader sees.
-  return { name, size, mtime: new Date(Math.floor(atMs / 1000) * 1000), mode: 0o644, uid: 0, gid: 0, uname: '', gname: '', type: 'file' };
+  return {
+    name,
+    size,
+    mtime: new Date(Math.floor(atMs / 1000) * 1000),
+    mode: 0o644,
+    uid: 0,
+    gid: 0,
+    uname: '',
+    gname: '',
+    type: 'file',
+  };
 }
 
 /** JSON with object keys sorted at every level, so equal values serialise to equal bytes. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => {
     if (v && typeof v === 'object' && !Array.isArray(v) && !Buffer.isBuffer(v)) {
-      return Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, (v as Record<string, unknown>)[k]]));
+      return Object.fromEntries(
+        Object.keys(v as object)
+          .sort()
+          .map((k) => [k, (v as Record<string, unknown>)[k]]),
+      );
     }
     return v;
   });

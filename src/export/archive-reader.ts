@@ -32,7 +32,13 @@ import { accountPrefix, directoryDumpKey } from '../repository/layout.js';
 import type { Repository } from '../repository/repository.js';
 import { parseDigest } from '../store/digest.js';
 import {
-  MANIFEST_MEMBER, MAX_MANIFEST_BYTES, archiveInvalid, classifyMember, parseManifest, type ArchiveManifest, type ManifestMember,
+  MANIFEST_MEMBER,
+  MAX_MANIFEST_BYTES,
+  archiveInvalid,
+  classifyMember,
+  parseManifest,
+  type ArchiveManifest,
+  type ManifestMember,
 } from './archive-format.js';
 import { parseStateLine, type StateRecord } from './state-lines.js';
 
@@ -121,7 +127,11 @@ async function spoolMember(entry: AsyncIterable<Buffer>, file: string, signal?: 
 }
 
 /** Parses a state member line by line (bounded lines), hashing the bytes. */
-async function readState(entry: AsyncIterable<Buffer>, member: string, maxLine: number): Promise<{ records: StateRecord[]; sha256: string }> {
+async function readState(
+  entry: AsyncIterable<Buffer>,
+  member: string,
+  maxLine: number,
+): Promise<{ records: StateRecord[]; sha256: string }> {
   const hash = createHash('sha256');
   const records: StateRecord[] = [];
   let pending: Buffer[] = [];
@@ -143,7 +153,11 @@ async function readState(entry: AsyncIterable<Buffer>, member: string, maxLine: 
     if (start < chunk.length) {
       pending.push(chunk.subarray(start));
       pendingBytes += chunk.length - start;
-      if (pendingBytes > maxLine) throw archiveInvalid(`${member} line ${lineNo + 1} is longer than ${maxLine} bytes`, { reason: 'oversized', member });
+      if (pendingBytes > maxLine)
+        throw archiveInvalid(`${member} line ${lineNo + 1} is longer than ${maxLine} bytes`, {
+          reason: 'oversized',
+          member,
+        });
     }
   }
   if (pendingBytes > 0) take(Buffer.concat(pending));
@@ -151,7 +165,11 @@ async function readState(entry: AsyncIterable<Buffer>, member: string, maxLine: 
 }
 
 /** A tar entry as a blob source that can be opened once; the store may never open it (already stored). */
-function onceSource(entry: TarEntry, member: string, size: number): { size: number; open: () => Readable; opened: () => boolean } {
+function onceSource(
+  entry: TarEntry,
+  member: string,
+  size: number,
+): { size: number; open: () => Readable; opened: () => boolean } {
   let used = false;
   return {
     size,
@@ -176,7 +194,11 @@ export async function stageArchive(opts: StageArchiveOptions): Promise<StagedArc
   const maxMember = opts.maxMemberBytes ?? 4 * 1024 ** 3;
   const maxLine = opts.maxLineBytes ?? 64 * 1024 ** 2;
   const extract = tar.extract();
-  const feed = pipeline(Readable.from(decompressed(opts.archive)), extract as unknown as Writable, signal ? { signal } : {});
+  const feed = pipeline(
+    Readable.from(decompressed(opts.archive)),
+    extract as unknown as Writable,
+    signal ? { signal } : {},
+  );
   feed.catch(() => {});
   let manifest: ArchiveManifest | undefined;
   let manifestSha256 = '';
@@ -191,38 +213,64 @@ export async function stageArchive(opts: StageArchiveOptions): Promise<StagedArc
       throwIfAborted(signal);
       const h = entry.header;
       const member = String(h.name).slice(0, 200);
-      if (h.type !== 'file') throw archiveInvalid(`${member} is a ${h.type}, only regular files are allowed`, { reason: 'not-a-file', member, type: h.type });
+      if (h.type !== 'file')
+        throw archiveInvalid(`${member} is a ${h.type}, only regular files are allowed`, {
+          reason: 'not-a-file',
+          member,
+          type: h.type,
+        });
       const what = classifyMember(h.name);
-      if (what.kind === 'unknown') throw archiveInvalid(`unknown member ${JSON.stringify(member)}`, { reason: 'unknown-member', member });
+      if (what.kind === 'unknown')
+        throw archiveInvalid(`unknown member ${JSON.stringify(member)}`, { reason: 'unknown-member', member });
       if (seen.has(h.name)) throw archiveInvalid(`${member} appears twice`, { reason: 'duplicate', member });
       seen.add(h.name);
-      if (h.size > maxMember) throw archiveInvalid(`${member} is ${h.size} bytes, more than the limit of ${maxMember}`, { reason: 'oversized', member });
+      if (h.size > maxMember)
+        throw archiveInvalid(`${member} is ${h.size} bytes, more than the limit of ${maxMember}`, {
+          reason: 'oversized',
+          member,
+        });
       if (!manifest) {
-        if (what.kind !== 'manifest') throw archiveInvalid(`the first member must be ${MANIFEST_MEMBER}, not ${member}`, { reason: 'manifest-not-first', member });
-        if (h.size > MAX_MANIFEST_BYTES) throw archiveInvalid('manifest.json is too large', { reason: 'oversized', member });
+        if (what.kind !== 'manifest')
+          throw archiveInvalid(`the first member must be ${MANIFEST_MEMBER}, not ${member}`, {
+            reason: 'manifest-not-first',
+            member,
+          });
+        if (h.size > MAX_MANIFEST_BYTES)
+          throw archiveInvalid('manifest.json is too large', { reason: 'oversized', member });
         const raw = await readAll(entry as AsyncIterable<Buffer>, MAX_MANIFEST_BYTES, member);
         manifest = parseManifest(raw);
         manifestSha256 = createHash('sha256').update(raw).digest('hex');
         for (const m of manifest.members) listed.set(m.name, m);
         for (const m of manifest.members) {
           const k = classifyMember(m.name);
-          if (k.kind === 'state' && !manifest.accounts.some((a) => a.id === k.accountId)) throw archiveInvalid(`${m.name} belongs to no account of the manifest`, { reason: 'manifest-mismatch', member: m.name });
+          if (k.kind === 'state' && !manifest.accounts.some((a) => a.id === k.accountId))
+            throw archiveInvalid(`${m.name} belongs to no account of the manifest`, {
+              reason: 'manifest-mismatch',
+              member: m.name,
+            });
         }
         continue;
       }
-      if (what.kind === 'manifest') throw archiveInvalid('manifest.json appears twice', { reason: 'duplicate', member });
+      if (what.kind === 'manifest')
+        throw archiveInvalid('manifest.json appears twice', { reason: 'duplicate', member });
       if (what.kind === 'blob') {
         await stageBlob(staging, entry, what.digest, h.size, referenced, listed, seen, signal);
         blobsSeen.add(what.digest);
       } else {
-        if (blobsSeen.size > 0) throw archiveInvalid(`${member} comes after the blobs`, { reason: 'out-of-order', member });
+        if (blobsSeen.size > 0)
+          throw archiveInvalid(`${member} comes after the blobs`, { reason: 'out-of-order', member });
         const m = listed.get(h.name);
         if (!m) throw archiveInvalid(`${member} is not listed in the manifest`, { reason: 'unknown-member', member });
-        if (m.size !== h.size) throw archiveInvalid(`${member} is ${h.size} bytes, the manifest says ${m.size}`, { reason: 'size-mismatch', member });
+        if (m.size !== h.size)
+          throw archiveInvalid(`${member} is ${h.size} bytes, the manifest says ${m.size}`, {
+            reason: 'size-mismatch',
+            member,
+          });
         if (what.kind === 'directory') await stageDirectory(opts, entry, m, manifest.atMs);
         else {
           const { records, sha256 } = await readState(entry as AsyncIterable<Buffer>, member, maxLine);
-          if (sha256 !== m.sha256) throw archiveInvalid(`${member} does not match its manifest digest`, { reason: 'digest-mismatch', member });
+          if (sha256 !== m.sha256)
+            throw archiveInvalid(`${member} does not match its manifest digest`, { reason: 'digest-mismatch', member });
           for (const r of records) if (r.type === 'item' && r.digest) referenced.add(r.digest);
           await commitState(staging, what.accountId, records, manifest.atMs, signal);
         }
@@ -237,57 +285,131 @@ export async function stageArchive(opts: StageArchiveOptions): Promise<StagedArc
     throw toArchiveError(err);
   }
   if (!manifest) throw archiveInvalid('empty archive (no manifest.json)', { reason: 'no-manifest' });
-  for (const name of listed.keys()) if (!seen.has(name)) throw archiveInvalid(`${name} is listed in the manifest but missing (truncated archive?)`, { reason: 'missing-member', member: name });
-  for (const d of referenced) if (!blobsSeen.has(d)) throw archiveInvalid(`blob ${d} is referenced but missing (truncated archive?)`, { reason: 'missing-member', member: `blobs/${d}` });
-  if (blobsSeen.size !== manifest.blobs.count) throw archiveInvalid(`the manifest lists ${manifest.blobs.count} blobs, the archive holds ${blobsSeen.size}`, { reason: 'manifest-mismatch' });
-  await writeAccountIndex(staging.backend, manifest.accounts.map((a) => ({ id: a.id, name: a.name.toLowerCase(), firstSeenMs: manifest!.atMs, lastSeenMs: manifest!.atMs })), signal);
+  for (const name of listed.keys())
+    if (!seen.has(name))
+      throw archiveInvalid(`${name} is listed in the manifest but missing (truncated archive?)`, {
+        reason: 'missing-member',
+        member: name,
+      });
+  for (const d of referenced)
+    if (!blobsSeen.has(d))
+      throw archiveInvalid(`blob ${d} is referenced but missing (truncated archive?)`, {
+        reason: 'missing-member',
+        member: `blobs/${d}`,
+      });
+  if (blobsSeen.size !== manifest.blobs.count)
+    throw archiveInvalid(`the manifest lists ${manifest.blobs.count} blobs, the archive holds ${blobsSeen.size}`, {
+      reason: 'manifest-mismatch',
+    });
+  await writeAccountIndex(
+    staging.backend,
+    manifest.accounts.map((a) => ({
+      id: a.id,
+      name: a.name.toLowerCase(),
+      firstSeenMs: manifest!.atMs,
+      lastSeenMs: manifest!.atMs,
+    })),
+    signal,
+  );
   return { manifest, manifestSha256 };
 }
 
 function toArchiveError(err: unknown): unknown {
   if (isZimbraBackupError(err)) {
-    if (err.code === 'ZB_DIGEST_MISMATCH' || err.code === 'ZB_SIZE_MISMATCH') return archiveInvalid(`a blob's bytes do not match its name: ${err.message}`, { reason: 'digest-mismatch', ...err.data }, err);
+    if (err.code === 'ZB_DIGEST_MISMATCH' || err.code === 'ZB_SIZE_MISMATCH')
+      return archiveInvalid(
+        `a blob's bytes do not match its name: ${err.message}`,
+        { reason: 'digest-mismatch', ...err.data },
+        err,
+      );
     return err;
   }
-  if ((err as { name?: string }).name === 'AbortError') return new ZimbraBackupError('operation aborted', { code: 'ZB_ABORTED', cause: err });
+  if ((err as { name?: string }).name === 'AbortError')
+    return new ZimbraBackupError('operation aborted', { code: 'ZB_ABORTED', cause: err });
   // tar-stream ("Unexpected end of data", "Invalid tar header") and zlib ("unexpected end of file").
   return archiveInvalid(`unreadable tar stream: ${(err as Error).message}`, { reason: 'malformed' }, err);
 }
 
 async function stageBlob(
-  staging: Repository, entry: TarEntry, digest: string, size: number,
-  referenced: ReadonlySet<string>, listed: ReadonlyMap<string, ManifestMember>, seen: ReadonlySet<string>, signal?: AbortSignal,
+  staging: Repository,
+  entry: TarEntry,
+  digest: string,
+  size: number,
+  referenced: ReadonlySet<string>,
+  listed: ReadonlyMap<string, ManifestMember>,
+  seen: ReadonlySet<string>,
+  signal?: AbortSignal,
 ): Promise<void> {
   const member = `blobs/${digest}`;
   // Every state member is read before the first blob, so an unreferenced blob is an unknown member.
-  for (const name of listed.keys()) if (!seen.has(name)) throw archiveInvalid(`${member} comes before ${name}`, { reason: 'out-of-order', member });
-  if (!referenced.has(digest)) throw archiveInvalid(`${member} is referenced by no item`, { reason: 'unknown-member', member });
+  for (const name of listed.keys())
+    if (!seen.has(name)) throw archiveInvalid(`${member} comes before ${name}`, { reason: 'out-of-order', member });
+  if (!referenced.has(digest))
+    throw archiveInvalid(`${member} is referenced by no item`, { reason: 'unknown-member', member });
   const src = onceSource(entry, member, size);
   await staging.blobs.putKnownDigest(parseDigest(digest), src, signal ? { signal } : {});
-  if (!src.opened()) for await (const _ of entry as AsyncIterable<Buffer>) { /* already staged by an earlier run: drain */ }
+  if (!src.opened())
+    for await (const _ of entry as AsyncIterable<Buffer>) {
+      /* already staged by an earlier run: drain */
+    }
 }
 
-async function stageDirectory(opts: StageArchiveOptions, entry: TarEntry, m: ManifestMember, atMs: number): Promise<void> {
+async function stageDirectory(
+  opts: StageArchiveOptions,
+  entry: TarEntry,
+  m: ManifestMember,
+  atMs: number,
+): Promise<void> {
   const file = join(opts.tmpDir, 'directory.ldif');
   try {
     const sha = await spoolMember(entry as AsyncIterable<Buffer>, file, opts.signal);
-    if (sha !== m.sha256) throw archiveInvalid(`${m.name} does not match its manifest digest`, { reason: 'digest-mismatch', member: m.name });
+    if (sha !== m.sha256)
+      throw archiveInvalid(`${m.name} does not match its manifest digest`, {
+        reason: 'digest-mismatch',
+        member: m.name,
+      });
     try {
-      for await (const _ of readDirectoryDump(createReadStream(file) as AsyncIterable<Buffer>)) throwIfAborted(opts.signal);
+      for await (const _ of readDirectoryDump(createReadStream(file) as AsyncIterable<Buffer>))
+        throwIfAborted(opts.signal);
     } catch (err) {
       if (isZimbraBackupError(err, 'ZB_ABORTED')) throw err;
-      throw archiveInvalid(`${m.name} is not valid LDIF: ${(err as Error).message}`, { reason: 'bad-directory', member: m.name }, err);
+      throw archiveInvalid(
+        `${m.name} is not valid LDIF: ${(err as Error).message}`,
+        { reason: 'bad-directory', member: m.name },
+        err,
+      );
     }
-    await opts.staging.backend.put(directoryDumpKey(new Date(atMs), false), { size: m.size, open: () => createReadStream(file) }, opts.signal ? { signal: opts.signal } : {});
+    await opts.staging.backend.put(
+      directoryDumpKey(new Date(atMs), false),
+      { size: m.size, open: () => createReadStream(file) },
+      opts.signal ? { signal: opts.signal } : {},
+    );
   } finally {
     await rm(file, { force: true });
   }
 }
 
-async function commitState(staging: Repository, accountId: string, records: StateRecord[], atMs: number, signal?: AbortSignal): Promise<void> {
-  const journal = await Journal.open({ backend: staging.backend, prefix: accountPrefix(accountId), clock: () => atMs, checkpointMinRecords: 0, compactAfterSegments: 0, ...(signal ? { signal } : {}) });
+async function commitState(
+  staging: Repository,
+  accountId: string,
+  records: StateRecord[],
+  atMs: number,
+  signal?: AbortSignal,
+): Promise<void> {
+  const journal = await Journal.open({
+    backend: staging.backend,
+    prefix: accountPrefix(accountId),
+    clock: () => atMs,
+    checkpointMinRecords: 0,
+    compactAfterSegments: 0,
+    ...(signal ? { signal } : {}),
+  });
   try {
-    if (records.length > 0) await journal.commit(records.map(({ captureMs: _c, ...r }) => r) as never, { captureMs: atMs, ...(signal ? { signal } : {}) });
+    if (records.length > 0)
+      await journal.commit(records.map(({ captureMs: _c, ...r }) => r) as never, {
+        captureMs: atMs,
+        ...(signal ? { signal } : {}),
+      });
   } finally {
     await journal.close();
   }

@@ -16,8 +16,16 @@ import { ZimbraBackupError, isZimbraBackupError, throwIfAborted } from '../error
 import { writeDirectoryLdif } from '../ldap/directory-dump-io.js';
 import { parseDigest } from '../store/digest.js';
 import {
-  ARCHIVE_FORMAT_NAME, ARCHIVE_FORMAT_VERSION, DIRECTORY_MEMBER, MANIFEST_MEMBER, blobMember, canonicalJson, stateMember,
-  type ArchiveManifest, type ManifestAccount, type ManifestMember,
+  ARCHIVE_FORMAT_NAME,
+  ARCHIVE_FORMAT_VERSION,
+  DIRECTORY_MEMBER,
+  MANIFEST_MEMBER,
+  blobMember,
+  canonicalJson,
+  stateMember,
+  type ArchiveManifest,
+  type ManifestAccount,
+  type ManifestMember,
 } from './archive-format.js';
 import { domainOf, exportDirectorySource, type DirectoryAccount } from './export-directory.js';
 import { openAccountState, type RepositoryReader } from './repository-reader.js';
@@ -79,7 +87,11 @@ function invalid(field: string, why: string): ZimbraBackupError {
 }
 
 /** Writes text chunks to a file, returning its size and SHA-256. */
-async function spool(file: string, chunks: AsyncIterable<string> | Iterable<string>, signal?: AbortSignal): Promise<{ size: number; sha256: string }> {
+async function spool(
+  file: string,
+  chunks: AsyncIterable<string> | Iterable<string>,
+  signal?: AbortSignal,
+): Promise<{ size: number; sha256: string }> {
   const hash = createHash('sha256');
   let size = 0;
   const tap = new Transform({
@@ -104,7 +116,11 @@ async function hashFile(file: string): Promise<{ size: number; sha256: string }>
 }
 
 /** Picks the accounts to export from the account index. */
-export function selectAccounts(index: readonly AccountIndexEntry[], accounts?: string[], domains?: string[]): { entries: AccountIndexEntry[]; named: Set<string> } {
+export function selectAccounts(
+  index: readonly AccountIndexEntry[],
+  accounts?: string[],
+  domains?: string[],
+): { entries: AccountIndexEntry[]; named: Set<string> } {
   const named = new Set<string>();
   let entries = [...index];
   if (accounts) {
@@ -112,11 +128,16 @@ export function selectAccounts(index: readonly AccountIndexEntry[], accounts?: s
     entries = [];
     for (const w of wanted) {
       const hits = index.filter((a) => a.id.toLowerCase() === w || a.name.toLowerCase() === w);
-      if (hits.length === 0) throw new ZimbraBackupError(`account ${w} is not in this repository`, { code: 'ZB_NOT_FOUND', data: { account: w } });
-      for (const h of hits) if (!named.has(h.id)) {
-        named.add(h.id);
-        entries.push(h);
-      }
+      if (hits.length === 0)
+        throw new ZimbraBackupError(`account ${w} is not in this repository`, {
+          code: 'ZB_NOT_FOUND',
+          data: { account: w },
+        });
+      for (const h of hits)
+        if (!named.has(h.id)) {
+          named.add(h.id);
+          entries.push(h);
+        }
     }
   }
   if (domains) {
@@ -150,7 +171,11 @@ export async function exportArchive(opts: ExportArchiveOptions): Promise<ExportA
   const { repo, signal } = opts;
   const tmp = await mkdtemp(join(opts.tmpDir ?? tmpdir(), 'zb-export-'));
   try {
-    const { entries, named } = selectAccounts(await readAccountIndex(repo.backend, signal), opts.accounts, opts.domains);
+    const { entries, named } = selectAccounts(
+      await readAccountIndex(repo.backend, signal),
+      opts.accounts,
+      opts.domains,
+    );
     const blobs = new Map<string, string>(); // digest -> first referencing "account/item", for error messages
     const accounts: ManifestAccount[] = [];
     const dirAccounts: DirectoryAccount[] = [];
@@ -170,9 +195,22 @@ export async function exportArchive(opts: ExportArchiveOptions): Promise<ExportA
       }
       const name = stateMember(a.id);
       const file = join(tmp, `${states.length}.jsonl`);
-      const sum = await spool(file, (function* () { for (const r of stateRecords(state)) yield encodeStateLine(r); })(), signal);
+      const sum = await spool(
+        file,
+        (function* () {
+          for (const r of stateRecords(state)) yield encodeStateLine(r);
+        })(),
+        signal,
+      );
       states.push({ name, file, ...sum });
-      accounts.push({ id: a.id, name: a.name, ...(state.accountDeleted ? { deleted: true } : {}), counts: countKinds(state), blobs: own.size, bytes: [...own.values()].reduce((x, y) => x + y, 0) });
+      accounts.push({
+        id: a.id,
+        name: a.name,
+        ...(state.accountDeleted ? { deleted: true } : {}),
+        counts: countKinds(state),
+        blobs: own.size,
+        bytes: [...own.values()].reduce((x, y) => x + y, 0),
+      });
       dirAccounts.push({ id: a.id, name: a.name, ...(state.account ? { attrs: state.account.attrs } : {}) });
     }
     const domains = new Set(opts.domains?.map((d) => d.toLowerCase()) ?? dirAccounts.map((a) => domainOf(a.name)));
@@ -198,15 +236,26 @@ export async function exportArchive(opts: ExportArchiveOptions): Promise<ExportA
       atMs,
       at: new Date(atMs).toISOString(),
       source: { ...(repo.config?.id ? { repositoryId: repo.config.id } : {}) },
-      selection: { accounts: opts.accounts ? [...opts.accounts].map((s) => s.toLowerCase()).sort() : null, domains: opts.domains ? [...domains].sort() : null },
+      selection: {
+        accounts: opts.accounts ? [...opts.accounts].map((s) => s.toLowerCase()).sort() : null,
+        domains: opts.domains ? [...domains].sort() : null,
+      },
       directory: { source: dir.source, ...(dir.dumpKey ? { dumpKey: dir.dumpKey } : {}), entries: dirEntries },
       accounts,
       members: [directory, ...states].map(({ name, size, sha256 }) => ({ name, size, sha256 })),
       blobs: { count: digests.length, bytes: sizes.reduce((x, y) => x + y, 0) },
     };
-    const out = new TarOutput(opts.out, { gzip: compression === 'gzip', atMs, ...(opts.gzipLevel ? { gzipLevel: opts.gzipLevel } : {}), ...(signal ? { signal } : {}) });
+    const out = new TarOutput(opts.out, {
+      gzip: compression === 'gzip',
+      atMs,
+      ...(opts.gzipLevel ? { gzipLevel: opts.gzipLevel } : {}),
+      ...(signal ? { signal } : {}),
+    });
     try {
-      await out.addBuffer(MANIFEST_MEMBER, Buffer.from(`${JSON.stringify(JSON.parse(canonicalJson(manifest)), null, 1)}\n`));
+      await out.addBuffer(
+        MANIFEST_MEMBER,
+        Buffer.from(`${JSON.stringify(JSON.parse(canonicalJson(manifest)), null, 1)}\n`),
+      );
       for (const m of [directory, ...states]) await out.addStream(m.name, m.size, createReadStream(m.file), signal);
       const ahead = new ReadAhead(repo, digests, sizes, blobs, signal);
       for (let i = 0; i < digests.length; i++) {
@@ -227,10 +276,19 @@ export async function exportArchive(opts: ExportArchiveOptions): Promise<ExportA
 
 function blobError(err: unknown, digest: string, ref: string): unknown {
   if (!isZimbraBackupError(err) || err.code === 'ZB_ABORTED') return err;
-  return new ZimbraBackupError(`blob ${digest} (${ref}) cannot be exported: ${err.message}`, { code: err.code, cause: err, data: { ...err.data, digest, ref } });
+  return new ZimbraBackupError(`blob ${digest} (${ref}) cannot be exported: ${err.message}`, {
+    code: err.code,
+    cause: err,
+    data: { ...err.data, digest, ref },
+  });
 }
 
-async function openBlob(repo: RepositoryReader, digest: string, ref: string, signal?: AbortSignal): Promise<AsyncIterable<Buffer>> {
+async function openBlob(
+  repo: RepositoryReader,
+  digest: string,
+  ref: string,
+  signal?: AbortSignal,
+): Promise<AsyncIterable<Buffer>> {
   let src: Readable;
   try {
     src = await repo.blobs.get(parseDigest(digest), signal ? { signal } : {});
@@ -297,12 +355,21 @@ class ReadAhead {
 }
 
 /** Uncompressed sizes for the tar headers: from the blob headers (16 at a time), else by reading the blob once. */
-async function blobSizes(repo: RepositoryReader, digests: readonly string[], refs: Map<string, string>, signal?: AbortSignal): Promise<number[]> {
+async function blobSizes(
+  repo: RepositoryReader,
+  digests: readonly string[],
+  refs: Map<string, string>,
+  signal?: AbortSignal,
+): Promise<number[]> {
   const limit = pLimit(16);
   const out: number[] = [];
   for (let i = 0; i < digests.length; i += 256) {
     throwIfAborted(signal);
-    out.push(...(await Promise.all(digests.slice(i, i + 256).map((d) => limit(() => blobSize(repo, d, refs.get(d)!, signal))))));
+    out.push(
+      ...(await Promise.all(
+        digests.slice(i, i + 256).map((d) => limit(() => blobSize(repo, d, refs.get(d)!, signal))),
+      )),
+    );
   }
   return out;
 }
@@ -314,7 +381,12 @@ async function blobSize(repo: RepositoryReader, d: string, ref: string, signal?:
   } catch (err) {
     throw blobError(err, d, ref);
   }
-  if (!st) throw blobError(new ZimbraBackupError('blob is missing from the repository', { code: 'ZB_BLOB_NOT_FOUND', data: { digest: d } }), d, ref);
+  if (!st)
+    throw blobError(
+      new ZimbraBackupError('blob is missing from the repository', { code: 'ZB_BLOB_NOT_FOUND', data: { digest: d } }),
+      d,
+      ref,
+    );
   if (st.size !== undefined) return st.size;
   let n = 0;
   for await (const c of await openBlob(repo, d, ref, signal)) n += c.length;

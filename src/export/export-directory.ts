@@ -36,7 +36,8 @@ export function domainOf(address: string): string {
 
 function first(e: DirectoryEntry, name: string): string | undefined {
   const lc = name.toLowerCase();
-  for (const [k, vs] of Object.entries(e.attributes)) if (k.toLowerCase() === lc && typeof vs[0] === 'string') return vs[0];
+  for (const [k, vs] of Object.entries(e.attributes))
+    if (k.toLowerCase() === lc && typeof vs[0] === 'string') return vs[0];
   return undefined;
 }
 
@@ -45,7 +46,11 @@ function entryDomain(e: DirectoryEntry): string | undefined {
   if (e.kind === 'domain') return first(e, 'zimbraDomainName')?.toLowerCase();
   const mail = first(e, 'mail') ?? first(e, 'zimbraMailDeliveryAddress') ?? first(e, 'zimbraMailAlias');
   if (mail?.includes('@')) return domainOf(mail);
-  const dcs = e.dn.split(',').map((p) => p.trim()).filter((p) => /^dc=/i.test(p)).map((p) => p.slice(3));
+  const dcs = e.dn
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => /^dc=/i.test(p))
+    .map((p) => p.slice(3));
   return dcs.length ? dcs.join('.').toLowerCase() : undefined;
 }
 
@@ -75,14 +80,21 @@ export function keepEntry(e: DirectoryEntry, accountIds: ReadonlySet<string>, do
 }
 
 function dcDn(domain: string): string {
-  return domain.split('.').map((p) => `dc=${p.replace(/([,+"\\<>;=])/g, '\\$1')}`).join(',');
+  return domain
+    .split('.')
+    .map((p) => `dc=${p.replace(/([,+"\\<>;=])/g, '\\$1')}`)
+    .join(',');
 }
 
 /** Entries for a repository without a dump: each domain once, then each account with its attributes. */
 export async function* synthesizeEntries(accounts: readonly DirectoryAccount[]): AsyncGenerator<DirectoryEntry> {
   const domains = [...new Set(accounts.map((a) => domainOf(a.name)))].sort();
   for (const d of domains) {
-    yield { kind: 'domain', dn: dcDn(d), attributes: { objectClass: ['dcObject', 'organization', 'zimbraDomain'], zimbraDomainName: [d] } };
+    yield {
+      kind: 'domain',
+      dn: dcDn(d),
+      attributes: { objectClass: ['dcObject', 'organization', 'zimbraDomain'], zimbraDomainName: [d] },
+    };
   }
   for (const a of [...accounts].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))) {
     const local = a.name.slice(0, a.name.lastIndexOf('@'));
@@ -98,13 +110,24 @@ export async function* synthesizeEntries(accounts: readonly DirectoryAccount[]):
       const v = a.attrs![k]!;
       attributes[k] = Array.isArray(v) ? [...v] : [v];
     }
-    yield { kind: 'account', dn: `uid=${local.replace(/([,+"\\<>;=])/g, '\\$1')},ou=people,${dcDn(domainOf(a.name))}`, attributes };
+    yield {
+      kind: 'account',
+      dn: `uid=${local.replace(/([,+"\\<>;=])/g, '\\$1')},ou=people,${dcDn(domainOf(a.name))}`,
+      attributes,
+    };
   }
 }
 
-async function* filtered(backend: StorageBackend, key: string, accountIds: ReadonlySet<string>, domains: ReadonlySet<string>, signal?: AbortSignal): AsyncGenerator<DirectoryEntry> {
+async function* filtered(
+  backend: StorageBackend,
+  key: string,
+  accountIds: ReadonlySet<string>,
+  domains: ReadonlySet<string>,
+  signal?: AbortSignal,
+): AsyncGenerator<DirectoryEntry> {
   const body = await backend.get(key, signal ? { signal } : {});
-  for await (const e of readDirectoryDump(body as AsyncIterable<Buffer>)) if (keepEntry(e, accountIds, domains)) yield e;
+  for await (const e of readDirectoryDump(body as AsyncIterable<Buffer>))
+    if (keepEntry(e, accountIds, domains)) yield e;
 }
 
 /**

@@ -94,7 +94,11 @@ export async function importArchive(opts: ImportArchiveOptions): Promise<ImportA
     const marker = opts.resume ? await readMarker(workDir) : undefined;
     if (marker) {
       const head = await readArchiveManifest(open(), signal);
-      if (head.manifestSha256 !== marker.manifestSha256) throw new ZimbraBackupError(`${workDir} holds the staging of another archive`, { code: 'ZB_CONFLICT', data: { workDir } });
+      if (head.manifestSha256 !== marker.manifestSha256)
+        throw new ZimbraBackupError(`${workDir} holds the staging of another archive`, {
+          code: 'ZB_CONFLICT',
+          data: { workDir },
+        });
       staging = await openRepository({ backend });
       manifest = head.manifest;
     } else {
@@ -103,18 +107,28 @@ export async function importArchive(opts: ImportArchiveOptions): Promise<ImportA
         await rm(join(workDir, 'repo'), { recursive: true, force: true });
         await rm(join(workDir, 'tmp'), { recursive: true, force: true });
       }
-      if (!(await isEmptyDir(workDir))) throw new ZimbraBackupError(`work directory ${workDir} is not empty (pass resume to continue an import)`, { code: 'ZB_CONFLICT', data: { workDir } });
+      if (!(await isEmptyDir(workDir)))
+        throw new ZimbraBackupError(`work directory ${workDir} is not empty (pass resume to continue an import)`, {
+          code: 'ZB_CONFLICT',
+          data: { workDir },
+        });
       await mkdir(join(workDir, 'tmp'), { recursive: true, mode: 0o700 });
       // Staging data can always be re-read from the archive: no fsync per blob; the marker says when it is whole.
       staging = await initRepository({ backend, compression: 'none' });
       const staged = await stageArchive({
-        archive: open(), staging, tmpDir: join(workDir, 'tmp'),
+        archive: open(),
+        staging,
+        tmpDir: join(workDir, 'tmp'),
         ...(opts.maxMemberBytes ? { maxMemberBytes: opts.maxMemberBytes } : {}),
         ...(opts.onProgress ? { onProgress: (p) => opts.onProgress!({ phase: 'stage', loaded: p.loaded }) } : {}),
         ...(signal ? { signal } : {}),
       });
       manifest = staged.manifest;
-      await writeFile(join(workDir, MARKER), `${JSON.stringify({ manifestSha256: staged.manifestSha256, atMs: manifest.atMs })}\n`, { flush: true });
+      await writeFile(
+        join(workDir, MARKER),
+        `${JSON.stringify({ manifestSha256: staged.manifestSha256, atMs: manifest.atMs })}\n`,
+        { flush: true },
+      );
     }
     imported = true;
     const { archive: _a, workDir: _w, resume: _r, maxMemberBytes: _m, ...rest } = opts;
@@ -125,7 +139,8 @@ export async function importArchive(opts: ImportArchiveOptions): Promise<ImportA
   } catch (err) {
     // A failure before the target was touched leaves nothing worth resuming in a directory we made.
     if (own && !imported) await rm(workDir, { recursive: true, force: true });
-    else if (isZimbraBackupError(err)) throw new ZimbraBackupError(err.message, { code: err.code, cause: err, data: { ...err.data, workDir } });
+    else if (isZimbraBackupError(err))
+      throw new ZimbraBackupError(err.message, { code: err.code, cause: err, data: { ...err.data, workDir } });
     throw err;
   }
 }

@@ -114,7 +114,8 @@ export interface ImportResult {
 
 function positive(v: number | undefined, field: string, dflt: number): number {
   const n = v ?? dflt;
-  if (!Number.isInteger(n) || n < 1) throw new ZimbraBackupError(`${field} must be an integer >= 1`, { code: 'ZB_INVALID_ARGUMENT', data: { field } });
+  if (!Number.isInteger(n) || n < 1)
+    throw new ZimbraBackupError(`${field} must be an integer >= 1`, { code: 'ZB_INVALID_ARGUMENT', data: { field } });
   return n;
 }
 
@@ -133,11 +134,16 @@ function positive(v: number | undefined, field: string, dflt: number): number {
 export async function importRepository(opts: ImportRepositoryOptions): Promise<ImportResult> {
   const started = Date.now();
   const asked = opts.at === undefined ? undefined : opts.at instanceof Date ? opts.at.getTime() : opts.at;
-  if (asked !== undefined && (!Number.isSafeInteger(asked) || asked < 0)) throw new ZimbraBackupError('at must be a valid time', { code: 'ZB_INVALID_ARGUMENT', data: { field: 'at' } });
+  if (asked !== undefined && (!Number.isSafeInteger(asked) || asked < 0))
+    throw new ZimbraBackupError('at must be a valid time', { code: 'ZB_INVALID_ARGUMENT', data: { field: 'at' } });
   const concurrency = positive(opts.concurrency, 'concurrency', 2);
   const itemConcurrency = positive(opts.itemConcurrency, 'itemConcurrency', 4);
   const onExisting = opts.onExisting ?? 'skip';
-  if (onExisting !== 'skip' && onExisting !== 'fail') throw new ZimbraBackupError("onExisting must be 'skip' or 'fail'", { code: 'ZB_INVALID_ARGUMENT', data: { field: 'onExisting' } });
+  if (onExisting !== 'skip' && onExisting !== 'fail')
+    throw new ZimbraBackupError("onExisting must be 'skip' or 'fail'", {
+      code: 'ZB_INVALID_ARGUMENT',
+      data: { field: 'onExisting' },
+    });
   const { from, client, signal } = opts;
   const stateBackend = opts.stateBackend ?? from.backend;
   const { entries } = selectAccounts(await readAccountIndex(from.backend, signal), opts.accounts, opts.domains);
@@ -158,28 +164,58 @@ export async function importRepository(opts: ImportRepositoryOptions): Promise<I
   // Without `at`, the newest dump even if taken after the last commit (backups dump the directory last).
   const dir = await exportDirectorySource(from.backend, asked ?? Number.MAX_SAFE_INTEGER, accounts, domains, signal);
   const prov = await provision({
-    client, entries: dir.entries, accounts, onExisting, state,
-    ...(opts.onProgress ? { onProgress: (p) => opts.onProgress!({ phase: 'provision', loaded: p.loaded, total: p.total }) } : {}),
+    client,
+    entries: dir.entries,
+    accounts,
+    onExisting,
+    state,
+    ...(opts.onProgress
+      ? { onProgress: (p) => opts.onProgress!({ phase: 'provision', loaded: p.loaded, total: p.total }) }
+      : {}),
     ...(signal ? { signal } : {}),
   });
   const byName = [...accounts].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
   const results: ImportAccountResult[] = byName.map((a) => {
     const p = prov.objects.find((o) => o.kind === 'account' && o.name === a.name.toLowerCase());
     const pw = prov.generatedPasswords.get(a.name.toLowerCase());
-    return { sourceId: a.id, name: a.name, status: 'pending', failures: [], ...(p ? { provision: p } : {}), ...(pw ? { generatedPassword: pw } : {}) };
+    return {
+      sourceId: a.id,
+      name: a.name,
+      status: 'pending',
+      failures: [],
+      ...(p ? { provision: p } : {}),
+      ...(pw ? { generatedPassword: pw } : {}),
+    };
   });
   const limit = pLimit(concurrency);
   let finished = 0;
-  await Promise.allSettled(results.map((r) => limit(async () => {
-    if (signal?.aborted) return;
-    await importAccount(opts, r, { importId, atMs, state, stateBackend, itemConcurrency, importable: prov.importable.has(r.sourceId) || state.isDone(r.sourceId) });
-    opts.onProgress?.({ phase: 'account', loaded: ++finished, total: results.length, account: r.name });
-  })));
+  await Promise.allSettled(
+    results.map((r) =>
+      limit(async () => {
+        if (signal?.aborted) return;
+        await importAccount(opts, r, {
+          importId,
+          atMs,
+          state,
+          stateBackend,
+          itemConcurrency,
+          importable: prov.importable.has(r.sourceId) || state.isDone(r.sourceId),
+        });
+        opts.onProgress?.({ phase: 'account', loaded: ++finished, total: results.length, account: r.name });
+      }),
+    ),
+  );
   await state.save(signal).catch(() => {});
   if (signal?.aborted) {
-    throw new ZimbraBackupError('import aborted; rerun it to resume', { code: 'ZB_ABORTED', cause: signal.reason, data: { importId, accounts: results.map((r) => ({ name: r.name, status: r.status })) } });
+    throw new ZimbraBackupError('import aborted; rerun it to resume', {
+      code: 'ZB_ABORTED',
+      cause: signal.reason,
+      data: { importId, accounts: results.map((r) => ({ name: r.name, status: r.status })) },
+    });
   }
-  const complete = results.every((r) => r.status === 'done' || r.status === 'skipped') && prov.objects.every((o) => o.status !== 'failed');
+  const complete =
+    results.every((r) => r.status === 'done' || r.status === 'skipped') &&
+    prov.objects.every((o) => o.status !== 'failed');
   return { importId, atMs, directory: prov.objects, accounts: results, complete, durationMs: Date.now() - started };
 }
 
@@ -192,11 +228,16 @@ interface AccountContext {
   importable: boolean;
 }
 
-async function importAccount(opts: ImportRepositoryOptions, r: ImportAccountResult, ctx: AccountContext): Promise<void> {
+async function importAccount(
+  opts: ImportRepositoryOptions,
+  r: ImportAccountResult,
+  ctx: AccountContext,
+): Promise<void> {
   const { signal } = opts;
   if (!ctx.importable) {
     r.status = r.provision?.status === 'failed' ? 'failed' : 'skipped';
-    if (r.provision?.status === 'failed') r.error = { code: 'ZB_SOAP_FAULT', message: r.provision.reason ?? 'account could not be created' };
+    if (r.provision?.status === 'failed')
+      r.error = { code: 'ZB_SOAP_FAULT', message: r.provision.reason ?? 'account could not be created' };
     return;
   }
   const restoreId = restoreIdOf('import-account', { importId: ctx.importId, account: r.sourceId });
@@ -205,13 +246,27 @@ async function importAccount(opts: ImportRepositoryOptions, r: ImportAccountResu
     const mailbox = await openAccountState(opts.from, r.sourceId, ctx.atMs, signal);
     const idMap = await RestoreIdMap.open({ backend: ctx.stateBackend, restoreId, ...(signal ? { signal } : {}) });
     const writer = new RestoreWriter({
-      client: opts.client, account: r.name, blobs: opts.from.blobs, idMap, concurrency: ctx.itemConcurrency,
+      client: opts.client,
+      account: r.name,
+      blobs: opts.from.blobs,
+      idMap,
+      concurrency: ctx.itemConcurrency,
       ...(opts.logger !== undefined ? { logger: opts.logger } : {}),
-      ...(opts.onProgress ? { onProgress: (p: RestoreProgress) => opts.onProgress!({ phase: 'account', loaded: 0, account: r.name, restore: p }) } : {}),
+      ...(opts.onProgress
+        ? {
+            onProgress: (p: RestoreProgress) =>
+              opts.onProgress!({ phase: 'account', loaded: 0, account: r.name, restore: p }),
+          }
+        : {}),
       ...(signal ? { signal } : {}),
     });
     const w = await writer.write(planFromState(mailbox));
-    Object.assign(r, { counts: w.counts, bytes: w.bytes, failures: w.failures, idMap: { restoreId, entries: idMap.size } });
+    Object.assign(r, {
+      counts: w.counts,
+      bytes: w.bytes,
+      failures: w.failures,
+      idMap: { restoreId, entries: idMap.size },
+    });
     r.status = w.failures.length ? 'partial' : 'done';
     if (r.status === 'done') await ctx.state.markDone(r.sourceId, signal);
   } catch (err) {
@@ -220,6 +275,9 @@ async function importAccount(opts: ImportRepositoryOptions, r: ImportAccountResu
       return;
     }
     r.status = 'failed';
-    r.error = { code: isZimbraBackupError(err) ? err.code : ((err as { faultCode?: string }).faultCode ?? 'ERROR'), message: (err as Error).message };
+    r.error = {
+      code: isZimbraBackupError(err) ? err.code : ((err as { faultCode?: string }).faultCode ?? 'ERROR'),
+      message: (err as Error).message,
+    };
   }
 }

@@ -42,12 +42,17 @@ export class ImportState {
     let body: StateBody = { version: 1, ours: [], done: [] };
     try {
       const parsed = JSON.parse(await text(await backend.get(key, signal ? { signal } : {}))) as StateBody;
-      if (parsed.version !== 1 || !Array.isArray(parsed.ours) || !Array.isArray(parsed.done)) throw new Error('unexpected shape');
+      if (parsed.version !== 1 || !Array.isArray(parsed.ours) || !Array.isArray(parsed.done))
+        throw new Error('unexpected shape');
       body = parsed;
     } catch (err) {
       if (!isZimbraBackupError(err, 'ZB_BLOB_NOT_FOUND')) {
         if (isZimbraBackupError(err)) throw err;
-        throw new ZimbraBackupError(`import state ${key} is corrupt`, { code: 'ZB_REPOSITORY_CORRUPT', cause: err, data: { key } });
+        throw new ZimbraBackupError(`import state ${key} is corrupt`, {
+          code: 'ZB_REPOSITORY_CORRUPT',
+          cause: err,
+          data: { key },
+        });
       }
     }
     return new ImportState(backend, key, body);
@@ -86,7 +91,11 @@ export class ImportState {
     const run = this.#saving.then(async () => {
       const body: StateBody = { version: 1, ours: [...this.#ours].sort(), done: [...this.#done].sort() };
       const bytes = Buffer.from(`${JSON.stringify(body)}\n`);
-      await this.#backend.put(this.#key, { size: bytes.length, open: () => Readable.from([bytes]) }, signal ? { signal } : {});
+      await this.#backend.put(
+        this.#key,
+        { size: bytes.length, open: () => Readable.from([bytes]) },
+        signal ? { signal } : {},
+      );
     });
     this.#saving = run.catch(() => {});
     return run;

@@ -22,15 +22,34 @@
  * under `restores/<importId>/` of the staging repository or the state backend).
  * @module
  */
-export { exportArchive, type ExportArchiveOptions, type ExportArchiveResult, type ExportProgress } from './export-archive.js';
+export {
+  exportArchive,
+  type ExportArchiveOptions,
+  type ExportArchiveResult,
+  type ExportProgress,
+} from './export-archive.js';
 export { importArchive, type ImportArchiveOptions, type ImportArchiveResult } from './import-archive.js';
 export {
-  importRepository, type ImportAccountResult, type ImportOptions, type ImportProgress, type ImportRepositoryOptions, type ImportResult,
+  importRepository,
+  type ImportAccountResult,
+  type ImportOptions,
+  type ImportProgress,
+  type ImportRepositoryOptions,
+  type ImportResult,
 } from './import-repository.js';
 export { stageArchive, readArchiveManifest, type StageArchiveOptions, type StagedArchive } from './archive-reader.js';
 export {
-  ARCHIVE_FORMAT_NAME, ARCHIVE_FORMAT_VERSION, MANIFEST_MEMBER, DIRECTORY_MEMBER, classifyMember, parseManifest,
-  type ArchiveManifest, type ManifestAccount, type ManifestMember, type MemberName, type ItemCounts,
+  ARCHIVE_FORMAT_NAME,
+  ARCHIVE_FORMAT_VERSION,
+  MANIFEST_MEMBER,
+  DIRECTORY_MEMBER,
+  classifyMember,
+  parseManifest,
+  type ArchiveManifest,
+  type ManifestAccount,
+  type ManifestMember,
+  type MemberName,
+  type ItemCounts,
 } from './archive-format.js';
 export { type RepositoryReader } from './repository-reader.js';
 export { type ProvisionOutcome, type ProvisionKind } from './provision.js';

@@ -73,10 +73,11 @@ interface Planned {
   members?: string[];
 }
 
-
-
 /** Builds the creation plan from the directory entries and the accounts to import. */
-export async function planProvisioning(entries: AsyncIterable<DirectoryEntry>, accounts: readonly ProvisionAccount[]): Promise<{ planned: Planned[]; cosNames: Map<string, string> }> {
+export async function planProvisioning(
+  entries: AsyncIterable<DirectoryEntry>,
+  accounts: readonly ProvisionAccount[],
+): Promise<{ planned: Planned[]; cosNames: Map<string, string> }> {
   const byId = new Map(accounts.map((a) => [a.id.toLowerCase(), a]));
   const domains = new Set(accounts.map((a) => domainOf(a.name)));
   const cos: Planned[] = [];
@@ -97,17 +98,32 @@ export async function planProvisioning(entries: AsyncIterable<DirectoryEntry>, a
       const a = byId.get((entryValue(e, 'zimbraId') ?? '').toLowerCase());
       if (!a) continue;
       const hash = entryValue(e, 'userPassword');
-      accs.set(a.id, { kind: 'account', name: a.name.toLowerCase(), sourceId: a.id, attrs: { ...copyableAccountAttrs(creatableAttrs(e.attributes)), ...(hash ? { userPassword: hash } : {}) } });
+      accs.set(a.id, {
+        kind: 'account',
+        name: a.name.toLowerCase(),
+        sourceId: a.id,
+        attrs: { ...copyableAccountAttrs(creatableAttrs(e.attributes)), ...(hash ? { userPassword: hash } : {}) },
+      });
     } else if (e.kind === 'distributionList') {
       const name = entryAddress(e);
-      if (!name || !domains.has(domainOf(name)) && !doms.has(domainOf(name))) continue;
-      const members = (e.attributes['zimbraMailForwardingAddress'] ?? []).filter((v): v is string => typeof v === 'string');
+      if (!name || (!domains.has(domainOf(name)) && !doms.has(domainOf(name)))) continue;
+      const members = (e.attributes['zimbraMailForwardingAddress'] ?? []).filter(
+        (v): v is string => typeof v === 'string',
+      );
       lists.push({ kind: 'distributionList', name, attrs: creatableAttrs(e.attributes), members });
     }
   }
   for (const d of domains) if (!doms.has(d)) doms.set(d, { kind: 'domain', name: d, attrs: {} });
-  for (const a of accounts) if (!accs.has(a.id)) accs.set(a.id, { kind: 'account', name: a.name.toLowerCase(), sourceId: a.id, attrs: copyableAccountAttrs(a.attrs) });
-  const sorted = <T extends Planned>(xs: Iterable<T>): T[] => [...xs].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+  for (const a of accounts)
+    if (!accs.has(a.id))
+      accs.set(a.id, {
+        kind: 'account',
+        name: a.name.toLowerCase(),
+        sourceId: a.id,
+        attrs: copyableAccountAttrs(a.attrs),
+      });
+  const sorted = <T extends Planned>(xs: Iterable<T>): T[] =>
+    [...xs].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
   return { planned: [...sorted(cos), ...sorted(doms.values()), ...sorted(accs.values()), ...sorted(lists)], cosNames };
 }
 
@@ -126,7 +142,6 @@ async function exists(client: ZimbraClient, o: Planned, signal?: AbortSignal): P
     throw err;
   }
 }
-
 
 /** Options of {@link provision}. */
 export interface ProvisionOptions {
@@ -157,8 +172,18 @@ export async function provision(opts: ProvisionOptions): Promise<ProvisionResult
   const { planned, cosNames } = await planProvisioning(opts.entries, opts.accounts);
   if (opts.onExisting === 'fail') {
     const clash: string[] = [];
-    for (const o of planned) if ((o.kind === 'account' || o.kind === 'distributionList') && !state.isOurs(o.name) && (await exists(client, o, signal))) clash.push(o.name);
-    if (clash.length) throw new ZimbraBackupError(`already on the target: ${clash.slice(0, 10).join(', ')}${clash.length > 10 ? ` and ${clash.length - 10} more` : ''}`, { code: 'ZB_CONFLICT', data: { existing: clash } });
+    for (const o of planned)
+      if (
+        (o.kind === 'account' || o.kind === 'distributionList') &&
+        !state.isOurs(o.name) &&
+        (await exists(client, o, signal))
+      )
+        clash.push(o.name);
+    if (clash.length)
+      throw new ZimbraBackupError(
+        `already on the target: ${clash.slice(0, 10).join(', ')}${clash.length > 10 ? ` and ${clash.length - 10} more` : ''}`,
+        { code: 'ZB_CONFLICT', data: { existing: clash } },
+      );
   }
   const result: ProvisionResult = { objects: [], importable: new Map(), generatedPasswords: new Map() };
   const newCos = new Map((await client.getAllCos(io)).map((c) => [c.name.toLowerCase(), c.id] as const));
@@ -167,14 +192,20 @@ export async function provision(opts: ProvisionOptions): Promise<ProvisionResult
     throwIfAborted(signal);
     const out = await createOne(opts, o, remapCos(o.attrs, cosNames, newCos), result);
     if (o.kind === 'cos' && out.id) newCos.set(o.name.toLowerCase(), out.id);
-    if (o.kind === 'account' && (out.status === 'created' || out.status === 'ours')) result.importable.set(o.sourceId!, out);
+    if (o.kind === 'account' && (out.status === 'created' || out.status === 'ours'))
+      result.importable.set(o.sourceId!, out);
     result.objects.push(out);
     opts.onProgress?.({ phase: 'provision', loaded: ++done, total: planned.length });
   }
   return result;
 }
 
-async function createOne(opts: ProvisionOptions, o: Planned, attrs: ZimbraAttrs, result: ProvisionResult): Promise<ProvisionOutcome> {
+async function createOne(
+  opts: ProvisionOptions,
+  o: Planned,
+  attrs: ZimbraAttrs,
+  result: ProvisionResult,
+): Promise<ProvisionOutcome> {
   const { client, state, signal } = opts;
   const io = signal ? { signal } : {};
   const base = { kind: o.kind, name: o.name };

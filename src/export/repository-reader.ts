@@ -21,8 +21,18 @@ export interface RepositoryReader {
 }
 
 /** An account's mailbox state at `atMs`, from its journal opened read-only. */
-export async function openAccountState(repo: Pick<RepositoryReader, 'backend'>, accountId: string, atMs: number, signal?: AbortSignal): Promise<MailboxState> {
-  const journal = await Journal.open({ backend: repo.backend, prefix: accountPrefix(accountId), readOnly: true, ...(signal ? { signal } : {}) });
+export async function openAccountState(
+  repo: Pick<RepositoryReader, 'backend'>,
+  accountId: string,
+  atMs: number,
+  signal?: AbortSignal,
+): Promise<MailboxState> {
+  const journal = await Journal.open({
+    backend: repo.backend,
+    prefix: accountPrefix(accountId),
+    readOnly: true,
+    ...(signal ? { signal } : {}),
+  });
   try {
     return await journal.stateAt(atMs, signal ? { signal } : {});
   } finally {

@@ -4,7 +4,14 @@
  * and the strict parser the importer reads it back with.
  * @module
  */
-import { ITEM_KINDS, type AccountRecord, type ItemKind, type ItemRecord, type JournalRecord, type MailboxState } from '../journal/types.js';
+import {
+  ITEM_KINDS,
+  type AccountRecord,
+  type ItemKind,
+  type ItemRecord,
+  type JournalRecord,
+  type MailboxState,
+} from '../journal/types.js';
 import { archiveInvalid, canonicalJson } from './archive-format.js';
 
 /** A record of a state member: the account snapshot or one item version. */
@@ -62,7 +69,8 @@ function isStringArray(v: unknown): v is string[] {
  * @throws `ZB_ARCHIVE_INVALID` naming the member and line.
  */
 export function parseStateLine(line: string, member: string, lineNo: number): StateRecord {
-  const bad = (why: string): Error => archiveInvalid(`${member} line ${lineNo}: ${why}`, { member, line: lineNo, reason: 'bad-state' });
+  const bad = (why: string): Error =>
+    archiveInvalid(`${member} line ${lineNo}: ${why}`, { member, line: lineNo, reason: 'bad-state' });
   let v: Record<string, unknown>;
   try {
     v = JSON.parse(line) as Record<string, unknown>;
@@ -77,19 +85,24 @@ export function parseStateLine(line: string, member: string, lineNo: number): St
   if (v['type'] === 'account') {
     const attrs = v['attrs'];
     if (!attrs || typeof attrs !== 'object' || Array.isArray(attrs)) throw bad('attrs missing');
-    for (const val of Object.values(attrs)) if (typeof val !== 'string' && !isStringArray(val)) throw bad('attribute values must be strings');
+    for (const val of Object.values(attrs))
+      if (typeof val !== 'string' && !isStringArray(val)) throw bad('attribute values must be strings');
     return v as unknown as AccountRecord;
   }
-  if (v['type'] !== 'item') throw bad(`record type ${JSON.stringify(String(v['type']).slice(0, 40))} is not allowed in a state`);
+  if (v['type'] !== 'item')
+    throw bad(`record type ${JSON.stringify(String(v['type']).slice(0, 40))} is not allowed in a state`);
   if (typeof v['kind'] !== 'string' || !KINDS.has(v['kind'])) throw bad('unknown item kind');
   if (typeof v['id'] !== 'string' || !ITEM_ID_RE.test(v['id'])) throw bad('bad item id');
-  if (v['folderId'] !== undefined && (typeof v['folderId'] !== 'string' || !ITEM_ID_RE.test(v['folderId']))) throw bad('bad folder id');
-  if (v['digest'] !== undefined && (typeof v['digest'] !== 'string' || !HEX_RE.test(v['digest']))) throw bad('bad digest');
+  if (v['folderId'] !== undefined && (typeof v['folderId'] !== 'string' || !ITEM_ID_RE.test(v['folderId'])))
+    throw bad('bad folder id');
+  if (v['digest'] !== undefined && (typeof v['digest'] !== 'string' || !HEX_RE.test(v['digest'])))
+    throw bad('bad digest');
   if (v['name'] !== undefined && typeof v['name'] !== 'string') throw bad('bad name');
   if (v['flags'] !== undefined && typeof v['flags'] !== 'string') throw bad('bad flags');
   if (v['tags'] !== undefined && !isStringArray(v['tags'])) throw bad('bad tags');
   if (v['tagIds'] !== undefined && !isStringArray(v['tagIds'])) throw bad('bad tag ids');
-  if (v['meta'] !== undefined && (typeof v['meta'] !== 'object' || v['meta'] === null || Array.isArray(v['meta']))) throw bad('bad meta');
+  if (v['meta'] !== undefined && (typeof v['meta'] !== 'object' || v['meta'] === null || Array.isArray(v['meta'])))
+    throw bad('bad meta');
   return v as unknown as ItemRecord;
 }
 

@@ -32,7 +32,9 @@ export class TarOutput {
       },
     });
     const source = this.#pack as unknown as Readable;
-    const stages = opts.gzip ? [source, createGzip({ level: opts.gzipLevel ?? 6 }), counter, out] : [source, counter, out];
+    const stages = opts.gzip
+      ? [source, createGzip({ level: opts.gzipLevel ?? 6 }), counter, out]
+      : [source, counter, out];
     this.#done = pipeline(stages as [Readable, ...Writable[]], opts.signal ? { signal: opts.signal } : {});
     // Observed by finish()/fail(); an early failure must not surface as an unhandled rejection.
     this.#done.catch(() => {});

@@ -22,10 +22,13 @@ export function abortableSleep(ms: number, ...signals: Array<AbortSignal | undef
       clearTimeout(timer);
       for (const s of active) s.removeEventListener('abort', onAbort);
     };
-    const timer = setTimeout(() => {
-      cleanup();
-      resolve();
-    }, Math.max(0, ms));
+    const timer = setTimeout(
+      () => {
+        cleanup();
+        resolve();
+      },
+      Math.max(0, ms),
+    );
     timer.unref?.();
     for (const s of active) s.addEventListener('abort', onAbort, { once: true });
   });

@@ -66,5 +66,8 @@ export function safeSegment(segment: string, field = 'segment'): string {
 function unsafe(field: string, value: unknown): ZimbraBackupError {
   // Hostile values can be huge or binary: show a bounded, escaped prefix only.
   const shown = JSON.stringify(String(value).slice(0, 80));
-  return new ZimbraBackupError(`unsafe ${field}: ${shown}`, { code: 'ZB_UNSAFE_PATH', data: { field, value: String(value).slice(0, 80) } });
+  return new ZimbraBackupError(`unsafe ${field}: ${shown}`, {
+    code: 'ZB_UNSAFE_PATH',
+    data: { field, value: String(value).slice(0, 80) },
+  });
 }

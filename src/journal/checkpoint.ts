@@ -142,7 +142,11 @@ function isCount(v: unknown): v is number {
 }
 
 /** Reads a checkpoint back into a state; throws {@link InvalidObjectError} when it is not intact. */
-export async function readCheckpoint(backend: StorageBackend, info: CheckpointInfo, signal?: AbortSignal): Promise<StateBuilder> {
+export async function readCheckpoint(
+  backend: StorageBackend,
+  info: CheckpointInfo,
+  signal?: AbortSignal,
+): Promise<StateBuilder> {
   const stream = await backend.get(info.key, signal ? { signal } : {});
   const state = new StateBuilder();
   let crc = 0;
@@ -150,40 +154,48 @@ export async function readCheckpoint(backend: StorageBackend, info: CheckpointIn
   let header: Record<string, unknown> | undefined;
   let ended = false;
   try {
-    for await (const chunk of readLines(stream)) for (const line of chunk) {
-      if (!line.terminated || ended) throw new InvalidObjectError('truncated or trailing data');
-      const obj = decodeLine(line.text);
-      if (obj['type'] === 'end') {
-        if (obj['lines'] !== lines || obj['crc'] !== hex8(crc)) throw new InvalidObjectError('checkpoint checksum mismatch');
-        ended = true;
-        continue;
-      }
-      crc = chainLine(line.text, crc);
-      lines += 1;
-      if (!header) {
-        if (obj['type'] !== 'checkpoint' || obj['v'] !== CHECKPOINT_VERSION || obj['seq'] !== info.seq || obj['captureMs'] !== info.captureMs) {
-          throw new InvalidObjectError('checkpoint header does not match its name');
+    for await (const chunk of readLines(stream))
+      for (const line of chunk) {
+        if (!line.terminated || ended) throw new InvalidObjectError('truncated or trailing data');
+        const obj = decodeLine(line.text);
+        if (obj['type'] === 'end') {
+          if (obj['lines'] !== lines || obj['crc'] !== hex8(crc))
+            throw new InvalidObjectError('checkpoint checksum mismatch');
+          ended = true;
+          continue;
         }
-        if (!isCount(obj['records'])) throw new InvalidObjectError('bad record count');
-        header = obj;
-        continue;
-      }
-      if (obj['type'] === 'tombstones') {
-        const ids = obj['ids'];
-        if (!Array.isArray(ids)) throw new InvalidObjectError('bad tombstones line');
-        for (const t of ids as unknown[]) {
-          if (!Array.isArray(t) || typeof t[0] !== 'string' || typeof t[1] !== 'number') throw new InvalidObjectError('bad tombstone');
-          state.tombstones.set(t[0], t[1]);
+        crc = chainLine(line.text, crc);
+        lines += 1;
+        if (!header) {
+          if (
+            obj['type'] !== 'checkpoint' ||
+            obj['v'] !== CHECKPOINT_VERSION ||
+            obj['seq'] !== info.seq ||
+            obj['captureMs'] !== info.captureMs
+          ) {
+            throw new InvalidObjectError('checkpoint header does not match its name');
+          }
+          if (!isCount(obj['records'])) throw new InvalidObjectError('bad record count');
+          header = obj;
+          continue;
         }
-        continue;
+        if (obj['type'] === 'tombstones') {
+          const ids = obj['ids'];
+          if (!Array.isArray(ids)) throw new InvalidObjectError('bad tombstones line');
+          for (const t of ids as unknown[]) {
+            if (!Array.isArray(t) || typeof t[0] !== 'string' || typeof t[1] !== 'number')
+              throw new InvalidObjectError('bad tombstone');
+            state.tombstones.set(t[0], t[1]);
+          }
+          continue;
+        }
+        const captureMs = obj['captureMs'];
+        if (!isCount(captureMs)) throw new InvalidObjectError('record without capture time');
+        const rec = fromStored(obj, captureMs);
+        if (rec.type === 'item') state.items.set(rec.id, rec);
+        else if (rec.type === 'account') state.account = rec;
+        else throw new InvalidObjectError(`unexpected ${rec.type} line in a checkpoint`);
       }
-      const captureMs = obj['captureMs'];
-      if (!isCount(captureMs)) throw new InvalidObjectError('record without capture time');
-      const rec = fromStored(obj, captureMs);
-      if (rec.type === 'item') state.items.set(rec.id, rec);
-      else if (rec.type === 'account') state.account = rec;
-      else throw new InvalidObjectError(`unexpected ${rec.type} line in a checkpoint`);
-    }
   } finally {
     stream.destroy();
   }

@@ -61,7 +61,13 @@ export async function mergeSegments(
   // Rewriting a lone segment (a retention hook) would reuse its key, and the delete of the old
   // object below would then remove the new one: widen the name's capture range by 1 ms instead.
   const maxCaptureMs = Math.max(...segs.map((s) => s.maxCaptureMs)) + (segs.length === 1 ? 1 : 0);
-  const info: SegmentInfo = { key: segmentKey(ctx.prefix, first, last, minCaptureMs, maxCaptureMs), first, last, minCaptureMs, maxCaptureMs };
+  const info: SegmentInfo = {
+    key: segmentKey(ctx.prefix, first, last, minCaptureMs, maxCaptureMs),
+    first,
+    last,
+    minCaptureMs,
+    maxCaptureMs,
+  };
   let kept = 0;
   let dropped = 0;
   let size = 0;
@@ -118,7 +124,10 @@ async function verify(ctx: CompactionContext, info: SegmentInfo): Promise<void> 
     throw err;
   }
   if (n !== info.last - info.first + 1) {
-    throw new ZimbraBackupError('compacted segment lost batches', { code: 'ZB_JOURNAL_CORRUPT', data: { key: info.key, batches: n } });
+    throw new ZimbraBackupError('compacted segment lost batches', {
+      code: 'ZB_JOURNAL_CORRUPT',
+      data: { key: info.key, batches: n },
+    });
   }
 }
 
@@ -127,7 +136,8 @@ export async function deleteQuietly(ctx: { backend: StorageBackend; logger: Logg
   try {
     await ctx.backend.delete(key);
   } catch (err) {
-    if (!isZimbraBackupError(err, 'ZB_BLOB_NOT_FOUND')) ctx.logger.warn({ key, err: String(err) }, 'journal: could not delete a superseded object');
+    if (!isZimbraBackupError(err, 'ZB_BLOB_NOT_FOUND'))
+      ctx.logger.warn({ key, err: String(err) }, 'journal: could not delete a superseded object');
   }
 }
 
@@ -136,5 +146,10 @@ export function isCurrentVersion(state: StateBuilder, r: JournalRecord): boolean
   if (r.type === 'account') return state.account?.captureMs === r.captureMs && !state.accountDeleted;
   if (r.type !== 'item') return false;
   const cur = state.items.get(r.id);
-  return cur !== undefined && cur.captureMs === r.captureMs && cur.modifiedSequence === r.modifiedSequence && cur.savedSequence === r.savedSequence;
+  return (
+    cur !== undefined &&
+    cur.captureMs === r.captureMs &&
+    cur.modifiedSequence === r.modifiedSequence &&
+    cur.savedSequence === r.savedSequence
+  );
 }

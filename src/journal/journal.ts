@@ -195,7 +195,8 @@ export class Journal {
       this.#assertWritable();
       if (!Array.isArray(records)) throw invalid('records must be an array');
       records.forEach((r, i) => validateRecord(r, i));
-      if (opts.state !== undefined && !isJsonValue(opts.state)) throw invalid('state must be a JSON value', { field: 'state' });
+      if (opts.state !== undefined && !isJsonValue(opts.state))
+        throw invalid('state must be a JSON value', { field: 'state' });
       if (opts.captureMs !== undefined) checkTime(opts.captureMs, 'captureMs');
     } catch (err) {
       return Promise.reject(err);
@@ -233,13 +234,18 @@ export class Journal {
       if (this.#compactAfter > 0) {
         const visible = this.#table.visible;
         let n = 0;
-        while (n < visible.length && visible[visible.length - 1 - n]!.first === visible[visible.length - 1 - n]!.last) n += 1;
+        while (n < visible.length && visible[visible.length - 1 - n]!.first === visible[visible.length - 1 - n]!.last)
+          n += 1;
         if (n >= this.#compactAfter) await this.#merge(visible.slice(visible.length - n), () => true);
       }
       const since = this.#state.records - this.#checkpointRecords;
-      if (this.#checkpointMin > 0 && since >= Math.max(this.#checkpointMin, this.#checkpointLive)) await this.#writeCheckpoint();
+      if (this.#checkpointMin > 0 && since >= Math.max(this.#checkpointMin, this.#checkpointLive))
+        await this.#writeCheckpoint();
     } catch (err) {
-      this.#logger.warn({ err: String(err) }, 'journal: checkpoint or compaction failed; will retry after a later commit');
+      this.#logger.warn(
+        { err: String(err) },
+        'journal: checkpoint or compaction failed; will retry after a later commit',
+      );
     }
   }
 
@@ -252,7 +258,13 @@ export class Journal {
   }
 
   async #merge(segs: SegmentInfo[], keep: (r: JournalRecord) => boolean, signal?: AbortSignal): Promise<CompactResult> {
-    const ctx = { backend: this.#backend, prefix: this.#prefix, table: this.#table, logger: this.#logger, ...(signal ? { signal } : {}) };
+    const ctx = {
+      backend: this.#backend,
+      prefix: this.#prefix,
+      table: this.#table,
+      logger: this.#logger,
+      ...(signal ? { signal } : {}),
+    };
     const r = await mergeSegments(ctx, segs, keep);
     this.#bytesWritten += r.size;
     return { merged: segs.length, kept: r.kept, dropped: r.dropped, key: r.info.key };
@@ -359,7 +371,13 @@ export class Journal {
     const replay = new StateBuilder();
     const onDelete = (d: DeletedItem): void => {
       if (d.id !== itemId || d.viaFolderId === undefined) return;
-      const rec: DeleteRecord = { type: 'delete', id: d.id, kind: d.kind, captureMs: d.deletedCaptureMs, viaFolderId: d.viaFolderId };
+      const rec: DeleteRecord = {
+        type: 'delete',
+        id: d.id,
+        kind: d.kind,
+        captureMs: d.deletedCaptureMs,
+        viaFolderId: d.viaFolderId,
+      };
       if (d.deletedChangeMs !== undefined) rec.changeMs = d.deletedChangeMs;
       out.push(rec);
     };
@@ -415,7 +433,8 @@ export class Journal {
       return Promise.reject(err);
     }
     return this.#exclusive(async () => {
-      if (this.#state.seq > 0 && this.#checkpoints.at(-1)?.seq !== this.#state.seq) await this.#writeCheckpoint(opts.signal);
+      if (this.#state.seq > 0 && this.#checkpoints.at(-1)?.seq !== this.#state.seq)
+        await this.#writeCheckpoint(opts.signal);
     });
   }
 
@@ -429,4 +448,3 @@ export class Journal {
 function withSignal(signal: AbortSignal | undefined): { signal?: AbortSignal } {
   return signal ? { signal } : {};
 }
-

@@ -61,7 +61,8 @@ export function decodeLine(line: string): Record<string, unknown> {
   } catch {
     throw new InvalidObjectError('line is not JSON');
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InvalidObjectError('line is not an object');
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new InvalidObjectError('line is not an object');
   return value as Record<string, unknown>;
 }
 
@@ -86,9 +87,10 @@ export async function* readLines(stream: Readable): AsyncGenerator<RawLine[]> {
     let start = 0;
     let nl = buf.indexOf(0x0a, start);
     while (nl !== -1) {
-      const text = pendingLen > 0
-        ? Buffer.concat([...pending, buf.subarray(0, nl)]).toString('utf8')
-        : buf.toString('utf8', start, nl);
+      const text =
+        pendingLen > 0
+          ? Buffer.concat([...pending, buf.subarray(0, nl)]).toString('utf8')
+          : buf.toString('utf8', start, nl);
       lines.push({ text, terminated: true });
       pending = [];
       pendingLen = 0;
@@ -117,7 +119,8 @@ function fail(message: string, data: Record<string, unknown>): never {
 
 function optNumber(rec: Record<string, unknown>, field: string, where: Record<string, unknown>): void {
   const v = rec[field];
-  if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) fail(`${field} must be a finite number`, { ...where, field });
+  if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v)))
+    fail(`${field} must be a finite number`, { ...where, field });
 }
 
 function optString(rec: Record<string, unknown>, field: string, where: Record<string, unknown>): void {
@@ -146,18 +149,23 @@ export function validateRecord(value: unknown, index = 0): JournalRecordInput {
   for (const f of ['changeMs', 'modifiedSequence', 'captureMs']) optNumber(value, f, where);
   switch (value['type']) {
     case 'item': {
-      if (typeof value['id'] !== 'string' || value['id'] === '') fail('item id must be a non-empty string', { ...where, field: 'id' });
-      if (typeof value['kind'] !== 'string' || !KIND_SET.has(value['kind'])) fail('unknown item kind', { ...where, field: 'kind', kind: value['kind'] });
+      if (typeof value['id'] !== 'string' || value['id'] === '')
+        fail('item id must be a non-empty string', { ...where, field: 'id' });
+      if (typeof value['kind'] !== 'string' || !KIND_SET.has(value['kind']))
+        fail('unknown item kind', { ...where, field: 'kind', kind: value['kind'] });
       for (const f of ['folderId', 'name', 'flags']) optString(value, f, where);
       for (const f of ['tags', 'tagIds']) optStringArray(value, f, where);
       for (const f of ['dateMs', 'size', 'savedSequence']) optNumber(value, f, where);
       const d = value['digest'];
-      if (d !== undefined && (typeof d !== 'string' || !HEX64.test(d))) fail('digest must be lower-case hex sha256', { ...where, field: 'digest' });
-      if (value['meta'] !== undefined && (!isPlainObject(value['meta']) || !isJsonValue(value['meta']))) fail('meta must be a JSON object', { ...where, field: 'meta' });
+      if (d !== undefined && (typeof d !== 'string' || !HEX64.test(d)))
+        fail('digest must be lower-case hex sha256', { ...where, field: 'digest' });
+      if (value['meta'] !== undefined && (!isPlainObject(value['meta']) || !isJsonValue(value['meta'])))
+        fail('meta must be a JSON object', { ...where, field: 'meta' });
       break;
     }
     case 'delete':
-      if (typeof value['id'] !== 'string' || value['id'] === '') fail('delete id must be a non-empty string', { ...where, field: 'id' });
+      if (typeof value['id'] !== 'string' || value['id'] === '')
+        fail('delete id must be a non-empty string', { ...where, field: 'id' });
       if (value['kind'] !== undefined && (typeof value['kind'] !== 'string' || !KIND_SET.has(value['kind']))) {
         fail('unknown item kind', { ...where, field: 'kind', kind: value['kind'] });
       }

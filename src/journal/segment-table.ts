@@ -11,7 +11,11 @@ export interface JournalListing {
 }
 
 /** Lists `<prefix>journal/` once; objects that are neither segments nor checkpoints are ignored. */
-export async function listJournal(backend: StorageBackend, prefix: string, signal?: AbortSignal): Promise<JournalListing> {
+export async function listJournal(
+  backend: StorageBackend,
+  prefix: string,
+  signal?: AbortSignal,
+): Promise<JournalListing> {
   const segments: SegmentInfo[] = [];
   const checkpoints: CheckpointInfo[] = [];
   for await (const obj of backend.list(`${prefix}journal/`, signal ? { signal } : {})) {
@@ -99,7 +103,10 @@ export class SegmentTable {
    * without opening segments captured entirely after `untilCaptureMs` (the caller still checks
    * each batch's time). Throws `ZB_JOURNAL_CORRUPT` naming the segment when one is damaged or missing.
    */
-  async *batches(fromSeq: number, opts: { toSeq?: number; untilCaptureMs?: number; signal?: AbortSignal } = {}): AsyncGenerator<Batch> {
+  async *batches(
+    fromSeq: number,
+    opts: { toSeq?: number; untilCaptureMs?: number; signal?: AbortSignal } = {},
+  ): AsyncGenerator<Batch> {
     const { signal, untilCaptureMs } = opts;
     const last = opts.toSeq ?? this.lastSeq;
     let next = Math.max(1, fromSeq);
@@ -108,7 +115,11 @@ export class SegmentTable {
       let seg = this.find(next);
       let retried = false;
       for (;;) {
-        if (!seg) throw new ZimbraBackupError(`journal batch ${next} has no segment`, { code: 'ZB_JOURNAL_CORRUPT', data: { seq: next } });
+        if (!seg)
+          throw new ZimbraBackupError(`journal batch ${next} has no segment`, {
+            code: 'ZB_JOURNAL_CORRUPT',
+            data: { seq: next },
+          });
         if (untilCaptureMs !== undefined && seg.minCaptureMs > untilCaptureMs) return;
         try {
           this.reads += 1;

@@ -1,7 +1,17 @@
 import { Readable } from 'node:stream';
 import { ZimbraBackupError } from '../errors.js';
 import type { ReplayableBody, StorageBackend } from '../store/backends/backend.js';
-import { chainLine, decodeLine, encodeLine, frameJson, fromStored, hex8, InvalidObjectError, readLines, toStored } from './record-codec.js';
+import {
+  chainLine,
+  decodeLine,
+  encodeLine,
+  frameJson,
+  fromStored,
+  hex8,
+  InvalidObjectError,
+  readLines,
+  toStored,
+} from './record-codec.js';
 import type { JournalRecord, JsonValue } from './types.js';
 
 /** Format version written in every segment header. */
@@ -45,7 +55,13 @@ export function segmentDir(prefix: string): string {
 }
 
 /** Object key of the segment holding batches `first..last` captured in `[minCaptureMs, maxCaptureMs]`. */
-export function segmentKey(prefix: string, first: number, last: number, minCaptureMs: number, maxCaptureMs: number): string {
+export function segmentKey(
+  prefix: string,
+  first: number,
+  last: number,
+  minCaptureMs: number,
+  maxCaptureMs: number,
+): string {
   return `${segmentDir(prefix)}${pad(first, 12)}-${pad(last, 12)}.${pad(minCaptureMs, 13)}-${pad(maxCaptureMs, 13)}.jsonl`;
 }
 
@@ -55,7 +71,12 @@ export function parseSegmentKey(prefix: string, key: string): SegmentInfo | unde
   if (!key.startsWith(dir)) return undefined;
   const m = SEG_RE.exec(key.slice(dir.length));
   if (!m) return undefined;
-  const [first, last, minCaptureMs, maxCaptureMs] = [m[1], m[2], m[3], m[4]].map(Number) as [number, number, number, number];
+  const [first, last, minCaptureMs, maxCaptureMs] = [m[1], m[2], m[3], m[4]].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+  ];
   if (first < 1 || last < first || maxCaptureMs < minCaptureMs) return undefined;
   return { key, first, last, minCaptureMs, maxCaptureMs };
 }
@@ -132,7 +153,10 @@ export function batchBody(batch: Batch, recordLines?: readonly string[]): { body
  * Encodes records for a commit: the framed lines, and the records as they will read back
  * (a deep copy through the same JSON, stamped with the batch capture time).
  */
-export function encodeRecords(records: readonly object[], captureMs: number): { lines: string[]; records: JournalRecord[] } {
+export function encodeRecords(
+  records: readonly object[],
+  captureMs: number,
+): { lines: string[]; records: JournalRecord[] } {
   const lines: string[] = [];
   const out: JournalRecord[] = [];
   for (const r of records) {
@@ -175,7 +199,11 @@ const isCount = (v: unknown): boolean => typeof v === 'number' && Number.isSafeI
  * the last commit marker. Any violation throws {@link InvalidObjectError} after the batches
  * already verified were yielded; records of a batch are never yielded before its marker is checked.
  */
-export async function* readSegment(backend: StorageBackend, seg: SegmentInfo, signal?: AbortSignal): AsyncGenerator<Batch> {
+export async function* readSegment(
+  backend: StorageBackend,
+  seg: SegmentInfo,
+  signal?: AbortSignal,
+): AsyncGenerator<Batch> {
   const stream = await backend.get(seg.key, signal ? { signal } : {});
   let header = false;
   let expect = seg.first;
@@ -183,39 +211,47 @@ export async function* readSegment(backend: StorageBackend, seg: SegmentInfo, si
   let final: Batch | undefined;
   let crc = 0;
   try {
-    for await (const chunk of readLines(stream)) for (const line of chunk) {
-      if (!line.terminated) throw new InvalidObjectError('truncated last line');
-      if (expect > seg.last) throw new InvalidObjectError('data after the last commit marker');
-      const obj = decodeLine(line.text);
-      if (!header) {
-        if (obj['type'] !== 'segment' || obj['v'] !== SEGMENT_VERSION || obj['first'] !== seg.first || obj['last'] !== seg.last) {
-          throw new InvalidObjectError('segment header does not match its name');
+    for await (const chunk of readLines(stream))
+      for (const line of chunk) {
+        if (!line.terminated) throw new InvalidObjectError('truncated last line');
+        if (expect > seg.last) throw new InvalidObjectError('data after the last commit marker');
+        const obj = decodeLine(line.text);
+        if (!header) {
+          if (
+            obj['type'] !== 'segment' ||
+            obj['v'] !== SEGMENT_VERSION ||
+            obj['first'] !== seg.first ||
+            obj['last'] !== seg.last
+          ) {
+            throw new InvalidObjectError('segment header does not match its name');
+          }
+          header = true;
+          continue;
         }
-        header = true;
-        continue;
+        if (obj['type'] !== 'commit') {
+          raw.push(obj);
+          crc = chainLine(line.text, crc);
+          continue;
+        }
+        const seq = field<number>(obj, 'seq', isCount);
+        const captureMs = field<number>(obj, 'captureMs', isCount);
+        const count = field<number>(obj, 'records', isCount);
+        const batchCrc = field<string>(obj, 'crc', (v) => typeof v === 'string');
+        if (seq !== expect) throw new InvalidObjectError(`commit marker ${seq} where ${expect} was expected`);
+        if (count !== raw.length)
+          throw new InvalidObjectError(`batch ${seq} holds ${raw.length} records, marker says ${count}`);
+        if (hex8(crc) !== batchCrc) throw new InvalidObjectError(`batch ${seq} checksum mismatch`);
+        if (captureMs < seg.minCaptureMs || captureMs > seg.maxCaptureMs)
+          throw new InvalidObjectError(`batch ${seq} capture time outside the segment's range`);
+        const records: JournalRecord[] = raw.map((r) => fromStored(r, captureMs));
+        raw = [];
+        crc = 0;
+        expect += 1;
+        const batch: Batch = { seq, captureMs, state: obj['state'] as JsonValue | undefined, records };
+        // The last batch waits for the end of the object, so a single-batch segment is all or nothing.
+        if (seq === seg.last) final = batch;
+        else yield batch;
       }
-      if (obj['type'] !== 'commit') {
-        raw.push(obj);
-        crc = chainLine(line.text, crc);
-        continue;
-      }
-      const seq = field<number>(obj, 'seq', isCount);
-      const captureMs = field<number>(obj, 'captureMs', isCount);
-      const count = field<number>(obj, 'records', isCount);
-      const batchCrc = field<string>(obj, 'crc', (v) => typeof v === 'string');
-      if (seq !== expect) throw new InvalidObjectError(`commit marker ${seq} where ${expect} was expected`);
-      if (count !== raw.length) throw new InvalidObjectError(`batch ${seq} holds ${raw.length} records, marker says ${count}`);
-      if (hex8(crc) !== batchCrc) throw new InvalidObjectError(`batch ${seq} checksum mismatch`);
-      if (captureMs < seg.minCaptureMs || captureMs > seg.maxCaptureMs) throw new InvalidObjectError(`batch ${seq} capture time outside the segment's range`);
-      const records: JournalRecord[] = raw.map((r) => fromStored(r, captureMs));
-      raw = [];
-      crc = 0;
-      expect += 1;
-      const batch: Batch = { seq, captureMs, state: obj['state'] as JsonValue | undefined, records };
-      // The last batch waits for the end of the object, so a single-batch segment is all or nothing.
-      if (seq === seg.last) final = batch;
-      else yield batch;
-    }
     if (!header) throw new InvalidObjectError('empty segment');
     if (!final) throw new InvalidObjectError(`segment ends before the commit marker of batch ${expect}`);
     yield final;

@@ -18,7 +18,6 @@ const ROOT_FOLDER_ID = '1';
 /** Sequence stored for a tombstone whose item had no known modified sequence. */
 const UNKNOWN_SEQUENCE = -1;
 
-
 /** Deep equality of JSON values, whatever their key order. */
 export function sameJson(a: unknown, b: unknown): boolean {
   return canonicalJson(a) === canonicalJson(b);
@@ -130,9 +129,10 @@ export class StateBuilder {
         const slot = lookup(rec.id);
         if (slot && 'live' in slot) {
           const cur = slot.live;
-          replay = rec.modifiedSequence !== undefined && cur.modifiedSequence !== undefined
-            ? rec.modifiedSequence <= cur.modifiedSequence
-            : sameVersion(cur, rec);
+          replay =
+            rec.modifiedSequence !== undefined && cur.modifiedSequence !== undefined
+              ? rec.modifiedSequence <= cur.modifiedSequence
+              : sameVersion(cur, rec);
         } else if (slot && rec.modifiedSequence !== undefined) {
           replay = rec.modifiedSequence <= slot.dead;
         }

@@ -7,15 +7,7 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 
 /** Kinds of mailbox item the journal records (Zimbra's item types, readable names). */
 export type ItemKind =
-  | 'folder'
-  | 'tag'
-  | 'message'
-  | 'contact'
-  | 'appointment'
-  | 'task'
-  | 'document'
-  | 'search'
-  | 'mountpoint';
+  'folder' | 'tag' | 'message' | 'contact' | 'appointment' | 'task' | 'document' | 'search' | 'mountpoint';
 
 /** Every {@link ItemKind}, for validation. */
 export const ITEM_KINDS: readonly ItemKind[] = [

@@ -13,7 +13,12 @@ import { createGunzip, createGzip } from 'node:zlib';
 import { ZimbraBackupError } from '../errors.js';
 import type { StorageBackend } from '../store/backends/backend.js';
 import { dumpDirectory, DEFAULT_OPERATIONAL_ATTRIBUTES, type DirectoryDumpOptions } from './directory-dump.js';
-import { classifyEntry, DIRECTORY_ENTRY_KINDS, type DirectoryEntry, type DirectoryEntryKind } from './directory-entry.js';
+import {
+  classifyEntry,
+  DIRECTORY_ENTRY_KINDS,
+  type DirectoryEntry,
+  type DirectoryEntryKind,
+} from './directory-entry.js';
 import { formatLdifComment, formatLdifRecord, parseLdif, type ParseLdifOptions } from './ldif.js';
 
 /** Entry counts of a dump. */
@@ -92,7 +97,8 @@ export async function writeDirectoryLdif(
     if (opts.gzip === false) await pipeline(source, counter, out, pipeOpts);
     else await pipeline(source, createGzip(), counter, out, pipeOpts);
   } catch (err) {
-    if (opts.signal?.aborted) throw new ZimbraBackupError('operation aborted', { code: 'ZB_ABORTED', cause: opts.signal.reason });
+    if (opts.signal?.aborted)
+      throw new ZimbraBackupError('operation aborted', { code: 'ZB_ABORTED', cause: opts.signal.reason });
     throw err;
   }
   return { summary, bytes };
@@ -147,13 +153,19 @@ export interface SaveDirectoryDumpOptions extends DirectoryDumpOptions {
  * identically; nothing is stored unless the whole dump succeeded.
  * @throws `ZB_LDAP`, `ZB_ABORTED`, `ZB_STORAGE` (from the backend).
  */
-export async function saveDirectoryDump(opts: SaveDirectoryDumpOptions): Promise<DirectoryDumpResult & { key: string }> {
+export async function saveDirectoryDump(
+  opts: SaveDirectoryDumpOptions,
+): Promise<DirectoryDumpResult & { key: string }> {
   const dir = await mkdtemp(join(opts.tmpDir ?? tmpdir(), 'zb-ldif-'));
   try {
     const file = join(dir, 'dump.ldif');
     const result = await writeDirectoryDump({ ...opts, out: createWriteStream(file, { mode: 0o600 }) });
     const { size } = await stat(file);
-    await opts.backend.put(opts.key, { size, open: () => createReadStream(file) }, opts.signal ? { signal: opts.signal } : {});
+    await opts.backend.put(
+      opts.key,
+      { size, open: () => createReadStream(file) },
+      opts.signal ? { signal: opts.signal } : {},
+    );
     return { ...result, key: opts.key };
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -8,8 +8,14 @@ import { ZimbraBackupError, isRetryable, throwIfAborted } from '../errors.js';
 import { resolveLogger, type Logger } from '../internal/logger.js';
 import { toSecret, type Secret } from '../internal/secret.js';
 import {
-  BINARY_ATTRIBUTES, classifyEntry, getAttributeValues, normalizeValue, orderParentsFirst,
-  type DirectoryEntry, type DirectoryEntryKind, type DirectoryValue,
+  BINARY_ATTRIBUTES,
+  classifyEntry,
+  getAttributeValues,
+  normalizeValue,
+  orderParentsFirst,
+  type DirectoryEntry,
+  type DirectoryEntryKind,
+  type DirectoryValue,
 } from './directory-entry.js';
 
 /**
@@ -18,7 +24,12 @@ import {
  * `subschemaSubentry` are computed by the server and cannot be restored.)
  */
 export const DEFAULT_OPERATIONAL_ATTRIBUTES: readonly string[] = [
-  'entryUUID', 'entryCSN', 'createTimestamp', 'creatorsName', 'modifyTimestamp', 'modifiersName',
+  'entryUUID',
+  'entryCSN',
+  'createTimestamp',
+  'creatorsName',
+  'modifyTimestamp',
+  'modifiersName',
 ];
 
 /** Options of {@link dumpDirectory}. */
@@ -57,7 +68,13 @@ export interface DirectoryDumpOptions {
 }
 
 const LEAF_CLASSES = ['zimbraAccount', 'zimbraDistributionList', 'zimbraGroup', 'zimbraAlias'];
-const CHILD_CLASSES = ['zimbraIdentity', 'zimbraSignature', 'zimbraDataSource', 'zimbraGroupDynamicUnit', 'zimbraGroupStaticUnit'];
+const CHILD_CLASSES = [
+  'zimbraIdentity',
+  'zimbraSignature',
+  'zimbraDataSource',
+  'zimbraGroupDynamicUnit',
+  'zimbraGroupStaticUnit',
+];
 
 /**
  * The streamed passes, in restore order (parents before children): accounts (with calendar
@@ -79,10 +96,18 @@ function hasAnyClass(entry: DirectoryEntry, classesLC: ReadonlySet<string>): boo
 /** Object-class names the server's subschema defines (lower case), or undefined when unreadable. */
 async function definedClasses(client: Client): Promise<Set<string> | undefined> {
   try {
-    const root = await client.search('', { scope: 'base', filter: '(objectClass=*)', attributes: ['subschemaSubentry'] });
+    const root = await client.search('', {
+      scope: 'base',
+      filter: '(objectClass=*)',
+      attributes: ['subschemaSubentry'],
+    });
     const sub = root.searchEntries[0]?.['subschemaSubentry'];
     const dn = (Array.isArray(sub) ? sub[0] : sub)?.toString() || 'cn=Subschema';
-    const res = await client.search(dn, { scope: 'base', filter: '(objectClass=subschema)', attributes: ['objectClasses'] });
+    const res = await client.search(dn, {
+      scope: 'base',
+      filter: '(objectClass=subschema)',
+      attributes: ['objectClasses'],
+    });
     const raw = res.searchEntries[0]?.['objectClasses'];
     const defs = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).map(String);
     const names = new Set<string>();
@@ -174,10 +199,16 @@ function safeUrl(url: string): string {
 export async function* dumpDirectory(options: DirectoryDumpOptions): AsyncGenerator<DirectoryEntry> {
   const pageSize = options.pageSize ?? 500;
   if (!Number.isInteger(pageSize) || pageSize < 1) {
-    throw new ZimbraBackupError('pageSize must be a positive integer', { code: 'ZB_INVALID_ARGUMENT', data: { field: 'pageSize' } });
+    throw new ZimbraBackupError('pageSize must be a positive integer', {
+      code: 'ZB_INVALID_ARGUMENT',
+      data: { field: 'pageSize' },
+    });
   }
   if (!/^ldaps?:\/\//i.test(options.url)) {
-    throw new ZimbraBackupError('url must be ldap:// or ldaps://', { code: 'ZB_INVALID_ARGUMENT', data: { field: 'url' } });
+    throw new ZimbraBackupError('url must be ldap:// or ldaps://', {
+      code: 'ZB_INVALID_ARGUMENT',
+      data: { field: 'url' },
+    });
   }
   const logger = resolveLogger(options.logger);
   const url = safeUrl(options.url);
@@ -192,9 +223,14 @@ export async function* dumpDirectory(options: DirectoryDumpOptions): AsyncGenera
   const onAbort = (): void => void client.unbind().catch(() => undefined);
   signal?.addEventListener('abort', onAbort, { once: true });
   const session: Session = {
-    client, options, logger, pageSize, url,
+    client,
+    options,
+    logger,
+    pageSize,
+    url,
     wrap: (op, err, data = {}) => {
-      if (signal?.aborted) return new ZimbraBackupError('operation aborted', { code: 'ZB_ABORTED', cause: signal.reason });
+      if (signal?.aborted)
+        return new ZimbraBackupError('operation aborted', { code: 'ZB_ABORTED', cause: signal.reason });
       return err instanceof ZimbraBackupError ? err : new LdapError(op, err, { url, bindDN: options.bindDN, ...data });
     },
   };
@@ -235,7 +271,11 @@ async function* search(s: Session, base: string, filter: string): AsyncGenerator
   const binary = new Set(binaryNames.map((a) => a.toLowerCase()));
   const attributes = ['*', ...(s.options.operationalAttributes ?? DEFAULT_OPERATIONAL_ATTRIBUTES)];
   const pages = s.client.searchPaginated(base, {
-    scope: 'sub', filter, attributes, paged: { pageSize: s.pageSize }, explicitBufferAttributes: binaryNames,
+    scope: 'sub',
+    filter,
+    attributes,
+    paged: { pageSize: s.pageSize },
+    explicitBufferAttributes: binaryNames,
   });
   for (;;) {
     let page: IteratorResult<{ searchEntries: Entry[] }>;
@@ -258,7 +298,8 @@ async function* entriesInOrder(s: Session): AsyncGenerator<DirectoryEntry> {
   const allLC = new Set(all.map((c) => c.toLowerCase()));
   const defined = await raceAbort(definedClasses(s.client), s.options.signal);
   const negate = all.filter((c) => defined?.has(c.toLowerCase()));
-  if (defined === undefined) s.logger.warn({ url: s.url }, 'ldap subschema unreadable: scanning the whole tree for configuration entries');
+  if (defined === undefined)
+    s.logger.warn({ url: s.url }, 'ldap subschema unreadable: scanning the whole tree for configuration entries');
   const filter = negate.length ? `(!${positiveFilter(negate)})` : '(objectClass=*)';
   const structure: DirectoryEntry[] = [];
   for (const base of baseDNs) {

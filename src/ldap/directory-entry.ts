@@ -23,7 +23,16 @@ export type DirectoryEntryKind =
 
 /** Every kind, in the order a dump summary lists them. */
 export const DIRECTORY_ENTRY_KINDS: readonly DirectoryEntryKind[] = [
-  'globalConfig', 'server', 'cos', 'domain', 'account', 'calendarResource', 'distributionList', 'dynamicGroup', 'alias', 'other',
+  'globalConfig',
+  'server',
+  'cos',
+  'domain',
+  'account',
+  'calendarResource',
+  'distributionList',
+  'dynamicGroup',
+  'alias',
+  'other',
 ];
 
 /** One LDAP entry: its DN and attributes, values in server order. */
@@ -46,8 +55,17 @@ export interface DirectoryEntry extends LdifRecord {
  * case-insensitively, and any description with the `;binary` option is binary too.
  */
 export const BINARY_ATTRIBUTES: readonly string[] = [
-  'thumbnailPhoto', 'jpegPhoto', 'photo', 'audio', 'userCertificate', 'cACertificate', 'userSMIMECertificate',
-  'userPKCS12', 'zimbraPrefMailSMIMECertificate', 'zimbraSSLDHParam', 'zimbraAPNSCertificate',
+  'thumbnailPhoto',
+  'jpegPhoto',
+  'photo',
+  'audio',
+  'userCertificate',
+  'cACertificate',
+  'userSMIMECertificate',
+  'userPKCS12',
+  'zimbraPrefMailSMIMECertificate',
+  'zimbraSSLDHParam',
+  'zimbraAPNSCertificate',
 ];
 
 const BINARY_LC = new Set(BINARY_ATTRIBUTES.map((a) => a.toLowerCase()));
@@ -121,12 +139,17 @@ export function splitDN(dn: string): string[] {
 
 /** A comparison key for DNs: RDNs trimmed, lower-cased, re-joined (enough for one server's output). */
 export function dnKey(dn: string): string {
-  return splitDN(dn).map((r) => r.toLowerCase()).join(',');
+  return splitDN(dn)
+    .map((r) => r.toLowerCase())
+    .join(',');
 }
 
 /** The parent DN's comparison key, or `''` for a top-level entry. */
 export function parentDnKey(dn: string): string {
-  return splitDN(dn).slice(1).map((r) => r.toLowerCase()).join(',');
+  return splitDN(dn)
+    .slice(1)
+    .map((r) => r.toLowerCase())
+    .join(',');
 }
 
 /**
@@ -134,7 +157,10 @@ export function parentDnKey(dn: string): string {
  * parent is one of `roots`, is top-level, or is an earlier ready entry; the others (whose parent
  * lies elsewhere, e.g. under an account) are `heldBack`, still in depth order.
  */
-export function orderParentsFirst<T extends { dn: string }>(entries: readonly T[], roots: readonly string[]): { ready: T[]; heldBack: T[] } {
+export function orderParentsFirst<T extends { dn: string }>(
+  entries: readonly T[],
+  roots: readonly string[],
+): { ready: T[]; heldBack: T[] } {
   const sorted = [...entries].sort((a, b) => splitDN(a.dn).length - splitDN(b.dn).length);
   const known = new Set(roots.map(dnKey));
   const ready: T[] = [];
@@ -169,6 +195,10 @@ export function entryAddress(e: LdifRecord): string | undefined {
   const mail = entryValue(e, 'mail') ?? entryValue(e, 'zimbraMailDeliveryAddress');
   if (mail) return mail.toLowerCase();
   const uid = entryValue(e, 'uid');
-  const dcs = e.dn.split(',').map((p) => p.trim()).filter((p) => /^dc=/i.test(p)).map((p) => p.slice(3));
+  const dcs = e.dn
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => /^dc=/i.test(p))
+    .map((p) => p.slice(3));
   return uid && dcs.length ? `${uid}@${dcs.join('.')}`.toLowerCase() : undefined;
 }

@@ -22,18 +22,42 @@
  * @packageDocumentation
  */
 export {
-  dumpDirectory, LdapError, DEFAULT_OPERATIONAL_ATTRIBUTES, type DirectoryDumpOptions,
+  dumpDirectory,
+  LdapError,
+  DEFAULT_OPERATIONAL_ATTRIBUTES,
+  type DirectoryDumpOptions,
 } from './directory-dump.js';
 export {
-  writeDirectoryDump, writeDirectoryLdif, saveDirectoryDump, readDirectoryDump, summarizeDirectoryEntries,
-  type DirectoryDumpSummary, type DirectoryDumpResult, type WriteDirectoryDumpOptions,
-  type WriteDirectoryLdifOptions, type SaveDirectoryDumpOptions,
+  writeDirectoryDump,
+  writeDirectoryLdif,
+  saveDirectoryDump,
+  readDirectoryDump,
+  summarizeDirectoryEntries,
+  type DirectoryDumpSummary,
+  type DirectoryDumpResult,
+  type WriteDirectoryDumpOptions,
+  type WriteDirectoryLdifOptions,
+  type SaveDirectoryDumpOptions,
 } from './directory-dump-io.js';
 export {
-  classifyEntry, getAttributeValues, isBinaryAttribute, normalizeValue, BINARY_ATTRIBUTES, DIRECTORY_ENTRY_KINDS,
-  type DirectoryEntry, type DirectoryEntryKind, type DirectoryValue, type LdifRecord,
+  classifyEntry,
+  getAttributeValues,
+  isBinaryAttribute,
+  normalizeValue,
+  BINARY_ATTRIBUTES,
+  DIRECTORY_ENTRY_KINDS,
+  type DirectoryEntry,
+  type DirectoryEntryKind,
+  type DirectoryValue,
+  type LdifRecord,
 } from './directory-entry.js';
 export {
-  formatLdifRecord, formatLdifComment, foldLdifLine, isSafeString, parseLdif, LDIF_LINE_WIDTH,
-  type FormatLdifOptions, type ParseLdifOptions,
+  formatLdifRecord,
+  formatLdifComment,
+  foldLdifLine,
+  isSafeString,
+  parseLdif,
+  LDIF_LINE_WIDTH,
+  type FormatLdifOptions,
+  type ParseLdifOptions,
 } from './ldif.js';

@@ -41,7 +41,8 @@ export function foldLdifLine(line: string, width: number = LDIF_LINE_WIDTH): str
 
 /** One `name: value` or `name:: base64` line, folded. */
 function valueLine(name: string, value: DirectoryValue): string {
-  if (typeof value === 'string' && isSafeString(value)) return foldLdifLine(value === '' ? `${name}:` : `${name}: ${value}`);
+  if (typeof value === 'string' && isSafeString(value))
+    return foldLdifLine(value === '' ? `${name}:` : `${name}: ${value}`);
   const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
   return foldLdifLine(`${name}:: ${bytes.toString('base64')}`);
 }
@@ -61,7 +62,10 @@ export function formatLdifRecord(record: LdifRecord, opts: FormatLdifOptions = {
   const lines = [valueLine('dn', record.dn)];
   for (const [name, values] of Object.entries(record.attributes)) {
     if (!ATTR_DESC.test(name)) {
-      throw new ZimbraBackupError('invalid LDIF attribute name', { code: 'ZB_INVALID_ARGUMENT', data: { dn: record.dn, attribute: name.slice(0, 100) } });
+      throw new ZimbraBackupError('invalid LDIF attribute name', {
+        code: 'ZB_INVALID_ARGUMENT',
+        data: { dn: record.dn, attribute: name.slice(0, 100) },
+      });
     }
     if (opts.omit?.has(name.toLowerCase())) continue;
     for (const v of values) lines.push(valueLine(name, v));
@@ -71,7 +75,10 @@ export function formatLdifRecord(record: LdifRecord, opts: FormatLdifOptions = {
 
 /** Formats comment lines (`# …`, one per input line, folded), e.g. for a file header. */
 export function formatLdifComment(text: string): string {
-  return text.split(/\r?\n/).map((l) => `${foldLdifLine(`# ${l}`.trimEnd())}\n`).join('');
+  return text
+    .split(/\r?\n/)
+    .map((l) => `${foldLdifLine(`# ${l}`.trimEnd())}\n`)
+    .join('');
 }
 
 /** Options of {@link parseLdif}. */
@@ -115,13 +122,20 @@ async function* logicalLines(source: AsyncIterable<Buffer | string>, maxLen: num
   function* physical(raw: string): Generator<[string, number]> {
     lineNo++;
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (line.length > maxLen) throw new ZimbraBackupError(`LDIF line ${lineNo}: line too long`, { code: 'ZB_TOO_LARGE', data: { line: lineNo, max: maxLen } });
+    if (line.length > maxLen)
+      throw new ZimbraBackupError(`LDIF line ${lineNo}: line too long`, {
+        code: 'ZB_TOO_LARGE',
+        data: { line: lineNo, max: maxLen },
+      });
     if (line.startsWith(' ')) {
       if (inComment) return;
       if (pending === undefined) fail(lineNo, 'continuation line without a line to continue');
       pending += line.slice(1);
       if (pending.length > maxLen) {
-        throw new ZimbraBackupError(`LDIF line ${pendingNo}: line too long`, { code: 'ZB_TOO_LARGE', data: { line: pendingNo, max: maxLen } });
+        throw new ZimbraBackupError(`LDIF line ${pendingNo}: line too long`, {
+          code: 'ZB_TOO_LARGE',
+          data: { line: pendingNo, max: maxLen },
+        });
       }
       return;
     }
@@ -136,7 +150,11 @@ async function* logicalLines(source: AsyncIterable<Buffer | string>, maxLen: num
     carry += typeof chunk === 'string' ? chunk : decoder.write(chunk);
     const parts = carry.split('\n');
     carry = parts.pop()!;
-    if (carry.length > maxLen) throw new ZimbraBackupError(`LDIF line ${lineNo + 1}: line too long`, { code: 'ZB_TOO_LARGE', data: { line: lineNo + 1, max: maxLen } });
+    if (carry.length > maxLen)
+      throw new ZimbraBackupError(`LDIF line ${lineNo + 1}: line too long`, {
+        code: 'ZB_TOO_LARGE',
+        data: { line: lineNo + 1, max: maxLen },
+      });
     for (const p of parts) yield* physical(p);
   }
   carry += decoder.end();
@@ -152,7 +170,10 @@ async function* logicalLines(source: AsyncIterable<Buffer | string>, maxLen: num
  * @throws ZimbraBackupError `ZB_PROTOCOL` for malformed input (with `data.line`), change records or
  *   URL values; `ZB_TOO_LARGE` for a line over `maxLineLength`.
  */
-export async function* parseLdif(source: AsyncIterable<Buffer | string>, opts: ParseLdifOptions = {}): AsyncGenerator<LdifRecord> {
+export async function* parseLdif(
+  source: AsyncIterable<Buffer | string>,
+  opts: ParseLdifOptions = {},
+): AsyncGenerator<LdifRecord> {
   const maxLen = opts.maxLineLength ?? 64 * 1024 * 1024;
   let record: LdifRecord | undefined;
   let first = true;

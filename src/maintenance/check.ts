@@ -96,10 +96,22 @@ export async function checkRepository(opts: CheckOptions): Promise<CheckResult> 
   const problems: CheckProblem[] = [];
   for (const { accountId, error } of scan.failed) {
     const key = typeof error.data['key'] === 'string' ? error.data['key'] : undefined;
-    problems.push({ kind: 'journal-corrupt', severity: 'error', message: error.message, ...(key ? { key } : {}), accounts: [{ id: accountId, items: [] }] });
+    problems.push({
+      kind: 'journal-corrupt',
+      severity: 'error',
+      message: error.message,
+      ...(key ? { key } : {}),
+      accounts: [{ id: accountId, items: [] }],
+    });
   }
   for (const { accountId, object } of scan.recovered) {
-    problems.push({ kind: 'journal-recovered', severity: 'warning', message: `journal object ignored by readers: ${object.reason}`, key: object.key, accounts: [{ id: accountId, items: [] }] });
+    problems.push({
+      kind: 'journal-recovered',
+      severity: 'warning',
+      message: `journal object ignored by readers: ${object.reason}`,
+      key: object.key,
+      accounts: [{ id: accountId, items: [] }],
+    });
   }
   const limit = pLimit(concurrency);
   let loaded = 0;
@@ -121,20 +133,41 @@ export async function checkRepository(opts: CheckOptions): Promise<CheckResult> 
   // Unreferenced blobs mean something only against every journal: skip with --accounts or a damaged journal.
   if (full && (opts.accounts === undefined || opts.accounts.length === 0) && scan.failed.length === 0) {
     let seen = 0;
-    for await (const { key, size } of repository.backend.list(repository.blobs.layout.prefix, signal ? { signal } : {})) {
+    for await (const { key, size } of repository.backend.list(
+      repository.blobs.layout.prefix,
+      signal ? { signal } : {},
+    )) {
       const digest = repository.blobs.layout.parse(key);
       opts.onProgress?.({ phase: 'unreferenced', loaded: ++seen });
       if (!digest || scan.refs.has(digest)) continue;
       unreferencedBlobs += 1;
       unreferencedBytes += size;
-      problems.push({ kind: 'unreferenced-blob', severity: 'info', message: 'no journal references this blob (purge collects it)', digest, key, accounts: [] });
+      problems.push({
+        kind: 'unreferenced-blob',
+        severity: 'info',
+        message: 'no journal references this blob (purge collects it)',
+        digest,
+        key,
+        accounts: [],
+      });
     }
   }
   if (opts.repair && problems.some((p) => p.severity === 'error')) {
-    await repairProblems({ repository, problems, ...(signal ? { signal } : {}), ...(opts.lock ? { lock: opts.lock } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+    await repairProblems({
+      repository,
+      problems,
+      ...(signal ? { signal } : {}),
+      ...(opts.lock ? { lock: opts.lock } : {}),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    });
   }
   const order = { error: 0, warning: 1, info: 2 } as const;
-  problems.sort((a, b) => order[a.severity] - order[b.severity] || a.kind.localeCompare(b.kind) || (a.digest ?? a.key ?? '').localeCompare(b.digest ?? b.key ?? ''));
+  problems.sort(
+    (a, b) =>
+      order[a.severity] - order[b.severity] ||
+      a.kind.localeCompare(b.kind) ||
+      (a.digest ?? a.key ?? '').localeCompare(b.digest ?? b.key ?? ''),
+  );
   const errors = problems.filter((p) => p.severity === 'error');
   const durationMs = performance.now() - started;
   return {
@@ -171,7 +204,11 @@ export async function verifyBlob(
 ): Promise<{ bytes: number; problem?: CheckProblem }> {
   const digest = parseDigest(digestText);
   const key = repository.blobs.layout.key(digest);
-  const problem = (kind: CheckProblem['kind'], message: string, severity: CheckProblem['severity'] = 'error'): { bytes: number; problem: CheckProblem } => ({
+  const problem = (
+    kind: CheckProblem['kind'],
+    message: string,
+    severity: CheckProblem['severity'] = 'error',
+  ): { bytes: number; problem: CheckProblem } => ({
     bytes: 0,
     problem: { kind, severity, message, digest, key, accounts: affected(ref) },
   });
@@ -182,7 +219,8 @@ export async function verifyBlob(
     try {
       st = await repository.blobs.stat(digest, io);
     } catch (err) {
-      if (isZimbraBackupError(err, 'ZB_REPOSITORY_CORRUPT')) return problem('corrupt-blob', `blob header is damaged: ${(err as Error).message}`);
+      if (isZimbraBackupError(err, 'ZB_REPOSITORY_CORRUPT'))
+        return problem('corrupt-blob', `blob header is damaged: ${(err as Error).message}`);
       throw err;
     }
     if (!st) return problem('missing-blob', 'referenced blob is missing');
@@ -191,7 +229,10 @@ export async function verifyBlob(
     }
     // An uncompressed object is exactly header + payload: a cheap truncation check.
     if (st.codec === 'none' && st.size !== undefined && st.storedSize !== BLOB_HEADER_SIZE + st.size) {
-      return problem('size-mismatch', `uncompressed blob object is ${st.storedSize} bytes, expected ${BLOB_HEADER_SIZE + st.size}`);
+      return problem(
+        'size-mismatch',
+        `uncompressed blob object is ${st.storedSize} bytes, expected ${BLOB_HEADER_SIZE + st.size}`,
+      );
     }
     return { bytes: st.size ?? 0 };
   }
@@ -201,14 +242,28 @@ export async function verifyBlob(
     for await (const chunk of stream) size += (chunk as Buffer).length;
   } catch (err) {
     if (isZimbraBackupError(err, 'ZB_BLOB_NOT_FOUND')) return problem('missing-blob', 'referenced blob is missing');
-    if (isZimbraBackupError(err, 'ZB_DIGEST_MISMATCH') || isZimbraBackupError(err, 'ZB_SIZE_MISMATCH') || isZimbraBackupError(err, 'ZB_REPOSITORY_CORRUPT')) {
-      return { bytes: size, problem: problem('corrupt-blob', `blob fails verification: ${(err as Error).message}`).problem };
+    if (
+      isZimbraBackupError(err, 'ZB_DIGEST_MISMATCH') ||
+      isZimbraBackupError(err, 'ZB_SIZE_MISMATCH') ||
+      isZimbraBackupError(err, 'ZB_REPOSITORY_CORRUPT')
+    ) {
+      return {
+        bytes: size,
+        problem: problem('corrupt-blob', `blob fails verification: ${(err as Error).message}`).problem,
+      };
     }
     throw err;
   }
   if (recorded.some((s) => s !== size)) {
     // The bytes hash to the digest, so the content is right and only the journal's size field is off.
-    return { bytes: size, problem: problem('size-mismatch', `blob verifies (${size} bytes) but the journal records ${recorded.join('/')}`, 'warning').problem };
+    return {
+      bytes: size,
+      problem: problem(
+        'size-mismatch',
+        `blob verifies (${size} bytes) but the journal records ${recorded.join('/')}`,
+        'warning',
+      ).problem,
+    };
   }
   return { bytes: size };
 }

@@ -21,4 +21,12 @@ export type { BlobReference } from './references.js';
 export { purgeRepository, type PurgeOptions, type PurgeResult } from './purge.js';
 export { quarantine } from './repair.js';
 export { retentionRule, type RetentionVerdict } from './retention.js';
-export type { AffectedAccount, CheckProblem, CheckProblemKind, CheckProgress, CheckSeverity, ProblemRepair, PurgeProgress } from './types.js';
+export type {
+  AffectedAccount,
+  CheckProblem,
+  CheckProblemKind,
+  CheckProgress,
+  CheckSeverity,
+  ProblemRepair,
+  PurgeProgress,
+} from './types.js';

@@ -97,19 +97,34 @@ export async function purgeRepository(opts: PurgeOptions): Promise<PurgeResult> 
   if (!repository?.blobs) throw invalid('repository', 'is required');
   const retentionMs = opts.retentionMs;
   const accountRetentionMs = opts.deletedAccountsRetentionMs ?? retentionMs;
-  if (!Number.isSafeInteger(retentionMs) || retentionMs < 0) throw invalid('retentionMs', 'must be a non-negative integer (0 = forever)');
-  if (!Number.isSafeInteger(accountRetentionMs) || accountRetentionMs < 0) throw invalid('deletedAccountsRetentionMs', 'must be a non-negative integer (0 = forever)');
+  if (!Number.isSafeInteger(retentionMs) || retentionMs < 0)
+    throw invalid('retentionMs', 'must be a non-negative integer (0 = forever)');
+  if (!Number.isSafeInteger(accountRetentionMs) || accountRetentionMs < 0)
+    throw invalid('deletedAccountsRetentionMs', 'must be a non-negative integer (0 = forever)');
   const concurrency = opts.concurrency ?? repository.backend.properties.maxConnections;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw invalid('concurrency', 'must be a positive integer');
   const dryRun = opts.dryRun === true;
   const now = opts.now ?? Date.now();
   const started = performance.now();
   const result: PurgeResult = {
-    dryRun, accountsCompacted: 0, versionsRemoved: 0, deletesRemoved: 0, otherRecordsRemoved: 0, accountsRemoved: [], accountObjectsRemoved: 0,
-    blobsRemoved: 0, blobsKept: 0, blobBytesReclaimed: 0, accountBytesReclaimed: 0, bytesReclaimed: 0, durationMs: 0,
+    dryRun,
+    accountsCompacted: 0,
+    versionsRemoved: 0,
+    deletesRemoved: 0,
+    otherRecordsRemoved: 0,
+    accountsRemoved: [],
+    accountObjectsRemoved: 0,
+    blobsRemoved: 0,
+    blobsKept: 0,
+    blobBytesReclaimed: 0,
+    accountBytesReclaimed: 0,
+    bytesReclaimed: 0,
+    durationMs: 0,
   };
   if (retentionMs > 0) result.cutoffMs = now - retentionMs;
-  const lock = dryRun ? undefined : await repository.lock({ owner: 'purge', ...opts.lock, ...(signal ? { signal } : {}) });
+  const lock = dryRun
+    ? undefined
+    : await repository.lock({ owner: 'purge', ...opts.lock, ...(signal ? { signal } : {}) });
   lock?.startHeartbeat();
   try {
     const index = await readAccountIndex(repository.backend, signal);
@@ -147,7 +162,18 @@ export async function purgeRepository(opts: PurgeOptions): Promise<PurgeResult> 
         opts.onProgress?.({ phase: 'mark', loaded: ++done, total: kept.length });
       }
     }
-    await sweep(repository, candidates, marked, fingerprint, result, dryRun, lock, concurrency, opts.onProgress, signal);
+    await sweep(
+      repository,
+      candidates,
+      marked,
+      fingerprint,
+      result,
+      dryRun,
+      lock,
+      concurrency,
+      opts.onProgress,
+      signal,
+    );
   } finally {
     await lock?.release();
   }
@@ -157,13 +183,28 @@ export async function purgeRepository(opts: PurgeOptions): Promise<PurgeResult> 
 }
 
 /** Opens one journal, runs `fn`, closes it; a damaged journal stops the purge. */
-async function withJournal<T>(repository: Repository, id: string, readOnly: boolean, signal: AbortSignal | undefined, fn: (j: Journal) => Promise<T>): Promise<T> {
+async function withJournal<T>(
+  repository: Repository,
+  id: string,
+  readOnly: boolean,
+  signal: AbortSignal | undefined,
+  fn: (j: Journal) => Promise<T>,
+): Promise<T> {
   let journal: Journal;
   try {
-    journal = await Journal.open({ backend: repository.backend, prefix: accountPrefix(id), readOnly, ...(signal ? { signal } : {}) });
+    journal = await Journal.open({
+      backend: repository.backend,
+      prefix: accountPrefix(id),
+      readOnly,
+      ...(signal ? { signal } : {}),
+    });
   } catch (err) {
     if (!isZimbraBackupError(err, 'ZB_JOURNAL_CORRUPT')) throw err;
-    throw new ZimbraBackupError(`purge refused: the journal of account ${id} is damaged (run zimbra-backup check)`, { code: 'ZB_JOURNAL_CORRUPT', cause: err, data: { accountId: id, ...(err as ZimbraBackupError).data } });
+    throw new ZimbraBackupError(`purge refused: the journal of account ${id} is damaged (run zimbra-backup check)`, {
+      code: 'ZB_JOURNAL_CORRUPT',
+      cause: err,
+      data: { accountId: id, ...(err as ZimbraBackupError).data },
+    });
   }
   try {
     return await fn(journal);
@@ -174,7 +215,8 @@ async function withJournal<T>(repository: Repository, id: string, readOnly: bool
 
 /** Adds every blob digest the journal references (all kept versions) to `into`. */
 async function markDigests(journal: Journal, into: Set<string>, signal?: AbortSignal): Promise<void> {
-  for await (const r of journal.records(signal ? { signal } : {})) if (r.type === 'item' && r.digest !== undefined) into.add(r.digest);
+  for await (const r of journal.records(signal ? { signal } : {}))
+    if (r.type === 'item' && r.digest !== undefined) into.add(r.digest);
 }
 
 /** A deleted account is past its retention when the server stopped listing it at or before `cutoff`. */
@@ -186,7 +228,13 @@ function isExpired(index: readonly AccountIndexEntry[], id: string, journal: Jou
   return state.accountDeleted && journal.stats().lastCaptureMs <= cutoff;
 }
 
-async function applyRetention(journal: Journal, result: PurgeResult, marked: Set<string>, dryRun: boolean, signal?: AbortSignal): Promise<void> {
+async function applyRetention(
+  journal: Journal,
+  result: PurgeResult,
+  marked: Set<string>,
+  dryRun: boolean,
+  signal?: AbortSignal,
+): Promise<void> {
   const cutoff = result.cutoffMs;
   if (cutoff === undefined) {
     if (dryRun) await markDigests(journal, marked, signal);
@@ -244,7 +292,11 @@ async function removeAccounts(
   if (!dryRun && ids.length > 0) {
     lock?.assertHeld();
     const gone = new Set(ids);
-    await writeAccountIndex(repository.backend, index.filter((e) => !gone.has(e.id.toLowerCase())), signal);
+    await writeAccountIndex(
+      repository.backend,
+      index.filter((e) => !gone.has(e.id.toLowerCase())),
+      signal,
+    );
   }
 }
 
@@ -265,7 +317,10 @@ async function journalFingerprint(repository: Repository, signal?: AbortSignal):
 }
 
 /** Every stored blob with its stored size. */
-async function listBlobs(repository: Repository, signal?: AbortSignal): Promise<Array<{ digest: string; size: number }>> {
+async function listBlobs(
+  repository: Repository,
+  signal?: AbortSignal,
+): Promise<Array<{ digest: string; size: number }>> {
   const out: Array<{ digest: string; size: number }> = [];
   for await (const { key, size } of repository.backend.list(repository.blobs.layout.prefix, signal ? { signal } : {})) {
     const digest = repository.blobs.layout.parse(key);
@@ -298,7 +353,10 @@ async function sweep(
         if (!dryRun) {
           lock?.assertHeld();
           try {
-            await repository.blobs.delete(g.digest as Parameters<Repository['blobs']['delete']>[0], signal ? { signal } : {});
+            await repository.blobs.delete(
+              g.digest as Parameters<Repository['blobs']['delete']>[0],
+              signal ? { signal } : {},
+            );
           } catch (err) {
             if (!isZimbraBackupError(err, 'ZB_BLOB_NOT_FOUND')) throw err;
           }
@@ -315,14 +373,25 @@ async function sweep(
  * Before deleting anything: our lock object still exists and is the only one, and no journal
  * gained a segment since the mark. Any doubt stops the sweep with nothing deleted.
  */
-async function recheck(repository: Repository, lock: RepositoryLock, fingerprint: string, signal?: AbortSignal): Promise<void> {
+async function recheck(
+  repository: Repository,
+  lock: RepositoryLock,
+  fingerprint: string,
+  signal?: AbortSignal,
+): Promise<void> {
   await lock.refresh();
   const others = (await repository.locks()).filter((l) => l.id !== lock.id);
   if (others.length > 0) {
-    throw new ZimbraBackupError(`another writer's lock appeared during purge (${others[0]!.owner} on ${others[0]!.host}); no blob deleted`, { code: 'ZB_LOCK_HELD', data: { lockId: others[0]!.id } });
+    throw new ZimbraBackupError(
+      `another writer's lock appeared during purge (${others[0]!.owner} on ${others[0]!.host}); no blob deleted`,
+      { code: 'ZB_LOCK_HELD', data: { lockId: others[0]!.id } },
+    );
   }
   if ((await journalFingerprint(repository, signal)) !== fingerprint) {
-    throw new ZimbraBackupError('journals changed between mark and sweep; no blob deleted (rerun purge)', { code: 'ZB_CONFLICT', data: { reason: 'journals-changed' } });
+    throw new ZimbraBackupError('journals changed between mark and sweep; no blob deleted (rerun purge)', {
+      code: 'ZB_CONFLICT',
+      data: { reason: 'journals-changed' },
+    });
   }
 }
 

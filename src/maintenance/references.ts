@@ -48,7 +48,12 @@ export async function listAccountIds(repository: Repository, signal?: AbortSigna
 }
 
 /** Adds every digest referenced by `journal` (all kept versions) to `refs`; returns the records read. */
-export async function collectReferences(journal: Journal, accountId: string, refs: Map<string, BlobReference>, signal?: AbortSignal): Promise<number> {
+export async function collectReferences(
+  journal: Journal,
+  accountId: string,
+  refs: Map<string, BlobReference>,
+  signal?: AbortSignal,
+): Promise<number> {
   let n = 0;
   for await (const r of journal.records(signal ? { signal } : {})) {
     n += 1;
@@ -94,8 +99,21 @@ export async function scanReferences(opts: {
         try {
           // Readers skip a damaged older checkpoint with a warning (derived data): hear it.
           const skipped: RecoveredObject[] = [];
-          const logger = { ...silentLogger, warn: (o: object | string) => { const w = o as { key?: unknown; reason?: unknown }; if (typeof w.key === 'string' && typeof w.reason === 'string') skipped.push({ key: w.key, reason: w.reason, removed: false }); } };
-          const journal = await Journal.open({ backend: repository.backend, prefix: accountPrefix(accountId), readOnly: true, logger, ...(signal ? { signal } : {}) });
+          const logger = {
+            ...silentLogger,
+            warn: (o: object | string) => {
+              const w = o as { key?: unknown; reason?: unknown };
+              if (typeof w.key === 'string' && typeof w.reason === 'string')
+                skipped.push({ key: w.key, reason: w.reason, removed: false });
+            },
+          };
+          const journal = await Journal.open({
+            backend: repository.backend,
+            prefix: accountPrefix(accountId),
+            readOnly: true,
+            logger,
+            ...(signal ? { signal } : {}),
+          });
           try {
             scan.records += await collectReferences(journal, accountId, scan.refs, signal);
             if (opts.checkpoints) await readEveryCheckpoint(repository, journal, accountId, signal);
@@ -109,7 +127,8 @@ export async function scanReferences(opts: {
             await journal.close();
           }
         } catch (err) {
-          if (!isZimbraBackupError(err, 'ZB_JOURNAL_CORRUPT') && !isZimbraBackupError(err, 'ZB_REPOSITORY_CORRUPT')) throw err;
+          if (!isZimbraBackupError(err, 'ZB_JOURNAL_CORRUPT') && !isZimbraBackupError(err, 'ZB_REPOSITORY_CORRUPT'))
+            throw err;
           scan.failed.push({ accountId, error: err as ZimbraBackupError });
         }
         opts.onAccount?.(++done, accounts.length);
@@ -124,9 +143,17 @@ export async function scanReferences(opts: {
  * loads the newest checkpoint at or before an instant; a damaged one is logged and skipped by
  * the journal, which the caller's logger records.
  */
-async function readEveryCheckpoint(repository: Repository, journal: Journal, accountId: string, signal?: AbortSignal): Promise<void> {
+async function readEveryCheckpoint(
+  repository: Repository,
+  journal: Journal,
+  accountId: string,
+  signal?: AbortSignal,
+): Promise<void> {
   const times = new Set<number>();
-  for await (const { key } of repository.backend.list(`${accountPrefix(accountId)}journal/checkpoints/`, signal ? { signal } : {})) {
+  for await (const { key } of repository.backend.list(
+    `${accountPrefix(accountId)}journal/checkpoints/`,
+    signal ? { signal } : {},
+  )) {
     const m = /\/\d{12}\.(\d{13,})\.jsonl$/.exec(key);
     if (m) times.add(Number(m[1]));
   }
@@ -134,7 +161,11 @@ async function readEveryCheckpoint(repository: Repository, journal: Journal, acc
 }
 
 /** Resolves `--accounts` (ids or names from the index) to account ids; unknown ones fail. */
-export async function selectAccounts(repository: Repository, wanted: readonly string[] | undefined, signal?: AbortSignal): Promise<string[]> {
+export async function selectAccounts(
+  repository: Repository,
+  wanted: readonly string[] | undefined,
+  signal?: AbortSignal,
+): Promise<string[]> {
   const all = await listAccountIds(repository, signal);
   if (!wanted || wanted.length === 0) return all;
   const index = await readAccountIndex(repository.backend, signal);
@@ -142,11 +173,17 @@ export async function selectAccounts(repository: Repository, wanted: readonly st
   const missing: string[] = [];
   for (const w of wanted) {
     const needle = w.toLowerCase();
-    const hits = index.filter((e) => e.id.toLowerCase() === needle || e.name.toLowerCase() === needle).map((e) => e.id.toLowerCase());
+    const hits = index
+      .filter((e) => e.id.toLowerCase() === needle || e.name.toLowerCase() === needle)
+      .map((e) => e.id.toLowerCase());
     if (all.includes(needle)) hits.push(needle);
     if (hits.length === 0) missing.push(w);
     for (const h of hits) out.add(h);
   }
-  if (missing.length > 0) throw new ZimbraBackupError(`no such account in the repository: ${missing.join(', ')}`, { code: 'ZB_NOT_FOUND', data: { accounts: missing } });
+  if (missing.length > 0)
+    throw new ZimbraBackupError(`no such account in the repository: ${missing.join(', ')}`, {
+      code: 'ZB_NOT_FOUND',
+      data: { accounts: missing },
+    });
   return [...out].sort();
 }

@@ -21,7 +21,12 @@ import { parseDigest } from '../store/digest.js';
 import type { AffectedAccount, CheckProblem, CheckProgress } from './types.js';
 
 /** Wire item types the backup engine refetches, by journal kind (contacts, folders have no blob). */
-const WIRE_TYPE: Partial<Record<ItemKind, string>> = { message: 'message', appointment: 'appointment', task: 'task', document: 'document' };
+const WIRE_TYPE: Partial<Record<ItemKind, string>> = {
+  message: 'message',
+  appointment: 'appointment',
+  task: 'task',
+  document: 'document',
+};
 
 /** Options of {@link repairProblems}. */
 export interface RepairOptions {
@@ -39,7 +44,12 @@ export async function repairProblems(opts: RepairOptions): Promise<void> {
   const lock = await repository.lock({ owner: 'check-repair', ...opts.lock, ...(signal ? { signal } : {}) });
   lock.startHeartbeat();
   try {
-    const blobProblems = opts.problems.filter((p) => p.severity === 'error' && p.digest !== undefined && (p.kind === 'missing-blob' || p.kind === 'corrupt-blob' || p.kind === 'size-mismatch'));
+    const blobProblems = opts.problems.filter(
+      (p) =>
+        p.severity === 'error' &&
+        p.digest !== undefined &&
+        (p.kind === 'missing-blob' || p.kind === 'corrupt-blob' || p.kind === 'size-mismatch'),
+    );
     let done = 0;
     for (const p of blobProblems) {
       lock.assertHeld();
@@ -54,11 +64,18 @@ export async function repairProblems(opts: RepairOptions): Promise<void> {
       }
       opts.onProgress?.({ phase: 'repair', loaded: ++done, total: blobProblems.length });
     }
-    await markRefetch(repository, lock, blobProblems.filter((p) => p.repair?.note === undefined), signal);
+    await markRefetch(
+      repository,
+      lock,
+      blobProblems.filter((p) => p.repair?.note === undefined),
+      signal,
+    );
     for (const p of blobProblems) {
       if (!p.repair || p.repair.note !== undefined) continue;
       p.repair.healable = p.repair.refetch.length > 0;
-      if (!p.repair.healable) p.repair.note = 'no current item references this blob: only past versions did, and the server no longer has them';
+      if (!p.repair.healable)
+        p.repair.note =
+          'no current item references this blob: only past versions did, and the server no longer has them';
     }
   } finally {
     await lock.release();
@@ -105,7 +122,12 @@ export async function quarantine(repository: Repository, digest: string, signal?
 }
 
 /** Adds refetch entries to the cursor state of each affected account (one empty commit per account). */
-async function markRefetch(repository: Repository, lock: RepositoryLock, problems: CheckProblem[], signal?: AbortSignal): Promise<void> {
+async function markRefetch(
+  repository: Repository,
+  lock: RepositoryLock,
+  problems: CheckProblem[],
+  signal?: AbortSignal,
+): Promise<void> {
   const byAccount = new Map<string, Array<{ problem: CheckProblem; items: string[] }>>();
   for (const p of problems) {
     for (const a of p.accounts) {
@@ -116,7 +138,11 @@ async function markRefetch(repository: Repository, lock: RepositoryLock, problem
   }
   for (const [accountId, entries] of byAccount) {
     lock.assertHeld();
-    const journal = await Journal.open({ backend: repository.backend, prefix: accountPrefix(accountId), ...(signal ? { signal } : {}) });
+    const journal = await Journal.open({
+      backend: repository.backend,
+      prefix: accountPrefix(accountId),
+      ...(signal ? { signal } : {}),
+    });
     try {
       const current = journal.current();
       const state: CursorState = { ...((journal.lastState() as CursorState | null | undefined) ?? {}) };

@@ -19,7 +19,6 @@
 import type { JournalRecord, MailboxState } from '../journal/types.js';
 import { canonicalJson } from '../internal/canonical-json.js';
 
-
 /** What the hook decided, for counting. */
 export type RetentionVerdict = 'keep' | 'drop-version' | 'drop-delete' | 'drop-other';
 

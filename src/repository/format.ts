@@ -52,27 +52,36 @@ export function decodeFormat(bytes: Buffer): RepositoryConfig {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw corrupt('FORMAT is not a JSON object');
   const v = value as Record<string, unknown>;
   if (v['format'] !== FORMAT_NAME) {
-    throw new ZimbraBackupError(`not a zimbra-backup repository (FORMAT names ${JSON.stringify(String(v['format']).slice(0, 40))})`, {
-      code: 'ZB_NOT_A_REPOSITORY',
-      data: { format: String(v['format']).slice(0, 40) },
-    });
+    throw new ZimbraBackupError(
+      `not a zimbra-backup repository (FORMAT names ${JSON.stringify(String(v['format']).slice(0, 40))})`,
+      {
+        code: 'ZB_NOT_A_REPOSITORY',
+        data: { format: String(v['format']).slice(0, 40) },
+      },
+    );
   }
   const version = v['version'];
-  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) throw corrupt('FORMAT version is not a positive integer');
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1)
+    throw corrupt('FORMAT version is not a positive integer');
   if (version !== FORMAT_VERSION) {
-    throw new ZimbraBackupError(`repository format version ${version} is not supported (this library reads version ${FORMAT_VERSION}); upgrade zimbra-backup`, {
-      code: 'ZB_FORMAT_UNSUPPORTED',
-      data: { version, supported: [FORMAT_VERSION] },
-    });
+    throw new ZimbraBackupError(
+      `repository format version ${version} is not supported (this library reads version ${FORMAT_VERSION}); upgrade zimbra-backup`,
+      {
+        code: 'ZB_FORMAT_UNSUPPORTED',
+        data: { version, supported: [FORMAT_VERSION] },
+      },
+    );
   }
   const id = v['id'];
-  if (typeof id !== 'string' || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) throw corrupt('FORMAT id is not a UUID');
+  if (typeof id !== 'string' || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id))
+    throw corrupt('FORMAT id is not a UUID');
   const created = v['created'];
   if (typeof created !== 'string' || Number.isNaN(Date.parse(created))) throw corrupt('FORMAT created is not a date');
   const compression = v['compression'];
   if (!isCompression(compression)) throw corrupt('FORMAT compression is unknown');
   const gzipLevel = v['gzipLevel'];
-  if (typeof gzipLevel !== 'number' || !Number.isInteger(gzipLevel) || gzipLevel < 1 || gzipLevel > 9) throw corrupt('FORMAT gzipLevel is not 1-9');
+  if (typeof gzipLevel !== 'number' || !Number.isInteger(gzipLevel) || gzipLevel < 1 || gzipLevel > 9)
+    throw corrupt('FORMAT gzipLevel is not 1-9');
   if (v['blobLayout'] !== 'sha256-fanout-2-2') {
     throw new ZimbraBackupError(`unknown blob layout ${JSON.stringify(String(v['blobLayout']).slice(0, 40))}`, {
       code: 'ZB_FORMAT_UNSUPPORTED',

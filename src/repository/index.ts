@@ -13,7 +13,21 @@
  * while writing), ZB_UNSAFE_PATH (hostile id).
  * @module
  */
-export { Repository, initRepository, openRepository, type InitRepositoryOptions, type OpenRepositoryOptions } from './repository.js';
-export { RepositoryLock, acquireLock, breakLock, readLocks, type BreakLockOptions, type LockInfo, type LockOptions } from './lock.js';
+export {
+  Repository,
+  initRepository,
+  openRepository,
+  type InitRepositoryOptions,
+  type OpenRepositoryOptions,
+} from './repository.js';
+export {
+  RepositoryLock,
+  acquireLock,
+  breakLock,
+  readLocks,
+  type BreakLockOptions,
+  type LockInfo,
+  type LockOptions,
+} from './lock.js';
 export { FORMAT_NAME, FORMAT_VERSION, decodeFormat, encodeFormat, type RepositoryConfig } from './format.js';
 export * as layout from './layout.js';

@@ -104,14 +104,23 @@ export class RepositoryLock {
   /** Throws `ZB_LOCK_LOST` when the lock was lost or released: call before each commit. */
   assertHeld(): void {
     if (this.#lost) throw this.#lost;
-    if (this.#released) throw new ZimbraBackupError('the repository lock was released', { code: 'ZB_LOCK_LOST', data: { lockId: this.id } });
+    if (this.#released)
+      throw new ZimbraBackupError('the repository lock was released', {
+        code: 'ZB_LOCK_LOST',
+        data: { lockId: this.id },
+      });
   }
 
   /** Writes the lock object with a fresh heartbeat; detects a lock broken by someone else. */
   async refresh(): Promise<void> {
     this.assertHeld();
     if (!(await this.#backend.stat(this.key))) {
-      this.#markLost(new ZimbraBackupError('the repository lock was removed by someone else', { code: 'ZB_LOCK_LOST', data: { lockId: this.id } }));
+      this.#markLost(
+        new ZimbraBackupError('the repository lock was removed by someone else', {
+          code: 'ZB_LOCK_LOST',
+          data: { lockId: this.id },
+        }),
+      );
       this.assertHeld();
     }
     await writeLock(this.#backend, this.key, this.#body(this.#opts.now()));
@@ -139,10 +148,19 @@ export class RepositoryLock {
         },
         (err: unknown) => {
           failures++;
-          this.#log.warn({ lockId: this.id, failures, code: (err as { code?: unknown }).code }, 'lock heartbeat failed');
+          this.#log.warn(
+            { lockId: this.id, failures, code: (err as { code?: unknown }).code },
+            'lock heartbeat failed',
+          );
           // Three missed beats is still far below the default stale time (30 beats).
           if (!this.#lost && failures >= 3) {
-            this.#markLost(new ZimbraBackupError('lost the repository lock: heartbeat keeps failing', { code: 'ZB_LOCK_LOST', cause: err, data: { lockId: this.id } }));
+            this.#markLost(
+              new ZimbraBackupError('lost the repository lock: heartbeat keeps failing', {
+                code: 'ZB_LOCK_LOST',
+                cause: err,
+                data: { lockId: this.id },
+              }),
+            );
           }
         },
       );
@@ -154,9 +172,16 @@ export class RepositoryLock {
   #body(heartbeatMs: number): Record<string, unknown> {
     const { owner, host, pid } = this.#opts;
     return {
-      format: 'zimbra-backup-lock', version: 1, id: this.id, owner, host, pid,
-      created: new Date(this.#createdMs).toISOString(), createdMs: this.#createdMs,
-      heartbeat: new Date(heartbeatMs).toISOString(), heartbeatMs,
+      format: 'zimbra-backup-lock',
+      version: 1,
+      id: this.id,
+      owner,
+      host,
+      pid,
+      created: new Date(this.#createdMs).toISOString(),
+      createdMs: this.#createdMs,
+      heartbeat: new Date(heartbeatMs).toISOString(),
+      heartbeatMs,
     };
   }
 
@@ -188,7 +213,10 @@ export async function acquireLock(backend: StorageBackend, options: LockOptions 
       continue;
     }
     // Its holder cannot write any more (same host, process gone), so nothing can race us for it.
-    resolveLogger(opts.logger).warn({ lockId: l.id, pid: l.pid, host: l.host }, 'removing the lock of a process that no longer runs');
+    resolveLogger(opts.logger).warn(
+      { lockId: l.id, pid: l.pid, host: l.host },
+      'removing the lock of a process that no longer runs',
+    );
     await backend.delete(lockKey(l.id)).catch((err: unknown) => {
       if (!isZimbraBackupError(err, 'ZB_BLOB_NOT_FOUND')) throw err;
     });
@@ -259,16 +287,26 @@ export async function breakLock(backend: StorageBackend, options: BreakLockOptio
 }
 
 /** Lock options with defaults applied. */
-export type NormalizedLockOptions = Required<Pick<LockOptions, 'owner' | 'host' | 'pid' | 'now' | 'heartbeatMs' | 'staleAfterMs' | 'isProcessAlive'>> & LockOptions;
+export type NormalizedLockOptions = Required<
+  Pick<LockOptions, 'owner' | 'host' | 'pid' | 'now' | 'heartbeatMs' | 'staleAfterMs' | 'isProcessAlive'>
+> &
+  LockOptions;
 
 function normalize(o: LockOptions): NormalizedLockOptions {
   const staleAfterMs = o.staleAfterMs ?? 1_800_000;
   const heartbeatMs = o.heartbeatMs ?? 60_000;
   for (const [field, v] of Object.entries({ staleAfterMs, heartbeatMs, settleMs: o.settleMs ?? 0 })) {
-    if (!Number.isInteger(v) || v < 0) throw new ZimbraBackupError(`${field} must be a non-negative integer (ms)`, { code: 'ZB_INVALID_ARGUMENT', data: { field } });
+    if (!Number.isInteger(v) || v < 0)
+      throw new ZimbraBackupError(`${field} must be a non-negative integer (ms)`, {
+        code: 'ZB_INVALID_ARGUMENT',
+        data: { field },
+      });
   }
   if (heartbeatMs <= 0 || heartbeatMs >= staleAfterMs) {
-    throw new ZimbraBackupError('heartbeatMs must be positive and below staleAfterMs', { code: 'ZB_INVALID_ARGUMENT', data: { field: 'heartbeatMs' } });
+    throw new ZimbraBackupError('heartbeatMs must be positive and below staleAfterMs', {
+      code: 'ZB_INVALID_ARGUMENT',
+      data: { field: 'heartbeatMs' },
+    });
   }
   return {
     ...o,
@@ -285,20 +323,37 @@ function normalize(o: LockOptions): NormalizedLockOptions {
 function toInfo(id: string, raw: Record<string, unknown> | undefined, opts: NormalizedLockOptions): LockInfo {
   const num = (k: string): number => (typeof raw?.[k] === 'number' ? (raw[k] as number) : 0);
   const str = (k: string): string => (typeof raw?.[k] === 'string' ? (raw[k] as string).slice(0, 200) : 'unknown');
-  const info = { id, owner: str('owner'), host: str('host'), pid: num('pid'), createdMs: num('createdMs'), heartbeatMs: num('heartbeatMs') };
+  const info = {
+    id,
+    owner: str('owner'),
+    host: str('host'),
+    pid: num('pid'),
+    createdMs: num('createdMs'),
+    heartbeatMs: num('heartbeatMs'),
+  };
   const expired = opts.now() - info.heartbeatMs > opts.staleAfterMs;
-  const deadHere = raw !== undefined && info.host === opts.host && info.pid > 0 && info.pid !== opts.pid && !opts.isProcessAlive(info.pid);
+  const deadHere =
+    raw !== undefined &&
+    info.host === opts.host &&
+    info.pid > 0 &&
+    info.pid !== opts.pid &&
+    !opts.isProcessAlive(info.pid);
   return { ...info, stale: raw === undefined || expired || deadHere, holderDead: deadHere };
 }
 
 function held(l: LockInfo): ZimbraBackupError {
   const since = l.createdMs ? new Date(l.createdMs).toISOString() : 'unknown';
   const beat = l.heartbeatMs ? new Date(l.heartbeatMs).toISOString() : 'unknown';
-  const hint = l.stale ? '; the lock is stale: break it (breakLock / `zimbra-backup unlock`) once you are sure the holder is gone' : '';
-  return new ZimbraBackupError(`repository is locked by ${l.owner} on ${l.host} (pid ${l.pid}, since ${since}, last heartbeat ${beat})${hint}`, {
-    code: 'ZB_LOCK_HELD',
-    data: { lockId: l.id, owner: l.owner, host: l.host, pid: l.pid, created: since, heartbeat: beat, stale: l.stale },
-  });
+  const hint = l.stale
+    ? '; the lock is stale: break it (breakLock / `zimbra-backup unlock`) once you are sure the holder is gone'
+    : '';
+  return new ZimbraBackupError(
+    `repository is locked by ${l.owner} on ${l.host} (pid ${l.pid}, since ${since}, last heartbeat ${beat})${hint}`,
+    {
+      code: 'ZB_LOCK_HELD',
+      data: { lockId: l.id, owner: l.owner, host: l.host, pid: l.pid, created: since, heartbeat: beat, stale: l.stale },
+    },
+  );
 }
 
 function defaultIsAlive(pid: number): boolean {
@@ -322,7 +377,8 @@ export async function readSmall(backend: StorageBackend, key: string, max = 64 *
   let len = 0;
   for await (const chunk of await backend.get(key)) {
     len += (chunk as Buffer).length;
-    if (len > max) throw new ZimbraBackupError(`object ${key} exceeds ${max} bytes`, { code: 'ZB_TOO_LARGE', data: { key, max } });
+    if (len > max)
+      throw new ZimbraBackupError(`object ${key} exceeds ${max} bytes`, { code: 'ZB_TOO_LARGE', data: { key, max } });
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks, len);

@@ -10,9 +10,25 @@ import type { Logger } from '../internal/logger.js';
 import type { StorageBackend } from '../store/backends/backend.js';
 import { assertCodecAvailable, isCompression, type Compression } from '../store/blob-codec.js';
 import { BlobStore } from '../store/blob-store.js';
-import { FORMAT_NAME, FORMAT_VERSION, MAX_FORMAT_BYTES, decodeFormat, encodeFormat, type RepositoryConfig } from './format.js';
+import {
+  FORMAT_NAME,
+  FORMAT_VERSION,
+  MAX_FORMAT_BYTES,
+  decodeFormat,
+  encodeFormat,
+  type RepositoryConfig,
+} from './format.js';
 import { FORMAT_KEY, blobLayout } from './layout.js';
-import { acquireLock, breakLock, readLocks, readSmall, type BreakLockOptions, type LockInfo, type LockOptions, type RepositoryLock } from './lock.js';
+import {
+  acquireLock,
+  breakLock,
+  readLocks,
+  readSmall,
+  type BreakLockOptions,
+  type LockInfo,
+  type LockOptions,
+  type RepositoryLock,
+} from './lock.js';
 
 /** Options shared by {@link initRepository} and {@link openRepository}. */
 export interface OpenRepositoryOptions {
@@ -99,17 +115,24 @@ export async function initRepository(options: InitRepositoryOptions): Promise<Re
   const compression = options.compression ?? 'gzip';
   const gzipLevel = options.gzipLevel ?? 6;
   if (!isCompression(compression)) throw invalid('compression', "must be 'none', 'gzip' or 'zstd'");
-  if (!Number.isInteger(gzipLevel) || gzipLevel < 1 || gzipLevel > 9) throw invalid('gzipLevel', 'must be an integer 1-9');
+  if (!Number.isInteger(gzipLevel) || gzipLevel < 1 || gzipLevel > 9)
+    throw invalid('gzipLevel', 'must be an integer 1-9');
   await assertCodecAvailable(compression);
   throwIfAborted(signal);
   if (await backend.stat(FORMAT_KEY, signal ? { signal } : {})) {
-    throw new ZimbraBackupError('a repository already exists here', { code: 'ZB_CONFLICT', data: { reason: 'exists' } });
+    throw new ZimbraBackupError('a repository already exists here', {
+      code: 'ZB_CONFLICT',
+      data: { reason: 'exists' },
+    });
   }
   for await (const { key } of backend.list('', signal ? { signal } : {})) {
-    throw new ZimbraBackupError(`refusing to create a repository in a non-empty location (found ${JSON.stringify(key.slice(0, 100))})`, {
-      code: 'ZB_CONFLICT',
-      data: { reason: 'not-empty', key: key.slice(0, 100) },
-    });
+    throw new ZimbraBackupError(
+      `refusing to create a repository in a non-empty location (found ${JSON.stringify(key.slice(0, 100))})`,
+      {
+        code: 'ZB_CONFLICT',
+        data: { reason: 'not-empty', key: key.slice(0, 100) },
+      },
+    );
   }
   const config: RepositoryConfig = {
     format: FORMAT_NAME,
@@ -138,10 +161,17 @@ export async function openRepository(options: OpenRepositoryOptions): Promise<Re
     bytes = await readSmall(backend, FORMAT_KEY, MAX_FORMAT_BYTES);
   } catch (err) {
     if (isZimbraBackupError(err, 'ZB_BLOB_NOT_FOUND')) {
-      throw new ZimbraBackupError('not a zimbra-backup repository (no FORMAT object); create one with init', { code: 'ZB_NOT_A_REPOSITORY', cause: err });
+      throw new ZimbraBackupError('not a zimbra-backup repository (no FORMAT object); create one with init', {
+        code: 'ZB_NOT_A_REPOSITORY',
+        cause: err,
+      });
     }
     if (isZimbraBackupError(err, 'ZB_TOO_LARGE')) {
-      throw new ZimbraBackupError('FORMAT object is implausibly large', { code: 'ZB_REPOSITORY_CORRUPT', cause: err, data: { key: FORMAT_KEY } });
+      throw new ZimbraBackupError('FORMAT object is implausibly large', {
+        code: 'ZB_REPOSITORY_CORRUPT',
+        cause: err,
+        data: { key: FORMAT_KEY },
+      });
     }
     throw err;
   }

@@ -31,7 +31,12 @@ export class ByteCountStream extends Transform {
     this.bytes += chunk.length;
     const max = this.#opts.maxBytes;
     if (max !== undefined && this.bytes > max) {
-      cb(new ZimbraBackupError(`download exceeds ${max} bytes`, { code: 'ZB_TOO_LARGE', data: { ...this.#opts.data, maxBytes: max } }));
+      cb(
+        new ZimbraBackupError(`download exceeds ${max} bytes`, {
+          code: 'ZB_TOO_LARGE',
+          data: { ...this.#opts.data, maxBytes: max },
+        }),
+      );
       return;
     }
     cb(null, chunk);
@@ -40,10 +45,12 @@ export class ByteCountStream extends Transform {
   override _flush(cb: TransformCallback): void {
     const expected = this.#opts.expectedSize;
     if (expected !== undefined && this.bytes !== expected) {
-      cb(new ZimbraBackupError(`size mismatch: got ${this.bytes} bytes, expected ${expected}`, {
-        code: 'ZB_SIZE_MISMATCH',
-        data: { ...this.#opts.data, bytes: this.bytes, expectedSize: expected },
-      }));
+      cb(
+        new ZimbraBackupError(`size mismatch: got ${this.bytes} bytes, expected ${expected}`, {
+          code: 'ZB_SIZE_MISMATCH',
+          data: { ...this.#opts.data, bytes: this.bytes, expectedSize: expected },
+        }),
+      );
       return;
     }
     cb();

@@ -79,18 +79,28 @@ export async function downloadItem(client: SoapConnection, opts: DownloadItemOpt
   const size = lengthHeader === undefined ? undefined : Number(lengthHeader);
   if (opts.maxBytes !== undefined && size !== undefined && size > opts.maxBytes) {
     res.body.destroy();
-    throw new ZimbraBackupError(`${what}: ${size} bytes exceeds ${opts.maxBytes}`, { code: 'ZB_TOO_LARGE', data: { ...data, size, maxBytes: opts.maxBytes } });
+    throw new ZimbraBackupError(`${what}: ${size} bytes exceeds ${opts.maxBytes}`, {
+      code: 'ZB_TOO_LARGE',
+      data: { ...data, size, maxBytes: opts.maxBytes },
+    });
   }
   // Without an expected size, Content-Length still guards against a body cut short by the server.
   const expected = opts.expectedSize;
   const counter = new ByteCountStream({
     ...(opts.maxBytes === undefined ? {} : { maxBytes: opts.maxBytes }),
-    ...(expected !== undefined ? { expectedSize: expected } : size !== undefined && Number.isFinite(size) ? { expectedSize: size } : {}),
+    ...(expected !== undefined
+      ? { expectedSize: expected }
+      : size !== undefined && Number.isFinite(size)
+        ? { expectedSize: size }
+        : {}),
     data,
   });
   if (expected !== undefined && size !== undefined && Number.isFinite(size) && size !== expected) {
     res.body.destroy();
-    throw new ZimbraBackupError(`${what}: server sends ${size} bytes, expected ${expected}`, { code: 'ZB_SIZE_MISMATCH', data: { ...data, size, expectedSize: expected } });
+    throw new ZimbraBackupError(`${what}: server sends ${size} bytes, expected ${expected}`, {
+      code: 'ZB_SIZE_MISMATCH',
+      data: { ...data, size, expectedSize: expected },
+    });
   }
   res.body.on('error', (err) => counter.destroy(networkError(err, what)));
   counter.on('close', () => res.body.destroy());

@@ -47,7 +47,10 @@ function num(s: string | undefined): number | undefined {
 
 function list(s: string | undefined): string[] | undefined {
   if (s === undefined) return undefined;
-  return s.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  return s
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
 }
 
 /** Parses the `X-Zimbra-*` item headers present in `h` (absent ones stay `undefined`). */

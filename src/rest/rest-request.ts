@@ -72,14 +72,21 @@ export async function openRest(client: SoapConnection, opts: OpenRestOptions): P
     } catch (err) {
       if (!opts.replayable || attempt >= retries || !shouldRetry(err, true)) throw err;
       const delay = backoffDelay(attempt + 1, { baseDelayMs, maxDelayMs });
-      client.logger.warn({ op: opts.what, attempt: attempt + 1, delayMs: delay, code: (err as ZimbraBackupError).code }, 'retrying REST request');
+      client.logger.warn(
+        { op: opts.what, attempt: attempt + 1, delayMs: delay, code: (err as ZimbraBackupError).code },
+        'retrying REST request',
+      );
       await sleep(delay, opts.signal);
     }
   }
 }
 
 /** Turns a non-success REST status into a typed error (404 -> NoSuchItemError), draining the body. */
-export function restStatusError(res: HttpResponse, what: string, data: Record<string, unknown> = {}): ZimbraBackupError {
+export function restStatusError(
+  res: HttpResponse,
+  what: string,
+  data: Record<string, unknown> = {},
+): ZimbraBackupError {
   res.body.resume();
   if (res.status === 404) {
     return new NoSuchItemError(`mail.NO_SUCH_ITEM: ${what}: not found (HTTP 404)`, {

@@ -30,14 +30,22 @@ export interface UploadFileOptions {
 /** Parses the servlet's one-line `fmt=raw` answer: `200,'reqId','aid'` (several files: comma list). */
 export function parseUploadResponse(text: string): string {
   const m = /^\s*(\d{3})\s*,\s*'([^']*)'\s*,\s*'([^']*)'/.exec(text);
-  if (!m) throw new ZimbraBackupError('malformed upload servlet response', { code: 'ZB_PROTOCOL', data: { op: 'uploadFile', length: text.length } });
+  if (!m)
+    throw new ZimbraBackupError('malformed upload servlet response', {
+      code: 'ZB_PROTOCOL',
+      data: { op: 'uploadFile', length: text.length },
+    });
   const status = Number(m[1]);
   if (status !== 200) {
     const code = status === 413 ? 'ZB_TOO_LARGE' : status === 401 || status === 403 ? 'ZB_AUTH' : 'ZB_TRANSPORT';
     throw new ZimbraBackupError(`upload refused with status ${status}`, { code, data: { op: 'uploadFile', status } });
   }
   const aid = m[3] ?? '';
-  if (aid === '' || aid === 'null') throw new ZimbraBackupError('upload servlet returned no upload id', { code: 'ZB_PROTOCOL', data: { op: 'uploadFile' } });
+  if (aid === '' || aid === 'null')
+    throw new ZimbraBackupError('upload servlet returned no upload id', {
+      code: 'ZB_PROTOCOL',
+      data: { op: 'uploadFile' },
+    });
   return aid;
 }
 
@@ -77,14 +85,21 @@ export async function uploadFile(client: SoapConnection, opts: UploadFileOptions
   });
   if (res.status === 413) {
     res.body.resume();
-    throw new ZimbraBackupError('upload larger than the server allows', { code: 'ZB_TOO_LARGE', data: { op: 'uploadFile', status: 413 } });
+    throw new ZimbraBackupError('upload larger than the server allows', {
+      code: 'ZB_TOO_LARGE',
+      data: { op: 'uploadFile', status: 413 },
+    });
   }
   if (res.status !== 200) throw restStatusError(res, 'upload');
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const c of res.body as AsyncIterable<Buffer>) {
     total += c.length;
-    if (total > 64 * 1024) throw new ZimbraBackupError('upload servlet response too long', { code: 'ZB_PROTOCOL', data: { op: 'uploadFile' } });
+    if (total > 64 * 1024)
+      throw new ZimbraBackupError('upload servlet response too long', {
+        code: 'ZB_PROTOCOL',
+        data: { op: 'uploadFile' },
+      });
     chunks.push(c);
   }
   return parseUploadResponse(Buffer.concat(chunks).toString('utf8'));

@@ -7,17 +7,41 @@
 /** Attributes never copied: the server sets them, or they belong to the original account. */
 export const SERVER_OWNED_ACCOUNT_ATTRS: ReadonlySet<string> = new Set(
   [
-    'zimbraId', 'zimbraMailHost', 'zimbraMailTransport', 'zimbraCreateTimestamp', 'uid', 'mail', 'objectClass',
-    'zimbraMailDeliveryAddress', 'zimbraMailAlias', 'zimbraLastLogonTimestamp', 'zimbraMailboxLocationBeginTime',
-    'zimbraPasswordModifiedTime', 'zimbraAuthTokens', 'zimbraAuthTokenValidityValue', 'zimbraCsrfTokenData',
-    'zimbraPasswordLockoutFailureTime', 'zimbraPasswordLockoutLockedTime', 'zimbraPasswordHistory', 'userPassword',
-    'zimbraMailCanonicalAddress', 'zimbraPrefAllowAddressForDelegatedSender', 'zimbraMemberOf', 'entryUUID',
-    'createTimestamp', 'modifyTimestamp', 'creatorsName', 'modifiersName', 'zimbraPrefFromAddress',
+    'zimbraId',
+    'zimbraMailHost',
+    'zimbraMailTransport',
+    'zimbraCreateTimestamp',
+    'uid',
+    'mail',
+    'objectClass',
+    'zimbraMailDeliveryAddress',
+    'zimbraMailAlias',
+    'zimbraLastLogonTimestamp',
+    'zimbraMailboxLocationBeginTime',
+    'zimbraPasswordModifiedTime',
+    'zimbraAuthTokens',
+    'zimbraAuthTokenValidityValue',
+    'zimbraCsrfTokenData',
+    'zimbraPasswordLockoutFailureTime',
+    'zimbraPasswordLockoutLockedTime',
+    'zimbraPasswordHistory',
+    'userPassword',
+    'zimbraMailCanonicalAddress',
+    'zimbraPrefAllowAddressForDelegatedSender',
+    'zimbraMemberOf',
+    'entryUUID',
+    'createTimestamp',
+    'modifyTimestamp',
+    'creatorsName',
+    'modifiersName',
+    'zimbraPrefFromAddress',
   ].map((a) => a.toLowerCase()),
 );
 
 /** The attributes to create a copy of an account with. */
-export function copyableAccountAttrs(attrs: Record<string, string | string[]> | undefined): Record<string, string | string[]> {
+export function copyableAccountAttrs(
+  attrs: Record<string, string | string[]> | undefined,
+): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(attrs ?? {})) {
     if (SERVER_OWNED_ACCOUNT_ATTRS.has(k.toLowerCase())) continue;

@@ -58,7 +58,8 @@ export function splitCalendar(text: string): CalendarParts {
   }
   const overrides = items.filter((b) => b.override);
   if (overrides.length === 0) return { default: text, exceptions: [] };
-  const calendar = (blocks: string[][]): string => ['BEGIN:VCALENDAR', ...header, ...zones.flat(), ...blocks.flat(), 'END:VCALENDAR', ''].join('\r\n');
+  const calendar = (blocks: string[][]): string =>
+    ['BEGIN:VCALENDAR', ...header, ...zones.flat(), ...blocks.flat(), 'END:VCALENDAR', ''].join('\r\n');
   const exceptions = overrides.map((b) => calendar([b.lines]));
   const firstIsSeries = items[0] !== undefined && !items[0].override;
   const series = items.filter((b) => !b.override);

@@ -22,11 +22,24 @@ export function contactKey(fields: Record<string, string | string[] | undefined>
 export function contentTypeOf(name: string): string {
   const ext = /\.([a-z0-9]+)$/i.exec(name)?.[1]?.toLowerCase() ?? '';
   const types: Record<string, string> = {
-    txt: 'text/plain', html: 'text/html', htm: 'text/html', csv: 'text/csv', pdf: 'application/pdf',
-    png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', json: 'application/json',
-    doc: 'application/msword', docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
-    xls: 'application/vnd.ms-excel', xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-    zip: 'application/zip', ics: 'text/calendar', vcf: 'text/vcard', md: 'text/markdown',
+    txt: 'text/plain',
+    html: 'text/html',
+    htm: 'text/html',
+    csv: 'text/csv',
+    pdf: 'application/pdf',
+    png: 'image/png',
+    jpg: 'image/jpeg',
+    jpeg: 'image/jpeg',
+    gif: 'image/gif',
+    json: 'application/json',
+    doc: 'application/msword',
+    docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+    xls: 'application/vnd.ms-excel',
+    xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    zip: 'application/zip',
+    ics: 'text/calendar',
+    vcf: 'text/vcard',
+    md: 'text/markdown',
   };
   return types[ext] ?? 'application/octet-stream';
 }

@@ -7,7 +7,33 @@ import type { DirectoryEntry } from '../ldap/directory-entry.js';
 import type { ZimbraAttrs } from '../soap/element.js';
 
 /** Attributes LDAP or the server own (lower-case): never sent in a Create*Request. */
-const SERVER_OWNED = new Set(['objectclass', 'zimbraid', 'dc', 'o', 'ou', 'cn', 'uid', 'mail', 'zimbracreatetimestamp', 'entryuuid', 'zimbradomainname', 'zimbramailforwardingaddress', 'zimbramemberof', 'zimbramailalias', 'zimbramaildeliveryaddress', 'zimbramailhost', 'zimbramailtransport', 'structuralobjectclass', 'createtimestamp', 'modifytimestamp', 'creatorsname', 'modifiersname', 'entrycsn', 'subschemasubentry', 'hassubordinates']);
+const SERVER_OWNED = new Set([
+  'objectclass',
+  'zimbraid',
+  'dc',
+  'o',
+  'ou',
+  'cn',
+  'uid',
+  'mail',
+  'zimbracreatetimestamp',
+  'entryuuid',
+  'zimbradomainname',
+  'zimbramailforwardingaddress',
+  'zimbramemberof',
+  'zimbramailalias',
+  'zimbramaildeliveryaddress',
+  'zimbramailhost',
+  'zimbramailtransport',
+  'structuralobjectclass',
+  'createtimestamp',
+  'modifytimestamp',
+  'creatorsname',
+  'modifiersname',
+  'entrycsn',
+  'subschemasubentry',
+  'hassubordinates',
+]);
 
 /** The text attributes of an entry a Create*Request may carry (binary values cannot travel as SOAP attribute text). */
 export function creatableAttrs(attributes: DirectoryEntry['attributes']): ZimbraAttrs {

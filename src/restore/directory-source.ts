@@ -15,11 +15,22 @@ function timeOfKey(key: string): number | undefined {
   const m = DUMP_KEY_RE.exec(key);
   if (!m) return undefined;
   const s = m[1]!;
-  return Date.UTC(Number(s.slice(0, 4)), Number(s.slice(4, 6)) - 1, Number(s.slice(6, 8)), Number(s.slice(9, 11)), Number(s.slice(11, 13)), Number(s.slice(13, 15)));
+  return Date.UTC(
+    Number(s.slice(0, 4)),
+    Number(s.slice(4, 6)) - 1,
+    Number(s.slice(6, 8)),
+    Number(s.slice(9, 11)),
+    Number(s.slice(11, 13)),
+    Number(s.slice(13, 15)),
+  );
 }
 
 /** The key of the newest directory dump taken at or before `atMs` (default: the newest), or undefined. */
-export async function findDirectoryDump(backend: StorageBackend, atMs?: number, signal?: AbortSignal): Promise<string | undefined> {
+export async function findDirectoryDump(
+  backend: StorageBackend,
+  atMs?: number,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
   let best: { key: string; t: number } | undefined;
   for await (const { key } of backend.list(DIRECTORY_PREFIX, signal ? { signal } : {})) {
     const t = timeOfKey(key);
@@ -30,7 +41,11 @@ export async function findDirectoryDump(backend: StorageBackend, atMs?: number, 
 }
 
 /** Streams the entries of one directory dump. */
-export async function* dumpEntries(backend: StorageBackend, key: string, signal?: AbortSignal): AsyncGenerator<DirectoryEntry> {
+export async function* dumpEntries(
+  backend: StorageBackend,
+  key: string,
+  signal?: AbortSignal,
+): AsyncGenerator<DirectoryEntry> {
   const body = await backend.get(key, signal ? { signal } : {});
   yield* readDirectoryDump(body as AsyncIterable<Buffer>);
 }
@@ -38,7 +53,12 @@ export async function* dumpEntries(backend: StorageBackend, key: string, signal?
 export { entryValue };
 
 /** The `userPassword` hash of an account in the newest dump at or before `atMs`, if a dump has it. */
-export async function passwordHashOf(backend: StorageBackend, zimbraId: string, atMs?: number, signal?: AbortSignal): Promise<string | undefined> {
+export async function passwordHashOf(
+  backend: StorageBackend,
+  zimbraId: string,
+  atMs?: number,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
   const key = (await findDirectoryDump(backend, atMs, signal)) ?? (await findDirectoryDump(backend, undefined, signal));
   if (!key) return undefined;
   for await (const e of dumpEntries(backend, key, signal)) {

@@ -20,11 +20,20 @@
 export { RestoreWriter, idMapKey, type RestoreWriterOptions } from './restore-writer.js';
 export { RestoreIdMap, type RestoreIdMapOptions } from './restore-id-map.js';
 export { restoreIdOf } from './restore-id.js';
-export { restoreAccount, liveItemIds, type RestoreAccountOptions, type RestoreAccountResult } from './restore-account.js';
+export {
+  restoreAccount,
+  liveItemIds,
+  type RestoreAccountOptions,
+  type RestoreAccountResult,
+} from './restore-account.js';
 export { undelete, restoredFolderName, type UndeleteOptions, type UndeleteResult } from './undelete.js';
 export { restoreItems, type RestoreItemsOptions } from './restore-items.js';
 export {
-  restoreDirectory, type RestoreDirectoryOptions, type RestoreDirectoryResult, type DirectoryObjectKind, type DirectoryObjectOutcome,
+  restoreDirectory,
+  type RestoreDirectoryOptions,
+  type RestoreDirectoryResult,
+  type DirectoryObjectKind,
+  type DirectoryObjectOutcome,
 } from './restore-directory.js';
 export { planFromState, resolveSourceAccount, type SourceAccount } from './restore-source.js';
 export { findDirectoryDump } from './directory-source.js';
@@ -32,7 +41,17 @@ export { copyableAccountAttrs, SERVER_OWNED_ACCOUNT_ATTRS } from './account-attr
 
 export { splitCalendar, type CalendarParts } from './calendar-split.js';
 export {
-  RESTORE_ITEM_KINDS, emptyCounts,
-  type PlannedEntry, type PlannedFolder, type PlannedItem, type RestoreFailure, type RestoreItemKind, type RestoreKindCounts,
-  type RestoreOperationOptions, type RestorePlan, type RestoreProgress, type RestoreResult, type RestoreWriteResult,
+  RESTORE_ITEM_KINDS,
+  emptyCounts,
+  type PlannedEntry,
+  type PlannedFolder,
+  type PlannedItem,
+  type RestoreFailure,
+  type RestoreItemKind,
+  type RestoreKindCounts,
+  type RestoreOperationOptions,
+  type RestorePlan,
+  type RestoreProgress,
+  type RestoreResult,
+  type RestoreWriteResult,
 } from './types.js';

@@ -46,11 +46,19 @@ interface StreamState {
 }
 
 function missing(rec: ItemRecord, what: string): ZimbraBackupError {
-  return new ZimbraBackupError(`${rec.kind} ${rec.id} has no ${what} in the backup`, { code: 'ZB_NOT_FOUND', data: { itemId: rec.id, kind: rec.kind } });
+  return new ZimbraBackupError(`${rec.kind} ${rec.id} has no ${what} in the backup`, {
+    code: 'ZB_NOT_FOUND',
+    data: { itemId: rec.id, kind: rec.kind },
+  });
 }
 
 /** The blob as a stream that records its bytes and its (verification) error. */
-async function verifiedBody(ctx: ItemWriteContext, digest: string, state: StreamState, wrap?: (first: Buffer) => Buffer | undefined): Promise<Readable> {
+async function verifiedBody(
+  ctx: ItemWriteContext,
+  digest: string,
+  state: StreamState,
+  wrap?: (first: Buffer) => Buffer | undefined,
+): Promise<Readable> {
   const src = await ctx.blobs.get(parseDigest(digest), ctx.signal ? { signal: ctx.signal } : {});
   async function* relay(): AsyncGenerator<Buffer> {
     let first = true;
@@ -73,12 +81,24 @@ async function verifiedBody(ctx: ItemWriteContext, digest: string, state: Stream
 }
 
 /** Uploads a verified blob and resolves to the upload id; a verification failure wins over the transport error it causes. */
-async function uploadBlob(ctx: ItemWriteContext, digest: string, contentType: string, filename: string, wrap?: (first: Buffer) => Buffer | undefined): Promise<{ aid: string; bytes: number }> {
+async function uploadBlob(
+  ctx: ItemWriteContext,
+  digest: string,
+  contentType: string,
+  filename: string,
+  wrap?: (first: Buffer) => Buffer | undefined,
+): Promise<{ aid: string; bytes: number }> {
   const state: StreamState = { bytes: 0 };
   const body = await verifiedBody(ctx, digest, state, wrap);
   let aid: string;
   try {
-    aid = await uploadFile(ctx.client, { account: ctx.account, body, contentType, filename, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    aid = await uploadFile(ctx.client, {
+      account: ctx.account,
+      body,
+      contentType,
+      filename,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
   } catch (err) {
     throw state.error ?? err;
   } finally {
@@ -93,7 +113,10 @@ async function uploadBlob(ctx: ItemWriteContext, digest: string, contentType: st
 const MAX_HEADER_BYTES = 64 * 1024;
 
 /** The Message-ID of a stored message, read from the start of its blob (unverified: used only to narrow a search). */
-export async function messageIdOf(ctx: Pick<ItemWriteContext, 'blobs' | 'signal'>, digest: string): Promise<string | undefined> {
+export async function messageIdOf(
+  ctx: Pick<ItemWriteContext, 'blobs' | 'signal'>,
+  digest: string,
+): Promise<string | undefined> {
   const src = await ctx.blobs.get(parseDigest(digest), ctx.signal ? { signal: ctx.signal } : {});
   let head = '';
   try {
@@ -110,10 +133,16 @@ export async function messageIdOf(ctx: Pick<ItemWriteContext, 'blobs' | 'signal'
   return /^message-id:\s*(<[^>\r\n]{1,900}>)/im.exec(headers)?.[1];
 }
 
-async function writeMessage(ctx: ItemWriteContext, rec: ItemRecord, path: string, folderId: string): Promise<ItemWriteOutcome> {
+async function writeMessage(
+  ctx: ItemWriteContext,
+  rec: ItemRecord,
+  path: string,
+  folderId: string,
+): Promise<ItemWriteOutcome> {
   if (!rec.digest) throw missing(rec, 'content digest');
   const digest = rec.digest;
-  if (await ctx.target.takeBlob(path, digest, rec.size, rec.dateMs, () => messageIdOf(ctx, digest))) return { present: true };
+  if (await ctx.target.takeBlob(path, digest, rec.size, rec.dateMs, () => messageIdOf(ctx, digest)))
+    return { present: true };
   const { aid, bytes } = await uploadBlob(ctx, rec.digest, 'message/rfc822', `${rec.id}.eml`);
   const m = await ctx.client.addMsg(
     {
@@ -134,15 +163,24 @@ function opts(ctx: ItemWriteContext): { account: string | AccountSelector; signa
   return ctx.signal ? { account: ctx.account, signal: ctx.signal } : { account: ctx.account };
 }
 
-async function writeContact(ctx: ItemWriteContext, rec: ItemRecord, path: string, folderId: string): Promise<ItemWriteOutcome> {
+async function writeContact(
+  ctx: ItemWriteContext,
+  rec: ItemRecord,
+  path: string,
+  folderId: string,
+): Promise<ItemWriteOutcome> {
   const fields = (rec.meta?.['fields'] ?? undefined) as Record<string, string | string[]> | undefined;
   if (!fields || typeof fields !== 'object') throw missing(rec, 'contact fields');
   if (await ctx.target.takeContact(path, fields)) return { present: true };
-  const c = await ctx.client.createContact({ attrs: fields, folderId, ...(rec.tags?.length ? { tagNames: rec.tags } : {}) }, opts(ctx));
+  const c = await ctx.client.createContact(
+    { attrs: fields, folderId, ...(rec.tags?.length ? { tagNames: rec.tags } : {}) },
+    opts(ctx),
+  );
   return { newId: c.id, bytes: 0 };
 }
 
-const CALENDAR_MIME_HEADER = 'Content-Type: text/calendar; charset=utf-8; method=PUBLISH\r\nContent-Transfer-Encoding: 8bit\r\n\r\n';
+const CALENDAR_MIME_HEADER =
+  'Content-Type: text/calendar; charset=utf-8; method=PUBLISH\r\nContent-Transfer-Encoding: 8bit\r\n\r\n';
 
 /** A stored calendar blob that is bare iCalendar gets a minimal MIME header (SetAppointment takes a MIME message). */
 function calendarWrap(first: Buffer): Buffer | undefined {
@@ -163,7 +201,10 @@ async function readVerified(ctx: ItemWriteContext, digest: string, maxBytes: num
     total += chunk.length;
     if (total > maxBytes) {
       src.destroy();
-      throw new ZimbraBackupError(`calendar blob larger than ${maxBytes} bytes`, { code: 'ZB_TOO_LARGE', data: { digest } });
+      throw new ZimbraBackupError(`calendar blob larger than ${maxBytes} bytes`, {
+        code: 'ZB_TOO_LARGE',
+        data: { digest },
+      });
     }
     chunks.push(chunk);
   }
@@ -171,29 +212,53 @@ async function readVerified(ctx: ItemWriteContext, digest: string, maxBytes: num
 }
 
 /** Upload ids for the series and each exception of a small calendar blob (bare iCalendar is split; MIME goes as is). */
-async function uploadCalendar(ctx: ItemWriteContext, rec: ItemRecord, digest: string): Promise<{ aid: string; exceptions: string[]; bytes: number }> {
+async function uploadCalendar(
+  ctx: ItemWriteContext,
+  rec: ItemRecord,
+  digest: string,
+): Promise<{ aid: string; exceptions: string[]; bytes: number }> {
   const buf = await readVerified(ctx, digest, MAX_SPLIT_BYTES);
   const text = buf.toString('utf8');
   const upload = (body: Buffer, name: string): Promise<string> =>
-    uploadFile(ctx.client, { account: ctx.account, body, contentType: 'message/rfc822', filename: name, ...(ctx.signal ? { signal: ctx.signal } : {}) });
-  if (!text.trimStart().startsWith('BEGIN:VCALENDAR')) return { aid: await upload(buf, `${rec.id}.eml`), exceptions: [], bytes: buf.length };
+    uploadFile(ctx.client, {
+      account: ctx.account,
+      body,
+      contentType: 'message/rfc822',
+      filename: name,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+  if (!text.trimStart().startsWith('BEGIN:VCALENDAR'))
+    return { aid: await upload(buf, `${rec.id}.eml`), exceptions: [], bytes: buf.length };
   const parts = splitCalendar(text);
   const header = Buffer.from(CALENDAR_MIME_HEADER, 'latin1');
-  const aid = await upload(Buffer.concat([header, parts.default === text ? buf : Buffer.from(parts.default, 'utf8')]), `${rec.id}.ics.eml`);
+  const aid = await upload(
+    Buffer.concat([header, parts.default === text ? buf : Buffer.from(parts.default, 'utf8')]),
+    `${rec.id}.ics.eml`,
+  );
   const exceptions: string[] = [];
-  for (const [i, ex] of parts.exceptions.entries()) exceptions.push(await upload(Buffer.concat([header, Buffer.from(ex, 'utf8')]), `${rec.id}-${i + 1}.ics.eml`));
+  for (const [i, ex] of parts.exceptions.entries())
+    exceptions.push(await upload(Buffer.concat([header, Buffer.from(ex, 'utf8')]), `${rec.id}-${i + 1}.ics.eml`));
   return { aid, exceptions, bytes: buf.length };
 }
 
-async function writeCalendar(ctx: ItemWriteContext, rec: ItemRecord, path: string, folderId: string): Promise<ItemWriteOutcome> {
+async function writeCalendar(
+  ctx: ItemWriteContext,
+  rec: ItemRecord,
+  path: string,
+  folderId: string,
+): Promise<ItemWriteOutcome> {
   if (!rec.digest) throw missing(rec, 'iCalendar blob');
   const uid = typeof rec.meta?.['uid'] === 'string' ? rec.meta['uid'] : undefined;
   if (uid !== undefined && (await ctx.target.takeUid(path, uid))) return { present: true };
   // Small calendars (nearly all) are split so overridden instances travel as `except` components;
   // a huge one (attachments) streams whole as the default component.
-  const up = rec.size !== undefined && rec.size <= MAX_SPLIT_BYTES
-    ? await uploadCalendar(ctx, rec, rec.digest)
-    : { ...(await uploadBlob(ctx, rec.digest, 'message/rfc822', `${rec.id}.ics.eml`, calendarWrap)), exceptions: [] as string[] };
+  const up =
+    rec.size !== undefined && rec.size <= MAX_SPLIT_BYTES
+      ? await uploadCalendar(ctx, rec, rec.digest)
+      : {
+          ...(await uploadBlob(ctx, rec.digest, 'message/rfc822', `${rec.id}.ics.eml`, calendarWrap)),
+          exceptions: [] as string[],
+        };
   const def = rec.kind === 'task' ? SetTask : SetAppointment;
   const r = await ctx.client.send(
     def,
@@ -214,7 +279,12 @@ function restoredName(name: string): string {
   return dot > 0 ? `${name.slice(0, dot)} (restored)${name.slice(dot)}` : `${name} (restored)`;
 }
 
-async function writeDocument(ctx: ItemWriteContext, rec: ItemRecord, path: string, folderId: string): Promise<ItemWriteOutcome> {
+async function writeDocument(
+  ctx: ItemWriteContext,
+  rec: ItemRecord,
+  path: string,
+  folderId: string,
+): Promise<ItemWriteOutcome> {
   if (!rec.digest) throw missing(rec, 'content digest');
   if (await ctx.target.takeBlob(path, rec.digest, rec.size)) return { present: true };
   let name = rec.name ?? `document-${rec.id}`;
@@ -231,7 +301,12 @@ async function writeDocument(ctx: ItemWriteContext, rec: ItemRecord, path: strin
  * @throws `ZB_DIGEST_MISMATCH`/`ZB_SIZE_MISMATCH` for a corrupt blob (nothing written),
  *   `ZB_BLOB_NOT_FOUND`, `ZB_NOT_FOUND` (no content in the backup), `ZB_UNSUPPORTED`, SOAP faults.
  */
-export function writeItem(ctx: ItemWriteContext, rec: ItemRecord, path: string, folderId: string): Promise<ItemWriteOutcome> {
+export function writeItem(
+  ctx: ItemWriteContext,
+  rec: ItemRecord,
+  path: string,
+  folderId: string,
+): Promise<ItemWriteOutcome> {
   switch (rec.kind) {
     case 'message':
       return writeMessage(ctx, rec, path, folderId);
@@ -243,6 +318,11 @@ export function writeItem(ctx: ItemWriteContext, rec: ItemRecord, path: string, 
     case 'document':
       return writeDocument(ctx, rec, path, folderId);
     default:
-      return Promise.reject(new ZimbraBackupError(`cannot restore a ${rec.kind} as an item`, { code: 'ZB_UNSUPPORTED', data: { itemId: rec.id, kind: rec.kind } }));
+      return Promise.reject(
+        new ZimbraBackupError(`cannot restore a ${rec.kind} as an item`, {
+          code: 'ZB_UNSUPPORTED',
+          data: { itemId: rec.id, kind: rec.kind },
+        }),
+      );
   }
 }

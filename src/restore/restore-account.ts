@@ -38,7 +38,8 @@ export interface RestoreAccountResult extends RestoreResult {
 
 function toMs(at: Date | number, field: string): number {
   const t = at instanceof Date ? at.getTime() : at;
-  if (!Number.isFinite(t) || t < 0) throw new ZimbraBackupError(`${field} must be a valid time`, { code: 'ZB_INVALID_ARGUMENT', data: { field } });
+  if (!Number.isFinite(t) || t < 0)
+    throw new ZimbraBackupError(`${field} must be a valid time`, { code: 'ZB_INVALID_ARGUMENT', data: { field } });
   return t;
 }
 
@@ -89,7 +90,11 @@ export async function restoreAccount(opts: RestoreAccountOptions): Promise<Resto
   } finally {
     await journal.close();
   }
-  if (state.seq === 0) throw new ZimbraBackupError(`no backup of ${source.name} at or before ${new Date(at).toISOString()}`, { code: 'ZB_NOT_FOUND', data: { account: source.id, at } });
+  if (state.seq === 0)
+    throw new ZimbraBackupError(`no backup of ${source.name} at or before ${new Date(at).toISOString()}`, {
+      code: 'ZB_NOT_FOUND',
+      data: { account: source.id, at },
+    });
   const toNew = opts.toAccount !== undefined && opts.toAccount.toLowerCase() !== source.name.toLowerCase();
   const target = toNew ? opts.toAccount!.toLowerCase() : source.name;
   const restoreId = restoreIdOf('restore-account', { account: source.id, at, to: target });
@@ -103,7 +108,12 @@ export async function restoreAccount(opts: RestoreAccountOptions): Promise<Resto
     let password: Secret | undefined;
     if (hash) attrs['userPassword'] = hash;
     else password = new Secret(randomBytes(18).toString('base64url'));
-    const created = await opts.client.createAccount(target, password, attrs, opts.signal ? { signal: opts.signal } : {});
+    const created = await opts.client.createAccount(
+      target,
+      password,
+      attrs,
+      opts.signal ? { signal: opts.signal } : {},
+    );
     out.createdAccount = { id: created.id, name: created.name };
     if (password) out.generatedPassword = password;
   } else if (!toNew && targetId !== undefined && targetId.toLowerCase() === source.id) {
@@ -128,7 +138,11 @@ export async function restoreAccount(opts: RestoreAccountOptions): Promise<Resto
     throw new ZimbraBackupError(`${err.message} (account ${target} was created; rerun to resume)`, {
       code: err.code,
       cause: err,
-      data: { ...err.data, createdAccount: out.createdAccount, ...(out.generatedPassword ? { generatedPassword: out.generatedPassword } : {}) },
+      data: {
+        ...err.data,
+        createdAccount: out.createdAccount,
+        ...(out.generatedPassword ? { generatedPassword: out.generatedPassword } : {}),
+      },
     });
   }
 }

@@ -94,13 +94,19 @@ interface PlannedObject {
   members?: string[];
 }
 
-
-
 function inDomain(name: string, domain: string | undefined): boolean {
-  return domain === undefined || name.toLowerCase().endsWith(`@${domain.toLowerCase()}`) || name.toLowerCase() === domain.toLowerCase();
+  return (
+    domain === undefined ||
+    name.toLowerCase().endsWith(`@${domain.toLowerCase()}`) ||
+    name.toLowerCase() === domain.toLowerCase()
+  );
 }
 
-async function planFromDump(opts: RestoreDirectoryOptions, key: string, cosNames: Map<string, string>): Promise<PlannedObject[]> {
+async function planFromDump(
+  opts: RestoreDirectoryOptions,
+  key: string,
+  cosNames: Map<string, string>,
+): Promise<PlannedObject[]> {
   const out: PlannedObject[] = [];
   const wantAccounts = opts.accounts?.map((a) => a.toLowerCase());
   for await (const e of dumpEntries(opts.repository.backend, key, opts.signal)) {
@@ -111,7 +117,8 @@ async function planFromDump(opts: RestoreDirectoryOptions, key: string, cosNames
       if (name) out.push({ kind: 'cos', name, attrs: creatableAttrs(e.attributes) });
     } else if (e.kind === 'domain') {
       const name = entryValue(e, 'zimbraDomainName');
-      if (name && inDomain(name, opts.domain) && !wantAccounts) out.push({ kind: 'domain', name, attrs: creatableAttrs(e.attributes) });
+      if (name && inDomain(name, opts.domain) && !wantAccounts)
+        out.push({ kind: 'domain', name, attrs: creatableAttrs(e.attributes) });
     } else if (e.kind === 'account') {
       const name = entryAddress(e);
       const id = entryValue(e, 'zimbraId')?.toLowerCase();
@@ -119,11 +126,16 @@ async function planFromDump(opts: RestoreDirectoryOptions, key: string, cosNames
       if (wantAccounts && !wantAccounts.includes(name) && !(id && wantAccounts.includes(id))) continue;
       const attrs = creatableAttrs(e.attributes);
       const hash = entryValue(e, 'userPassword');
-      out.push({ kind: 'account', name, attrs: { ...copyableAccountAttrs(attrs), ...(hash ? { userPassword: hash } : {}) } });
+      out.push({
+        kind: 'account',
+        name,
+        attrs: { ...copyableAccountAttrs(attrs), ...(hash ? { userPassword: hash } : {}) },
+      });
     } else if (e.kind === 'distributionList') {
       const name = entryAddress(e);
       if (!name || !inDomain(name, opts.domain) || wantAccounts) continue;
-      const members = e.attributes['zimbraMailForwardingAddress']?.filter((v): v is string => typeof v === 'string') ?? [];
+      const members =
+        e.attributes['zimbraMailForwardingAddress']?.filter((v): v is string => typeof v === 'string') ?? [];
       out.push({ kind: 'distributionList', name, attrs: creatableAttrs(e.attributes), members });
     }
   }
@@ -150,9 +162,10 @@ async function planFromJournals(opts: RestoreDirectoryOptions): Promise<PlannedO
 
 const ORDER: Record<DirectoryObjectKind, number> = { cos: 0, domain: 1, account: 2, distributionList: 3 };
 
-
 function existsFault(err: unknown): boolean {
-  return /^account\.(ACCOUNT|DOMAIN|COS|DISTRIBUTION_LIST)_EXISTS$/.test((err as { faultCode?: string }).faultCode ?? '');
+  return /^account\.(ACCOUNT|DOMAIN|COS|DISTRIBUTION_LIST)_EXISTS$/.test(
+    (err as { faultCode?: string }).faultCode ?? '',
+  );
 }
 
 /**
@@ -168,12 +181,28 @@ function existsFault(err: unknown): boolean {
 export async function restoreDirectory(opts: RestoreDirectoryOptions): Promise<RestoreDirectoryResult> {
   const started = Date.now();
   const kinds = new Set<DirectoryObjectKind>(opts.objects ?? ['cos', 'domain', 'account', 'distributionList']);
-  for (const k of kinds) if (!(k in ORDER)) throw new ZimbraBackupError(`unknown directory object kind ${k}`, { code: 'ZB_INVALID_ARGUMENT', data: { field: 'objects' } });
+  for (const k of kinds)
+    if (!(k in ORDER))
+      throw new ZimbraBackupError(`unknown directory object kind ${k}`, {
+        code: 'ZB_INVALID_ARGUMENT',
+        data: { field: 'objects' },
+      });
   const at = opts.at === undefined ? undefined : opts.at instanceof Date ? opts.at.getTime() : opts.at;
   const key = await findDirectoryDump(opts.repository.backend, at, opts.signal);
   const oldCosNames = new Map<string, string>();
-  const planned = (key ? await planFromDump(opts, key, oldCosNames) : await planFromJournals(opts)).filter((o) => kinds.has(o.kind)).sort((a, b) => ORDER[a.kind] - ORDER[b.kind]);
-  const result: RestoreDirectoryResult = { source: key ? 'dump' : 'journal', ...(key ? { dumpKey: key } : {}), created: [], skipped: [], failures: [], generatedPasswords: [], dryRun: opts.dryRun === true, durationMs: 0 };
+  const planned = (key ? await planFromDump(opts, key, oldCosNames) : await planFromJournals(opts))
+    .filter((o) => kinds.has(o.kind))
+    .sort((a, b) => ORDER[a.kind] - ORDER[b.kind]);
+  const result: RestoreDirectoryResult = {
+    source: key ? 'dump' : 'journal',
+    ...(key ? { dumpKey: key } : {}),
+    created: [],
+    skipped: [],
+    failures: [],
+    generatedPasswords: [],
+    dryRun: opts.dryRun === true,
+    durationMs: 0,
+  };
   if (opts.dryRun) {
     result.created = planned.map((o) => ({ kind: o.kind, name: o.name }));
     return { ...result, durationMs: Date.now() - started };
@@ -196,7 +225,12 @@ export async function restoreDirectory(opts: RestoreDirectoryOptions): Promise<R
   return { ...result, durationMs: Date.now() - started };
 }
 
-async function createObject(opts: RestoreDirectoryOptions, o: PlannedObject, attrs: ZimbraAttrs, result: RestoreDirectoryResult): Promise<string> {
+async function createObject(
+  opts: RestoreDirectoryOptions,
+  o: PlannedObject,
+  attrs: ZimbraAttrs,
+  result: RestoreDirectoryResult,
+): Promise<string> {
   const io = opts.signal ? { signal: opts.signal } : {};
   switch (o.kind) {
     case 'cos':

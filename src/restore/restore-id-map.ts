@@ -86,10 +86,17 @@ export class RestoreIdMap {
         parsed = JSON.parse(body) as { version?: number; entries?: unknown };
       } catch (cause) {
         // Chunks are put atomically, so a damaged one is corruption, not a torn write.
-        throw new ZimbraBackupError(`restore id map chunk ${key} is corrupt`, { code: 'ZB_REPOSITORY_CORRUPT', cause, data: { key } });
+        throw new ZimbraBackupError(`restore id map chunk ${key} is corrupt`, {
+          code: 'ZB_REPOSITORY_CORRUPT',
+          cause,
+          data: { key },
+        });
       }
       if (parsed.version !== 1 || !Array.isArray(parsed.entries)) {
-        throw new ZimbraBackupError(`restore id map chunk ${key} has an unknown shape`, { code: 'ZB_REPOSITORY_CORRUPT', data: { key } });
+        throw new ZimbraBackupError(`restore id map chunk ${key} has an unknown shape`, {
+          code: 'ZB_REPOSITORY_CORRUPT',
+          data: { key },
+        });
       }
       for (const e of parsed.entries as unknown[]) {
         if (Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'string') map.#entries.set(e[0], e[1]);
@@ -170,7 +177,12 @@ export class RestoreIdMap {
       return JSON.parse(body) as { [k: string]: JsonValue };
     } catch (err) {
       if (isZimbraBackupError(err, 'ZB_BLOB_NOT_FOUND')) return undefined;
-      if (err instanceof SyntaxError) throw new ZimbraBackupError('restore operation record is corrupt', { code: 'ZB_REPOSITORY_CORRUPT', cause: err, data: { key: `${this.#prefix}operation.json` } });
+      if (err instanceof SyntaxError)
+        throw new ZimbraBackupError('restore operation record is corrupt', {
+          code: 'ZB_REPOSITORY_CORRUPT',
+          cause: err,
+          data: { key: `${this.#prefix}operation.json` },
+        });
       throw err;
     }
   }

@@ -10,7 +10,9 @@ function canonical(v: JsonValue | undefined): string {
   if (v === undefined || v === null) return 'null';
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (typeof v === 'object') {
-    const keys = Object.keys(v).filter((k) => v[k] !== undefined).sort();
+    const keys = Object.keys(v)
+      .filter((k) => v[k] !== undefined)
+      .sort();
     return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
   }
   return JSON.stringify(v);
@@ -24,6 +26,9 @@ function canonical(v: JsonValue | undefined): string {
 export function restoreIdOf(op: string, params: { [k: string]: JsonValue | undefined }): string {
   const clean: { [k: string]: JsonValue } = {};
   for (const [k, v] of Object.entries(params)) if (v !== undefined) clean[k] = v;
-  const hash = createHash('sha256').update(`${op}\n${canonical(clean)}`).digest('hex').slice(0, 24);
+  const hash = createHash('sha256')
+    .update(`${op}\n${canonical(clean)}`)
+    .digest('hex')
+    .slice(0, 24);
   return `${op.replace(/[^a-z0-9-]/gi, '-')}-${hash}`;
 }

@@ -33,10 +33,14 @@ export interface RestoreItemsOptions extends RestoreOperationOptions {
  */
 export async function restoreItems(opts: RestoreItemsOptions): Promise<RestoreResult> {
   if (!Array.isArray(opts.ids) || opts.ids.length === 0 || opts.ids.some((id) => !/^[1-9][0-9]{0,9}$/.test(id))) {
-    throw new ZimbraBackupError('ids must be a non-empty list of item ids', { code: 'ZB_INVALID_ARGUMENT', data: { field: 'ids' } });
+    throw new ZimbraBackupError('ids must be a non-empty list of item ids', {
+      code: 'ZB_INVALID_ARGUMENT',
+      data: { field: 'ids' },
+    });
   }
   const at = opts.at === undefined ? undefined : opts.at instanceof Date ? opts.at.getTime() : opts.at;
-  if (at !== undefined && !Number.isFinite(at)) throw new ZimbraBackupError('at must be a valid time', { code: 'ZB_INVALID_ARGUMENT', data: { field: 'at' } });
+  if (at !== undefined && !Number.isFinite(at))
+    throw new ZimbraBackupError('at must be a valid time', { code: 'ZB_INVALID_ARGUMENT', data: { field: 'at' } });
   const folder = opts.folder === undefined ? undefined : `/${opts.folder.replace(/^\/+|\/+$/g, '')}`;
   const source = await resolveSourceAccount(opts.repository, opts.account, opts.signal);
   const io = opts.signal ? { signal: opts.signal } : {};
@@ -49,7 +53,9 @@ export async function restoreItems(opts: RestoreItemsOptions): Promise<RestoreRe
       let rec: ItemRecord | undefined = state.items.get(id);
       if (!rec) {
         // Deleted before `at` (or since): its last version at or before `at`.
-        const versions = (await journal.history(id, io)).filter((r): r is ItemRecord => r.type === 'item' && (at === undefined || r.captureMs <= at));
+        const versions = (await journal.history(id, io)).filter(
+          (r): r is ItemRecord => r.type === 'item' && (at === undefined || r.captureMs <= at),
+        );
         rec = versions[versions.length - 1];
       }
       if (!rec || !ITEM_KINDS_RESTORABLE.has(rec.kind)) {
@@ -58,7 +64,8 @@ export async function restoreItems(opts: RestoreItemsOptions): Promise<RestoreRe
         continue;
       }
       let path = folder ?? state.folders.get(rec.folderId ?? '')?.path;
-      if (path === undefined) path = (await journal.stateAt(rec.captureMs, io)).folders.get(rec.folderId ?? '')?.path ?? '/Restored items';
+      if (path === undefined)
+        path = (await journal.stateAt(rec.captureMs, io)).folders.get(rec.folderId ?? '')?.path ?? '/Restored items';
       if (!folder) {
         const f = state.folders.get(rec.folderId ?? '');
         if (f && f.path === path && path !== '/') plan.folders.push(plannedFolder(f.record, path));
@@ -69,14 +76,33 @@ export async function restoreItems(opts: RestoreItemsOptions): Promise<RestoreRe
     await journal.close();
   }
   const target = (opts.toAccount ?? source.name).toLowerCase();
-  const restoreId = restoreIdOf('restore-items', { account: source.id, ids: [...new Set(opts.ids)].sort(), at, folder, to: target });
+  const restoreId = restoreIdOf('restore-items', {
+    account: source.id,
+    ids: [...new Set(opts.ids)].sort(),
+    at,
+    folder,
+    to: target,
+  });
   const result = await runPlan(opts, {
     restoreId,
     sourceAccountId: source.id,
     targetAccount: target,
     plan,
-    operation: { op: 'restore-items', account: source.id, ids: opts.ids, ...(at !== undefined ? { at } : {}), ...(folder ? { folder } : {}), to: target },
+    operation: {
+      op: 'restore-items',
+      account: source.id,
+      ids: opts.ids,
+      ...(at !== undefined ? { at } : {}),
+      ...(folder ? { folder } : {}),
+      to: target,
+    },
   });
-  for (const id of notFound) result.failures.push({ id, kind: 'message', code: 'ZB_NOT_FOUND', message: `item ${id} is not in the backup${at !== undefined ? ' at that time' : ''}` });
+  for (const id of notFound)
+    result.failures.push({
+      id,
+      kind: 'message',
+      code: 'ZB_NOT_FOUND',
+      message: `item ${id} is not in the backup${at !== undefined ? ' at that time' : ''}`,
+    });
   return result;
 }

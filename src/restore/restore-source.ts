@@ -25,23 +25,42 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
  * Finds an account of the repository by zimbraId or name.
  * @throws `ZB_NOT_FOUND` when the repository never backed it up.
  */
-export async function resolveSourceAccount(repository: Repository, account: string, signal?: AbortSignal): Promise<SourceAccount> {
+export async function resolveSourceAccount(
+  repository: Repository,
+  account: string,
+  signal?: AbortSignal,
+): Promise<SourceAccount> {
   const index = await readAccountIndex(repository.backend, signal);
   const hit = findAccount(index, account);
   if (hit) return { id: hit.id, name: hit.name };
   if (UUID_RE.test(account)) {
-    for await (const _ of repository.backend.list(accountPrefix(account), signal ? { signal } : {})) return { id: account.toLowerCase(), name: account };
+    for await (const _ of repository.backend.list(accountPrefix(account), signal ? { signal } : {}))
+      return { id: account.toLowerCase(), name: account };
   }
-  throw new ZimbraBackupError(`account ${account} is not in this repository`, { code: 'ZB_NOT_FOUND', data: { account } });
+  throw new ZimbraBackupError(`account ${account} is not in this repository`, {
+    code: 'ZB_NOT_FOUND',
+    data: { account },
+  });
 }
 
 /** Opens an account's journal read-only; close it when done. */
 export function openSourceJournal(repository: Repository, accountId: string, signal?: AbortSignal): Promise<Journal> {
-  return Journal.open({ backend: repository.backend, prefix: accountPrefix(accountId), readOnly: true, ...(signal ? { signal } : {}) });
+  return Journal.open({
+    backend: repository.backend,
+    prefix: accountPrefix(accountId),
+    readOnly: true,
+    ...(signal ? { signal } : {}),
+  });
 }
 
 /** Kinds a restore writes as items. */
-export const ITEM_KINDS_RESTORABLE: ReadonlySet<ItemKind> = new Set<ItemKind>(['message', 'contact', 'appointment', 'task', 'document']);
+export const ITEM_KINDS_RESTORABLE: ReadonlySet<ItemKind> = new Set<ItemKind>([
+  'message',
+  'contact',
+  'appointment',
+  'task',
+  'document',
+]);
 
 /** True for the folders that are not user content: the root(s) themselves. */
 export function isRootFolder(rec: ItemRecord, path: string): boolean {
@@ -68,7 +87,11 @@ export function planFromState(state: MailboxState, opts: { keep?: (rec: ItemReco
   for (const [, f] of state.folders) {
     if (Number(f.record.id) < 256 && outsideUserTree(f.path)) continue;
     if (f.record.kind !== 'folder') {
-      plan.unsupported.push({ id: f.record.id, kind: f.record.kind, reason: `${f.record.kind} folders are not restored yet` });
+      plan.unsupported.push({
+        id: f.record.id,
+        kind: f.record.kind,
+        reason: `${f.record.kind} folders are not restored yet`,
+      });
       continue;
     }
     if (!isRootFolder(f.record, f.path)) plan.folders.push(plannedFolder(f.record, f.path));

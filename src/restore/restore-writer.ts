@@ -24,7 +24,14 @@ import type { BlobStore } from '../store/blob-store.js';
 import { writeItem } from './item-writers.js';
 import type { RestoreIdMap } from './restore-id-map.js';
 import { TargetMailbox } from './target-mailbox.js';
-import { emptyCounts, type PlannedItem, type RestoreFailure, type RestorePlan, type RestoreProgress, type RestoreWriteResult } from './types.js';
+import {
+  emptyCounts,
+  type PlannedItem,
+  type RestoreFailure,
+  type RestorePlan,
+  type RestoreProgress,
+  type RestoreWriteResult,
+} from './types.js';
 
 /** Options of {@link RestoreWriter}. */
 export interface RestoreWriterOptions {
@@ -77,7 +84,11 @@ export class RestoreWriter {
 
   constructor(opts: RestoreWriterOptions) {
     const c = opts.concurrency ?? 4;
-    if (!Number.isInteger(c) || c < 1) throw new ZimbraBackupError('concurrency must be an integer >= 1', { code: 'ZB_INVALID_ARGUMENT', data: { field: 'concurrency' } });
+    if (!Number.isInteger(c) || c < 1)
+      throw new ZimbraBackupError('concurrency must be an integer >= 1', {
+        code: 'ZB_INVALID_ARGUMENT',
+        data: { field: 'concurrency' },
+      });
     this.#opts = opts;
     this.#log = resolveLogger(opts.logger);
   }
@@ -114,7 +125,12 @@ export class RestoreWriter {
     }
   }
 
-  async #folders(plan: RestorePlan, target: TargetMailbox, result: RestoreWriteResult, progress: (p: RestoreProgress) => void): Promise<void> {
+  async #folders(
+    plan: RestorePlan,
+    target: TargetMailbox,
+    result: RestoreWriteResult,
+    progress: (p: RestoreProgress) => void,
+  ): Promise<void> {
     const folders = [...plan.folders].sort((a, b) => a.path.split('/').length - b.path.split('/').length);
     let done = 0;
     for (const f of folders) {
@@ -122,18 +138,31 @@ export class RestoreWriter {
       // System folders (ids below 256) are fixed by the server: reuse the target's by path, else by id
       // (some, like Tags and Conversations, sit outside the user root and have no comparable path).
       const system = f.sourceId !== undefined && Number(f.sourceId) < 256 ? f.sourceId : undefined;
-      const existing = target.folderId(f.path) ?? (system !== undefined && target.hasFolderId(system) ? system : undefined);
-      const id = existing ?? (await target.ensureFolder(f.path, { ...(f.view ? { view: f.view } : {}), ...(f.color !== undefined ? { color: f.color } : {}) }));
+      const existing =
+        target.folderId(f.path) ?? (system !== undefined && target.hasFolderId(system) ? system : undefined);
+      const id =
+        existing ??
+        (await target.ensureFolder(f.path, {
+          ...(f.view ? { view: f.view } : {}),
+          ...(f.color !== undefined ? { color: f.color } : {}),
+        }));
       result.counts.folder[existing ? 'skipped' : 'restored']++;
       if (f.sourceId !== undefined) this.#opts.idMap.set(idMapKey('folder', f.sourceId), id);
       progress({ phase: 'folders', loaded: ++done, total: folders.length });
     }
   }
 
-  async #tags(plan: RestorePlan, target: TargetMailbox, result: RestoreWriteResult, progress: (p: RestoreProgress) => void): Promise<void> {
+  async #tags(
+    plan: RestorePlan,
+    target: TargetMailbox,
+    result: RestoreWriteResult,
+    progress: (p: RestoreProgress) => void,
+  ): Promise<void> {
     const wanted = new Map<string, { name: string; color?: number }>();
     for (const t of plan.tags) wanted.set(t.name.toLowerCase(), t);
-    for (const it of plan.items) for (const name of it.record.tags ?? []) if (!wanted.has(name.toLowerCase())) wanted.set(name.toLowerCase(), { name });
+    for (const it of plan.items)
+      for (const name of it.record.tags ?? [])
+        if (!wanted.has(name.toLowerCase())) wanted.set(name.toLowerCase(), { name });
     let done = 0;
     for (const t of wanted.values()) {
       throwIfAborted(this.#opts.signal);
@@ -146,10 +175,21 @@ export class RestoreWriter {
     }
   }
 
-  async #items(plan: RestorePlan, target: TargetMailbox, result: RestoreWriteResult, progress: (p: RestoreProgress) => void): Promise<void> {
+  async #items(
+    plan: RestorePlan,
+    target: TargetMailbox,
+    result: RestoreWriteResult,
+    progress: (p: RestoreProgress) => void,
+  ): Promise<void> {
     const { idMap, signal, skipIds } = this.#opts;
     const limit = pLimit(this.#opts.concurrency ?? 4);
-    const ctx = { client: this.#opts.client, account: this.#opts.account, blobs: this.#opts.blobs, target, ...(signal ? { signal } : {}) };
+    const ctx = {
+      client: this.#opts.client,
+      account: this.#opts.account,
+      blobs: this.#opts.blobs,
+      target,
+      ...(signal ? { signal } : {}),
+    };
     let done = 0;
     const total = plan.items.length;
     const perFolder = new Map<string, number>();
@@ -160,7 +200,13 @@ export class RestoreWriter {
       const counts = result.counts[rec.kind as keyof typeof result.counts];
       const key = idMapKey(rec.kind, rec.id);
       if (!counts) {
-        result.failures.push(failureOf(rec.id, rec.kind, new ZimbraBackupError(`cannot restore a ${rec.kind}`, { code: 'ZB_UNSUPPORTED' })));
+        result.failures.push(
+          failureOf(
+            rec.id,
+            rec.kind,
+            new ZimbraBackupError(`cannot restore a ${rec.kind}`, { code: 'ZB_UNSUPPORTED' }),
+          ),
+        );
         return;
       }
       if (idMap.get(key) !== undefined || skipIds?.has(rec.id)) {
@@ -183,7 +229,10 @@ export class RestoreWriter {
         if (signal?.aborted) throw err;
         counts.failed++;
         result.failures.push(failureOf(rec.id, rec.kind, err));
-        this.#log.warn({ itemId: rec.id, kind: rec.kind, code: (err as { code?: string }).code }, 'restore: item failed');
+        this.#log.warn(
+          { itemId: rec.id, kind: rec.kind, code: (err as { code?: string }).code },
+          'restore: item failed',
+        );
       }
     };
     const settled = await Promise.allSettled(

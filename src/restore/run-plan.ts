@@ -6,7 +6,13 @@
 import type { JsonValue } from '../journal/types.js';
 import { RestoreIdMap } from './restore-id-map.js';
 import { idMapKey, RestoreWriter } from './restore-writer.js';
-import { emptyCounts, type PlannedEntry, type RestoreOperationOptions, type RestorePlan, type RestoreResult } from './types.js';
+import {
+  emptyCounts,
+  type PlannedEntry,
+  type RestoreOperationOptions,
+  type RestorePlan,
+  type RestoreResult,
+} from './types.js';
 
 /** What {@link runPlan} needs beyond the operation options. */
 export interface RunPlanArgs {
@@ -52,15 +58,36 @@ export function listPlan(plan: RestorePlan, idMap?: RestoreIdMap): PlannedEntry[
 export async function runPlan(opts: RestoreOperationOptions, args: RunPlanArgs): Promise<RestoreResult> {
   const started = Date.now();
   const io = opts.signal;
-  const idMap = args.idMap ?? (await RestoreIdMap.open({ backend: opts.repository.backend, restoreId: args.restoreId, readOnly: opts.dryRun === true, ...(io ? { signal: io } : {}) }));
-  const base = { restoreId: args.restoreId, sourceAccountId: args.sourceAccountId, targetAccount: args.targetAccount, unsupported: args.plan.unsupported };
+  const idMap =
+    args.idMap ??
+    (await RestoreIdMap.open({
+      backend: opts.repository.backend,
+      restoreId: args.restoreId,
+      readOnly: opts.dryRun === true,
+      ...(io ? { signal: io } : {}),
+    }));
+  const base = {
+    restoreId: args.restoreId,
+    sourceAccountId: args.sourceAccountId,
+    targetAccount: args.targetAccount,
+    unsupported: args.plan.unsupported,
+  };
   if (opts.dryRun) {
     await idMap.close();
     const skip = args.skipIds;
     const plan = skip ? { ...args.plan, items: args.plan.items.filter((i) => !skip.has(i.record.id)) } : args.plan;
-    return { ...base, counts: emptyCounts(), bytes: 0, failures: [], durationMs: Date.now() - started, dryRun: true, planned: listPlan(plan, idMap) };
+    return {
+      ...base,
+      counts: emptyCounts(),
+      bytes: 0,
+      failures: [],
+      durationMs: Date.now() - started,
+      dryRun: true,
+      planned: listPlan(plan, idMap),
+    };
   }
-  if ((await idMap.readOperation(io)) === undefined) await idMap.writeOperation({ ...args.operation, createdMs: Date.now() }, io);
+  if ((await idMap.readOperation(io)) === undefined)
+    await idMap.writeOperation({ ...args.operation, createdMs: Date.now() }, io);
   const writer = new RestoreWriter({
     client: opts.client,
     account: args.targetAccount,

@@ -67,7 +67,8 @@ export class TargetMailbox {
     const walk = (f: FolderInfo, path: string): void => {
       this.#byPath.set(path.toLowerCase(), { id: f.id, count: f.count, preexisting: true });
       this.#ids.add(f.id);
-      for (const c of f.children) if (c.type === 'folder' && c.name) walk(c, path === '/' ? `/${c.name}` : `${path}/${c.name}`);
+      for (const c of f.children)
+        if (c.type === 'folder' && c.name) walk(c, path === '/' ? `/${c.name}` : `${path}/${c.name}`);
     };
     walk(root, '/');
     this.#tagNames = new Set((await this.#client.getTags(this.#opts())).map((t) => t.name.toLowerCase()));
@@ -104,7 +105,12 @@ export class TargetMailbox {
     // Intermediate folders (e.g. the `Restored ...` base) take the view of the child they lead to.
     const parentId = await this.ensureFolder(parentPath, opts.view ? { view: opts.view } : {});
     const f = await this.#client.createFolder(
-      { name, parentId, ...(opts.view ? { view: opts.view } : {}), ...(opts.color !== undefined ? { color: opts.color } : {}) },
+      {
+        name,
+        parentId,
+        ...(opts.view ? { view: opts.view } : {}),
+        ...(opts.color !== undefined ? { color: opts.color } : {}),
+      },
       this.#opts(),
     );
     // fie returned an existing folder when it has a count: treat it as pre-existing content.
@@ -119,7 +125,9 @@ export class TargetMailbox {
     let p = this.#tags.get(key);
     if (!p) {
       p = this.#client.createTag({ name, ...(color !== undefined ? { color } : {}) }, this.#opts()).then(
-        () => { this.#tagNames.add(key); },
+        () => {
+          this.#tagNames.add(key);
+        },
         (err: unknown) => {
           this.#tags.delete(key);
           // Another writer (or a previous run) created it meanwhile.
@@ -163,13 +171,20 @@ export class TargetMailbox {
   async #loadContent(path: string, folderId: string): Promise<FolderContent> {
     const out: FolderContent = { bySize: new Map(), contacts: new Map(), uids: new Map(), docNames: new Set() };
     const query = `in:${quotePath(path)}`;
-    for (let offset = 0; ; ) {
-      const page = await this.#client.search({ query, types: 'message,document,appointment,task', limit: 500, offset, sortBy: 'dateAsc' }, this.#opts());
+    for (let offset = 0; ;) {
+      const page = await this.#client.search(
+        { query, types: 'message,document,appointment,task', limit: 500, offset, sortBy: 'dateAsc' },
+        this.#opts(),
+      );
       for (const h of page.hits) {
         if (h.type === 'message' || h.type === 'document') {
           if (h.size === undefined || this.#consumed.has(h.id)) continue;
           const list = out.bySize.get(h.size) ?? [];
-          list.push({ id: h.id, ...(h.dateMs !== undefined ? { dateMs: h.dateMs } : {}), ...(h.name ? { name: h.name } : {}) });
+          list.push({
+            id: h.id,
+            ...(h.dateMs !== undefined ? { dateMs: h.dateMs } : {}),
+            ...(h.name ? { name: h.name } : {}),
+          });
           out.bySize.set(h.size, list);
           if (h.type === 'document' && h.name) out.docNames.add(h.name.toLowerCase());
         } else if (h.type === 'appointment' || h.type === 'task') {
@@ -188,7 +203,11 @@ export class TargetMailbox {
   }
 
   async #hashOf(id: string): Promise<string> {
-    const res = await downloadItem(this.#client, { account: this.#account, id, ...(this.#signal ? { signal: this.#signal } : {}) });
+    const res = await downloadItem(this.#client, {
+      account: this.#account,
+      id,
+      ...(this.#signal ? { signal: this.#signal } : {}),
+    });
     const h = createHash('sha256');
     for await (const chunk of res.stream as AsyncIterable<Buffer>) h.update(chunk);
     return h.digest('hex');
@@ -199,7 +218,13 @@ export class TargetMailbox {
    * narrowed by size and, for messages, received date before hashing); that item is then used up,
    * so two identical source items still need two identical target items.
    */
-  async takeBlob(path: string, digest: string, size: number | undefined, dateMs?: number, messageId?: () => Promise<string | undefined>): Promise<boolean> {
+  async takeBlob(
+    path: string,
+    digest: string,
+    size: number | undefined,
+    dateMs?: number,
+    messageId?: () => Promise<string | undefined>,
+  ): Promise<boolean> {
     const f = this.#byPath.get(path.toLowerCase());
     if (!f || !f.preexisting || f.count === 0 || size === undefined) return false;
     if (messageId && this.#narrow.has(path.toLowerCase()) && !this.#content.has(f.id)) {
@@ -222,12 +247,23 @@ export class TargetMailbox {
     return false;
   }
 
-  async #takeNarrow(path: string, messageId: string, digest: string, size: number, dateMs: number | undefined): Promise<boolean> {
+  async #takeNarrow(
+    path: string,
+    messageId: string,
+    digest: string,
+    size: number,
+    dateMs: number | undefined,
+  ): Promise<boolean> {
     const query = `in:${quotePath(path)} msgid:${quotePath(messageId)}`;
-    for (let offset = 0; ; ) {
+    for (let offset = 0; ;) {
       const page = await this.#client.search({ query, types: 'message', limit: 500, offset }, this.#opts());
       for (const h of page.hits) {
-        if (h.size !== size || this.#consumed.has(h.id) || (dateMs !== undefined && h.dateMs !== undefined && h.dateMs !== dateMs)) continue;
+        if (
+          h.size !== size ||
+          this.#consumed.has(h.id) ||
+          (dateMs !== undefined && h.dateMs !== undefined && h.dateMs !== dateMs)
+        )
+          continue;
         if ((await this.#hashOf(h.id)) === digest) {
           this.#consumed.add(h.id);
           return true;

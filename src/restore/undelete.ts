@@ -8,7 +8,13 @@ import { ZimbraBackupError } from '../errors.js';
 import type { DeletedItem, ItemRecord, MailboxState } from '../journal/types.js';
 import { RestoreIdMap } from './restore-id-map.js';
 import { restoreIdOf } from './restore-id.js';
-import { ITEM_KINDS_RESTORABLE, isRootFolder, openSourceJournal, plannedFolder, resolveSourceAccount } from './restore-source.js';
+import {
+  ITEM_KINDS_RESTORABLE,
+  isRootFolder,
+  openSourceJournal,
+  plannedFolder,
+  resolveSourceAccount,
+} from './restore-source.js';
 import { runPlan } from './run-plan.js';
 import type { RestoreOperationOptions, RestorePlan, RestoreResult } from './types.js';
 
@@ -34,7 +40,8 @@ export interface UndeleteResult extends RestoreResult {
 
 function ms(v: Date | number, field: string): number {
   const t = v instanceof Date ? v.getTime() : v;
-  if (!Number.isFinite(t) || t < 0) throw new ZimbraBackupError(`${field} must be a valid time`, { code: 'ZB_INVALID_ARGUMENT', data: { field } });
+  if (!Number.isFinite(t) || t < 0)
+    throw new ZimbraBackupError(`${field} must be a valid time`, { code: 'ZB_INVALID_ARGUMENT', data: { field } });
   return t;
 }
 
@@ -51,7 +58,11 @@ export function restoredFolderName(t: number): string {
  * Folder paths as they were when the items went: deleted folders in their last version, other
  * folders as at the end of the window, falling back to the start of it.
  */
-function pathResolver(before: MailboxState, after: MailboxState, deleted: DeletedItem[]): (folderId: string | undefined) => string {
+function pathResolver(
+  before: MailboxState,
+  after: MailboxState,
+  deleted: DeletedItem[],
+): (folderId: string | undefined) => string {
   const folders = new Map<string, ItemRecord>();
   for (const [id, f] of before.folders) folders.set(id, f.record);
   for (const [id, f] of after.folders) folders.set(id, f.record);
@@ -83,7 +94,8 @@ function pathResolver(before: MailboxState, after: MailboxState, deleted: Delete
 export async function undelete(opts: UndeleteOptions): Promise<UndeleteResult> {
   const from = ms(opts.from, 'from');
   const to = ms(opts.to, 'to');
-  if (to < from) throw new ZimbraBackupError('to must not be before from', { code: 'ZB_INVALID_ARGUMENT', data: { field: 'to' } });
+  if (to < from)
+    throw new ZimbraBackupError('to must not be before from', { code: 'ZB_INVALID_ARGUMENT', data: { field: 'to' } });
   const source = await resolveSourceAccount(opts.repository, opts.account, opts.signal);
   const journal = await openSourceJournal(opts.repository, source.id, opts.signal);
   let deleted: DeletedItem[];
@@ -98,11 +110,25 @@ export async function undelete(opts: UndeleteOptions): Promise<UndeleteResult> {
     await journal.close();
   }
   const target = (opts.toAccount ?? source.name).toLowerCase();
-  const restoreId = restoreIdOf('undelete', { account: source.id, from, to, to_account: target, folder: opts.folderName });
-  const idMap = await RestoreIdMap.open({ backend: opts.repository.backend, restoreId, readOnly: opts.dryRun === true, ...(opts.signal ? { signal: opts.signal } : {}) });
+  const restoreId = restoreIdOf('undelete', {
+    account: source.id,
+    from,
+    to,
+    to_account: target,
+    folder: opts.folderName,
+  });
+  const idMap = await RestoreIdMap.open({
+    backend: opts.repository.backend,
+    restoreId,
+    readOnly: opts.dryRun === true,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
   // A rerun keeps the folder name of the first run, so it resumes into the same folder.
   const op = await idMap.readOperation(opts.signal);
-  const folderName = typeof op?.['folder'] === 'string' ? op['folder'].replace(/^\//, '') : (opts.folderName ?? restoredFolderName((opts.now ?? Date.now)()));
+  const folderName =
+    typeof op?.['folder'] === 'string'
+      ? op['folder'].replace(/^\//, '')
+      : (opts.folderName ?? restoredFolderName((opts.now ?? Date.now)()));
   const base = `/${folderName}`;
   const pathOf = pathResolver(before, after, deleted);
   const plan: RestorePlan = { folders: [{ path: base, view: 'message' }], tags: [], items: [], unsupported: [] };
@@ -113,13 +139,15 @@ export async function undelete(opts: UndeleteOptions): Promise<UndeleteResult> {
       const p = pathOf(d.id);
       if (!isRootFolder(rec, p)) plan.folders.push(plannedFolder(rec, under(p)));
     } else if (ITEM_KINDS_RESTORABLE.has(d.kind)) plan.items.push({ record: rec, path: under(pathOf(rec.folderId)) });
-    else if (d.kind !== 'tag') plan.unsupported.push({ id: d.id, kind: d.kind, reason: `${d.kind} is not restored by undelete` });
+    else if (d.kind !== 'tag')
+      plan.unsupported.push({ id: d.id, kind: d.kind, reason: `${d.kind} is not restored by undelete` });
   }
   // Folders a deleted item sat in that were not deleted themselves still appear beneath the base.
-  for (const it of plan.items) if (!plan.folders.some((f) => f.path.toLowerCase() === it.path.toLowerCase())) {
-    const src = after.folders.get(it.record.folderId ?? '') ?? before.folders.get(it.record.folderId ?? '');
-    plan.folders.push(src ? plannedFolder(src.record, it.path) : { path: it.path });
-  }
+  for (const it of plan.items)
+    if (!plan.folders.some((f) => f.path.toLowerCase() === it.path.toLowerCase())) {
+      const src = after.folders.get(it.record.folderId ?? '') ?? before.folders.get(it.record.folderId ?? '');
+      plan.folders.push(src ? plannedFolder(src.record, it.path) : { path: it.path });
+    }
   const result = await runPlan(opts, {
     restoreId,
     sourceAccountId: source.id,

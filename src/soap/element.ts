@@ -85,14 +85,20 @@ export function attrBool(el: SoapElement | undefined, name: string): boolean | u
 export function attrIdList(el: SoapElement | undefined, name: string): string[] {
   const s = attrStr(el, name);
   if (!s) return [];
-  return s.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
+  return s
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0);
 }
 
 /** Like {@link attrStr} but throws `ZB_PROTOCOL` when the attribute is missing. */
 export function requireStr(el: SoapElement | undefined, name: string, where: string): string {
   const v = attrStr(el, name);
   if (v === undefined) {
-    throw new ZimbraBackupError(`malformed ${where}: missing "${name}"`, { code: 'ZB_PROTOCOL', data: { element: where, attribute: name } });
+    throw new ZimbraBackupError(`malformed ${where}: missing "${name}"`, {
+      code: 'ZB_PROTOCOL',
+      data: { element: where, attribute: name },
+    });
   }
   return v;
 }
@@ -146,7 +152,10 @@ export function toAttrList(attrs: ZimbraAttrs | undefined): SoapElement[] {
 /** Throws `ZB_PROTOCOL` unless `value` is an element object. */
 export function expectElement(value: unknown, where: string): SoapElement {
   if (!isObject(value)) {
-    throw new ZimbraBackupError(`malformed response: ${where} is not an element`, { code: 'ZB_PROTOCOL', data: { element: where } });
+    throw new ZimbraBackupError(`malformed response: ${where} is not an element`, {
+      code: 'ZB_PROTOCOL',
+      data: { element: where },
+    });
   }
   return value;
 }

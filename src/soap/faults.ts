@@ -106,9 +106,21 @@ export class NoSuchWaitSetError extends SoapFaultError {
 
 /** Codes that mean "this item does not exist" (`MailServiceException`). */
 export const NO_SUCH_ITEM_CODES: ReadonlySet<string> = new Set([
-  'mail.NO_SUCH_ITEM', 'mail.NO_SUCH_MSG', 'mail.NO_SUCH_FOLDER', 'mail.NO_SUCH_CONTACT', 'mail.NO_SUCH_APPT',
-  'mail.NO_SUCH_CALITEM', 'mail.NO_SUCH_TASK', 'mail.NO_SUCH_DOC', 'mail.NO_SUCH_CONV', 'mail.NO_SUCH_PART',
-  'mail.NO_SUCH_UPLOAD', 'mail.NO_SUCH_TAG', 'mail.NO_SUCH_MOUNTPOINT', 'mail.NO_SUCH_WIKI', 'mail.NO_SUCH_CHAT',
+  'mail.NO_SUCH_ITEM',
+  'mail.NO_SUCH_MSG',
+  'mail.NO_SUCH_FOLDER',
+  'mail.NO_SUCH_CONTACT',
+  'mail.NO_SUCH_APPT',
+  'mail.NO_SUCH_CALITEM',
+  'mail.NO_SUCH_TASK',
+  'mail.NO_SUCH_DOC',
+  'mail.NO_SUCH_CONV',
+  'mail.NO_SUCH_PART',
+  'mail.NO_SUCH_UPLOAD',
+  'mail.NO_SUCH_TAG',
+  'mail.NO_SUCH_MOUNTPOINT',
+  'mail.NO_SUCH_WIKI',
+  'mail.NO_SUCH_CHAT',
 ]);
 
 function senderOf(raw: string | undefined): 'Sender' | 'Receiver' | 'Unknown' {
@@ -149,8 +161,10 @@ export function faultToError(fault: SoapElement, ctx: { request?: string } = {})
   };
   const message = `${faultCode}: ${redactTokens(reason)}`;
   if (faultCode === 'mail.MUST_RESYNC') return new MustResyncError(message, opts);
-  if (faultCode === 'service.AUTH_EXPIRED' || faultCode === 'service.AUTH_REQUIRED') return new AuthExpiredError(message, opts);
+  if (faultCode === 'service.AUTH_EXPIRED' || faultCode === 'service.AUTH_REQUIRED')
+    return new AuthExpiredError(message, opts);
   if (NO_SUCH_ITEM_CODES.has(faultCode)) return new NoSuchItemError(message, opts);
-  if (faultCode === 'admin.NO_SUCH_WAITSET' || faultCode === 'mail.NO_SUCH_WAITSET') return new NoSuchWaitSetError(message, opts);
+  if (faultCode === 'admin.NO_SUCH_WAITSET' || faultCode === 'mail.NO_SUCH_WAITSET')
+    return new NoSuchWaitSetError(message, opts);
   return new SoapFaultError(message, opts);
 }

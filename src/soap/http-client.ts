@@ -117,7 +117,10 @@ export class HttpClient {
       };
       const onAbort = (): void => fail(abortedError(signal as AbortSignal));
       const headersTimer = setTimeout(
-        () => fail(new ZimbraBackupError(`${what}: no response within ${opts.headersTimeoutMs} ms`, { code: 'ZB_TIMEOUT' })),
+        () =>
+          fail(
+            new ZimbraBackupError(`${what}: no response within ${opts.headersTimeoutMs} ms`, { code: 'ZB_TIMEOUT' }),
+          ),
         opts.headersTimeoutMs,
       );
       const cleanup = (): void => clearTimeout(headersTimer);
@@ -128,10 +131,14 @@ export class HttpClient {
         cleanup();
         // Idle timeout while the body streams: a stalled server must not hang a backup forever.
         req.setTimeout(opts.idleTimeoutMs, () => {
-          res.destroy(new ZimbraBackupError(`${what}: body stalled for ${opts.idleTimeoutMs} ms`, { code: 'ZB_TIMEOUT' }));
+          res.destroy(
+            new ZimbraBackupError(`${what}: body stalled for ${opts.idleTimeoutMs} ms`, { code: 'ZB_TIMEOUT' }),
+          );
         });
         res.on('close', () => signal?.removeEventListener('abort', onAbort));
-        res.on('aborted', () => res.destroy(networkError(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }), what)));
+        res.on('aborted', () =>
+          res.destroy(networkError(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }), what)),
+        );
         if (signal) {
           signal.removeEventListener('abort', onAbort);
           const onAbortBody = (): void => {
@@ -161,7 +168,10 @@ export class HttpClient {
         total += chunk.length;
         if (total > maxBytes) {
           res.body.destroy();
-          throw new ZimbraBackupError(`${what}: response larger than ${maxBytes} bytes`, { code: 'ZB_TOO_LARGE', data: { maxBytes } });
+          throw new ZimbraBackupError(`${what}: response larger than ${maxBytes} bytes`, {
+            code: 'ZB_TOO_LARGE',
+            data: { maxBytes },
+          });
         }
         chunks.push(chunk);
       }
@@ -170,7 +180,13 @@ export class HttpClient {
     }
     const declared = Number(res.headers['content-length']);
     if (Number.isFinite(declared) && res.headers['content-length'] !== undefined && declared !== total) {
-      throw Object.assign(new ZimbraBackupError(`${what}: truncated response (${total} of ${declared} bytes)`, { code: 'ZB_TRANSPORT', data: { received: total, expected: declared } }), { retryable: true });
+      throw Object.assign(
+        new ZimbraBackupError(`${what}: truncated response (${total} of ${declared} bytes)`, {
+          code: 'ZB_TRANSPORT',
+          data: { received: total, expected: declared },
+        }),
+        { retryable: true },
+      );
     }
     return Buffer.concat(chunks).toString('utf8');
   }

@@ -17,17 +17,50 @@
  * @module
  */
 export { ZimbraClient, type ListAccountsOptions } from './zimbra-client.js';
-export { SoapConnection, type ZimbraClientOptions, type SendOptions, type AuthInfo, type RestTarget } from './soap-connection.js';
 export {
-  SoapFaultError, MustResyncError, AuthExpiredError, NoSuchItemError, NoSuchWaitSetError,
-  faultToError, redactTokens, NO_SUCH_ITEM_CODES, type SoapFaultArg, type SoapFaultErrorOptions,
+  SoapConnection,
+  type ZimbraClientOptions,
+  type SendOptions,
+  type AuthInfo,
+  type RestTarget,
+} from './soap-connection.js';
+export {
+  SoapFaultError,
+  MustResyncError,
+  AuthExpiredError,
+  NoSuchItemError,
+  NoSuchWaitSetError,
+  faultToError,
+  redactTokens,
+  NO_SUCH_ITEM_CODES,
+  type SoapFaultArg,
+  type SoapFaultErrorOptions,
 } from './faults.js';
 export {
-  asArray, attrBool, attrIdList, attrNum, attrStr, attrValue, attrValues, child, children, readAttrs, text,
-  toAttrList, type SoapElement, type SoapScalar, type ZimbraAttrs,
+  asArray,
+  attrBool,
+  attrIdList,
+  attrNum,
+  attrStr,
+  attrValue,
+  attrValues,
+  child,
+  children,
+  readAttrs,
+  text,
+  toAttrList,
+  type SoapElement,
+  type SoapScalar,
+  type ZimbraAttrs,
 } from './element.js';
 export { HttpStatusError, type TlsOptions, type HttpRequestOptions, type HttpResponse } from './http-client.js';
 export { JsonTransport } from './transports/json.js';
 export { XmlTransport, SOAP12_NS } from './transports/xml.js';
-export type { AccountSelector, SoapTransport, SoapEnvelopeRequest, SoapEnvelopeResponse, SoapContextHeader } from './transports/transport.js';
+export type {
+  AccountSelector,
+  SoapTransport,
+  SoapEnvelopeRequest,
+  SoapEnvelopeResponse,
+  SoapContextHeader,
+} from './transports/transport.js';
 export * from './requests/index.js';

@@ -9,7 +9,13 @@ import { resolveLogger, type Logger } from '../internal/logger.js';
 import { toSecret, type Secret } from '../internal/secret.js';
 import { child, type SoapElement } from './element.js';
 import { AuthExpiredError, faultToError } from './faults.js';
-import { HttpClient, HttpStatusError, type HttpRequestOptions, type HttpResponse, type TlsOptions } from './http-client.js';
+import {
+  HttpClient,
+  HttpStatusError,
+  type HttpRequestOptions,
+  type HttpResponse,
+  type TlsOptions,
+} from './http-client.js';
 import { AdminAuth, Auth, type AuthResult } from './requests/auth.js';
 import { DelegateAuth } from './requests/delegate-auth.js';
 import { responseNameOf, toSelector, type SoapRequestDefinition } from './requests/definition.js';
@@ -139,7 +145,8 @@ export class SoapConnection {
     this.#options = options;
     this.url = parseBaseUrl(options.url, 'url');
     this.adminUrl = options.adminUrl === undefined ? undefined : parseBaseUrl(options.adminUrl, 'adminUrl');
-    if (options.transport !== undefined && options.transport !== 'json' && options.transport !== 'xml') throw invalid('transport', "must be 'json' or 'xml'");
+    if (options.transport !== undefined && options.transport !== 'json' && options.transport !== 'xml')
+      throw invalid('transport', "must be 'json' or 'xml'");
     this.#transport = options.transport === 'xml' ? new XmlTransport() : new JsonTransport();
     this.timeoutMs = nonNegative(options.timeoutMs, 'timeoutMs', 60_000) || 60_000;
     this.retryPolicy = {
@@ -173,16 +180,22 @@ export class SoapConnection {
   async authAdmin(name: string, password: string | Secret, opts: { signal?: AbortSignal } = {}): Promise<AuthInfo> {
     if (!this.adminUrl) throw invalid('adminUrl', 'required for admin authentication');
     const secret = toSecret(password);
-    const renew = (signal?: AbortSignal): Promise<AuthResult> => this.#authCall(AdminAuth, { name, password: secret }, signal);
+    const renew = (signal?: AbortSignal): Promise<AuthResult> =>
+      this.#authCall(AdminAuth, { name, password: secret }, signal);
     const r = await renew(opts.signal);
     this.#admin = this.#session('admin', r, renew);
     return { lifetimeMs: r.lifetimeMs, expiresAt: this.#admin.expiresAt };
   }
 
   /** Authenticates as a user (urn:zimbraAccount AuthRequest on `url`); renews itself on expiry. */
-  async authUser(account: string | AccountSelector, password: string | Secret, opts: { signal?: AbortSignal } = {}): Promise<AuthInfo> {
+  async authUser(
+    account: string | AccountSelector,
+    password: string | Secret,
+    opts: { signal?: AbortSignal } = {},
+  ): Promise<AuthInfo> {
     const secret = toSecret(password);
-    const renew = (signal?: AbortSignal): Promise<AuthResult> => this.#authCall(Auth, { account, password: secret }, signal);
+    const renew = (signal?: AbortSignal): Promise<AuthResult> =>
+      this.#authCall(Auth, { account, password: secret }, signal);
     const r = await renew(opts.signal);
     this.#user = this.#session('user', r, renew);
     return { lifetimeMs: r.lifetimeMs, expiresAt: this.#user.expiresAt };
@@ -192,9 +205,16 @@ export class SoapConnection {
    * Returns a client acting as `account` with a delegated token (DelegateAuthRequest), sharing
    * this client's connections; it renews through this (admin) client.
    */
-  async delegateAuth(account: string | AccountSelector, opts: { durationSeconds?: number; signal?: AbortSignal } = {}): Promise<this> {
-    const params = { account, ...(opts.durationSeconds === undefined ? {} : { durationSeconds: opts.durationSeconds }) };
-    const renew = (signal?: AbortSignal): Promise<AuthResult> => this.send(DelegateAuth, params, signal ? { signal } : {});
+  async delegateAuth(
+    account: string | AccountSelector,
+    opts: { durationSeconds?: number; signal?: AbortSignal } = {},
+  ): Promise<this> {
+    const params = {
+      account,
+      ...(opts.durationSeconds === undefined ? {} : { durationSeconds: opts.durationSeconds }),
+    };
+    const renew = (signal?: AbortSignal): Promise<AuthResult> =>
+      this.send(DelegateAuth, params, signal ? { signal } : {});
     const first = await renew(opts.signal);
     const Ctor = this.constructor as new (o: ZimbraClientOptions) => this;
     const delegated = new Ctor(this.#options);
@@ -207,7 +227,12 @@ export class SoapConnection {
 
   /** Uses an existing token (e.g. from preauth); it cannot be renewed by the client. */
   useAuthToken(token: string | Secret, opts: { admin?: boolean; lifetimeMs?: number } = {}): void {
-    const s: Session = { kind: opts.admin ? 'admin' : 'user', token: toSecret(token), ...this.#expiry(opts.lifetimeMs), renew: undefined };
+    const s: Session = {
+      kind: opts.admin ? 'admin' : 'user',
+      token: toSecret(token),
+      ...this.#expiry(opts.lifetimeMs),
+      renew: undefined,
+    };
     if (opts.admin) this.#admin = s;
     else this.#user = s;
   }
@@ -246,7 +271,9 @@ export class SoapConnection {
   }
 
   /** Sends an HTTP request with this client's agents, TLS settings and timeouts (for the REST layer). */
-  openHttp(req: Omit<HttpRequestOptions, 'headersTimeoutMs' | 'idleTimeoutMs'> & { timeoutMs?: number }): Promise<HttpResponse> {
+  openHttp(
+    req: Omit<HttpRequestOptions, 'headersTimeoutMs' | 'idleTimeoutMs'> & { timeoutMs?: number },
+  ): Promise<HttpResponse> {
     const t = req.timeoutMs ?? this.timeoutMs;
     return this.#http.request({ ...req, headersTimeoutMs: t, idleTimeoutMs: t });
   }
@@ -258,8 +285,9 @@ export class SoapConnection {
    */
   async restTarget(account?: string | AccountSelector, opts: { signal?: AbortSignal } = {}): Promise<RestTarget> {
     const sel = account === undefined ? undefined : toSelector(account);
-    const session = sel && this.#admin ? this.#admin : this.#user ?? this.#admin;
-    if (!session) throw new ZimbraBackupError('not authenticated: call authAdmin or authUser first', { code: 'ZB_AUTH' });
+    const session = sel && this.#admin ? this.#admin : (this.#user ?? this.#admin);
+    if (!session)
+      throw new ZimbraBackupError('not authenticated: call authAdmin or authUser first', { code: 'ZB_AUTH' });
     const admin = session.kind === 'admin';
     const baseUrl = admin ? (this.adminUrl as URL) : this.url;
     let accountPath = '~';
@@ -274,7 +302,8 @@ export class SoapConnection {
       admin,
       cookie: () => toSecret(`${cookieName}=${session.token.reveal()}`),
       renew: async (signal) => {
-        if (!session.renew) throw new ZimbraBackupError('auth token refused and cannot be renewed', { code: 'ZB_AUTH' });
+        if (!session.renew)
+          throw new ZimbraBackupError('auth token refused and cannot be renewed', { code: 'ZB_AUTH' });
         await this.#renew(session, session.token, signal);
       },
     };
@@ -288,8 +317,13 @@ export class SoapConnection {
   async #nameOf(id: string, admin: boolean, signal?: AbortSignal): Promise<string> {
     const known = this.#names.get(id);
     if (known) return known;
-    if (!admin) throw invalid('account', 'REST paths need an account name; a zimbraId is resolved only with admin auth');
-    const acct = await this.send(GetAccount, { account: { by: 'id', value: id }, attrs: ['zimbraId'] }, signal ? { signal } : {});
+    if (!admin)
+      throw invalid('account', 'REST paths need an account name; a zimbraId is resolved only with admin auth');
+    const acct = await this.send(
+      GetAccount,
+      { account: { by: 'id', value: id }, attrs: ['zimbraId'] },
+      signal ? { signal } : {},
+    );
     this.#names.set(id, acct.name);
     return acct.name;
   }
@@ -323,18 +357,27 @@ export class SoapConnection {
 
   async #authCall<P>(def: SoapRequestDefinition<P, AuthResult>, params: P, signal?: AbortSignal): Promise<AuthResult> {
     const endpoint = this.#route(def, false).endpoint;
-    const response = await this.#exchange(def, endpoint, def.build(params), { token: undefined, account: undefined, timeoutMs: this.timeoutMs, signal });
+    const response = await this.#exchange(def, endpoint, def.build(params), {
+      token: undefined,
+      account: undefined,
+      timeoutMs: this.timeoutMs,
+      signal,
+    });
     return this.#parse(def, response, params);
   }
 
-  #route(def: SoapRequestDefinition<unknown, unknown>, withAccount: boolean): { endpoint: URL; session: Session | undefined } {
+  #route(
+    def: SoapRequestDefinition<unknown, unknown>,
+    withAccount: boolean,
+  ): { endpoint: URL; session: Session | undefined } {
     const adminEndpoint = (): URL => {
       if (!this.adminUrl) throw invalid('adminUrl', `required for ${def.name} as admin`);
       return new URL('/service/admin/soap', this.adminUrl);
     };
     if (def.admin) {
       if (def.noAuth) return { endpoint: adminEndpoint(), session: undefined };
-      if (!this.#admin) throw new ZimbraBackupError(`${def.name} needs admin auth: call authAdmin first`, { code: 'ZB_AUTH' });
+      if (!this.#admin)
+        throw new ZimbraBackupError(`${def.name} needs admin auth: call authAdmin first`, { code: 'ZB_AUTH' });
       return { endpoint: adminEndpoint(), session: this.#admin };
     }
     const mail = new URL('/service/soap', this.url);
@@ -350,7 +393,11 @@ export class SoapConnection {
       return def.parse(response, params);
     } catch (err) {
       if (err instanceof ZimbraBackupError) throw err;
-      throw new ZimbraBackupError(`malformed ${responseNameOf(def)}`, { code: 'ZB_PROTOCOL', cause: err, data: { request: def.name } });
+      throw new ZimbraBackupError(`malformed ${responseNameOf(def)}`, {
+        code: 'ZB_PROTOCOL',
+        cause: err,
+        data: { request: def.name },
+      });
     }
   }
 
@@ -358,13 +405,22 @@ export class SoapConnection {
     def: SoapRequestDefinition<never, unknown>,
     endpoint: URL,
     body: SoapElement,
-    ctx: { token: Secret | undefined; account: AccountSelector | undefined; timeoutMs: number; signal: AbortSignal | undefined },
+    ctx: {
+      token: Secret | undefined;
+      account: AccountSelector | undefined;
+      timeoutMs: number;
+      signal: AbortSignal | undefined;
+    },
   ): Promise<SoapElement> {
     const payload = this.#transport.encode({
       name: def.name,
       namespace: def.namespace,
       body,
-      context: { ...(ctx.token ? { authToken: ctx.token } : {}), ...(ctx.account ? { account: ctx.account } : {}), userAgent: { name: this.#userAgent } },
+      context: {
+        ...(ctx.token ? { authToken: ctx.token } : {}),
+        ...(ctx.account ? { account: ctx.account } : {}),
+        userAgent: { name: this.#userAgent },
+      },
     });
     const { retries, baseDelayMs, maxDelayMs } = this.retryPolicy;
     for (let attempt = 0; ; attempt++) {
@@ -374,18 +430,31 @@ export class SoapConnection {
         if (attempt >= retries || !shouldRetry(err, def.idempotent !== false)) throw err;
         const hinted = err instanceof ZimbraBackupError ? err.retryAfterMs : undefined;
         const delay = Math.min(maxDelayMs, hinted ?? backoffDelay(attempt + 1, { baseDelayMs, maxDelayMs }));
-        this.logger.warn({ request: def.name, attempt: attempt + 1, delayMs: delay, code: (err as ZimbraBackupError).code }, 'retrying SOAP request');
+        this.logger.warn(
+          { request: def.name, attempt: attempt + 1, delayMs: delay, code: (err as ZimbraBackupError).code },
+          'retrying SOAP request',
+        );
         await sleep(delay, ctx.signal);
       }
     }
   }
 
-  async #exchangeOnce(def: SoapRequestDefinition<never, unknown>, endpoint: URL, payload: string, timeoutMs: number, signal?: AbortSignal): Promise<SoapElement> {
+  async #exchangeOnce(
+    def: SoapRequestDefinition<never, unknown>,
+    endpoint: URL,
+    payload: string,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<SoapElement> {
     const started = Date.now();
     const res = await this.#http.request({
       method: 'POST',
       url: endpoint,
-      headers: { 'content-type': this.#transport.contentType, 'user-agent': this.#userAgent, 'content-length': String(Buffer.byteLength(payload)) },
+      headers: {
+        'content-type': this.#transport.contentType,
+        'user-agent': this.#userAgent,
+        'content-length': String(Buffer.byteLength(payload)),
+      },
       body: payload,
       ...(signal ? { signal } : {}),
       headersTimeoutMs: timeoutMs,
@@ -397,14 +466,25 @@ export class SoapConnection {
       throw new HttpStatusError(res.status, def.name, Number.isFinite(ra) && ra > 0 ? ra * 1000 : undefined);
     }
     const text = await this.#http.readText(res, this.#maxResponseBytes, def.name);
-    this.logger.debug({ request: def.name, path: endpoint.pathname, status: res.status, ms: Date.now() - started }, 'SOAP call');
+    this.logger.debug(
+      { request: def.name, path: endpoint.pathname, status: res.status, ms: Date.now() - started },
+      'SOAP call',
+    );
     const env = this.#transport.decode(text);
     const fault = child(env.body, 'Fault');
     if (fault) throw faultToError(fault, { request: def.name });
-    if (res.status === 500) throw new ZimbraBackupError(`${def.name}: HTTP 500 without a SOAP fault`, { code: 'ZB_PROTOCOL', data: { status: 500 } });
+    if (res.status === 500)
+      throw new ZimbraBackupError(`${def.name}: HTTP 500 without a SOAP fault`, {
+        code: 'ZB_PROTOCOL',
+        data: { status: 500 },
+      });
     const name = responseNameOf(def);
     const response = child(env.body, name);
-    if (!response) throw new ZimbraBackupError(`malformed response: no ${name} in the SOAP Body`, { code: 'ZB_PROTOCOL', data: { request: def.name } });
+    if (!response)
+      throw new ZimbraBackupError(`malformed response: no ${name} in the SOAP Body`, {
+        code: 'ZB_PROTOCOL',
+        data: { request: def.name },
+      });
     return response;
   }
 }

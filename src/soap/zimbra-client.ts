@@ -8,7 +8,11 @@ import type { Secret } from '../internal/secret.js';
 import type { ZimbraAttrs } from './element.js';
 import { SoapConnection, type SendOptions } from './soap-connection.js';
 import { AddMsg, type AddMsgParams } from './requests/add-msg.js';
-import { AdminCreateWaitSet, type AdminCreateWaitSetParams, type AdminCreateWaitSetResult } from './requests/admin-create-wait-set.js';
+import {
+  AdminCreateWaitSet,
+  type AdminCreateWaitSetParams,
+  type AdminCreateWaitSetResult,
+} from './requests/admin-create-wait-set.js';
 import { AdminDestroyWaitSet } from './requests/admin-destroy-wait-set.js';
 import { AdminWaitSet, type AdminWaitSetParams, type AdminWaitSetResult } from './requests/admin-wait-set.js';
 import { AdminBatch, Batch, type BatchMember, type BatchResult } from './requests/batch.js';
@@ -35,7 +39,11 @@ import { ItemAction, type ItemActionParams, type ItemActionResult } from './requ
 import type { ContactInfo, FolderInfo, ItemSummary, TagInfo } from './requests/items.js';
 import { ModifyAccount } from './requests/modify-account.js';
 import { Search, type SearchParams, type SearchResult } from './requests/search.js';
-import { SearchDirectory, type SearchDirectoryParams, type SearchDirectoryResult } from './requests/search-directory.js';
+import {
+  SearchDirectory,
+  type SearchDirectoryParams,
+  type SearchDirectoryResult,
+} from './requests/search-directory.js';
 import { SetAppointment, type SetAppointmentParams, type SetAppointmentResult } from './requests/set-appointment.js';
 import { Sync, type SyncParams, type SyncResult } from './requests/sync.js';
 import type { AccountSelector } from './transports/transport.js';
@@ -181,20 +189,35 @@ export class ZimbraClient extends SoapConnection {
    * GetAllDistributionListsRequest (admin), then GetDistributionListRequest per list when
    * `withMembers` is set (default true), so each list carries its members.
    */
-  async getAllDistributionLists(opts?: SendOptions & { domain?: string; withMembers?: boolean }): Promise<DistributionListInfo[]> {
+  async getAllDistributionLists(
+    opts?: SendOptions & { domain?: string; withMembers?: boolean },
+  ): Promise<DistributionListInfo[]> {
     const { lists } = await this.send(GetAllDistributionLists, opts?.domain ? { domain: opts.domain } : {}, opts);
     if (opts?.withMembers === false) return lists;
     const out: DistributionListInfo[] = [];
     for (const dl of lists) {
       const full = await this.send(GetDistributionList, { dl: { by: 'id', value: dl.id } }, opts);
-      out.push({ ...dl, members: full.list.members, attrs: Object.keys(full.list.attrs).length ? full.list.attrs : dl.attrs });
+      out.push({
+        ...dl,
+        members: full.list.members,
+        attrs: Object.keys(full.list.attrs).length ? full.list.attrs : dl.attrs,
+      });
     }
     return out;
   }
 
   /** CreateAccountRequest (admin). */
-  createAccount(name: string, password: string | Secret | undefined, attrs?: ZimbraAttrs, opts?: SendOptions): Promise<DirectoryObject> {
-    return this.send(CreateAccount, { name, ...(password === undefined ? {} : { password }), ...(attrs ? { attrs } : {}) }, opts);
+  createAccount(
+    name: string,
+    password: string | Secret | undefined,
+    attrs?: ZimbraAttrs,
+    opts?: SendOptions,
+  ): Promise<DirectoryObject> {
+    return this.send(
+      CreateAccount,
+      { name, ...(password === undefined ? {} : { password }), ...(attrs ? { attrs } : {}) },
+      opts,
+    );
   }
 
   /** ModifyAccountRequest (admin). */

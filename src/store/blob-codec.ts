@@ -137,5 +137,8 @@ export function isCompression(value: unknown): value is Compression {
 }
 
 function corrupt(key: string, why: string): ZimbraBackupError {
-  return new ZimbraBackupError(`corrupt blob object ${key}: ${why}`, { code: 'ZB_REPOSITORY_CORRUPT', data: { key, reason: why } });
+  return new ZimbraBackupError(`corrupt blob object ${key}: ${why}`, {
+    code: 'ZB_REPOSITORY_CORRUPT',
+    data: { key, reason: why },
+  });
 }

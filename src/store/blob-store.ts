@@ -25,8 +25,16 @@ import { resolveLogger, type Logger } from '../internal/logger.js';
 import type { IoOptions, ReplayableBody, StorageBackend } from './backends/backend.js';
 import { toStorageError } from './backends/storage-error.js';
 import {
-  BLOB_HEADER_SIZE, HEADER_SIZE_OFFSET, assertCodecAvailable, createDecoder, decodeBlobHeader, encoderFactory,
-  encodeBlobHeader, headerSizeField, isCompression, type Compression,
+  BLOB_HEADER_SIZE,
+  HEADER_SIZE_OFFSET,
+  assertCodecAvailable,
+  createDecoder,
+  decodeBlobHeader,
+  encoderFactory,
+  encodeBlobHeader,
+  headerSizeField,
+  isCompression,
+  type Compression,
 } from './blob-codec.js';
 import { fanOutBlobLayout, type BlobKeyLayout } from './blob-key.js';
 import { PrependCounter, mapReadError, readHead, relayWithMappedErrors } from './blob-stream.js';
@@ -132,7 +140,8 @@ export class BlobStore {
     const concurrency = options.concurrency ?? options.backend.properties.maxConnections;
     if (!Number.isInteger(concurrency) || concurrency < 1) throw invalid('concurrency', 'must be a positive integer');
     const spoolMemory = options.spoolMemoryBytes ?? 0;
-    if (!Number.isInteger(spoolMemory) || spoolMemory < 0) throw invalid('spoolMemoryBytes', 'must be a non-negative integer');
+    if (!Number.isInteger(spoolMemory) || spoolMemory < 0)
+      throw invalid('spoolMemoryBytes', 'must be a non-negative integer');
     this.backend = options.backend;
     this.compression = compression;
     this.layout = options.layout ?? fanOutBlobLayout();
@@ -170,7 +179,10 @@ export class BlobStore {
   async put(source: BlobSource, opts: PutOptions = {}): Promise<PutResult> {
     throwIfAborted(opts.signal);
     await this.ready();
-    const result = opts.strategy === 'rehash' ? await this.#putRehash(source, opts.signal) : await this.#putSpool(source, opts.signal);
+    const result =
+      opts.strategy === 'rehash'
+        ? await this.#putRehash(source, opts.signal)
+        : await this.#putSpool(source, opts.signal);
     this.#count(result);
     return result;
   }
@@ -185,7 +197,12 @@ export class BlobStore {
     const d = parseDigest(digest);
     throwIfAborted(opts.signal);
     await this.ready();
-    const result = await this.#dedup(d, source.size, () => this.#write(d, source.size, source, opts.signal), opts.signal);
+    const result = await this.#dedup(
+      d,
+      source.size,
+      () => this.#write(d, source.size, source, opts.signal),
+      opts.signal,
+    );
     this.#count(result, result.stored || source.size !== undefined);
     return result;
   }
@@ -228,7 +245,11 @@ export class BlobStore {
     try {
       const header = decodeBlobHeader(await readHead(raw, BLOB_HEADER_SIZE, key), key);
       const decoder = await createDecoder(header.codec);
-      const verify = new DigestStream({ expectDigest: d, ...(header.size === undefined ? {} : { expectSize: header.size }), data: { key, digest: d } });
+      const verify = new DigestStream({
+        expectDigest: d,
+        ...(header.size === undefined ? {} : { expectSize: header.size }),
+        data: { key, digest: d },
+      });
       const stages: Array<Readable | Transform> = decoder ? [raw, decoder, verify] : [raw, verify];
       // The promise is observed through the relay below; its rejection must not go unhandled.
       pipeline(stages).catch(() => {});
@@ -279,7 +300,10 @@ export class BlobStore {
       throw mapReadError(err, 'source');
     }
     if (source.size !== undefined && source.size !== size) {
-      throw new ZimbraBackupError(`size mismatch: expected ${source.size} bytes, got ${size}`, { code: 'ZB_SIZE_MISMATCH', data: { expected: source.size, actual: size } });
+      throw new ZimbraBackupError(`size mismatch: expected ${source.size} bytes, got ${size}`, {
+        code: 'ZB_SIZE_MISMATCH',
+        data: { expected: source.size, actual: size },
+      });
     }
     const digest = hash.digest('hex') as Digest;
     return this.#dedup(digest, size, () => this.#write(digest, size, source, signal), signal);
@@ -295,7 +319,10 @@ export class BlobStore {
       if (signal) addAbortSignal(signal, input);
       const encoder = (await encoderFactory(this.compression, this.#gzipLevel))();
       try {
-        await pipeline([input, hasher, ...(encoder ? [encoder] : []), counter, spool] as unknown as [Readable, Transform]);
+        await pipeline([input, hasher, ...(encoder ? [encoder] : []), counter, spool] as unknown as [
+          Readable,
+          Transform,
+        ]);
       } catch (err) {
         throw mapReadError(err, 'source');
       }
@@ -303,10 +330,15 @@ export class BlobStore {
       if (source.size === undefined) await spool.patch(HEADER_SIZE_OFFSET, headerSizeField(size));
       const storedSize = counter.count;
       const key = this.layout.key(digest);
-      return await this.#dedup(digest, size, async () => {
-        await this.backend.put(key, { size: storedSize, open: () => spool.open() }, signal ? { signal } : {});
-        return { digest, size, storedSize, stored: true };
-      }, signal);
+      return await this.#dedup(
+        digest,
+        size,
+        async () => {
+          await this.backend.put(key, { size: storedSize, open: () => spool.open() }, signal ? { signal } : {});
+          return { digest, size, storedSize, stored: true };
+        },
+        signal,
+      );
     } finally {
       await spool.dispose();
     }
@@ -316,11 +348,19 @@ export class BlobStore {
    * Claims `digest`: waits for a concurrent put of it, skips when it is stored, else runs `write`
    * (under the concurrency limit). Concurrent puts of the same content therefore write once.
    */
-  async #dedup(digest: Digest, size: number | undefined, write: () => Promise<PutResult>, signal: AbortSignal | undefined): Promise<PutResult> {
+  async #dedup(
+    digest: Digest,
+    size: number | undefined,
+    write: () => Promise<PutResult>,
+    signal: AbortSignal | undefined,
+  ): Promise<PutResult> {
     for (;;) {
       const pending = this.#inflight.get(digest);
       if (!pending) break;
-      const done = await pending.then((r) => r, () => undefined);
+      const done = await pending.then(
+        (r) => r,
+        () => undefined,
+      );
       // If the other put failed, this one tries itself.
       if (done) return { digest, size: size ?? done.size, storedSize: done.storedSize, stored: false };
       throwIfAborted(signal);
@@ -345,16 +385,27 @@ export class BlobStore {
   }
 
   /** Writes a blob whose digest is known, re-verifying the bytes before the backend commits. */
-  async #write(digest: Digest, size: number | undefined, source: BlobSource, signal: AbortSignal | undefined): Promise<PutResult> {
+  async #write(
+    digest: Digest,
+    size: number | undefined,
+    source: BlobSource,
+    signal: AbortSignal | undefined,
+  ): Promise<PutResult> {
     const key = this.layout.key(digest);
     const encoder = await encoderFactory(this.compression, this.#gzipLevel);
     let last: { verify: DigestStream; counter: PrependCounter } | undefined;
     const open = (): Readable => {
-      const verify = new DigestStream({ expectDigest: digest, ...(size === undefined ? {} : { expectSize: size }), data: { key } });
+      const verify = new DigestStream({
+        expectDigest: digest,
+        ...(size === undefined ? {} : { expectSize: size }),
+        data: { key },
+      });
       const counter = new PrependCounter(encodeBlobHeader(this.compression, size));
       last = { verify, counter };
       const enc = encoder();
-      const stages: Array<Readable | Transform> = enc ? [source.open(), verify, enc, counter] : [source.open(), verify, counter];
+      const stages: Array<Readable | Transform> = enc
+        ? [source.open(), verify, enc, counter]
+        : [source.open(), verify, counter];
       // Errors reach the backend through `counter`, which the pipeline destroys on failure.
       pipeline(stages).catch(() => {});
       return counter;

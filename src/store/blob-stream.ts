@@ -37,7 +37,12 @@ export function readHead(stream: Readable, n: number, key: string): Promise<Buff
     };
     const onEnd = (): void => {
       cleanup();
-      reject(new ZimbraBackupError(`blob object ${key} is shorter than its header`, { code: 'ZB_REPOSITORY_CORRUPT', data: { key, length: len } }));
+      reject(
+        new ZimbraBackupError(`blob object ${key} is shorter than its header`, {
+          code: 'ZB_REPOSITORY_CORRUPT',
+          data: { key, length: len },
+        }),
+      );
     };
     const onError = (err: unknown): void => {
       cleanup();
@@ -88,7 +93,8 @@ export class PrependCounter extends Transform {
  */
 export function mapReadError(err: unknown, key: string): ZimbraBackupError {
   if (isZimbraBackupError(err)) return err;
-  if (isAbortError(err)) return new ZimbraBackupError('blob read aborted', { code: 'ZB_ABORTED', cause: err, data: { key } });
+  if (isAbortError(err))
+    return new ZimbraBackupError('blob read aborted', { code: 'ZB_ABORTED', cause: err, data: { key } });
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && code.startsWith('Z_')) {
     return new ZimbraBackupError(`blob ${key} cannot be decoded: ${(err as Error).message}`, {

@@ -52,7 +52,12 @@ export class DigestStream extends Transform {
     this.#size += chunk.length;
     const max = this.#opts.maxBytes;
     if (max !== undefined && this.#size > max) {
-      cb(new ZimbraBackupError(`stream exceeds ${max} bytes`, { code: 'ZB_TOO_LARGE', data: { ...this.#opts.data, maxBytes: max } }));
+      cb(
+        new ZimbraBackupError(`stream exceeds ${max} bytes`, {
+          code: 'ZB_TOO_LARGE',
+          data: { ...this.#opts.data, maxBytes: max },
+        }),
+      );
       return;
     }
     this.#hash.update(chunk);
@@ -63,17 +68,21 @@ export class DigestStream extends Transform {
     this.#digest = this.#hash.digest('hex') as Digest;
     const { expectDigest, expectSize, data } = this.#opts;
     if (expectSize !== undefined && expectSize !== this.#size) {
-      cb(new ZimbraBackupError(`size mismatch: expected ${expectSize} bytes, got ${this.#size}`, {
-        code: 'ZB_SIZE_MISMATCH',
-        data: { ...data, expected: expectSize, actual: this.#size },
-      }));
+      cb(
+        new ZimbraBackupError(`size mismatch: expected ${expectSize} bytes, got ${this.#size}`, {
+          code: 'ZB_SIZE_MISMATCH',
+          data: { ...data, expected: expectSize, actual: this.#size },
+        }),
+      );
       return;
     }
     if (expectDigest !== undefined && expectDigest !== this.#digest) {
-      cb(new ZimbraBackupError(`digest mismatch: expected ${expectDigest}, got ${this.#digest}`, {
-        code: 'ZB_DIGEST_MISMATCH',
-        data: { ...data, expected: expectDigest, actual: this.#digest },
-      }));
+      cb(
+        new ZimbraBackupError(`digest mismatch: expected ${expectDigest}, got ${this.#digest}`, {
+          code: 'ZB_DIGEST_MISMATCH',
+          data: { ...data, expected: expectDigest, actual: this.#digest },
+        }),
+      );
       return;
     }
     cb();

@@ -57,7 +57,10 @@ export function digestFromZimbra(zimbraDigest: string): Digest {
   }
   const bytes = Buffer.from(zimbraDigest.replaceAll(',', '/'), 'base64');
   if (bytes.length !== 32) {
-    throw new ZimbraBackupError('Zimbra digest does not decode to 32 bytes', { code: 'ZB_INVALID_ARGUMENT', data: { field: 'zimbraDigest' } });
+    throw new ZimbraBackupError('Zimbra digest does not decode to 32 bytes', {
+      code: 'ZB_INVALID_ARGUMENT',
+      data: { field: 'zimbraDigest' },
+    });
   }
   return bytes.toString('hex') as Digest;
 }

@@ -13,10 +13,22 @@
  * @module
  */
 export {
-  BlobStore, type BlobSource, type BlobStat, type BlobStoreOptions, type BlobStoreStats, type PutOptions, type PutResult,
+  BlobStore,
+  type BlobSource,
+  type BlobStat,
+  type BlobStoreOptions,
+  type BlobStoreStats,
+  type PutOptions,
+  type PutResult,
 } from './blob-store.js';
 export { type Digest, parseDigest, isDigest, digestOf, digestFromZimbra, digestToZimbra } from './digest.js';
-export { type Compression, type BlobHeader, BLOB_HEADER_SIZE, decodeBlobHeader, encodeBlobHeader } from './blob-codec.js';
+export {
+  type Compression,
+  type BlobHeader,
+  BLOB_HEADER_SIZE,
+  decodeBlobHeader,
+  encodeBlobHeader,
+} from './blob-codec.js';
 export { type BlobKeyLayout, fanOutBlobLayout } from './blob-key.js';
 export type { StorageBackend, ReplayableBody, IoOptions, ObjectInfo, BackendProperties } from './backends/backend.js';
 export { type AppendableBackend, type AppendOptions, isAppendable } from './backends/appendable.js';

@@ -66,7 +66,10 @@ export class Spool extends Writable {
       cb(err);
       return;
     }
-    fh.close().then(() => cb(err), () => cb(err));
+    fh.close().then(
+      () => cb(err),
+      () => cb(err),
+    );
   }
 
   /** Overwrites `bytes` at `offset` (the blob header's size field, learnt at the end). */
@@ -116,5 +119,5 @@ export class Spool extends Writable {
 }
 
 async function writeAll(fh: FileHandle, buf: Buffer): Promise<void> {
-  for (let off = 0; off < buf.length; ) off += (await fh.write(buf, off, buf.length - off)).bytesWritten;
+  for (let off = 0; off < buf.length;) off += (await fh.write(buf, off, buf.length - off)).bytesWritten;
 }

@@ -92,7 +92,10 @@ export class RealTimeScanner {
     let sequence = seq;
     for (;;) {
       throwIfAborted(signal);
-      const r = await this.#opts.client.waitSet({ waitSetId, sequence, block: true, timeoutSeconds: this.#opts.timeoutSeconds ?? 300 }, { signal });
+      const r = await this.#opts.client.waitSet(
+        { waitSetId, sequence, block: true, timeoutSeconds: this.#opts.timeoutSeconds ?? 300 },
+        { signal },
+      );
       this.stats.polls++;
       sequence = r.sequence;
       for (const s of r.signals) {

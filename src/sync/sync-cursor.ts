@@ -96,19 +96,33 @@ export class SyncCursor {
       const res = await client.sync(
         token === undefined
           ? { typed: true }
-          : { token, typed: true, changeLimit: this.#opts.changeLimit ?? 1000, deleteLimit: this.#opts.deleteLimit ?? 1000 },
+          : {
+              token,
+              typed: true,
+              changeLimit: this.#opts.changeLimit ?? 1000,
+              deleteLimit: this.#opts.deleteLimit ?? 1000,
+            },
         send,
       );
-      const batch: ChangeBatch = res.initial ? initialBatch(res.token, res.folders, res.tags, res.changeDateSeconds) : {
-        initial: false,
-        nextToken: res.token,
-        more: res.more,
-        folders: res.folders,
-        tags: res.tags,
-        items: res.items.filter((i) => !SKIPPED_TYPES.has(i.type)).map((summary) => ({ type: summary.type, id: summary.id, ...(summary.folderId !== undefined ? { folderId: summary.folderId } : {}), summary })),
-        deleted: deletedRefs(res.deleted.ids, res.deleted.byType),
-        serverTimeSeconds: res.changeDateSeconds,
-      };
+      const batch: ChangeBatch = res.initial
+        ? initialBatch(res.token, res.folders, res.tags, res.changeDateSeconds)
+        : {
+            initial: false,
+            nextToken: res.token,
+            more: res.more,
+            folders: res.folders,
+            tags: res.tags,
+            items: res.items
+              .filter((i) => !SKIPPED_TYPES.has(i.type))
+              .map((summary) => ({
+                type: summary.type,
+                id: summary.id,
+                ...(summary.folderId !== undefined ? { folderId: summary.folderId } : {}),
+                summary,
+              })),
+            deleted: deletedRefs(res.deleted.ids, res.deleted.byType),
+            serverTimeSeconds: res.changeDateSeconds,
+          };
       yield batch;
       // A delta that reports the same token and no more is the cheap no-op: stop.
       if (!batch.more || batch.nextToken === token) return;
@@ -121,7 +135,8 @@ function initialBatch(token: string, folders: FolderInfo[], tags: TagInfo[], md:
   const items: ItemRef[] = [];
   for (const f of folders) {
     for (const [type, ids] of Object.entries(f.itemIds) as Array<[ItemType, string[]]>) {
-      if (SKIPPED_TYPES.has(type) || type === 'folder' || type === 'tag' || type === 'search' || type === 'link') continue;
+      if (SKIPPED_TYPES.has(type) || type === 'folder' || type === 'tag' || type === 'search' || type === 'link')
+        continue;
       for (const id of ids) items.push({ type, id, folderId: f.id });
     }
   }
@@ -130,7 +145,8 @@ function initialBatch(token: string, folders: FolderInfo[], tags: TagInfo[], md:
 
 function deletedRefs(ids: string[], byType: Partial<Record<ItemType, string[]>>): DeletedRef[] {
   const typeOf = new Map<string, ItemType>();
-  for (const [type, list] of Object.entries(byType) as Array<[ItemType, string[]]>) for (const id of list) typeOf.set(id, type);
+  for (const [type, list] of Object.entries(byType) as Array<[ItemType, string[]]>)
+    for (const id of list) typeOf.set(id, type);
   const out: DeletedRef[] = [];
   for (const id of ids) {
     const type = typeOf.get(id);

@@ -46,7 +46,12 @@ export interface ConformanceOptions {
  * @param name - Backend name shown in the test report.
  * @param factory - Makes a fresh backend per test.
  */
-export function defineBackendConformance(runner: ConformanceRunner, name: string, factory: BackendFactory, options: ConformanceOptions = {}): void {
+export function defineBackendConformance(
+  runner: ConformanceRunner,
+  name: string,
+  factory: BackendFactory,
+  options: ConformanceOptions = {},
+): void {
   const large = options.largeObjectBytes ?? 20 * 1024 * 1024;
   const skip = new Set(options.skip ?? []);
   runner.describe(`StorageBackend conformance: ${name}`, () => {
@@ -107,7 +112,10 @@ function cases(large: number): Record<string, Case> {
     },
     'a put shorter or longer than its declared size is never visible': async (b) => {
       const data = pattern(10_000, 4);
-      await assertCode(b.put('short', { size: data.length + 1, open: () => Readable.from([data]) }), 'ZB_SIZE_MISMATCH');
+      await assertCode(
+        b.put('short', { size: data.length + 1, open: () => Readable.from([data]) }),
+        'ZB_SIZE_MISMATCH',
+      );
       await assertCode(b.put('long', { size: data.length - 1, open: () => Readable.from([data]) }), 'ZB_SIZE_MISMATCH');
       assert.deepEqual(await collect(b, ''), []);
     },
@@ -146,7 +154,12 @@ function cases(large: number): Record<string, Case> {
       const data = pattern(50_000, 8);
       await b.put('r', bytes(data));
       const range = async (offset?: number, length?: number): Promise<Buffer> =>
-        readAll(await b.get('r', { ...(offset === undefined ? {} : { offset }), ...(length === undefined ? {} : { length }) }));
+        readAll(
+          await b.get('r', {
+            ...(offset === undefined ? {} : { offset }),
+            ...(length === undefined ? {} : { length }),
+          }),
+        );
       assert.deepEqual(await range(1000, 500), data.subarray(1000, 1500));
       assert.deepEqual(await range(49_000), data.subarray(49_000));
       assert.deepEqual(await range(undefined, 10), data.subarray(0, 10));
@@ -157,7 +170,10 @@ function cases(large: number): Record<string, Case> {
       const versions = Array.from({ length: 6 }, (_, i) => pattern(40_000 + i * 1000, 20 + i));
       await Promise.all(versions.map((v) => b.put('contended', bytes(v))));
       const got = await readAll(await b.get('contended'));
-      assert.ok(versions.some((v) => v.equals(got)), 'stored object must equal one of the versions exactly');
+      assert.ok(
+        versions.some((v) => v.equals(got)),
+        'stored object must equal one of the versions exactly',
+      );
       assert.deepEqual(await collect(b, ''), [{ key: 'contended', size: got.length }]);
     },
     'delete removes the object from get, stat and list': async (b) => {
@@ -243,7 +259,11 @@ async function collect(b: StorageBackend, prefix: string): Promise<Array<{ key: 
 
 async function assertCode(p: Promise<unknown>, code: string): Promise<void> {
   await assert.rejects(p, (err: unknown) => {
-    assert.equal((err as { code?: unknown }).code, code, `expected ${code}, got ${String((err as Error)?.message ?? err)}`);
+    assert.equal(
+      (err as { code?: unknown }).code,
+      code,
+      `expected ${code}, got ${String((err as Error)?.message ?? err)}`,
+    );
     return true;
   });
 }

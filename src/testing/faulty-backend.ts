@@ -7,7 +7,13 @@
 import { Readable, Transform, pipeline, type TransformCallback } from 'node:stream';
 import { ZimbraBackupError } from '../errors.js';
 import { abortableSleep } from '../internal/abortable-sleep.js';
-import type { BackendProperties, IoOptions, ObjectInfo, ReplayableBody, StorageBackend } from '../store/backends/backend.js';
+import type {
+  BackendProperties,
+  IoOptions,
+  ObjectInfo,
+  ReplayableBody,
+  StorageBackend,
+} from '../store/backends/backend.js';
 import { isAppendable, type AppendOptions, type AppendableBackend } from '../store/backends/appendable.js';
 
 /** Backend methods a fault can target. */
@@ -73,7 +79,8 @@ export class FaultyBackend implements AppendableBackend {
     for (const [method, spec] of Object.entries(script) as Array<[FaultMethod, Fault | Fault[] | undefined]>) {
       for (const f of spec === undefined ? [] : Array.isArray(spec) ? spec : [spec]) {
         const times = f.times ?? 1;
-        if (!Number.isInteger(times) || times < 1) throw new ZimbraBackupError('fault times must be >= 1', { code: 'ZB_INVALID_ARGUMENT', data: { method } });
+        if (!Number.isInteger(times) || times < 1)
+          throw new ZimbraBackupError('fault times must be >= 1', { code: 'ZB_INVALID_ARGUMENT', data: { method } });
         this.#faults.push({ ...f, method, left: times, toSkip: f.skip ?? 0, hits: 0 });
       }
     }
@@ -84,7 +91,9 @@ export class FaultyBackend implements AppendableBackend {
   expectAllFaultsExercised(): void {
     const unused = this.#faults.filter((f) => f.left > 0 || f.toSkip > 0);
     if (unused.length > 0) {
-      const list = unused.map((f) => `${f.method}${f.key ? ` ${String(f.key)}` : ''} (${f.hits}/${f.hits + f.left} hits)`).join(', ');
+      const list = unused
+        .map((f) => `${f.method}${f.key ? ` ${String(f.key)}` : ''} (${f.hits}/${f.hits + f.left} hits)`)
+        .join(', ');
       throw new Error(`faults not exercised: ${list}`);
     }
   }
@@ -176,7 +185,11 @@ export class FaultyBackend implements AppendableBackend {
   }
 
   #appendable(): AppendableBackend {
-    if (!isAppendable(this.inner)) throw new ZimbraBackupError('the wrapped backend cannot append', { code: 'ZB_UNSUPPORTED', data: { op: 'append' } });
+    if (!isAppendable(this.inner))
+      throw new ZimbraBackupError('the wrapped backend cannot append', {
+        code: 'ZB_UNSUPPORTED',
+        data: { op: 'append' },
+      });
     return this.inner;
   }
 }
@@ -197,7 +210,10 @@ function matches(pattern: string | RegExp | undefined, key: string): boolean {
 
 function makeError(f: Fault, key: string): unknown {
   if (f.error === undefined || f.error === true) {
-    return new ZimbraBackupError(`injected fault on ${key}`, { code: 'ZB_STORAGE', data: { key, transient: true, injected: true } });
+    return new ZimbraBackupError(`injected fault on ${key}`, {
+      code: 'ZB_STORAGE',
+      data: { key, transient: true, injected: true },
+    });
   }
   return typeof f.error === 'function' ? (f.error as () => unknown)() : f.error;
 }

@@ -18,5 +18,11 @@ export {
   type ConformanceOptions,
   type ConformanceRunner,
 } from './backend-conformance.js';
-export type { StorageBackend, ReplayableBody, IoOptions, ObjectInfo, BackendProperties } from '../store/backends/backend.js';
+export type {
+  StorageBackend,
+  ReplayableBody,
+  IoOptions,
+  ObjectInfo,
+  BackendProperties,
+} from '../store/backends/backend.js';
 export type { AppendableBackend, AppendOptions } from '../store/backends/appendable.js';

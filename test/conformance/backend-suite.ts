@@ -3,7 +3,11 @@
  * src/testing/backend-conformance.ts so `zimbra-backup/testing` can ship it to third parties).
  */
 import { describe, it } from 'vitest';
-import { defineBackendConformance, type BackendFactory, type ConformanceOptions } from '../../src/testing/backend-conformance.js';
+import {
+  defineBackendConformance,
+  type BackendFactory,
+  type ConformanceOptions,
+} from '../../src/testing/backend-conformance.js';
 
 export type { BackendFactory, ConformanceOptions };
 

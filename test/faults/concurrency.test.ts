@@ -34,16 +34,42 @@ describe('two writers on one repository', () => {
     f.emu.faults.inject({ match: { request: 'SyncRequest' }, delayMs: 600, times: 1 });
     const first = new BackupEngine({ client: f.client, repository: f.repo }).run();
     await untilLocked(f);
-    const err = await new BackupEngine({ client: f.client, repository: await f.reopen() }).run().catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'ZB_LOCK_HELD', data: { owner: 'backup', host: hostname(), pid: process.pid, stale: false } });
-    expect((err as Error).message).toMatch(new RegExp(`locked by backup on ${hostname()} \\(pid ${process.pid}, since \\d{4}-`));
+    const err = await new BackupEngine({ client: f.client, repository: await f.reopen() })
+      .run()
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: 'ZB_LOCK_HELD',
+      data: { owner: 'backup', host: hostname(), pid: process.pid, stale: false },
+    });
+    expect((err as Error).message).toMatch(
+      new RegExp(`locked by backup on ${hostname()} \\(pid ${process.pid}, since \\d{4}-`),
+    );
     const pw = join(f.dir, 'pw');
     await writeFile(pw, f.emu.adminPassword);
     let out = '';
     let errText = '';
-    const code = await main(['backup', '--repo', f.repoDir, '--server', f.emu.adminUrl, '--mail-url', f.emu.url, '--admin', f.emu.adminUser, '--password-file', pw, '--json'], {
-      out: (t) => (out += t), err: (t) => (errText += t), env: {}, tty: false,
-    });
+    const code = await main(
+      [
+        'backup',
+        '--repo',
+        f.repoDir,
+        '--server',
+        f.emu.adminUrl,
+        '--mail-url',
+        f.emu.url,
+        '--admin',
+        f.emu.adminUser,
+        '--password-file',
+        pw,
+        '--json',
+      ],
+      {
+        out: (t) => (out += t),
+        err: (t) => (errText += t),
+        env: {},
+        tty: false,
+      },
+    );
     expect(code).toBe(1);
     expect(errText).toMatch(/^ZB_LOCK_HELD: repository is locked by backup on /);
     expect(JSON.parse(out).error).toMatchObject({ code: 'ZB_LOCK_HELD', data: { owner: 'backup', pid: process.pid } });
@@ -63,7 +89,12 @@ describe('two writers on one repository', () => {
       const blocked = await new BackupEngine({ client: f.client, repository: f.repo }).run().catch((e: unknown) => e);
       expect(blocked).toMatchObject({ code: 'ZB_LOCK_HELD', data: { owner: 'purge', pid: holder.pid, stale: false } });
       // Another host's lock is never judged by our process table: it blocks even if that pid is free here.
-      const other = await acquireLock(f.repo.backend, { owner: 'backup', host: 'elsewhere.example', pid: 999_999, settleMs: 0 }).catch((e: unknown) => e);
+      const other = await acquireLock(f.repo.backend, {
+        owner: 'backup',
+        host: 'elsewhere.example',
+        pid: 999_999,
+        settleMs: 0,
+      }).catch((e: unknown) => e);
       expect(other).toMatchObject({ code: 'ZB_LOCK_HELD' });
       holder.kill('SIGKILL');
       await exited;
@@ -91,7 +122,9 @@ describe('readers during a backup', () => {
     for (const m of snapAt.items.filter((x) => x.type === 'message').slice(0, 5)) f.emu.deleteItem(user.name, m.id);
     f.emu.faults.inject({ match: { path: /^\/service\/home\// }, delayMs: 15, times: 40 });
     let done = false;
-    const backup = new BackupEngine({ client: f.client, repository: await f.reopen(), itemConcurrency: 2 }).run().finally(() => (done = true));
+    const backup = new BackupEngine({ client: f.client, repository: await f.reopen(), itemConcurrency: 2 })
+      .run()
+      .finally(() => (done = true));
     const reader = await f.reopen();
     let observations = 0;
     const dangling: string[] = [];
@@ -99,14 +132,21 @@ describe('readers during a backup', () => {
       while (!done) {
         const j = await Journal.open({ backend: reader.backend, prefix: accountPrefix(user.id), readOnly: true });
         for (const rec of j.current().items.values()) {
-          if (rec.digest !== undefined && !(await reader.blobs.has(parseDigest(rec.digest)))) dangling.push(`${rec.id} ${rec.digest}`);
+          if (rec.digest !== undefined && !(await reader.blobs.has(parseDigest(rec.digest))))
+            dangling.push(`${rec.id} ${rec.digest}`);
         }
         await j.close();
         observations++;
       }
     })();
     const target = `copy-${Date.now()}@faults.test`;
-    const restored = await restoreAccount({ repository: reader, client: f.client, account: user.id, at, toAccount: target });
+    const restored = await restoreAccount({
+      repository: reader,
+      client: f.client,
+      account: user.id,
+      at,
+      toAccount: target,
+    });
     const r = await backup;
     await reading;
     expect(r.failures).toEqual([]);
@@ -114,7 +154,11 @@ describe('readers during a backup', () => {
     expect(observations).toBeGreaterThan(1);
     expect(restored.failures).toEqual([]);
     // The restore read the repository while it was being written: it still reproduced time `at`.
-    const digests = (s: typeof snapAt): string[] => s.items.filter((i) => i.type === 'message').map((i) => i.sha256 ?? '').sort();
+    const digests = (s: typeof snapAt): string[] =>
+      s.items
+        .filter((i) => i.type === 'message')
+        .map((i) => i.sha256 ?? '')
+        .sort();
     expect(digests(f.emu.snapshot(target))).toEqual(digests(snapAt));
     // The restore created an account after the backup listed them: one more pass takes it in.
     expect((await new BackupEngine({ client: f.client, repository: await f.reopen() }).run()).failures).toEqual([]);

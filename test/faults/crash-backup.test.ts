@@ -5,7 +5,16 @@ import { runCrashPoints } from './support/crash-scenario.js';
 // The long variant (100+ points) is test/stress/crash-backup.stress.test.ts.
 describe('crash: SIGKILL during a backup, then resume', () => {
   it('10 kill points: nothing committed is lost, the repository converges, every blob verifies', async () => {
-    const report = await runCrashPoints({ points: 10, seed: 20261126, accounts: 1, messagesPerAccount: 30, maxKillDelayMs: 1_000, changesPerPoint: 15, fullCheckEvery: 5, ...(process.env['ZB_CRASH_LOG'] ? { log: (l: string) => process.stderr.write(`${l}\n`) } : {}) });
+    const report = await runCrashPoints({
+      points: 10,
+      seed: 20261126,
+      accounts: 1,
+      messagesPerAccount: 30,
+      maxKillDelayMs: 1_000,
+      changesPerPoint: 15,
+      fullCheckEvery: 5,
+      ...(process.env['ZB_CRASH_LOG'] ? { log: (l: string) => process.stderr.write(`${l}\n`) } : {}),
+    });
     expect(report.problems).toEqual([]);
     expect(report.points).toBe(10);
     // The suite must actually crash backups mid-work, not only after they finished.

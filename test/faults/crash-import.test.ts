@@ -38,8 +38,14 @@ async function emulator(domain: string): Promise<{ emu: Emulator; pwFile: string
 /** A mailbox by content (ids differ between servers): multiset of digests, folder paths, tag names. */
 function contentOf(snap: MailboxSnapshot): { digests: string[]; folders: string[]; tags: string[] } {
   return {
-    digests: snap.items.filter((i) => i.type !== 'conversation').map((i) => `${i.type}:${i.sha256 ?? ''}`).sort(),
-    folders: snap.folders.map((f) => f.path).filter((p) => p !== '/' && p !== '').sort(),
+    digests: snap.items
+      .filter((i) => i.type !== 'conversation')
+      .map((i) => `${i.type}:${i.sha256 ?? ''}`)
+      .sort(),
+    folders: snap.folders
+      .map((f) => f.path)
+      .filter((p) => p !== '/' && p !== '')
+      .sort(),
     tags: snap.tags.map((t) => t.name).sort(),
   };
 }
@@ -57,11 +63,30 @@ describe('crash: SIGKILL during an archive import, then --resume', () => {
 
     // Source: seeded, backed up, exported.
     const src = await emulator('source.test');
-    await src.emu.seed(buildCorpus({ seed: SEED, accounts: 2, messagesPerAccount: 60, domain: 'source.test', spamAssassinDir: null, calendarPerAccount: 2, documentsPerAccount: 1, contactsPerAccount: 3 }));
-    const users = src.emu.accounts().map((a) => a.name).filter((n) => !n.startsWith('admin@')).sort();
+    await src.emu.seed(
+      buildCorpus({
+        seed: SEED,
+        accounts: 2,
+        messagesPerAccount: 60,
+        domain: 'source.test',
+        spamAssassinDir: null,
+        calendarPerAccount: 2,
+        documentsPerAccount: 1,
+        contactsPerAccount: 3,
+      }),
+    );
+    const users = src.emu
+      .accounts()
+      .map((a) => a.name)
+      .filter((n) => !n.startsWith('admin@'))
+      .sort();
     const u0 = users[0]!;
     const proj = src.emu.createFolder(u0, '/Projects/Alpha');
-    src.emu.deliver(u0, 'From: a@b.test\r\nSubject: alpha\r\n\r\nplan\r\n', { folderId: proj, tags: ['work'], flags: 'f' });
+    src.emu.deliver(u0, 'From: a@b.test\r\nSubject: alpha\r\n\r\nplan\r\n', {
+      folderId: proj,
+      tags: ['work'],
+      flags: 'f',
+    });
     // The same message twice in one mailbox: a multiset, not a set, must come out.
     src.emu.deliver(u0, 'From: a@b.test\r\nSubject: twice\r\n\r\nsame body\r\n');
     src.emu.deliver(u0, 'From: a@b.test\r\nSubject: twice\r\n\r\nsame body\r\n');
@@ -76,11 +101,29 @@ describe('crash: SIGKILL during an archive import, then --resume', () => {
     await sleep(5);
     const archive = join(dir, 'export.tar');
     const pass = new PassThrough();
-    await Promise.all([exportArchive({ repo, out: pass, accounts: users, compression: 'none' }), pipeline(pass, createWriteStream(archive))]);
+    await Promise.all([
+      exportArchive({ repo, out: pass, accounts: users, compression: 'none' }),
+      pipeline(pass, createWriteStream(archive)),
+    ]);
 
     const importArgs = (t: { emu: Emulator; pwFile: string }, workDir: string, resume: boolean): string[] => [
-      'import', '--archive', archive, '--server', t.emu.adminUrl, '--mail-url', t.emu.url, '--admin', t.emu.adminUser, '--password-file', t.pwFile,
-      '--work-dir', workDir, '--json', '--concurrency', '2', ...(resume ? ['--resume'] : []),
+      'import',
+      '--archive',
+      archive,
+      '--server',
+      t.emu.adminUrl,
+      '--mail-url',
+      t.emu.url,
+      '--admin',
+      t.emu.adminUser,
+      '--password-file',
+      t.pwFile,
+      '--work-dir',
+      workDir,
+      '--json',
+      '--concurrency',
+      '2',
+      ...(resume ? ['--resume'] : []),
     ];
 
     // Reference run into a scratch server: the import works uninterrupted, and its duration spreads the kills.
@@ -109,20 +152,28 @@ describe('crash: SIGKILL during an archive import, then --resume', () => {
       // Point 0 is killed after a seeded delay past the node start-up, in the staging of the archive
       // or the provisioning (0.5 to 1.5 times a no-op resume); the others once the target holds a seeded number of the
       // items still missing, so they land mid-restore however fast the machine is.
-      const have = (): number => users.filter((u) => target.emu.accounts().some((a) => a.name === u)).reduce((n, u) => n + target.emu.snapshot(u).items.length, 0);
+      const have = (): number =>
+        users
+          .filter((u) => target.emu.accounts().some((a) => a.name === u))
+          .reduce((n, u) => n + target.emu.snapshot(u).items.length, 0);
       const before = have();
       const threshold = before + 1 + Math.floor(rnd() * 0.7 * (total - before));
       const delay = Math.floor(overheadMs * (0.5 + rnd()));
       const proc = spawnCli(cli, importArgs(target, workDir, i > 0));
       let exited = false;
-      void proc.exited.then(() => (exited = true), () => (exited = true));
+      void proc.exited.then(
+        () => (exited = true),
+        () => (exited = true),
+      );
       if (i === 0) await sleep(delay);
       else while (!exited && have() < threshold) await sleep(3);
       if (!exited) proc.child.kill('SIGKILL');
       const r = await proc.exited;
       const present = new Set(target.emu.accounts().map((a) => a.name));
       const msgs = users.filter((u) => present.has(u)).reduce((n, u) => n + target.emu.snapshot(u).items.length, 0);
-      points.push(`point ${i}: kill ${i === 0 ? `after ${delay} ms` : `at ${threshold} items`}: ${r.signal ?? `exit ${r.code}`} (${present.size} accounts, ${msgs} items on the target of ${total})`);
+      points.push(
+        `point ${i}: kill ${i === 0 ? `after ${delay} ms` : `at ${threshold} items`}: ${r.signal ?? `exit ${r.code}`} (${present.size} accounts, ${msgs} items on the target of ${total})`,
+      );
       if (r.signal === 'SIGKILL' && msgs > 0 && msgs < total) partial++;
       if (r.signal === 'SIGKILL') killed++;
       else {
@@ -135,7 +186,11 @@ describe('crash: SIGKILL during an archive import, then --resume', () => {
     expect(final.code, `${points.join('\n')}\n${final.stderr}`).toBe(0);
     const result = JSON.parse(final.stdout) as { complete: boolean; accounts: Array<{ name: string; status: string }> };
     expect(result.complete).toBe(true);
-    for (const u of users) expect(result.accounts.find((a) => a.name === u), u).toBeDefined();
+    for (const u of users)
+      expect(
+        result.accounts.find((a) => a.name === u),
+        u,
+      ).toBeDefined();
     expect(killed, points.join('\n')).toBeGreaterThanOrEqual(3);
     // Some kills landed while mailboxes were half restored (not only during start-up or staging).
     expect(partial, points.join('\n')).toBeGreaterThanOrEqual(2);
@@ -150,6 +205,7 @@ describe('crash: SIGKILL during an archive import, then --resume', () => {
     final = await spawnCli(cli, importArgs(target, workDir, true)).exited;
     expect(final.code, final.stderr).toBe(0);
     for (const u of users) expect(contentOf(target.emu.snapshot(u)), u).toEqual(expected.get(u));
-    if (process.env['ZB_CRASH_LOG']) process.stderr.write(`import ${importMs} ms, no-op resume ${overheadMs} ms\n${points.join('\n')}\n`);
+    if (process.env['ZB_CRASH_LOG'])
+      process.stderr.write(`import ${importMs} ms, no-op resume ${overheadMs} ms\n${points.join('\n')}\n`);
   }, 120_000);
 });

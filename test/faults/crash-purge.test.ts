@@ -33,7 +33,8 @@ async function listFiles(root: string, sub: string): Promise<string[]> {
   return out.sort();
 }
 
-const locksOf = async (repoDir: string): Promise<string[]> => (await readdir(join(repoDir, 'locks')).catch(() => [] as string[])).filter((n) => n.endsWith('.json'));
+const locksOf = async (repoDir: string): Promise<string[]> =>
+  (await readdir(join(repoDir, 'locks')).catch(() => [] as string[])).filter((n) => n.endsWith('.json'));
 
 beforeAll(async () => {
   const rnd = mulberry32(SEED);
@@ -41,7 +42,18 @@ beforeAll(async () => {
   emu = await startEmulator({ domain: 'purge.test' });
   client = new ZimbraClient({ url: emu.url, adminUrl: emu.adminUrl, retries: 2, retryBaseDelayMs: 10 });
   cli = await prepareCli();
-  await emu.seed(buildCorpus({ seed: SEED, accounts: 2, messagesPerAccount: 40, domain: 'purge.test', spamAssassinDir: null, calendarPerAccount: 2, documentsPerAccount: 1, contactsPerAccount: 3 }));
+  await emu.seed(
+    buildCorpus({
+      seed: SEED,
+      accounts: 2,
+      messagesPerAccount: 40,
+      domain: 'purge.test',
+      spamAssassinDir: null,
+      calendarPerAccount: 2,
+      documentsPerAccount: 1,
+      contactsPerAccount: 3,
+    }),
+  );
   await client.authAdmin(emu.adminUser, emu.adminPassword);
   template = join(dir, 'template');
   const repo = await initRepository({ backend: new LocalBackend({ root: template }) });
@@ -52,7 +64,11 @@ beforeAll(async () => {
     await sleep(20);
     for (const a of emu.accounts()) {
       if (a.name.startsWith('admin@')) continue;
-      for (let k = 0; k < 10; k++) emu.deliver(a.name, `From: feed@purge.test\r\nTo: ${a.name}\r\nSubject: r${round} ${k} ${rnd().toString(36).slice(2)}\r\n\r\n${randomBody(rnd, 2_000 + Math.floor(rnd() * 20_000))}\r\n`);
+      for (let k = 0; k < 10; k++)
+        emu.deliver(
+          a.name,
+          `From: feed@purge.test\r\nTo: ${a.name}\r\nSubject: r${round} ${k} ${rnd().toString(36).slice(2)}\r\n\r\n${randomBody(rnd, 2_000 + Math.floor(rnd() * 20_000))}\r\n`,
+        );
       const msgs = emu.snapshot(a.name).items.filter((it) => it.type === 'message');
       for (let k = 0; k < 16 && msgs.length > 3; k++) {
         const victim = msgs.splice(Math.floor(rnd() * msgs.length), 1)[0]!;
@@ -84,7 +100,11 @@ async function verify(repoDir: string): Promise<string[]> {
   const blobs = await checkReferencedBlobs(repo, ids);
   problems.push(...blobs.problems.map((p) => `bad blob ${p}`));
   const check = await checkRepository({ repository: repo, full: true });
-  problems.push(...check.problems.filter((p) => p.severity === 'error').map((p) => `check --full: ${p.kind} ${JSON.stringify(p).slice(0, 300)}`));
+  problems.push(
+    ...check.problems
+      .filter((p) => p.severity === 'error')
+      .map((p) => `check --full: ${p.kind} ${JSON.stringify(p).slice(0, 300)}`),
+  );
   const left = await locksOf(repoDir);
   if (left.length > 0) problems.push(`locks left: ${left.join(', ')}`);
   return problems;
@@ -101,13 +121,21 @@ describe('crash: SIGKILL during a purge, then rerun', () => {
     const blobsBefore = await listFiles(template, 'blobs');
     const p0 = spawnCli(cli!, purge(ref));
     let exited = false;
-    void p0.exited.then(() => (exited = true), () => (exited = true));
+    void p0.exited.then(
+      () => (exited = true),
+      () => (exited = true),
+    );
     while (!exited && (await locksOf(ref)).length === 0) await sleep(2);
     const locked = Date.now();
     const r0 = await p0.exited;
     const purgeMs = Date.now() - locked;
     expect(r0.code, r0.stderr).toBe(0);
-    const result = JSON.parse(r0.stdout) as { versionsRemoved: number; deletesRemoved: number; blobsRemoved: number; blobsKept: number };
+    const result = JSON.parse(r0.stdout) as {
+      versionsRemoved: number;
+      deletesRemoved: number;
+      blobsRemoved: number;
+      blobsKept: number;
+    };
     // The purge has real work to do: old versions, deleted items and their blobs.
     expect(result.versionsRemoved).toBeGreaterThan(0);
     expect(result.deletesRemoved).toBeGreaterThan(0);
@@ -126,7 +154,10 @@ describe('crash: SIGKILL during a purge, then rerun', () => {
       const delay = Math.floor(rnd() * 0.9 * Math.max(20, purgeMs));
       const proc = spawnCli(cli!, purge(repoDir));
       let done = false;
-      void proc.exited.then(() => (done = true), () => (done = true));
+      void proc.exited.then(
+        () => (done = true),
+        () => (done = true),
+      );
       const deadline = Date.now() + 30_000;
       while (!done && Date.now() < deadline && (await locksOf(repoDir)).length === 0) await sleep(2);
       if (!done) await sleep(delay);
@@ -136,7 +167,10 @@ describe('crash: SIGKILL during a purge, then rerun', () => {
       if (killed) killedMidWork++;
       else if (r.code !== 0) problems.push(`point ${i}: purge failed before the kill: ${r.stderr.slice(0, 300)}`);
       if ((await locksOf(repoDir)).length > 0) lockLeft++;
-      if (process.env['ZB_CRASH_LOG']) process.stderr.write(`purge ${purgeMs} ms; point ${i}: kill after ${delay} ms: ${r.signal ?? `exit ${r.code}`}\n`);
+      if (process.env['ZB_CRASH_LOG'])
+        process.stderr.write(
+          `purge ${purgeMs} ms; point ${i}: kill after ${delay} ms: ${r.signal ?? `exit ${r.code}`}\n`,
+        );
       // The rerun (same host) must remove the dead holder's lock by itself and finish the job.
       const rerun = await runCli(cli!, purge(repoDir));
       if (rerun.code !== 0) {
@@ -146,7 +180,10 @@ describe('crash: SIGKILL during a purge, then rerun', () => {
       for (const p of (await verify(repoDir)).slice(0, 10)) problems.push(`point ${i} (kill after ${delay} ms): ${p}`);
       // Converges to exactly what the uninterrupted purge kept.
       const kept = await listFiles(repoDir, 'blobs');
-      if (JSON.stringify(kept) !== JSON.stringify(blobsAfter)) problems.push(`point ${i}: blobs kept differ from the uninterrupted purge (${kept.length} vs ${blobsAfter.length})`);
+      if (JSON.stringify(kept) !== JSON.stringify(blobsAfter))
+        problems.push(
+          `point ${i}: blobs kept differ from the uninterrupted purge (${kept.length} vs ${blobsAfter.length})`,
+        );
       await rm(repoDir, { recursive: true, force: true });
     }
     expect(problems).toEqual([]);

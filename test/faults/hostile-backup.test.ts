@@ -45,7 +45,9 @@ async function setup(): Promise<World> {
   emu.renameFolder(user, evil, '..');
   emu.createFolder(user, '/..\\..\\etc');
   emu.deliver(user, `Subject: ${'é'.repeat(2)}\u202e\u0301 ${'x'.repeat(20_000)}\r\n\r\nbody\r\n`, { folderId: evil });
-  emu.deliver(user, 'Subject: =?UTF-8?B?8J+SqQ==?= emoji\r\n\r\n\u{1F4A9}\r\n', { folderPath: '/Inbox/\u{1F4A9} dossier' });
+  emu.deliver(user, 'Subject: =?UTF-8?B?8J+SqQ==?= emoji\r\n\r\n\u{1F4A9}\r\n', {
+    folderPath: '/Inbox/\u{1F4A9} dossier',
+  });
   const mailProxy = await startHostileProxy(emu.url);
   const adminProxy = await startHostileProxy(emu.adminUrl);
   const client = new ZimbraClient({ url: mailProxy.url, adminUrl: adminProxy.url, retries: 0 });
@@ -97,7 +99,11 @@ describe('hostile server input through the backup engine', () => {
       expect((r as { code?: string }).code).toMatch(/^ZB_(UNSAFE_PATH|PROTOCOL)$/);
     } else {
       const failures = (r as { failures: Array<{ accountId: string; error: string }> }).failures;
-      expect(failures.map((f) => f.error.split(':')[0]).every((c) => /^(ZB_UNSAFE_PATH|account\.NO_SUCH_ACCOUNT|ZB_PROTOCOL)$/.test(c!))).toBe(true);
+      expect(
+        failures
+          .map((f) => f.error.split(':')[0])
+          .every((c) => /^(ZB_UNSAFE_PATH|account\.NO_SUCH_ACCOUNT|ZB_PROTOCOL)$/.test(c!)),
+      ).toBe(true);
       for (const f of failures) expect(f.error.length).toBeLessThan(2_000);
     }
     expect(await outside(w)).toEqual([]);
@@ -120,7 +126,9 @@ describe('hostile server input through the backup engine', () => {
     w.adminProxy.rewrites.set('SyncRequest', (body) => {
       let k = 0;
       walk(body, (o) => {
-        if (Array.isArray(o['m'])) for (const m of o['m'] as Array<Record<string, unknown>>) if (typeof m['id'] === 'string' && k < evilIds.length) m['id'] = evilIds[k++];
+        if (Array.isArray(o['m']))
+          for (const m of o['m'] as Array<Record<string, unknown>>)
+            if (typeof m['id'] === 'string' && k < evilIds.length) m['id'] = evilIds[k++];
         if (typeof o['ms'] === 'number' && k % 2 === 0) o['ms'] = -1;
         if (typeof o['s'] === 'number') o['s'] = 1e308;
         if (o['name'] === 'Inbox') o['name'] = '../../etc';

@@ -19,7 +19,10 @@ afterEach(async () => {
 });
 
 /** Runs the CLI in-process, capturing its output. */
-async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+async function cli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
   const code = await main(args, { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), env, tty: false });
@@ -31,10 +34,26 @@ const FORMATS: Array<[string, string | Buffer, string]> = [
   ['an empty file', '', 'ZB_REPOSITORY_CORRUPT'],
   ['a JSON array', '[1,2]', 'ZB_REPOSITORY_CORRUPT'],
   ['another tool', JSON.stringify({ format: 'restic', version: 2 }), 'ZB_NOT_A_REPOSITORY'],
-  ['a newer version', JSON.stringify({ format: 'zimbra-backup', version: 99, id: 'x', compression: 'gzip' }), 'ZB_FORMAT_UNSUPPORTED'],
+  [
+    'a newer version',
+    JSON.stringify({ format: 'zimbra-backup', version: 99, id: 'x', compression: 'gzip' }),
+    'ZB_FORMAT_UNSUPPORTED',
+  ],
   ['a string version', JSON.stringify({ format: 'zimbra-backup', version: '1' }), 'ZB_REPOSITORY_CORRUPT'],
   ['a huge FORMAT', Buffer.alloc(3 * 1024 * 1024, 0x20), 'ZB_REPOSITORY_CORRUPT'],
-  ['an unknown codec', JSON.stringify({ format: 'zimbra-backup', version: 1, id: 'x', created: 'now', compression: 'lz4', gzipLevel: 6, blobLayout: 'sha256-fanout-2-2' }), 'ZB_'],
+  [
+    'an unknown codec',
+    JSON.stringify({
+      format: 'zimbra-backup',
+      version: 1,
+      id: 'x',
+      created: 'now',
+      compression: 'lz4',
+      gzipLevel: 6,
+      blobLayout: 'sha256-fanout-2-2',
+    }),
+    'ZB_',
+  ],
 ];
 
 describe('corrupt FORMAT objects', () => {
@@ -55,9 +74,25 @@ describe('corrupt FORMAT objects', () => {
     await writeFile(formatPath, body);
     try {
       const treeBefore = await treeOf(shared.repoDir);
-      const err = await openRepository({ backend: new LocalBackend({ root: shared.repoDir }) }).then(() => undefined, (e: unknown) => e);
+      const err = await openRepository({ backend: new LocalBackend({ root: shared.repoDir }) }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toMatchObject({ code: expect.stringMatching(new RegExp(`^${code}`)) });
-      const r = await cli(['backup', '--repo', shared.repoDir, '--server', shared.emu.adminUrl, '--mail-url', shared.emu.url, '--admin', shared.emu.adminUser, '--password-file', join(shared.dir, 'pw'), '--json']);
+      const r = await cli([
+        'backup',
+        '--repo',
+        shared.repoDir,
+        '--server',
+        shared.emu.adminUrl,
+        '--mail-url',
+        shared.emu.url,
+        '--admin',
+        shared.emu.adminUser,
+        '--password-file',
+        join(shared.dir, 'pw'),
+        '--json',
+      ]);
       expect(r.code).not.toBe(0);
       expect(r.err).toMatch(new RegExp(`^${code}[A-Z_]*: `));
       expect(JSON.parse(r.out.trim()).error.code).toMatch(new RegExp(`^${code}`));
@@ -78,7 +113,9 @@ async function withSegments(): Promise<{ fx: FaultFixture; userId: string; segme
     f.emu.deliver(user.name, `Subject: s${i}\r\n\r\nsegment ${i}\r\n`);
     await new BackupEngine({ client: f.client, repository: f.repo }).run();
   }
-  const segments = (await treeOf(f.repoDir)).filter((p) => p.startsWith(`${accountPrefix(user.id)}`) && p.endsWith('.jsonl'));
+  const segments = (await treeOf(f.repoDir)).filter(
+    (p) => p.startsWith(`${accountPrefix(user.id)}`) && p.endsWith('.jsonl'),
+  );
   expect(segments.length).toBeGreaterThanOrEqual(4);
   return { fx: f, userId: user.id, segments };
 }
@@ -89,7 +126,11 @@ describe('corrupt journals', () => {
     const last = join(f.repoDir, segments.at(-1)!);
     const size = (await readFile(last)).length;
     await truncate(last, Math.floor(size / 2));
-    const j = await Journal.open({ backend: new LocalBackend({ root: f.repoDir }), prefix: accountPrefix(userId), readOnly: true });
+    const j = await Journal.open({
+      backend: new LocalBackend({ root: f.repoDir }),
+      prefix: accountPrefix(userId),
+      readOnly: true,
+    });
     expect(j.recovered.length).toBe(1);
     await j.close();
     const r = await new BackupEngine({ client: f.client, repository: await f.reopen() }).run();
@@ -98,29 +139,37 @@ describe('corrupt journals', () => {
   });
 
   it.each([
-    ['a flipped byte', async (p: string) => {
-      const b = await readFile(p);
-      const at = b.length >> 1;
-      b[at] = (b[at] ?? 0) ^ 0x20;
-      await writeFile(p, b);
-    }],
+    [
+      'a flipped byte',
+      async (p: string) => {
+        const b = await readFile(p);
+        const at = b.length >> 1;
+        b[at] = (b[at] ?? 0) ^ 0x20;
+        await writeFile(p, b);
+      },
+    ],
     ['garbage instead of records', async (p: string) => writeFile(p, '\u0000\u0000not a journal\n{"type":"item"}\n')],
     ['a missing segment', async (p: string) => unlink(p)],
-  ] as const)('%s in a middle segment: ZB_JOURNAL_CORRUPT for that account only; nothing is deleted', async (_name, damage) => {
-    const { fx: f, userId, segments } = await withSegments();
-    const ids = f.emu.accounts().map((a) => a.id);
-    const others = ids.filter((id) => id !== userId);
-    const before = await committedRecords(await f.reopen(), others);
-    await damage(join(f.repoDir, segments[1]!));
-    const treeBefore = await treeOf(f.repoDir);
-    await expect(Journal.open({ backend: new LocalBackend({ root: f.repoDir }), prefix: accountPrefix(userId) })).rejects.toMatchObject({ code: 'ZB_JOURNAL_CORRUPT' });
-    f.emu.deliver(f.emu.accounts().find((a) => a.id === userId)!.name, 'Subject: later\r\n\r\nx\r\n');
-    const r = await new BackupEngine({ client: f.client, repository: await f.reopen() }).run();
-    expect(r.failures.map((x) => x.accountId)).toEqual([userId]);
-    expect(r.failures[0]!.error).toMatch(/^ZB_JOURNAL_CORRUPT: /);
-    // The damaged journal is evidence: no object of it was deleted or rewritten.
-    const treeAfter = await treeOf(f.repoDir);
-    for (const p of treeBefore.filter((x) => x.startsWith(accountPrefix(userId)))) expect(treeAfter).toContain(p);
-    expect(lostRecords(before, await committedRecords(await f.reopen(), others))).toEqual([]);
-  });
+  ] as const)(
+    '%s in a middle segment: ZB_JOURNAL_CORRUPT for that account only; nothing is deleted',
+    async (_name, damage) => {
+      const { fx: f, userId, segments } = await withSegments();
+      const ids = f.emu.accounts().map((a) => a.id);
+      const others = ids.filter((id) => id !== userId);
+      const before = await committedRecords(await f.reopen(), others);
+      await damage(join(f.repoDir, segments[1]!));
+      const treeBefore = await treeOf(f.repoDir);
+      await expect(
+        Journal.open({ backend: new LocalBackend({ root: f.repoDir }), prefix: accountPrefix(userId) }),
+      ).rejects.toMatchObject({ code: 'ZB_JOURNAL_CORRUPT' });
+      f.emu.deliver(f.emu.accounts().find((a) => a.id === userId)!.name, 'Subject: later\r\n\r\nx\r\n');
+      const r = await new BackupEngine({ client: f.client, repository: await f.reopen() }).run();
+      expect(r.failures.map((x) => x.accountId)).toEqual([userId]);
+      expect(r.failures[0]!.error).toMatch(/^ZB_JOURNAL_CORRUPT: /);
+      // The damaged journal is evidence: no object of it was deleted or rewritten.
+      const treeAfter = await treeOf(f.repoDir);
+      for (const p of treeBefore.filter((x) => x.startsWith(accountPrefix(userId)))) expect(treeAfter).toContain(p);
+      expect(lostRecords(before, await committedRecords(await f.reopen(), others))).toEqual([]);
+    },
+  );
 });

@@ -14,8 +14,21 @@ afterAll(async () => {
   await fake.close();
 });
 
-const AUTH = { Body: { AuthResponse: { authToken: [{ _content: '0_hostile_token' }], lifetime: 3_600_000, _jsns: 'urn:zimbraAdmin' } } };
-const TYPED = ['ZB_PROTOCOL', 'ZB_SOAP_FAULT', 'ZB_TRANSPORT', 'ZB_UNSAFE_PATH', 'ZB_AUTH', 'ZB_TOO_LARGE', 'ZB_TIMEOUT', 'ZB_INVALID_ARGUMENT'];
+const AUTH = {
+  Body: {
+    AuthResponse: { authToken: [{ _content: '0_hostile_token' }], lifetime: 3_600_000, _jsns: 'urn:zimbraAdmin' },
+  },
+};
+const TYPED = [
+  'ZB_PROTOCOL',
+  'ZB_SOAP_FAULT',
+  'ZB_TRANSPORT',
+  'ZB_UNSAFE_PATH',
+  'ZB_AUTH',
+  'ZB_TOO_LARGE',
+  'ZB_TIMEOUT',
+  'ZB_INVALID_ARGUMENT',
+];
 const LONG = 'A'.repeat(200_000);
 
 /** Answers the client must refuse with a typed error: wrong shapes, not SOAP at all. */
@@ -28,7 +41,11 @@ const MUST_FAIL: Array<[string, number, string]> = [
   ['Body is a string', 200, JSON.stringify({ Body: 'SyncResponse' })],
   ['response is an array', 200, JSON.stringify({ Body: { SyncResponse: [1, 2] } })],
   ['token is an object', 200, JSON.stringify({ Body: { SyncResponse: { token: { evil: true }, folder: [] } } })],
-  ['fault with a wrong shape', 500, JSON.stringify({ Body: { Fault: { Code: 42, Reason: null, Detail: { Error: [] } } } })],
+  [
+    'fault with a wrong shape',
+    500,
+    JSON.stringify({ Body: { Fault: { Code: 42, Reason: null, Detail: { Error: [] } } } }),
+  ],
   ['HTTP 500 that is not a fault', 500, 'Internal error'],
   ['deeply nested JSON', 200, `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`],
 ];
@@ -41,10 +58,26 @@ const MUST_FAIL: Array<[string, number, string]> = [
 const DATA_CASES: Array<[string, number, string]> = [
   ['token is a huge string', 200, JSON.stringify({ Body: { SyncResponse: { token: LONG } } })],
   ['folder is a number', 200, JSON.stringify({ Body: { SyncResponse: { token: '5', folder: 42 } } })],
-  ['item id with ../', 200, JSON.stringify({ Body: { SyncResponse: { token: '5', m: [{ id: '../../etc/passwd', l: '2', ms: 1 }] } } })],
-  ['item id with NUL', 200, JSON.stringify({ Body: { SyncResponse: { token: '5', m: [{ id: '12\u0000', l: '2', ms: 1 }] } } })],
-  ['negative and huge numbers', 200, JSON.stringify({ Body: { SyncResponse: { token: '-1', m: [{ id: '-5', l: '2', ms: -1, s: 1e308 }] } } })],
-  ['deleted ids with ../', 200, JSON.stringify({ Body: { SyncResponse: { token: '6', deleted: [{ ids: '1,../../x,3' }] } } })],
+  [
+    'item id with ../',
+    200,
+    JSON.stringify({ Body: { SyncResponse: { token: '5', m: [{ id: '../../etc/passwd', l: '2', ms: 1 }] } } }),
+  ],
+  [
+    'item id with NUL',
+    200,
+    JSON.stringify({ Body: { SyncResponse: { token: '5', m: [{ id: '12\u0000', l: '2', ms: 1 }] } } }),
+  ],
+  [
+    'negative and huge numbers',
+    200,
+    JSON.stringify({ Body: { SyncResponse: { token: '-1', m: [{ id: '-5', l: '2', ms: -1, s: 1e308 }] } } }),
+  ],
+  [
+    'deleted ids with ../',
+    200,
+    JSON.stringify({ Body: { SyncResponse: { token: '6', deleted: [{ ids: '1,../../x,3' }] } } }),
+  ],
 ];
 
 function answer(body: string, status: number) {
@@ -61,7 +94,10 @@ function answer(body: string, status: number) {
 }
 
 async function typedFailure(p: Promise<unknown>): Promise<ZimbraBackupError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err, 'must fail').toBeDefined();
   if (!(err instanceof ZimbraBackupError)) throw new Error(`untyped error: ${String(err)}`, { cause: err });
   expect(TYPED).toContain(err.code);
@@ -89,7 +125,12 @@ describe('hostile SOAP responses to the client', () => {
       const client = new ZimbraClient({ url: fake.url, adminUrl: fake.url, retries: 0 });
       try {
         await client.authAdmin('admin@example.test', 'pw');
-        const err = await client.sync({}, { account: { by: 'id', value: '11111111-2222-3333-4444-555555555555' } }).then(() => undefined, (e: unknown) => e);
+        const err = await client
+          .sync({}, { account: { by: 'id', value: '11111111-2222-3333-4444-555555555555' } })
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
         if (err !== undefined) {
           expect(err).toBeInstanceOf(ZimbraBackupError);
           expect(TYPED).toContain((err as ZimbraBackupError).code);
@@ -110,7 +151,17 @@ describe('hostile SOAP responses to the client', () => {
     fake.handle = (req, res) => {
       res.setHeader('content-type', 'text/javascript; charset=utf-8');
       if (requestName(req.body) === 'AuthRequest') return res.end(JSON.stringify(AUTH));
-      res.end(JSON.stringify({ Body: { SearchDirectoryResponse: { more: false, searchTotal: accounts.length, account: accounts.map((a) => ({ ...a, a: [] })) } } }));
+      res.end(
+        JSON.stringify({
+          Body: {
+            SearchDirectoryResponse: {
+              more: false,
+              searchTotal: accounts.length,
+              account: accounts.map((a) => ({ ...a, a: [] })),
+            },
+          },
+        }),
+      );
     };
     const client = new ZimbraClient({ url: fake.url, adminUrl: fake.url, retries: 0 });
     try {
@@ -118,7 +169,10 @@ describe('hostile SOAP responses to the client', () => {
       const listed: string[] = [];
       const err = await (async () => {
         for await (const a of client.accounts()) listed.push(a.id);
-      })().then(() => undefined, (e: unknown) => e);
+      })().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       // The listing passes ids on as data (or refuses them, typed); the engine validates them
       // before they name a folder (hostile-backup.test.ts). Huge names are never echoed in errors.
       if (err !== undefined) expect(err).toBeInstanceOf(ZimbraBackupError);
@@ -133,15 +187,26 @@ describe('hostile SOAP responses to the client', () => {
     const cases: Array<[string, boolean]> = [
       ['<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body><SyncResponse token="5"', true],
       ['<html><body>not soap</body></html>', true],
-      ['<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body></soap:Body></soap:Envelope>', true],
-      [`<?xml version="1.0"?>${lol}<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body><SyncResponse xmlns="urn:zimbraMail" token="&lol6;"/></soap:Body></soap:Envelope>`, false],
-      ['<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body><SyncResponse xmlns="urn:zimbraMail" token="5"><m id="../../x" l="2"/></SyncResponse></soap:Body></soap:Envelope>', false],
+      [
+        '<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body></soap:Body></soap:Envelope>',
+        true,
+      ],
+      [
+        `<?xml version="1.0"?>${lol}<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body><SyncResponse xmlns="urn:zimbraMail" token="&lol6;"/></soap:Body></soap:Envelope>`,
+        false,
+      ],
+      [
+        '<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body><SyncResponse xmlns="urn:zimbraMail" token="5"><m id="../../x" l="2"/></SyncResponse></soap:Body></soap:Envelope>',
+        false,
+      ],
     ];
     for (const [body, mustFail] of cases) {
       fake.handle = (req, res) => {
         if (req.body.includes('AuthRequest')) {
           res.setHeader('content-type', 'application/soap+xml; charset=utf-8');
-          return res.end('<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body><AuthResponse xmlns="urn:zimbraAdmin"><authToken>0_x</authToken><lifetime>3600000</lifetime></AuthResponse></soap:Body></soap:Envelope>');
+          return res.end(
+            '<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body><AuthResponse xmlns="urn:zimbraAdmin"><authToken>0_x</authToken><lifetime>3600000</lifetime></AuthResponse></soap:Body></soap:Envelope>',
+          );
         }
         res.setHeader('content-type', 'application/soap+xml; charset=utf-8');
         res.end(body);
@@ -152,7 +217,10 @@ describe('hostile SOAP responses to the client', () => {
         const call = client.sync({}, { account: { by: 'id', value: '11111111-2222-3333-4444-555555555555' } });
         if (mustFail) await typedFailure(call);
         else {
-          const r = await call.then((v) => v, (e: unknown) => e);
+          const r = await call.then(
+            (v) => v,
+            (e: unknown) => e,
+          );
           if (r instanceof Error) expect(TYPED).toContain((r as ZimbraBackupError).code);
           // 10^6 expansions of 300 bytes would be 300 MB: the token must stay small.
           else expect(JSON.stringify(r).length).toBeLessThan(100_000);

@@ -37,7 +37,11 @@ const logger: Logger = {
 
 /** Every string view of an error, down its cause chain. */
 function collectError(err: unknown): void {
-  for (let e = err, depth = 0; e !== undefined && e !== null && depth < 10; e = (e as { cause?: unknown }).cause, depth++) {
+  for (
+    let e = err, depth = 0;
+    e !== undefined && e !== null && depth < 10;
+    e = (e as { cause?: unknown }).cause, depth++
+  ) {
     seen.push(String(e));
     if (e instanceof Error) seen.push(e.message, e.stack ?? '');
     try {
@@ -59,13 +63,25 @@ async function cliInProcess(args: string[], env: Record<string, string> = {}): P
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'zb-secrets-'));
   emu = await startEmulator({ domain: 'secret.test', logger });
-  await emu.seed(buildCorpus({ seed: 9, accounts: 1, messagesPerAccount: 8, domain: 'secret.test', spamAssassinDir: null, contactsPerAccount: 1, calendarPerAccount: 1, documentsPerAccount: 1 }));
+  await emu.seed(
+    buildCorpus({
+      seed: 9,
+      accounts: 1,
+      messagesPerAccount: 8,
+      domain: 'secret.test',
+      spamAssassinDir: null,
+      contactsPerAccount: 1,
+      calendarPerAccount: 1,
+      documentsPerAccount: 1,
+    }),
+  );
   emu.createAccount('holder@secret.test', USER_PASSWORD);
   emu.deliver('holder@secret.test', 'Subject: s\r\n\r\nx\r\n');
   const record = (body: Record<string, unknown>): unknown => {
     walk(body, (o) => {
       const t = o['authToken'];
-      if (Array.isArray(t)) for (const x of t as Array<{ _content?: unknown }>) if (typeof x._content === 'string') tokens.add(x._content);
+      if (Array.isArray(t))
+        for (const x of t as Array<{ _content?: unknown }>) if (typeof x._content === 'string') tokens.add(x._content);
       if (typeof t === 'string') tokens.add(t);
     });
     return body;
@@ -95,7 +111,13 @@ describe('secrets stay out of logs, errors and CLI output', () => {
     const server = ['--server', adminProxy.url, '--mail-url', mailProxy.url, '--admin', emu.adminUser];
 
     // 1. Library: a wrong password, then the right one; user auth too.
-    const client = new ZimbraClient({ url: mailProxy.url, adminUrl: adminProxy.url, logger, retries: 2, retryBaseDelayMs: 5 });
+    const client = new ZimbraClient({
+      url: mailProxy.url,
+      adminUrl: adminProxy.url,
+      logger,
+      retries: 2,
+      retryBaseDelayMs: 5,
+    });
     await client.authAdmin(emu.adminUser, WRONG_PASSWORD).catch(collectError);
     await client.authAdmin(emu.adminUser, emu.adminPassword);
     const userClient = new ZimbraClient({ url: mailProxy.url, logger });
@@ -106,12 +128,24 @@ describe('secrets stay out of logs, errors and CLI output', () => {
 
     // 2. A backup under faults (expired auth forces renewals, 503s and resets force retries), logged.
     const faulty = new FaultyBackend(new LocalBackend({ root: repoDir }), { put: { key: /^blobs\//, times: 2 } });
-    const repo = await initRepository({ backend: new RetryBackend(faulty, { minDelayMs: 1, maxDelayMs: 5, logger }), logger });
+    const repo = await initRepository({
+      backend: new RetryBackend(faulty, { minDelayMs: 1, maxDelayMs: 5, logger }),
+      logger,
+    });
     emu.faults.inject({ match: { request: 'SyncRequest' }, expireAuth: true, times: 2 });
     emu.faults.inject({ match: { path: /^\/service\/home\// }, expireAuth: true, times: 2 });
     emu.faults.inject({ match: { path: /^\/service\/home\// }, status: 503, times: 2 });
-    emu.faults.inject({ match: { request: 'GetMsgMetadataRequest' }, fault: { code: 'service.FAILURE', reason: 'boom' }, times: 1 });
-    const r = await new BackupEngine({ client, repository: repo, logger, onProgress: (p) => seen.push(JSON.stringify(p)) }).run();
+    emu.faults.inject({
+      match: { request: 'GetMsgMetadataRequest' },
+      fault: { code: 'service.FAILURE', reason: 'boom' },
+      times: 1,
+    });
+    const r = await new BackupEngine({
+      client,
+      repository: repo,
+      logger,
+      onProgress: (p) => seen.push(JSON.stringify(p)),
+    }).run();
     seen.push(JSON.stringify(r));
     // Deleting the lock mid-run is not needed here; a held lock error is collected below.
     client.close();
@@ -122,16 +156,29 @@ describe('secrets stay out of logs, errors and CLI output', () => {
     expect(await cliInProcess(['backup', '--repo', repoDir, ...server, '--password-file', goodPw, '--json'])).toBe(0);
     await cliInProcess(['backup', '--repo', repoDir, ...server, '--json'], { ZB_ADMIN_PASSWORD: WRONG_PASSWORD });
     await cliInProcess(['status', '--repo', repoDir, '--json']);
-    await cliInProcess(['backup', '--repo', join(dir, 'missing', 'nothing-here'), ...server.slice(0, 4), '--password-file', badPw, '--json']);
+    await cliInProcess([
+      'backup',
+      '--repo',
+      join(dir, 'missing', 'nothing-here'),
+      ...server.slice(0, 4),
+      '--password-file',
+      badPw,
+      '--json',
+    ]);
 
     // 4. The real CLI in a child process (argv has no password; env and files do).
-    for (const [env, pwArgs] of [[{ ZB_ADMIN_PASSWORD: emu.adminPassword }, []], [{}, ['--password-file', badPw]]] as const) {
+    for (const [env, pwArgs] of [
+      [{ ZB_ADMIN_PASSWORD: emu.adminPassword }, []],
+      [{}, ['--password-file', badPw]],
+    ] as const) {
       const out = await runCli(cli, ['backup', '--repo', repoDir, ...server, ...pwArgs, '--json'], env);
       seen.push(out.stdout, out.stderr);
     }
 
     // 5. Errors the repository layer raises with a lock held by someone else.
-    const lock = await (await openRepository({ backend: new LocalBackend({ root: repoDir }) })).lock({ owner: 'secrets-test' });
+    const lock = await (
+      await openRepository({ backend: new LocalBackend({ root: repoDir }) })
+    ).lock({ owner: 'secrets-test' });
     await cliInProcess(['backup', '--repo', repoDir, ...server, '--password-file', goodPw, '--json']);
     await lock.release();
 
@@ -144,7 +191,10 @@ describe('secrets stay out of logs, errors and CLI output', () => {
     for (const s of secrets) {
       for (const form of new Set([s, encodeURIComponent(s)])) {
         const at = haystack.indexOf(form);
-        if (at >= 0) leaks.push(`${form.slice(0, 6)}… found near: ${haystack.slice(Math.max(0, at - 80), at).replace(/\s+/g, ' ')}`);
+        if (at >= 0)
+          leaks.push(
+            `${form.slice(0, 6)}… found near: ${haystack.slice(Math.max(0, at - 80), at).replace(/\s+/g, ' ')}`,
+          );
       }
     }
     expect(leaks).toEqual([]);

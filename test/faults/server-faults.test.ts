@@ -16,7 +16,10 @@ afterEach(async () => {
 const REST = /^\/service\/home\//;
 
 /** Runs a backup with `rules` armed; all rules must fire; then a clean run must converge. */
-async function underFaults(rules: FaultRule[], opts: { expectFailures?: boolean } = {}): Promise<{ failures: string[] }> {
+async function underFaults(
+  rules: FaultRule[],
+  opts: { expectFailures?: boolean } = {},
+): Promise<{ failures: string[] }> {
   fx = await faultFixture();
   const { emu, client, repo } = fx;
   for (const r of rules) emu.faults.inject(r);
@@ -81,7 +84,16 @@ describe('backup under emulator faults', () => {
   });
 
   it('a SOAP fault on one account is a typed per-account failure; the next run converges', async () => {
-    const { failures } = await underFaults([{ match: { request: 'GetMsgMetadataRequest' }, fault: { code: 'service.FAILURE', reason: 'injected' }, times: 1 }], { expectFailures: true });
+    const { failures } = await underFaults(
+      [
+        {
+          match: { request: 'GetMsgMetadataRequest' },
+          fault: { code: 'service.FAILURE', reason: 'injected' },
+          times: 1,
+        },
+      ],
+      { expectFailures: true },
+    );
     expect(failures.length).toBeGreaterThan(0);
     for (const f of failures) expect(f).toMatch(/^(service\.FAILURE|ZB_[A-Z_]+): /);
   });
@@ -108,12 +120,18 @@ describe('backup under emulator faults', () => {
     const user = f.emu.accounts().find((a) => !a.name.startsWith('admin@'))!;
     let runs = 0;
     const stop = new AbortController();
-    const watching = new BackupEngine({ client: f.client, repository: f.repo, waitSetTimeoutSeconds: 2, onAccountRun: () => runs++ }).watch({ signal: stop.signal });
+    const watching = new BackupEngine({
+      client: f.client,
+      repository: f.repo,
+      waitSetTimeoutSeconds: 2,
+      onAccountRun: () => runs++,
+    }).watch({ signal: stop.signal });
     const until = async (pred: () => boolean | Promise<boolean>): Promise<void> => {
       for (let i = 0; i < 400 && !(await pred()); i++) await new Promise((r) => setTimeout(r, 50));
     };
     await until(() => runs >= 2);
-    const has = async (id: number): Promise<boolean> => (await currentStates(f.repo, [user.id])).get(user.id)!.items.has(String(id));
+    const has = async (id: number): Promise<boolean> =>
+      (await currentStates(f.repo, [user.id])).get(user.id)!.items.has(String(id));
     f.emu.faults.inject({ match: { request: 'AdminWaitSetRequest' }, status: 503, times: 2 });
     await f.emu.restart();
     const a = f.emu.deliver(user.name, 'Subject: during restart 1\r\n\r\nx\r\n');

@@ -15,7 +15,11 @@ afterEach(async () => {
 
 /** What LocalBackend throws when the disk is full: fs's ENOSPC wrapped as a permanent ZB_STORAGE. */
 function enospc(): Error {
-  const fsError = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
+  const fsError = Object.assign(new Error('ENOSPC: no space left on device, write'), {
+    code: 'ENOSPC',
+    errno: -28,
+    syscall: 'write',
+  });
   return toStorageError(fsError, 'put', 'blobs/injected');
 }
 
@@ -24,7 +28,10 @@ describe('backup over a faulty storage backend', () => {
     fx = await faultFixture();
     const { client, repo, faulty } = fx;
     faulty.add({
-      put: [{ key: /^blobs\//, times: 4 }, { key: /^accounts\//, times: 2 }],
+      put: [
+        { key: /^blobs\//, times: 4 },
+        { key: /^accounts\//, times: 2 },
+      ],
       stat: { key: /^blobs\//, times: 3 },
       list: { times: 1 },
     });
@@ -69,7 +76,10 @@ describe('backup over a faulty storage backend', () => {
     faulty.add({ put: { key: /^accounts\/[^/]+\/(?!.*\.json$)/, error: enospc, times: 1 } });
     const r = await new BackupEngine({ client, repository: repo }).run().catch((err: unknown) => err);
     faulty.expectAllFaultsExercised();
-    const errors = r instanceof Error ? [String((r as { code?: string }).code ?? r.message)] : (r as { failures: Array<{ error: string }> }).failures.map((f) => f.error);
+    const errors =
+      r instanceof Error
+        ? [String((r as { code?: string }).code ?? r.message)]
+        : (r as { failures: Array<{ error: string }> }).failures.map((f) => f.error);
     expect(errors.length).toBeGreaterThan(0);
     for (const e of errors) expect(e).toMatch(/^ZB_STORAGE: .*ENOSPC/);
     expect(lostRecords(before, await committedRecords(await fx.reopen(), ids))).toEqual([]);

@@ -94,7 +94,12 @@ describe('SmartScan (run({ full: true }))', () => {
     const acct = emu.createAccount('scan@example.test', 'pw-scan');
     emu.deliver(acct.name, 'Subject: one\r\n\r\n1\r\n');
     const runs: Array<{ id: string; full: boolean }> = [];
-    const engine = new BackupEngine({ client, repository: repo, accounts: [acct.name], onAccountRun: (r) => runs.push({ id: r.accountId, full: r.fullListing }) });
+    const engine = new BackupEngine({
+      client,
+      repository: repo,
+      accounts: [acct.name],
+      onAccountRun: (r) => runs.push({ id: r.accountId, full: r.fullListing }),
+    });
     await engine.run();
     expect(runs.at(-1)).toEqual({ id: acct.id, full: true }); // the first run lists the mailbox
     await engine.run({ full: true });
@@ -104,7 +109,9 @@ describe('SmartScan (run({ full: true }))', () => {
     const { Journal } = await import('../../src/journal/journal.js');
     const { accountPrefix } = await import('../../src/repository/layout.js');
     const j = await Journal.open({ backend: repo.backend, prefix: accountPrefix(acct.id) });
-    await j.commit([{ type: 'item', kind: 'message', id: '99999', folderId: '2', flags: '', tags: [], modifiedSequence: 1 }]);
+    await j.commit([
+      { type: 'item', kind: 'message', id: '99999', folderId: '2', flags: '', tags: [], modifiedSequence: 1 },
+    ]);
     await j.close();
     emu.deliver(acct.name, 'Subject: two\r\n\r\n2\r\n');
     const r = await engine.run({ full: true });

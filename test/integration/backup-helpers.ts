@@ -57,17 +57,24 @@ export function diffMailbox(emu: Emulator, account: string, state: MailboxState)
     }
     if (String(it.folderId) !== rec.folderId) problems.push(`${id}: folder ${rec.folderId} != ${it.folderId}`);
     if ((it.flags ?? '') !== (rec.flags ?? '')) problems.push(`${id}: flags ${rec.flags} != ${it.flags}`);
-    if ([...it.tags].sort().join(',') !== [...(rec.tags ?? [])].sort().join(',')) problems.push(`${id}: tags ${rec.tags} != ${it.tags}`);
-    if (it.sha256 !== undefined && it.sha256 !== rec.digest) problems.push(`${id}: digest ${rec.digest} != ${it.sha256}`);
+    if ([...it.tags].sort().join(',') !== [...(rec.tags ?? [])].sort().join(','))
+      problems.push(`${id}: tags ${rec.tags} != ${it.tags}`);
+    if (it.sha256 !== undefined && it.sha256 !== rec.digest)
+      problems.push(`${id}: digest ${rec.digest} != ${it.sha256}`);
     if (it.type === 'message' && it.dateMs !== rec.dateMs) problems.push(`${id}: date ${rec.dateMs} != ${it.dateMs}`);
-    if (it.fields !== undefined && JSON.stringify(sortKeys(it.fields)) !== JSON.stringify((rec.meta as { fields?: unknown } | undefined)?.fields)) problems.push(`${id}: contact fields differ`);
+    if (
+      it.fields !== undefined &&
+      JSON.stringify(sortKeys(it.fields)) !== JSON.stringify((rec.meta as { fields?: unknown } | undefined)?.fields)
+    )
+      problems.push(`${id}: contact fields differ`);
   }
   for (const f of snap.folders) {
     seen.add(String(f.id));
     const entry = state.folders.get(String(f.id));
     if (!entry) problems.push(`missing folder ${f.id} ${f.path}`);
     // The root (11) is its own parent in Zimbra; servers differ in whether they send its `l`.
-    else if (entry.record.name !== f.name || (f.id !== 11 && entry.record.folderId !== String(f.parentId))) problems.push(`folder ${f.id}: ${entry.record.name}@${entry.record.folderId} != ${f.name}@${f.parentId}`);
+    else if (entry.record.name !== f.name || (f.id !== 11 && entry.record.folderId !== String(f.parentId)))
+      problems.push(`folder ${f.id}: ${entry.record.name}@${entry.record.folderId} != ${f.name}@${f.parentId}`);
   }
   for (const t of snap.tags) {
     seen.add(String(t.id));
@@ -78,5 +85,9 @@ export function diffMailbox(emu: Emulator, account: string, state: MailboxState)
 }
 
 function sortKeys(o: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k] as string]));
+  return Object.fromEntries(
+    Object.keys(o)
+      .sort()
+      .map((k) => [k, o[k] as string]),
+  );
 }

@@ -28,7 +28,12 @@ describe('BackupEngine.watch (real-time capture)', () => {
     const acct = emu.createAccount('rt@example.test', 'pw-rt');
     emu.deliver(acct.name, 'Subject: first\r\n\r\nhello\r\n');
     const runs: AccountRunResult[] = [];
-    const engine = new BackupEngine({ client, repository: repo, waitSetTimeoutSeconds: 5, onAccountRun: (r) => runs.push(r) });
+    const engine = new BackupEngine({
+      client,
+      repository: repo,
+      waitSetTimeoutSeconds: 5,
+      onAccountRun: (r) => runs.push(r),
+    });
     const stop = new AbortController();
     const watching = engine.watch({ signal: stop.signal });
     await until(() => runs.some((r) => r.accountId === acct.id));
@@ -48,7 +53,8 @@ describe('BackupEngine.watch (real-time capture)', () => {
     await emu.restart();
     const lost = emu.deliver(acct.name, 'Subject: during restart\r\n\r\nx\r\n');
     const deadline = Date.now() + 30_000;
-    while (!(await journalState(repo, acct.id)).items.has(String(lost)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (!(await journalState(repo, acct.id)).items.has(String(lost)) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
     stop.abort();
     const result = await watching;
     expect(result.failures).toEqual([]);
@@ -57,4 +63,3 @@ describe('BackupEngine.watch (real-time capture)', () => {
     expect(diffMailbox(emu, acct.name, state)).toEqual([]);
   });
 });
-

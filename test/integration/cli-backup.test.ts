@@ -36,11 +36,22 @@ describe('CLI: backup, status, ls', () => {
     expect(b.err).toMatch(/password hashes/); // the SOAP directory path says what it lacks
     expect(b.code).toBe(0);
     const result = JSON.parse(b.out) as Record<string, unknown>;
-    for (const k of ['accounts', 'itemsNew', 'itemsChanged', 'itemsDeleted', 'bytesDownloaded', 'bytesStored', 'durationMs']) expect(result).toHaveProperty(k);
+    for (const k of [
+      'accounts',
+      'itemsNew',
+      'itemsChanged',
+      'itemsDeleted',
+      'bytesDownloaded',
+      'bytesStored',
+      'durationMs',
+    ])
+      expect(result).toHaveProperty(k);
     expect(result['itemsNew']).toBeGreaterThan(0);
 
     // The password may also come from the environment; a second pass has nothing new.
-    const again = await cli(['backup', '--repo', repo, ...server, '--json', '--no-directory'], { ZB_ADMIN_PASSWORD: emu.adminPassword });
+    const again = await cli(['backup', '--repo', repo, ...server, '--json', '--no-directory'], {
+      ZB_ADMIN_PASSWORD: emu.adminPassword,
+    });
     expect(again.code).toBe(0);
     expect(JSON.parse(again.out)).toMatchObject({ itemsNew: 0, itemsChanged: 0, itemsDeleted: 0 });
 
@@ -59,7 +70,17 @@ describe('CLI: backup, status, ls', () => {
     expect(noPw.err.trim().split('\n')).toHaveLength(1);
     expect(noPw.err).toMatch(/^ZB_INVALID_ARGUMENT: /);
     await writeFile(join(dir, 'bad'), 'wrong-password-123\n');
-    const bad = await cli(['backup', '--repo', join(dir, 'r3'), '--server', emu.adminUrl, '--admin', emu.adminUser, '--password-file', join(dir, 'bad')]);
+    const bad = await cli([
+      'backup',
+      '--repo',
+      join(dir, 'r3'),
+      '--server',
+      emu.adminUrl,
+      '--admin',
+      emu.adminUser,
+      '--password-file',
+      join(dir, 'bad'),
+    ]);
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/account\.AUTH_FAILED/);
     expect(bad.err + bad.out).not.toContain('wrong-password-123');
@@ -83,7 +104,9 @@ describe('CLI: unlock', () => {
     expect(first.locks).toHaveLength(1);
     expect(first.locks[0]!.stale).toBe(false);
     expect(first.removed).toEqual([]);
-    const forced = JSON.parse((await cli(['unlock', '--repo', repo, '--force', '--json'])).out) as { removed: Array<{ id: string }> };
+    const forced = JSON.parse((await cli(['unlock', '--repo', repo, '--force', '--json'])).out) as {
+      removed: Array<{ id: string }>;
+    };
     expect(forced.removed.map((r) => r.id)).toEqual([lock.id]);
     await lock.release().catch(() => undefined);
   });

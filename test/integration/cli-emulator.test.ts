@@ -12,13 +12,34 @@ const root = join(import.meta.dirname, '..', '..');
 
 describe('zimbra-backup emulator', () => {
   it('prints one ready line, serves SOAP, and stops on SIGTERM', async () => {
-    const child = spawn(process.execPath, [join(root, 'bin', 'zimbra-backup.js'), 'emulator', '--port', '0', '--admin-port', '0', '--seed-accounts', '2', '--seed-messages', '3'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        join(root, 'bin', 'zimbra-backup.js'),
+        'emulator',
+        '--port',
+        '0',
+        '--admin-port',
+        '0',
+        '--seed-accounts',
+        '2',
+        '--seed-messages',
+        '3',
+      ],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     try {
       const line = await new Promise<string>((resolve, reject) => {
         createInterface({ input: child.stdout }).once('line', resolve);
         child.once('exit', (code) => reject(new Error(`exited early with ${code}`)));
       });
-      const ready = JSON.parse(line) as { url: string; adminUrl: string; adminUser: string; adminPassword: string; accounts: string[] };
+      const ready = JSON.parse(line) as {
+        url: string;
+        adminUrl: string;
+        adminUser: string;
+        adminPassword: string;
+        accounts: string[];
+      };
       expect(ready.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(ready.adminUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(ready.accounts).toEqual(expect.arrayContaining(['user1@example.test', 'user2@example.test']));

@@ -16,7 +16,8 @@ import { GetMsgMetadata } from '../../src/soap/requests/get-msg-metadata.js';
 import type { SyncResult } from '../../src/soap/requests/sync.js';
 import { ZimbraClient } from '../../src/soap/zimbra-client.js';
 
-const RAW = (n: number): string => `From: a@example.test\r\nTo: ann@example.test\r\nSubject: msg ${n}\r\nMessage-ID: <m${n}@example.test>\r\n\r\nbody ${n}\r\n`;
+const RAW = (n: number): string =>
+  `From: a@example.test\r\nTo: ann@example.test\r\nSubject: msg ${n}\r\nMessage-ID: <m${n}@example.test>\r\n\r\nbody ${n}\r\n`;
 const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 
 async function readAll(s: Readable): Promise<Buffer> {
@@ -26,7 +27,12 @@ async function readAll(s: Readable): Promise<Buffer> {
 }
 
 /** Syncs with `token` until `more` is false, merging the pages. */
-async function syncAll(c: ZimbraClient, account: string, token: string, changeLimit?: number): Promise<{ pages: SyncResult[]; token: string }> {
+async function syncAll(
+  c: ZimbraClient,
+  account: string,
+  token: string,
+  changeLimit?: number,
+): Promise<{ pages: SyncResult[]; token: string }> {
   const pages: SyncResult[] = [];
   let t = token;
   for (;;) {
@@ -47,7 +53,14 @@ for (const transport of ['json', 'xml'] as const) {
       emu = await startEmulator();
       ann = emu.createAccount('ann@example.test', 'ann-secret');
       emu.createAccount('bob@example.test', 'bob-secret');
-      admin = new ZimbraClient({ url: emu.url, adminUrl: emu.adminUrl, transport, retries: 2, retryBaseDelayMs: 1, timeoutMs: 5000 });
+      admin = new ZimbraClient({
+        url: emu.url,
+        adminUrl: emu.adminUrl,
+        transport,
+        retries: 2,
+        retryBaseDelayMs: 1,
+        timeoutMs: 5000,
+      });
       await admin.authAdmin(emu.adminUser, emu.adminPassword);
     });
     afterAll(async () => {
@@ -78,11 +91,19 @@ for (const transport of ['json', 'xml'] as const) {
     });
 
     it('provisioning: domain, cos, account, distribution list with members, modify', async () => {
-      const d = await admin.send((await import('../../src/soap/requests/create-domain.js')).CreateDomain, { name: `d-${transport}.test`, attrs: { description: 'x' } });
+      const d = await admin.send((await import('../../src/soap/requests/create-domain.js')).CreateDomain, {
+        name: `d-${transport}.test`,
+        attrs: { description: 'x' },
+      });
       expect(d.name).toBe(`d-${transport}.test`);
-      const cos = await admin.send((await import('../../src/soap/requests/create-cos.js')).CreateCos, { name: `cos-${transport}` });
+      const cos = await admin.send((await import('../../src/soap/requests/create-cos.js')).CreateCos, {
+        name: `cos-${transport}`,
+      });
       expect(cos.id).toMatch(/[0-9a-f-]{36}/);
-      const acct = await admin.createAccount(`carl@d-${transport}.test`, 'pw', { displayName: 'Carl', zimbraCOSId: cos.id });
+      const acct = await admin.createAccount(`carl@d-${transport}.test`, 'pw', {
+        displayName: 'Carl',
+        zimbraCOSId: cos.id,
+      });
       expect(acct.attrs['displayName']).toBe('Carl');
       const modified = await admin.modifyAccount(acct.id, { displayName: 'Carl II' });
       expect(modified.attrs['displayName']).toBe('Carl II');
@@ -93,7 +114,9 @@ for (const transport of ['json', 'xml'] as const) {
       const lists = await admin.getAllDistributionLists();
       const mine = lists.find((l) => l.id === dl.id)!;
       expect(mine.members.sort()).toEqual(['ann@example.test', 'bob@example.test']);
-      await expect(admin.getAccount('nobody@example.test')).rejects.toMatchObject({ faultCode: 'account.NO_SUCH_ACCOUNT' });
+      await expect(admin.getAccount('nobody@example.test')).rejects.toMatchObject({
+        faultCode: 'account.NO_SUCH_ACCOUNT',
+      });
     });
 
     it('sync as admin-on-behalf: initial tree (token string), delta created/modified/deleted, paging, resync', async () => {
@@ -110,7 +133,14 @@ for (const transport of ['json', 'xml'] as const) {
       expect(initial.folders.find((f) => f.id === '7')?.view).toBe('contact');
 
       const noop = await admin.sync({ token: initial.token }, { account: { by: 'id', value: ann.id } });
-      expect(noop).toMatchObject({ initial: false, token: initial.token, more: false, items: [], folders: [], deleted: { ids: [] } });
+      expect(noop).toMatchObject({
+        initial: false,
+        token: initial.token,
+        more: false,
+        items: [],
+        folders: [],
+        deleted: { ids: [] },
+      });
 
       emu.setFlags(ann.name, first, 'f');
       emu.deleteItem(ann.name, second);
@@ -137,15 +167,25 @@ for (const transport of ['json', 'xml'] as const) {
       emu.deleteItem(ann.name, ids[0]!);
       emu.expireTombstones(ann.name);
       await expect(admin.sync({ token: delta.token }, { account: ann.name })).rejects.toBeInstanceOf(MustResyncError);
-      await expect(admin.sync({ token: 'not-a-token' }, { account: ann.name })).rejects.toMatchObject({ faultCode: 'service.INVALID_REQUEST' });
+      await expect(admin.sync({ token: 'not-a-token' }, { account: ann.name })).rejects.toMatchObject({
+        faultCode: 'service.INVALID_REQUEST',
+      });
     });
 
     it('faults: typed errors for missing items and folders', async () => {
-      await expect(admin.getFolder({ folderId: '99999' }, { account: ann.name })).rejects.toBeInstanceOf(NoSuchItemError);
+      await expect(admin.getFolder({ folderId: '99999' }, { account: ann.name })).rejects.toBeInstanceOf(
+        NoSuchItemError,
+      );
       await expect(admin.getItem('99999', { account: ann.name })).rejects.toBeInstanceOf(NoSuchItemError);
       const mid = String(emu.deliver(ann.name, RAW(600)));
-      expect(await admin.getItem(mid, { account: ann.name })).toMatchObject({ type: 'message', id: mid, folderId: '2' });
-      const err = await admin.itemAction({ ids: ['99998'], op: 'flag' }, { account: ann.name }).catch((e: unknown) => e);
+      expect(await admin.getItem(mid, { account: ann.name })).toMatchObject({
+        type: 'message',
+        id: mid,
+        folderId: '2',
+      });
+      const err = await admin
+        .itemAction({ ids: ['99998'], op: 'flag' }, { account: ann.name })
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(SoapFaultError);
       expect((err as SoapFaultError).faultCode).toMatch(/^mail\.NO_SUCH_/);
       await expect(admin.getAppointment({ id: '99997' }, { account: ann.name })).rejects.toBeInstanceOf(SoapFaultError);
@@ -185,7 +225,12 @@ for (const transport of ['json', 'xml'] as const) {
     });
 
     it('JSON and XML parse the same typed results from the same server state', async () => {
-      const other = new ZimbraClient({ url: emu.url, adminUrl: emu.adminUrl, transport: transport === 'json' ? 'xml' : 'json', retries: 0 });
+      const other = new ZimbraClient({
+        url: emu.url,
+        adminUrl: emu.adminUrl,
+        transport: transport === 'json' ? 'xml' : 'json',
+        retries: 0,
+      });
       await other.authAdmin(emu.adminUser, emu.adminPassword);
       const o = { account: ann.name };
       const token = String(emu.lastChangeId(ann.name));
@@ -194,7 +239,9 @@ for (const transport of ['json', 'xml'] as const) {
       expect(await other.getTags(o)).toEqual(await admin.getTags(o));
       expect(drop(await other.sync({ token }, o))).toEqual(drop(await admin.sync({ token }, o)));
       expect(await other.getAccount(ann.name)).toEqual(await admin.getAccount(ann.name));
-      expect(await other.searchDirectory({ types: 'accounts' })).toEqual(await admin.searchDirectory({ types: 'accounts' }));
+      expect(await other.searchDirectory({ types: 'accounts' })).toEqual(
+        await admin.searchDirectory({ types: 'accounts' }),
+      );
       const ids = (await admin.search({ query: 'in:inbox', limit: 50 }, o)).hits.map((h) => h.id);
       expect(await other.getMsgMetadata(ids, o)).toEqual(await admin.getMsgMetadata(ids, o));
       other.close();
@@ -206,11 +253,20 @@ for (const transport of ['json', 'xml'] as const) {
       const [meta] = await admin.getMsgMetadata([id], { account: ann.name });
       const r = await downloadItem(admin, { account: ann.name, id, fmt: 'sync', expectedSize: meta!.size! });
       expect(sha(await readAll(r.stream))).toBe(sha(raw));
-      expect(r.headers).toMatchObject({ itemId: id, folderId: '2', flags: meta!.flags, change: meta!.modifiedSequence, revision: meta!.savedSequence, tagNames: ['rest'] });
+      expect(r.headers).toMatchObject({
+        itemId: id,
+        folderId: '2',
+        flags: meta!.flags,
+        change: meta!.modifiedSequence,
+        revision: meta!.savedSequence,
+        tagNames: ['rest'],
+      });
       const byId = await downloadItem(admin, { account: { by: 'id', value: ann.id }, id });
       expect((await readAll(byId.stream)).toString()).toBe(raw);
       await expect(downloadItem(admin, { account: ann.name, id: '99996' })).rejects.toBeInstanceOf(NoSuchItemError);
-      const small = await downloadItem(admin, { account: ann.name, id, maxBytes: 10 }).then((d) => readAll(d.stream)).catch((e: unknown) => e);
+      const small = await downloadItem(admin, { account: ann.name, id, maxBytes: 10 })
+        .then((d) => readAll(d.stream))
+        .catch((e: unknown) => e);
       expect(small).toMatchObject({ code: 'ZB_TOO_LARGE' });
       const user = new ZimbraClient({ url: emu.url, transport });
       await user.authUser(ann.name, 'ann-secret');
@@ -221,12 +277,25 @@ for (const transport of ['json', 'xml'] as const) {
     it('REST: upload then AddMsg (delegated), and the stored bytes round-trip', async () => {
       const delegated = await admin.delegateAuth(ann.name);
       const raw = Buffer.from(RAW(200));
-      const aid = await uploadFile(delegated, { body: Readable.from([raw]), contentType: 'message/rfc822', filename: 'restore.eml', size: raw.length });
+      const aid = await uploadFile(delegated, {
+        body: Readable.from([raw]),
+        contentType: 'message/rfc822',
+        filename: 'restore.eml',
+        size: raw.length,
+      });
       expect(aid).toMatch(/^[0-9a-f-]+:[0-9a-f-]+$/);
-      const m = await delegated.addMsg({ folderId: '2', uploadId: aid, flags: 's', tagNames: ['restored'], dateMs: 1_700_000_000_000 });
+      const m = await delegated.addMsg({
+        folderId: '2',
+        uploadId: aid,
+        flags: 's',
+        tagNames: ['restored'],
+        dateMs: 1_700_000_000_000,
+      });
       expect(m).toMatchObject({ folderId: '2', dateMs: 1_700_000_000_000, tagNames: ['restored'] });
       expect(sha(await readAll((await downloadItem(delegated, { id: m.id })).stream))).toBe(sha(raw));
-      await expect(delegated.addMsg({ folderId: '2', uploadId: aid })).rejects.toMatchObject({ faultCode: 'mail.NO_SUCH_UPLOAD' });
+      await expect(delegated.addMsg({ folderId: '2', uploadId: aid })).rejects.toMatchObject({
+        faultCode: 'mail.NO_SUCH_UPLOAD',
+      });
       delegated.close();
     });
 
@@ -234,7 +303,13 @@ for (const transport of ['json', 'xml'] as const) {
     // zsc.getAuthtokenAccountId(), ...)), so an admin acting on a mailbox uploads with its own token.
     it('REST: upload as admin (admin=1) then AddMsg with the <account> header', async () => {
       const raw = Buffer.from(RAW(300));
-      const aid = await uploadFile(admin, { account: ann.name, body: Readable.from([raw]), contentType: 'message/rfc822', filename: 'admin.eml', size: raw.length });
+      const aid = await uploadFile(admin, {
+        account: ann.name,
+        body: Readable.from([raw]),
+        contentType: 'message/rfc822',
+        filename: 'admin.eml',
+        size: raw.length,
+      });
       const m = await admin.addMsg({ folderId: '2', uploadId: aid, dateMs: 1_700_000_000_000 }, { account: ann.name });
       expect(sha(await readAll((await downloadItem(admin, { account: ann.name, id: m.id })).stream))).toBe(sha(raw));
     });
@@ -264,7 +339,10 @@ for (const transport of ['json', 'xml'] as const) {
       expect(f2.id).toBe(f1.id);
       const tag = await admin.createTag({ name: `t-${transport}`, color: 3 }, o);
       expect(tag).toMatchObject({ name: `t-${transport}`, color: 3 });
-      const cn = await admin.createContact({ attrs: { firstName: 'Ann', lastName: 'Doe', email: 'ann@x.test' }, folderId: '7' }, o);
+      const cn = await admin.createContact(
+        { attrs: { firstName: 'Ann', lastName: 'Doe', email: 'ann@x.test' }, folderId: '7' },
+        o,
+      );
       expect(cn.attrs).toMatchObject({ firstName: 'Ann', lastName: 'Doe', email: 'ann@x.test' });
       const [back] = await admin.getContacts({ ids: [cn.id] }, o);
       expect(back!.attrs).toEqual(cn.attrs);
@@ -277,9 +355,25 @@ for (const transport of ['json', 'xml'] as const) {
 
     it('appointments: SetAppointment then GetAppointment', async () => {
       const uid = `uid-${transport}-1@example.test`;
-      const ics = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//zb//test//EN', 'BEGIN:VEVENT', `UID:${uid}`, 'DTSTAMP:20240101T000000Z', 'DTSTART:20240102T100000Z', 'DTEND:20240102T110000Z', 'SUMMARY:Standup', 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
+      const ics = [
+        'BEGIN:VCALENDAR',
+        'VERSION:2.0',
+        'PRODID:-//zb//test//EN',
+        'BEGIN:VEVENT',
+        `UID:${uid}`,
+        'DTSTAMP:20240101T000000Z',
+        'DTSTART:20240102T100000Z',
+        'DTEND:20240102T110000Z',
+        'SUMMARY:Standup',
+        'END:VEVENT',
+        'END:VCALENDAR',
+        '',
+      ].join('\r\n');
       const mime = `Content-Type: text/calendar; charset=utf-8; method=PUBLISH\r\n\r\n${ics}`;
-      const r = await admin.setAppointment({ folderId: '10', default: { partStat: 'AC', mimeContent: mime } }, { account: ann.name });
+      const r = await admin.setAppointment(
+        { folderId: '10', default: { partStat: 'AC', mimeContent: mime } },
+        { account: ann.name },
+      );
       expect(r.calItemId).toMatch(/^\d+$/);
       const appt = await admin.getAppointment({ id: r.calItemId }, { account: ann.name });
       expect(appt).toMatchObject({ id: r.calItemId, uid, folderId: '10' });
@@ -312,7 +406,9 @@ for (const transport of ['json', 'xml'] as const) {
       expect(hit.signals.map((s) => s.id)).toContain(bob.id);
       expect(typeof hit.sequence).toBe('string');
       await admin.destroyWaitSet(ws.waitSetId);
-      await expect(admin.waitSet({ waitSetId: ws.waitSetId, sequence: hit.sequence, block: false })).rejects.toBeInstanceOf(NoSuchWaitSetError);
+      await expect(
+        admin.waitSet({ waitSetId: ws.waitSetId, sequence: hit.sequence, block: false }),
+      ).rejects.toBeInstanceOf(NoSuchWaitSetError);
     });
   });
 }

@@ -36,13 +36,29 @@ function userClient(): ZimbraClient {
 describe('downloadItem', () => {
   it('streams the raw item with the user cookie and parses fmt=sync headers', async () => {
     fake.handle = (_r, res) => {
-      res.writeHead(200, { 'content-type': 'message/rfc822', 'content-length': MESSAGE.length, 'x-zimbra-itemid': '257', 'x-zimbra-folderid': '2', 'x-zimbra-flags': 'u', 'x-zimbra-change': '1290', 'x-zimbra-revision': '1288', 'x-zimbra-received': '1700000000000' });
+      res.writeHead(200, {
+        'content-type': 'message/rfc822',
+        'content-length': MESSAGE.length,
+        'x-zimbra-itemid': '257',
+        'x-zimbra-folderid': '2',
+        'x-zimbra-flags': 'u',
+        'x-zimbra-change': '1290',
+        'x-zimbra-revision': '1288',
+        'x-zimbra-received': '1700000000000',
+      });
       res.end(MESSAGE);
     };
     const c = userClient();
     const r = await downloadItem(c, { id: '257', fmt: 'sync', expectedSize: MESSAGE.length });
     expect((await readAll(r.stream)).equals(MESSAGE)).toBe(true);
-    expect(r.headers).toEqual({ itemId: '257', folderId: '2', flags: 'u', change: 1290, revision: 1288, receivedMs: 1700000000000 });
+    expect(r.headers).toEqual({
+      itemId: '257',
+      folderId: '2',
+      flags: 'u',
+      change: 1290,
+      revision: 1288,
+      receivedMs: 1700000000000,
+    });
     expect(r.size).toBe(MESSAGE.length);
     expect(fake.seen[0]!.path).toBe('/service/home/~/?id=257&fmt=sync&nohdr=1');
     expect(fake.seen[0]!.headers.cookie).toBe(`ZM_AUTH_TOKEN=${TOKEN}`);
@@ -53,8 +69,15 @@ describe('downloadItem', () => {
     fake.handle = (r, res) => {
       if (r.method === 'POST') {
         const name = requestName(r.body);
-        if (name === 'AuthRequest') return sendJson(res, 200, { Body: { AuthResponse: { authToken: [{ _content: TOKEN }], _jsns: 'urn:zimbraAdmin' } } });
-        return sendJson(res, 200, { Body: { GetAccountResponse: { account: [{ id: 'uuid-1', name: 'u@example.com', a: [] }], _jsns: 'urn:zimbraAdmin' } } });
+        if (name === 'AuthRequest')
+          return sendJson(res, 200, {
+            Body: { AuthResponse: { authToken: [{ _content: TOKEN }], _jsns: 'urn:zimbraAdmin' } },
+          });
+        return sendJson(res, 200, {
+          Body: {
+            GetAccountResponse: { account: [{ id: 'uuid-1', name: 'u@example.com', a: [] }], _jsns: 'urn:zimbraAdmin' },
+          },
+        });
       }
       res.end('x');
     };
@@ -63,7 +86,10 @@ describe('downloadItem', () => {
     await readAll((await downloadItem(c, { account: { by: 'id', value: 'uuid-1' }, id: '300', part: '2' })).stream);
     await readAll((await downloadItem(c, { account: { by: 'id', value: 'uuid-1' }, id: '301' })).stream);
     const gets = fake.seen.filter((s) => s.method === 'GET');
-    expect(gets.map((g) => g.path)).toEqual(['/service/home/u%40example.com/?id=300&part=2', '/service/home/u%40example.com/?id=301']);
+    expect(gets.map((g) => g.path)).toEqual([
+      '/service/home/u%40example.com/?id=300&part=2',
+      '/service/home/u%40example.com/?id=301',
+    ]);
     expect(gets[0]!.headers.cookie).toBe(`ZM_ADMIN_AUTH_TOKEN=${TOKEN}`);
     expect(fake.seen.filter((s) => s.method === 'POST')).toHaveLength(2);
     c.close();
@@ -104,7 +130,9 @@ describe('downloadItem', () => {
     };
     const c = userClient();
     const r = await downloadItem(c, { id: '257' });
-    await expect(readAll(r.stream)).rejects.toMatchObject({ code: expect.stringMatching(/ZB_TRANSPORT|ZB_SIZE_MISMATCH/) });
+    await expect(readAll(r.stream)).rejects.toMatchObject({
+      code: expect.stringMatching(/ZB_TRANSPORT|ZB_SIZE_MISMATCH/),
+    });
     c.close();
   });
 
@@ -112,7 +140,10 @@ describe('downloadItem', () => {
     fake.handle = (_r, res) => res.writeHead(404).end('no such item');
     const c = userClient();
     await expect(downloadItem(c, { id: '999' })).rejects.toBeInstanceOf(NoSuchItemError);
-    await expect(downloadItem(c, { id: '999' })).rejects.toMatchObject({ faultCode: 'mail.NO_SUCH_ITEM', itemId: '999' });
+    await expect(downloadItem(c, { id: '999' })).rejects.toMatchObject({
+      faultCode: 'mail.NO_SUCH_ITEM',
+      itemId: '999',
+    });
     await expect(downloadItem(c, { id: '../etc' })).rejects.toMatchObject({ code: 'ZB_INVALID_ARGUMENT' });
     c.close();
 
@@ -120,7 +151,9 @@ describe('downloadItem', () => {
     fake.handle = (r, res) => {
       if (r.method === 'POST') {
         auths++;
-        return sendJson(res, 200, { Body: { AuthResponse: { authToken: [{ _content: `T${auths}` }], _jsns: 'urn:zimbraAccount' } } });
+        return sendJson(res, 200, {
+          Body: { AuthResponse: { authToken: [{ _content: `T${auths}` }], _jsns: 'urn:zimbraAccount' } },
+        });
       }
       if (r.headers.cookie === 'ZM_AUTH_TOKEN=T1') return res.writeHead(401).end();
       res.end('ok');
@@ -151,15 +184,22 @@ describe('downloadItem', () => {
 
 describe('uploadFile', () => {
   it('posts to /service/upload?fmt=raw and returns the aid', async () => {
-    fake.handle = (_r, res) => res.writeHead(200, { 'content-type': 'text/html' }).end("200,'null','srv-1:0b5c-uuid'\n");
+    fake.handle = (_r, res) =>
+      res.writeHead(200, { 'content-type': 'text/html' }).end("200,'null','srv-1:0b5c-uuid'\n");
     const c = userClient();
-    expect(await uploadFile(c, { body: MESSAGE, contentType: 'message/rfc822', filename: 'm "1".eml' })).toBe('srv-1:0b5c-uuid');
+    expect(await uploadFile(c, { body: MESSAGE, contentType: 'message/rfc822', filename: 'm "1".eml' })).toBe(
+      'srv-1:0b5c-uuid',
+    );
     const seen = fake.seen[0]!;
     expect(seen.path).toBe('/service/upload?fmt=raw');
     expect(seen.headers['content-type']).toBe('message/rfc822');
     expect(seen.headers['content-disposition']).toMatch(/^attachment; filename="m _1_.eml"/);
-    expect(createHash('sha256').update(seen.body).digest('hex')).toBe(createHash('sha256').update(MESSAGE).digest('hex'));
-    expect(await uploadFile(c, { body: Readable.from([MESSAGE]), contentType: 'message/rfc822', filename: 'x.eml' })).toBe('srv-1:0b5c-uuid');
+    expect(createHash('sha256').update(seen.body).digest('hex')).toBe(
+      createHash('sha256').update(MESSAGE).digest('hex'),
+    );
+    expect(
+      await uploadFile(c, { body: Readable.from([MESSAGE]), contentType: 'message/rfc822', filename: 'x.eml' }),
+    ).toBe('srv-1:0b5c-uuid');
     expect(fake.seen[1]!.body.length).toBe(MESSAGE.length);
     c.close();
   });
@@ -168,11 +208,25 @@ describe('uploadFile', () => {
     const c = new ZimbraClient({ url: fake.url, adminUrl: fake.url, retries: 0 });
     c.useAuthToken(TOKEN, { admin: true });
     fake.handle = (_r, res) => res.end("413,'null','null'");
-    await expect(uploadFile(c, { account: 'u@example.com', body: Buffer.from('x'), contentType: 'message/rfc822', filename: 'a.eml' })).rejects.toMatchObject({ code: 'ZB_TOO_LARGE' });
+    await expect(
+      uploadFile(c, {
+        account: 'u@example.com',
+        body: Buffer.from('x'),
+        contentType: 'message/rfc822',
+        filename: 'a.eml',
+      }),
+    ).rejects.toMatchObject({ code: 'ZB_TOO_LARGE' });
     expect(fake.seen[0]!.path).toBe('/service/upload?fmt=raw&admin=1');
     expect(fake.seen[0]!.headers.cookie).toBe(`ZM_ADMIN_AUTH_TOKEN=${TOKEN}`);
     fake.handle = (_r, res) => res.end('<html>oops</html>');
-    await expect(uploadFile(c, { account: 'u@example.com', body: Buffer.from('x'), contentType: 'message/rfc822', filename: 'a.eml' })).rejects.toMatchObject({ code: 'ZB_PROTOCOL' });
+    await expect(
+      uploadFile(c, {
+        account: 'u@example.com',
+        body: Buffer.from('x'),
+        contentType: 'message/rfc822',
+        filename: 'a.eml',
+      }),
+    ).rejects.toMatchObject({ code: 'ZB_PROTOCOL' });
     c.close();
   });
 });
@@ -180,7 +234,8 @@ describe('uploadFile', () => {
 describe('exportTgz', () => {
   it('streams fmt=tgz for the mailbox', async () => {
     const tgz = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-    fake.handle = (_r, res) => res.writeHead(200, { 'content-type': 'application/x-compressed-tar', 'content-length': tgz.length }).end(tgz);
+    fake.handle = (_r, res) =>
+      res.writeHead(200, { 'content-type': 'application/x-compressed-tar', 'content-length': tgz.length }).end(tgz);
     const c = userClient();
     const s = await exportTgz(c, { query: 'in:inbox' });
     expect((await readAll(s)).equals(tgz)).toBe(true);

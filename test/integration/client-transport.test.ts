@@ -13,8 +13,12 @@ import { requestName, sendFault, sendJson, startFake, tokenOf, type FakeServer }
 const PASSWORD = 'Pa55-word-never-logged';
 const TOKEN1 = '0_1111111111111111111111111111111111111111_69643d31';
 const TOKEN2 = '0_2222222222222222222222222222222222222222_69643d32';
-const folderResponse = { Body: { GetFolderResponse: { folder: [{ id: '1', name: 'USER_ROOT', l: '11' }], _jsns: 'urn:zimbraMail' } } };
-const authResponse = (token: string, ns = 'urn:zimbraAccount') => ({ Body: { AuthResponse: { authToken: [{ _content: token }], lifetime: 3_600_000, _jsns: ns } } });
+const folderResponse = {
+  Body: { GetFolderResponse: { folder: [{ id: '1', name: 'USER_ROOT', l: '11' }], _jsns: 'urn:zimbraMail' } },
+};
+const authResponse = (token: string, ns = 'urn:zimbraAccount') => ({
+  Body: { AuthResponse: { authToken: [{ _content: token }], lifetime: 3_600_000, _jsns: ns } },
+});
 
 let fake: FakeServer;
 let logs: unknown[];
@@ -26,7 +30,16 @@ const logger: Logger = {
 };
 
 function client(extra: Partial<ConstructorParameters<typeof ZimbraClient>[0]> = {}): ZimbraClient {
-  return new ZimbraClient({ url: fake.url, adminUrl: fake.url, retries: 3, retryBaseDelayMs: 1, retryMaxDelayMs: 5, timeoutMs: 2000, logger, ...extra });
+  return new ZimbraClient({
+    url: fake.url,
+    adminUrl: fake.url,
+    retries: 3,
+    retryBaseDelayMs: 1,
+    retryMaxDelayMs: 5,
+    timeoutMs: 2000,
+    logger,
+    ...extra,
+  });
 }
 
 async function userClient(extra = {}): Promise<ZimbraClient> {
@@ -46,7 +59,8 @@ afterEach(async () => {
 describe('retries', () => {
   it('retries 503 then succeeds', async () => {
     let n = 0;
-    fake.handle = (_r, res) => (n++ === 0 ? ((res.statusCode = 503), res.end('busy')) : sendJson(res, 200, folderResponse));
+    fake.handle = (_r, res) =>
+      n++ === 0 ? ((res.statusCode = 503), res.end('busy')) : sendJson(res, 200, folderResponse);
     const c = await userClient();
     expect((await c.getFolder()).name).toBe('USER_ROOT');
     expect(fake.seen).toHaveLength(2);
@@ -72,7 +86,8 @@ describe('retries', () => {
 
   it('retries service.TEMPORARILY_UNAVAILABLE but not other faults', async () => {
     let n = 0;
-    fake.handle = (_r, res) => (n++ === 0 ? sendFault(res, 'service.TEMPORARILY_UNAVAILABLE', 'later') : sendJson(res, 200, folderResponse));
+    fake.handle = (_r, res) =>
+      n++ === 0 ? sendFault(res, 'service.TEMPORARILY_UNAVAILABLE', 'later') : sendJson(res, 200, folderResponse);
     const c = await userClient();
     await c.getFolder();
     expect(fake.seen).toHaveLength(2);
@@ -148,20 +163,36 @@ describe('auth', () => {
     const info = await c.authUser('u@example.com', PASSWORD);
     expect(info.lifetimeMs).toBe(3_600_000);
     expect(fake.seen[0]!.path).toBe('/service/soap');
-    expect(JSON.parse(fake.seen[0]!.body).Body.AuthRequest).toEqual({ _jsns: 'urn:zimbraAccount', account: { by: 'name', _content: 'u@example.com' }, password: { _content: PASSWORD } });
+    expect(JSON.parse(fake.seen[0]!.body).Body.AuthRequest).toEqual({
+      _jsns: 'urn:zimbraAccount',
+      account: { by: 'name', _content: 'u@example.com' },
+      password: { _content: PASSWORD },
+    });
     await c.getFolder();
-    expect(fake.seen.map((s) => requestName(s.body))).toEqual(['AuthRequest', 'GetFolderRequest', 'AuthRequest', 'GetFolderRequest']);
+    expect(fake.seen.map((s) => requestName(s.body))).toEqual([
+      'AuthRequest',
+      'GetFolderRequest',
+      'AuthRequest',
+      'GetFolderRequest',
+    ]);
     expect(tokenOf(fake.seen[3]!.body)).toBe(TOKEN2);
     c.close();
   });
 
   it('renews only once per call: a second AUTH_EXPIRED surfaces as AuthExpiredError', async () => {
     fake.handle = (r, res) =>
-      requestName(r.body) === 'AuthRequest' ? sendJson(res, 200, authResponse(TOKEN1)) : sendFault(res, 'service.AUTH_REQUIRED', 'no valid authtoken present');
+      requestName(r.body) === 'AuthRequest'
+        ? sendJson(res, 200, authResponse(TOKEN1))
+        : sendFault(res, 'service.AUTH_REQUIRED', 'no valid authtoken present');
     const c = client();
     await c.authUser('u@example.com', PASSWORD);
     await expect(c.getFolder()).rejects.toBeInstanceOf(AuthExpiredError);
-    expect(fake.seen.map((s) => requestName(s.body))).toEqual(['AuthRequest', 'GetFolderRequest', 'AuthRequest', 'GetFolderRequest']);
+    expect(fake.seen.map((s) => requestName(s.body))).toEqual([
+      'AuthRequest',
+      'GetFolderRequest',
+      'AuthRequest',
+      'GetFolderRequest',
+    ]);
     c.close();
   });
 
@@ -170,7 +201,15 @@ describe('auth', () => {
     fake.handle = (r, res) => {
       if (requestName(r.body) !== 'AuthRequest') return sendJson(res, 200, folderResponse);
       auths++;
-      return sendJson(res, 200, { Body: { AuthResponse: { authToken: [{ _content: auths === 1 ? TOKEN1 : TOKEN2 }], lifetime: 400, _jsns: 'urn:zimbraAccount' } } });
+      return sendJson(res, 200, {
+        Body: {
+          AuthResponse: {
+            authToken: [{ _content: auths === 1 ? TOKEN1 : TOKEN2 }],
+            lifetime: 400,
+            _jsns: 'urn:zimbraAccount',
+          },
+        },
+      });
     };
     const c = client();
     await c.authUser('u@example.com', PASSWORD);
@@ -186,7 +225,8 @@ describe('auth', () => {
   it('concurrent calls share one renewal', async () => {
     let auths = 0;
     fake.handle = (r, res) => {
-      if (requestName(r.body) === 'AuthRequest') return sendJson(res, 200, authResponse(auths++ === 0 ? TOKEN1 : TOKEN2));
+      if (requestName(r.body) === 'AuthRequest')
+        return sendJson(res, 200, authResponse(auths++ === 0 ? TOKEN1 : TOKEN2));
       if (tokenOf(r.body) === TOKEN1) return sendFault(res, 'service.AUTH_EXPIRED', 'expired');
       return sendJson(res, 200, folderResponse);
     };
@@ -198,14 +238,26 @@ describe('auth', () => {
   });
 
   it('admin auth on /service/admin/soap; mail requests for an account go there with the account header', async () => {
-    fake.handle = (r, res) => (requestName(r.body) === 'AuthRequest' ? sendJson(res, 200, authResponse(TOKEN1, 'urn:zimbraAdmin')) : sendJson(res, 200, folderResponse));
+    fake.handle = (r, res) =>
+      requestName(r.body) === 'AuthRequest'
+        ? sendJson(res, 200, authResponse(TOKEN1, 'urn:zimbraAdmin'))
+        : sendJson(res, 200, folderResponse);
     const c = client();
     await c.authAdmin('admin@example.com', new Secret(PASSWORD));
     await c.getFolder({}, { account: { by: 'id', value: 'acct-uuid' } });
     expect(fake.seen.map((s) => s.path)).toEqual(['/service/admin/soap', '/service/admin/soap']);
-    expect(JSON.parse(fake.seen[0]!.body).Body.AuthRequest).toEqual({ _jsns: 'urn:zimbraAdmin', name: 'admin@example.com', password: PASSWORD });
+    expect(JSON.parse(fake.seen[0]!.body).Body.AuthRequest).toEqual({
+      _jsns: 'urn:zimbraAdmin',
+      name: 'admin@example.com',
+      password: PASSWORD,
+    });
     const ctx = JSON.parse(fake.seen[1]!.body).Header.context;
-    expect(ctx).toMatchObject({ authToken: { _content: TOKEN1 }, account: { by: 'id', _content: 'acct-uuid' }, nosession: {}, format: { type: 'js' } });
+    expect(ctx).toMatchObject({
+      authToken: { _content: TOKEN1 },
+      account: { by: 'id', _content: 'acct-uuid' },
+      nosession: {},
+      format: { type: 'js' },
+    });
     c.close();
   });
 
@@ -216,7 +268,15 @@ describe('auth', () => {
       if (name === 'AuthRequest') return sendJson(res, 200, authResponse(TOKEN1, 'urn:zimbraAdmin'));
       if (name === 'DelegateAuthRequest') {
         delegations++;
-        return sendJson(res, 200, { Body: { DelegateAuthResponse: { authToken: [{ _content: delegations === 1 ? 'D1' : 'D2' }], lifetime: 86_400_000, _jsns: 'urn:zimbraAdmin' } } });
+        return sendJson(res, 200, {
+          Body: {
+            DelegateAuthResponse: {
+              authToken: [{ _content: delegations === 1 ? 'D1' : 'D2' }],
+              lifetime: 86_400_000,
+              _jsns: 'urn:zimbraAdmin',
+            },
+          },
+        });
       }
       if (tokenOf(r.body) === 'D1') return sendFault(res, 'service.AUTH_EXPIRED', 'expired');
       return sendJson(res, 200, folderResponse);
@@ -224,7 +284,10 @@ describe('auth', () => {
     const admin = client();
     await admin.authAdmin('admin@example.com', PASSWORD);
     const user = await admin.delegateAuth('u@example.com', { durationSeconds: 600 });
-    expect(JSON.parse(fake.seen[1]!.body).Body.DelegateAuthRequest).toMatchObject({ duration: 600, account: { by: 'name', _content: 'u@example.com' } });
+    expect(JSON.parse(fake.seen[1]!.body).Body.DelegateAuthRequest).toMatchObject({
+      duration: 600,
+      account: { by: 'name', _content: 'u@example.com' },
+    });
     await user.getFolder();
     const last = fake.seen.at(-1)!;
     expect(last.path).toBe('/service/soap');
@@ -240,8 +303,12 @@ describe('auth', () => {
     await expect(c.getAllDomains()).rejects.toMatchObject({ code: 'ZB_AUTH' });
     const noAdmin = new ZimbraClient({ url: fake.url });
     await expect(noAdmin.authAdmin('a', 'b')).rejects.toMatchObject({ code: 'ZB_INVALID_ARGUMENT' });
-    expect(() => new ZimbraClient({ url: 'ftp://x' })).toThrow(expect.objectContaining({ code: 'ZB_INVALID_ARGUMENT' }));
-    expect(() => new ZimbraClient({ url: fake.url, retries: -1 })).toThrow(expect.objectContaining({ code: 'ZB_INVALID_ARGUMENT' }));
+    expect(() => new ZimbraClient({ url: 'ftp://x' })).toThrow(
+      expect.objectContaining({ code: 'ZB_INVALID_ARGUMENT' }),
+    );
+    expect(() => new ZimbraClient({ url: fake.url, retries: -1 })).toThrow(
+      expect.objectContaining({ code: 'ZB_INVALID_ARGUMENT' }),
+    );
     c.close();
   });
 });
@@ -250,7 +317,8 @@ describe('secrets', () => {
   it('never puts the password or a token in errors or logs', async () => {
     const errors: unknown[] = [];
     fake.handle = (r, res) => {
-      if (requestName(r.body) === 'AuthRequest') return sendFault(res, 'account.AUTH_FAILED', 'authentication failed for [u@example.com]');
+      if (requestName(r.body) === 'AuthRequest')
+        return sendFault(res, 'account.AUTH_FAILED', 'authentication failed for [u@example.com]');
       return sendJson(res, 200, folderResponse);
     };
     const c = client({ retries: 1 });
@@ -264,7 +332,8 @@ describe('secrets', () => {
     fake.handle = (_r, _res, raw) => raw.socket.destroy();
     await c.getFolder().catch((e: unknown) => errors.push(e));
     expect(errors).toHaveLength(4);
-    const dump = (v: unknown): string => JSON.stringify(v) + String(v) + String((v as Error).stack) + String((v as Error).cause);
+    const dump = (v: unknown): string =>
+      JSON.stringify(v) + String(v) + String((v as Error).stack) + String((v as Error).cause);
     for (const e of errors) {
       expect(dump(e)).not.toContain(PASSWORD);
       expect(dump(e)).not.toContain(TOKEN1);
@@ -298,7 +367,11 @@ describe('XML transport', () => {
       res.end(fixture('sync-delta.json'));
     };
     expect(await j.sync({ token: '500' })).toEqual(x);
-    fake.handle = (_r, res) => ((res.statusCode = 500), res.setHeader('content-type', 'text/xml'), res.end(fixture('fault-no-such-item.xml')));
+    fake.handle = (_r, res) => (
+      (res.statusCode = 500),
+      res.setHeader('content-type', 'text/xml'),
+      res.end(fixture('fault-no-such-item.xml'))
+    );
     await expect(c.getFolder()).rejects.toMatchObject({ faultCode: 'mail.NO_SUCH_ITEM' });
     c.close();
     j.close();

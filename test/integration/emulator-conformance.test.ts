@@ -9,14 +9,25 @@ import type { SoapElement } from '../../src/soap/element.js';
 import { JsonTransport } from '../../src/soap/transports/json.js';
 import { Secret } from '../../src/internal/secret.js';
 
-interface ExtractElement { type?: string; simple?: boolean; required: boolean; list: boolean }
-interface ExtractType { attributes: Record<string, { required: boolean }>; elements: Record<string, ExtractElement>; text: boolean }
+interface ExtractElement {
+  type?: string;
+  simple?: boolean;
+  required: boolean;
+  list: boolean;
+}
+interface ExtractType {
+  attributes: Record<string, { required: boolean }>;
+  elements: Record<string, ExtractElement>;
+  text: boolean;
+}
 interface Extract {
   commands: Record<string, { name: string; namespace: string; response: { name: string; type: string } }>;
   types: Record<string, ExtractType>;
 }
 
-const extract = JSON.parse(readFileSync(fileURLToPath(new URL('../fixtures/soapapi-extract.json', import.meta.url)), 'utf8')) as Extract;
+const extract = JSON.parse(
+  readFileSync(fileURLToPath(new URL('../fixtures/soapapi-extract.json', import.meta.url)), 'utf8'),
+) as Extract;
 
 /**
  * JAXB marks many elements `required` that real servers omit (AuthResponse `refer`/`csrfToken`
@@ -71,7 +82,8 @@ function check(typeKey: string, el: SoapElement, path: string, problems: string[
   for (const [k, v] of Object.entries(el)) {
     if (k === '_jsns' || k === '_content') continue;
     if (k === '_attrs') {
-      if (!t.elements['a'] && !t.elements['attr'] && !t.elements['pref']) problems.push(`${path}: _attrs not allowed on ${typeKey}`);
+      if (!t.elements['a'] && !t.elements['attr'] && !t.elements['pref'])
+        problems.push(`${path}: _attrs not allowed on ${typeKey}`);
       continue;
     }
     const isScalar = typeof v !== 'object' || v === null;
@@ -85,7 +97,9 @@ function check(typeKey: string, el: SoapElement, path: string, problems: string[
       continue;
     }
     const childType = CHILD_TYPE_OVERRIDES[typeKey]?.[k] ?? e.type;
-    if (childType) for (const [i, c] of (Array.isArray(v) ? v : [v]).entries()) check(childType, c as SoapElement, `${path}/${k}[${i}]`, problems);
+    if (childType)
+      for (const [i, c] of (Array.isArray(v) ? v : [v]).entries())
+        check(childType, c as SoapElement, `${path}/${k}[${i}]`, problems);
   }
   for (const [a, spec] of Object.entries(t.attributes)) {
     if (spec.required && el[a] === undefined) problems.push(`${path}@${a}: required attribute missing (${typeKey})`);
@@ -103,13 +117,22 @@ const seen = new Set<string>();
 const problems: string[] = [];
 
 /** Sends one raw JSON request and checks the response element against the extract. */
-async function call(namespace: string, name: string, body: SoapElement, opts: { admin?: boolean; token?: string; account?: string } = {}): Promise<SoapElement> {
+async function call(
+  namespace: string,
+  name: string,
+  body: SoapElement,
+  opts: { admin?: boolean; token?: string; account?: string } = {},
+): Promise<SoapElement> {
   const url = `${opts.admin === false ? emu.url : emu.adminUrl}${opts.admin === false ? '/service/soap' : '/service/admin/soap'}`;
   const payload = json.encode({
     name: `${name}Request`,
     namespace,
     body,
-    context: { ...(opts.token ? { authToken: new Secret(opts.token) } : {}), ...(opts.account ? { account: { by: 'name', value: opts.account } } : {}), userAgent: { name: 'conformance' } },
+    context: {
+      ...(opts.token ? { authToken: new Secret(opts.token) } : {}),
+      ...(opts.account ? { account: { by: 'name', value: opts.account } } : {}),
+      userAgent: { name: 'conformance' },
+    },
   });
   const res = await fetch(url, { method: 'POST', body: payload, headers: { 'content-type': 'application/json' } });
   expect(res.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
@@ -124,7 +147,8 @@ async function call(namespace: string, name: string, body: SoapElement, opts: { 
 }
 
 const admin = (name: string, body: SoapElement = {}) => call('urn:zimbraAdmin', name, body, { token: adminToken });
-const mail = (name: string, body: SoapElement = {}) => call('urn:zimbraMail', name, body, { token: adminToken, account: 'ann@example.test' });
+const mail = (name: string, body: SoapElement = {}) =>
+  call('urn:zimbraMail', name, body, { token: adminToken, account: 'ann@example.test' });
 
 beforeAll(async () => {
   emu = await startEmulator();
@@ -141,7 +165,12 @@ afterAll(async () => {
 
 describe('emulator responses conform to the Zimbra API description', () => {
   it('auth and directory commands', async () => {
-    await call('urn:zimbraAccount', 'Auth', { account: { by: 'name', _content: 'ann@example.test' }, password: { _content: 'ann-pw' } }, { admin: false });
+    await call(
+      'urn:zimbraAccount',
+      'Auth',
+      { account: { by: 'name', _content: 'ann@example.test' }, password: { _content: 'ann-pw' } },
+      { admin: false },
+    );
     await admin('DelegateAuth', { duration: 600, account: { by: 'name', _content: 'ann@example.test' } });
     await admin('GetAccountInfo', { account: { by: 'name', _content: 'ann@example.test' } });
     await admin('GetAllServers');
@@ -152,7 +181,11 @@ describe('emulator responses conform to the Zimbra API description', () => {
     await admin('GetMailbox', { mbox: { id: annId } });
     await admin('CreateDomain', { name: 'conf.test', a: [{ n: 'description', _content: 'x' }] });
     await admin('CreateCos', { name: 'conf-cos' });
-    const acct = await admin('CreateAccount', { name: 'carl@conf.test', password: 'pw', a: [{ n: 'displayName', _content: 'Carl' }] });
+    const acct = await admin('CreateAccount', {
+      name: 'carl@conf.test',
+      password: 'pw',
+      a: [{ n: 'displayName', _content: 'Carl' }],
+    });
     const carlId = ((acct['account'] as SoapElement[])[0]!['id'] as string) ?? '';
     await admin('ModifyAccount', { id: carlId, a: [{ n: 'displayName', _content: 'Carl II' }] });
     const dl = await admin('CreateDistributionList', { name: 'list@conf.test' });
@@ -179,9 +212,15 @@ describe('emulator responses conform to the Zimbra API description', () => {
     await mail('CreateTag', { tag: { name: 'conf', color: 2 } });
     await mail('CreateContact', { verbose: 1, cn: { l: '7', a: [{ n: 'firstName', _content: 'Bo' }] } });
     await mail('AddMsg', { m: { l: '2', f: 'u', content: { _content: 'Subject: added\r\n\r\nx\r\n' } } });
-    await mail('ItemAction', { action: { id: String(id), op: 'move', l: String((f['folder'] as SoapElement[])[0]!['id']) } });
-    const ics = 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:conf-1\r\nDTSTAMP:20240101T000000Z\r\nDTSTART:20240102T100000Z\r\nDTEND:20240102T110000Z\r\nSUMMARY:x\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n';
-    const appt = await mail('SetAppointment', { l: '10', default: { ptst: 'AC', m: { mp: { ct: 'text/calendar', content: { _content: ics } } } } });
+    await mail('ItemAction', {
+      action: { id: String(id), op: 'move', l: String((f['folder'] as SoapElement[])[0]!['id']) },
+    });
+    const ics =
+      'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:conf-1\r\nDTSTAMP:20240101T000000Z\r\nDTSTART:20240102T100000Z\r\nDTEND:20240102T110000Z\r\nSUMMARY:x\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n';
+    const appt = await mail('SetAppointment', {
+      l: '10',
+      default: { ptst: 'AC', m: { mp: { ct: 'text/calendar', content: { _content: ics } } } },
+    });
     await mail('GetAppointment', { id: String(appt['calItemId']), sync: 1 });
   });
 
@@ -200,11 +239,22 @@ describe('emulator responses conform to the Zimbra API description', () => {
   it('the checker itself flags unknown names and missing required attributes', () => {
     const found: string[] = [];
     check('mail.type.TagInfo', { name: 'x', bogus: '1', child: [{}] }, 'tag', found);
-    expect(found).toEqual(['tag@bogus: not an attribute of mail.type.TagInfo', 'tag/child: not an element of mail.type.TagInfo', 'tag@id: required attribute missing (mail.type.TagInfo)']);
+    expect(found).toEqual([
+      'tag@bogus: not an attribute of mail.type.TagInfo',
+      'tag/child: not an element of mail.type.TagInfo',
+      'tag@id: required attribute missing (mail.type.TagInfo)',
+    ]);
   });
 
   it('covered every command of the extract we use', () => {
-    const wanted = Object.keys(extract.commands).filter((k) => !['urn:zimbraAccount:GetAccountInfo', 'urn:zimbraAccount:GetDistributionList', 'urn:zimbraAccount:CreateDistributionList'].includes(k));
+    const wanted = Object.keys(extract.commands).filter(
+      (k) =>
+        ![
+          'urn:zimbraAccount:GetAccountInfo',
+          'urn:zimbraAccount:GetDistributionList',
+          'urn:zimbraAccount:CreateDistributionList',
+        ].includes(k),
+    );
     expect([...seen].sort()).toEqual(wanted.sort());
   });
 });

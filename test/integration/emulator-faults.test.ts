@@ -7,14 +7,28 @@ let token: string;
 const USER = 'f@example.test';
 
 const sync = (t = token) =>
-  fetch(`${emu.url}/service/soap`, { method: 'POST', body: JSON.stringify({ Header: { context: { authToken: { _content: t } } }, Body: { SyncRequest: { _jsns: 'urn:zimbraMail' } } }) });
+  fetch(`${emu.url}/service/soap`, {
+    method: 'POST',
+    body: JSON.stringify({
+      Header: { context: { authToken: { _content: t } } },
+      Body: { SyncRequest: { _jsns: 'urn:zimbraMail' } },
+    }),
+  });
 
 beforeAll(async () => {
   emu = await startEmulator({ authTokenLifetimeMs: 60_000 });
   emu.createAccount(USER, 'pw');
   const r = await fetch(`${emu.url}/service/soap`, {
     method: 'POST',
-    body: JSON.stringify({ Body: { AuthRequest: { _jsns: 'urn:zimbraAccount', account: { by: 'name', _content: USER }, password: { _content: 'pw' } } } }),
+    body: JSON.stringify({
+      Body: {
+        AuthRequest: {
+          _jsns: 'urn:zimbraAccount',
+          account: { by: 'name', _content: USER },
+          password: { _content: 'pw' },
+        },
+      },
+    }),
   });
   token = ((await r.json()) as Json)['Body']['AuthResponse']['authToken'][0]['_content'];
 });
@@ -31,7 +45,10 @@ describe('fault injection', () => {
   });
 
   it('injects a SOAP fault in Zimbra shape', async () => {
-    emu.faults.inject({ match: { request: 'SyncRequest' }, fault: { code: 'service.TEMPORARILY_UNAVAILABLE', reason: 'busy' } });
+    emu.faults.inject({
+      match: { request: 'SyncRequest' },
+      fault: { code: 'service.TEMPORARILY_UNAVAILABLE', reason: 'busy' },
+    });
     const r = await sync();
     expect(r.status).toBe(500);
     const f = ((await r.json()) as Json)['Body']['Fault'];
@@ -48,7 +65,9 @@ describe('fault injection', () => {
 
   it('resets connections and truncates bodies', async () => {
     emu.faults.inject({ match: { path: /\/service\/home\// }, reset: true });
-    await expect(fetch(`${emu.url}/service/home/~/?id=2`, { headers: { Cookie: `ZM_AUTH_TOKEN=${token}` } })).rejects.toThrow();
+    await expect(
+      fetch(`${emu.url}/service/home/~/?id=2`, { headers: { Cookie: `ZM_AUTH_TOKEN=${token}` } }),
+    ).rejects.toThrow();
     const raw = `Subject: big\r\n\r\n${'x'.repeat(10000)}\r\n`;
     const id = emu.deliver(USER, raw);
     emu.faults.inject({ match: { path: /\/service\/home\// }, truncate: true });
@@ -78,11 +97,25 @@ describe('token expiry', () => {
       short.createAccount(USER, 'pw');
       const r = await fetch(`${short.url}/service/soap`, {
         method: 'POST',
-        body: JSON.stringify({ Body: { AuthRequest: { _jsns: 'urn:zimbraAccount', account: { by: 'name', _content: USER }, password: { _content: 'pw' } } } }),
+        body: JSON.stringify({
+          Body: {
+            AuthRequest: {
+              _jsns: 'urn:zimbraAccount',
+              account: { by: 'name', _content: USER },
+              password: { _content: 'pw' },
+            },
+          },
+        }),
       });
       const t = ((await r.json()) as Json)['Body']['AuthResponse']['authToken'][0]['_content'];
       await new Promise((res) => setTimeout(res, 300));
-      const s = await fetch(`${short.url}/service/soap`, { method: 'POST', body: JSON.stringify({ Header: { context: { authToken: { _content: t } } }, Body: { SyncRequest: { _jsns: 'urn:zimbraMail' } } }) });
+      const s = await fetch(`${short.url}/service/soap`, {
+        method: 'POST',
+        body: JSON.stringify({
+          Header: { context: { authToken: { _content: t } } },
+          Body: { SyncRequest: { _jsns: 'urn:zimbraMail' } },
+        }),
+      });
       expect(s.status).toBe(500);
       expect(((await s.json()) as Json)['Body']['Fault']['Detail']['Error']['Code']).toBe('service.AUTH_EXPIRED');
     } finally {

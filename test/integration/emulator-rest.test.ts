@@ -13,17 +13,29 @@ const RAW = 'From: Ann <ann@x.test>\r\nSubject: Report Q3\r\nMessage-ID: <r1@x>\
 let msgId: number;
 
 async function soap(body: Json): Promise<Json> {
-  const res = await fetch(`${emu.url}/service/soap`, { method: 'POST', body: JSON.stringify({ Header: { context: { authToken: { _content: token } } }, Body: body }) });
+  const res = await fetch(`${emu.url}/service/soap`, {
+    method: 'POST',
+    body: JSON.stringify({ Header: { context: { authToken: { _content: token } } }, Body: body }),
+  });
   return (await res.json()) as Json;
 }
-const get = (path: string, cookie = `ZM_AUTH_TOKEN=${token}`) => fetch(`${emu.url}${path}`, { headers: { Cookie: cookie } });
+const get = (path: string, cookie = `ZM_AUTH_TOKEN=${token}`) =>
+  fetch(`${emu.url}${path}`, { headers: { Cookie: cookie } });
 
 beforeAll(async () => {
   emu = await startEmulator();
   emu.createAccount(USER, 'pw');
   const r = await fetch(`${emu.url}/service/soap`, {
     method: 'POST',
-    body: JSON.stringify({ Body: { AuthRequest: { _jsns: 'urn:zimbraAccount', account: { by: 'name', _content: USER }, password: { _content: 'pw' } } } }),
+    body: JSON.stringify({
+      Body: {
+        AuthRequest: {
+          _jsns: 'urn:zimbraAccount',
+          account: { by: 'name', _content: USER },
+          password: { _content: 'pw' },
+        },
+      },
+    }),
   });
   token = ((await r.json()) as Json)['Body']['AuthResponse']['authToken'][0]['_content'];
   msgId = emu.deliver(USER, RAW, { flags: 'uf', tags: ['work'], receivedMs: 1_700_000_000_000 });
@@ -60,8 +72,14 @@ describe('REST UserServlet', () => {
 
   it('serves contact image parts', async () => {
     const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
-    const id = emu.addContact(USER, { firstName: 'Pic' }, undefined, { bytes: png, contentType: 'image/png', filename: 'p.png' });
-    const cn = (await soap({ GetContactsRequest: { _jsns: 'urn:zimbraMail', cn: [{ id: String(id) }] } }))['Body']['GetContactsResponse']['cn'][0];
+    const id = emu.addContact(USER, { firstName: 'Pic' }, undefined, {
+      bytes: png,
+      contentType: 'image/png',
+      filename: 'p.png',
+    });
+    const cn = (await soap({ GetContactsRequest: { _jsns: 'urn:zimbraMail', cn: [{ id: String(id) }] } }))['Body'][
+      'GetContactsResponse'
+    ]['cn'][0];
     expect(cn['a']).toEqual([{ n: 'image', part: '1', ct: 'image/png', s: png.length, filename: 'p.png' }]);
     const res = await get(`/service/home/~/?id=${id}&part=1`);
     expect(res.headers.get('content-type')).toBe('image/png');
@@ -92,7 +110,16 @@ describe('REST UserServlet', () => {
     expect(entries.get(name)?.toString()).toBe(RAW);
     const meta = JSON.parse(entries.get(`${name}.meta`)!.toString()) as Json;
     const digest = createHash('sha256').update(RAW).digest('base64').replace(/\//g, ',');
-    expect(meta).toMatchObject({ id: msgId, type: 5, folder_id: 2, date: 1_700_000_000, size: RAW.length, blob_digest: digest, FlagStr: 'fu', Path: '/Inbox' });
+    expect(meta).toMatchObject({
+      id: msgId,
+      type: 5,
+      folder_id: 2,
+      date: 1_700_000_000,
+      size: RAW.length,
+      blob_digest: digest,
+      FlagStr: 'fu',
+      Path: '/Inbox',
+    });
     expect(meta['blob_digest']).toHaveLength(44);
   });
 });
@@ -101,7 +128,11 @@ describe('upload servlet', () => {
   it('stores a raw upload once and AddMsg consumes it', async () => {
     const up = await fetch(`${emu.url}/service/upload?fmt=raw`, {
       method: 'POST',
-      headers: { Cookie: `ZM_AUTH_TOKEN=${token}`, 'Content-Type': 'message/rfc822', 'Content-Disposition': 'attachment; filename="m.eml"' },
+      headers: {
+        Cookie: `ZM_AUTH_TOKEN=${token}`,
+        'Content-Type': 'message/rfc822',
+        'Content-Disposition': 'attachment; filename="m.eml"',
+      },
       body: 'Subject: uploaded\r\n\r\nbytes\r\n',
     });
     expect(up.status).toBe(200);
@@ -121,7 +152,11 @@ describe('upload servlet', () => {
     const form = new FormData();
     form.set('requestId', 'req-7');
     form.set('file', new Blob(['BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n'], { type: 'text/calendar' }), 'a.ics');
-    const up = await fetch(`${emu.url}/service/upload?fmt=raw,extended`, { method: 'POST', headers: { Cookie: `ZM_AUTH_TOKEN=${token}` }, body: form });
+    const up = await fetch(`${emu.url}/service/upload?fmt=raw,extended`, {
+      method: 'POST',
+      headers: { Cookie: `ZM_AUTH_TOKEN=${token}` },
+      body: form,
+    });
     const line = (await up.text()).trim();
     expect(line.startsWith("200,'req-7',[")).toBe(true);
     const list = JSON.parse(line.slice("200,'req-7',".length)) as Json[];
@@ -129,8 +164,15 @@ describe('upload servlet', () => {
   });
 
   it('restores an appointment through SetAppointment with the UID kept', async () => {
-    const ics = 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:evt-1@x\r\nSUMMARY:Standup\r\nDTSTART:20240102T090000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n';
-    const r = await soap({ SetAppointmentRequest: { _jsns: 'urn:zimbraMail', l: '10', default: { ptst: 'AC', m: { mp: { ct: 'text/calendar', content: { _content: ics } } } } } });
+    const ics =
+      'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:evt-1@x\r\nSUMMARY:Standup\r\nDTSTART:20240102T090000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n';
+    const r = await soap({
+      SetAppointmentRequest: {
+        _jsns: 'urn:zimbraMail',
+        l: '10',
+        default: { ptst: 'AC', m: { mp: { ct: 'text/calendar', content: { _content: ics } } } },
+      },
+    });
     const id = Number(r['Body']['SetAppointmentResponse']['calItemId']);
     const item = emu.snapshot(USER).items.find((i) => i.id === id)!;
     expect(item).toMatchObject({ type: 'appointment', uid: 'evt-1@x', folderId: 10 });

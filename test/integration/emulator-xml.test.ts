@@ -7,9 +7,13 @@ let token: string;
 const USER = 'xml@example.test';
 const ENV = (header: string, body: string): string =>
   `<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Header>${header}</soap:Header><soap:Body>${body}</soap:Body></soap:Envelope>`;
-const ctx = (t?: string): string => `<context xmlns="urn:zimbra"><nosession/>${t ? `<authToken>${t}</authToken>` : ''}</context>`;
+const ctx = (t?: string): string =>
+  `<context xmlns="urn:zimbra"><nosession/>${t ? `<authToken>${t}</authToken>` : ''}</context>`;
 
-async function post(xml: string, url = `${emu.url}/service/soap`): Promise<{ status: number; ct: string | null; text: string }> {
+async function post(
+  xml: string,
+  url = `${emu.url}/service/soap`,
+): Promise<{ status: number; ct: string | null; text: string }> {
   const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/soap+xml' }, body: xml });
   return { status: res.status, ct: res.headers.get('content-type'), text: await res.text() };
 }
@@ -17,18 +21,30 @@ async function post(xml: string, url = `${emu.url}/service/soap`): Promise<{ sta
 beforeAll(async () => {
   emu = await startEmulator();
   emu.createAccount(USER, 'pw');
-  const r = await post(ENV(ctx(), `<AuthRequest xmlns="urn:zimbraAccount"><account by="name">${USER}</account><password>pw</password></AuthRequest>`));
+  const r = await post(
+    ENV(
+      ctx(),
+      `<AuthRequest xmlns="urn:zimbraAccount"><account by="name">${USER}</account><password>pw</password></AuthRequest>`,
+    ),
+  );
   token = /<authToken>([^<]+)<\/authToken>/.exec(r.text)![1]!;
 });
 afterAll(async () => emu.close());
 
 describe('XML SOAP (SOAP 1.2)', () => {
   it('answers in XML with text/xml and the SOAP 1.2 envelope', async () => {
-    const r = await post(ENV(ctx(), `<AuthRequest xmlns="urn:zimbraAccount"><account by="name">${USER}</account><password>pw</password></AuthRequest>`));
+    const r = await post(
+      ENV(
+        ctx(),
+        `<AuthRequest xmlns="urn:zimbraAccount"><account by="name">${USER}</account><password>pw</password></AuthRequest>`,
+      ),
+    );
     expect(r.status).toBe(200);
     expect(r.ct).toBe('text/xml; charset=utf-8');
     expect(r.text).toMatch(/^<soap:Envelope xmlns:soap="http:\/\/www.w3.org\/2003\/05\/soap-envelope">/);
-    expect(r.text).toMatch(/<AuthResponse xmlns="urn:zimbraAccount"><lifetime>172800000<\/lifetime><authToken>0_[0-9a-f]+_[0-9a-f]+<\/authToken>/);
+    expect(r.text).toMatch(
+      /<AuthResponse xmlns="urn:zimbraAccount"><lifetime>172800000<\/lifetime><authToken>0_[0-9a-f]+_[0-9a-f]+<\/authToken>/,
+    );
   });
 
   it('writes sync items as attributes, booleans as 1, and the initial tree nested', async () => {
@@ -43,12 +59,16 @@ describe('XML SOAP (SOAP 1.2)', () => {
     expect(root['activesyncdisabled']).toBe('0');
     emu.setFlags(USER, id, '');
     const delta = await post(ENV(ctx(token), `<SyncRequest xmlns="urn:zimbraMail" token="${tok}"/>`));
-    expect(delta.text).toMatch(new RegExp(`<m id="${id}" l="2" f="" t="" tn="" cid="-${id}" d="\\d+" rev="\\d+" md="\\d+" ms="\\d+"/>`));
+    expect(delta.text).toMatch(
+      new RegExp(`<m id="${id}" l="2" f="" t="" tn="" cid="-${id}" d="\\d+" rev="\\d+" md="\\d+" ms="\\d+"/>`),
+    );
   });
 
   it('writes contact fields as <a n> and subject/fragment as child elements', async () => {
     const cid = emu.addContact(USER, { firstName: 'Ann', email: 'ann@x.test' });
-    const r = await post(ENV(ctx(token), `<GetContactsRequest xmlns="urn:zimbraMail"><cn id="${cid}"/></GetContactsRequest>`));
+    const r = await post(
+      ENV(ctx(token), `<GetContactsRequest xmlns="urn:zimbraMail"><cn id="${cid}"/></GetContactsRequest>`),
+    );
     expect(r.text).toContain('<a n="firstName">Ann</a><a n="email">ann@x.test</a>');
     const mid = emu.deliver(USER, 'Subject: A <b> & c\r\n\r\nfrag text\r\n');
     const m = await post(ENV(ctx(token), `<GetMsgRequest xmlns="urn:zimbraMail"><m id="${mid}"/></GetMsgRequest>`));
@@ -60,7 +80,12 @@ describe('XML SOAP (SOAP 1.2)', () => {
     expect(r.status).toBe(500);
     expect(r.text).toContain('<soap:Fault><soap:Code><soap:Value>soap:Sender</soap:Value></soap:Code>');
     expect(r.text).toContain('<Error xmlns="urn:zimbra"><Code>service.INVALID_REQUEST</Code>');
-    const js = await post(ENV(`<context xmlns="urn:zimbra"><authToken>${token}</authToken><format type="js"/></context>`, '<GetTagRequest xmlns="urn:zimbraMail"/>'));
+    const js = await post(
+      ENV(
+        `<context xmlns="urn:zimbra"><authToken>${token}</authToken><format type="js"/></context>`,
+        '<GetTagRequest xmlns="urn:zimbraMail"/>',
+      ),
+    );
     expect(js.ct).toBe('text/javascript; charset=utf-8');
     expect(JSON.parse(js.text)['Body']['GetTagResponse']['_jsns']).toBe('urn:zimbraMail');
   });
@@ -72,11 +97,29 @@ describe('XML SOAP (SOAP 1.2)', () => {
   });
 
   it('serves admin commands in XML with name/password as attributes or elements', async () => {
-    const attrs = await post(ENV(ctx(), `<AuthRequest xmlns="urn:zimbraAdmin" name="${emu.adminUser}" password="${emu.adminPassword}"/>`), `${emu.adminUrl}/service/admin/soap`);
-    const elems = await post(ENV(ctx(), `<AuthRequest xmlns="urn:zimbraAdmin"><name>${emu.adminUser}</name><password>${emu.adminPassword}</password></AuthRequest>`), `${emu.adminUrl}/service/admin/soap`);
-    for (const r of [attrs, elems]) expect(r.text).toMatch(/<AuthResponse xmlns="urn:zimbraAdmin"><lifetime>43200000<\/lifetime><authToken>/);
+    const attrs = await post(
+      ENV(ctx(), `<AuthRequest xmlns="urn:zimbraAdmin" name="${emu.adminUser}" password="${emu.adminPassword}"/>`),
+      `${emu.adminUrl}/service/admin/soap`,
+    );
+    const elems = await post(
+      ENV(
+        ctx(),
+        `<AuthRequest xmlns="urn:zimbraAdmin"><name>${emu.adminUser}</name><password>${emu.adminPassword}</password></AuthRequest>`,
+      ),
+      `${emu.adminUrl}/service/admin/soap`,
+    );
+    for (const r of [attrs, elems])
+      expect(r.text).toMatch(/<AuthResponse xmlns="urn:zimbraAdmin"><lifetime>43200000<\/lifetime><authToken>/);
     const admin = /<authToken>([^<]+)<\/authToken>/.exec(attrs.text)![1]!;
-    const acc = await post(ENV(ctx(admin), `<GetAccountRequest xmlns="urn:zimbraAdmin"><account by="name">${USER}</account></GetAccountRequest>`), `${emu.adminUrl}/service/admin/soap`);
-    expect(acc.text).toMatch(/<account name="xml@example.test" id="[0-9a-f-]{36}">.*<a n="zimbraMailHost">mail.example.test<\/a>/);
+    const acc = await post(
+      ENV(
+        ctx(admin),
+        `<GetAccountRequest xmlns="urn:zimbraAdmin"><account by="name">${USER}</account></GetAccountRequest>`,
+      ),
+      `${emu.adminUrl}/service/admin/soap`,
+    );
+    expect(acc.text).toMatch(
+      /<account name="xml@example.test" id="[0-9a-f-]{36}">.*<a n="zimbraMailHost">mail.example.test<\/a>/,
+    );
   });
 });

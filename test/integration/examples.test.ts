@@ -10,13 +10,23 @@ import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '..', '..');
-const examples = readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.ts')).sort();
+const examples = readdirSync(join(root, 'examples'))
+  .filter((f) => f.endsWith('.ts'))
+  .sort();
 
 describe('examples', () => {
-  it.each(examples)('%s runs against the emulator', async (file) => {
-    const env = { ...process.env };
-    for (const k of ['ZB_SERVER', 'ZB_MAIL_URL', 'ZB_ADMIN', 'ZB_PASSWORD_FILE', 'ZB_REPO']) delete env[k];
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', join('examples', file)], { cwd: root, env, timeout: 120_000 });
-    expect(stdout.trim().length).toBeGreaterThan(0);
-  }, 150_000);
+  it.each(examples)(
+    '%s runs against the emulator',
+    async (file) => {
+      const env = { ...process.env };
+      for (const k of ['ZB_SERVER', 'ZB_MAIL_URL', 'ZB_ADMIN', 'ZB_PASSWORD_FILE', 'ZB_REPO']) delete env[k];
+      const { stdout } = await run(process.execPath, ['--import', 'tsx', join('examples', file)], {
+        cwd: root,
+        env,
+        timeout: 120_000,
+      });
+      expect(stdout.trim().length).toBeGreaterThan(0);
+    },
+    150_000,
+  );
 });

@@ -17,11 +17,21 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function run(cmd: Command, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
+async function run(
+  cmd: Command,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; out: string; err: string }> {
   const { values } = parseArgs({ args, options: { ...cmd.options, json: { type: 'boolean' } }, strict: true });
   let out = '';
   let err = '';
-  const ctx: CommandContext = { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), tty: false, env, signal: new AbortController().signal };
+  const ctx: CommandContext = {
+    out: (t) => (out += `${t}\n`),
+    err: (t) => (err += `${t}\n`),
+    tty: false,
+    env,
+    signal: new AbortController().signal,
+  };
   const code = await cmd.run(values as Record<string, string | boolean | string[] | undefined>, ctx);
   return { code, out, err };
 }
@@ -57,18 +67,49 @@ describe('export and import CLI commands', () => {
     expect((await stat(file)).size).toBeGreaterThan(0);
     expect(await readdir(dir)).not.toContain('erin.tar.gz.part');
 
-    const bad = await run(exportCommand, ['--repo', repoDir, '--out', join(dir, 'x.tar.gz'), '--accounts', 'nobody@example.test']).catch((e: unknown) => e);
+    const bad = await run(exportCommand, [
+      '--repo',
+      repoDir,
+      '--out',
+      join(dir, 'x.tar.gz'),
+      '--accounts',
+      'nobody@example.test',
+    ]).catch((e: unknown) => e);
     expect(bad).toMatchObject({ code: 'ZB_NOT_FOUND' });
     expect(await readdir(dir)).not.toContain('x.tar.gz.part');
 
-    const mail = (emu: Emulator): string[] => emu.snapshot(user).items.filter((i) => i.type === 'message').map((i) => `${i.sha256}|${i.flags}|${i.tags.join(',')}`).sort();
+    const mail = (emu: Emulator): string[] =>
+      emu
+        .snapshot(user)
+        .items.filter((i) => i.type === 'message')
+        .map((i) => `${i.sha256}|${i.flags}|${i.tags.join(',')}`)
+        .sort();
     const pwFile = join(dir, 'pw');
-    for (const how of [['--archive', file], ['--from-repo', repoDir]]) {
+    for (const how of [
+      ['--archive', file],
+      ['--from-repo', repoDir],
+    ]) {
       const dst = await emulator('elsewhere.test');
       await writeFile(pwFile, `${dst.adminPassword}\n`);
-      const im = await run(importCommand, [...how, '--server', dst.adminUrl, '--mail-url', dst.url, '--admin', dst.adminUser, '--password-file', pwFile, '--accounts', user, '--json']);
+      const im = await run(importCommand, [
+        ...how,
+        '--server',
+        dst.adminUrl,
+        '--mail-url',
+        dst.url,
+        '--admin',
+        dst.adminUser,
+        '--password-file',
+        pwFile,
+        '--accounts',
+        user,
+        '--json',
+      ]);
       expect(im.code).toBe(0);
-      const r = JSON.parse(im.out) as { complete: boolean; accounts: Array<{ name: string; status: string; generatedPassword?: string }> };
+      const r = JSON.parse(im.out) as {
+        complete: boolean;
+        accounts: Array<{ name: string; status: string; generatedPassword?: string }>;
+      };
       expect(r.complete).toBe(true);
       expect(r.accounts.map((a) => [a.name, a.status])).toEqual([[user, 'done']]);
       // The SOAP-only backup has no password hash: a password is generated and shown once.
@@ -76,7 +117,14 @@ describe('export and import CLI commands', () => {
       expect(mail(dst)).toEqual(mail(src));
       expect(dst.snapshot(user).folders.map((f) => f.path)).toContain('/Inbox/Keep');
     }
-    const usage = await run(importCommand, ['--server', 'http://127.0.0.1:9', '--admin', 'a', '--password-file', pwFile]).catch((e: unknown) => e);
+    const usage = await run(importCommand, [
+      '--server',
+      'http://127.0.0.1:9',
+      '--admin',
+      'a',
+      '--password-file',
+      pwFile,
+    ]).catch((e: unknown) => e);
     expect(usage).toMatchObject({ code: 'ZB_INVALID_ARGUMENT' });
   });
 });

@@ -28,11 +28,27 @@ afterEach(async () => {
 function contentOf(snap: MailboxSnapshot): { folders: string[]; tags: string[]; items: string[] } {
   const pathOf = new Map(snap.folders.map((f) => [f.id, f.path]));
   const items = snap.items.map((i) => {
-    const what = i.type === 'contact' ? contactKey(i.fields ?? {}) : i.type === 'appointment' || i.type === 'task' ? `${i.uid}|${i.sha256}` : i.sha256;
-    return [i.type, pathOf.get(i.folderId), what, [...i.flags].sort().join(''), [...i.tags].sort().join(','), i.type === 'message' ? i.dateMs : '', i.type === 'document' ? i.name : ''].join('|');
+    const what =
+      i.type === 'contact'
+        ? contactKey(i.fields ?? {})
+        : i.type === 'appointment' || i.type === 'task'
+          ? `${i.uid}|${i.sha256}`
+          : i.sha256;
+    return [
+      i.type,
+      pathOf.get(i.folderId),
+      what,
+      [...i.flags].sort().join(''),
+      [...i.tags].sort().join(','),
+      i.type === 'message' ? i.dateMs : '',
+      i.type === 'document' ? i.name : '',
+    ].join('|');
   });
   return {
-    folders: snap.folders.map((f) => f.path).filter((p) => p !== '/' && p !== '').sort(),
+    folders: snap.folders
+      .map((f) => f.path)
+      .filter((p) => p !== '/' && p !== '')
+      .sort(),
     tags: snap.tags.map((t) => t.name).sort(),
     items: items.sort(),
   };
@@ -51,7 +67,14 @@ async function target(): Promise<{ emu: Emulator; client: ZimbraClient }> {
 
 async function collect(run: (out: Writable) => Promise<unknown>): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  await run(new Writable({ write(c: Buffer, _e, cb) { chunks.push(c); cb(); } }));
+  await run(
+    new Writable({
+      write(c: Buffer, _e, cb) {
+        chunks.push(c);
+        cb();
+      },
+    }),
+  );
   return Buffer.concat(chunks);
 }
 
@@ -77,11 +100,30 @@ interface Source {
 /** Seeds and backs up a source, remembers its state at `at`, then changes it and backs up again. */
 async function source(): Promise<Source> {
   const fx = await backupFixture();
-  await fx.emu.seed(buildCorpus({ seed: 5, accounts: 2, messagesPerAccount: 10, listShare: 0.4, contactsPerAccount: 3, calendarPerAccount: 2, documentsPerAccount: 1, domain: 'example.test' }));
-  const users = fx.emu.accounts().map((a) => a.name).filter((n) => n.startsWith('user')).sort();
+  await fx.emu.seed(
+    buildCorpus({
+      seed: 5,
+      accounts: 2,
+      messagesPerAccount: 10,
+      listShare: 0.4,
+      contactsPerAccount: 3,
+      calendarPerAccount: 2,
+      documentsPerAccount: 1,
+      domain: 'example.test',
+    }),
+  );
+  const users = fx.emu
+    .accounts()
+    .map((a) => a.name)
+    .filter((n) => n.startsWith('user'))
+    .sort();
   const u0 = users[0]!;
   const proj = fx.emu.createFolder(u0, '/Projects/Alpha');
-  fx.emu.deliver(u0, 'From: a@b.test\r\nSubject: alpha\r\n\r\nplan\r\n', { folderId: proj, tags: ['work'], flags: 'f' });
+  fx.emu.deliver(u0, 'From: a@b.test\r\nSubject: alpha\r\n\r\nplan\r\n', {
+    folderId: proj,
+    tags: ['work'],
+    flags: 'f',
+  });
   fx.emu.createCos('gold', { zimbraMailQuota: '1048576' });
   await saveDirectoryEntries(fx.repo.backend, directoryDumpKey(new Date()), soapDirectoryEntries(fx.client));
   const engine = new BackupEngine({ client: fx.client, repository: fx.repo });
@@ -116,14 +158,27 @@ describe('export -> import into a second server', () => {
     const names = [...files.keys()];
     expect(names[0]).toBe('manifest.json');
     expect(names[1]).toBe('directory.ldif');
-    const manifest = JSON.parse(files.get('manifest.json')!.toString()) as { accounts: Array<{ id: string; name: string }>; blobs: { count: number }; directory: { source: string } };
+    const manifest = JSON.parse(files.get('manifest.json')!.toString()) as {
+      accounts: Array<{ id: string; name: string }>;
+      blobs: { count: number };
+      directory: { source: string };
+    };
     expect(manifest.directory.source).toBe('dump');
     const blobNames = names.filter((n) => n.startsWith('blobs/'));
     expect(blobNames).toEqual([...blobNames].sort());
     expect(new Set(blobNames).size).toBe(blobNames.length);
     expect(blobNames.length).toBe(manifest.blobs.count);
     // A list post delivered to both users: referenced by both states, present once.
-    const digestsOf = (id: string): Set<string> => new Set(files.get(`accounts/${id}/state.jsonl`)!.toString().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { digest?: string }).digest).filter((d): d is string => !!d));
+    const digestsOf = (id: string): Set<string> =>
+      new Set(
+        files
+          .get(`accounts/${id}/state.jsonl`)!
+          .toString()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => (JSON.parse(l) as { digest?: string }).digest)
+          .filter((d): d is string => !!d),
+      );
     const [s0, s1] = src.users.map((u) => digestsOf(manifest.accounts.find((a) => a.name === u)!.id));
     const shared = [...s0!].filter((d) => s1!.has(d));
     expect(shared.length).toBeGreaterThan(0);
@@ -131,7 +186,9 @@ describe('export -> import into a second server', () => {
 
     const t = await target();
     const r = await importArchive({ archive: Readable.from([a1]), client: t.client, concurrency: 2 });
-    expect(r.accounts.filter((a) => src.users.includes(a.name)).map((a) => [a.name, a.status, a.failures])).toEqual(src.users.map((u) => [u, 'done', []]));
+    expect(r.accounts.filter((a) => src.users.includes(a.name)).map((a) => [a.name, a.status, a.failures])).toEqual(
+      src.users.map((u) => [u, 'done', []]),
+    );
     expect(r.workDir).toBeUndefined();
     for (const u of src.users) {
       expect(contentOf(t.emu.snapshot(u))).toEqual(contentOf(src.snaps.get(u)!));
@@ -140,7 +197,8 @@ describe('export -> import into a second server', () => {
     // Directory objects, compared by content.
     const srcDls = await src.fx.client.getAllDistributionLists();
     const tgtDls = await t.client.getAllDistributionLists();
-    const dlView = (dls: typeof srcDls): string[] => dls.map((d) => `${d.name}:${[...(d.members ?? [])].sort().join(',')}`).sort();
+    const dlView = (dls: typeof srcDls): string[] =>
+      dls.map((d) => `${d.name}:${[...(d.members ?? [])].sort().join(',')}`).sort();
     expect(srcDls.length).toBeGreaterThan(0);
     expect(dlView(tgtDls)).toEqual(dlView(srcDls));
     expect((await t.client.getAllDomains()).map((d) => d.name)).toContain('example.test');
@@ -159,19 +217,28 @@ describe('export -> import into a second server', () => {
 
   it('an interrupted import resumes from its work directory without duplicates', async () => {
     const src = fixture!;
-    const archive = await collect((out) => exportArchive({ repo: src.fx.repo, out, at: src.at, accounts: src.users, compression: 'none' }));
+    const archive = await collect((out) =>
+      exportArchive({ repo: src.fx.repo, out, at: src.at, accounts: src.users, compression: 'none' }),
+    );
     const t = await target();
     const workDir = await mkdtemp(join(tmpdir(), 'zb-export-test-'));
     cleanups.push(() => rm(workDir, { recursive: true, force: true }));
     const ac = new AbortController();
     let items = 0;
     const first = importArchive({
-      archive: Readable.from([archive]), client: t.client, workDir, concurrency: 1, signal: ac.signal,
+      archive: Readable.from([archive]),
+      client: t.client,
+      workDir,
+      concurrency: 1,
+      signal: ac.signal,
       onProgress: (p) => {
         if (p.restore?.phase === 'items' && ++items === 4) ac.abort();
       },
     });
-    await expect(first).rejects.toMatchObject({ code: 'ZB_ABORTED', data: { workDir, accounts: expect.arrayContaining([expect.objectContaining({ status: 'pending' })]) } });
+    await expect(first).rejects.toMatchObject({
+      code: 'ZB_ABORTED',
+      data: { workDir, accounts: expect.arrayContaining([expect.objectContaining({ status: 'pending' })]) },
+    });
     const partial = t.emu.snapshot(src.users[0]!).items.length;
     expect(partial).toBeLessThan(src.snaps.get(src.users[0]!)!.items.length);
     const r = await importArchive({ archive: Readable.from([archive]), client: t.client, workDir, resume: true });
@@ -180,7 +247,9 @@ describe('export -> import into a second server', () => {
     for (const u of src.users) expect(contentOf(t.emu.snapshot(u))).toEqual(contentOf(src.snaps.get(u)!));
     // Resuming against another archive in the same directory is refused.
     const other = await collect((out) => exportArchive({ repo: src.fx.repo, out, accounts: [src.users[0]!] }));
-    await expect(importArchive({ archive: Readable.from([other]), client: t.client, workDir, resume: true })).rejects.toMatchObject({ code: 'ZB_CONFLICT' });
+    await expect(
+      importArchive({ archive: Readable.from([other]), client: t.client, workDir, resume: true }),
+    ).rejects.toMatchObject({ code: 'ZB_CONFLICT' });
   });
 
   it('imports straight from a repository; onExisting fail refuses before writing', async () => {
@@ -195,11 +264,20 @@ describe('export -> import into a second server', () => {
     expect(r.accounts.map((a) => [a.name, a.status])).toEqual([[u0, 'done']]);
     expect(contentOf(t.emu.snapshot(u0))).toEqual(contentOf(src.snaps.get(u0)!));
     // Same import again: its own account is resumed (all skipped), not treated as a conflict.
-    const again = await importRepository({ from: src.fx.repo, client: t.client, at: src.at, accounts: [u0], stateBackend, onExisting: 'fail' });
+    const again = await importRepository({
+      from: src.fx.repo,
+      client: t.client,
+      at: src.at,
+      accounts: [u0],
+      stateBackend,
+      onExisting: 'fail',
+    });
     expect(again.accounts[0]!.counts!.message.restored).toBe(0);
     // Another instant is another import: the account now exists and is not its own.
     t.emu.createAccount(src.users[1]!, 'secret-pw');
-    await expect(importRepository({ from: src.fx.repo, client: t.client, accounts: src.users, stateBackend, onExisting: 'fail' })).rejects.toMatchObject({ code: 'ZB_CONFLICT' });
+    await expect(
+      importRepository({ from: src.fx.repo, client: t.client, accounts: src.users, stateBackend, onExisting: 'fail' }),
+    ).rejects.toMatchObject({ code: 'ZB_CONFLICT' });
     expect(t.emu.snapshot(src.users[1]!).items.filter((i) => i.type === 'message')).toHaveLength(0);
   });
 });

@@ -36,8 +36,14 @@ describe('check and purge CLI', () => {
     const [old, cur] = [await put('old'), await put('cur')];
     const j = await Journal.open({ backend: repo.backend, prefix: accountPrefix(ACCOUNT) });
     const now = Date.now();
-    await j.commit([{ type: 'item', kind: 'message', id: '257', modifiedSequence: 1, size: old.size, digest: old.digest }], { captureMs: now - 40 * 86_400_000 });
-    await j.commit([{ type: 'item', kind: 'message', id: '257', modifiedSequence: 2, size: cur.size, digest: cur.digest }], { captureMs: now - 35 * 86_400_000 });
+    await j.commit(
+      [{ type: 'item', kind: 'message', id: '257', modifiedSequence: 1, size: old.size, digest: old.digest }],
+      { captureMs: now - 40 * 86_400_000 },
+    );
+    await j.commit(
+      [{ type: 'item', kind: 'message', id: '257', modifiedSequence: 2, size: cur.size, digest: cur.digest }],
+      { captureMs: now - 35 * 86_400_000 },
+    );
     await j.close();
 
     const clean = await cli(['check', '--repo', repoDir, '--full', '--json']);

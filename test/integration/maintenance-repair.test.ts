@@ -46,7 +46,9 @@ describe('maintenance against a backed-up emulator', () => {
     await repo.backend.delete(blobLayout.key(parseDigest(missing.digest!)));
 
     const quick = await checkRepository({ repository: repo });
-    expect(quick.problems.filter((p) => p.kind === 'missing-blob').map((p) => p.accounts)).toEqual([[{ id: acct.id, items: [missing.id] }]]);
+    expect(quick.problems.filter((p) => p.kind === 'missing-blob').map((p) => p.accounts)).toEqual([
+      [{ id: acct.id, items: [missing.id] }],
+    ]);
     const repaired = await checkRepository({ repository: repo, full: true, repair: true });
     expect(repaired.ok).toBe(false);
     expect(repaired.remaining).toBe(0);
@@ -58,7 +60,11 @@ describe('maintenance against a backed-up emulator', () => {
     const heal = await engine.run();
     expect(heal.failures).toEqual([]);
     expect(heal.bytesDownloaded).toBeGreaterThan(0);
-    expect(await checkRepository({ repository: repo, full: true })).toMatchObject({ ok: true, errors: 0, unreferencedBlobs: 0 });
+    expect(await checkRepository({ repository: repo, full: true })).toMatchObject({
+      ok: true,
+      errors: 0,
+      unreferencedBlobs: 0,
+    });
     const after = await journalState(repo, acct.id);
     expect(after.items.get(flipped.id)?.digest).toBe(flipped.digest);
     expect((after.cursor as { retry?: unknown[] }).retry ?? []).toEqual([]);
@@ -87,7 +93,9 @@ describe('maintenance against a backed-up emulator', () => {
     expect(purgeDuring).toMatchObject({ code: 'ZB_LOCK_HELD' });
 
     // A backup during a purge: the purge holds the lock (its blob listing is slowed down).
-    const slow = await openRepository({ backend: new FaultyBackend(repo.backend, { list: { key: 'blobs/', delayMs: 150 } }) });
+    const slow = await openRepository({
+      backend: new FaultyBackend(repo.backend, { list: { key: 'blobs/', delayMs: 150 } }),
+    });
     const purge = purgeRepository({ repository: slow, retentionMs: 1, now: Date.now() + 10_000 });
     await new Promise((r) => setTimeout(r, 50));
     await expect(engine.run()).rejects.toMatchObject({ code: 'ZB_LOCK_HELD' });

@@ -25,12 +25,28 @@ const ICS = (uid: string, summary: string): string =>
 function contentOf(snap: MailboxSnapshot): { folders: string[]; tags: string[]; items: string[] } {
   const pathOf = new Map(snap.folders.map((f) => [f.id, f.path]));
   const items = snap.items.map((i) => {
-    const what = i.type === 'contact' ? contactKey(i.fields ?? {}) : i.type === 'appointment' || i.type === 'task' ? `${i.uid}|${i.sha256}` : i.sha256;
+    const what =
+      i.type === 'contact'
+        ? contactKey(i.fields ?? {})
+        : i.type === 'appointment' || i.type === 'task'
+          ? `${i.uid}|${i.sha256}`
+          : i.sha256;
     const date = i.type === 'message' ? i.dateMs : '';
-    return [i.type, pathOf.get(i.folderId), what, [...i.flags].sort().join(''), [...i.tags].sort().join(','), date, i.type === 'document' ? i.name : ''].join('|');
+    return [
+      i.type,
+      pathOf.get(i.folderId),
+      what,
+      [...i.flags].sort().join(''),
+      [...i.tags].sort().join(','),
+      date,
+      i.type === 'document' ? i.name : '',
+    ].join('|');
   });
   return {
-    folders: snap.folders.map((f) => f.path).filter((p) => p !== '/' && p !== '').sort(),
+    folders: snap.folders
+      .map((f) => f.path)
+      .filter((p) => p !== '/' && p !== '')
+      .sort(),
     tags: snap.tags.map((t) => t.name).sort(),
     items: items.sort(),
   };
@@ -71,7 +87,17 @@ async function history(fx: BackupFixture, user: string): Promise<Array<{ t: numb
 
 async function setup(): Promise<{ fx: BackupFixture; user: string; emu: Emulator }> {
   fx = await backupFixture();
-  await fx.emu.seed(buildCorpus({ seed: 11, accounts: 1, messagesPerAccount: 12, contactsPerAccount: 4, calendarPerAccount: 3, documentsPerAccount: 2, domain: 'example.test' }));
+  await fx.emu.seed(
+    buildCorpus({
+      seed: 11,
+      accounts: 1,
+      messagesPerAccount: 12,
+      contactsPerAccount: 4,
+      calendarPerAccount: 3,
+      documentsPerAccount: 2,
+      domain: 'example.test',
+    }),
+  );
   const user = fx.emu.accounts().find((a) => a.name.startsWith('user'))!.name;
   return { fx, user, emu: fx.emu };
 }
@@ -88,7 +114,13 @@ describe('restore against the emulator', () => {
       expect(r.generatedPassword?.reveal().length).toBeGreaterThan(10);
       expect(contentOf(emu.snapshot(to))).toEqual(contentOf(p.snap));
       // A second run of the same restore writes nothing.
-      const again = await restoreAccount({ repository: fx.repo, client: fx.client, account: user, at: p.t, toAccount: to });
+      const again = await restoreAccount({
+        repository: fx.repo,
+        client: fx.client,
+        account: user,
+        at: p.t,
+        toAccount: to,
+      });
       expect(again.restoreId).toBe(r.restoreId);
       expect(Object.values(again.counts).reduce((n, c) => n + c.restored, 0)).toBe(0);
       expect(contentOf(emu.snapshot(to))).toEqual(contentOf(p.snap));
@@ -103,13 +135,21 @@ describe('restore against the emulator', () => {
     expect(missing.length).toBeGreaterThanOrEqual(3);
     const r = await restoreAccount({ repository: fx.repo, client: fx.client, account: user, at: p1!.t });
     expect(r.failures).toEqual([]);
-    expect(Object.values(r.counts).reduce((n, c) => n + (c === r.counts.folder || c === r.counts.tag ? 0 : c.restored), 0)).toBe(missing.length);
+    expect(
+      Object.values(r.counts).reduce((n, c) => n + (c === r.counts.folder || c === r.counts.tag ? 0 : c.restored), 0),
+    ).toBe(missing.length);
     const now = emu.snapshot(user);
     expect(now.items.length).toBe(p2!.snap.items.length + missing.length);
     const p1Paths = new Map(p1!.snap.folders.map((f) => [f.id, f.path]));
     const nowPaths = new Map(now.folders.map((f) => [f.id, f.path]));
     for (const m of missing) {
-      const back = now.items.find((i) => i.type === m.type && i.sha256 === m.sha256 && i.id !== m.id && nowPaths.get(i.folderId) === p1Paths.get(m.folderId));
+      const back = now.items.find(
+        (i) =>
+          i.type === m.type &&
+          i.sha256 === m.sha256 &&
+          i.id !== m.id &&
+          nowPaths.get(i.folderId) === p1Paths.get(m.folderId),
+      );
       expect(back, `${m.type} ${m.id} back in ${p1Paths.get(m.folderId)}`).toBeDefined();
     }
   });
@@ -122,10 +162,21 @@ describe('restore against the emulator', () => {
     const ac = new AbortController();
     let seen = 0;
     const first = restoreAccount({
-      repository: fx.repo, client: fx.client, account: user, at, toAccount: 'half@example.test', concurrency: 2, signal: ac.signal,
-      onProgress: (p) => { if (p.phase === 'items' && ++seen === 6) ac.abort(); },
+      repository: fx.repo,
+      client: fx.client,
+      account: user,
+      at,
+      toAccount: 'half@example.test',
+      concurrency: 2,
+      signal: ac.signal,
+      onProgress: (p) => {
+        if (p.phase === 'items' && ++seen === 6) ac.abort();
+      },
     });
-    const aborted = await first.then(() => undefined, (e: unknown) => e as ZimbraBackupError);
+    const aborted = await first.then(
+      () => undefined,
+      (e: unknown) => e as ZimbraBackupError,
+    );
     expect(aborted).toMatchObject({ code: 'ZB_ABORTED', data: { createdAccount: { name: 'half@example.test' } } });
     // The generated password travels with the error (the resumed run cannot report it), never printed by JSON.
     expect((aborted!.data['generatedPassword'] as Secret).reveal().length).toBeGreaterThan(10);
@@ -133,7 +184,13 @@ describe('restore against the emulator', () => {
     const partial = emu.snapshot('half@example.test').items.length;
     expect(partial).toBeGreaterThan(0);
     expect(partial).toBeLessThan(want.items.length);
-    const resumed = await restoreAccount({ repository: fx.repo, client: fx.client, account: user, at, toAccount: 'half@example.test' });
+    const resumed = await restoreAccount({
+      repository: fx.repo,
+      client: fx.client,
+      account: user,
+      at,
+      toAccount: 'half@example.test',
+    });
     expect(resumed.failures).toEqual([]);
     expect(Object.values(resumed.counts).reduce((n, c) => n + c.skipped, 0)).toBeGreaterThan(0);
     expect(contentOf(emu.snapshot('half@example.test'))).toEqual(want);
@@ -143,11 +200,23 @@ describe('restore against the emulator', () => {
     const { fx, user, emu } = await setup();
     await new BackupEngine({ client: fx.client, repository: fx.repo }).run();
     const at = Date.now();
-    const first = await restoreAccount({ repository: fx.repo, client: fx.client, account: user, at, toAccount: 'crash@example.test' });
+    const first = await restoreAccount({
+      repository: fx.repo,
+      client: fx.client,
+      account: user,
+      at,
+      toAccount: 'crash@example.test',
+    });
     expect(first.failures).toEqual([]);
     const after = contentOf(emu.snapshot('crash@example.test'));
     for await (const o of fx.repo.backend.list(`restores/${first.restoreId}/map/`)) await fx.repo.backend.delete(o.key);
-    const again = await restoreAccount({ repository: fx.repo, client: fx.client, account: user, at, toAccount: 'crash@example.test' });
+    const again = await restoreAccount({
+      repository: fx.repo,
+      client: fx.client,
+      account: user,
+      at,
+      toAccount: 'crash@example.test',
+    });
     expect(again.failures).toEqual([]);
     for (const kind of ['message', 'contact', 'appointment', 'task', 'document'] as const) {
       expect(again.counts[kind].restored, kind).toBe(0);
@@ -163,26 +232,48 @@ describe('restore against the emulator', () => {
     const after = points[2]!.snap;
     const gone = before.items.filter((i) => !after.items.some((a) => a.id === i.id));
     expect(gone.length).toBeGreaterThanOrEqual(3);
-    const r = await undelete({ repository: fx.repo, client: fx.client, account: user, from: points[1]!.t, to: points[2]!.t, now: () => Date.UTC(2026, 10, 26, 14, 3) });
+    const r = await undelete({
+      repository: fx.repo,
+      client: fx.client,
+      account: user,
+      from: points[1]!.t,
+      to: points[2]!.t,
+      now: () => Date.UTC(2026, 10, 26, 14, 3),
+    });
     expect(r.failures).toEqual([]);
     expect(r.folder).toBe('/Restored 2026-11-26 14.03');
     const now = emu.snapshot(user);
     const pathOf = new Map(now.folders.map((f) => [f.id, f.path]));
     const restored = now.items.filter((i) => pathOf.get(i.folderId)?.startsWith(r.folder));
-    expect(restored.map((i) => i.sha256 ?? contactKey(i.fields ?? {})).sort()).toEqual(gone.map((i) => i.sha256 ?? contactKey(i.fields ?? {})).sort());
+    expect(restored.map((i) => i.sha256 ?? contactKey(i.fields ?? {})).sort()).toEqual(
+      gone.map((i) => i.sha256 ?? contactKey(i.fields ?? {})).sort(),
+    );
     const beforePath = new Map(before.folders.map((f) => [f.id, f.path]));
     for (const g of gone) {
       const copy = restored.find((i) => i.sha256 === g.sha256)!;
       expect(pathOf.get(copy.folderId)).toBe(`${r.folder}${beforePath.get(g.folderId)}`);
     }
     // Rerun (with another clock): same folder, nothing new.
-    const again = await undelete({ repository: fx.repo, client: fx.client, account: user, from: points[1]!.t, to: points[2]!.t });
+    const again = await undelete({
+      repository: fx.repo,
+      client: fx.client,
+      account: user,
+      from: points[1]!.t,
+      to: points[2]!.t,
+    });
     expect(again.folder).toBe(r.folder);
     expect(again.counts.message.restored).toBe(0);
     expect(emu.snapshot(user).items.length).toBe(now.items.length);
 
     // A window that starts before the first backup still mirrors the original folder paths.
-    const all = await undelete({ repository: fx.repo, client: fx.client, account: user, from: 0, to: points[2]!.t, folderName: 'All' });
+    const all = await undelete({
+      repository: fx.repo,
+      client: fx.client,
+      account: user,
+      from: 0,
+      to: points[2]!.t,
+      folderName: 'All',
+    });
     expect(all.failures).toEqual([]);
     const snap = emu.snapshot(user);
     const paths = new Map(snap.folders.map((f) => [f.id, f.path]));
@@ -197,13 +288,26 @@ describe('restore against the emulator', () => {
     const { fx, user, emu } = await setup();
     const points = await history(fx, user);
     const liveFolders = new Set(points[2]!.snap.folders.map((f) => f.id));
-    const deletedMsg = points[1]!.snap.items.find((i) => i.type === 'message' && !points[2]!.snap.items.some((a) => a.id === i.id) && liveFolders.has(i.folderId))!;
+    const deletedMsg = points[1]!.snap.items.find(
+      (i) => i.type === 'message' && !points[2]!.snap.items.some((a) => a.id === i.id) && liveFolders.has(i.folderId),
+    )!;
     const live = points[2]!.snap.items.find((i) => i.type === 'message')!;
-    const dry = await restoreItems({ repository: fx.repo, client: fx.client, account: user, ids: [String(deletedMsg.id)], dryRun: true });
+    const dry = await restoreItems({
+      repository: fx.repo,
+      client: fx.client,
+      account: user,
+      ids: [String(deletedMsg.id)],
+      dryRun: true,
+    });
     expect(dry.planned.filter((p) => p.kind !== 'folder').map((p) => p.id)).toEqual([String(deletedMsg.id)]);
     expect(emu.snapshot(user).items.length).toBe(points[2]!.snap.items.length);
     const t0 = performance.now();
-    const r = await restoreItems({ repository: fx.repo, client: fx.client, account: user, ids: [String(deletedMsg.id), String(live.id), '99999'] });
+    const r = await restoreItems({
+      repository: fx.repo,
+      client: fx.client,
+      account: user,
+      ids: [String(deletedMsg.id), String(live.id), '99999'],
+    });
     expect(performance.now() - t0).toBeLessThan(1000);
     expect(r.counts.message.restored).toBe(1);
     expect(r.counts.message.skipped).toBe(1); // the live one is already there with the same content
@@ -227,13 +331,22 @@ describe('restore against the emulator', () => {
     const snap = emu.snapshot(user);
     const contact = snap.items.find((i) => i.type === 'contact')!;
     const appt = snap.items.find((i) => i.type === 'appointment')!;
-    const r = await restoreItems({ repository: fx.repo, client: fx.client, account: user, ids: [String(contact.id), String(appt.id), String(docId)], at });
+    const r = await restoreItems({
+      repository: fx.repo,
+      client: fx.client,
+      account: user,
+      ids: [String(contact.id), String(appt.id), String(docId)],
+      at,
+    });
     expect(r.failures).toEqual([]);
     expect(r.counts.contact).toMatchObject({ restored: 0, skipped: 1 });
     expect(r.counts.appointment).toMatchObject({ restored: 0, skipped: 1 });
     expect(r.counts.document.restored).toBe(1);
     const docs = emu.snapshot(user).items.filter((i) => i.type === 'document' && i.name?.startsWith('plan'));
-    expect(docs.map((d) => [d.name, d.sha256]).sort()).toEqual([['plan (restored).txt', v1], ['plan.txt', v2]]);
+    expect(docs.map((d) => [d.name, d.sha256]).sort()).toEqual([
+      ['plan (restored).txt', v1],
+      ['plan.txt', v2],
+    ]);
   });
 
   it('sends overridden instances of a recurring appointment as except components, keeping the stored calendar', async () => {
@@ -241,7 +354,10 @@ describe('restore against the emulator', () => {
     const { emu, client, repo } = fx;
     emu.createAccount('cal@example.test', 'pw-cal');
     const series = ICS('uid-series', 'standup').replace('END:VEVENT', 'RRULE:FREQ=DAILY;COUNT=5\r\nEND:VEVENT');
-    const withOverride = series.replace('END:VCALENDAR', 'BEGIN:VEVENT\r\nUID:uid-series\r\nRECURRENCE-ID:20261203T100000Z\r\nDTSTART:20261203T113000Z\r\nDTEND:20261203T120000Z\r\nSUMMARY:standup (late)\r\nEND:VEVENT\r\nEND:VCALENDAR');
+    const withOverride = series.replace(
+      'END:VCALENDAR',
+      'BEGIN:VEVENT\r\nUID:uid-series\r\nRECURRENCE-ID:20261203T100000Z\r\nDTSTART:20261203T113000Z\r\nDTEND:20261203T120000Z\r\nSUMMARY:standup (late)\r\nEND:VEVENT\r\nEND:VCALENDAR',
+    );
     emu.addCalendarItem('cal@example.test', withOverride);
     await new BackupEngine({ client, repository: repo }).run();
     const sent: Array<{ name: string; params: unknown }> = [];
@@ -250,7 +366,13 @@ describe('restore against the emulator', () => {
       sent.push({ name: def.name, params });
       return send(def as never, params as never, o as never);
     }) as typeof client.send;
-    const r = await restoreAccount({ repository: repo, client, account: 'cal@example.test', at: Date.now(), toAccount: 'cal2@example.test' });
+    const r = await restoreAccount({
+      repository: repo,
+      client,
+      account: 'cal@example.test',
+      at: Date.now(),
+      toAccount: 'cal2@example.test',
+    });
     expect(r.failures).toEqual([]);
     const set = sent.find((x) => x.name === 'SetAppointmentRequest')!.params as { exceptions?: unknown[] };
     expect(set.exceptions).toHaveLength(1);
@@ -268,8 +390,16 @@ describe('restore against the emulator', () => {
     for await (const o of fx.repo.backend.list('blobs/')) if (o.key.endsWith(victim.sha256!)) key = o.key;
     expect(key).toBeDefined();
     await corrupt(fx, key!);
-    const r = await restoreAccount({ repository: fx.repo, client: fx.client, account: user, at: Date.now(), toAccount: 'corrupt@example.test' });
-    expect(r.failures.map((f) => [f.id, f.code])).toEqual([[String(victim.id), expect.stringMatching(/ZB_DIGEST_MISMATCH|ZB_REPOSITORY_CORRUPT|ZB_SIZE_MISMATCH/)]]);
+    const r = await restoreAccount({
+      repository: fx.repo,
+      client: fx.client,
+      account: user,
+      at: Date.now(),
+      toAccount: 'corrupt@example.test',
+    });
+    expect(r.failures.map((f) => [f.id, f.code])).toEqual([
+      [String(victim.id), expect.stringMatching(/ZB_DIGEST_MISMATCH|ZB_REPOSITORY_CORRUPT|ZB_SIZE_MISMATCH/)],
+    ]);
     expect(emu.snapshot('corrupt@example.test').items.some((i) => i.sha256 === victim.sha256)).toBe(false);
     expect(r.counts.message.restored).toBe(emu.snapshot(user).items.filter((i) => i.type === 'message').length - 1);
   });

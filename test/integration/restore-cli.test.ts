@@ -23,11 +23,21 @@ afterEach(async () => {
   dir = undefined;
 });
 
-async function run(cmd: Command, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
+async function run(
+  cmd: Command,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; out: string; err: string }> {
   const { values } = parseArgs({ args, options: { ...cmd.options, json: { type: 'boolean' } }, strict: true });
   let out = '';
   let err = '';
-  const ctx: CommandContext = { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), tty: false, env, signal: new AbortController().signal };
+  const ctx: CommandContext = {
+    out: (t) => (out += `${t}\n`),
+    err: (t) => (err += `${t}\n`),
+    tty: false,
+    env,
+    signal: new AbortController().signal,
+  };
   const code = await cmd.run(values as Record<string, string | boolean | string[] | undefined>, ctx);
   return { code, out, err };
 }
@@ -56,34 +66,83 @@ describe('restore CLI commands', () => {
     client.close();
     const server = ['--repo', repoDir, '--server', emu.adminUrl, '--mail-url', emu.url, '--admin', emu.adminUser];
 
-    const dry = await run(undeleteCommand, [...server, '--password-file', pwFile, '--account', user, '--from', t1, '--to', t2, '--dry-run', '--json']);
+    const dry = await run(undeleteCommand, [
+      ...server,
+      '--password-file',
+      pwFile,
+      '--account',
+      user,
+      '--from',
+      t1,
+      '--to',
+      t2,
+      '--dry-run',
+      '--json',
+    ]);
     expect(dry.code).toBe(0);
     const planned = JSON.parse(dry.out) as { planned: Array<{ id: string; kind: string }> };
     expect(planned.planned.filter((p) => p.kind === 'message').map((p) => p.id)).toEqual([String(gone)]);
 
     // The password comes from the environment here; never from argv.
-    const und = await run(undeleteCommand, [...server, '--account', user, '--from', t1, '--to', t2, '--folder-name', 'Back'], { ZB_ADMIN_PASSWORD: emu.adminPassword });
+    const und = await run(
+      undeleteCommand,
+      [...server, '--account', user, '--from', t1, '--to', t2, '--folder-name', 'Back'],
+      { ZB_ADMIN_PASSWORD: emu.adminPassword },
+    );
     expect(und.code).toBe(0);
     expect(und.out).toContain('restored into folder /Back');
     expect(emu.snapshot(user).folders.map((f) => f.path)).toContain('/Back/Inbox/Old');
 
-    const item = await run(restoreItemCommand, [...server, '--password-file', pwFile, '--account', user, '--id', `${keep}`, '--folder', '/Copies', '--json']);
+    const item = await run(restoreItemCommand, [
+      ...server,
+      '--password-file',
+      pwFile,
+      '--account',
+      user,
+      '--id',
+      `${keep}`,
+      '--folder',
+      '/Copies',
+      '--json',
+    ]);
     expect(item.code).toBe(0);
     expect(JSON.parse(item.out).counts.message.restored).toBe(1);
 
-    const acct = await run(restoreCommand, [...server, '--password-file', pwFile, '--account', user, '--at', t1, '--to-account', 'dana2@example.test', '--json']);
+    const acct = await run(restoreCommand, [
+      ...server,
+      '--password-file',
+      pwFile,
+      '--account',
+      user,
+      '--at',
+      t1,
+      '--to-account',
+      'dana2@example.test',
+      '--json',
+    ]);
     expect(acct.code).toBe(0);
     const res = JSON.parse(acct.out) as { generatedPassword: string; counts: { message: { restored: number } } };
     expect(res.counts.message.restored).toBe(2);
     expect(res.generatedPassword.length).toBeGreaterThan(10);
     expect(emu.snapshot('dana2@example.test').items.filter((i) => i.type === 'message')).toHaveLength(2);
 
-    const dirDry = await run(restoreDirectoryCommand, [...server, '--password-file', pwFile, '--accounts', user, '--dry-run']);
+    const dirDry = await run(restoreDirectoryCommand, [
+      ...server,
+      '--password-file',
+      pwFile,
+      '--accounts',
+      user,
+      '--dry-run',
+    ]);
     expect(dirDry.code).toBe(0);
     expect(dirDry.err).toContain('no directory dump');
     expect(dirDry.out).toContain(`would create account ${user}`);
 
-    await expect(run(restoreCommand, [...server, '--account', user, '--at', 'yesterday'])).rejects.toMatchObject({ code: 'ZB_INVALID_ARGUMENT' });
-    await expect(run(restoreCommand, [...server, '--account', user, '--at', t1])).rejects.toMatchObject({ code: 'ZB_INVALID_ARGUMENT' });
+    await expect(run(restoreCommand, [...server, '--account', user, '--at', 'yesterday'])).rejects.toMatchObject({
+      code: 'ZB_INVALID_ARGUMENT',
+    });
+    await expect(run(restoreCommand, [...server, '--account', user, '--at', t1])).rejects.toMatchObject({
+      code: 'ZB_INVALID_ARGUMENT',
+    });
   });
 });

@@ -18,15 +18,48 @@ const OLD_COS = '11111111-2222-3333-4444-555555555555';
 function dumpLdif(): string {
   const rec = (dn: string, attributes: Record<string, string[]>): string => formatLdifRecord({ dn, attributes });
   return [
-    rec('cn=gold,cn=cos,cn=zimbra', { objectClass: ['zimbraCOS'], cn: ['gold'], zimbraId: [OLD_COS], zimbraMailQuota: ['1073741824'] }),
-    rec('dc=restored,dc=test', { objectClass: ['dcObject', 'organization', 'zimbraDomain'], dc: ['restored'], o: ['restored'], zimbraDomainName: ['restored.test'], zimbraId: ['aaaaaaaa-2222-3333-4444-555555555555'], zimbraDomainDefaultCOSId: [OLD_COS] }),
-    rec('uid=alice,ou=people,dc=restored,dc=test', {
-      objectClass: ['inetOrgPerson', 'zimbraAccount', 'amavisAccount'], uid: ['alice'], mail: ['alice@restored.test'], cn: ['Alice'], sn: ['Liddell'],
-      displayName: ['Alice Liddell'], zimbraId: ['bbbbbbbb-2222-3333-4444-555555555555'], zimbraCOSId: [OLD_COS], zimbraMailHost: ['old.host'],
-      userPassword: ['{SSHA512}c2VjcmV0LWhhc2gtdmFsdWU='], zimbraPrefTimeZoneId: ['Europe/Paris'],
+    rec('cn=gold,cn=cos,cn=zimbra', {
+      objectClass: ['zimbraCOS'],
+      cn: ['gold'],
+      zimbraId: [OLD_COS],
+      zimbraMailQuota: ['1073741824'],
     }),
-    rec('uid=bob,ou=people,dc=restored,dc=test', { objectClass: ['inetOrgPerson', 'zimbraAccount'], uid: ['bob'], cn: ['Bob'], sn: ['B'], zimbraId: ['cccccccc-2222-3333-4444-555555555555'] }),
-    rec('uid=team,ou=people,dc=restored,dc=test', { objectClass: ['zimbraDistributionList', 'zimbraMailRecipient'], uid: ['team'], mail: ['team@restored.test'], zimbraId: ['dddddddd-2222-3333-4444-555555555555'], zimbraMailForwardingAddress: ['alice@restored.test', 'bob@restored.test'], displayName: ['The team'] }),
+    rec('dc=restored,dc=test', {
+      objectClass: ['dcObject', 'organization', 'zimbraDomain'],
+      dc: ['restored'],
+      o: ['restored'],
+      zimbraDomainName: ['restored.test'],
+      zimbraId: ['aaaaaaaa-2222-3333-4444-555555555555'],
+      zimbraDomainDefaultCOSId: [OLD_COS],
+    }),
+    rec('uid=alice,ou=people,dc=restored,dc=test', {
+      objectClass: ['inetOrgPerson', 'zimbraAccount', 'amavisAccount'],
+      uid: ['alice'],
+      mail: ['alice@restored.test'],
+      cn: ['Alice'],
+      sn: ['Liddell'],
+      displayName: ['Alice Liddell'],
+      zimbraId: ['bbbbbbbb-2222-3333-4444-555555555555'],
+      zimbraCOSId: [OLD_COS],
+      zimbraMailHost: ['old.host'],
+      userPassword: ['{SSHA512}c2VjcmV0LWhhc2gtdmFsdWU='],
+      zimbraPrefTimeZoneId: ['Europe/Paris'],
+    }),
+    rec('uid=bob,ou=people,dc=restored,dc=test', {
+      objectClass: ['inetOrgPerson', 'zimbraAccount'],
+      uid: ['bob'],
+      cn: ['Bob'],
+      sn: ['B'],
+      zimbraId: ['cccccccc-2222-3333-4444-555555555555'],
+    }),
+    rec('uid=team,ou=people,dc=restored,dc=test', {
+      objectClass: ['zimbraDistributionList', 'zimbraMailRecipient'],
+      uid: ['team'],
+      mail: ['team@restored.test'],
+      zimbraId: ['dddddddd-2222-3333-4444-555555555555'],
+      zimbraMailForwardingAddress: ['alice@restored.test', 'bob@restored.test'],
+      displayName: ['The team'],
+    }),
   ].join('');
 }
 
@@ -43,8 +76,16 @@ describe('restoreDirectory against the emulator', () => {
     const key = await putDump(fx, new Date('2026-11-20T10:00:00Z'));
     const dry = await restoreDirectory({ repository: fx.repo, client: fx.client, dryRun: true });
     expect(dry.dumpKey).toBe(key);
-    expect(dry.created.map((o) => `${o.kind}:${o.name}`)).toEqual(['cos:gold', 'domain:restored.test', 'account:alice@restored.test', 'account:bob@restored.test', 'distributionList:team@restored.test']);
-    await expect(fx.client.getAccount('alice@restored.test')).rejects.toMatchObject({ faultCode: 'account.NO_SUCH_ACCOUNT' });
+    expect(dry.created.map((o) => `${o.kind}:${o.name}`)).toEqual([
+      'cos:gold',
+      'domain:restored.test',
+      'account:alice@restored.test',
+      'account:bob@restored.test',
+      'distributionList:team@restored.test',
+    ]);
+    await expect(fx.client.getAccount('alice@restored.test')).rejects.toMatchObject({
+      faultCode: 'account.NO_SUCH_ACCOUNT',
+    });
 
     const r = await restoreDirectory({ repository: fx.repo, client: fx.client });
     expect(r.failures).toEqual([]);
@@ -59,7 +100,10 @@ describe('restoreDirectory against the emulator', () => {
     expect(alice.attrs['zimbraCOSId']).toBe(gold.id);
     expect(alice.attrs['zimbraMailHost']).not.toBe('old.host');
     const lists = await fx.client.getAllDistributionLists();
-    expect(lists.find((l) => l.name === 'team@restored.test')?.members.sort()).toEqual(['alice@restored.test', 'bob@restored.test']);
+    expect(lists.find((l) => l.name === 'team@restored.test')?.members.sort()).toEqual([
+      'alice@restored.test',
+      'bob@restored.test',
+    ]);
 
     const again = await restoreDirectory({ repository: fx.repo, client: fx.client });
     expect(again.created).toEqual([]);

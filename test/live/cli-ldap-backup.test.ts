@@ -13,7 +13,8 @@ import { LocalBackend } from '../../src/store/backends/local.js';
 
 const ldap = inject('ldap');
 const live = 'unavailable' in ldap ? undefined : ldap;
-if (live === undefined) console.warn(`\n*** LIVE LDAP CLI TEST SKIPPED: ${'unavailable' in ldap ? ldap.unavailable : ''}\n`);
+if (live === undefined)
+  console.warn(`\n*** LIVE LDAP CLI TEST SKIPPED: ${'unavailable' in ldap ? ldap.unavailable : ''}\n`);
 
 describe.skipIf(live === undefined)('CLI backup with an LDAP directory dump (slapd)', () => {
   let emu: Emulator;
@@ -35,8 +36,26 @@ describe.skipIf(live === undefined)('CLI backup with an LDAP directory dump (sla
     let err = '';
     const repo = join(dir, 'repo');
     const code = await main(
-      ['backup', '--repo', repo, '--server', emu.adminUrl, '--mail-url', emu.url, '--admin', emu.adminUser, '--password-file', join(dir, 'admin.pw'),
-        '--ldap-url', live!.url, '--ldap-bind-dn', live!.bindDN, '--ldap-password-file', join(dir, 'ldap.pw'), '--json'],
+      [
+        'backup',
+        '--repo',
+        repo,
+        '--server',
+        emu.adminUrl,
+        '--mail-url',
+        emu.url,
+        '--admin',
+        emu.adminUser,
+        '--password-file',
+        join(dir, 'admin.pw'),
+        '--ldap-url',
+        live!.url,
+        '--ldap-bind-dn',
+        live!.bindDN,
+        '--ldap-password-file',
+        join(dir, 'ldap.pw'),
+        '--json',
+      ],
       { out: (t) => (out += t), err: (t) => (err += t), tty: false, env: {} },
     );
     expect(err).not.toContain(live!.password);
@@ -46,7 +65,8 @@ describe.skipIf(live === undefined)('CLI backup with an LDAP directory dump (sla
     expect(result.directory.source).toBe('ldap');
     expect(result.directory.summary.entries).toBeGreaterThan(3);
     let n = 0;
-    for await (const e of readDirectoryDump(await new LocalBackend({ root: repo }).get(result.directory.key))) if (e.dn !== '') n++;
+    for await (const e of readDirectoryDump(await new LocalBackend({ root: repo }).get(result.directory.key)))
+      if (e.dn !== '') n++;
     expect(n).toBe(result.directory.summary.entries);
   });
 });

@@ -14,8 +14,14 @@ import { Client, InvalidCredentialsError, SizeLimitExceededError } from 'ldapts'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { MemoryBackend } from '../../src/store/backends/memory.js';
 import {
-  DEFAULT_OPERATIONAL_ATTRIBUTES, dumpDirectory, readDirectoryDump, saveDirectoryDump, writeDirectoryDump, writeDirectoryLdif,
-  type DirectoryDumpOptions, type DirectoryEntry,
+  DEFAULT_OPERATIONAL_ATTRIBUTES,
+  dumpDirectory,
+  readDirectoryDump,
+  saveDirectoryDump,
+  writeDirectoryDump,
+  writeDirectoryLdif,
+  type DirectoryDumpOptions,
+  type DirectoryEntry,
 } from '../../src/ldap/index.js';
 import { Secret } from '../../src/internal/secret.js';
 import { isZimbraBackupError } from '../../src/errors.js';
@@ -35,10 +41,14 @@ async function collect(opts: DirectoryDumpOptions): Promise<DirectoryEntry[]> {
 /** Entries keyed by lower-cased DN, optionally without the operational attributes. */
 function byDn(entries: DirectoryEntry[], dropOperational = false): Map<string, DirectoryEntry> {
   const drop = new Set(DEFAULT_OPERATIONAL_ATTRIBUTES.map((a) => a.toLowerCase()));
-  return new Map(entries.map((e) => {
-    const attributes = Object.fromEntries(Object.entries(e.attributes).filter(([k]) => !dropOperational || !drop.has(k.toLowerCase())));
-    return [e.dn.toLowerCase(), { ...e, attributes }];
-  }));
+  return new Map(
+    entries.map((e) => {
+      const attributes = Object.fromEntries(
+        Object.entries(e.attributes).filter(([k]) => !dropOperational || !drop.has(k.toLowerCase())),
+      );
+      return [e.dn.toLowerCase(), { ...e, attributes }];
+    }),
+  );
 }
 
 /** Parents come before children in dump order (what ldapadd and slapadd need). */
@@ -73,7 +83,9 @@ describe.skipIf(!live)('directory dump against a real slapd', () => {
   it('pages past the server size limit and dumps every kind with its values', async () => {
     const plain = new Client({ url: ldap.url });
     await plain.bind(pop.backupDN, pop.backupPassword);
-    await expect(plain.search('', { scope: 'sub', filter: '(objectClass=*)' })).rejects.toBeInstanceOf(SizeLimitExceededError);
+    await expect(plain.search('', { scope: 'sub', filter: '(objectClass=*)' })).rejects.toBeInstanceOf(
+      SizeLimitExceededError,
+    );
     await plain.unbind();
 
     const t0 = Date.now();
@@ -147,7 +159,11 @@ describe.skipIf(!live)('directory dump against a real slapd', () => {
   it.skipIf(!findLdapBinary('ldapadd'))('round-trips through ldapadd (operational attributes left out)', async () => {
     const original = await collect(backup);
     const file = join(tmp, 'ldapadd.ldif');
-    await writeDirectoryLdif(dumpDirectory(backup), createWriteStream(file), { gzip: false, omitOperational: true, header: 'for ldapadd\nsame header format as a dump' });
+    await writeDirectoryLdif(dumpDirectory(backup), createWriteStream(file), {
+      gzip: false,
+      omitOperational: true,
+      header: 'for ldapadd\nsame header format as a dump',
+    });
     const copy = await launchSlapd({ preload: '' });
     try {
       const pwFile = join(tmp, 'pw');
@@ -173,7 +189,12 @@ describe.skipIf(!live)('directory dump against a real slapd', () => {
     });
     try {
       const warnings: string[] = [];
-      const logger = { debug: () => {}, info: () => {}, error: () => {}, warn: (_o: object | string, msg?: string) => void warnings.push(String(msg)) };
+      const logger = {
+        debug: () => {},
+        info: () => {},
+        error: () => {},
+        warn: (_o: object | string, msg?: string) => void warnings.push(String(msg)),
+      };
       const restored = await collect({ ...backup, url: copy.url, logger });
       expect(warnings.join()).toContain('subschema unreadable');
       expect(restored.map((e) => e.dn)).toEqual(original.map((e) => e.dn));
@@ -196,18 +217,25 @@ describe.skipIf(!live)('directory dump against a real slapd', () => {
 
   it('reports a wrong password as ZB_LDAP (result code 49) without the password anywhere', async () => {
     const wrong = `wrong-${randomBytes(6).toString('hex')}`;
-    const err = await collect({ ...backup, password: wrong }).then(() => undefined, (e: unknown) => e);
+    const err = await collect({ ...backup, password: wrong }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(isZimbraBackupError(err, 'ZB_LDAP')).toBe(true);
     const e = err as Error & { resultCode?: number; retryable?: boolean; data: Record<string, unknown> };
     expect(e.resultCode).toBe(49);
     expect(e.retryable).toBe(false);
     expect(e.cause).toBeInstanceOf(InvalidCredentialsError);
-    for (const text of [e.message, JSON.stringify(e), inspect(e, { depth: 10 }), String(e.stack)]) expect(text).not.toContain(wrong);
+    for (const text of [e.message, JSON.stringify(e), inspect(e, { depth: 10 }), String(e.stack)])
+      expect(text).not.toContain(wrong);
     expect(e.data).toMatchObject({ op: 'bind', bindDN: pop.backupDN });
   });
 
   it('reports an unreachable server as a retryable ZB_LDAP and an abort as ZB_ABORTED', async () => {
-    const closed = await collect({ ...backup, url: 'ldap://127.0.0.1:1', connectTimeoutMs: 2000 }).then(() => undefined, (e: unknown) => e);
+    const closed = await collect({ ...backup, url: 'ldap://127.0.0.1:1', connectTimeoutMs: 2000 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(isZimbraBackupError(closed, 'ZB_LDAP')).toBe(true);
     expect((closed as { retryable: boolean }).retryable).toBe(true);
 
@@ -224,13 +252,17 @@ describe.skipIf(!live)('directory dump against a real slapd', () => {
       const inflight = new AbortController();
       setTimeout(() => inflight.abort(), delayMs);
       const run = collect({ ...backup, pageSize: 1, signal: inflight.signal });
-      const timeout = new Promise((_, rej) => setTimeout(() => rej(new Error('abort did not end the dump')), 5000).unref());
+      const timeout = new Promise((_, rej) =>
+        setTimeout(() => rej(new Error('abort did not end the dump')), 5000).unref(),
+      );
       await expect(Promise.race([run, timeout])).rejects.toMatchObject({ code: 'ZB_ABORTED' });
     }
   });
 
   it('rejects bad options before connecting', async () => {
     await expect(collect({ ...backup, pageSize: 0 })).rejects.toMatchObject({ code: 'ZB_INVALID_ARGUMENT' });
-    await expect(collect({ ...backup, url: 'http://127.0.0.1' })).rejects.toMatchObject({ code: 'ZB_INVALID_ARGUMENT' });
+    await expect(collect({ ...backup, url: 'http://127.0.0.1' })).rejects.toMatchObject({
+      code: 'ZB_INVALID_ARGUMENT',
+    });
   });
 });

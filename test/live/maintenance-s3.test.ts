@@ -26,7 +26,15 @@ async function put(repo: Repository, text: string): Promise<{ digest: string; si
   return { digest: r.digest, size: r.size };
 }
 
-const msg = (id: string, ms: number, b: { digest: string; size: number }): JournalRecordInput => ({ type: 'item', kind: 'message', id, folderId: '2', modifiedSequence: ms, size: b.size, digest: b.digest });
+const msg = (id: string, ms: number, b: { digest: string; size: number }): JournalRecordInput => ({
+  type: 'item',
+  kind: 'message',
+  id,
+  folderId: '2',
+  modifiedSequence: ms,
+  size: b.size,
+  digest: b.digest,
+});
 
 describe.skipIf(live === undefined)('maintenance on S3 (s3rver)', () => {
   let backend: S3Backend;
@@ -44,7 +52,12 @@ describe.skipIf(live === undefined)('maintenance on S3 (s3rver)', () => {
   afterAll(async () => backend.close());
 
   it('purges versions past retention, collects their blobs, and leaves a clean check', async () => {
-    const [v1, v2, gone, orphan] = [await put(repo, 'v1'), await put(repo, 'v2'), await put(repo, 'gone'), await put(repo, 'orphan')];
+    const [v1, v2, gone, orphan] = [
+      await put(repo, 'v1'),
+      await put(repo, 'v2'),
+      await put(repo, 'gone'),
+      await put(repo, 'orphan'),
+    ];
     const j = await Journal.open({ backend, prefix: accountPrefix(ACCOUNT) });
     await j.commit([msg('257', 1, v1), msg('258', 2, gone)], { captureMs: 1000, state: { token: '2' } });
     await j.commit([msg('257', 3, v2), { type: 'delete', id: '258' }], { captureMs: 2000, state: { token: '3' } });
@@ -58,7 +71,11 @@ describe.skipIf(live === undefined)('maintenance on S3 (s3rver)', () => {
     expect(r).toMatchObject({ versionsRemoved: 2, deletesRemoved: 1, blobsRemoved: 3, blobsKept: 1 });
     expect(r.blobBytesReclaimed).toBeGreaterThan(0);
     for (const b of [v1, gone, orphan]) expect(await repo.blobs.has(parseDigest(b.digest))).toBe(false);
-    expect(await checkRepository({ repository: repo, full: true })).toMatchObject({ ok: true, blobsChecked: 1, unreferencedBlobs: 0 });
+    expect(await checkRepository({ repository: repo, full: true })).toMatchObject({
+      ok: true,
+      blobsChecked: 1,
+      unreferencedBlobs: 0,
+    });
     const state = await Journal.open({ backend, prefix: accountPrefix(ACCOUNT), readOnly: true });
     expect([...state.current().items.keys()]).toEqual(['257']);
     await state.close();
@@ -71,7 +88,11 @@ describe.skipIf(live === undefined)('maintenance on S3 (s3rver)', () => {
     bytes[bytes.length - 12] = (bytes[bytes.length - 12] ?? 0) ^ 0x55;
     await backend.put(key, { size: bytes.length, open: () => Readable.from([bytes]) });
     const repaired = await checkRepository({ repository: repo, full: true, repair: true });
-    expect(repaired.problems[0]).toMatchObject({ kind: 'corrupt-blob', accounts: [{ id: ACCOUNT, items: ['257'] }], repair: { healable: true } });
+    expect(repaired.problems[0]).toMatchObject({
+      kind: 'corrupt-blob',
+      accounts: [{ id: ACCOUNT, items: ['257'] }],
+      repair: { healable: true },
+    });
     expect(await backend.stat(key)).toBeUndefined();
     expect(await backend.stat(repaired.problems[0]!.repair!.quarantineKey!)).toEqual({ size: bytes.length });
   });

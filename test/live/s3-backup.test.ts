@@ -23,13 +23,14 @@ if (live === undefined) console.warn(`\n*** LIVE S3 BACKUP TESTS SKIPPED: ${s3.u
 describe.skipIf(live === undefined)('backup and restore with the repository on S3 (s3rver)', () => {
   let emu: Emulator;
   let client: ZimbraClient;
-  const backend = (): S3Backend => new S3Backend({
-    bucket: live!.bucket,
-    prefix: `zb-backup-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`,
-    endpoint: live!.endpoint,
-    forcePathStyle: true,
-    credentials: { accessKeyId: live!.accessKeyId, secretAccessKey: live!.secretAccessKey },
-  });
+  const backend = (): S3Backend =>
+    new S3Backend({
+      bucket: live!.bucket,
+      prefix: `zb-backup-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`,
+      endpoint: live!.endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: live!.accessKeyId, secretAccessKey: live!.secretAccessKey },
+    });
 
   beforeAll(async () => {
     emu = await startEmulator({ domain: 'example.test' });
@@ -63,10 +64,23 @@ describe.skipIf(live === undefined)('backup and restore with the repository on S
     expect((await journal.stateAt(t1)).items.has(String(victim.id))).toBe(true);
     await journal.close();
 
-    const r = await restoreAccount({ repository: reopened, client, account: user.name, at: t1, toAccount: 's3-restored@example.test' });
+    const r = await restoreAccount({
+      repository: reopened,
+      client,
+      account: user.name,
+      at: t1,
+      toAccount: 's3-restored@example.test',
+    });
     expect(r.failures).toEqual([]);
-    const restored = emu.snapshot('s3-restored@example.test').items.filter((i) => i.type === 'message').map((i) => i.sha256).sort();
-    const original = emu.snapshot(user.name).items.filter((i) => i.type === 'message').map((i) => i.sha256);
+    const restored = emu
+      .snapshot('s3-restored@example.test')
+      .items.filter((i) => i.type === 'message')
+      .map((i) => i.sha256)
+      .sort();
+    const original = emu
+      .snapshot(user.name)
+      .items.filter((i) => i.type === 'message')
+      .map((i) => i.sha256);
     expect(restored).toEqual([...original, victim.sha256].sort());
   });
 });

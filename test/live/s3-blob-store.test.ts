@@ -56,7 +56,11 @@ describe.skipIf(live === undefined)('BlobStore on S3 (s3rver)', () => {
     expect(put.storedSize).toBeLessThan(data.length / 4);
     const key = `blobs/${put.digest.slice(0, 2)}/${put.digest.slice(2, 4)}/${put.digest}`;
     expect(await backend.stat(key)).toEqual({ size: put.storedSize });
-    expect(await store.stat(put.digest)).toMatchObject({ codec: 'gzip', size: data.length, storedSize: put.storedSize });
+    expect(await store.stat(put.digest)).toMatchObject({
+      codec: 'gzip',
+      size: data.length,
+      storedSize: put.storedSize,
+    });
     expect((await readAll(await store.get(put.digest))).equals(data)).toBe(true);
   });
 

@@ -31,9 +31,11 @@ function client(mode: 'WHEN_SUPPORTED' | 'WHEN_REQUIRED'): S3Client {
 
 /** A body of known length that the SDK can only stream (it cannot buffer or pre-hash it). */
 function streamed(data: Buffer): Readable {
-  return Readable.from((function* () {
-    for (let off = 0; off < data.length; off += 65_536) yield data.subarray(off, off + 65_536);
-  })());
+  return Readable.from(
+    (function* () {
+      for (let off = 0; off < data.length; off += 65_536) yield data.subarray(off, off + 65_536);
+    })(),
+  );
 }
 
 /** What s3rver wrote to disk for `key` (its file-system store keeps each object as one file). */

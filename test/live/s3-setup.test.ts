@@ -23,6 +23,8 @@ describe('startS3rver when s3rver cannot start', () => {
 
   it('throws instead under ZB_REQUIRE_LIVE=1', async () => {
     process.env['ZB_REQUIRE_LIVE'] = '1';
-    await expect(startS3rver({ bin: '/nonexistent/zb-test/s3rver.js' })).rejects.toThrow(/ZB_REQUIRE_LIVE=1.*s3rver@3\.7\.1/s);
+    await expect(startS3rver({ bin: '/nonexistent/zb-test/s3rver.js' })).rejects.toThrow(
+      /ZB_REQUIRE_LIVE=1.*s3rver@3\.7\.1/s,
+    );
   });
 });

@@ -19,7 +19,9 @@ const RUN = `zb-test-${Date.now().toString(36)}-${randomBytes(3).toString('hex')
 let seq = 0;
 
 if (s3.unavailable !== undefined) {
-  console.warn(`\n*** LIVE S3 TESTS SKIPPED: ${s3.unavailable}\n*** Install s3rver (npm i -D s3rver@3.7.1); CI sets ZB_REQUIRE_LIVE=1 and fails instead.\n`);
+  console.warn(
+    `\n*** LIVE S3 TESTS SKIPPED: ${s3.unavailable}\n*** Install s3rver (npm i -D s3rver@3.7.1); CI sets ZB_REQUIRE_LIVE=1 and fails instead.\n`,
+  );
 }
 const live = s3.unavailable === undefined ? s3 : undefined;
 
@@ -194,7 +196,9 @@ describe.skipIf(live === undefined)('S3Backend on s3rver', () => {
             await new Promise((r) => setTimeout(r, 20));
           }
         });
-        await expect(multi.put('aborted/big', body, { signal: ac.signal })).rejects.toMatchObject({ code: 'ZB_ABORTED' });
+        await expect(multi.put('aborted/big', body, { signal: ac.signal })).rejects.toMatchObject({
+          code: 'ZB_ABORTED',
+        });
         expect(count(commands, 'UploadPartCommand')).toBeGreaterThanOrEqual(1);
         expect(count(commands, 'AbortMultipartUploadCommand')).toBe(1);
         expect(count(commands, 'CompleteMultipartUploadCommand')).toBe(0);
@@ -235,7 +239,9 @@ describe.skipIf(live === undefined)('S3Backend on s3rver', () => {
       const paged = new S3Backend(options({ listPageSize: 7 }));
       try {
         const keys = Array.from({ length: 30 }, (_, i) => `p/${String(i).padStart(3, '0')}`);
-        await Promise.all(keys.map((k, i) => paged.put(k, { size: i, open: () => Readable.from([Buffer.alloc(i, 1)]) })));
+        await Promise.all(
+          keys.map((k, i) => paged.put(k, { size: i, open: () => Readable.from([Buffer.alloc(i, 1)]) })),
+        );
         await paged.put('q/other', { size: 1, open: () => Readable.from([Buffer.from('x')]) });
         const seen: Array<{ key: string; size: number }> = [];
         for await (const o of paged.list('p/')) seen.push(o);
@@ -249,10 +255,15 @@ describe.skipIf(live === undefined)('S3Backend on s3rver', () => {
     // s3rver checks the access key id but not SigV4 signatures, so an unknown key is the
     // credential failure it can produce.
     it('maps real server errors: bad credentials are permanent ZB_STORAGE, not "not found"', async () => {
-      const bad = new S3Backend(options({ credentials: { accessKeyId: 'NO-SUCH-KEY-ID', secretAccessKey: 'wrong-secret' } }));
+      const bad = new S3Backend(
+        options({ credentials: { accessKeyId: 'NO-SUCH-KEY-ID', secretAccessKey: 'wrong-secret' } }),
+      );
       try {
         const err = await bad.get('anything').catch((e: unknown) => e);
-        expect(err).toMatchObject({ code: 'ZB_STORAGE', data: { transient: false, s3Code: 'InvalidAccessKeyId', status: 403 } });
+        expect(err).toMatchObject({
+          code: 'ZB_STORAGE',
+          data: { transient: false, s3Code: 'InvalidAccessKeyId', status: 403 },
+        });
         await expect(bad.stat('anything')).rejects.toMatchObject({ code: 'ZB_STORAGE', data: { status: 403 } });
         expect(JSON.stringify(err)).not.toContain('wrong-secret');
       } finally {
@@ -263,8 +274,13 @@ describe.skipIf(live === undefined)('S3Backend on s3rver', () => {
     it('a missing bucket is a permanent ZB_STORAGE error, never ZB_BLOB_NOT_FOUND', async () => {
       const nob = new S3Backend(options({ bucket: 'zb-no-such-bucket' }));
       try {
-        await expect(nob.get('k')).rejects.toMatchObject({ code: 'ZB_STORAGE', data: { s3Code: 'NoSuchBucket', transient: false } });
-        await expect(nob.put('k', { size: 1, open: () => Readable.from([Buffer.from('x')]) })).rejects.toMatchObject({ code: 'ZB_STORAGE' });
+        await expect(nob.get('k')).rejects.toMatchObject({
+          code: 'ZB_STORAGE',
+          data: { s3Code: 'NoSuchBucket', transient: false },
+        });
+        await expect(nob.put('k', { size: 1, open: () => Readable.from([Buffer.from('x')]) })).rejects.toMatchObject({
+          code: 'ZB_STORAGE',
+        });
       } finally {
         await nob.close();
       }
@@ -283,7 +299,9 @@ describe.skipIf(live === undefined)('S3Backend on s3rver', () => {
     it('createS3BackendFromUrl reaches the same objects as the options form', async () => {
       await backend.put('url/obj', { size: 5, open: () => Readable.from([Buffer.from('hello')]) });
       const url = `s3://${live!.bucket}/${backend.prefix}?endpoint=${encodeURIComponent(live!.endpoint)}&path-style=true`;
-      const viaUrl = createS3BackendFromUrl(url, { credentials: { accessKeyId: live!.accessKeyId, secretAccessKey: live!.secretAccessKey } });
+      const viaUrl = createS3BackendFromUrl(url, {
+        credentials: { accessKeyId: live!.accessKeyId, secretAccessKey: live!.secretAccessKey },
+      });
       try {
         expect((await readAll(await viaUrl.get('url/obj'))).toString()).toBe('hello');
       } finally {

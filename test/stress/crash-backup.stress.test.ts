@@ -9,7 +9,12 @@ const seed = Number(process.env['ZB_STRESS_SEED'] ?? 7_777);
 describe('stress: SIGKILL during backups', () => {
   it(`${points} kill points, then resume and verify after each`, async () => {
     const report = await runCrashPoints({
-      points, seed, accounts: 2, messagesPerAccount: 80, maxKillDelayMs: 2_000, changesPerPoint: 30,
+      points,
+      seed,
+      accounts: 2,
+      messagesPerAccount: 80,
+      maxKillDelayMs: 2_000,
+      changesPerPoint: 30,
       log: (line) => process.stderr.write(`${line}\n`),
     });
     expect(report.problems).toEqual([]);

@@ -24,7 +24,8 @@ type Values = Record<string, string | boolean | string[] | undefined>;
 
 async function engineFromArgs(values: Values, ctx: CommandContext, onProgress: (p: BackupProgress) => void) {
   const compression = optString(values, 'compression') ?? 'gzip';
-  if (!isCompression(compression)) throw new ZimbraBackupError('--compression must be gzip, none or zstd', { code: 'ZB_INVALID_ARGUMENT' });
+  if (!isCompression(compression))
+    throw new ZimbraBackupError('--compression must be gzip, none or zstd', { code: 'ZB_INVALID_ARGUMENT' });
   const repository = await repositoryFromArgs(values, { compression });
   const client = await adminClientFromArgs(values, ctx);
   const accounts = optList(values, 'accounts');
@@ -46,8 +47,11 @@ async function engineFromArgs(values: Values, ctx: CommandContext, onProgress: (
 function report(result: BackupResult, extra: Record<string, unknown>, values: Values, ctx: CommandContext): number {
   if (values['json']) ctx.out(JSON.stringify({ ...result, ...extra }));
   else {
-    ctx.out(`accounts ${result.accounts}: ${result.itemsNew} new, ${result.itemsChanged} changed, ${result.itemsDeleted} deleted; ${(result.bytesDownloaded / 1e6).toFixed(1)} MB downloaded, ${(result.bytesStored / 1e6).toFixed(1)} MB stored in ${(result.durationMs / 1000).toFixed(1)} s`);
-    for (const f of result.failures.slice(0, 20)) ctx.err(`failed: account ${f.accountId}${f.itemId ? ` item ${f.itemId}` : ''}: ${f.error}`);
+    ctx.out(
+      `accounts ${result.accounts}: ${result.itemsNew} new, ${result.itemsChanged} changed, ${result.itemsDeleted} deleted; ${(result.bytesDownloaded / 1e6).toFixed(1)} MB downloaded, ${(result.bytesStored / 1e6).toFixed(1)} MB stored in ${(result.durationMs / 1000).toFixed(1)} s`,
+    );
+    for (const f of result.failures.slice(0, 20))
+      ctx.err(`failed: account ${f.accountId}${f.itemId ? ` item ${f.itemId}` : ''}: ${f.error}`);
   }
   return result.failures.length > 0 ? 3 : 0;
 }
@@ -75,7 +79,8 @@ export const backupCommand: Command = {
 /** `zimbra-backup watch`: initial pass, then real-time capture until SIGINT/SIGTERM. */
 export const watchCommand: Command = {
   name: 'watch',
-  summary: 'backup pass, then real-time capture (WaitSet) until SIGINT/SIGTERM; stops after committing what is in flight',
+  summary:
+    'backup pass, then real-time capture (WaitSet) until SIGINT/SIGTERM; stops after committing what is in flight',
   usage: `zimbra-backup watch --repo PATH|s3://bucket/prefix ${SERVER_USAGE} [--accounts a,b] [--concurrency N] [--compression gzip|none] ${LDAP_USAGE} [--json]`,
   options: OPTIONS,
   async run(values, ctx) {

@@ -5,17 +5,32 @@ import type { Command } from '../command.js';
 import { repositoryFromArgs } from '../connect.js';
 
 function describe(p: CheckProblem): string {
-  const where = p.accounts.map((a) => `${a.id}${a.items.length > 0 ? ` items ${a.items.slice(0, 20).join(',')}${a.items.length > 20 ? ',...' : ''}` : ''}`).join('; ');
-  const repair = p.repair ? ` [repair: ${p.repair.quarantineKey ? `quarantined as ${p.repair.quarantineKey}, ` : ''}${p.repair.healable ? 'refetch scheduled for the next backup' : (p.repair.note ?? 'not repairable')}]` : '';
+  const where = p.accounts
+    .map(
+      (a) =>
+        `${a.id}${a.items.length > 0 ? ` items ${a.items.slice(0, 20).join(',')}${a.items.length > 20 ? ',...' : ''}` : ''}`,
+    )
+    .join('; ');
+  const repair = p.repair
+    ? ` [repair: ${p.repair.quarantineKey ? `quarantined as ${p.repair.quarantineKey}, ` : ''}${p.repair.healable ? 'refetch scheduled for the next backup' : (p.repair.note ?? 'not repairable')}]`
+    : '';
   return `${p.severity.toUpperCase()} ${p.kind} ${p.digest ?? p.key ?? ''}: ${p.message}${where ? ` (${where})` : ''}${repair}`;
 }
 
 /** `zimbra-backup check`: coherency check, optionally with repair. Exit 1 when problems remain. */
 export const checkCommand: Command = {
   name: 'check',
-  summary: 'verify that every referenced blob exists (quick) or re-hashes (--full) and every journal is intact; --repair quarantines damage and schedules refetches',
-  usage: 'zimbra-backup check --repo PATH|s3://bucket/prefix [--full] [--accounts a,b] [--repair] [--concurrency N] [--json]',
-  options: { repo: { type: 'string' }, full: { type: 'boolean' }, accounts: { type: 'string', multiple: true }, repair: { type: 'boolean' }, concurrency: { type: 'string' } },
+  summary:
+    'verify that every referenced blob exists (quick) or re-hashes (--full) and every journal is intact; --repair quarantines damage and schedules refetches',
+  usage:
+    'zimbra-backup check --repo PATH|s3://bucket/prefix [--full] [--accounts a,b] [--repair] [--concurrency N] [--json]',
+  options: {
+    repo: { type: 'string' },
+    full: { type: 'boolean' },
+    accounts: { type: 'string', multiple: true },
+    repair: { type: 'boolean' },
+    concurrency: { type: 'string' },
+  },
   async run(values, ctx) {
     const repository = await repositoryFromArgs(values);
     const accounts = optList(values, 'accounts');
@@ -31,7 +46,9 @@ export const checkCommand: Command = {
       onProgress: (p) => {
         if (!ctx.tty || Date.now() - last < 200) return;
         last = Date.now();
-        process.stderr.write(`\r\x1b[K${p.phase} ${p.loaded}${p.total !== undefined ? `/${p.total}` : ''}${p.bytes !== undefined ? ` ${(p.bytes / 1e6).toFixed(1)} MB` : ''}`);
+        process.stderr.write(
+          `\r\x1b[K${p.phase} ${p.loaded}${p.total !== undefined ? `/${p.total}` : ''}${p.bytes !== undefined ? ` ${(p.bytes / 1e6).toFixed(1)} MB` : ''}`,
+        );
       },
     });
     if (ctx.tty) process.stderr.write('\r\x1b[K');

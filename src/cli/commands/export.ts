@@ -32,13 +32,26 @@ function progress(ctx: CommandContext): (p: ExportProgress) => void {
 /** `zimbra-backup export`: one deterministic tar(.gz) archive of the repository at an instant. */
 export const exportCommand: Command = {
   name: 'export',
-  summary: 'write accounts (directory, mailbox state at an instant, each blob once) as one tar.gz archive, to a file or stdout',
-  usage: 'zimbra-backup export --repo PATH|s3://bucket/prefix --out FILE.tar.gz|- [--accounts a,b] [--domain D] [--at ISO-TIME] [--compression gzip|none] [--json]',
-  options: { repo: { type: 'string' }, out: { type: 'string' }, accounts: { type: 'string', multiple: true }, domain: { type: 'string', multiple: true }, at: { type: 'string' }, compression: { type: 'string' } },
+  summary:
+    'write accounts (directory, mailbox state at an instant, each blob once) as one tar.gz archive, to a file or stdout',
+  usage:
+    'zimbra-backup export --repo PATH|s3://bucket/prefix --out FILE.tar.gz|- [--accounts a,b] [--domain D] [--at ISO-TIME] [--compression gzip|none] [--json]',
+  options: {
+    repo: { type: 'string' },
+    out: { type: 'string' },
+    accounts: { type: 'string', multiple: true },
+    domain: { type: 'string', multiple: true },
+    at: { type: 'string' },
+    compression: { type: 'string' },
+  },
   async run(values, ctx) {
     const outPath = requireString(values, 'out');
     const compression = optString(values, 'compression') ?? (outPath.endsWith('.tar') ? 'none' : 'gzip');
-    if (compression !== 'gzip' && compression !== 'none') throw new ZimbraBackupError('--compression must be gzip or none', { code: 'ZB_INVALID_ARGUMENT', data: { field: 'compression' } });
+    if (compression !== 'gzip' && compression !== 'none')
+      throw new ZimbraBackupError('--compression must be gzip or none', {
+        code: 'ZB_INVALID_ARGUMENT',
+        data: { field: 'compression' },
+      });
     const repo = await repositoryFromArgs(values);
     const accounts = optList(values, 'accounts');
     const domains = optList(values, 'domain');
@@ -49,16 +62,32 @@ export const exportCommand: Command = {
     const out = toStdout ? stdoutSink() : createWriteStream(part, { mode: 0o600 });
     try {
       const r = await exportArchive({
-        repo, out, compression, signal: ctx.signal,
-        ...(accounts ? { accounts } : {}), ...(domains ? { domains } : {}), ...(at !== undefined ? { at } : {}),
+        repo,
+        out,
+        compression,
+        signal: ctx.signal,
+        ...(accounts ? { accounts } : {}),
+        ...(domains ? { domains } : {}),
+        ...(at !== undefined ? { at } : {}),
         ...(ctx.tty || toStdout ? { onProgress: progress(ctx) } : {}),
       });
       if (!toStdout) await rename(part, outPath);
-      const summary = { out: outPath, bytes: r.bytes, durationMs: r.durationMs, at: r.manifest.at, accounts: r.manifest.accounts, blobs: r.manifest.blobs, directory: r.manifest.directory };
+      const summary = {
+        out: outPath,
+        bytes: r.bytes,
+        durationMs: r.durationMs,
+        at: r.manifest.at,
+        accounts: r.manifest.accounts,
+        blobs: r.manifest.blobs,
+        directory: r.manifest.directory,
+      };
       // With `--out -` stdout carries the archive: the result goes to stderr.
       const say = toStdout ? ctx.err : ctx.out;
       if (values['json']) say(JSON.stringify(summary));
-      else say(`exported ${r.manifest.accounts.length} accounts, ${r.manifest.blobs.count} blobs (${(r.manifest.blobs.bytes / 1e6).toFixed(1)} MB) as at ${r.manifest.at}: ${(r.bytes / 1e6).toFixed(1)} MB written to ${toStdout ? 'stdout' : outPath} in ${(r.durationMs / 1000).toFixed(1)} s`);
+      else
+        say(
+          `exported ${r.manifest.accounts.length} accounts, ${r.manifest.blobs.count} blobs (${(r.manifest.blobs.bytes / 1e6).toFixed(1)} MB) as at ${r.manifest.at}: ${(r.bytes / 1e6).toFixed(1)} MB written to ${toStdout ? 'stdout' : outPath} in ${(r.durationMs / 1000).toFixed(1)} s`,
+        );
       return 0;
     } catch (err) {
       if (!toStdout) await rm(part, { force: true });

@@ -8,7 +8,14 @@ export const lsCommand: Command = {
   name: 'ls',
   summary: 'items of an account as they were at an instant, or the deleted ones with their deletion time',
   usage: 'zimbra-backup ls --repo R --account A [--at ISO] [--deleted [--from ISO]] [--folder PATH] [--json]',
-  options: { repo: { type: 'string' }, account: { type: 'string' }, at: { type: 'string' }, from: { type: 'string' }, deleted: { type: 'boolean' }, folder: { type: 'string' } },
+  options: {
+    repo: { type: 'string' },
+    account: { type: 'string' },
+    at: { type: 'string' },
+    from: { type: 'string' },
+    deleted: { type: 'boolean' },
+    folder: { type: 'string' },
+  },
   async run(values, ctx) {
     const repository = await repositoryFromArgs(values);
     const at = optTime(values, 'at');
@@ -30,7 +37,9 @@ export const lsCommand: Command = {
     for (const i of items) {
       const date = i.dateMs !== undefined ? new Date(i.dateMs).toISOString().slice(0, 16) : ''.padEnd(16);
       const del = i.deletedMs !== undefined ? ` deleted ${new Date(i.deletedMs).toISOString()}` : '';
-      ctx.out(`${i.id.padStart(7)} ${i.kind.padEnd(11)} ${date} ${String(i.size ?? '').padStart(9)} ${(i.flags || '-').padEnd(4)} ${i.path}${i.name !== undefined && i.kind !== 'folder' ? `/${i.name}` : ''}${i.tags.length ? ` [${i.tags.join(',')}]` : ''}${del}`);
+      ctx.out(
+        `${i.id.padStart(7)} ${i.kind.padEnd(11)} ${date} ${String(i.size ?? '').padStart(9)} ${(i.flags || '-').padEnd(4)} ${i.path}${i.name !== undefined && i.kind !== 'folder' ? `/${i.name}` : ''}${i.tags.length ? ` [${i.tags.join(',')}]` : ''}${del}`,
+      );
     }
     ctx.err(`${items.length} items`);
     return 0;

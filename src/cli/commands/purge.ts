@@ -6,9 +6,16 @@ import { repositoryFromArgs } from '../connect.js';
 /** `zimbra-backup purge`: retention and garbage collection. */
 export const purgeCommand: Command = {
   name: 'purge',
-  summary: 'remove item versions and deleted items older than the retention, expired deleted accounts, then unreferenced blobs (takes the writer lock)',
-  usage: 'zimbra-backup purge --repo PATH|s3://bucket/prefix --retention 30d [--deleted-accounts-retention 90d] [--dry-run] [--json]   (0 = keep forever)',
-  options: { repo: { type: 'string' }, retention: { type: 'string' }, 'deleted-accounts-retention': { type: 'string' }, 'dry-run': { type: 'boolean' } },
+  summary:
+    'remove item versions and deleted items older than the retention, expired deleted accounts, then unreferenced blobs (takes the writer lock)',
+  usage:
+    'zimbra-backup purge --repo PATH|s3://bucket/prefix --retention 30d [--deleted-accounts-retention 90d] [--dry-run] [--json]   (0 = keep forever)',
+  options: {
+    repo: { type: 'string' },
+    retention: { type: 'string' },
+    'deleted-accounts-retention': { type: 'string' },
+    'dry-run': { type: 'boolean' },
+  },
   async run(values, ctx) {
     const retentionMs = parseDuration(requireString(values, 'retention'), 'retention');
     const accountsText = optString(values, 'deleted-accounts-retention');
@@ -18,7 +25,9 @@ export const purgeCommand: Command = {
       retentionMs,
       dryRun: values['dry-run'] === true,
       signal: ctx.signal,
-      ...(accountsText !== undefined ? { deletedAccountsRetentionMs: parseDuration(accountsText, 'deleted-accounts-retention') } : {}),
+      ...(accountsText !== undefined
+        ? { deletedAccountsRetentionMs: parseDuration(accountsText, 'deleted-accounts-retention') }
+        : {}),
     });
     if (values['json']) {
       ctx.out(JSON.stringify(r));

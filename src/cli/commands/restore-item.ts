@@ -10,7 +10,14 @@ export const restoreItemCommand: Command = {
   name: 'restore-item',
   summary: 'restore items by id (their last backed-up version, or the one at --at) into their folder or --folder',
   usage: `zimbra-backup restore-item --repo R --account A --id N[,N...] [--at ISO] [--folder PATH] [--to-account B] ${SERVER_USAGE} [--dry-run] [--json]`,
-  options: { ...RESTORE_OPTIONS, ...SERVER_OPTIONS, id: { type: 'string', multiple: true }, at: { type: 'string' }, folder: { type: 'string' }, 'to-account': { type: 'string' } },
+  options: {
+    ...RESTORE_OPTIONS,
+    ...SERVER_OPTIONS,
+    id: { type: 'string', multiple: true },
+    at: { type: 'string' },
+    folder: { type: 'string' },
+    'to-account': { type: 'string' },
+  },
   async run(values, ctx) {
     const account = requireString(values, 'account');
     const ids = optList(values, 'id');
@@ -23,7 +30,11 @@ export const restoreItemCommand: Command = {
       const toAccount = optString(values, 'to-account');
       const onProgress = progressPrinter(ctx);
       const r = await restoreItems({
-        repository, client, account, ids, signal: ctx.signal,
+        repository,
+        client,
+        account,
+        ids,
+        signal: ctx.signal,
         ...(at !== undefined ? { at } : {}),
         ...(folder ? { folder } : {}),
         ...(toAccount ? { toAccount } : {}),

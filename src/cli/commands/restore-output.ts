@@ -28,15 +28,26 @@ export function progressPrinter(ctx: CommandContext): ((p: RestoreProgress) => v
 }
 
 /** Prints a restore result; resolves to the exit code (1 when some items failed). */
-export function printRestoreResult(ctx: CommandContext, json: boolean, r: RestoreResult & { generatedPassword?: Secret; folder?: string; createdAccount?: { id: string; name: string } }): number {
+export function printRestoreResult(
+  ctx: CommandContext,
+  json: boolean,
+  r: RestoreResult & { generatedPassword?: Secret; folder?: string; createdAccount?: { id: string; name: string } },
+): number {
   if (json) {
     const { generatedPassword, ...rest } = r;
-    ctx.out(JSON.stringify({ ...rest, ...(generatedPassword ? { generatedPassword: generatedPassword.reveal() } : {}) }));
+    ctx.out(
+      JSON.stringify({ ...rest, ...(generatedPassword ? { generatedPassword: generatedPassword.reveal() } : {}) }),
+    );
     return r.failures.length > 0 ? 1 : 0;
   }
   if (r.dryRun) {
-    for (const p of r.planned) ctx.out(`${p.kind.padEnd(11)} ${p.id.padStart(7)}  ${p.path}${p.name && p.kind !== 'folder' ? `  ${p.name}` : ''}${p.size !== undefined ? `  ${p.size} B` : ''}${p.alreadyRestored ? '  (already restored)' : ''}`);
-    ctx.out(`dry run: ${r.planned.filter((p) => p.kind !== 'folder').length} items would be restored into ${r.targetAccount}${r.folder ? ` under ${r.folder}` : ''}`);
+    for (const p of r.planned)
+      ctx.out(
+        `${p.kind.padEnd(11)} ${p.id.padStart(7)}  ${p.path}${p.name && p.kind !== 'folder' ? `  ${p.name}` : ''}${p.size !== undefined ? `  ${p.size} B` : ''}${p.alreadyRestored ? '  (already restored)' : ''}`,
+      );
+    ctx.out(
+      `dry run: ${r.planned.filter((p) => p.kind !== 'folder').length} items would be restored into ${r.targetAccount}${r.folder ? ` under ${r.folder}` : ''}`,
+    );
     return 0;
   }
   const parts = Object.entries(r.counts)
@@ -45,7 +56,9 @@ export function printRestoreResult(ctx: CommandContext, json: boolean, r: Restor
   if (r.createdAccount) ctx.out(`created account ${r.createdAccount.name} (${r.createdAccount.id})`);
   if (r.generatedPassword) ctx.out(`generated password (shown once): ${r.generatedPassword.reveal()}`);
   if (r.folder) ctx.out(`restored into folder ${r.folder}`);
-  ctx.out(`${r.targetAccount}: ${parts.join('; ') || 'nothing to restore'}; ${r.bytes} bytes in ${r.durationMs} ms (restore ${r.restoreId})`);
+  ctx.out(
+    `${r.targetAccount}: ${parts.join('; ') || 'nothing to restore'}; ${r.bytes} bytes in ${r.durationMs} ms (restore ${r.restoreId})`,
+  );
   for (const u of r.unsupported) ctx.err(`not restored: ${u.kind} ${u.id}: ${u.reason}`);
   for (const f of r.failures) ctx.err(`failed: ${f.kind} ${f.id}: ${f.code}: ${f.message}`);
   return r.failures.length > 0 ? 1 : 0;

@@ -8,7 +8,8 @@ import { printRestoreResult, progressPrinter, RESTORE_OPTIONS } from './restore-
 /** `zimbra-backup restore`: an account's mailbox as it was at an instant, into a new account or the original. */
 export const restoreCommand: Command = {
   name: 'restore',
-  summary: 'restore an account as it was at --at, into --to-account (created) or the original account (only what is missing)',
+  summary:
+    'restore an account as it was at --at, into --to-account (created) or the original account (only what is missing)',
   usage: `zimbra-backup restore --repo R --account A --at ISO [--to-account B] ${SERVER_USAGE} [--dry-run] [--concurrency N] [--json]`,
   options: { ...RESTORE_OPTIONS, ...SERVER_OPTIONS, at: { type: 'string' }, 'to-account': { type: 'string' } },
   async run(values, ctx) {
@@ -22,7 +23,11 @@ export const restoreCommand: Command = {
       const concurrency = optInt(values, 'concurrency', 1);
       const onProgress = progressPrinter(ctx);
       const r = await restoreAccount({
-        repository, client, account, at, signal: ctx.signal,
+        repository,
+        client,
+        account,
+        at,
+        signal: ctx.signal,
         ...(toAccount ? { toAccount } : {}),
         ...(concurrency !== undefined ? { concurrency } : {}),
         ...(values['dry-run'] === true ? { dryRun: true } : {}),
@@ -30,7 +35,8 @@ export const restoreCommand: Command = {
       }).catch((err: unknown) => {
         // The account exists now; its generated password can be shown only here, once.
         const pw = (err as { data?: { generatedPassword?: Secret } }).data?.generatedPassword;
-        if (pw instanceof Secret) ctx.err(`account ${toAccount} was created; generated password (shown once): ${pw.reveal()}`);
+        if (pw instanceof Secret)
+          ctx.err(`account ${toAccount} was created; generated password (shown once): ${pw.reveal()}`);
         throw err;
       });
       return printRestoreResult(ctx, values['json'] === true, r);

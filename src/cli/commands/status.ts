@@ -25,10 +25,16 @@ export const statusCommand: Command = {
     const now = Date.now();
     for (const a of s.accounts) {
       const when = a.lastCommitMs > 0 ? new Date(a.lastCommitMs).toISOString() : 'never';
-      const flags = [a.deletedMs !== undefined ? 'DELETED' : '', a.failingItems > 0 ? `${a.failingItems} failing` : ''].filter(Boolean).join(' ');
-      ctx.out(`${a.name.padEnd(32)} ${String(a.items).padStart(7)} items  last commit ${when} (${age(a.lastCommitMs > 0 ? now - a.lastCommitMs : undefined)} ago)  token age ${age(a.tokenAgeMs)} ${flags}`);
+      const flags = [a.deletedMs !== undefined ? 'DELETED' : '', a.failingItems > 0 ? `${a.failingItems} failing` : '']
+        .filter(Boolean)
+        .join(' ');
+      ctx.out(
+        `${a.name.padEnd(32)} ${String(a.items).padStart(7)} items  last commit ${when} (${age(a.lastCommitMs > 0 ? now - a.lastCommitMs : undefined)} ago)  token age ${age(a.tokenAgeMs)} ${flags}`,
+      );
     }
-    ctx.out(`repository: ${(s.repositoryBytes / 1e6).toFixed(1)} MB in total, ${s.blobs} blobs (${(s.blobBytesStored / 1e6).toFixed(1)} MB stored); mailboxes hold ${(s.logicalBytes / 1e6).toFixed(1)} MB; dedup ${s.dedupRatio.toFixed(2)}x, compression ${s.compressionRatio.toFixed(2)}x`);
+    ctx.out(
+      `repository: ${(s.repositoryBytes / 1e6).toFixed(1)} MB in total, ${s.blobs} blobs (${(s.blobBytesStored / 1e6).toFixed(1)} MB stored); mailboxes hold ${(s.logicalBytes / 1e6).toFixed(1)} MB; dedup ${s.dedupRatio.toFixed(2)}x, compression ${s.compressionRatio.toFixed(2)}x`,
+    );
     return 0;
   },
 };

@@ -8,14 +8,23 @@ import { printRestoreResult, progressPrinter, RESTORE_OPTIONS } from './restore-
 /** `zimbra-backup undelete`: every item deleted in a window, into a `Restored YYYY-MM-DD HH.MM` folder. */
 export const undeleteCommand: Command = {
   name: 'undelete',
-  summary: 'bring back every item deleted between --from and --to, into a "Restored <date>" folder mirroring the original paths',
+  summary:
+    'bring back every item deleted between --from and --to, into a "Restored <date>" folder mirroring the original paths',
   usage: `zimbra-backup undelete --repo R --account A --from ISO --to ISO [--to-account B] [--folder-name NAME] ${SERVER_USAGE} [--dry-run] [--json]`,
-  options: { ...RESTORE_OPTIONS, ...SERVER_OPTIONS, from: { type: 'string' }, to: { type: 'string' }, 'to-account': { type: 'string' }, 'folder-name': { type: 'string' } },
+  options: {
+    ...RESTORE_OPTIONS,
+    ...SERVER_OPTIONS,
+    from: { type: 'string' },
+    to: { type: 'string' },
+    'to-account': { type: 'string' },
+    'folder-name': { type: 'string' },
+  },
   async run(values, ctx) {
     const account = requireString(values, 'account');
     const from = optTime(values, 'from');
     const to = optTime(values, 'to');
-    if (from === undefined || to === undefined) throw new ZimbraBackupError('--from and --to are required', { code: 'ZB_INVALID_ARGUMENT' });
+    if (from === undefined || to === undefined)
+      throw new ZimbraBackupError('--from and --to are required', { code: 'ZB_INVALID_ARGUMENT' });
     const repository = await repositoryFromArgs(values);
     const client = await adminClientFromArgs(values, ctx);
     try {
@@ -24,7 +33,12 @@ export const undeleteCommand: Command = {
       const concurrency = optInt(values, 'concurrency', 1);
       const onProgress = progressPrinter(ctx);
       const r = await undelete({
-        repository, client, account, from, to, signal: ctx.signal,
+        repository,
+        client,
+        account,
+        from,
+        to,
+        signal: ctx.signal,
         ...(toAccount ? { toAccount } : {}),
         ...(folderName ? { folderName } : {}),
         ...(concurrency !== undefined ? { concurrency } : {}),

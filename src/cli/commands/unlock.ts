@@ -7,19 +7,28 @@ export const unlockCommand: Command = {
   name: 'unlock',
   summary: 'list the writer locks and remove the stale ones (or one named lock; --force also removes a live one)',
   usage: 'zimbra-backup unlock --repo R [--lock-id ID] [--force] [--dry-run] [--json]',
-  options: { repo: { type: 'string' }, 'lock-id': { type: 'string' }, force: { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
+  options: {
+    repo: { type: 'string' },
+    'lock-id': { type: 'string' },
+    force: { type: 'boolean' },
+    'dry-run': { type: 'boolean' },
+  },
   async run(values, ctx) {
     const repository = await repositoryFromArgs(values);
     const lockId = optString(values, 'lock-id');
     const locks = await repository.locks();
-    const removed = values['dry-run'] ? [] : await repository.breakLock({ ...(lockId !== undefined ? { lockId } : {}), force: values['force'] === true });
+    const removed = values['dry-run']
+      ? []
+      : await repository.breakLock({ ...(lockId !== undefined ? { lockId } : {}), force: values['force'] === true });
     if (values['json']) {
       ctx.out(JSON.stringify({ locks, removed }));
       return 0;
     }
     for (const l of locks) {
       const gone = removed.some((r) => r.id === l.id);
-      ctx.out(`${l.id} ${l.owner} ${l.host} pid ${l.pid} heartbeat ${new Date(l.heartbeatMs).toISOString()}${l.stale ? ' STALE' : ''}${gone ? ' -> removed' : ''}`);
+      ctx.out(
+        `${l.id} ${l.owner} ${l.host} pid ${l.pid} heartbeat ${new Date(l.heartbeatMs).toISOString()}${l.stale ? ' STALE' : ''}${gone ? ' -> removed' : ''}`,
+      );
     }
     if (locks.length === 0) ctx.out('no locks');
     return 0;

@@ -23,7 +23,8 @@ const auth: HandlerSpec = {
     const password = req.get('password') ?? '';
     const acct = dir.findAccount(name);
     if (!acct || acct.password !== password) throw faults.authFailed(name);
-    if (acct.attrs['zimbraAccountStatus']?.[0] === 'maintenance') throw new SoapFault('account.MAINTENANCE_MODE', 'account is in maintenance mode');
+    if (acct.attrs['zimbraAccountStatus']?.[0] === 'maintenance')
+      throw new SoapFault('account.MAINTENANCE_MODE', 'account is in maintenance mode');
     const lifetime = ctx.state.authTokenLifetimeMs;
     const token = ctx.state.tokens.issue({ accountId: acct.id, expiresMs: Date.now() + lifetime, admin: false });
     const r = response(req, NS.account);
@@ -41,11 +42,15 @@ const getInfo: HandlerSpec = {
     const c = claims(ctx);
     const acct = targetAccount(ctx);
     const r = response(req, NS.account);
-    r.text('version', '10.1.0_GA_0000').text('id', acct.id).text('name', acct.name).text('lifetime', c.expiresMs - Date.now());
+    r.text('version', '10.1.0_GA_0000')
+      .text('id', acct.id)
+      .text('name', acct.name)
+      .text('lifetime', c.expiresMs - Date.now());
     r.text('adminDelegated', c.adminId !== undefined).text('rest', `${ctx.state.mailUrl}/home/${acct.name}`);
     r.attr('used', acct.mailbox.size);
     const attrs = r.addUnique('attrs');
-    for (const k of ['zimbraId', 'zimbraMailHost', 'displayName', 'zimbraAccountStatus']) for (const v of acct.attrs[k] ?? []) attrs.pair(k, v);
+    for (const k of ['zimbraId', 'zimbraMailHost', 'displayName', 'zimbraAccountStatus'])
+      for (const v of acct.attrs[k] ?? []) attrs.pair(k, v);
     r.addUnique('prefs').pair('zimbraPrefMailPollingInterval', '120s');
     r.add('soapURL').setContent(`${ctx.state.mailUrl}/service/soap`);
     r.text('publicURL', ctx.state.mailUrl);
@@ -64,7 +69,8 @@ const getAccountInfo: HandlerSpec = {
     if (acct !== self && !self.isAdmin) throw faults.permDenied(`can not access account ${sel?.key ?? ''}`);
     const r = response(req, NS.account);
     r.text('name', acct.name);
-    for (const k of ['zimbraId', 'zimbraMailHost', 'displayName']) for (const v of acct.attrs[k] ?? []) r.add('attr').attr('name', k).setContent(v);
+    for (const k of ['zimbraId', 'zimbraMailHost', 'displayName'])
+      for (const v of acct.attrs[k] ?? []) r.add('attr').attr('name', k).setContent(v);
     r.text('soapURL', `${ctx.state.mailUrl}/service/soap`).text('publicURL', ctx.state.mailUrl);
     return r;
   },

@@ -38,7 +38,12 @@ const delegateAuth: HandlerSpec = {
     if (!Number.isFinite(durationSec)) throw faults.invalidRequest('invalid duration');
     const requestedMs = durationSec * 1000;
     const realMs = Math.min(requestedMs, ctx.state.authTokenLifetimeMs);
-    const token = ctx.state.tokens.issue({ accountId: acct.id, expiresMs: Date.now() + realMs, admin: false, adminId: admin.id });
+    const token = ctx.state.tokens.issue({
+      accountId: acct.id,
+      expiresMs: Date.now() + realMs,
+      admin: false,
+      adminId: admin.id,
+    });
     const r = response(req, NS.admin);
     r.add('authToken').setContent(token);
     return r.text('lifetime', requestedMs);

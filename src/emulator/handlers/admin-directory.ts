@@ -5,7 +5,15 @@
 import type { AccountEntry, DirEntry, DlEntry } from '../model/directory.js';
 import { Element } from '../wire/element.js';
 import { SoapFault, faults } from '../wire/soap-fault.js';
-import { NS, accountSelector, requestAttrs, requireAdmin, response, type HandlerSpec, type SoapContext } from './context.js';
+import {
+  NS,
+  accountSelector,
+  requestAttrs,
+  requireAdmin,
+  response,
+  type HandlerSpec,
+  type SoapContext,
+} from './context.js';
 import { compileFilter } from './ldap-filter.js';
 
 /** Writes `<name name id><a n>v</a>...</name>`; `only` limits the attributes returned. */
@@ -20,7 +28,14 @@ export function encodeEntry(parent: Element, elName: string, e: DirEntry, only?:
 
 function attrFilter(req: Element): Set<string> | undefined {
   const s = req.get('attrs');
-  return s ? new Set(s.split(',').map((x) => x.trim().toLowerCase()).filter((x) => x)) : undefined;
+  return s
+    ? new Set(
+        s
+          .split(',')
+          .map((x) => x.trim().toLowerCase())
+          .filter((x) => x),
+      )
+    : undefined;
 }
 
 function findAccount(ctx: SoapContext, req: Element): AccountEntry {
@@ -71,7 +86,8 @@ const searchDirectory = admin('SearchDirectoryRequest', (req, ctx) => {
   if (types.includes('coses')) for (const c of dir.coses.values()) consider('cos', c, OBJECT_CLASSES.cos);
   hits.sort((x, y) => (x.e.name < y.e.name ? -1 : x.e.name > y.e.name ? 1 : 0));
   const maxResults = req.getInt('maxResults') ?? 0;
-  if (maxResults > 0 && hits.length > maxResults) throw new SoapFault('account.TOO_MANY_SEARCH_RESULTS', `number of results exceeded ${maxResults}`);
+  if (maxResults > 0 && hits.length > maxResults)
+    throw new SoapFault('account.TOO_MANY_SEARCH_RESULTS', `number of results exceeded ${maxResults}`);
   const r = response(req, NS.admin);
   if (req.getBool('countOnly')) return r.attr('num', hits.length);
   const offset = Math.max(0, req.getInt('offset') ?? 0);
@@ -109,7 +125,8 @@ const handlers: HandlerSpec[] = [
   admin('GetAllDistributionListsRequest', (req, ctx) => {
     const domain = req.child('domain')?.content?.toLowerCase();
     const r = response(req, NS.admin);
-    for (const d of ctx.state.directory.dls.values()) if (!domain || d.name.endsWith(`@${domain}`)) encodeEntry(r, 'dl', d).attr('dynamic', false);
+    for (const d of ctx.state.directory.dls.values())
+      if (!domain || d.name.endsWith(`@${domain}`)) encodeEntry(r, 'dl', d).attr('dynamic', false);
     return r;
   }),
   admin('GetDistributionListRequest', (req, ctx) => {
@@ -122,7 +139,8 @@ const handlers: HandlerSpec[] = [
   admin('GetAllAccountsRequest', (req, ctx) => {
     const domain = req.child('domain')?.content?.toLowerCase();
     const r = response(req, NS.admin);
-    for (const a of ctx.state.directory.allAccounts()) if (!domain || a.name.endsWith(`@${domain}`)) encodeEntry(r, 'account', a);
+    for (const a of ctx.state.directory.allAccounts())
+      if (!domain || a.name.endsWith(`@${domain}`)) encodeEntry(r, 'account', a);
     return r;
   }),
   searchDirectory,
@@ -135,7 +153,8 @@ const handlers: HandlerSpec[] = [
     const a = findAccount(ctx, req);
     const r = response(req, NS.admin);
     r.text('name', a.name);
-    for (const k of ['zimbraId', 'zimbraMailHost']) for (const v of a.attrs[k] ?? []) r.add('a').attr('n', k).setContent(v);
+    for (const k of ['zimbraId', 'zimbraMailHost'])
+      for (const v of a.attrs[k] ?? []) r.add('a').attr('n', k).setContent(v);
     r.add('soapURL').setContent(`${ctx.state.mailUrl}/service/soap`);
     r.text('adminSoapURL', `${ctx.state.adminUrl}/service/admin/soap`).text('publicMailURL', ctx.state.mailUrl);
     return r;
@@ -179,12 +198,21 @@ const handlers: HandlerSpec[] = [
   }),
   admin('CreateDistributionListRequest', (req, ctx) => {
     const r = response(req, NS.admin);
-    encodeEntry(r, 'dl', ctx.state.directory.createDistributionList(req.get('name') ?? '', [], requestAttrs(req))).attr('dynamic', false);
+    encodeEntry(r, 'dl', ctx.state.directory.createDistributionList(req.get('name') ?? '', [], requestAttrs(req))).attr(
+      'dynamic',
+      false,
+    );
     return r;
   }),
   admin('AddDistributionListMemberRequest', (req, ctx) => {
     const dl = ctx.state.directory.dl(req.get('id') ?? '');
-    ctx.state.directory.addMembers(dl, req.all('dlm').map((m) => m.content ?? '').filter((m) => m !== ''));
+    ctx.state.directory.addMembers(
+      dl,
+      req
+        .all('dlm')
+        .map((m) => m.content ?? '')
+        .filter((m) => m !== ''),
+    );
     return response(req, NS.admin);
   }),
 ];

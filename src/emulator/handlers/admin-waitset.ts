@@ -8,7 +8,12 @@ import { faults } from '../wire/soap-fault.js';
 import { NS, requireAdmin, response, type HandlerSpec } from './context.js';
 
 function specs(req: Element, group: string): WaitSetAccountSpec[] {
-  return (req.child(group)?.all('a') ?? []).map((a) => ({ id: a.get('id'), name: a.get('name'), token: a.get('token'), types: a.get('types') }));
+  return (req.child(group)?.all('a') ?? []).map((a) => ({
+    id: a.get('id'),
+    name: a.get('name'),
+    token: a.get('token'),
+    types: a.get('types'),
+  }));
 }
 
 function errors(r: Element, list: WaitSetError[]): void {

@@ -10,7 +10,12 @@ import { Element } from '../wire/element.js';
 import { faults } from '../wire/soap-fault.js';
 
 /** Namespaces (`AccountConstants`, `AdminConstants`, `MailConstants`). */
-export const NS = { account: 'urn:zimbraAccount', admin: 'urn:zimbraAdmin', mail: 'urn:zimbraMail', zimbra: 'urn:zimbra' } as const;
+export const NS = {
+  account: 'urn:zimbraAccount',
+  admin: 'urn:zimbraAdmin',
+  mail: 'urn:zimbraMail',
+  zimbra: 'urn:zimbra',
+} as const;
 
 /** Server-wide state shared by all handlers. */
 export interface EmulatorState {

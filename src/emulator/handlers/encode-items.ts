@@ -20,13 +20,20 @@ const md = (item: MailItem): number => Math.floor(item.changeDate / 1000);
 export function encodeFolder(parent: Element, mbox: Mailbox, f: MailItem): Element {
   const c = mbox.folderContents(f.id);
   const el = parent.add('folder');
-  el.attr('id', String(f.id)).attr('uuid', f.uuid).attr('name', f.name ?? '').attr('absFolderPath', mbox.folderPath(f.id));
+  el.attr('id', String(f.id))
+    .attr('uuid', f.uuid)
+    .attr('name', f.name ?? '')
+    .attr('absFolderPath', mbox.folderPath(f.id));
   if (f.id !== FOLDER.ROOT) {
     el.attr('l', String(f.folderId)).attr('luuid', mbox.get(f.folderId)?.uuid);
   }
   if (f.flags) el.attr('f', f.flags);
   if (f.color !== undefined) el.attr('color', f.color);
-  el.attr('u', c.unread).attr('view', f.view).attr('rev', f.savedSequence).attr('ms', f.modifiedSequence).attr('md', md(f));
+  el.attr('u', c.unread)
+    .attr('view', f.view)
+    .attr('rev', f.savedSequence)
+    .attr('ms', f.modifiedSequence)
+    .attr('md', md(f));
   el.attr('n', c.ids.size).attr('s', c.size).attr('i4ms', f.modifiedSequence).attr('i4next', mbox.nextId);
   el.attr('activesyncdisabled', false).attr('webOfflineSyncDays', 0);
   return el;
@@ -49,7 +56,10 @@ export function tagCounts(mbox: Mailbox): Map<number, { n: number; u: number }> 
 /** Full tag encoding. */
 export function encodeTag(parent: Element, t: MailItem, counts?: { n: number; u: number }): Element {
   // ToXML.encodeTag: id, name, color, u, n, d, rev, md, ms (tags carry no uuid on the wire)
-  const el = parent.add('tag').attr('id', String(t.id)).attr('name', t.name ?? '');
+  const el = parent
+    .add('tag')
+    .attr('id', String(t.id))
+    .attr('name', t.name ?? '');
   if (t.color !== undefined) el.attr('color', t.color);
   if (counts && counts.u > 0) el.attr('u', counts.u);
   if (counts) el.attr('n', counts.n);
@@ -94,16 +104,28 @@ export function fragment(raw: Buffer): string {
   start = start < 0 ? raw.indexOf('\n\n') : start;
   if (start < 0) return '';
   const text = raw.subarray(start, start + 2048).toString('utf8');
-  return text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 100);
+  return text
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 100);
 }
 
 /** Message summary (Search hits, GetMsg without raw). */
-export function encodeMessage(parent: Element, mbox: Mailbox, m: MailItem, opts: { raw?: boolean; full?: boolean } = {}): Element {
+export function encodeMessage(
+  parent: Element,
+  mbox: Mailbox,
+  m: MailItem,
+  opts: { raw?: boolean; full?: boolean } = {},
+): Element {
   const el = encodeMsgMetadata(parent, mbox, m);
   const blob = m.blob ?? Buffer.alloc(0);
   if (m.sender) {
     const match = /^\s*(?:"?([^"<]*?)"?\s*)?<([^>]+)>\s*$/.exec(m.sender);
-    const e = el.add('e').attr('a', match?.[2] ?? m.sender.trim()).attr('t', 'f');
+    const e = el
+      .add('e')
+      .attr('a', match?.[2] ?? m.sender.trim())
+      .attr('t', 'f');
     if (match?.[1]) e.attr('p', match[1]);
   }
   el.text('su', m.subject ?? '').text('fr', fragment(blob));
@@ -113,7 +135,8 @@ export function encodeMessage(parent: Element, mbox: Mailbox, m: MailItem, opts:
   if (opts.raw) {
     // ToXML.encodeMessageAsMIME: inline only small, pure-ASCII messages
     const content = el.addUnique('content');
-    if (m.size + 2048 <= 40000 && !/[^\x00-\x7f]/.test(blob.toString('latin1'))) content.setContent(blob.toString('latin1'));
+    if (m.size + 2048 <= 40000 && !/[^\x00-\x7f]/.test(blob.toString('latin1')))
+      content.setContent(blob.toString('latin1'));
     else content.attr('url', `/service/content/get?id=${m.id}`);
   } else encodeParts(el, mimeTree(blob));
   return el;
@@ -136,7 +159,12 @@ export function encodeContact(parent: Element, mbox: Mailbox, c: MailItem): Elem
   el.attr('fileAsStr', fileAs);
   for (const [k, v] of Object.entries(f)) el.pair(k, v);
   (c.parts ?? []).forEach((p, i) => {
-    el.add('a').attr('n', p.field).attr('part', String(i + 1)).attr('ct', p.contentType).attr('s', p.bytes.length).attr('filename', p.filename);
+    el.add('a')
+      .attr('n', p.field)
+      .attr('part', String(i + 1))
+      .attr('ct', p.contentType)
+      .attr('s', p.bytes.length)
+      .attr('filename', p.filename);
   });
   return el;
 }
@@ -147,8 +175,17 @@ export function encodeCalItem(parent: Element, mbox: Mailbox, a: MailItem, inclu
   common(el, mbox, a);
   el.attr('s', a.size).attr('d', a.date);
   stamps(el, a);
-  const inv = el.add('inv').attr('type', a.type === 'task' ? 'task' : 'appt').attr('id', String(a.id)).attr('compNum', 0).attr('seq', 0);
-  inv.add('comp').attr('uid', a.uid).attr('name', a.subject ?? '').attr('method', 'PUBLISH');
+  const inv = el
+    .add('inv')
+    .attr('type', a.type === 'task' ? 'task' : 'appt')
+    .attr('id', String(a.id))
+    .attr('compNum', 0)
+    .attr('seq', 0);
+  inv
+    .add('comp')
+    .attr('uid', a.uid)
+    .attr('name', a.subject ?? '')
+    .attr('method', 'PUBLISH');
   if (includeContent && a.blob) el.addUnique('content').setContent(a.blob.toString('utf8'));
   return el;
 }
@@ -156,7 +193,12 @@ export function encodeCalItem(parent: Element, mbox: Mailbox, a: MailItem, inclu
 /** Document encoding. */
 export function encodeDocument(parent: Element, mbox: Mailbox, d: MailItem): Element {
   const el = common(parent.add('doc'), mbox, d);
-  el.attr('uuid', d.uuid).attr('name', d.name ?? '').attr('s', d.size).attr('d', d.date).attr('ct', d.contentType).attr('ver', 1);
+  el.attr('uuid', d.uuid)
+    .attr('name', d.name ?? '')
+    .attr('s', d.size)
+    .attr('d', d.date)
+    .attr('ct', d.contentType)
+    .attr('ver', 1);
   return stamps(el, d);
 }
 
@@ -177,8 +219,15 @@ export function encodeAny(parent: Element, mbox: Mailbox, item: MailItem): Eleme
     case 'document':
       return encodeDocument(parent, mbox, item);
     case 'conversation': {
-      const el = parent.add('c').attr('id', String(item.id)).attr('n', mbox.convMembers.get(item.id)?.size ?? 0);
-      return el.attr('d', item.date).text('su', item.subject ?? '').attr('md', md(item)).attr('ms', item.modifiedSequence);
+      const el = parent
+        .add('c')
+        .attr('id', String(item.id))
+        .attr('n', mbox.convMembers.get(item.id)?.size ?? 0);
+      return el
+        .attr('d', item.date)
+        .text('su', item.subject ?? '')
+        .attr('md', md(item))
+        .attr('ms', item.modifiedSequence);
     }
   }
 }

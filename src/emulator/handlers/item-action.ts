@@ -65,7 +65,8 @@ function apply(mbox: Mailbox, ids: number[], action: Element): void {
         const folder = resolveFolder(mbox, id);
         mbox.transaction((txn) => {
           emptyFolderIn(mbox, txn, folder.id);
-          if (action.getBool('recursive', true)) for (const sub of mbox.subfolders(folder.id)) deleteFolderIn(mbox, txn, sub);
+          if (action.getBool('recursive', true))
+            for (const sub of mbox.subfolders(folder.id)) deleteFolderIn(mbox, txn, sub);
         });
       }
       return;
@@ -76,8 +77,21 @@ function apply(mbox: Mailbox, ids: number[], action: Element): void {
       if (f !== undefined) setFlags(mbox, ids, f);
       const tn = action.get('tn');
       const t = action.get('t');
-      if (tn !== undefined) setTags(mbox, ids, tn.split(',').filter((x) => x));
-      else if (t !== undefined) setTags(mbox, ids, t.split(',').filter((x) => x).map((id) => mbox.get(Number(id))?.name ?? ''));
+      if (tn !== undefined)
+        setTags(
+          mbox,
+          ids,
+          tn.split(',').filter((x) => x),
+        );
+      else if (t !== undefined)
+        setTags(
+          mbox,
+          ids,
+          t
+            .split(',')
+            .filter((x) => x)
+            .map((id) => mbox.get(Number(id))?.name ?? ''),
+        );
       const name = action.get('name');
       if (name) apply(mbox, ids, withOp(action, 'rename'));
       if (action.get('color') !== undefined) apply(mbox, ids, withOp(action, 'color'));
@@ -107,11 +121,19 @@ function actionHandler(name: string): HandlerSpec {
       // one operation is one change, as in Zimbra (op=update touches folder, flags and tags at once)
       mbox.transaction(() => apply(mbox, ids, action));
       const r = response(req, NS.mail);
-      r.addUnique('action').attr('id', ids.join(',')).attr('op', action.get('op') ?? '');
+      r.addUnique('action')
+        .attr('id', ids.join(','))
+        .attr('op', action.get('op') ?? '');
       return r;
     },
   };
 }
 
 /** ItemAction family handlers. */
-export const itemActionHandlers: HandlerSpec[] = ['ItemActionRequest', 'MsgActionRequest', 'ContactActionRequest', 'FolderActionRequest', 'ConvActionRequest'].map(actionHandler);
+export const itemActionHandlers: HandlerSpec[] = [
+  'ItemActionRequest',
+  'MsgActionRequest',
+  'ContactActionRequest',
+  'FolderActionRequest',
+  'ConvActionRequest',
+].map(actionHandler);

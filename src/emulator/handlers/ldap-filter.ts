@@ -34,9 +34,23 @@ export function compileFilter(query: string | undefined): (attrs: Record<string,
       const item = text.slice(pos, end);
       const eq = item.indexOf('=');
       if (eq <= 0) throw faults.invalidRequest(`invalid LDAP filter: ${query ?? ''}`);
-      const attr = item.slice(0, eq).replace(/[~<>]$/, '').toLowerCase();
+      const attr = item
+        .slice(0, eq)
+        .replace(/[~<>]$/, '')
+        .toLowerCase();
       const value = item.slice(eq + 1);
-      const pattern = value === '*' ? undefined : new RegExp('^' + value.split('*').map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$', 'i');
+      const pattern =
+        value === '*'
+          ? undefined
+          : new RegExp(
+              '^' +
+                value
+                  .split('*')
+                  .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+                  .join('.*') +
+                '$',
+              'i',
+            );
       f = { op: 'eq', attr, pattern };
       pos = end;
     }

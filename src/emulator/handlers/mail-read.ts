@@ -8,7 +8,16 @@ import { resolveFolder } from '../model/folder-ops.js';
 import type { Element } from '../wire/element.js';
 import { faults } from '../wire/soap-fault.js';
 import { NS, idList, response, targetAccount, type HandlerSpec } from './context.js';
-import { encodeAny, encodeCalItem, encodeContact, encodeFolder, encodeMessage, encodeMsgMetadata, encodeTag, tagCounts } from './encode-items.js';
+import {
+  encodeAny,
+  encodeCalItem,
+  encodeContact,
+  encodeFolder,
+  encodeMessage,
+  encodeMsgMetadata,
+  encodeTag,
+  tagCounts,
+} from './encode-items.js';
 
 function folderTree(parent: Element, mbox: Mailbox, folder: MailItem, depth: number): void {
   const el = encodeFolder(parent, mbox, folder);
@@ -53,7 +62,8 @@ const handlers: HandlerSpec[] = [
       const mbox = targetAccount(ctx).mailbox;
       const counts = tagCounts(mbox);
       const r = response(req, NS.mail);
-      for (const id of [...mbox.tagIds].sort((a, b) => a - b)) encodeTag(r, mbox.get(id)!, counts.get(id) ?? { n: 0, u: 0 });
+      for (const id of [...mbox.tagIds].sort((a, b) => a - b))
+        encodeTag(r, mbox.get(id)!, counts.get(id) ?? { n: 0, u: 0 });
       return r;
     },
   },
@@ -89,13 +99,18 @@ const handlers: HandlerSpec[] = [
     handle(req, ctx) {
       const mbox = targetAccount(ctx).mailbox;
       const r = response(req, NS.mail);
-      const wanted = req.all('cn').map((c) => idList(c.get('id'))).flat();
+      const wanted = req
+        .all('cn')
+        .map((c) => idList(c.get('id')))
+        .flat();
       let list: MailItem[];
       if (wanted.length > 0) list = wanted.map((id) => ofType(mbox, id, ['contact'], (x) => faults.noSuchContact(x)));
       else {
         const l = req.get('l');
         const folderIds = l !== undefined ? [resolveFolder(mbox, l).id] : [...mbox.folderIds];
-        list = folderIds.flatMap((fid) => [...mbox.folderContents(fid).ids].map((id) => mbox.get(id)!).filter((i) => i.type === 'contact'));
+        list = folderIds.flatMap((fid) =>
+          [...mbox.folderContents(fid).ids].map((id) => mbox.get(id)!).filter((i) => i.type === 'contact'),
+        );
         list.sort((a, b) => a.id - b.id);
       }
       const only = new Set(req.all('a').map((a) => a.get('n') ?? ''));
@@ -114,7 +129,8 @@ const handlers: HandlerSpec[] = [
       const uid = req.get('uid');
       let item: MailItem | undefined;
       if (uid !== undefined) {
-        for (const it of mbox.items.values()) if ((it.type === 'appointment' || it.type === 'task') && it.uid === uid) item = it;
+        for (const it of mbox.items.values())
+          if ((it.type === 'appointment' || it.type === 'task') && it.uid === uid) item = it;
         if (!item) throw faults.noSuchAppt(uid);
       } else item = ofType(mbox, Number(req.get('id')), ['appointment', 'task'], (x) => faults.noSuchAppt(x));
       const r = response(req, NS.mail);
@@ -156,14 +172,17 @@ const handlers: HandlerSpec[] = [
       const hits: MailItem[] = [];
       for (const id of candidates) {
         const item = mbox.get(id);
-        if (item && types.includes(item.type) && item.folderId !== FOLDER.TRASH && item.folderId !== FOLDER.JUNK) hits.push(item);
+        if (item && types.includes(item.type) && item.folderId !== FOLDER.TRASH && item.folderId !== FOLDER.JUNK)
+          hits.push(item);
         else if (item && inFolder && types.includes(item.type)) hits.push(item);
       }
       const asc = (req.get('sortBy') ?? 'dateDesc') === 'dateAsc';
       hits.sort((a, b) => (asc ? a.date - b.date : b.date - a.date) || a.id - b.id);
       const offset = Math.max(0, req.getInt('offset') ?? 0);
       const limit = Math.min(Math.max(1, req.getInt('limit') ?? 10), 1000);
-      const r = response(req, NS.mail).attr('sortBy', asc ? 'dateAsc' : 'dateDesc').attr('offset', offset);
+      const r = response(req, NS.mail)
+        .attr('sortBy', asc ? 'dateAsc' : 'dateDesc')
+        .attr('offset', offset);
       for (const item of hits.slice(offset, offset + limit)) encodeAny(r, mbox, item);
       return r.attr('more', offset + limit < hits.length);
     },

@@ -13,7 +13,13 @@ import { encodeFolder, encodeSyncItem, encodeTag, tagCounts } from './encode-ite
 // order of the id lists inside a folder (Sync.folderSync)
 const LIST_ORDER: ItemType[] = ['message', 'contact', 'appointment', 'task', 'document', 'conversation'];
 
-function encodeTree(parent: Element, mbox: Mailbox, sync: InitialSync, folder: MailItem, counts: Map<number, { n: number; u: number }>): void {
+function encodeTree(
+  parent: Element,
+  mbox: Mailbox,
+  sync: InitialSync,
+  folder: MailItem,
+  counts: Map<number, { n: number; u: number }>,
+): void {
   const el = encodeFolder(parent, mbox, folder);
   if (folder.id === FOLDER.TAGS) {
     for (const t of sync.tags) encodeTag(el, t, counts.get(t.id) ?? { n: 0, u: 0 });

@@ -25,7 +25,11 @@ function tagNamesOf(acct: AccountEntry, el: Element): string[] | undefined {
   });
 }
 
-function contactInput(ctx: SoapContext, acct: AccountEntry, cn: Element): { fields: Record<string, string>; parts: ContactPart[] } {
+function contactInput(
+  ctx: SoapContext,
+  acct: AccountEntry,
+  cn: Element,
+): { fields: Record<string, string>; parts: ContactPart[] } {
   const fields: Record<string, string> = {};
   const parts: ContactPart[] = [];
   for (const a of cn.all('a')) {
@@ -104,14 +108,22 @@ const handlers: HandlerSpec[] = [
       const name = f?.get('name');
       if (!f || !name) throw faults.invalidRequest('missing folder name');
       const color = f.getInt('color');
-      const opts = { view: f.get('view'), color: color !== undefined && Number.isFinite(color) ? color : undefined, flags: f.get('f'), fetchIfExists: f.getBool('fie') };
+      const opts = {
+        view: f.get('view'),
+        color: color !== undefined && Number.isFinite(color) ? color : undefined,
+        flags: f.get('f'),
+        fetchIfExists: f.getBool('fie'),
+      };
       const l = f.get('l');
       let folder;
       if (l !== undefined) folder = createFolder(mbox, resolveFolder(mbox, l).id, name, opts);
       else {
         // with l unset, name is a path; missing parents are created (fie applies to the last part)
         const parts = name.split('/').filter((p) => p !== '');
-        const parent = parts.length > 1 ? createFolderPath(mbox, '/' + parts.slice(0, -1).join('/')) : resolveFolder(mbox, FOLDER.USER_ROOT);
+        const parent =
+          parts.length > 1
+            ? createFolderPath(mbox, '/' + parts.slice(0, -1).join('/'))
+            : resolveFolder(mbox, FOLDER.USER_ROOT);
         folder = createFolder(mbox, parent.id, parts[parts.length - 1] ?? '', opts);
       }
       const r = response(req, NS.mail);
@@ -126,7 +138,11 @@ const handlers: HandlerSpec[] = [
       const mbox = targetAccount(ctx).mailbox;
       const t = req.child('tag');
       const color = t?.getInt('color');
-      const tag = createTag(mbox, t?.get('name') ?? '', color !== undefined && Number.isFinite(color) ? color : undefined);
+      const tag = createTag(
+        mbox,
+        t?.get('name') ?? '',
+        color !== undefined && Number.isFinite(color) ? color : undefined,
+      );
       const r = response(req, NS.mail);
       encodeTag(r, tag);
       return r;
@@ -141,7 +157,12 @@ const handlers: HandlerSpec[] = [
       if (!cn) throw faults.invalidRequest('missing cn');
       const { fields, parts } = contactInput(ctx, acct, cn);
       const l = cn.get('l');
-      const c = createContact(acct.mailbox, { fields, parts, ...(l !== undefined ? { folder: l } : {}), tagNames: tagNamesOf(acct, cn) ?? [] });
+      const c = createContact(acct.mailbox, {
+        fields,
+        parts,
+        ...(l !== undefined ? { folder: l } : {}),
+        tagNames: tagNamesOf(acct, cn) ?? [],
+      });
       const r = response(req, NS.mail);
       encodeContact(r, acct.mailbox, c);
       return r;
@@ -155,7 +176,13 @@ const handlers: HandlerSpec[] = [
       const cn = req.child('cn');
       if (!cn) throw faults.invalidRequest('missing cn');
       const { fields, parts } = contactInput(ctx, acct, cn);
-      const c = modifyContact(acct.mailbox, Number(cn.get('id')), fields, req.getBool('replace'), parts.length > 0 ? parts : undefined);
+      const c = modifyContact(
+        acct.mailbox,
+        Number(cn.get('id')),
+        fields,
+        req.getBool('replace'),
+        parts.length > 0 ? parts : undefined,
+      );
       const r = response(req, NS.mail);
       encodeContact(r, acct.mailbox, c);
       return r;
@@ -172,7 +199,13 @@ const handlers: HandlerSpec[] = [
       const aid = doc?.child('upload')?.get('id') ?? doc?.get('aid');
       if (!doc || !aid) throw faults.invalidRequest('missing doc/upload');
       const up = takeUpload(ctx, aid);
-      const d = saveDocument(acct.mailbox, doc.get('name') ?? up.filename, up.bytes, doc.get('ct') ?? up.contentType, doc.get('l') ?? FOLDER.BRIEFCASE);
+      const d = saveDocument(
+        acct.mailbox,
+        doc.get('name') ?? up.filename,
+        up.bytes,
+        doc.get('ct') ?? up.contentType,
+        doc.get('l') ?? FOLDER.BRIEFCASE,
+      );
       const r = response(req, NS.mail);
       encodeDocument(r, acct.mailbox, d);
       return r;

@@ -100,26 +100,47 @@ export function handleRest(r: RestRequest): HttpReply {
   const idParam = url.searchParams.get('id');
   if (idParam === null) return textReply(400, 'item id required');
   const item = /^\d+$/.test(idParam) ? acct.mailbox.get(Number(idParam)) : undefined;
-  if (!item || item.type === 'folder' || item.type === 'tag' || item.type === 'conversation') return textReply(404, `no such item: ${idParam}`);
+  if (!item || item.type === 'folder' || item.type === 'tag' || item.type === 'conversation')
+    return textReply(404, `no such item: ${idParam}`);
   const part = url.searchParams.get('part');
   if (part !== null) {
     let p = item.type === 'contact' ? item.parts?.[Number(part) - 1] : undefined;
     if (item.type === 'message' && item.blob) {
       const mp = findPart(mimeTree(item.blob), part);
-      if (mp && mp.children.length === 0) p = { field: part, bytes: decodedBody(mp), contentType: mp.contentType, filename: mp.filename ?? `part${part}` };
+      if (mp && mp.children.length === 0)
+        p = {
+          field: part,
+          bytes: decodedBody(mp),
+          contentType: mp.contentType,
+          filename: mp.filename ?? `part${part}`,
+        };
     }
     if (!p) return textReply(404, `no such part: ${part}`);
     const disp = `attachment; filename="${p.filename.replace(/["\\\r\n]/g, '_')}"`;
-    return { status: 200, headers: { 'Content-Type': p.contentType, 'Content-Length': p.bytes.length, 'Content-Disposition': disp }, body: p.bytes };
+    return {
+      status: 200,
+      headers: { 'Content-Type': p.contentType, 'Content-Length': p.bytes.length, 'Content-Disposition': disp },
+      body: p.bytes,
+    };
   }
   const c = content(item);
   if (fmt === 'sync') {
     const hdrs = syncHeaders(acct, item);
     const nohdr = url.searchParams.get('nohdr') === '1';
-    const body = nohdr ? c.bytes : Buffer.concat([Buffer.from(hdrs.map(([k, v]) => `${k}: ${v}\r\n`).join(''), 'utf8'), c.bytes]);
+    const body = nohdr
+      ? c.bytes
+      : Buffer.concat([Buffer.from(hdrs.map(([k, v]) => `${k}: ${v}\r\n`).join(''), 'utf8'), c.bytes]);
     // header values go out as UTF-8 bytes (Node writes header strings as latin1)
     const wire = hdrs.map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('latin1')]);
-    return { status: 200, headers: { 'Content-Type': c.type, 'Content-Length': body.length, ...Object.fromEntries(wire) }, body };
+    return {
+      status: 200,
+      headers: { 'Content-Type': c.type, 'Content-Length': body.length, ...Object.fromEntries(wire) },
+      body,
+    };
   }
-  return { status: 200, headers: { 'Content-Type': c.type, 'Content-Length': c.bytes.length, ...nativeHeaders(item) }, body: c.bytes };
+  return {
+    status: 200,
+    headers: { 'Content-Type': c.type, 'Content-Length': c.bytes.length, ...nativeHeaders(item) },
+    body: c.bytes,
+  };
 }

@@ -90,12 +90,19 @@ function send(res: ServerResponse, reply: HttpReply, plan: FaultPlan | undefined
   stream.pipe(res);
 }
 
-async function route(deps: RouterDeps, port: 'mail' | 'admin', req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function route(
+  deps: RouterDeps,
+  port: 'mail' | 'admin',
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const path = url.pathname;
   const body = req.method === 'POST' || req.method === 'PUT' ? await readBody(req) : Buffer.alloc(0);
   const cookieName = port === 'admin' ? 'ZM_ADMIN_AUTH_TOKEN' : 'ZM_AUTH_TOKEN';
-  const cookieToken = cookie(req.headers.cookie, cookieName) ?? (port === 'admin' ? cookie(req.headers.cookie, 'ZM_AUTH_TOKEN') : undefined);
+  const cookieToken =
+    cookie(req.headers.cookie, cookieName) ??
+    (port === 'admin' ? cookie(req.headers.cookie, 'ZM_AUTH_TOKEN') : undefined);
   const isSoap = /^\/service\/(admin\/)?soap(\/|$)/.test(path);
   if (isSoap && req.method === 'POST') {
     const adminPath = path.startsWith('/service/admin/');
@@ -106,10 +113,26 @@ async function route(deps: RouterDeps, port: 'mail' | 'admin', req: IncomingMess
     deps.stats.hit(name ?? 'SOAP');
     if (name === 'BatchRequest') for (const m of parsed.envelope?.body.children ?? []) deps.stats.hit(m.name);
     if (await applyPlan(plan, res)) return;
-    const injectedFault = plan?.fault ? new SoapFault(plan.fault.code, plan.fault.reason ?? plan.fault.code, plan.fault.sender ?? !plan.fault.code.startsWith('service.')) : undefined;
-    const reply = await handleSoap(parsed, { state: deps.state, port, cookieToken, expireAuth: plan?.expireAuth ?? false, injectedFault });
+    const injectedFault = plan?.fault
+      ? new SoapFault(
+          plan.fault.code,
+          plan.fault.reason ?? plan.fault.code,
+          plan.fault.sender ?? !plan.fault.code.startsWith('service.'),
+        )
+      : undefined;
+    const reply = await handleSoap(parsed, {
+      state: deps.state,
+      port,
+      cookieToken,
+      expireAuth: plan?.expireAuth ?? false,
+      injectedFault,
+    });
     const bytes = Buffer.from(reply.body, 'utf8');
-    const headers: Record<string, string | number> = { 'Content-Type': reply.contentType, 'Content-Length': bytes.length, 'Cache-Control': 'no-store, no-cache' };
+    const headers: Record<string, string | number> = {
+      'Content-Type': reply.contentType,
+      'Content-Length': bytes.length,
+      'Cache-Control': 'no-store, no-cache',
+    };
     if (reply.setCookie) headers['Set-Cookie'] = reply.setCookie;
     return send(res, { status: reply.status, headers, body: bytes }, plan);
   }
@@ -119,12 +142,19 @@ async function route(deps: RouterDeps, port: 'mail' | 'admin', req: IncomingMess
     deps.stats.hit(fmt === 'tgz' ? 'REST:tgz' : 'REST');
     if (await applyPlan(plan, res)) return;
     const token = cookieToken ?? url.searchParams.get('zauthtoken') ?? undefined;
-    return send(res, handleRest({ state: deps.state, method: req.method ?? 'GET', url, token, expireAuth: plan?.expireAuth ?? false }), plan);
+    return send(
+      res,
+      handleRest({ state: deps.state, method: req.method ?? 'GET', url, token, expireAuth: plan?.expireAuth ?? false }),
+      plan,
+    );
   }
   if (path === '/service/upload' && req.method === 'POST') {
     deps.stats.hit('UPLOAD');
     if (await applyPlan(plan, res)) return;
-    const token = url.searchParams.get('admin') === '1' || port === 'admin' ? (cookie(req.headers.cookie, 'ZM_ADMIN_AUTH_TOKEN') ?? cookieToken) : cookieToken;
+    const token =
+      url.searchParams.get('admin') === '1' || port === 'admin'
+        ? (cookie(req.headers.cookie, 'ZM_ADMIN_AUTH_TOKEN') ?? cookieToken)
+        : cookieToken;
     return send(res, handleUpload(deps.state, url, req.headers, body, token, plan?.expireAuth ?? false), plan);
   }
   if (await applyPlan(plan, res)) return;

@@ -85,12 +85,25 @@ export async function handleSoap(parsed: ParsedSoap, opts: DispatchOptions): Pro
     const fault = err instanceof SoapFault ? err : faults.failure(err instanceof Error ? err.message : String(err));
     const context = responseContext(ctx);
     const trace = faultTrace();
-    if (json) return { status: 500, contentType: 'text/javascript; charset=utf-8', body: encodeJsonEnvelope(context, faultElement(fault, trace)) };
+    if (json)
+      return {
+        status: 500,
+        contentType: 'text/javascript; charset=utf-8',
+        body: encodeJsonEnvelope(context, faultElement(fault, trace)),
+      };
     return { status: 500, contentType: 'text/xml; charset=utf-8', body: encodeXmlFault(context, fault, trace) };
   }
   const context = responseContext(ctx);
   const issued = body.name === 'AuthResponse' ? body.child('authToken')?.content : undefined;
-  const setCookie = issued ? `${body.ns === 'urn:zimbraAdmin' ? 'ZM_ADMIN_AUTH_TOKEN' : 'ZM_AUTH_TOKEN'}=${issued}; Path=/; HttpOnly` : undefined;
-  if (json) return { status, contentType: 'text/javascript; charset=utf-8', body: encodeJsonEnvelope(context, body), setCookie };
+  const setCookie = issued
+    ? `${body.ns === 'urn:zimbraAdmin' ? 'ZM_ADMIN_AUTH_TOKEN' : 'ZM_AUTH_TOKEN'}=${issued}; Path=/; HttpOnly`
+    : undefined;
+  if (json)
+    return {
+      status,
+      contentType: 'text/javascript; charset=utf-8',
+      body: encodeJsonEnvelope(context, body),
+      setCookie,
+    };
   return { status, contentType: 'text/xml; charset=utf-8', body: encodeXmlEnvelope(context, body), setCookie };
 }

@@ -15,9 +15,30 @@ import type { HttpReply } from './reply.js';
 import { vcard } from './vcard.js';
 
 const EXT: Partial<Record<ItemType, string>> = { message: 'eml', contact: 'vcf', appointment: 'ics', task: 'task' };
-const TYPE_PARAM: Record<string, ItemType> = { message: 'message', contact: 'contact', appointment: 'appointment', task: 'task', document: 'document' };
+const TYPE_PARAM: Record<string, ItemType> = {
+  message: 'message',
+  contact: 'contact',
+  appointment: 'appointment',
+  task: 'task',
+  document: 'document',
+};
 // Flag bit = 1 << (-flagId - 1) (`Flag.java` ids: FROM_ME -1 … UNREAD -10 …)
-const FLAG_BITS: Record<string, number> = { s: 1, a: 2, r: 4, w: 8, f: 32, d: 64, x: 128, n: 256, u: 512, '!': 1024, '?': 2048, '/': 4096, p: 16384, t: 32768 };
+const FLAG_BITS: Record<string, number> = {
+  s: 1,
+  a: 2,
+  r: 4,
+  w: 8,
+  f: 32,
+  d: 64,
+  x: 128,
+  n: 256,
+  u: 512,
+  '!': 1024,
+  '?': 2048,
+  '/': 4096,
+  p: 16384,
+  t: 32768,
+};
 
 /** Zimbra's blob digest: SHA-256, base64 with `/` replaced by `,` (`ByteUtil.encodeFSSafeBase64`). */
 export function zimbraDigest(bytes: Buffer): string {
@@ -62,7 +83,11 @@ function metaJson(acct: AccountEntry, item: MailItem, path: string, bytes: Buffe
 /** Streams the export of an account (optionally one folder subtree). */
 export function tgzExport(acct: AccountEntry, url: URL, folderPath: string, gzip: boolean): HttpReply {
   const mbox = acct.mailbox;
-  const types = url.searchParams.get('types')?.split(',').map((t) => TYPE_PARAM[t.trim()]).filter((t): t is ItemType => t !== undefined);
+  const types = url.searchParams
+    .get('types')
+    ?.split(',')
+    .map((t) => TYPE_PARAM[t.trim()])
+    .filter((t): t is ItemType => t !== undefined);
   const start = Number(url.searchParams.get('start') ?? NaN);
   const end = Number(url.searchParams.get('end') ?? NaN);
   const withMeta = url.searchParams.get('meta') !== '0';
@@ -86,7 +111,10 @@ export function tgzExport(acct: AccountEntry, url: URL, folderPath: string, gzip
       const path = mbox.folderPath(item.folderId);
       if (prefix !== '/' && path !== prefix && !path.startsWith(prefix + '/')) continue;
       const bytes = item.type === 'contact' ? Buffer.from(vcard(item), 'utf8') : (item.blob ?? Buffer.alloc(0));
-      const label = item.type === 'document' ? (item.name ?? String(item.id)) : `${String(item.id).padStart(10, '0')}-${sanitize(item.subject ?? item.name ?? '')}.${EXT[item.type] ?? 'bin'}`;
+      const label =
+        item.type === 'document'
+          ? (item.name ?? String(item.id))
+          : `${String(item.id).padStart(10, '0')}-${sanitize(item.subject ?? item.name ?? '')}.${EXT[item.type] ?? 'bin'}`;
       const name = `${path.replace(/^\//, '')}${path === '/' ? '' : '/'}${item.type === 'document' ? sanitize(label) : label}`;
       const mtime = new Date(item.date);
       const written: Array<Promise<void>> = [];
@@ -115,5 +143,12 @@ export function tgzExport(acct: AccountEntry, url: URL, folderPath: string, gzip
   const stream = (gzip ? pack.pipe(createGzip()) : pack) as unknown as Readable;
   stream.pipe(out);
   const filename = `${acct.name.replace(/[^A-Za-z0-9@._-]/g, '_')}.${gzip ? 'tgz' : 'tar'}`;
-  return { status: 200, headers: { 'Content-Type': gzip ? 'application/x-compressed' : 'application/x-tar', 'Content-Disposition': `attachment; filename="${filename}"` }, body: out };
+  return {
+    status: 200,
+    headers: {
+      'Content-Type': gzip ? 'application/x-compressed' : 'application/x-tar',
+      'Content-Disposition': `attachment; filename="${filename}"`,
+    },
+    body: out,
+  };
 }

@@ -38,7 +38,11 @@ export function parseMultipart(body: Buffer, boundary: string): { fields: Record
     const name = /\bname="([^"]*)"/i.exec(disp ?? '')?.[1];
     const filename = filenameOf(disp);
     if (filename !== undefined) {
-      files.push({ bytes: Buffer.from(data), contentType: /content-type:\s*([^\r\n]*)/i.exec(head)?.[1]?.trim() ?? 'application/octet-stream', filename });
+      files.push({
+        bytes: Buffer.from(data),
+        contentType: /content-type:\s*([^\r\n]*)/i.exec(head)?.[1]?.trim() ?? 'application/octet-stream',
+        filename,
+      });
     } else if (name) fields[name] = data.toString('utf8');
     pos = next;
   }
@@ -46,13 +50,22 @@ export function parseMultipart(body: Buffer, boundary: string): { fields: Record
 }
 
 /** Handles one upload. */
-export function handleUpload(state: EmulatorState, url: URL, headers: Record<string, string | string[] | undefined>, body: Buffer, token: string | undefined, expireAuth: boolean): HttpReply {
+export function handleUpload(
+  state: EmulatorState,
+  url: URL,
+  headers: Record<string, string | string[] | undefined>,
+  body: Buffer,
+  token: string | undefined,
+  expireAuth: boolean,
+): HttpReply {
   const fmt = url.searchParams.get('fmt') ?? '';
   const raw = fmt.split(',').includes('raw');
   const extended = fmt.split(',').includes('extended');
   const answer = (status: number, reqId: string, payload?: string): HttpReply => {
     const line = payload === undefined ? `${status},'${reqId}'` : `${status},'${reqId}',${payload}`;
-    const text = raw ? line : `<html><head><script language='javascript'>\nfunction doit() { window.parent._uploadManager.loaded(${line}); }\n</script></head><body onload='doit()'></body></html>\n`;
+    const text = raw
+      ? line
+      : `<html><head><script language='javascript'>\nfunction doit() { window.parent._uploadManager.loaded(${line}); }\n</script></head><body onload='doit()'></body></html>\n`;
     return textReply(status, text, 'text/html; charset=utf-8');
   };
   let accountId: string;
@@ -74,10 +87,21 @@ export function handleUpload(state: EmulatorState, url: URL, headers: Record<str
     if (rid !== undefined && /^[a-zA-Z0-9_.-]+$/.test(rid)) reqId = rid;
   } else {
     const disposition = headers['content-disposition'];
-    files = [{ bytes: body, contentType: ct, filename: filenameOf(Array.isArray(disposition) ? disposition[0] : disposition) ?? '' }];
+    files = [
+      {
+        bytes: body,
+        contentType: ct,
+        filename: filenameOf(Array.isArray(disposition) ? disposition[0] : disposition) ?? '',
+      },
+    ];
   }
   if (files.length === 0) return answer(204, reqId);
   const ups = files.map((f) => state.uploads.put(accountId, f.bytes, f.contentType, f.filename));
-  if (extended) return answer(200, reqId, JSON.stringify(ups.map((u) => ({ aid: u.aid, ct: u.contentType, filename: u.filename, s: u.bytes.length }))));
+  if (extended)
+    return answer(
+      200,
+      reqId,
+      JSON.stringify(ups.map((u) => ({ aid: u.aid, ct: u.contentType, filename: u.filename, s: u.bytes.length }))),
+    );
   return answer(200, reqId, `'${ups.map((u) => u.aid).join(',')}'`);
 }

@@ -31,7 +31,10 @@ export interface DlEntry extends DirEntry {
 
 /** Generalized time (`20240101120000Z`). */
 export function genTime(ms = Date.now()): string {
-  return new Date(ms).toISOString().replace(/[-:T]/g, '').replace(/\.\d+Z$/, 'Z');
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:T]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 /** Turns single or multiple values into an attribute map. */
@@ -81,7 +84,17 @@ export class Directory {
     const key = name.toLowerCase();
     if (this.domains.has(key)) throw faults.domainExists(name);
     const id = randomUUID();
-    const entry = { id, name: key, attrs: { ...toAttrs(attrs), zimbraId: [id], zimbraDomainName: [key], zimbraDomainStatus: ['active'], zimbraDomainType: ['local'] } };
+    const entry = {
+      id,
+      name: key,
+      attrs: {
+        ...toAttrs(attrs),
+        zimbraId: [id],
+        zimbraDomainName: [key],
+        zimbraDomainStatus: ['active'],
+        zimbraDomainType: ['local'],
+      },
+    };
     this.domains.set(key, entry);
     return entry;
   }
@@ -104,7 +117,12 @@ export class Directory {
   }
 
   /** Creates an account and its mailbox (`account.ACCOUNT_EXISTS`, `account.NO_SUCH_DOMAIN`). */
-  createAccount(name: string, password: string, attrs?: Record<string, string | string[]>, isAdmin = false): AccountEntry {
+  createAccount(
+    name: string,
+    password: string,
+    attrs?: Record<string, string | string[]>,
+    isAdmin = false,
+  ): AccountEntry {
     const key = name.toLowerCase();
     this.domainOf(key);
     if (this.accounts.has(key) || this.dls.has(key)) throw faults.accountExists(name);
@@ -125,7 +143,14 @@ export class Directory {
       zimbraId: [id],
     };
     if (isAdmin) a['zimbraIsAdminAccount'] = ['TRUE'];
-    const entry: AccountEntry = { id, name: key, attrs: a, password, isAdmin, mailbox: new Mailbox(id, this.nextMailboxId++) };
+    const entry: AccountEntry = {
+      id,
+      name: key,
+      attrs: a,
+      password,
+      isAdmin,
+      mailbox: new Mailbox(id, this.nextMailboxId++),
+    };
     entry.mailbox.onChange(this.changeListener);
     this.accounts.set(key, entry);
     this.accountsById.set(id, entry);
@@ -173,7 +198,12 @@ export class Directory {
     this.domainOf(key);
     if (this.dls.has(key) || this.accounts.has(key)) throw faults.dlExists(name);
     const id = randomUUID();
-    const entry: DlEntry = { id, name: key, members: [], attrs: { ...toAttrs(attrs), zimbraId: [id], mail: [key], zimbraMailStatus: ['enabled'] } };
+    const entry: DlEntry = {
+      id,
+      name: key,
+      members: [],
+      attrs: { ...toAttrs(attrs), zimbraId: [id], mail: [key], zimbraMailStatus: ['enabled'] },
+    };
     this.dls.set(key, entry);
     this.addMembers(entry, members);
     return entry;

@@ -24,7 +24,8 @@ export function resolveFolder(mbox: Mailbox, ref: FolderRef): MailItem {
 
 function checkName(name: string): void {
   // Zimbra MailItem.validateItemName: no control characters, no '/', at most 128 chars
-  if (name === '' || name.length > 128 || /[\x00-\x1f/":]/.test(name) || name.trim() !== name) throw faults.invalidName(name);
+  if (name === '' || name.length > 128 || /[\x00-\x1f/":]/.test(name) || name.trim() !== name)
+    throw faults.invalidName(name);
 }
 
 /** Options of {@link createFolder}. */
@@ -46,7 +47,14 @@ export function createFolder(mbox: Mailbox, parentId: number, name: string, opts
     throw faults.alreadyExists(name);
   }
   return mbox.transaction((txn) =>
-    txn.create({ type: 'folder', folderId: parent.id, name, view: opts.view ?? parent.view, color: opts.color, flags: opts.flags ?? '' }),
+    txn.create({
+      type: 'folder',
+      folderId: parent.id,
+      name,
+      view: opts.view ?? parent.view,
+      color: opts.color,
+      flags: opts.flags ?? '',
+    }),
   );
 }
 
@@ -68,7 +76,12 @@ export function renameFolder(mbox: Mailbox, ref: FolderRef, name: string): void 
   const folder = resolveFolder(mbox, ref);
   assertUserFolder(folder);
   checkName(name);
-  if (mbox.subfolders(folder.folderId).some((f) => f.id !== folder.id && (f.name ?? '').toLowerCase() === name.toLowerCase())) throw faults.alreadyExists(name);
+  if (
+    mbox
+      .subfolders(folder.folderId)
+      .some((f) => f.id !== folder.id && (f.name ?? '').toLowerCase() === name.toLowerCase())
+  )
+    throw faults.alreadyExists(name);
   mbox.transaction((txn) => txn.modify(folder, (f) => void (f.name = name)));
 }
 
@@ -80,7 +93,8 @@ export function moveFolder(mbox: Mailbox, ref: FolderRef, to: FolderRef): void {
   for (let cur: MailItem | undefined = target; cur && cur.id !== FOLDER.ROOT; cur = mbox.get(cur.folderId)) {
     if (cur.id === folder.id) throw faults.invalidRequest('cannot move a folder into itself');
   }
-  if (mbox.subfolders(target.id).some((f) => (f.name ?? '').toLowerCase() === (folder.name ?? '').toLowerCase())) throw faults.alreadyExists(folder.name ?? '');
+  if (mbox.subfolders(target.id).some((f) => (f.name ?? '').toLowerCase() === (folder.name ?? '').toLowerCase()))
+    throw faults.alreadyExists(folder.name ?? '');
   mbox.transaction((txn) => txn.modify(folder, (f) => void (f.folderId = target.id)));
 }
 
@@ -143,5 +157,8 @@ export function tagIdsFor(mbox: Mailbox, txn: Txn, names: string[]): number[] {
 
 /** Tag names of an item, comma-joined (`tn`). */
 export function tagNames(mbox: Mailbox, item: MailItem): string {
-  return item.tagIds.map((id) => mbox.get(id)?.name ?? '').filter((n) => n !== '').join(',');
+  return item.tagIds
+    .map((id) => mbox.get(id)?.name ?? '')
+    .filter((n) => n !== '')
+    .join(',');
 }

@@ -37,7 +37,8 @@ export function addMessage(mbox: Mailbox, raw: Buffer, opts: AddMessageOptions =
   for (const id of tagIds) if (mbox.get(id)?.type !== 'tag') throw faults.invalidRequest(`unknown tag id ${id}`);
   let flags = opts.flags ?? '';
   // the 'a' flag: a cheap byte scan first, the header regex only when the word occurs at all
-  if (raw.indexOf('attachment') >= 0 && /^content-disposition:[ \t]*attachment/im.test(raw.toString('latin1'))) flags += 'a';
+  if (raw.indexOf('attachment') >= 0 && /^content-disposition:[ \t]*attachment/im.test(raw.toString('latin1')))
+    flags += 'a';
   return mbox.transaction((txn) => {
     const msg = txn.create({
       type: 'message',
@@ -160,7 +161,8 @@ function deleteOne(mbox: Mailbox, txn: Txn, item: MailItem): void {
     emptyFolderIn(mbox, txn, item.id);
   } else if (item.type === 'tag') {
     for (const other of mbox.items.values()) {
-      if (other.tagIds.includes(item.id)) txn.modify(other, (o) => void (o.tagIds = o.tagIds.filter((t) => t !== item.id)));
+      if (other.tagIds.includes(item.id))
+        txn.modify(other, (o) => void (o.tagIds = o.tagIds.filter((t) => t !== item.id)));
     }
   } else if (item.type === 'conversation') {
     for (const mid of [...(mbox.convMembers.get(item.id) ?? [])]) {
@@ -204,7 +206,13 @@ export function createContact(mbox: Mailbox, input: ContactInput): MailItem {
 }
 
 /** Modifies a contact's fields (merge, or replace all when `replace`); an empty value removes a field. */
-export function modifyContact(mbox: Mailbox, id: number, fields: Record<string, string>, replace = false, parts?: ContactPart[]): MailItem {
+export function modifyContact(
+  mbox: Mailbox,
+  id: number,
+  fields: Record<string, string>,
+  replace = false,
+  parts?: ContactPart[],
+): MailItem {
   const item = mbox.get(id);
   if (!item || item.type !== 'contact') throw faults.noSuchContact(id);
   mbox.transaction((txn) =>
@@ -233,7 +241,12 @@ export function icsUid(ics: string): string | undefined {
 }
 
 /** Creates an appointment or task from iCalendar text, or replaces the content of the one with the same UID. */
-export function setCalendarItem(mbox: Mailbox, ics: string, kind: 'appointment' | 'task', opts: { folder?: FolderRef; flags?: string; tagNames?: string[] } = {}): MailItem {
+export function setCalendarItem(
+  mbox: Mailbox,
+  ics: string,
+  kind: 'appointment' | 'task',
+  opts: { folder?: FolderRef; flags?: string; tagNames?: string[] } = {},
+): MailItem {
   const uid = icsUid(ics);
   if (!uid) throw faults.invalidRequest('iCalendar object has no UID');
   const folder = resolveFolder(mbox, opts.folder ?? (kind === 'task' ? FOLDER.TASKS : FOLDER.CALENDAR));
@@ -247,24 +260,54 @@ export function setCalendarItem(mbox: Mailbox, ics: string, kind: 'appointment' 
   const date = dtstart ? icsDate(dtstart) : Date.now();
   return mbox.transaction((txn) => {
     const tagIds = tagIdsFor(mbox, txn, opts.tagNames ?? []);
-    const content = { blob, digest: sha256Hex(blob), size: blob.length, date, subject: /^SUMMARY[^:\r\n]*:(.*)$/m.exec(ics)?.[1]?.trim() };
+    const content = {
+      blob,
+      digest: sha256Hex(blob),
+      size: blob.length,
+      date,
+      subject: /^SUMMARY[^:\r\n]*:(.*)$/m.exec(ics)?.[1]?.trim(),
+    };
     if (existing) {
       const it = existing;
-      txn.modify(it, (i) => Object.assign(i, content, { folderId: folder.id, tagIds: opts.tagNames ? tagIds : i.tagIds }), true);
+      txn.modify(
+        it,
+        (i) => Object.assign(i, content, { folderId: folder.id, tagIds: opts.tagNames ? tagIds : i.tagIds }),
+        true,
+      );
       return it;
     }
-    return txn.create({ type: kind as ItemType, folderId: folder.id, uid, flags: normalizeFlags(opts.flags ?? ''), tagIds, ...content });
+    return txn.create({
+      type: kind as ItemType,
+      folderId: folder.id,
+      uid,
+      flags: normalizeFlags(opts.flags ?? ''),
+      tagIds,
+      ...content,
+    });
   });
 }
 
 function icsDate(v: string): number {
   const m = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2}))?/.exec(v);
   if (!m) return Date.now();
-  return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0));
+  return Date.UTC(
+    Number(m[1]),
+    Number(m[2]) - 1,
+    Number(m[3]),
+    Number(m[4] ?? 0),
+    Number(m[5] ?? 0),
+    Number(m[6] ?? 0),
+  );
 }
 
 /** Creates a document (Briefcase file); a new revision replaces the content of a same-name document. */
-export function saveDocument(mbox: Mailbox, name: string, bytes: Buffer, contentType: string, folderRef: FolderRef = FOLDER.BRIEFCASE): MailItem {
+export function saveDocument(
+  mbox: Mailbox,
+  name: string,
+  bytes: Buffer,
+  contentType: string,
+  folderRef: FolderRef = FOLDER.BRIEFCASE,
+): MailItem {
   const folder = resolveFolder(mbox, folderRef);
   let existing: MailItem | undefined;
   for (const id of mbox.folderContents(folder.id).ids) {

@@ -126,7 +126,9 @@ export interface MailItem {
 }
 
 /** A fresh item record with every optional field unset. */
-export function newItem(init: Pick<MailItem, 'id' | 'uuid' | 'type' | 'folderId' | 'date'> & Partial<MailItem>): MailItem {
+export function newItem(
+  init: Pick<MailItem, 'id' | 'uuid' | 'type' | 'folderId' | 'date'> & Partial<MailItem>,
+): MailItem {
   return {
     convId: undefined,
     flags: '',

@@ -101,7 +101,15 @@ export class Mailbox {
       changeId,
       create: (init) => {
         const id = init.id ?? this.nextId++;
-        const item = newItem({ uuid: randomUUID(), date: now, ...init, id, modifiedSequence: changeId, savedSequence: changeId, changeDate: now });
+        const item = newItem({
+          uuid: randomUUID(),
+          date: now,
+          ...init,
+          id,
+          modifiedSequence: changeId,
+          savedSequence: changeId,
+          changeDate: now,
+        });
         this.items.set(id, item);
         this.index(item);
         interests.add(INTEREST[item.type]);

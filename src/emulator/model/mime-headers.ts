@@ -45,7 +45,12 @@ export function decodeWords(value: string): string {
         const bytes =
           enc.toUpperCase() === 'B'
             ? Buffer.from(data, 'base64')
-            : Buffer.from(data.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1');
+            : Buffer.from(
+                data
+                  .replace(/_/g, ' ')
+                  .replace(/=([0-9A-Fa-f]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))),
+                'latin1',
+              );
         return new TextDecoder(charset.toLowerCase().split('*')[0]).decode(bytes);
       } catch {
         return whole;

@@ -92,7 +92,10 @@ export function decodedBody(p: MimePart): Buffer {
   if (p.encoding === 'base64') return Buffer.from(p.body.toString('latin1').replace(/[^A-Za-z0-9+/=]/g, ''), 'base64');
   if (p.encoding === 'quoted-printable') {
     const s = p.body.toString('latin1').replace(/=\r?\n/g, '');
-    return Buffer.from(s.replace(/=([0-9A-Fa-f]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1');
+    return Buffer.from(
+      s.replace(/=([0-9A-Fa-f]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))),
+      'latin1',
+    );
   }
   return p.body;
 }

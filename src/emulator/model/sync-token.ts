@@ -20,7 +20,12 @@ export function parseSyncToken(text: string): SyncToken {
   const m = TOKEN.exec(text.trim());
   if (!m) throw faults.malformedToken(text);
   const num = (s: string | undefined): number | undefined => (s === undefined ? undefined : Number(s));
-  const t: SyncToken = { changeId: Number(m[1]), changeItemId: num(m[2]), deleteModSeq: num(m[3]), deleteItemId: num(m[4]) };
+  const t: SyncToken = {
+    changeId: Number(m[1]),
+    changeItemId: num(m[2]),
+    deleteModSeq: num(m[3]),
+    deleteItemId: num(m[4]),
+  };
   if (!Number.isSafeInteger(t.changeId)) throw faults.malformedToken(text);
   return t;
 }

@@ -110,11 +110,22 @@ function deltaSync(mbox: Mailbox, t: SyncToken, root: MailItem | undefined, p: S
   const deleteCutoff = t.deleteModSeq !== undefined && t.deleteModSeq > 0 ? t.deleteModSeq : begin;
   const last = mbox.lastChangeId;
   const next: SyncToken = { changeId: last };
-  const empty: DeltaSync = { kind: 'delta', token: formatSyncToken(next), more: false, deletes: [], folders: [], tags: [], items: [] };
+  const empty: DeltaSync = {
+    kind: 'delta',
+    token: formatSyncToken(next),
+    more: false,
+    deletes: [],
+    folders: [],
+    tags: [],
+    items: [],
+  };
   if (begin >= last && deleteCutoff >= last) return empty;
   // Mailbox.getTombstones: a cursor below the cutoff means tombstones were purged
   if (deleteCutoff < mbox.syncCutoff || begin < mbox.syncCutoff) throw faults.mustResync();
-  const changeLimit = p.changeLimit === undefined || p.changeLimit <= 0 || p.changeLimit > MAX_CHANGE_COUNT ? MAX_CHANGE_COUNT : p.changeLimit;
+  const changeLimit =
+    p.changeLimit === undefined || p.changeLimit <= 0 || p.changeLimit > MAX_CHANGE_COUNT
+      ? MAX_CHANGE_COUNT
+      : p.changeLimit;
   const deleteLimit = p.deleteLimit ?? 0;
   const targets = subtree(mbox, root);
   const deletes = mbox.tombstonesAfter(deleteCutoff);
@@ -158,7 +169,14 @@ function deltaSync(mbox: Mailbox, t: SyncToken, root: MailItem | undefined, p: S
   return out;
 }
 
-function pageDeletes(out: DeltaSync, all: Tombstone[], t: SyncToken, deleteCutoff: number, limit: number, next: SyncToken): void {
+function pageDeletes(
+  out: DeltaSync,
+  all: Tombstone[],
+  t: SyncToken,
+  deleteCutoff: number,
+  limit: number,
+  next: SyncToken,
+): void {
   const skipBelow = t.deleteItemId ?? 0;
   let list = all;
   if (skipBelow > 0) list = list.filter((d) => !(d.changeId === deleteCutoff + 1 && d.id < skipBelow));

@@ -31,7 +31,14 @@ export class Uploads {
   /** Stores bytes and returns the new upload. */
   put(accountId: string, bytes: Buffer, contentType: string, filename: string): Upload {
     this.sweep();
-    const up: Upload = { aid: `${this.serverId}:${randomUUID()}`, accountId, bytes, contentType, filename, createdMs: this.now() };
+    const up: Upload = {
+      aid: `${this.serverId}:${randomUUID()}`,
+      accountId,
+      bytes,
+      contentType,
+      filename,
+      createdMs: this.now(),
+    };
     this.byAid.set(up.aid, up);
     return up;
   }

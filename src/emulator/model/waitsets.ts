@@ -82,7 +82,11 @@ export class WaitSetManager {
   ) {}
 
   /** Creates a set; returns its id and per-account errors. */
-  create(defTypes: string | undefined, allAccounts: boolean, add: WaitSetAccountSpec[]): { id: string; errors: WaitSetError[] } {
+  create(
+    defTypes: string | undefined,
+    allAccounts: boolean,
+    add: WaitSetAccountSpec[],
+  ): { id: string; errors: WaitSetError[] } {
     const ws = new WaitSet(randomUUID(), parseInterest(defTypes), allAccounts);
     this.sets.set(ws.id, ws);
     return { id: ws.id, errors: this.addAccounts(ws, add, false) };
@@ -119,7 +123,8 @@ export class WaitSetManager {
       }
       ws.accounts.set(acct.id, spec.types ? parseInterest(spec.types) : ws.defTypes);
       const known = spec.token === undefined ? undefined : Number(String(spec.token).split(/[-:]/)[0]);
-      if (known !== undefined && Number.isFinite(known) && acct.mailbox.lastChangeId > known) ws.pending.set(acct.id, acct.mailbox.lastChangeId);
+      if (known !== undefined && Number.isFinite(known) && acct.mailbox.lastChangeId > known)
+        ws.pending.set(acct.id, acct.mailbox.lastChangeId);
     }
     return errors;
   }
@@ -127,7 +132,14 @@ export class WaitSetManager {
   /** Handles an AdminWaitSetRequest. */
   async wait(
     id: string,
-    req: { seq: string; block: boolean; timeoutSeconds?: number | undefined; add: WaitSetAccountSpec[]; update: WaitSetAccountSpec[]; remove: WaitSetAccountSpec[] },
+    req: {
+      seq: string;
+      block: boolean;
+      timeoutSeconds?: number | undefined;
+      add: WaitSetAccountSpec[];
+      update: WaitSetAccountSpec[];
+      remove: WaitSetAccountSpec[];
+    },
   ): Promise<WaitResult> {
     const ws = this.get(id);
     this.cancel(ws);
@@ -136,11 +148,15 @@ export class WaitSetManager {
     const errors = [...this.addAccounts(ws, req.add, false), ...this.addAccounts(ws, req.update, true)];
     for (const spec of req.remove) {
       const acct = this.directory().findAccount(spec.id ?? spec.name ?? '');
-      if (!acct || !ws.accounts.delete(acct.id)) errors.push({ id: spec.id ?? spec.name ?? '', type: 'NOT_IN_SET_DURING_REMOVE' });
+      if (!acct || !ws.accounts.delete(acct.id))
+        errors.push({ id: spec.id ?? spec.name ?? '', type: 'NOT_IN_SET_DURING_REMOVE' });
       if (acct) ws.pending.delete(acct.id);
     }
     if (ws.pending.size > 0) return this.flush(ws, errors);
-    const secs = Math.min(this.clamp.maxSeconds, Math.max(this.clamp.minSeconds, req.timeoutSeconds ?? this.clamp.defaultSeconds));
+    const secs = Math.min(
+      this.clamp.maxSeconds,
+      Math.max(this.clamp.minSeconds, req.timeoutSeconds ?? this.clamp.defaultSeconds),
+    );
     if (!req.block || secs <= 0) return { seq: req.seq, accounts: [], canceled: false, errors };
     return new Promise<WaitResult>((resolve) => {
       const waiter: Waiter = { seq: req.seq, errors, resolve, timer: undefined };

@@ -78,7 +78,12 @@ export function attachmentBytes(kind: AttachmentKind, key: number, size: number)
         size,
       );
     case 'jpeg':
-      return framed('\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x48\x00\x48\x00\x00\xff\xda', '\xff\xd9', key, size);
+      return framed(
+        '\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x48\x00\x48\x00\x00\xff\xda',
+        '\xff\xd9',
+        key,
+        size,
+      );
     case 'zip':
       return framed('PK\x03\x04\x14\x00\x00\x00\x08\x00', 'PK\x05\x06\x00\x00\x00\x00\x01\x00\x01\x00', key, size);
     case 'csv':

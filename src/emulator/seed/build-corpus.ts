@@ -25,12 +25,25 @@ export interface BuiltCorpus extends Corpus {
 const DAY = 86_400_000;
 /** Received dates spread over this many days before the corpus epoch. */
 const WINDOW_DAYS = 90;
-const MESSAGE_FOLDERS = ['/Inbox/Projects', '/Inbox/Projects/Alpha', '/Inbox/Projects/Beta', '/Inbox/Receipts', '/Archive', '/Archive/2024', '/Archive/Réunions 2024', '/Newsletters'];
+const MESSAGE_FOLDERS = [
+  '/Inbox/Projects',
+  '/Inbox/Projects/Alpha',
+  '/Inbox/Projects/Beta',
+  '/Inbox/Receipts',
+  '/Archive',
+  '/Archive/2024',
+  '/Archive/Réunions 2024',
+  '/Newsletters',
+];
 const FILING = ['/Inbox', ...MESSAGE_FOLDERS, '/Trash'];
 const FILING_WEIGHTS = [52, 5, 5, 4, 5, 10, 6, 3, 6, 4];
 const TAGS = [
-  { name: 'Important', color: 5 }, { name: 'Work', color: 1 }, { name: 'Personal', color: 3 },
-  { name: 'Follow-up', color: 9 }, { name: 'Later', color: 6 }, { name: 'Finance', color: 4 },
+  { name: 'Important', color: 5 },
+  { name: 'Work', color: 1 },
+  { name: 'Personal', color: 3 },
+  { name: 'Follow-up', color: 9 },
+  { name: 'Later', color: 6 },
+  { name: 'Finance', color: 4 },
 ];
 const KINDS: AttachmentKind[] = ['pdf', 'jpeg', 'csv', 'zip'];
 const KIND_WEIGHTS = [40, 25, 20, 15];
@@ -63,8 +76,22 @@ function organisationOf(domain: string): string {
 }
 
 /** Zimbra writes flags in bit order (mailbox/Flag.java): s, a, r, w, f, u. */
-function flagString(f: { sent?: boolean; attach: boolean; replied?: boolean; forwarded?: boolean; flagged?: boolean; unread?: boolean }): string {
-  return (f.sent ? 's' : '') + (f.attach ? 'a' : '') + (f.replied ? 'r' : '') + (f.forwarded ? 'w' : '') + (f.flagged ? 'f' : '') + (f.unread ? 'u' : '');
+function flagString(f: {
+  sent?: boolean;
+  attach: boolean;
+  replied?: boolean;
+  forwarded?: boolean;
+  flagged?: boolean;
+  unread?: boolean;
+}): string {
+  return (
+    (f.sent ? 's' : '') +
+    (f.attach ? 'a' : '') +
+    (f.replied ? 'r' : '') +
+    (f.forwarded ? 'w' : '') +
+    (f.flagged ? 'f' : '') +
+    (f.unread ? 'u' : '')
+  );
 }
 
 /** Builds the corpus; see {@link BuildCorpusOptions}. Pure metadata: no message body is read or composed. */
@@ -105,14 +132,35 @@ class CorpusBuilder {
    * The bytes of a delivery: composed (with attachments, when `compose` is set, or when no real source exists)
    * or a real message (spam allowed only for regular deliveries).
    */
-  content(rng: Rng, key: number, withAttachments: boolean, compose: boolean, plan: () => Omit<ComposedPlan, 'key' | 'attachments'>, trace: { recipient: string; receivedMs: number }, allowSpam: boolean): MessageContent {
+  content(
+    rng: Rng,
+    key: number,
+    withAttachments: boolean,
+    compose: boolean,
+    plan: () => Omit<ComposedPlan, 'key' | 'attachments'>,
+    trace: { recipient: string; receivedMs: number },
+    allowSpam: boolean,
+  ): MessageContent {
     if (withAttachments || compose || this.source === undefined) {
       const p = plan();
-      return new ComposedContent({ key, dateMs: p.dateMs, from: p.from, to: p.to, cc: p.cc, list: p.list, attachments: withAttachments ? this.attachments(rng, key) : [] });
+      return new ComposedContent({
+        key,
+        dateMs: p.dateMs,
+        from: p.from,
+        to: p.to,
+        cc: p.cc,
+        list: p.list,
+        attachments: withAttachments ? this.attachments(rng, key) : [],
+      });
     }
     const p = poolsOf(this.source);
     const pool = allowSpam && rng.chance(SPAM_SHARE) ? p.spam : p.ham;
-    return new RealContent(this.source, rng.pick(pool), { domain: this.o.domain, recipient: trace.recipient, receivedMs: trace.receivedMs, key });
+    return new RealContent(this.source, rng.pick(pool), {
+      domain: this.o.domain,
+      recipient: trace.recipient,
+      receivedMs: trace.receivedMs,
+      key,
+    });
   }
 
   /** Another account's person, or undefined when the corpus has one account. */
@@ -148,10 +196,20 @@ class CorpusBuilder {
     const me = this.people[a] as Person;
     const other = this.otherPerson(rng, a);
     const key = composedKey(seed, a, j);
-    const content = this.content(rng, key, withAttachments, sent, () => {
-      const cc = rng.chance(0.15) ? [this.otherPerson(rng, a)].filter((p) => p !== me && p !== other) : [];
-      return sent ? { dateMs: receivedMs, from: me, to: [other], cc } : { dateMs: receivedMs - rng.int(2, 600) * 1000, from: other, to: [me], cc };
-    }, { recipient: me.address, receivedMs }, true);
+    const content = this.content(
+      rng,
+      key,
+      withAttachments,
+      sent,
+      () => {
+        const cc = rng.chance(0.15) ? [this.otherPerson(rng, a)].filter((p) => p !== me && p !== other) : [];
+        return sent
+          ? { dateMs: receivedMs, from: me, to: [other], cc }
+          : { dateMs: receivedMs - rng.int(2, 600) * 1000, from: other, to: [me], cc };
+      },
+      { recipient: me.address, receivedMs },
+      true,
+    );
     const spam = content instanceof RealContent && this.source?.isSpam(content.index) === true;
     let folderPath: string;
     if (sent) folderPath = '/Sent';
@@ -188,22 +246,46 @@ class CorpusBuilder {
       const withAttachments = rng.chance(attachmentShare);
       const author = rng.chance(0.7) ? (this.people[rng.pick(post.list.members)] as Person) : rng.pick(this.externals);
       const listPerson: Person = { firstName: 'all', lastName: '', name: post.list.local, address: post.list.address };
-      const content = this.content(rng, composedKey(seed, 'post', post.index), withAttachments, false, () => ({
-        dateMs: receivedMs - rng.int(5, 900) * 1000, from: author, to: [listPerson], cc: [], list: post.list.address,
-      }), { recipient: post.list.address, receivedMs }, false);
+      const content = this.content(
+        rng,
+        composedKey(seed, 'post', post.index),
+        withAttachments,
+        false,
+        () => ({
+          dateMs: receivedMs - rng.int(5, 900) * 1000,
+          from: author,
+          to: [listPerson],
+          cc: [],
+          list: post.list.address,
+        }),
+        { recipient: post.list.address, receivedMs },
+        false,
+      );
       const sharedId = `list-${post.list.local}-${post.index}`;
       for (const a of post.recipients) {
         const r = new Rng(seed, 'delivery', post.index, a);
         const folderPath = r.chance(0.8) ? `/Inbox/Lists/${post.list.local}` : '/Inbox';
         const unread = r.chance(this.epochMs - receivedMs < 7 * DAY ? 0.7 : 0.3);
-        const flags = flagString({ attach: withAttachments, replied: !unread && r.chance(0.05), flagged: r.chance(0.03), unread });
-        out[a]?.push(new SeedMessage(content, folderPath, flags, this.pickTags(r, accountTags[a] ?? []), receivedMs, sharedId));
+        const flags = flagString({
+          attach: withAttachments,
+          replied: !unread && r.chance(0.05),
+          flagged: r.chance(0.03),
+          unread,
+        });
+        out[a]?.push(
+          new SeedMessage(content, folderPath, flags, this.pickTags(r, accountTags[a] ?? []), receivedMs, sharedId),
+        );
       }
     }
     return out;
   }
 
-  account(a: number, lists: ListPlan[], tags: Array<{ name: string; color: number }>, shared: SeedMessage[]): CorpusAccount {
+  account(
+    a: number,
+    lists: ListPlan[],
+    tags: Array<{ name: string; color: number }>,
+    shared: SeedMessage[],
+  ): CorpusAccount {
     const { seed, domain, messagesPerAccount, contactsPerAccount, calendarPerAccount, documentsPerAccount } = this.o;
     const me = this.people[a] as Person;
     const rng = new Rng(seed, 'account-extra', a);
@@ -224,11 +306,19 @@ class CorpusBuilder {
       const r = new Rng(seed, 'contact', a, k);
       const colleague = r.chance(0.4) ? this.colleague(r, a) : undefined;
       const person = colleague ?? randomPerson(r, r.pick(COMPANIES).domain);
-      return contactFor(r, person, colleague !== undefined ? organisationOf(domain) : companyOf(r, person.address), ['/Contacts/Work']);
+      return contactFor(r, person, colleague !== undefined ? organisationOf(domain) : companyOf(r, person.address), [
+        '/Contacts/Work',
+      ]);
     });
     const invitees = [...this.colleagues(rng, a, 6), ...rng.sample(this.externals, 2)];
-    const calendar = Array.from({ length: calendarPerAccount }, (_, k) => calendarItem(new Rng(seed, 'calendar', a, k), { epochMs: this.epochMs, owner: me, invitees }, k, ['/Calendar/Team']));
-    const documents = Array.from({ length: documentsPerAccount }, (_, k) => documentFor(seed, a, k, ['/Briefcase/Reports']));
+    const calendar = Array.from({ length: calendarPerAccount }, (_, k) =>
+      calendarItem(new Rng(seed, 'calendar', a, k), { epochMs: this.epochMs, owner: me, invitees }, k, [
+        '/Calendar/Team',
+      ]),
+    );
+    const documents = Array.from({ length: documentsPerAccount }, (_, k) =>
+      documentFor(seed, a, k, ['/Briefcase/Reports']),
+    );
     return {
       name: me.address,
       password: `Seed-${rng.hex(12)}`,
@@ -246,17 +336,43 @@ class CorpusBuilder {
   build(): BuiltCorpus {
     const { seed, domain, accounts } = this.o;
     const lists = planLists(seed, accounts, domain);
-    const accountTags = Array.from({ length: accounts }, (_, a) => new Rng(seed, 'tags', a).sample(TAGS, new Rng(seed, 'tag-count', a).int(3, 5)));
-    const shared = this.listDeliveries(lists, accountTags.map((t) => t.map((x) => x.name)));
-    const accountList = Array.from({ length: accounts }, (_, a) => this.account(a, lists, accountTags[a] ?? [], shared[a] ?? []));
+    const accountTags = Array.from({ length: accounts }, (_, a) =>
+      new Rng(seed, 'tags', a).sample(TAGS, new Rng(seed, 'tag-count', a).int(3, 5)),
+    );
+    const shared = this.listDeliveries(
+      lists,
+      accountTags.map((t) => t.map((x) => x.name)),
+    );
+    const accountList = Array.from({ length: accounts }, (_, a) =>
+      this.account(a, lists, accountTags[a] ?? [], shared[a] ?? []),
+    );
     return {
       domain,
       seed,
       accounts: accountList,
-      distributionLists: lists.map((l) => ({ name: l.address, members: l.members.map((m) => (this.people[m] as Person).address) })),
+      distributionLists: lists.map((l) => ({
+        name: l.address,
+        members: l.members.map((m) => (this.people[m] as Person).address),
+      })),
       coses: [
-        { name: 'standard', attrs: { description: 'Seed corpus: standard mailboxes', zimbraMailQuota: '5368709120', zimbraMailTrashLifetime: '30d', zimbraPrefMailPollingInterval: '5m' } },
-        { name: 'premium', attrs: { description: 'Seed corpus: large mailboxes', zimbraMailQuota: '53687091200', zimbraMailTrashLifetime: '60d', zimbraFeatureMobileSyncEnabled: 'TRUE' } },
+        {
+          name: 'standard',
+          attrs: {
+            description: 'Seed corpus: standard mailboxes',
+            zimbraMailQuota: '5368709120',
+            zimbraMailTrashLifetime: '30d',
+            zimbraPrefMailPollingInterval: '5m',
+          },
+        },
+        {
+          name: 'premium',
+          attrs: {
+            description: 'Seed corpus: large mailboxes',
+            zimbraMailQuota: '53687091200',
+            zimbraMailTrashLifetime: '60d',
+            zimbraFeatureMobileSyncEnabled: 'TRUE',
+          },
+        },
       ],
       corpusSource: this.source === undefined ? 'composed' : 'spamassassin',
       epochMs: this.epochMs,
@@ -281,6 +397,8 @@ class CorpusBuilder {
  */
 export function buildCorpus(opts: BuildCorpusOptions): BuiltCorpus {
   const o = resolveCorpusOptions(opts);
-  const source = opts.realMessages ?? (opts.spamAssassinDir === null ? undefined : SpamAssassinSource.open(opts.spamAssassinDir ?? undefined));
+  const source =
+    opts.realMessages ??
+    (opts.spamAssassinDir === null ? undefined : SpamAssassinSource.open(opts.spamAssassinDir ?? undefined));
   return new CorpusBuilder(o, source !== undefined && source.count > 0 ? source : undefined).build();
 }

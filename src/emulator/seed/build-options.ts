@@ -80,8 +80,17 @@ export function resolveCorpusOptions(opts: BuildCorpusOptions): ResolvedCorpusOp
   const domain = opts.domain ?? 'example.test';
   if (!DOMAIN_RE.test(domain)) throw invalid('domain must be a host name with at least two labels', { domain });
   const sizes = opts.attachmentSizes ?? { min: 2_048, max: 40_960 };
-  if (!Number.isInteger(sizes.min) || !Number.isInteger(sizes.max) || sizes.min < 1 || sizes.min > sizes.max || sizes.max > MAX_ATTACHMENT_BYTES) {
-    throw invalid(`attachmentSizes must be integers with 1 <= min <= max <= ${MAX_ATTACHMENT_BYTES}`, { min: sizes.min, max: sizes.max });
+  if (
+    !Number.isInteger(sizes.min) ||
+    !Number.isInteger(sizes.max) ||
+    sizes.min < 1 ||
+    sizes.min > sizes.max ||
+    sizes.max > MAX_ATTACHMENT_BYTES
+  ) {
+    throw invalid(`attachmentSizes must be integers with 1 <= min <= max <= ${MAX_ATTACHMENT_BYTES}`, {
+      min: sizes.min,
+      max: sizes.max,
+    });
   }
   return {
     seed: opts.seed,

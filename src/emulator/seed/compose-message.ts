@@ -60,7 +60,10 @@ function loadComposer(): Promise<typeof MailComposerClass> {
     (m) => m.default,
     (cause: unknown) => {
       composerLoad = undefined;
-      throw new ZimbraBackupError('seed corpus: composing messages needs the "nodemailer" package (npm install nodemailer)', { code: 'ZB_UNSUPPORTED', cause });
+      throw new ZimbraBackupError(
+        'seed corpus: composing messages needs the "nodemailer" package (npm install nodemailer)',
+        { code: 'ZB_UNSUPPORTED', cause },
+      );
     },
   );
   return composerLoad;
@@ -76,7 +79,8 @@ const addr = (p: Person): { name: string; address: string } => ({ name: p.name, 
 export async function composeMessage(plan: ComposedPlan): Promise<Buffer> {
   const MailComposer = await loadComposer();
   const rng = new Rng(plan.key, 'compose');
-  const subject = plan.list === undefined ? subjectLine(rng) : `[${plan.list.split('@')[0] ?? 'list'}] ${subjectLine(rng)}`;
+  const subject =
+    plan.list === undefined ? subjectLine(rng) : `[${plan.list.split('@')[0] ?? 'list'}] ${subjectLine(rng)}`;
   const paras = paragraphs(rng, rng.int(1, 5));
   const greeting = `Hi ${plan.to[0]?.firstName ?? 'all'},`;
   const signature = `-- \n${plan.from.name}`;
@@ -101,8 +105,16 @@ export async function composeMessage(plan: ComposedPlan): Promise<Buffer> {
     newline: 'windows',
     headers,
     text,
-    ...(withHtml ? { html: `<html><body>${[greeting, ...paras].map((p) => `<p>${escapeHtml(p)}</p>`).join('')}<p>-- <br>${escapeHtml(plan.from.name)}</p></body></html>` } : {}),
-    attachments: plan.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, content: a.bytes() })),
+    ...(withHtml
+      ? {
+          html: `<html><body>${[greeting, ...paras].map((p) => `<p>${escapeHtml(p)}</p>`).join('')}<p>-- <br>${escapeHtml(plan.from.name)}</p></body></html>`,
+        }
+      : {}),
+    attachments: plan.attachments.map((a) => ({
+      filename: a.filename,
+      contentType: a.contentType,
+      content: a.bytes(),
+    })),
   });
   return composer.compile().build();
 }

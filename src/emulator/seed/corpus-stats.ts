@@ -125,7 +125,8 @@ export async function measureCorpus(corpus: Corpus, opts: MeasureCorpusOptions =
   const sharedSizes = new Map<string, number>();
   for (const m of todo) if (m.sharedId !== undefined && m.size !== undefined) sharedSizes.set(m.sharedId, m.size);
   for (const a of corpus.accounts) {
-    for (const m of a.messages) if (m.size === undefined && m.sharedId !== undefined) m.size = sharedSizes.get(m.sharedId);
+    for (const m of a.messages)
+      if (m.size === undefined && m.sharedId !== undefined) m.size = sharedSizes.get(m.sharedId);
   }
   return corpusStats(corpus);
 }

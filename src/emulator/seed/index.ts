@@ -25,8 +25,21 @@
 export { buildCorpus, corpusEpoch, type BuiltCorpus } from './build-corpus.js';
 export type { BuildCorpusOptions } from './build-options.js';
 export { corpusStats, measureCorpus, type CorpusStats, type MeasureCorpusOptions } from './corpus-stats.js';
-export { writeCorpusAsFiles, safePathSegment, type WriteCorpusAsFilesOptions, type WriteCorpusAsFilesResult } from './write-corpus-as-files.js';
+export {
+  writeCorpusAsFiles,
+  safePathSegment,
+  type WriteCorpusAsFilesOptions,
+  type WriteCorpusAsFilesResult,
+} from './write-corpus-as-files.js';
 export { SpamAssassinSource, defaultSpamAssassinDir, type RealMessageSource } from './spam-assassin.js';
 export { attachmentBytes, type AttachmentKind } from './attachment-bytes.js';
 export { Rng, hash32 } from './prng.js';
-export type { Corpus, CorpusAccount, CorpusAttachment, CorpusCalendarItem, CorpusContact, CorpusDocument, CorpusMessage } from './corpus-types.js';
+export type {
+  Corpus,
+  CorpusAccount,
+  CorpusAttachment,
+  CorpusCalendarItem,
+  CorpusContact,
+  CorpusDocument,
+  CorpusMessage,
+} from './corpus-types.js';

@@ -47,13 +47,21 @@ export function planLists(seed: number, accounts: number, domain: string): ListP
  * with room left. Team lists get posts three times as often as `all-staff`.
  * @returns the posts in order; each recipient list has at least two accounts.
  */
-export function allocatePosts(seed: number, lists: readonly ListPlan[], accounts: number, capPerAccount: number): ListPost[] {
+export function allocatePosts(
+  seed: number,
+  lists: readonly ListPlan[],
+  accounts: number,
+  capPerAccount: number,
+): ListPost[] {
   const room = new Int32Array(accounts).fill(capPerAccount);
   const active = lists.filter((l) => l.members.length >= 2);
   const posts: ListPost[] = [];
   const rng = new Rng(seed, 'posts');
   while (active.length > 0) {
-    const list = rng.weighted(active, active.map((l) => (l.local === 'all-staff' ? 1 : 3)));
+    const list = rng.weighted(
+      active,
+      active.map((l) => (l.local === 'all-staff' ? 1 : 3)),
+    );
     const recipients = list.members.filter((m) => (room[m] ?? 0) > 0);
     if (recipients.length < 2) {
       active.splice(active.indexOf(list), 1);

@@ -59,7 +59,8 @@ export class RealContent implements MessageContent {
     // Keep the message's own line-ending style so the header block stays consistent.
     const eol = nl > 0 && original[nl - 1] === 0x0d ? '\r\n' : '\n';
     const { domain, recipient, receivedMs, key } = this.trace;
-    const queueId = (key >>> 0).toString(16).toUpperCase().padStart(8, '0') + (hash32(key, 'q') >>> 20).toString(16).toUpperCase();
+    const queueId =
+      (key >>> 0).toString(16).toUpperCase().padStart(8, '0') + (hash32(key, 'q') >>> 20).toString(16).toUpperCase();
     const received =
       `Received: from mx1.${domain} (mx1.${domain} [192.0.2.${(key % 250) + 1}])${eol}` +
       `\tby mail.${domain} (Postfix) with ESMTP id ${queueId}${eol}\tfor <${recipient}>; ${rfc5322Date(receivedMs)}${eol}`;
@@ -100,7 +101,14 @@ export class SeedMessage implements CorpusMessage {
   sharedId: string | undefined;
   private readonly content: MessageContent;
 
-  constructor(content: MessageContent, folderPath: string, flags: string, tags: string[], receivedMs: number, sharedId?: string) {
+  constructor(
+    content: MessageContent,
+    folderPath: string,
+    flags: string,
+    tags: string[],
+    receivedMs: number,
+    sharedId?: string,
+  ) {
     this.content = content;
     this.folderPath = folderPath;
     this.flags = flags;

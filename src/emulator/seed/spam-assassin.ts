@@ -69,7 +69,11 @@ export class SpamAssassinSource implements RealMessageSource {
       try {
         const list: unknown = JSON.parse(readFileSync(listPath, 'utf8'));
         // Names come from a file we do not control: keep only `<group>/<file>.txt`, never `..` or absolute paths.
-        const files = Array.isArray(list) ? list.filter((f): f is string => typeof f === 'string' && /^[\w-]+\/[\w.-]+\.txt$/.test(f) && !f.includes('..')) : [];
+        const files = Array.isArray(list)
+          ? list.filter(
+              (f): f is string => typeof f === 'string' && /^[\w-]+\/[\w.-]+\.txt$/.test(f) && !f.includes('..'),
+            )
+          : [];
         if (files.length > 0) source = new SpamAssassinSource(dir, files);
       } catch {
         source = null;
@@ -107,14 +111,22 @@ export class SpamAssassinSource implements RealMessageSource {
       // through the thread pool cost more than the read itself when seeding tens of thousands of messages.
       bytes = readFileSync(join(this.dir, rel));
     } catch (cause) {
-      throw new ZimbraBackupError(`seed corpus: cannot read dataset message ${rel}`, { code: 'ZB_NOT_FOUND', cause, data: { file: rel } });
+      throw new ZimbraBackupError(`seed corpus: cannot read dataset message ${rel}`, {
+        code: 'ZB_NOT_FOUND',
+        cause,
+        data: { file: rel },
+      });
     }
     return stripMboxFromLine(bytes);
   }
 
   private file(index: number): string {
     const rel = this.files[index];
-    if (rel === undefined) throw new ZimbraBackupError(`seed corpus: no dataset message #${index}`, { code: 'ZB_INVALID_ARGUMENT', data: { index } });
+    if (rel === undefined)
+      throw new ZimbraBackupError(`seed corpus: no dataset message #${index}`, {
+        code: 'ZB_INVALID_ARGUMENT',
+        data: { index },
+      });
     return rel;
   }
 }

@@ -7,16 +7,72 @@ import type { Rng } from './prng.js';
 
 /** Given names (a few with non-ASCII letters, so header encoding and vCard/iCalendar escaping get exercised). */
 export const FIRST_NAMES = [
-  'Alice', 'Bruno', 'Chloé', 'Daniel', 'Elena', 'Farid', 'Greta', 'Hiroshi', 'Ines', 'Jonas', 'Kavya', 'Liam',
-  'Marta', 'Nikolai', 'Olivia', 'Pedro', 'Quinn', 'Rosa', 'Søren', 'Tanvi', 'Umar', 'Valérie', 'Wen', 'Ximena',
-  'Yusuf', 'Zoë', 'Amara', 'Bastian', 'Carmen', 'Dmitri', 'Esther', 'Felix',
+  'Alice',
+  'Bruno',
+  'Chloé',
+  'Daniel',
+  'Elena',
+  'Farid',
+  'Greta',
+  'Hiroshi',
+  'Ines',
+  'Jonas',
+  'Kavya',
+  'Liam',
+  'Marta',
+  'Nikolai',
+  'Olivia',
+  'Pedro',
+  'Quinn',
+  'Rosa',
+  'Søren',
+  'Tanvi',
+  'Umar',
+  'Valérie',
+  'Wen',
+  'Ximena',
+  'Yusuf',
+  'Zoë',
+  'Amara',
+  'Bastian',
+  'Carmen',
+  'Dmitri',
+  'Esther',
+  'Felix',
 ];
 
 /** Family names. */
 export const LAST_NAMES = [
-  'Anders', 'Becker', 'Costa', 'Dubois', 'Eriksen', 'Fischer', 'García', 'Hoffmann', 'Ibrahim', 'Jensen', 'Kowalski',
-  'Lambert', 'Müller', 'Nakamura', 'Okafor', 'Petrov', 'Quispe', 'Rossi', 'Schmidt', 'Tanaka', 'Urban', 'Varga',
-  "O'Neill", 'Weber', 'Xu', 'Yilmaz', 'Zimmermann', 'Moreau', 'Novak', 'Silva',
+  'Anders',
+  'Becker',
+  'Costa',
+  'Dubois',
+  'Eriksen',
+  'Fischer',
+  'García',
+  'Hoffmann',
+  'Ibrahim',
+  'Jensen',
+  'Kowalski',
+  'Lambert',
+  'Müller',
+  'Nakamura',
+  'Okafor',
+  'Petrov',
+  'Quispe',
+  'Rossi',
+  'Schmidt',
+  'Tanaka',
+  'Urban',
+  'Varga',
+  "O'Neill",
+  'Weber',
+  'Xu',
+  'Yilmaz',
+  'Zimmermann',
+  'Moreau',
+  'Novak',
+  'Silva',
 ];
 
 /** Companies for external contacts and senders (reserved example domains only, RFC 2606). */
@@ -29,16 +85,87 @@ export const COMPANIES = [
 ];
 
 /** Job titles for contacts. */
-export const JOB_TITLES = ['Engineer', 'Account Manager', 'Director of Operations', 'Designer', 'CFO', 'Support Lead', 'Consultant', 'Office Manager'];
+export const JOB_TITLES = [
+  'Engineer',
+  'Account Manager',
+  'Director of Operations',
+  'Designer',
+  'CFO',
+  'Support Lead',
+  'Consultant',
+  'Office Manager',
+];
 
 const NOUNS = [
-  'budget', 'roadmap', 'release', 'contract', 'invoice', 'meeting', 'migration', 'backup', 'server', 'quota', 'report',
-  'schedule', 'proposal', 'review', 'deadline', 'workshop', 'travel', 'survey', 'onboarding', 'audit', 'forecast',
-  'shipment', 'license', 'newsletter', 'minutes', 'agenda', 'benchmark', 'rollout', 'policy', 'renewal',
+  'budget',
+  'roadmap',
+  'release',
+  'contract',
+  'invoice',
+  'meeting',
+  'migration',
+  'backup',
+  'server',
+  'quota',
+  'report',
+  'schedule',
+  'proposal',
+  'review',
+  'deadline',
+  'workshop',
+  'travel',
+  'survey',
+  'onboarding',
+  'audit',
+  'forecast',
+  'shipment',
+  'license',
+  'newsletter',
+  'minutes',
+  'agenda',
+  'benchmark',
+  'rollout',
+  'policy',
+  'renewal',
 ];
-const ADJECTIVES = ['quarterly', 'updated', 'final', 'draft', 'revised', 'urgent', 'weekly', 'annual', 'shared', 'pending', 'internal', 'new'];
-const VERBS = ['review', 'approve', 'discuss', 'update', 'confirm', 'send', 'check', 'prepare', 'share', 'schedule', 'sign', 'merge'];
-const FILLER = ['please', 'when you have a moment', 'before Friday', 'as discussed', 'if possible', 'for the team', 'by end of day', 'next week'];
+const ADJECTIVES = [
+  'quarterly',
+  'updated',
+  'final',
+  'draft',
+  'revised',
+  'urgent',
+  'weekly',
+  'annual',
+  'shared',
+  'pending',
+  'internal',
+  'new',
+];
+const VERBS = [
+  'review',
+  'approve',
+  'discuss',
+  'update',
+  'confirm',
+  'send',
+  'check',
+  'prepare',
+  'share',
+  'schedule',
+  'sign',
+  'merge',
+];
+const FILLER = [
+  'please',
+  'when you have a moment',
+  'before Friday',
+  'as discussed',
+  'if possible',
+  'for the team',
+  'by end of day',
+  'next week',
+];
 
 /** A person with a display name and an address. */
 export interface Person {
@@ -51,7 +178,11 @@ export interface Person {
 
 /** ASCII local part for an address: lower case, accents folded, other characters dropped. */
 export function localPart(first: string, last: string): string {
-  const fold = (s: string): string => s.normalize('NFKD').replace(/[^A-Za-z]/g, '').toLowerCase();
+  const fold = (s: string): string =>
+    s
+      .normalize('NFKD')
+      .replace(/[^A-Za-z]/g, '')
+      .toLowerCase();
   return `${fold(first)}.${fold(last)}`;
 }
 
@@ -59,7 +190,12 @@ export function localPart(first: string, last: string): string {
 export function randomPerson(rng: Rng, domain: string): Person {
   const firstName = rng.pick(FIRST_NAMES);
   const lastName = rng.pick(LAST_NAMES);
-  return { firstName, lastName, name: `${firstName} ${lastName}`, address: `${localPart(firstName, lastName)}@${domain}` };
+  return {
+    firstName,
+    lastName,
+    name: `${firstName} ${lastName}`,
+    address: `${localPart(firstName, lastName)}@${domain}`,
+  };
 }
 
 /** A mail subject line (sometimes a reply or forward prefix). */

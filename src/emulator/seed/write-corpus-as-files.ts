@@ -45,7 +45,11 @@ export function safePathSegment(name: string): string {
  * const { files, bytes } = await writeCorpusAsFiles(buildCorpus({ seed: 1, accounts: 2, messagesPerAccount: 10 }), '/tmp/corpus');
  * ```
  */
-export async function writeCorpusAsFiles(corpus: Corpus, dir: string, opts: WriteCorpusAsFilesOptions = {}): Promise<WriteCorpusAsFilesResult> {
+export async function writeCorpusAsFiles(
+  corpus: Corpus,
+  dir: string,
+  opts: WriteCorpusAsFilesOptions = {},
+): Promise<WriteCorpusAsFilesResult> {
   const root = resolve(dir);
   const total = corpus.accounts.reduce((n, a) => n + a.messages.length, 0);
   const made = new Set<string>();
@@ -57,10 +61,19 @@ export async function writeCorpusAsFiles(corpus: Corpus, dir: string, opts: Writ
       throwIfAborted(opts.signal);
       const m = account.messages[i];
       if (m === undefined) continue;
-      const folderDir = join(accountDir, ...m.folderPath.split('/').filter((s) => s !== '').map(safePathSegment));
+      const folderDir = join(
+        accountDir,
+        ...m.folderPath
+          .split('/')
+          .filter((s) => s !== '')
+          .map(safePathSegment),
+      );
       const rel = relative(root, folderDir);
       if (rel.startsWith('..' + sep) || rel === '..' || isAbsolute(rel)) {
-        throw new ZimbraBackupError('writeCorpusAsFiles: folder path leaves the output directory', { code: 'ZB_UNSAFE_PATH', data: { folderPath: m.folderPath } });
+        throw new ZimbraBackupError('writeCorpusAsFiles: folder path leaves the output directory', {
+          code: 'ZB_UNSAFE_PATH',
+          data: { folderPath: m.folderPath },
+        });
       }
       if (!made.has(folderDir)) {
         await mkdir(folderDir, { recursive: true });

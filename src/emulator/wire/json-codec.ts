@@ -80,9 +80,11 @@ export function decodeJsonEnvelope(text: string): DecodedEnvelope {
   } catch (err) {
     throw new SoapFault('service.PARSE_ERROR', `parse error: ${(err as Error).message}`);
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new SoapFault('service.PARSE_ERROR', 'parse error: not a JSON object');
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new SoapFault('service.PARSE_ERROR', 'parse error: not a JSON object');
   const body = parsed['Body'];
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new SoapFault('service.INVALID_REQUEST', 'invalid request: no Body');
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw new SoapFault('service.INVALID_REQUEST', 'invalid request: no Body');
   const entries = Object.entries(body).filter(([k]) => k !== '_jsns');
   const first = entries[0];
   if (!first) throw new SoapFault('service.INVALID_REQUEST', 'invalid request: empty Body');

@@ -30,16 +30,25 @@ const iid = (id: number | string): FaultArg[] => [{ n: 'itemId', t: 'IID', value
 export const faults = {
   noSuchItem: (id: number | string) => new SoapFault('mail.NO_SUCH_ITEM', `no such item: ${id}`, true, iid(id)),
   noSuchMsg: (id: number | string) => new SoapFault('mail.NO_SUCH_MSG', `no such message: ${id}`, true, iid(id)),
-  noSuchFolder: (id: number | string) => new SoapFault('mail.NO_SUCH_FOLDER', `no such folder id: ${id}`, true, iid(id)),
-  noSuchFolderPath: (path: string) => new SoapFault('mail.NO_SUCH_FOLDER', `no such folder path: ${path}`, true, [{ n: 'path', t: 'STR', value: path }]),
-  noSuchContact: (id: number | string) => new SoapFault('mail.NO_SUCH_CONTACT', `no such contact: ${id}`, true, iid(id)),
+  noSuchFolder: (id: number | string) =>
+    new SoapFault('mail.NO_SUCH_FOLDER', `no such folder id: ${id}`, true, iid(id)),
+  noSuchFolderPath: (path: string) =>
+    new SoapFault('mail.NO_SUCH_FOLDER', `no such folder path: ${path}`, true, [{ n: 'path', t: 'STR', value: path }]),
+  noSuchContact: (id: number | string) =>
+    new SoapFault('mail.NO_SUCH_CONTACT', `no such contact: ${id}`, true, iid(id)),
   noSuchAppt: (id: number | string) => new SoapFault('mail.NO_SUCH_APPT', `no such appointment: ${id}`, true, iid(id)),
-  noSuchUpload: (aid: string) => new SoapFault('mail.NO_SUCH_UPLOAD', `upload not found: ${aid}`, true, [{ n: 'uploadId', t: 'STR', value: aid }]),
-  alreadyExists: (name: string) => new SoapFault('mail.ALREADY_EXISTS', `object with that name already exists: ${name}`, true, [{ n: 'name', t: 'STR', value: name }]),
-  invalidName: (name: string) => new SoapFault('mail.INVALID_NAME', `invalid name: ${name}`, true, [{ n: 'name', t: 'STR', value: name }]),
+  noSuchUpload: (aid: string) =>
+    new SoapFault('mail.NO_SUCH_UPLOAD', `upload not found: ${aid}`, true, [{ n: 'uploadId', t: 'STR', value: aid }]),
+  alreadyExists: (name: string) =>
+    new SoapFault('mail.ALREADY_EXISTS', `object with that name already exists: ${name}`, true, [
+      { n: 'name', t: 'STR', value: name },
+    ]),
+  invalidName: (name: string) =>
+    new SoapFault('mail.INVALID_NAME', `invalid name: ${name}`, true, [{ n: 'name', t: 'STR', value: name }]),
   mustResync: () => new SoapFault('mail.MUST_RESYNC', 'sync token too old; tombstones have already been expired'),
   invalidRequest: (msg: string) => new SoapFault('service.INVALID_REQUEST', `invalid request: ${msg}`),
-  malformedToken: (token: string) => new SoapFault('service.INVALID_REQUEST', `invalid request: malformed sync token: ${token}`),
+  malformedToken: (token: string) =>
+    new SoapFault('service.INVALID_REQUEST', `invalid request: malformed sync token: ${token}`),
   parseError: (msg: string) => new SoapFault('service.PARSE_ERROR', `parse error: ${msg}`),
   unknownDocument: (name: string) => new SoapFault('service.UNKNOWN_DOCUMENT', `unknown document: ${name}`),
   authRequired: () => new SoapFault('service.AUTH_REQUIRED', 'no valid authtoken present'),
@@ -53,7 +62,9 @@ export const faults = {
   accountExists: (name: string) => new SoapFault('account.ACCOUNT_EXISTS', `email address already exists: ${name}`),
   domainExists: (name: string) => new SoapFault('account.DOMAIN_EXISTS', `domain already exists: ${name}`),
   cosExists: (name: string) => new SoapFault('account.COS_EXISTS', `cos already exists: ${name}`),
-  dlExists: (name: string) => new SoapFault('account.DISTRIBUTION_LIST_EXISTS', `email address already exists: ${name}`),
-  noSuchWaitSet: (id: string) => new SoapFault('admin.NO_SUCH_WAITSET', `No such waitset: ${id}`, true, [{ n: 'id', t: 'STR', value: id }]),
+  dlExists: (name: string) =>
+    new SoapFault('account.DISTRIBUTION_LIST_EXISTS', `email address already exists: ${name}`),
+  noSuchWaitSet: (id: string) =>
+    new SoapFault('admin.NO_SUCH_WAITSET', `No such waitset: ${id}`, true, [{ n: 'id', t: 'STR', value: id }]),
   failure: (msg: string) => new SoapFault('service.FAILURE', `system failure: ${msg}`, false),
 };

@@ -58,7 +58,12 @@ export function encodeXmlEnvelope(context: Element | undefined, body: Element): 
 }
 
 /** Serialises a SOAP 1.2 fault envelope exactly as `Soap12Protocol.soapFault` does. */
-export function encodeXmlFault(context: Element | undefined, fault: SoapFault, trace: string, requestId?: string): string {
+export function encodeXmlFault(
+  context: Element | undefined,
+  fault: SoapFault,
+  trace: string,
+  requestId?: string,
+): string {
   const out: string[] = [`<soap:Envelope xmlns:soap="${SOAP12}">`];
   if (context) {
     out.push('<soap:Header>');

@@ -33,7 +33,10 @@ export const AddMsg: SoapRequestDefinition<AddMsgParams, ItemSummary> = {
   idempotent: false,
   build: (p) => {
     if ((p.uploadId === undefined) === (p.content === undefined)) {
-      throw new ZimbraBackupError('AddMsg needs exactly one of uploadId and content', { code: 'ZB_INVALID_ARGUMENT', data: { field: 'uploadId' } });
+      throw new ZimbraBackupError('AddMsg needs exactly one of uploadId and content', {
+        code: 'ZB_INVALID_ARGUMENT',
+        data: { field: 'uploadId' },
+      });
     }
     const m: SoapElement = { l: p.folderId };
     if (p.flags !== undefined) m['f'] = p.flags;

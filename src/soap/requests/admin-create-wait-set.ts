@@ -4,7 +4,12 @@
  */
 import { attrStr, requireStr } from '../element.js';
 import type { SoapRequestDefinition } from './definition.js';
-import { parseWaitSetErrors, specsElement, type WaitSetAccountError, type WaitSetAccountSpec } from './wait-set-types.js';
+import {
+  parseWaitSetErrors,
+  specsElement,
+  type WaitSetAccountError,
+  type WaitSetAccountSpec,
+} from './wait-set-types.js';
 
 /** Params of {@link AdminCreateWaitSet}. */
 export interface AdminCreateWaitSetParams {

@@ -6,8 +6,12 @@
 import { attrBool, attrStr, type SoapElement } from '../element.js';
 import type { SoapRequestDefinition } from './definition.js';
 import {
-  parseSignals, parseWaitSetErrors, specsElement,
-  type WaitSetAccountError, type WaitSetAccountSpec, type WaitSetSignal,
+  parseSignals,
+  parseWaitSetErrors,
+  specsElement,
+  type WaitSetAccountError,
+  type WaitSetAccountSpec,
+  type WaitSetSignal,
 } from './wait-set-types.js';
 
 /** Params of {@link AdminWaitSet}. */

@@ -52,13 +52,22 @@ function parseBatch(r: SoapElement, p: BatchParams): BatchResult {
       try {
         return { ok: true, value: m.def.parse(resp, m.params) };
       } catch (err) {
-        const e = err instanceof ZimbraBackupError ? err : new ZimbraBackupError(`malformed ${responseNameOf(m.def)}`, { code: 'ZB_PROTOCOL', cause: err });
+        const e =
+          err instanceof ZimbraBackupError
+            ? err
+            : new ZimbraBackupError(`malformed ${responseNameOf(m.def)}`, { code: 'ZB_PROTOCOL', cause: err });
         return { ok: false, error: e };
       }
     }
     const fault = faults.get(id);
     if (fault) return { ok: false, error: faultToError(fault, { request: m.def.name }) };
-    return { ok: false, error: new ZimbraBackupError(`BatchResponse lacks member ${id}`, { code: 'ZB_PROTOCOL', data: { requestId: id } }) };
+    return {
+      ok: false,
+      error: new ZimbraBackupError(`BatchResponse lacks member ${id}`, {
+        code: 'ZB_PROTOCOL',
+        data: { requestId: id },
+      }),
+    };
   });
   return { results };
 }

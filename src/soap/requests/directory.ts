@@ -33,7 +33,9 @@ export function parseDistributionList(el: SoapElement): DistributionListInfo {
   return {
     ...parseDirectoryObject(el, 'dl'),
     dynamic: attrBool(el, 'dynamic') === true,
-    members: children(el, 'dlm').map((m) => attrStr(m, '_content') ?? '').filter((m) => m !== ''),
+    members: children(el, 'dlm')
+      .map((m) => attrStr(m, '_content') ?? '')
+      .filter((m) => m !== ''),
   };
 }
 

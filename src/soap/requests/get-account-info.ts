@@ -35,7 +35,9 @@ export const GetAccountInfo: SoapRequestDefinition<GetAccountInfoParams, GetAcco
   parse: (r) => ({
     name: requireStr(r, 'name', 'GetAccountInfoResponse'),
     attrs: readAttrs(r),
-    soapUrls: children(r, 'soapURL').map((u) => text(u) ?? '').filter((u) => u !== ''),
+    soapUrls: children(r, 'soapURL')
+      .map((u) => text(u) ?? '')
+      .filter((u) => u !== ''),
     adminSoapUrl: attrStr(r, 'adminSoapURL'),
     publicMailUrl: attrStr(r, 'publicMailURL'),
   }),

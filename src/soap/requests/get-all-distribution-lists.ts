@@ -20,7 +20,10 @@ export interface GetAllDistributionListsResult {
 }
 
 /** GetAllDistributionListsRequest. */
-export const GetAllDistributionLists: SoapRequestDefinition<GetAllDistributionListsParams, GetAllDistributionListsResult> = {
+export const GetAllDistributionLists: SoapRequestDefinition<
+  GetAllDistributionListsParams,
+  GetAllDistributionListsResult
+> = {
   name: 'GetAllDistributionListsRequest',
   namespace: 'urn:zimbraAdmin',
   admin: true,

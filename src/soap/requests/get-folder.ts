@@ -47,6 +47,9 @@ export const GetFolder: SoapRequestDefinition<GetFolderParams, GetFolderResult> 
       const el = children(r, k)[0];
       if (el) return { root: parseFolder(el, k) };
     }
-    throw new ZimbraBackupError('malformed GetFolderResponse: no folder', { code: 'ZB_PROTOCOL', data: { request: 'GetFolderRequest' } });
+    throw new ZimbraBackupError('malformed GetFolderResponse: no folder', {
+      code: 'ZB_PROTOCOL',
+      data: { request: 'GetFolderRequest' },
+    });
   },
 };

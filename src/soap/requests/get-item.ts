@@ -31,6 +31,9 @@ export const GetItem: SoapRequestDefinition<GetItemParams, GetItemResult> = {
       const el = children(r, wire)[0];
       if (el) return { item: parseItem(el, type) };
     }
-    throw new ZimbraBackupError('malformed GetItemResponse: no item element', { code: 'ZB_PROTOCOL', data: { request: 'GetItemRequest' } });
+    throw new ZimbraBackupError('malformed GetItemResponse: no item element', {
+      code: 'ZB_PROTOCOL',
+      data: { request: 'GetItemRequest' },
+    });
   },
 };

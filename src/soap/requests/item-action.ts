@@ -8,8 +8,20 @@ import type { SoapRequestDefinition } from './definition.js';
 
 /** Operations (a leading `!` negates, e.g. `!flag`). */
 export type ItemActionOp =
-  | 'move' | 'trash' | 'delete' | 'read' | '!read' | 'flag' | '!flag' | 'tag' | '!tag'
-  | 'update' | 'rename' | 'color' | 'recover' | 'dumpsterdelete';
+  | 'move'
+  | 'trash'
+  | 'delete'
+  | 'read'
+  | '!read'
+  | 'flag'
+  | '!flag'
+  | 'tag'
+  | '!tag'
+  | 'update'
+  | 'rename'
+  | 'color'
+  | 'recover'
+  | 'dumpsterdelete';
 
 /** Params of {@link ItemAction}. */
 export interface ItemActionParams {

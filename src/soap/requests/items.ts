@@ -3,17 +3,49 @@
  * Zimbra's wire names are mapped here, once (PROTOCOL.md 2f).
  * @module
  */
-import { attrBool, attrIdList, attrNum, attrStr, children, readAttrs, requireStr, type SoapElement, type ZimbraAttrs } from '../element.js';
+import {
+  attrBool,
+  attrIdList,
+  attrNum,
+  attrStr,
+  children,
+  readAttrs,
+  requireStr,
+  type SoapElement,
+  type ZimbraAttrs,
+} from '../element.js';
 
 /** Mailbox item types, named for what they are. */
 export type ItemType =
-  | 'folder' | 'search' | 'link' | 'tag' | 'conversation' | 'message' | 'contact'
-  | 'appointment' | 'task' | 'document' | 'wiki' | 'chat' | 'note';
+  | 'folder'
+  | 'search'
+  | 'link'
+  | 'tag'
+  | 'conversation'
+  | 'message'
+  | 'contact'
+  | 'appointment'
+  | 'task'
+  | 'document'
+  | 'wiki'
+  | 'chat'
+  | 'note';
 
 /** Wire element name -> item type (Sync.java; same names in typed deletes). */
 export const WIRE_ITEM_TYPES: Readonly<Record<string, ItemType>> = {
-  folder: 'folder', search: 'search', link: 'link', tag: 'tag', c: 'conversation', m: 'message',
-  cn: 'contact', appt: 'appointment', task: 'task', doc: 'document', w: 'wiki', chat: 'chat', note: 'note',
+  folder: 'folder',
+  search: 'search',
+  link: 'link',
+  tag: 'tag',
+  c: 'conversation',
+  m: 'message',
+  cn: 'contact',
+  appt: 'appointment',
+  task: 'task',
+  doc: 'document',
+  w: 'wiki',
+  chat: 'chat',
+  note: 'note',
 };
 
 /** Item type -> wire element name. */
@@ -65,7 +97,10 @@ export interface ItemSummary {
 
 function splitList(s: string | undefined): string[] | undefined {
   if (s === undefined) return undefined;
-  return s.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
+  return s
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0);
 }
 
 /** Reads the common item fields of an element of `type`. */

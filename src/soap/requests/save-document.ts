@@ -24,7 +24,9 @@ export const SaveDocument: SoapRequestDefinition<SaveDocumentParams, { id: strin
   name: 'SaveDocumentRequest',
   namespace: 'urn:zimbraMail',
   idempotent: false,
-  build: (p) => ({ doc: { l: p.folderId, name: p.name, ct: p.contentType, upload: { id: p.uploadId } } as SoapElement }),
+  build: (p) => ({
+    doc: { l: p.folderId, name: p.name, ct: p.contentType, upload: { id: p.uploadId } } as SoapElement,
+  }),
   parse: (r) => ({ id: requireStr(children(r, 'doc')[0] ?? {}, 'id', 'SaveDocumentResponse') }),
 };
 

@@ -5,7 +5,12 @@
  */
 import { attrBool, attrNum, children } from '../element.js';
 import type { SoapRequestDefinition } from './definition.js';
-import { parseDirectoryObject, parseDistributionList, type DirectoryObject, type DistributionListInfo } from './directory.js';
+import {
+  parseDirectoryObject,
+  parseDistributionList,
+  type DirectoryObject,
+  type DistributionListInfo,
+} from './directory.js';
 
 /** Params of {@link SearchDirectory}. */
 export interface SearchDirectoryParams {

@@ -41,7 +41,10 @@ export interface SetAppointmentResult {
 }
 
 function component(c: AppointmentComponent): SoapElement {
-  const m: SoapElement = c.uploadId !== undefined ? { aid: c.uploadId } : { mp: { ct: 'multipart/mixed', content: { _content: c.mimeContent ?? '' } } };
+  const m: SoapElement =
+    c.uploadId !== undefined
+      ? { aid: c.uploadId }
+      : { mp: { ct: 'multipart/mixed', content: { _content: c.mimeContent ?? '' } } };
   return { ...(c.partStat === undefined ? {} : { ptst: c.partStat }), m };
 }
 

@@ -8,8 +8,16 @@ import { ZimbraBackupError } from '../../errors.js';
 import { attrIdList, attrNum, attrStr, children, type SoapElement } from '../element.js';
 import type { SoapRequestDefinition } from './definition.js';
 import {
-  boolAttr, flattenFolders, parseFolder, parseItem, parseTag, WIRE_ITEM_TYPES,
-  type FolderInfo, type ItemSummary, type ItemType, type TagInfo,
+  boolAttr,
+  flattenFolders,
+  parseFolder,
+  parseItem,
+  parseTag,
+  WIRE_ITEM_TYPES,
+  type FolderInfo,
+  type ItemSummary,
+  type ItemType,
+  type TagInfo,
 } from './items.js';
 
 /** Params of {@link Sync}. */
@@ -87,7 +95,10 @@ function parseDeleted(resp: SoapElement): SyncDeleted {
 function parseSync(resp: SoapElement, params: SyncParams): SyncResult {
   const token = attrStr(resp, 'token');
   if (token === undefined || token === '') {
-    throw new ZimbraBackupError('malformed SyncResponse: no token', { code: 'ZB_PROTOCOL', data: { request: 'SyncRequest' } });
+    throw new ZimbraBackupError('malformed SyncResponse: no token', {
+      code: 'ZB_PROTOCOL',
+      data: { request: 'SyncRequest' },
+    });
   }
   const initial = params.token === undefined || params.token === '';
   const base = {
@@ -109,7 +120,8 @@ function parseSync(resp: SoapElement, params: SyncParams): SyncResult {
   const items: ItemSummary[] = [];
   for (const [wire, type] of Object.entries(WIRE_ITEM_TYPES)) {
     for (const el of children(resp, wire)) {
-      if (type === 'folder' || type === 'search' || type === 'link') folders.push(...flattenFolders(parseFolder(el, type)));
+      if (type === 'folder' || type === 'search' || type === 'link')
+        folders.push(...flattenFolders(parseFolder(el, type)));
       else if (type === 'tag') tags.push(parseTag(el));
       else items.push(parseItem(el, type));
     }

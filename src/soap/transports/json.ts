@@ -14,7 +14,10 @@ export function contextElement(ctx: SoapContextHeader, format: 'js' | 'xml'): So
   el['nosession'] = {};
   if (ctx.account) el['account'] = { by: ctx.account.by, _content: ctx.account.value };
   el['format'] = { type: format };
-  el['userAgent'] = ctx.userAgent.version === undefined ? { name: ctx.userAgent.name } : { name: ctx.userAgent.name, version: ctx.userAgent.version };
+  el['userAgent'] =
+    ctx.userAgent.version === undefined
+      ? { name: ctx.userAgent.name }
+      : { name: ctx.userAgent.name, version: ctx.userAgent.version };
   return el;
 }
 
@@ -44,7 +47,10 @@ export class JsonTransport implements SoapTransport {
       parsed = JSON.parse(body);
     } catch (err) {
       // The body may hold a token (AuthResponse): never quote it, only its length.
-      throw protocolError(`response is not valid JSON (${body.length} chars)`, err instanceof Error ? new Error(err.name) : undefined);
+      throw protocolError(
+        `response is not valid JSON (${body.length} chars)`,
+        err instanceof Error ? new Error(err.name) : undefined,
+      );
     }
     if (!isObj(parsed) || !isObj(parsed['Body'])) throw protocolError('response has no SOAP Body object');
     const header = isObj(parsed['Header']) ? parsed['Header'] : undefined;

@@ -46,7 +46,9 @@ export function elementToXml(name: string, el: SoapElement): string {
     } else if (isScalar(value)) attrs += ` ${key}="${escapeAttr(scalarText(value))}"`;
     else {
       for (const item of Array.isArray(value) ? value : [value]) {
-        inner += isScalar(item) ? `<${key}>${escapeText(scalarText(item))}</${key}>` : elementToXml(key, item as SoapElement);
+        inner += isScalar(item)
+          ? `<${key}>${escapeText(scalarText(item))}</${key}>`
+          : elementToXml(key, item as SoapElement);
       }
     }
   }

@@ -15,7 +15,8 @@ export const MAX_KEY_LENGTH = 1024;
  * no NUL or backslash, at most {@link MAX_KEY_LENGTH} characters.
  */
 export function assertValidKey(key: string): void {
-  if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) throw unsafe(key, 'empty or too long');
+  if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH)
+    throw unsafe(key, 'empty or too long');
   if (key.includes('\0') || key.includes('\\')) throw unsafe(key, 'NUL or backslash');
   for (const seg of key.split('/')) {
     if (seg.length === 0) throw unsafe(key, 'empty segment');
@@ -49,10 +50,16 @@ function unsafe(key: string, why: string): ZimbraBackupError {
 export function resolveRange(key: string, size: number, offset?: number, length?: number): [number, number] {
   const start = offset ?? 0;
   if (!Number.isInteger(start) || start < 0 || start > size) {
-    throw new ZimbraBackupError(`invalid range offset ${start} for ${key} (size ${size})`, { code: 'ZB_INVALID_ARGUMENT', data: { key, offset, length, size } });
+    throw new ZimbraBackupError(`invalid range offset ${start} for ${key} (size ${size})`, {
+      code: 'ZB_INVALID_ARGUMENT',
+      data: { key, offset, length, size },
+    });
   }
   if (length !== undefined && (!Number.isInteger(length) || length < 0)) {
-    throw new ZimbraBackupError(`invalid range length ${length} for ${key}`, { code: 'ZB_INVALID_ARGUMENT', data: { key, offset, length, size } });
+    throw new ZimbraBackupError(`invalid range length ${length} for ${key}`, {
+      code: 'ZB_INVALID_ARGUMENT',
+      data: { key, offset, length, size },
+    });
   }
   const end = length === undefined ? size : Math.min(size, start + length);
   return [start, end];

@@ -54,11 +54,17 @@ export class LocalBackend implements AppendableBackend {
   /** Creates a backend rooted at `options.root` (nothing is touched until the first call). */
   constructor(options: LocalBackendOptions) {
     if (!options || typeof options.root !== 'string' || options.root.length === 0) {
-      throw new ZimbraBackupError('root must be a non-empty path', { code: 'ZB_INVALID_ARGUMENT', data: { field: 'root' } });
+      throw new ZimbraBackupError('root must be a non-empty path', {
+        code: 'ZB_INVALID_ARGUMENT',
+        data: { field: 'root' },
+      });
     }
     const maxConnections = options.maxConnections ?? 8;
     if (!Number.isInteger(maxConnections) || maxConnections <= 0) {
-      throw new ZimbraBackupError('maxConnections must be a positive integer', { code: 'ZB_INVALID_ARGUMENT', data: { field: 'maxConnections' } });
+      throw new ZimbraBackupError('maxConnections must be a positive integer', {
+        code: 'ZB_INVALID_ARGUMENT',
+        data: { field: 'maxConnections' },
+      });
     }
     this.root = resolve(options.root);
     this.#fsync = options.fsync ?? true;
@@ -172,7 +178,11 @@ export class LocalBackend implements AppendableBackend {
       await this.#mkdirs(dirname(file));
       let created = true;
       try {
-        fh = await open(file, fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT | fsConstants.O_EXCL, this.#fileMode);
+        fh = await open(
+          file,
+          fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT | fsConstants.O_EXCL,
+          this.#fileMode,
+        );
       } catch (err) {
         if ((err as { code?: string }).code !== 'EEXIST') throw err;
         created = false;
@@ -194,7 +204,10 @@ export class LocalBackend implements AppendableBackend {
     const file = this.#path(key);
     throwIfAborted(opts.signal);
     if (!Number.isInteger(size) || size < 0) {
-      throw new ZimbraBackupError('truncate size must be a non-negative integer', { code: 'ZB_INVALID_ARGUMENT', data: { key, size } });
+      throw new ZimbraBackupError('truncate size must be a non-negative integer', {
+        code: 'ZB_INVALID_ARGUMENT',
+        data: { key, size },
+      });
     }
     let fh: FileHandle | undefined;
     try {
@@ -233,7 +246,15 @@ export class LocalBackend implements AppendableBackend {
         if (e.isDirectory()) await visit(p);
         else if (e.isFile() && TEMP_RE.test(e.name)) {
           const st = await stat(p).catch(() => undefined);
-          if (st && st.mtimeMs <= cutoff && (await rm(p, { force: true }).then(() => true, () => false))) removed++;
+          if (
+            st &&
+            st.mtimeMs <= cutoff &&
+            (await rm(p, { force: true }).then(
+              () => true,
+              () => false,
+            ))
+          )
+            removed++;
         }
       }
     };
@@ -323,7 +344,10 @@ function toBuffer(chunk: unknown): Buffer {
   if (Buffer.isBuffer(chunk)) return chunk;
   if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   if (typeof chunk === 'string') return Buffer.from(chunk);
-  throw new ZimbraBackupError('body streams must yield bytes', { code: 'ZB_INVALID_ARGUMENT', data: { type: typeof chunk } });
+  throw new ZimbraBackupError('body streams must yield bytes', {
+    code: 'ZB_INVALID_ARGUMENT',
+    data: { type: typeof chunk },
+  });
 }
 
 function isMissing(err: unknown): boolean {

@@ -32,7 +32,10 @@ export class MemoryBackend implements AppendableBackend {
   constructor(options: MemoryBackendOptions = {}) {
     const chunkSize = options.chunkSize ?? 65536;
     if (!Number.isInteger(chunkSize) || chunkSize <= 0) {
-      throw new ZimbraBackupError('chunkSize must be a positive integer', { code: 'ZB_INVALID_ARGUMENT', data: { field: 'chunkSize' } });
+      throw new ZimbraBackupError('chunkSize must be a positive integer', {
+        code: 'ZB_INVALID_ARGUMENT',
+        data: { field: 'chunkSize' },
+      });
     }
     this.#chunkSize = chunkSize;
     this.properties = { atomicReplace: true, maxConnections: 64, appendable: options.appendable ?? false };
@@ -131,7 +134,10 @@ export class MemoryBackend implements AppendableBackend {
     const old = this.#objects.get(key);
     if (!old) throw notFound('truncate', key);
     if (!Number.isInteger(size) || size < 0) {
-      throw new ZimbraBackupError('truncate size must be a non-negative integer', { code: 'ZB_INVALID_ARGUMENT', data: { key, size } });
+      throw new ZimbraBackupError('truncate size must be a non-negative integer', {
+        code: 'ZB_INVALID_ARGUMENT',
+        data: { key, size },
+      });
     }
     this.#objects.set(key, Buffer.from(old.subarray(0, Math.min(size, old.length))));
   }
@@ -151,7 +157,10 @@ export class MemoryBackend implements AppendableBackend {
 
   #assertAppendable(): void {
     if (!this.properties.appendable) {
-      throw new ZimbraBackupError('this MemoryBackend was created without appendable: true', { code: 'ZB_UNSUPPORTED', data: { op: 'append' } });
+      throw new ZimbraBackupError('this MemoryBackend was created without appendable: true', {
+        code: 'ZB_UNSUPPORTED',
+        data: { op: 'append' },
+      });
     }
   }
 }

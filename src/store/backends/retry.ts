@@ -11,7 +11,12 @@
  * @module
  */
 import type { Readable } from 'node:stream';
-import { ZimbraBackupError, isRetryable as defaultIsRetryable, isZimbraBackupError, throwIfAborted } from '../../errors.js';
+import {
+  ZimbraBackupError,
+  isRetryable as defaultIsRetryable,
+  isZimbraBackupError,
+  throwIfAborted,
+} from '../../errors.js';
 import { abortableSleep } from '../../internal/abortable-sleep.js';
 import { resolveLogger, type Logger } from '../../internal/logger.js';
 import type { BackendProperties, IoOptions, ObjectInfo, ReplayableBody, StorageBackend } from './backend.js';
@@ -57,7 +62,10 @@ export class RetryBackend implements AppendableBackend {
     this.#minDelay = nonNegativeInt(options.minDelayMs ?? 100, 'minDelayMs');
     this.#maxDelay = nonNegativeInt(options.maxDelayMs ?? 10_000, 'maxDelayMs');
     if (this.#maxDelay < this.#minDelay) {
-      throw new ZimbraBackupError('maxDelayMs must be >= minDelayMs', { code: 'ZB_INVALID_ARGUMENT', data: { field: 'maxDelayMs' } });
+      throw new ZimbraBackupError('maxDelayMs must be >= minDelayMs', {
+        code: 'ZB_INVALID_ARGUMENT',
+        data: { field: 'maxDelayMs' },
+      });
     }
     this.#signal = options.signal;
     this.#isRetryable = options.isRetryable ?? defaultIsRetryable;
@@ -147,19 +155,34 @@ export class RetryBackend implements AppendableBackend {
     return attempt < this.#retries && !isZimbraBackupError(err, 'ZB_ABORTED') && this.#isRetryable(err);
   }
 
-  async #backoff(op: string, key: string, attempt: number, error: unknown, signal: AbortSignal | undefined): Promise<void> {
+  async #backoff(
+    op: string,
+    key: string,
+    attempt: number,
+    error: unknown,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     const ceiling = Math.min(this.#maxDelay, this.#minDelay * 2 ** attempt);
     // Full jitter (AWS architecture blog), but never below the server's Retry-After hint.
     const hinted = (error as { retryAfterMs?: unknown }).retryAfterMs;
-    const delayMs = Math.max(typeof hinted === 'number' ? Math.min(hinted, this.#maxDelay) : 0, Math.round(ceiling * (0.5 + Math.random() / 2)));
-    this.#log.warn({ op, key, attempt: attempt + 1, delayMs, code: (error as { code?: unknown }).code }, 'storage call failed; retrying');
+    const delayMs = Math.max(
+      typeof hinted === 'number' ? Math.min(hinted, this.#maxDelay) : 0,
+      Math.round(ceiling * (0.5 + Math.random() / 2)),
+    );
+    this.#log.warn(
+      { op, key, attempt: attempt + 1, delayMs, code: (error as { code?: unknown }).code },
+      'storage call failed; retrying',
+    );
     this.#onRetry?.({ op, key, attempt: attempt + 1, delayMs, error });
     await abortableSleep(delayMs, signal, this.#signal);
   }
 
   #appendable(): AppendableBackend {
     if (!isAppendable(this.inner)) {
-      throw new ZimbraBackupError('the wrapped backend cannot append', { code: 'ZB_UNSUPPORTED', data: { op: 'append' } });
+      throw new ZimbraBackupError('the wrapped backend cannot append', {
+        code: 'ZB_UNSUPPORTED',
+        data: { op: 'append' },
+      });
     }
     return this.inner;
   }
@@ -167,7 +190,10 @@ export class RetryBackend implements AppendableBackend {
 
 function nonNegativeInt(value: number, field: string): number {
   if (!Number.isInteger(value) || value < 0) {
-    throw new ZimbraBackupError(`${field} must be a non-negative integer`, { code: 'ZB_INVALID_ARGUMENT', data: { field } });
+    throw new ZimbraBackupError(`${field} must be a non-negative integer`, {
+      code: 'ZB_INVALID_ARGUMENT',
+      data: { field },
+    });
   }
   return value;
 }

@@ -9,7 +9,13 @@ import type { S3BackendOptions, S3ChecksumMode } from './s3.js';
  * Validates an optional integer option against `[min, max]`, giving `fallback` when absent.
  * @throws ZimbraBackupError `ZB_INVALID_ARGUMENT` naming `field`.
  */
-export function intOption(value: number | undefined, field: string, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER): number {
+export function intOption(
+  value: number | undefined,
+  field: string,
+  fallback: number,
+  min = 1,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || value < min || value > max) {
     throw new ZimbraBackupError(`${field} must be an integer between ${min} and ${max}`, {
@@ -23,7 +29,10 @@ export function intOption(value: number | undefined, field: string, fallback: nu
 function checksumMode(value: S3ChecksumMode | undefined, field: string): S3ChecksumMode {
   if (value === undefined) return 'WHEN_REQUIRED';
   if (value !== 'WHEN_REQUIRED' && value !== 'WHEN_SUPPORTED') {
-    throw new ZimbraBackupError(`${field} must be WHEN_REQUIRED or WHEN_SUPPORTED`, { code: 'ZB_INVALID_ARGUMENT', data: { field } });
+    throw new ZimbraBackupError(`${field} must be WHEN_REQUIRED or WHEN_SUPPORTED`, {
+      code: 'ZB_INVALID_ARGUMENT',
+      data: { field },
+    });
   }
   return value;
 }

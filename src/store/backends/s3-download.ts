@@ -20,11 +20,13 @@ export interface S3DownloadOptions {
  */
 export function wrapS3Download(body: Readable, opts: S3DownloadOptions): Readable {
   const { signal, ctx } = opts;
-  const out = new ByteCountStream(opts.expected, (expected, actual) =>
-    new ZimbraBackupError(`S3 get of "${ctx.key ?? ''}" ended after ${actual} of ${expected} bytes`, {
-      code: 'ZB_STORAGE',
-      data: { ...ctx, expected, actual, transient: true },
-    }),
+  const out = new ByteCountStream(
+    opts.expected,
+    (expected, actual) =>
+      new ZimbraBackupError(`S3 get of "${ctx.key ?? ''}" ended after ${actual} of ${expected} bytes`, {
+        code: 'ZB_STORAGE',
+        data: { ...ctx, expected, actual, transient: true },
+      }),
   );
   const onAbort = (): void => {
     out.destroy(toS3Error(signal?.reason ?? new Error('aborted'), { ...ctx, signal }));
@@ -33,7 +35,12 @@ export function wrapS3Download(body: Readable, opts: S3DownloadOptions): Readabl
   // A response that closes without 'end' was cut short; ByteCountStream only sees 'end'.
   body.on('close', () => {
     if (!body.readableEnded && !out.destroyed) {
-      out.destroy(new ZimbraBackupError(`S3 get of "${ctx.key ?? ''}" was cut short`, { code: 'ZB_STORAGE', data: { ...ctx, transient: true } }));
+      out.destroy(
+        new ZimbraBackupError(`S3 get of "${ctx.key ?? ''}" was cut short`, {
+          code: 'ZB_STORAGE',
+          data: { ...ctx, transient: true },
+        }),
+      );
     }
   });
   out.on('close', () => {

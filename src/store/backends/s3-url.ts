@@ -84,7 +84,11 @@ export function parseS3Url(url: string): S3Url {
   try {
     path = decodeURIComponent(match[2] ?? '');
   } catch (cause) {
-    throw new ZimbraBackupError('invalid percent-encoding in S3 URL', { code: 'ZB_INVALID_ARGUMENT', cause, data: { field: 'prefix' } });
+    throw new ZimbraBackupError('invalid percent-encoding in S3 URL', {
+      code: 'ZB_INVALID_ARGUMENT',
+      cause,
+      data: { field: 'prefix' },
+    });
   }
   const result: S3Url = { bucket: authority, prefix: normalizeS3Prefix(path) };
   const params = new URLSearchParams(match[3] ?? '');

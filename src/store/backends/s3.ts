@@ -169,11 +169,13 @@ export class S3Backend implements StorageBackend {
     throwIfAborted(signal);
     const objectKey = this.#objectKey(key);
     const started = Date.now();
-    const counter = new ByteCountStream(body.size, (expected, actual) =>
-      new ZimbraBackupError(`body of "${key}" has ${actual} bytes, expected ${expected}`, {
-        code: 'ZB_SIZE_MISMATCH',
-        data: { op: 'put', key, expected, actual },
-      }),
+    const counter = new ByteCountStream(
+      body.size,
+      (expected, actual) =>
+        new ZimbraBackupError(`body of "${key}" has ${actual} bytes, expected ${expected}`, {
+          code: 'ZB_SIZE_MISMATCH',
+          data: { op: 'put', key, expected, actual },
+        }),
     );
     let source: Readable;
     try {
@@ -194,7 +196,13 @@ export class S3Backend implements StorageBackend {
     // multipart upload (leavePartsOnError: false) *before* done() rejects, so nothing is left
     // behind when put() returns. A part already in flight finishes first.
     const onAbort = (): void => {
-      fail(new ZimbraBackupError('S3 put aborted', { code: 'ZB_ABORTED', cause: signal?.reason, data: { op: 'put', key } }));
+      fail(
+        new ZimbraBackupError('S3 put aborted', {
+          code: 'ZB_ABORTED',
+          cause: signal?.reason,
+          data: { op: 'put', key },
+        }),
+      );
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     counter.on('error', (err) => {
@@ -214,15 +222,23 @@ export class S3Backend implements StorageBackend {
         // The parts could not be discarded: invisible, but billed until a lifecycle rule
         // (AbortIncompleteMultipartUpload) removes them.
         const s3Code = (err as { name?: unknown }).name;
-        this.#logger.warn({ op: 'put', key, uploadId: upload.uploadId, s3Code }, 's3 multipart upload left behind after a failed put');
+        this.#logger.warn(
+          { op: 'put', key, uploadId: upload.uploadId, s3Code },
+          's3 multipart upload left behind after a failed put',
+        );
       }
-      throw localError === undefined ? toS3Error(err, { op: 'put', bucket: this.bucket, key, signal }) : bodyError(localError, key, signal);
+      throw localError === undefined
+        ? toS3Error(err, { op: 'put', bucket: this.bucket, key, signal })
+        : bodyError(localError, key, signal);
     } finally {
       signal?.removeEventListener('abort', onAbort);
       source.unpipe(counter);
       if (!source.destroyed) source.destroy();
     }
-    this.#logger.debug({ op: 'put', key, bytes: counter.bytes, ms: Date.now() - started, multipart: upload.uploadId !== undefined }, 's3 put');
+    this.#logger.debug(
+      { op: 'put', key, bytes: counter.bytes, ms: Date.now() - started, multipart: upload.uploadId !== undefined },
+      's3 put',
+    );
   }
 
   /**
@@ -243,10 +259,14 @@ export class S3Backend implements StorageBackend {
       return Readable.from([]);
     }
     const range =
-      offset === 0 && length === undefined ? undefined : `bytes=${offset}-${length === undefined ? '' : offset + length - 1}`;
+      offset === 0 && length === undefined
+        ? undefined
+        : `bytes=${offset}-${length === undefined ? '' : offset + length - 1}`;
     let res;
     try {
-      res = await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: objectKey, Range: range }), { abortSignal: signal });
+      res = await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: objectKey, Range: range }), {
+        abortSignal: signal,
+      });
     } catch (err) {
       // 416: the range starts at or past the end. Resolve it as every backend does (key.ts):
       // empty at the end, ZB_INVALID_ARGUMENT beyond, ZB_BLOB_NOT_FOUND when missing.
@@ -258,9 +278,16 @@ export class S3Backend implements StorageBackend {
       throw toS3Error(err, { op: 'get', bucket: this.bucket, key, signal });
     }
     if (!(res.Body instanceof Readable)) {
-      throw new ZimbraBackupError('S3 get returned no Node.js stream', { code: 'ZB_STORAGE', data: { op: 'get', key, transient: false } });
+      throw new ZimbraBackupError('S3 get returned no Node.js stream', {
+        code: 'ZB_STORAGE',
+        data: { op: 'get', key, transient: false },
+      });
     }
-    return wrapS3Download(res.Body, { expected: res.ContentLength, signal, ctx: { op: 'get', bucket: this.bucket, key } });
+    return wrapS3Download(res.Body, {
+      expected: res.ContentLength,
+      signal,
+      ctx: { op: 'get', bucket: this.bucket, key },
+    });
   }
 
   /** Size of the object (one HEAD request), or undefined when it does not exist. */
@@ -268,7 +295,9 @@ export class S3Backend implements StorageBackend {
     throwIfAborted(opts.signal);
     const objectKey = this.#objectKey(key);
     try {
-      const res = await this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: objectKey }), { abortSignal: opts.signal });
+      const res = await this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: objectKey }), {
+        abortSignal: opts.signal,
+      });
       return { size: res.ContentLength ?? 0 };
     } catch (err) {
       const mapped = toS3Error(err, { op: 'stat', bucket: this.bucket, key, signal: opts.signal });
@@ -292,7 +321,12 @@ export class S3Backend implements StorageBackend {
       let page;
       try {
         page = await this.#client.send(
-          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: fullPrefix, ContinuationToken: token, MaxKeys: this.#listPageSize }),
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: fullPrefix,
+            ContinuationToken: token,
+            MaxKeys: this.#listPageSize,
+          }),
           { abortSignal: signal },
         );
       } catch (err) {
@@ -314,7 +348,9 @@ export class S3Backend implements StorageBackend {
     const { signal } = opts;
     await this.#sizeOrThrow(key, signal);
     try {
-      await this.#client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.#objectKey(key) }), { abortSignal: signal });
+      await this.#client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.#objectKey(key) }), {
+        abortSignal: signal,
+      });
     } catch (err) {
       throw toS3Error(err, { op: 'delete', bucket: this.bucket, key, signal });
     }
@@ -329,7 +365,10 @@ export class S3Backend implements StorageBackend {
   async #sizeOrThrow(key: string, signal: AbortSignal | undefined): Promise<number> {
     const info = await this.stat(key, { signal });
     if (info === undefined) {
-      throw new ZimbraBackupError(`S3 object "${key}" not found`, { code: 'ZB_BLOB_NOT_FOUND', data: { bucket: this.bucket, key } });
+      throw new ZimbraBackupError(`S3 object "${key}" not found`, {
+        code: 'ZB_BLOB_NOT_FOUND',
+        data: { bucket: this.bucket, key },
+      });
     }
     return info.size;
   }
@@ -345,7 +384,8 @@ export class S3Backend implements StorageBackend {
 /** The error a put reports when its own side failed: the body, its length, or an abort. */
 function bodyError(err: unknown, key: string, signal: AbortSignal | undefined): ZimbraBackupError {
   if (err instanceof ZimbraBackupError) return err;
-  if (signal?.aborted === true) return new ZimbraBackupError('S3 put aborted', { code: 'ZB_ABORTED', cause: err, data: { op: 'put', key } });
+  if (signal?.aborted === true)
+    return new ZimbraBackupError('S3 put aborted', { code: 'ZB_ABORTED', cause: err, data: { op: 'put', key } });
   const detail = err instanceof Error ? err.message : String(err);
   return new ZimbraBackupError(`S3 put "${key}": reading the body failed: ${detail}`, {
     code: 'ZB_STORAGE',

@@ -6,7 +6,19 @@
 import { ZimbraBackupError, isZimbraBackupError } from '../../errors.js';
 
 /** Node errno codes that retrying cannot fix (restic local `Save` marks these permanent). */
-const PERMANENT = new Set(['ENOSPC', 'EACCES', 'EPERM', 'EROFS', 'EDQUOT', 'EISDIR', 'ENOTDIR', 'ENAMETOOLONG', 'EEXIST', 'EINVAL', 'EIO']);
+const PERMANENT = new Set([
+  'ENOSPC',
+  'EACCES',
+  'EPERM',
+  'EROFS',
+  'EDQUOT',
+  'EISDIR',
+  'ENOTDIR',
+  'ENAMETOOLONG',
+  'EEXIST',
+  'EINVAL',
+  'EIO',
+]);
 
 /** Node errno codes of local I/O worth retrying (resource exhaustion that passes). */
 const TRANSIENT = new Set(['EMFILE', 'ENFILE', 'EAGAIN', 'EBUSY', 'ETIMEDOUT', 'ECONNRESET', 'EPIPE']);

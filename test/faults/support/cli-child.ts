@@ -30,7 +30,16 @@ export async function prepareCli(): Promise<CliRunner> {
   try {
     const esbuild = (await import('esbuild')) as typeof import('esbuild');
     await mkdir(dir, { recursive: true });
-    await esbuild.build({ entryPoints: [MAIN], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: out, packages: 'external', logLevel: 'silent' });
+    await esbuild.build({
+      entryPoints: [MAIN],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      outfile: out,
+      packages: 'external',
+      logLevel: 'silent',
+    });
     return { nodeArgs: [out], dispose: () => rm(join(out, '..'), { recursive: true, force: true }) };
   } catch {
     return { nodeArgs: ['--import', 'tsx', MAIN], dispose: async () => {} };
@@ -55,14 +64,20 @@ export function spawnCli(cli: CliRunner, args: string[], env: Record<string, str
   let stderr = '';
   child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((res, rej) => {
-    child.once('error', rej);
-    child.once('close', (code, signal) => res({ code, signal, stdout, stderr }));
-  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
+    (res, rej) => {
+      child.once('error', rej);
+      child.once('close', (code, signal) => res({ code, signal, stdout, stderr }));
+    },
+  );
   return { child, exited };
 }
 
 /** Runs the CLI to completion. */
-export async function runCli(cli: CliRunner, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runCli(
+  cli: CliRunner,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return spawnCli(cli, args, env).exited;
 }

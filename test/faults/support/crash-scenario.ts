@@ -62,15 +62,50 @@ export async function runCrashPoints(opts: CrashScenarioOptions): Promise<CrashS
   const emu = await startEmulator({ domain: 'crash.test' });
   const client = new ZimbraClient({ url: emu.url, adminUrl: emu.adminUrl, retries: 2, retryBaseDelayMs: 10 });
   let cli: CliRunner | undefined;
-  const report: CrashScenarioReport = { points: 0, killedMidWork: 0, finishedFirst: 0, fullChecks: 0, blobsChecked: 0, problems: [] };
+  const report: CrashScenarioReport = {
+    points: 0,
+    killedMidWork: 0,
+    finishedFirst: 0,
+    fullChecks: 0,
+    blobsChecked: 0,
+    problems: [],
+  };
   try {
     cli = await prepareCli();
-    await emu.seed(buildCorpus({ seed: opts.seed, accounts: opts.accounts, messagesPerAccount: opts.messagesPerAccount, domain: 'crash.test', spamAssassinDir: null, calendarPerAccount: 2, documentsPerAccount: 1, contactsPerAccount: 3 }));
+    await emu.seed(
+      buildCorpus({
+        seed: opts.seed,
+        accounts: opts.accounts,
+        messagesPerAccount: opts.messagesPerAccount,
+        domain: 'crash.test',
+        spamAssassinDir: null,
+        calendarPerAccount: 2,
+        documentsPerAccount: 1,
+        contactsPerAccount: 3,
+      }),
+    );
     await client.authAdmin(emu.adminUser, emu.adminPassword);
     const pwFile = join(dir, 'admin-password');
     await writeFile(pwFile, `${emu.adminPassword}\n`, { mode: 0o600 });
     const repoDir = join(dir, 'repo');
-    const args = ['backup', '--repo', repoDir, '--server', emu.adminUrl, '--mail-url', emu.url, '--admin', emu.adminUser, '--password-file', pwFile, '--json', '--concurrency', '2', '--item-concurrency', '4'];
+    const args = [
+      'backup',
+      '--repo',
+      repoDir,
+      '--server',
+      emu.adminUrl,
+      '--mail-url',
+      emu.url,
+      '--admin',
+      emu.adminUser,
+      '--password-file',
+      pwFile,
+      '--json',
+      '--concurrency',
+      '2',
+      '--item-concurrency',
+      '4',
+    ];
     const verified = new Set<string>();
     const estimate = { initial: opts.maxKillDelayMs, incremental: opts.maxKillDelayMs };
     for (let i = 0; i < opts.points; i++) {
@@ -78,8 +113,7 @@ export async function runCrashPoints(opts: CrashScenarioOptions): Promise<CrashS
       if (fresh) {
         await rm(repoDir, { recursive: true, force: true });
         verified.clear();
-      }
-      else mutate(emu, rnd, opts.changesPerPoint);
+      } else mutate(emu, rnd, opts.changesPerPoint);
       // Delays spread over the whole run: the estimate shrinks to the real duration of runs that
       // finished before their kill, so fast and slow machines both get kills early and late.
       const kind = fresh ? 'initial' : 'incremental';
@@ -98,9 +132,18 @@ export async function runCrashPoints(opts: CrashScenarioOptions): Promise<CrashS
         report.problems.push(`${tag}: ${point.problem}`);
         continue;
       }
-      const problems = await resumeAndCheck(emu, client, repoDir, report, verified, (i + 1) % (opts.fullCheckEvery ?? 1) === 0);
+      const problems = await resumeAndCheck(
+        emu,
+        client,
+        repoDir,
+        report,
+        verified,
+        (i + 1) % (opts.fullCheckEvery ?? 1) === 0,
+      );
       for (const p of problems.slice(0, 10)) report.problems.push(`${tag}: ${p}`);
-      opts.log?.(`${tag}: ${problems.length === 0 ? 'ok' : `${problems.length} problems`} (kill ${t1 - t0} ms, resume+check ${Date.now() - t1} ms)`);
+      opts.log?.(
+        `${tag}: ${problems.length === 0 ? 'ok' : `${problems.length} problems`} (kill ${t1 - t0} ms, resume+check ${Date.now() - t1} ms)`,
+      );
     }
     return report;
   } finally {
@@ -112,7 +155,12 @@ export async function runCrashPoints(opts: CrashScenarioOptions): Promise<CrashS
 }
 
 /** Starts the backup, waits until it holds the lock (it is then mid-work), sleeps, kills it. */
-async function killOnce(cli: CliRunner, args: string[], repoDir: string, delayMs: number): Promise<{ killed: boolean; code: number | null; ranMs?: number; problem?: string }> {
+async function killOnce(
+  cli: CliRunner,
+  args: string[],
+  repoDir: string,
+  delayMs: number,
+): Promise<{ killed: boolean; code: number | null; ranMs?: number; problem?: string }> {
   const proc = spawnCli(cli, args);
   let done = false;
   let exitedAt = 0;
@@ -123,19 +171,32 @@ async function killOnce(cli: CliRunner, args: string[], repoDir: string, delayMs
   void proc.exited.then(finish, finish);
   const locks = join(repoDir, 'locks');
   const deadline = Date.now() + 30_000;
-  while (!done && Date.now() < deadline && (await readdir(locks).catch(() => [] as string[])).filter((n) => n.endsWith('.json')).length === 0) await sleep(5);
+  while (
+    !done &&
+    Date.now() < deadline &&
+    (await readdir(locks).catch(() => [] as string[])).filter((n) => n.endsWith('.json')).length === 0
+  )
+    await sleep(5);
   const locked = Date.now();
   if (!done) await sleep(delayMs);
   const killed = !done && proc.child.kill('SIGKILL');
   const r = await proc.exited;
   if (r.signal === 'SIGKILL') return { killed: true, code: null };
   if (killed) return { killed: true, code: r.code };
-  if (r.code !== 0) return { killed: false, code: r.code, problem: `backup failed before the kill: ${r.stderr.slice(0, 400)}` };
+  if (r.code !== 0)
+    return { killed: false, code: r.code, problem: `backup failed before the kill: ${r.stderr.slice(0, 400)}` };
   return { killed: false, code: r.code, ranMs: exitedAt - locked };
 }
 
 /** Resumes in-process (the engine the CLI runs) and checks the four properties. */
-async function resumeAndCheck(emu: Emulator, client: ZimbraClient, repoDir: string, report: CrashScenarioReport, verified: Set<string>, fullCheck: boolean): Promise<string[]> {
+async function resumeAndCheck(
+  emu: Emulator,
+  client: ZimbraClient,
+  repoDir: string,
+  report: CrashScenarioReport,
+  verified: Set<string>,
+  fullCheck: boolean,
+): Promise<string[]> {
   let repo: Repository;
   try {
     repo = await openRepository({ backend: new LocalBackend({ root: repoDir }) });
@@ -154,7 +215,8 @@ async function resumeAndCheck(emu: Emulator, client: ZimbraClient, repoDir: stri
     problems.push(`resume threw ${(err as { code?: string }).code ?? ''}: ${(err as Error).message}`);
     return problems;
   }
-  for (const lost of lostRecords(before, await committedRecords(repo, ids))) problems.push(`lost committed record ${lost}`);
+  for (const lost of lostRecords(before, await committedRecords(repo, ids)))
+    problems.push(`lost committed record ${lost}`);
   problems.push(...(await diffServer(emu, repo)));
   const blobs = await checkReferencedBlobs(repo, ids, verified);
   report.blobsChecked = Math.max(report.blobsChecked, blobs.checked);
@@ -162,10 +224,17 @@ async function resumeAndCheck(emu: Emulator, client: ZimbraClient, repoDir: stri
   if (fullCheck) {
     // `check --full` (issue 7): the maintenance module's own verdict, besides the oracle above.
     const check = await checkRepository({ repository: repo, full: true });
-    if (!check.ok) problems.push(...check.problems.filter((p) => p.severity === 'error').map((p) => `check --full: ${JSON.stringify(p).slice(0, 300)}`));
+    if (!check.ok)
+      problems.push(
+        ...check.problems
+          .filter((p) => p.severity === 'error')
+          .map((p) => `check --full: ${JSON.stringify(p).slice(0, 300)}`),
+      );
     report.fullChecks++;
   }
-  const leftLocks = (await readdir(join(repoDir, 'locks')).catch(() => [] as string[])).filter((n) => n.endsWith('.json'));
+  const leftLocks = (await readdir(join(repoDir, 'locks')).catch(() => [] as string[])).filter((n) =>
+    n.endsWith('.json'),
+  );
   if (leftLocks.length > 0) problems.push(`locks left after the resume: ${leftLocks.join(', ')}`);
   return problems;
 }
@@ -175,7 +244,11 @@ function mutate(emu: Emulator, rnd: () => number, changes: number): void {
   for (const a of emu.accounts()) {
     if (a.name.startsWith('admin@')) continue;
     for (let k = 0; k < changes; k++) {
-      emu.deliver(a.name, `From: feed@crash.test\r\nTo: ${a.name}\r\nSubject: change ${k} ${rnd().toString(36).slice(2)}\r\n\r\n${randomBody(rnd, 2_000 + Math.floor(rnd() * 30_000))}\r\n`, rnd() < 0.3 ? { folderPath: `/Inbox/f${Math.floor(rnd() * 3)}` } : {});
+      emu.deliver(
+        a.name,
+        `From: feed@crash.test\r\nTo: ${a.name}\r\nSubject: change ${k} ${rnd().toString(36).slice(2)}\r\n\r\n${randomBody(rnd, 2_000 + Math.floor(rnd() * 30_000))}\r\n`,
+        rnd() < 0.3 ? { folderPath: `/Inbox/f${Math.floor(rnd() * 3)}` } : {},
+      );
     }
     const msgs = emu.snapshot(a.name).items.filter((it) => it.type === 'message');
     // As many deletes as deliveries keep the mailbox (and so each initial backup) the same size

@@ -30,17 +30,46 @@ export interface FaultFixture {
 }
 
 /** Starts the emulator with a small seeded corpus and an empty repository. */
-export async function faultFixture(opts: { seed?: number; messages?: number; client?: Partial<ZimbraClientOptions> } = {}): Promise<FaultFixture> {
+export async function faultFixture(
+  opts: { seed?: number; messages?: number; client?: Partial<ZimbraClientOptions> } = {},
+): Promise<FaultFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'zb-faults-'));
   const repoDir = join(dir, 'repo');
   const emu = await startEmulator({ domain: 'faults.test' });
-  await emu.seed(buildCorpus({ seed: opts.seed ?? 5, accounts: 1, messagesPerAccount: opts.messages ?? 12, domain: 'faults.test', spamAssassinDir: null, contactsPerAccount: 2, calendarPerAccount: 1, documentsPerAccount: 1, attachmentShare: 0.3 }));
-  const client = new ZimbraClient({ url: emu.url, adminUrl: emu.adminUrl, retries: 3, retryBaseDelayMs: 5, retryMaxDelayMs: 20, ...opts.client });
+  await emu.seed(
+    buildCorpus({
+      seed: opts.seed ?? 5,
+      accounts: 1,
+      messagesPerAccount: opts.messages ?? 12,
+      domain: 'faults.test',
+      spamAssassinDir: null,
+      contactsPerAccount: 2,
+      calendarPerAccount: 1,
+      documentsPerAccount: 1,
+      attachmentShare: 0.3,
+    }),
+  );
+  const client = new ZimbraClient({
+    url: emu.url,
+    adminUrl: emu.adminUrl,
+    retries: 3,
+    retryBaseDelayMs: 5,
+    retryMaxDelayMs: 20,
+    ...opts.client,
+  });
   await client.authAdmin(emu.adminUser, emu.adminPassword);
   const faulty = new FaultyBackend(new LocalBackend({ root: repoDir }));
-  const repo = await initRepository({ backend: new RetryBackend(faulty, { minDelayMs: 1, maxDelayMs: 5 }), compression: 'gzip' });
+  const repo = await initRepository({
+    backend: new RetryBackend(faulty, { minDelayMs: 1, maxDelayMs: 5 }),
+    compression: 'gzip',
+  });
   const fx: FaultFixture = {
-    emu, client, dir, repoDir, faulty, repo,
+    emu,
+    client,
+    dir,
+    repoDir,
+    faulty,
+    repo,
     reopen: () => openRepository({ backend: new LocalBackend({ root: repoDir }) }),
     async check(r) {
       const target = r ?? (await fx.reopen());

@@ -27,10 +27,11 @@ export async function startHostileProxy(target: string): Promise<HostileProxy> {
     url: '',
     rewrites: new Map(),
     rewritten: 0,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -38,31 +39,40 @@ export async function startHostileProxy(target: string): Promise<HostileProxy> {
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       const name = requestNameOf(body);
-      const up = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } }, (ures) => {
-        const rewrite = name !== undefined ? (proxy.rewrites.get(name) ?? proxy.rewrites.get('*')) : undefined;
-        if (!rewrite) {
-          res.writeHead(ures.statusCode ?? 502, ures.headers);
-          ures.pipe(res);
-          return;
-        }
-        const out: Buffer[] = [];
-        ures.on('data', (c: Buffer) => out.push(c));
-        ures.on('end', () => {
-          let text = Buffer.concat(out).toString('utf8');
-          try {
-            const replaced = rewrite(JSON.parse(text) as Record<string, unknown>, name!);
-            text = typeof replaced === 'string' ? replaced : JSON.stringify(replaced);
-            proxy.rewritten++;
-          } catch {
-            // not JSON (XML transport): pass through
+      const up = http.request(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: upstream.host },
+        },
+        (ures) => {
+          const rewrite = name !== undefined ? (proxy.rewrites.get(name) ?? proxy.rewrites.get('*')) : undefined;
+          if (!rewrite) {
+            res.writeHead(ures.statusCode ?? 502, ures.headers);
+            ures.pipe(res);
+            return;
           }
-          const headers = { ...ures.headers };
-          delete headers['content-length'];
-          delete headers['transfer-encoding'];
-          res.writeHead(ures.statusCode ?? 502, { ...headers, 'content-length': Buffer.byteLength(text) });
-          res.end(text);
-        });
-      });
+          const out: Buffer[] = [];
+          ures.on('data', (c: Buffer) => out.push(c));
+          ures.on('end', () => {
+            let text = Buffer.concat(out).toString('utf8');
+            try {
+              const replaced = rewrite(JSON.parse(text) as Record<string, unknown>, name!);
+              text = typeof replaced === 'string' ? replaced : JSON.stringify(replaced);
+              proxy.rewritten++;
+            } catch {
+              // not JSON (XML transport): pass through
+            }
+            const headers = { ...ures.headers };
+            delete headers['content-length'];
+            delete headers['transfer-encoding'];
+            res.writeHead(ures.statusCode ?? 502, { ...headers, 'content-length': Buffer.byteLength(text) });
+            res.end(text);
+          });
+        },
+      );
       up.on('error', () => res.destroy());
       up.end(body);
     });

@@ -18,7 +18,9 @@ export function randomBody(rnd: () => number, bytes: number): string {
   const lines: string[] = [];
   let n = 0;
   while (n < bytes) {
-    const line = Array.from({ length: 10 }, () => words[Math.floor(rnd() * words.length)]!).join(' ') + ` ${Math.floor(rnd() * 1e9)}`;
+    const line =
+      Array.from({ length: 10 }, () => words[Math.floor(rnd() * words.length)]!).join(' ') +
+      ` ${Math.floor(rnd() * 1e9)}`;
     lines.push(line);
     n += line.length + 2;
   }

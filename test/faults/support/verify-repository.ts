@@ -62,9 +62,13 @@ export async function currentStates(repo: Repository, accountIds: string[]): Pro
 /** Differences between the server and the repository, over every account of the emulator. */
 export async function diffServer(emu: Emulator, repo: Repository): Promise<string[]> {
   const accounts = emu.accounts();
-  const states = await currentStates(repo, accounts.map((a) => a.id));
+  const states = await currentStates(
+    repo,
+    accounts.map((a) => a.id),
+  );
   const problems: string[] = [];
-  for (const a of accounts) for (const p of diffMailbox(emu, a.name, states.get(a.id)!)) problems.push(`${a.name}: ${p}`);
+  for (const a of accounts)
+    for (const p of diffMailbox(emu, a.name, states.get(a.id)!)) problems.push(`${a.name}: ${p}`);
   return problems;
 }
 
@@ -74,7 +78,11 @@ export async function diffServer(emu: Emulator, repo: Repository): Promise<strin
  * Every version in the history counts, not only the current ones: restore-as-of-T reads them too.
  * Digests in `verified` are skipped, and those that verify are added to it.
  */
-export async function checkReferencedBlobs(repo: Repository, accountIds: string[], verified?: Set<string>): Promise<{ problems: string[]; checked: number }> {
+export async function checkReferencedBlobs(
+  repo: Repository,
+  accountIds: string[],
+  verified?: Set<string>,
+): Promise<{ problems: string[]; checked: number }> {
   const digests = new Set<string>();
   for (const [, list] of await committedRecords(repo, accountIds)) {
     for (const line of list) {

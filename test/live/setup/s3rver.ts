@@ -36,7 +36,10 @@ const START_TIMEOUT_MS = 20_000;
 async function findS3rverBin(): Promise<string> {
   const require = createRequire(import.meta.url);
   const pkgPath = require.resolve('s3rver/package.json');
-  const pkg = JSON.parse(await readFile(pkgPath, 'utf8')) as { version?: string; bin?: string | Record<string, string> };
+  const pkg = JSON.parse(await readFile(pkgPath, 'utf8')) as {
+    version?: string;
+    bin?: string | Record<string, string>;
+  };
   const bin = typeof pkg.bin === 'string' ? pkg.bin : pkg.bin?.['s3rver'];
   if (bin === undefined) throw new Error(`s3rver ${pkg.version ?? '?'} declares no s3rver bin`);
   return join(dirname(pkgPath), bin);
@@ -45,7 +48,10 @@ async function findS3rverBin(): Promise<string> {
 /** Waits for the "listening on host:port" line; port 0 makes the OS pick a free port atomically. */
 function waitForPort(child: ChildProcess, logs: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "listening" line within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`no "listening" line within ${START_TIMEOUT_MS} ms`)),
+      START_TIMEOUT_MS,
+    );
     const onData = (chunk: Buffer): void => {
       logs.push(chunk.toString());
       const match = /S3rver listening on [\d.]+:(\d+)/.exec(logs.join(''));
@@ -123,7 +129,19 @@ export async function startS3rver(
   const logs: string[] = [];
   const child = spawn(
     process.execPath,
-    ['--openssl-legacy-provider', bin, '-d', directory, '-a', '127.0.0.1', '-p', '0', '--silent', '--configure-bucket', BUCKET],
+    [
+      '--openssl-legacy-provider',
+      bin,
+      '-d',
+      directory,
+      '-a',
+      '127.0.0.1',
+      '-p',
+      '0',
+      '--silent',
+      '--configure-bucket',
+      BUCKET,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const stop = async (): Promise<void> => {
@@ -148,11 +166,14 @@ export async function startS3rver(
   } catch (err) {
     await stop();
     const output = logs.join('').trim();
-    return unavailable(`${PACKAGE} failed to start: ${(err as Error).message}${output === '' ? '' : `\n--- s3rver output ---\n${output}`}`);
+    return unavailable(
+      `${PACKAGE} failed to start: ${(err as Error).message}${output === '' ? '' : `\n--- s3rver output ---\n${output}`}`,
+    );
   }
 }
 
 function unavailable(reason: string): { provide: { s3: S3LiveInfo }; stop(): Promise<void> } {
-  if (process.env['ZB_REQUIRE_LIVE'] === '1') throw new Error(`ZB_REQUIRE_LIVE=1 but the live S3 server is unavailable: ${reason}`);
+  if (process.env['ZB_REQUIRE_LIVE'] === '1')
+    throw new Error(`ZB_REQUIRE_LIVE=1 but the live S3 server is unavailable: ${reason}`);
   return { provide: { s3: { unavailable: reason } }, stop: async () => {} };
 }

@@ -44,17 +44,31 @@ const INSTALL_HINT = 'install slapd ldap-utils (apt-get install -y slapd ldap-ut
 
 /** Finds an OpenLDAP binary in the usual Debian places, then on PATH. */
 export function findLdapBinary(name: string): string | undefined {
-  const dirs = ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin', ...(process.env['PATH'] ?? '').split(':')];
-  return dirs.filter((d) => d.startsWith('/')).map((d) => join(d, name)).find((p) => existsSync(p));
+  const dirs = [
+    '/usr/sbin',
+    '/usr/bin',
+    '/usr/local/sbin',
+    '/usr/local/bin',
+    ...(process.env['PATH'] ?? '').split(':'),
+  ];
+  return dirs
+    .filter((d) => d.startsWith('/'))
+    .map((d) => join(d, name))
+    .find((p) => existsSync(p));
 }
 
 function findModulePath(): string | undefined {
-  return ['/usr/lib/ldap', '/usr/lib64/openldap', '/usr/lib/openldap', '/usr/libexec/openldap'].find((d) =>
-    existsSync(join(d, 'back_mdb.so')) || existsSync(join(d, 'back_mdb.la')));
+  return ['/usr/lib/ldap', '/usr/lib64/openldap', '/usr/lib/openldap', '/usr/libexec/openldap'].find(
+    (d) => existsSync(join(d, 'back_mdb.so')) || existsSync(join(d, 'back_mdb.la')),
+  );
 }
 
 function findSchemaDir(): string {
-  return ['/etc/ldap/schema', '/etc/openldap/schema', '/usr/local/etc/openldap/schema'].find((d) => existsSync(join(d, 'core.schema'))) ?? '/etc/ldap/schema';
+  return (
+    ['/etc/ldap/schema', '/etc/openldap/schema', '/usr/local/etc/openldap/schema'].find((d) =>
+      existsSync(join(d, 'core.schema')),
+    ) ?? '/etc/ldap/schema'
+  );
 }
 
 /** `{SSHA}` hash (RFC 2307 style, as slappasswd makes), so the config holds no clear password. */
@@ -84,7 +98,9 @@ export async function run(cmd: string, args: string[], input?: string): Promise<
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.once('error', rej);
-    child.once('close', (code) => (code === 0 ? res(out) : rej(new Error(`${cmd} exited ${code}: ${err.trim().slice(-2000)}`))));
+    child.once('close', (code) =>
+      code === 0 ? res(out) : rej(new Error(`${cmd} exited ${code}: ${err.trim().slice(-2000)}`)),
+    );
     child.stdin.end(input ?? '');
   });
 }
@@ -160,7 +176,10 @@ async function waitForPort(port: number, child: ChildProcess, deadline: number, 
     if (child.exitCode !== null) throw new Error(`slapd exited ${child.exitCode}: ${stderr().slice(-2000)}`);
     const ok = await new Promise<boolean>((res) => {
       const s = connect(port, '127.0.0.1');
-      s.once('connect', () => { s.destroy(); res(true); });
+      s.once('connect', () => {
+        s.destroy();
+        res(true);
+      });
       s.once('error', () => res(false));
     });
     if (ok) return;
@@ -247,7 +266,8 @@ export async function launchSlapd(opts: LaunchSlapdOptions = {}): Promise<SlapdI
  */
 export async function startSlapd(): Promise<{ provide: Record<string, unknown>; stop(): Promise<void> }> {
   if (!findLdapBinary('slapd') || !findLdapBinary('slapadd') || !findModulePath()) {
-    if (process.env['ZB_REQUIRE_LIVE'] === '1') throw new Error(`ZB_REQUIRE_LIVE=1 but slapd is missing: ${INSTALL_HINT}`);
+    if (process.env['ZB_REQUIRE_LIVE'] === '1')
+      throw new Error(`ZB_REQUIRE_LIVE=1 but slapd is missing: ${INSTALL_HINT}`);
     console.warn(`[live] slapd not found, LDAP live suites will be skipped: ${INSTALL_HINT}`);
     return { provide: { ldap: { unavailable: INSTALL_HINT } }, stop: async () => undefined };
   }

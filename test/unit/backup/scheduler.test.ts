@@ -11,7 +11,13 @@ describe('AccountScheduler', () => {
   it('merges signals for a queued account into one run', async () => {
     const gate = deferred();
     const runs: string[] = [];
-    const s = new AccountScheduler({ concurrency: 1, run: async (id) => { runs.push(id); if (id === 'a') await gate.promise; } });
+    const s = new AccountScheduler({
+      concurrency: 1,
+      run: async (id) => {
+        runs.push(id);
+        if (id === 'a') await gate.promise;
+      },
+    });
     s.schedule('a');
     s.schedule('b');
     s.schedule('b');
@@ -25,7 +31,13 @@ describe('AccountScheduler', () => {
   it('a signal during a run causes exactly one follow-up run', async () => {
     const gates = [deferred(), deferred()];
     let n = 0;
-    const s = new AccountScheduler({ concurrency: 2, run: async () => { const g = gates[n++]; await g?.promise; } });
+    const s = new AccountScheduler({
+      concurrency: 2,
+      run: async () => {
+        const g = gates[n++];
+        await g?.promise;
+      },
+    });
     s.schedule('a', 'first');
     await Promise.resolve();
     s.schedule('a', 'x');
@@ -40,7 +52,15 @@ describe('AccountScheduler', () => {
   it('never runs more accounts at once than the concurrency', async () => {
     let active = 0;
     let peak = 0;
-    const s = new AccountScheduler({ concurrency: 3, run: async () => { active++; peak = Math.max(peak, active); await new Promise((r) => setTimeout(r, 5)); active--; } });
+    const s = new AccountScheduler({
+      concurrency: 3,
+      run: async () => {
+        active++;
+        peak = Math.max(peak, active);
+        await new Promise((r) => setTimeout(r, 5));
+        active--;
+      },
+    });
     for (let i = 0; i < 20; i++) s.schedule(`acct${i}`);
     await s.onIdle();
     expect(peak).toBe(3);
@@ -49,7 +69,12 @@ describe('AccountScheduler', () => {
 
   it('reports failures and keeps going', async () => {
     const errors: string[] = [];
-    const s = new AccountScheduler({ run: async (id) => { if (id === 'bad') throw new Error('boom'); }, onError: (id) => errors.push(id) });
+    const s = new AccountScheduler({
+      run: async (id) => {
+        if (id === 'bad') throw new Error('boom');
+      },
+      onError: (id) => errors.push(id),
+    });
     s.schedule('bad');
     s.schedule('good');
     await s.onIdle();
@@ -63,7 +88,13 @@ describe('AccountScheduler', () => {
   it('close drops queued work and waits for running work', async () => {
     const gate = deferred();
     const runs: string[] = [];
-    const s = new AccountScheduler({ concurrency: 1, run: async (id) => { runs.push(id); await gate.promise; } });
+    const s = new AccountScheduler({
+      concurrency: 1,
+      run: async (id) => {
+        runs.push(id);
+        await gate.promise;
+      },
+    });
     s.schedule('a');
     s.schedule('b');
     const closing = s.close();

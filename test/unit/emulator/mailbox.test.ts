@@ -1,7 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { Mailbox } from '../../../src/emulator/model/mailbox.js';
-import { addMessage, deleteItems, saveDocument, setCalendarItem, setTags } from '../../../src/emulator/model/item-ops.js';
-import { createFolderPath, createTag, deleteFolder, moveFolder, renameFolder } from '../../../src/emulator/model/folder-ops.js';
+import {
+  addMessage,
+  deleteItems,
+  saveDocument,
+  setCalendarItem,
+  setTags,
+} from '../../../src/emulator/model/item-ops.js';
+import {
+  createFolderPath,
+  createTag,
+  deleteFolder,
+  moveFolder,
+  renameFolder,
+} from '../../../src/emulator/model/folder-ops.js';
 import { runSync } from '../../../src/emulator/model/sync.js';
 import { SoapFault } from '../../../src/emulator/wire/soap-fault.js';
 
@@ -40,7 +52,8 @@ describe('Mailbox model', () => {
 
   it('sets the attachment flag from a Content-Disposition header', () => {
     const mbox = new Mailbox('a', 1);
-    const raw = 'Subject: a\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Disposition: attachment; filename=x\r\n\r\nx\r\n--b--\r\n';
+    const raw =
+      'Subject: a\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Disposition: attachment; filename=x\r\n\r\nx\r\n--b--\r\n';
     expect(addMessage(mbox, Buffer.from(raw), { flags: 'u' }).flags).toBe('au');
     expect(addMessage(mbox, msg('Subject: attachment talk')).flags).toBe('');
   });
@@ -80,7 +93,8 @@ describe('Mailbox model', () => {
 
   it('replaces calendar items by UID and documents by name as content changes', () => {
     const mbox = new Mailbox('a', 1);
-    const ics = (s: string): string => `BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:u1\r\nSUMMARY:${s}\r\nDTSTART:20240101T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`;
+    const ics = (s: string): string =>
+      `BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:u1\r\nSUMMARY:${s}\r\nDTSTART:20240101T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`;
     const a = setCalendarItem(mbox, ics('one'), 'appointment');
     const b = setCalendarItem(mbox, ics('two'), 'appointment');
     expect(b.id).toBe(a.id);

@@ -26,7 +26,8 @@ function faultCode(fn: () => unknown): string {
 
 describe('sync tokens', () => {
   it('round-trips every form of the grammar', () => {
-    for (const t of ['540', '1299-5530', '1299-5530:d1400', '540:d524-900', '12:d3']) expect(formatSyncToken(parseSyncToken(t))).toBe(t);
+    for (const t of ['540', '1299-5530', '1299-5530:d1400', '540:d524-900', '12:d3'])
+      expect(formatSyncToken(parseSyncToken(t))).toBe(t);
   });
   it('rejects malformed tokens with service.INVALID_REQUEST', () => {
     for (const t of ['abc', '12-', '1:x5', '']) {

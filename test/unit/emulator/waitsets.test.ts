@@ -87,7 +87,9 @@ describe('WaitSetManager', () => {
 
   it('reports unknown accounts and unknown sets', () => {
     const { ws } = setup();
-    expect(ws.create('all', false, [{ name: 'nobody@example.test' }]).errors).toEqual([{ id: 'nobody@example.test', type: 'NO_SUCH_ACCOUNT' }]);
+    expect(ws.create('all', false, [{ name: 'nobody@example.test' }]).errors).toEqual([
+      { id: 'nobody@example.test', type: 'NO_SUCH_ACCOUNT' },
+    ]);
     expect(() => ws.destroy('nope')).toThrow(SoapFault);
     try {
       ws.destroy('nope');

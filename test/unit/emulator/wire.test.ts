@@ -17,7 +17,10 @@ function sample(): Element {
 
 describe('JSON codec', () => {
   it('writes arrays for non-unique children, objects for unique ones, and keeps types', () => {
-    const json = JSON.parse(encodeJsonEnvelope(undefined, sample())) as { Body: { GetMsgResponse: Record<string, unknown> }; _jsns: string };
+    const json = JSON.parse(encodeJsonEnvelope(undefined, sample())) as {
+      Body: { GetMsgResponse: Record<string, unknown> };
+      _jsns: string;
+    };
     const body = json.Body.GetMsgResponse;
     expect(json._jsns).toBe('urn:zimbraSoap');
     expect(body['_jsns']).toBe('urn:zimbraMail');
@@ -27,7 +30,10 @@ describe('JSON codec', () => {
 
   it('reads requests leniently: attributes as numbers, strings or child elements', () => {
     const env = decodeJsonEnvelope(
-      JSON.stringify({ Header: { context: { authToken: { _content: 'T' }, account: { by: 'name', _content: 'a@x' } } }, Body: { AuthRequest: { _jsns: 'urn:zimbraAccount', token: 12, password: { _content: 's' } } } }),
+      JSON.stringify({
+        Header: { context: { authToken: { _content: 'T' }, account: { by: 'name', _content: 'a@x' } } },
+        Body: { AuthRequest: { _jsns: 'urn:zimbraAccount', token: 12, password: { _content: 's' } } },
+      }),
     );
     expect(env.header?.get('authToken')).toBe('T');
     expect(env.body.ns).toBe('urn:zimbraAccount');
@@ -36,11 +42,20 @@ describe('JSON codec', () => {
   });
 
   it('writes faults in SoapJSProtocol shape', () => {
-    const f = JSON.parse(encodeJsonEnvelope(undefined, faultElement(faults.noSuchItem(9), 'tr'))) as { Body: { Fault: unknown } };
+    const f = JSON.parse(encodeJsonEnvelope(undefined, faultElement(faults.noSuchItem(9), 'tr'))) as {
+      Body: { Fault: unknown };
+    };
     expect(f.Body.Fault).toEqual({
       Code: { Value: 'soap:Sender' },
       Reason: { Text: 'no such item: 9' },
-      Detail: { Error: { Code: 'mail.NO_SUCH_ITEM', Trace: 'tr', a: [{ n: 'itemId', t: 'IID', _content: '9' }], _jsns: 'urn:zimbra' } },
+      Detail: {
+        Error: {
+          Code: 'mail.NO_SUCH_ITEM',
+          Trace: 'tr',
+          a: [{ n: 'itemId', t: 'IID', _content: '9' }],
+          _jsns: 'urn:zimbra',
+        },
+      },
     });
   });
 
@@ -52,7 +67,9 @@ describe('JSON codec', () => {
 describe('XML codec', () => {
   it('writes attributes, content-disposition children, <a n> pairs and 1/0 booleans', () => {
     const xml = encodeXmlEnvelope(undefined, sample());
-    expect(xml).toContain('<GetMsgResponse xmlns="urn:zimbraMail"><m id="257" s="24" more="1"><su>Hi &amp; &lt;you&gt;</su><content>raw</content></m>');
+    expect(xml).toContain(
+      '<GetMsgResponse xmlns="urn:zimbraMail"><m id="257" s="24" more="1"><su>Hi &amp; &lt;you&gt;</su><content>raw</content></m>',
+    );
     expect(xml).toContain('<cn id="300"><a n="email">a@x</a><a n="email">b@x</a><a n="firstName">Ann</a></cn>');
   });
 
@@ -69,7 +86,9 @@ describe('XML codec', () => {
 
   it('writes SOAP 1.2 faults', () => {
     const xml = encodeXmlFault(undefined, faults.mustResync(), 'tr');
-    expect(xml).toContain('<soap:Code><soap:Value>soap:Sender</soap:Value></soap:Code><soap:Reason><soap:Text>sync token too old; tombstones have already been expired</soap:Text></soap:Reason>');
+    expect(xml).toContain(
+      '<soap:Code><soap:Value>soap:Sender</soap:Value></soap:Code><soap:Reason><soap:Text>sync token too old; tombstones have already been expired</soap:Text></soap:Reason>',
+    );
     expect(xml).toContain('<Error xmlns="urn:zimbra"><Code>mail.MUST_RESYNC</Code><Trace>tr</Trace></Error>');
   });
 

@@ -40,8 +40,27 @@ async function repository(): Promise<{ repo: Repository; shared: string; late: s
     await j.commit(records, { captureMs });
     await j.close();
   };
-  const msg = (id: string, digest: string, tags: string[] = []): JournalRecordInput => ({ type: 'item', kind: 'message', id, folderId: '2', digest, size: 40, flags: 'u', tags, dateMs: T1 - 1000 });
-  await commit(A, [{ type: 'account', attrs: { displayName: 'Ann', zimbraPrefTimeZoneId: 'Europe/Paris' } }, ...folders(), msg('257', shared, ['list']), msg('258', own)], T1 - 10);
+  const msg = (id: string, digest: string, tags: string[] = []): JournalRecordInput => ({
+    type: 'item',
+    kind: 'message',
+    id,
+    folderId: '2',
+    digest,
+    size: 40,
+    flags: 'u',
+    tags,
+    dateMs: T1 - 1000,
+  });
+  await commit(
+    A,
+    [
+      { type: 'account', attrs: { displayName: 'Ann', zimbraPrefTimeZoneId: 'Europe/Paris' } },
+      ...folders(),
+      msg('257', shared, ['list']),
+      msg('258', own),
+    ],
+    T1 - 10,
+  );
   await commit(A, [msg('259', late)], T2);
   await commit(B, [{ type: 'account', attrs: { displayName: 'Bob' } }, ...folders(), msg('257', shared)], T1 - 10);
   await commit(C, [{ type: 'account', attrs: { displayName: 'Cy' } }, ...folders()], T1 - 10);
@@ -53,9 +72,19 @@ async function repository(): Promise<{ repo: Repository; shared: string; late: s
   return { repo, shared, late };
 }
 
-async function run(opts: Omit<Parameters<typeof exportArchive>[0], 'out'>): Promise<{ bytes: Buffer; result: Awaited<ReturnType<typeof exportArchive>> }> {
+async function run(
+  opts: Omit<Parameters<typeof exportArchive>[0], 'out'>,
+): Promise<{ bytes: Buffer; result: Awaited<ReturnType<typeof exportArchive>> }> {
   const chunks: Buffer[] = [];
-  const result = await exportArchive({ ...opts, out: new Writable({ write(c: Buffer, _e, cb) { chunks.push(c); cb(); } }) });
+  const result = await exportArchive({
+    ...opts,
+    out: new Writable({
+      write(c: Buffer, _e, cb) {
+        chunks.push(c);
+        cb();
+      },
+    }),
+  });
   return { bytes: Buffer.concat(chunks), result };
 }
 
@@ -79,13 +108,31 @@ describe('exportArchive', () => {
     expect(one.bytes.equals(two.bytes)).toBe(true);
     const es = await entries(one.bytes);
     expect(es.map((e) => e.name)).toEqual([
-      'manifest.json', 'directory.ldif', `accounts/${A}/state.jsonl`, `accounts/${B}/state.jsonl`, `accounts/${C}/state.jsonl`,
-      ...es.filter((e) => e.name.startsWith('blobs/')).map((e) => e.name).sort(),
+      'manifest.json',
+      'directory.ldif',
+      `accounts/${A}/state.jsonl`,
+      `accounts/${B}/state.jsonl`,
+      `accounts/${C}/state.jsonl`,
+      ...es
+        .filter((e) => e.name.startsWith('blobs/'))
+        .map((e) => e.name)
+        .sort(),
     ]);
     expect(es.filter((e) => e.name === `blobs/${shared}`)).toHaveLength(1);
     expect(es.some((e) => e.name === `blobs/${late}`)).toBe(false);
-    for (const e of es) expect([e.header.mtime?.getTime(), e.header.uid, e.header.gid, e.header.mode, e.header.type]).toEqual([Math.floor(T1 / 1000) * 1000, 0, 0, 0o644, 'file']);
-    const m = JSON.parse(es[0]!.body.toString()) as { members: Array<{ name: string; sha256: string }>; directory: { source: string }; atMs: number };
+    for (const e of es)
+      expect([e.header.mtime?.getTime(), e.header.uid, e.header.gid, e.header.mode, e.header.type]).toEqual([
+        Math.floor(T1 / 1000) * 1000,
+        0,
+        0,
+        0o644,
+        'file',
+      ]);
+    const m = JSON.parse(es[0]!.body.toString()) as {
+      members: Array<{ name: string; sha256: string }>;
+      directory: { source: string };
+      atMs: number;
+    };
     expect(m.atMs).toBe(T1);
     expect(m.directory.source).toBe('journal');
     // Synthesized directory: both domains, each account with its attributes.
@@ -114,7 +161,8 @@ describe('exportArchive', () => {
       expect(staged.manifest.accounts).toEqual(byName.result.manifest.accounts);
       const j = await Journal.open({ backend: staging.backend, prefix: accountPrefix(A), readOnly: true });
       const src = await Journal.open({ backend: repo.backend, prefix: accountPrefix(A), readOnly: true });
-      const strip = (m: ReadonlyMap<string, { captureMs: number }>): unknown[] => [...m.values()].map(({ captureMs: _c, ...r }) => r);
+      const strip = (m: ReadonlyMap<string, { captureMs: number }>): unknown[] =>
+        [...m.values()].map(({ captureMs: _c, ...r }) => r);
       expect(strip(j.current().items)).toEqual(strip((await src.stateAt(T2)).items));
       expect(j.current().account?.attrs).toEqual({ displayName: 'Ann', zimbraPrefTimeZoneId: 'Europe/Paris' });
     } finally {
@@ -128,9 +176,14 @@ describe('exportArchive', () => {
     const stored = Buffer.concat(await (await repo.backend.get(key)).toArray());
     stored[stored.length - 5]! ^= 0xff;
     await repo.backend.put(key, { size: stored.length, open: () => Readable.from([stored]) });
-    const err = await run({ repo, at: T1 }).then(() => undefined, (e: unknown) => e);
+    const err = await run({ repo, at: T1 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toMatchObject({ data: { digest: shared } });
-    expect(['ZB_DIGEST_MISMATCH', 'ZB_REPOSITORY_CORRUPT', 'ZB_SIZE_MISMATCH']).toContain((err as { code: string }).code);
+    expect(['ZB_DIGEST_MISMATCH', 'ZB_REPOSITORY_CORRUPT', 'ZB_SIZE_MISMATCH']).toContain(
+      (err as { code: string }).code,
+    );
     expect((err as Error).message).toContain(shared);
     await repo.backend.delete(key);
     await expect(run({ repo, at: T1 })).rejects.toMatchObject({ code: 'ZB_BLOB_NOT_FOUND', data: { digest: shared } });

@@ -7,7 +7,15 @@ import { baseFolders, digestOf, TestClock } from './helpers.js';
 const prefix = 'accounts/big/';
 
 function msg(n: number, ms: number): JournalRecordInput {
-  return { type: 'item', kind: 'message', id: String(1000 + (n % 60_000)), folderId: '2', modifiedSequence: ms, digest: digestOf(n), size: n % 9000 };
+  return {
+    type: 'item',
+    kind: 'message',
+    id: String(1000 + (n % 60_000)),
+    folderId: '2',
+    modifiedSequence: ms,
+    digest: digestOf(n),
+    size: n % 9000,
+  };
 }
 
 describe('checkpoints', () => {
@@ -40,7 +48,8 @@ describe('checkpoints', () => {
     expect(gets).toBeLessThan(40);
     expect(reopened.stats().segmentReads).toBe(gets - 1);
     // Compared as sorted JSON: toEqual on two 60k-entry Maps costs seconds.
-    const dump = (m: ReadonlyMap<string, unknown>): string => JSON.stringify([...m].sort(([a], [b]) => (a < b ? -1 : 1)));
+    const dump = (m: ReadonlyMap<string, unknown>): string =>
+      JSON.stringify([...m].sort(([a], [b]) => (a < b ? -1 : 1)));
     expect(dump(reopened.current().items)).toBe(dump(current.items));
     expect(dump(reopened.current().folders)).toBe(dump(current.folders));
     expect(reopened.lastState()).toEqual({ token: '100000' });

@@ -20,14 +20,28 @@ async function allRecords(j: Journal): Promise<JournalRecord[]> {
 }
 
 /** Twelve commits a minute apart touching a small mailbox; returns the capture times. */
-async function build(backend: StorageBackend, clock: TestClock, extra: Partial<Parameters<typeof Journal.open>[0]> = {}) {
-  const j = await Journal.open({ backend, prefix, clock: clock.read, checkpointMinRecords: 0, compactAfterSegments: 0, ...extra });
+async function build(
+  backend: StorageBackend,
+  clock: TestClock,
+  extra: Partial<Parameters<typeof Journal.open>[0]> = {},
+) {
+  const j = await Journal.open({
+    backend,
+    prefix,
+    clock: clock.read,
+    checkpointMinRecords: 0,
+    compactAfterSegments: 0,
+    ...extra,
+  });
   const times: number[] = [];
   await j.commit([...baseFolders(), folder('20', '2', 'Work', 2)], { state: 's0' });
   times.push(clock.now);
   for (let i = 1; i < 12; i++) {
     clock.advance(60_000);
-    const recs = [message(String(100 + i), 10 * i, { folderId: i % 2 ? '2' : '20' }), message('100', 10 * i + 1, { flags: i % 2 ? 'u' : '' })];
+    const recs = [
+      message(String(100 + i), 10 * i, { folderId: i % 2 ? '2' : '20' }),
+      message('100', 10 * i + 1, { flags: i % 2 ? 'u' : '' }),
+    ];
     if (i === 6) recs.push(del(String(100 + 3), 10 * i + 2));
     if (i === 9) recs.push(del('20', 10 * i + 2, 'folder'));
     await j.commit(recs, { state: `s${i}` });
@@ -83,7 +97,9 @@ describe('compaction', () => {
   });
 
   it('a failed merge put leaves the journal as it was', async () => {
-    const faulty = new FaultyBackend(new MemoryBackend(), { put: { key: /segments\/000000000001-000000000012/, afterBytes: 100, error: true } });
+    const faulty = new FaultyBackend(new MemoryBackend(), {
+      put: { key: /segments\/000000000001-000000000012/, afterBytes: 100, error: true },
+    });
     const { journal, times } = await build(faulty, new TestClock());
     const before = await statesAt(journal, times);
     await expect(journal.compact()).rejects.toThrow();
@@ -122,21 +138,33 @@ describe('compaction', () => {
     expect(r.dropped).toBeGreaterThan(0);
     // Current versions were kept without asking the hook.
     for (const item of current.items.values()) {
-      expect(asked.some((a) => a.type === 'item' && a.id === item.id && a.captureMs === item.captureMs && a.modifiedSequence === item.modifiedSequence)).toBe(false);
+      expect(
+        asked.some(
+          (a) =>
+            a.type === 'item' &&
+            a.id === item.id &&
+            a.captureMs === item.captureMs &&
+            a.modifiedSequence === item.modifiedSequence,
+        ),
+      ).toBe(false);
     }
     const reopened = await Journal.open({ backend, prefix });
     expect(reopened.current()).toEqual(current);
     expect(reopened.stats().records).toBe(r.kept);
-    expect((await reopened.history('100')).map((h) => h.captureMs)).toEqual(
-      times.slice(9),
-    );
+    expect((await reopened.history('100')).map((h) => h.captureMs)).toEqual(times.slice(9));
     expect(reopened.stats().checkpoints).toBe(1);
   });
 
   it('tail segments are merged automatically after compactAfterSegments commits', async () => {
     const backend = new MemoryBackend();
     const clock = new TestClock();
-    const j = await Journal.open({ backend, prefix, clock: clock.read, compactAfterSegments: 4, checkpointMinRecords: 0 });
+    const j = await Journal.open({
+      backend,
+      prefix,
+      clock: clock.read,
+      compactAfterSegments: 4,
+      checkpointMinRecords: 0,
+    });
     for (let i = 1; i <= 10; i++) {
       clock.advance(1000);
       await j.commit([message(String(i), i)], { state: i });

@@ -62,7 +62,9 @@ describe('commit crash points', () => {
   });
 
   it('a put cut midway is never visible', async () => {
-    const faulty = new FaultyBackend(new MemoryBackend(), { put: { key: /segments\/000000000004-/, afterBytes: 40, error: true } });
+    const faulty = new FaultyBackend(new MemoryBackend(), {
+      put: { key: /segments\/000000000004-/, afterBytes: 40, error: true },
+    });
     const { journal, records } = await committed(faulty);
     await expect(journal.commit([message('102', 5)], { state: 't4' })).rejects.toThrow();
     const reopened = await Journal.open({ backend: faulty, prefix });
@@ -149,7 +151,9 @@ describe('commit crash points', () => {
     };
     await flip(keys[2]!);
     const tail = await Journal.open({ backend, prefix, readOnly: true });
-    expect(tail.recovered).toEqual([expect.objectContaining({ key: keys[2], reason: expect.stringMatching(/checksum|JSON|malformed/) })]);
+    expect(tail.recovered).toEqual([
+      expect.objectContaining({ key: keys[2], reason: expect.stringMatching(/checksum|JSON|malformed/) }),
+    ]);
     expect(tail.lastState()).toBe('t2');
     await flip(keys[1]!);
     const err = await Journal.open({ backend, prefix }).catch((e: unknown) => e);
@@ -173,7 +177,10 @@ describe('commit crash points', () => {
       await committed(backend, clock);
       const key1 = segmentKey(prefix, 1, 1, 1_700_000_000_000, 1_700_000_000_000);
       await backend.put(key1, body(Buffer.from(lines.join(''))));
-      await expect(Journal.open({ backend, prefix })).rejects.toMatchObject({ code: 'ZB_JOURNAL_CORRUPT', data: { key: key1 } });
+      await expect(Journal.open({ backend, prefix })).rejects.toMatchObject({
+        code: 'ZB_JOURNAL_CORRUPT',
+        data: { key: key1 },
+      });
       clock.now = 1_700_000_000_000;
     }
   });
@@ -183,7 +190,10 @@ describe('commit crash points', () => {
     await committed(backend);
     const keys = await segmentKeys(backend);
     await backend.delete(keys[1]!);
-    await expect(Journal.open({ backend, prefix })).rejects.toMatchObject({ code: 'ZB_JOURNAL_CORRUPT', data: { missingFrom: 2, missingTo: 2 } });
+    await expect(Journal.open({ backend, prefix })).rejects.toMatchObject({
+      code: 'ZB_JOURNAL_CORRUPT',
+      data: { missingFrom: 2, missingTo: 2 },
+    });
   });
 
   it('corruption behind a checkpoint surfaces on the queries that need it', async () => {
@@ -239,7 +249,9 @@ describe('torn tail on the local backend', () => {
     const tornName = last.replace(/^000000000003-000000000003/, '000000000004-000000000004');
     await writeFile(join(segDir, tornName), torn);
     const j = await Journal.open({ backend, prefix });
-    expect(j.recovered).toEqual([{ key: `${prefix}journal/segments/${tornName}`, reason: expect.any(String), removed: true }]);
+    expect(j.recovered).toEqual([
+      { key: `${prefix}journal/segments/${tornName}`, reason: expect.any(String), removed: true },
+    ]);
     expect(j.current()).toEqual(state);
     expect(await allRecords(j)).toEqual(records);
     expect((await readdir(segDir)).sort()).toEqual(names);

@@ -19,11 +19,27 @@ type ItemInput = Omit<ItemRecord, 'captureMs'>;
 
 /** A message upsert. */
 export function message(id: string, ms: number, extra: Partial<ItemInput> = {}): JournalRecordInput {
-  return { type: 'item', kind: 'message', id, folderId: '2', modifiedSequence: ms, changeMs: ms * 1000, size: 100 + ms, digest: digestOf(Number(id) * 1000 + ms), ...extra };
+  return {
+    type: 'item',
+    kind: 'message',
+    id,
+    folderId: '2',
+    modifiedSequence: ms,
+    changeMs: ms * 1000,
+    size: 100 + ms,
+    digest: digestOf(Number(id) * 1000 + ms),
+    ...extra,
+  };
 }
 
 /** A folder upsert. */
-export function folder(id: string, parent: string, name: string, ms: number, kind: ItemKind = 'folder'): JournalRecordInput {
+export function folder(
+  id: string,
+  parent: string,
+  name: string,
+  ms: number,
+  kind: ItemKind = 'folder',
+): JournalRecordInput {
   return { type: 'item', kind, id, folderId: parent, name, modifiedSequence: ms, meta: { view: 'message' } };
 }
 

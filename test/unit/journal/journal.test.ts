@@ -18,12 +18,60 @@ describe('Journal records', () => {
       ...baseFolders(),
       { type: 'item', kind: 'tag', id: '64', name: 'urgent', modifiedSequence: 2, meta: { color: 5 } },
       message('257', 3, { flags: 'uf', tags: ['urgent'], tagIds: ['64'], dateMs: 1_699_999_999_123, savedSequence: 3 }),
-      { type: 'item', kind: 'contact', id: '300', folderId: '7', modifiedSequence: 4, meta: { fields: { email: 'a@b.c', firstName: 'Ann' }, parts: { image: digestOf(9) } } },
-      { type: 'item', kind: 'appointment', id: '301', folderId: '10', modifiedSequence: 5, digest: digestOf(10), meta: { uid: 'abc@zimbra' } },
-      { type: 'item', kind: 'task', id: '302', folderId: '15', modifiedSequence: 6, digest: digestOf(11), meta: { uid: 'task-1' } },
-      { type: 'item', kind: 'document', id: '303', folderId: '16', name: 'report é.pdf', modifiedSequence: 7, digest: digestOf(12), size: 5 },
-      { type: 'item', kind: 'search', id: '304', folderId: '1', name: 'unread', modifiedSequence: 8, meta: { query: 'is:unread' } },
-      { type: 'item', kind: 'mountpoint', id: '305', folderId: '1', name: 'Shared', modifiedSequence: 9, meta: { ownerId: 'x', remoteId: '2' } },
+      {
+        type: 'item',
+        kind: 'contact',
+        id: '300',
+        folderId: '7',
+        modifiedSequence: 4,
+        meta: { fields: { email: 'a@b.c', firstName: 'Ann' }, parts: { image: digestOf(9) } },
+      },
+      {
+        type: 'item',
+        kind: 'appointment',
+        id: '301',
+        folderId: '10',
+        modifiedSequence: 5,
+        digest: digestOf(10),
+        meta: { uid: 'abc@zimbra' },
+      },
+      {
+        type: 'item',
+        kind: 'task',
+        id: '302',
+        folderId: '15',
+        modifiedSequence: 6,
+        digest: digestOf(11),
+        meta: { uid: 'task-1' },
+      },
+      {
+        type: 'item',
+        kind: 'document',
+        id: '303',
+        folderId: '16',
+        name: 'report é.pdf',
+        modifiedSequence: 7,
+        digest: digestOf(12),
+        size: 5,
+      },
+      {
+        type: 'item',
+        kind: 'search',
+        id: '304',
+        folderId: '1',
+        name: 'unread',
+        modifiedSequence: 8,
+        meta: { query: 'is:unread' },
+      },
+      {
+        type: 'item',
+        kind: 'mountpoint',
+        id: '305',
+        folderId: '1',
+        name: 'Shared',
+        modifiedSequence: 9,
+        meta: { ownerId: 'x', remoteId: '2' },
+      },
       { type: 'account', attrs: { zimbraPrefLocale: 'fr', zimbraMailAlias: ['a@x', 'b@x'] }, changeMs: 1 },
       { type: 'resync', reason: 'mail.MUST_RESYNC' },
       del('303', 10, 'document'),
@@ -46,20 +94,39 @@ describe('Journal records', () => {
     expect(state.accountDeleted).toBe(true);
     expect(state.account?.attrs).toEqual({ zimbraPrefLocale: 'fr', zimbraMailAlias: ['a@x', 'b@x'] });
     expect([...state.folders.values()].map((f) => [f.record.id, f.path]).sort()).toEqual([
-      ['1', '/'], ['2', '/Inbox'], ['304', '/unread'], ['305', '/Shared'], ['5', '/Sent'],
+      ['1', '/'],
+      ['2', '/Inbox'],
+      ['304', '/unread'],
+      ['305', '/Shared'],
+      ['5', '/Sent'],
     ]);
     expect([...state.tags.keys()]).toEqual(['64']);
   });
 
   it('rejects malformed records with ZB_INVALID_ARGUMENT naming the field', async () => {
     const { journal } = await fresh();
-    await expect(journal.commit([{ type: 'item', kind: 'message', id: '' } as JournalRecordInput])).rejects.toMatchObject({ code: 'ZB_INVALID_ARGUMENT' });
-    await expect(journal.commit([{ type: 'item', kind: 'blob', id: '1' } as unknown as JournalRecordInput])).rejects.toMatchObject({ code: 'ZB_INVALID_ARGUMENT' });
-    await expect(journal.commit([message('1', 1, { digest: 'ABC' })])).rejects.toMatchObject({ code: 'ZB_INVALID_ARGUMENT', data: { field: 'digest' } });
-    await expect(journal.commit([message('1', 1, { size: Number.NaN })])).rejects.toMatchObject({ data: { field: 'size' } });
-    await expect(journal.commit([], { state: { bad: () => 1 } as never })).rejects.toMatchObject({ data: { field: 'state' } });
-    await expect(journal.commit([message('1', 1, { meta: { when: new Date() } as never })])).rejects.toMatchObject({ data: { field: 'meta' } });
-    await expect(journal.commit([message('1', 1)], { captureMs: Number.NaN })).rejects.toMatchObject({ data: { field: 'captureMs' } });
+    await expect(
+      journal.commit([{ type: 'item', kind: 'message', id: '' } as JournalRecordInput]),
+    ).rejects.toMatchObject({ code: 'ZB_INVALID_ARGUMENT' });
+    await expect(
+      journal.commit([{ type: 'item', kind: 'blob', id: '1' } as unknown as JournalRecordInput]),
+    ).rejects.toMatchObject({ code: 'ZB_INVALID_ARGUMENT' });
+    await expect(journal.commit([message('1', 1, { digest: 'ABC' })])).rejects.toMatchObject({
+      code: 'ZB_INVALID_ARGUMENT',
+      data: { field: 'digest' },
+    });
+    await expect(journal.commit([message('1', 1, { size: Number.NaN })])).rejects.toMatchObject({
+      data: { field: 'size' },
+    });
+    await expect(journal.commit([], { state: { bad: () => 1 } as never })).rejects.toMatchObject({
+      data: { field: 'state' },
+    });
+    await expect(journal.commit([message('1', 1, { meta: { when: new Date() } as never })])).rejects.toMatchObject({
+      data: { field: 'meta' },
+    });
+    await expect(journal.commit([message('1', 1)], { captureMs: Number.NaN })).rejects.toMatchObject({
+      data: { field: 'captureMs' },
+    });
     expect(journal.stats().lastSeq).toBe(0);
   });
 
@@ -100,8 +167,12 @@ describe('Journal idempotence', () => {
   it('without sequences, an identical version (any key order) is a replay and a changed one is not', async () => {
     const { journal } = await fresh();
     await journal.commit([{ type: 'item', kind: 'tag', id: '70', name: 'x', meta: { color: 1, rgb: '#fff' } }]);
-    expect(await journal.commit([{ meta: { rgb: '#fff', color: 1 }, name: 'x', id: '70', kind: 'tag', type: 'item' }])).toMatchObject({ noop: true });
-    expect(await journal.commit([{ type: 'item', kind: 'tag', id: '70', name: 'y', meta: { color: 1, rgb: '#fff' } }])).toMatchObject({ written: 1 });
+    expect(
+      await journal.commit([{ meta: { rgb: '#fff', color: 1 }, name: 'x', id: '70', kind: 'tag', type: 'item' }]),
+    ).toMatchObject({ noop: true });
+    expect(
+      await journal.commit([{ type: 'item', kind: 'tag', id: '70', name: 'y', meta: { color: 1, rgb: '#fff' } }]),
+    ).toMatchObject({ written: 1 });
   });
 
   it('dedupes within one batch and treats an unknown delete as new once', async () => {
@@ -127,7 +198,16 @@ describe('Journal point-in-time queries', () => {
     const env = await fresh();
     const { journal, clock } = env;
     const t: number[] = [];
-    await journal.commit([...baseFolders(), folder('20', '2', 'Projects', 2), folder('21', '20', 'Alpha', 2), message('100', 3), message('101', 3, { folderId: '21' })], { state: 'a' });
+    await journal.commit(
+      [
+        ...baseFolders(),
+        folder('20', '2', 'Projects', 2),
+        folder('21', '20', 'Alpha', 2),
+        message('100', 3),
+        message('101', 3, { folderId: '21' }),
+      ],
+      { state: 'a' },
+    );
     t.push(clock.now); // t0: initial
     clock.advance(60_000);
     await journal.commit([message('100', 4, { flags: 'u' }), message('102', 5, { folderId: '20' })], { state: 'b' });
@@ -166,7 +246,11 @@ describe('Journal point-in-time queries', () => {
     const gone = await journal.deletedBetween(t[1]!, t[2]!);
     const byId = new Map(gone.map((d) => [d.id, d]));
     expect([...byId.keys()].sort()).toEqual(['100', '101', '102', '20', '21']);
-    expect(byId.get('100')).toMatchObject({ kind: 'message', deletedCaptureMs: t[2], lastVersion: { modifiedSequence: 4, flags: 'u' } });
+    expect(byId.get('100')).toMatchObject({
+      kind: 'message',
+      deletedCaptureMs: t[2],
+      lastVersion: { modifiedSequence: 4, flags: 'u' },
+    });
     expect(byId.get('100')?.viaFolderId).toBeUndefined();
     expect(byId.get('21')).toMatchObject({ kind: 'folder', viaFolderId: '20' });
     expect(byId.get('101')).toMatchObject({ viaFolderId: '20', lastVersion: { folderId: '21' } });
@@ -180,14 +264,19 @@ describe('Journal point-in-time queries', () => {
     const h = await journal.history('101');
     expect(h.map((r) => r.type)).toEqual(['item', 'delete']);
     expect(h[1]).toMatchObject({ type: 'delete', viaFolderId: '20', captureMs: t[2] });
-    expect((await journal.history('100')).map((r) => [r.type, r.modifiedSequence])).toEqual([['item', 3], ['item', 4], ['delete', 6]]);
+    expect((await journal.history('100')).map((r) => [r.type, r.modifiedSequence])).toEqual([
+      ['item', 3],
+      ['item', 4],
+      ['delete', 6],
+    ]);
     expect(await journal.history('nope')).toEqual([]);
   });
 
   it('records({from, to}) streams only the batches captured in the range', async () => {
     const { journal, t } = await timeline();
     const ids: string[] = [];
-    for await (const r of journal.records({ from: t[1], to: t[2] })) ids.push(r.type === 'item' || r.type === 'delete' ? r.id : r.type);
+    for await (const r of journal.records({ from: t[1], to: t[2] }))
+      ids.push(r.type === 'item' || r.type === 'delete' ? r.id : r.type);
     expect(ids).toEqual(['100', '102', '20', '100']);
   });
 
@@ -213,7 +302,9 @@ describe('Journal lifecycle', () => {
 
   it('serializes concurrent commits into consecutive batches', async () => {
     const { backend, journal } = await fresh();
-    const results = await Promise.all([1, 2, 3, 4, 5].map((n) => journal.commit([message(String(n), n)], { state: n })));
+    const results = await Promise.all(
+      [1, 2, 3, 4, 5].map((n) => journal.commit([message(String(n), n)], { state: n })),
+    );
     expect(results.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
     const reopened = await Journal.open({ backend, prefix });
     expect(reopened.lastState()).toBe(5);
@@ -224,7 +315,9 @@ describe('Journal lifecycle', () => {
     const { backend, journal } = await fresh();
     const ac = new AbortController();
     ac.abort();
-    await expect(journal.commit([message('1', 1)], { signal: ac.signal })).rejects.toMatchObject({ code: 'ZB_ABORTED' });
+    await expect(journal.commit([message('1', 1)], { signal: ac.signal })).rejects.toMatchObject({
+      code: 'ZB_ABORTED',
+    });
     expect(backend.size).toBe(0);
     expect(await journal.commit([message('1', 1)])).toMatchObject({ seq: 1 });
   });
@@ -239,6 +332,8 @@ describe('Journal lifecycle', () => {
   });
 
   it('rejects a hostile prefix', async () => {
-    await expect(Journal.open({ backend: new MemoryBackend(), prefix: '../x/' })).rejects.toMatchObject({ code: 'ZB_INVALID_ARGUMENT' });
+    await expect(Journal.open({ backend: new MemoryBackend(), prefix: '../x/' })).rejects.toMatchObject({
+      code: 'ZB_INVALID_ARGUMENT',
+    });
   });
 });

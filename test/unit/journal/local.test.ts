@@ -18,7 +18,13 @@ describe('journal on the local backend', () => {
     dir = await mkdtemp(join(tmpdir(), 'zb-journal-local-'));
     const backend = new LocalBackend({ root: dir });
     const clock = new TestClock();
-    const j = await Journal.open({ backend, prefix, clock: clock.read, compactAfterSegments: 3, checkpointMinRecords: 4 });
+    const j = await Journal.open({
+      backend,
+      prefix,
+      clock: clock.read,
+      compactAfterSegments: 3,
+      checkpointMinRecords: 4,
+    });
     await j.commit([...baseFolders(), folder('20', '2', 'A', 2), message('100', 3, { folderId: '20' })], { state: 1 });
     const t0 = clock.now;
     for (let i = 1; i <= 5; i++) {

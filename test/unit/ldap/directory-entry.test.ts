@@ -39,7 +39,12 @@ describe('directory entries', () => {
   });
 
   it('splits DNs at unescaped commas only', () => {
-    expect(splitDN('uid=a\\,b,ou=people, dc=Example,dc=test')).toEqual(['uid=a\\,b', 'ou=people', 'dc=Example', 'dc=test']);
+    expect(splitDN('uid=a\\,b,ou=people, dc=Example,dc=test')).toEqual([
+      'uid=a\\,b',
+      'ou=people',
+      'dc=Example',
+      'dc=test',
+    ]);
     expect(splitDN('')).toEqual([]);
     expect(dnKey('CN=Zimbra')).toBe('cn=zimbra');
     expect(parentDnKey('uid=a\\,b,ou=People,dc=x')).toBe('ou=people,dc=x');
@@ -67,23 +72,32 @@ describe('orderParentsFirst', () => {
       seen.add(dnKey(dn));
     }
     expect(all.heldBack).toEqual([]);
-    const noAccount = orderParentsFirst(dns.filter((d) => !d.dn.startsWith('uid=')), ['']);
+    const noAccount = orderParentsFirst(
+      dns.filter((d) => !d.dn.startsWith('uid=')),
+      [''],
+    );
     expect(noAccount.heldBack.map((d) => d.dn)).toEqual(['cn=sig1,uid=alice,ou=people,dc=x,dc=test']);
     // With explicit bases, an entry under a base is ready even though the base's parent is absent.
-    const based = orderParentsFirst([{ dn: 'ou=people,dc=x,dc=test' }, { dn: 'uid=a,ou=people,dc=x,dc=test' }], ['dc=x,dc=test']);
+    const based = orderParentsFirst(
+      [{ dn: 'ou=people,dc=x,dc=test' }, { dn: 'uid=a,ou=people,dc=x,dc=test' }],
+      ['dc=x,dc=test'],
+    );
     expect(based.ready.map((d) => d.dn)).toEqual(['ou=people,dc=x,dc=test', 'uid=a,ou=people,dc=x,dc=test']);
   });
 });
 
 describe('generated test schema', () => {
   const ref = resolve(import.meta.dirname, '../../../../shared/zimbra-reference');
-  it.skipIf(!existsSync(resolve(ref, 'zimbra-attrs.xml')))('matches scripts/gen-ldap-schema.ts output (regenerate after changing it)', () => {
-    const fresh = generateSchema(resolve(ref, 'zimbra-attrs.xml'), resolve(ref, 'zimbra-ocs.xml'));
-    const committed = readFileSync(resolve(import.meta.dirname, '../../fixtures/ldap/zimbra-test.schema'), 'utf8');
-    expect(committed).toBe(fresh);
-    // Zimbra's OID scheme: zimbraId is attribute 1, zimbraAccount object class 1.
-    expect(fresh).toContain("attributetype ( 1.3.6.1.4.1.19348.2.1.1\n  NAME 'zimbraId'");
-    expect(fresh).toContain("objectclass ( 1.3.6.1.4.1.19348.2.2.1\n  NAME 'zimbraAccount'");
-    expect(fresh).toMatch(/NAME 'thumbnailPhoto'\n[^)]*SYNTAX 1\.3\.6\.1\.4\.1\.1466\.115\.121\.1\.40/);
-  });
+  it.skipIf(!existsSync(resolve(ref, 'zimbra-attrs.xml')))(
+    'matches scripts/gen-ldap-schema.ts output (regenerate after changing it)',
+    () => {
+      const fresh = generateSchema(resolve(ref, 'zimbra-attrs.xml'), resolve(ref, 'zimbra-ocs.xml'));
+      const committed = readFileSync(resolve(import.meta.dirname, '../../fixtures/ldap/zimbra-test.schema'), 'utf8');
+      expect(committed).toBe(fresh);
+      // Zimbra's OID scheme: zimbraId is attribute 1, zimbraAccount object class 1.
+      expect(fresh).toContain("attributetype ( 1.3.6.1.4.1.19348.2.1.1\n  NAME 'zimbraId'");
+      expect(fresh).toContain("objectclass ( 1.3.6.1.4.1.19348.2.2.1\n  NAME 'zimbraAccount'");
+      expect(fresh).toMatch(/NAME 'thumbnailPhoto'\n[^)]*SYNTAX 1\.3\.6\.1\.4\.1\.1466\.115\.121\.1\.40/);
+    },
+  );
 });

@@ -2,8 +2,16 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
-  classifyEntry, foldLdifLine, formatLdifComment, formatLdifRecord, isSafeString, parseLdif, readDirectoryDump,
-  writeDirectoryLdif, type DirectoryEntry, type LdifRecord,
+  classifyEntry,
+  foldLdifLine,
+  formatLdifComment,
+  formatLdifRecord,
+  isSafeString,
+  parseLdif,
+  readDirectoryDump,
+  writeDirectoryLdif,
+  type DirectoryEntry,
+  type LdifRecord,
 } from '../../../src/ldap/index.js';
 import { isZimbraBackupError } from '../../../src/errors.js';
 
@@ -18,12 +26,17 @@ async function parseAll(text: string | Buffer, chunk = 7): Promise<LdifRecord[]>
 }
 
 async function expectCode(p: Promise<unknown>, code: string): Promise<Error> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(isZimbraBackupError(err, code), String(err)).toBe(true);
   return err as Error;
 }
 
-const photo = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x80, 0x0a, 0x0d, 0x20]);
+const photo = Buffer.from([
+  0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x80, 0x0a, 0x0d, 0x20,
+]);
 
 const hostile: LdifRecord = {
   dn: 'uid=équipe\\,ventes,ou=people,dc=example,dc=test',
@@ -31,7 +44,16 @@ const hostile: LdifRecord = {
     objectClass: ['inetOrgPerson', 'zimbraAccount'],
     uid: ['équipe,ventes'],
     displayName: ['Zoë Ångström 日本語'],
-    description: [' leading space', 'trailing space ', ':colon first', '<angle first', 'line\nbreak', 'cr\rhere', 'nul\u0000inside', ''],
+    description: [
+      ' leading space',
+      'trailing space ',
+      ':colon first',
+      '<angle first',
+      'line\nbreak',
+      'cr\rhere',
+      'nul\u0000inside',
+      '',
+    ],
     sn: ['x'.repeat(300)],
     thumbnailPhoto: [photo],
     userPassword: ['{SSHA}mZrWbJx0M5sS3kq4A0kYb3QmL1F0b2xkU2FsdA=='],
@@ -43,7 +65,8 @@ describe('LDIF writer', () => {
   it('recognises RFC 2849 SAFE-STRINGs', () => {
     expect(isSafeString('plain value, with: colons and <>')).toBe(true);
     expect(isSafeString('')).toBe(true);
-    for (const v of [' x', ':x', '<x', 'x ', 'a\nb', 'a\rb', 'a\u0000b', 'é', '日本']) expect(isSafeString(v), JSON.stringify(v)).toBe(false);
+    for (const v of [' x', ':x', '<x', 'x ', 'a\nb', 'a\rb', 'a\u0000b', 'é', '日本'])
+      expect(isSafeString(v), JSON.stringify(v)).toBe(false);
   });
 
   it('folds at 76 columns with one leading space per continuation', () => {
@@ -78,7 +101,9 @@ describe('LDIF writer', () => {
       const rec = { dn: 'cn=x', attributes: { [name]: ['v'] } } as LdifRecord;
       expect(() => formatLdifRecord(rec), name).toThrowError(expect.objectContaining({ code: 'ZB_INVALID_ARGUMENT' }));
     }
-    expect(formatLdifRecord({ dn: 'cn=x', attributes: { 'userCertificate;binary': [photo], '2.5.4.3': ['oid'] } })).toContain('userCertificate;binary:: ');
+    expect(
+      formatLdifRecord({ dn: 'cn=x', attributes: { 'userCertificate;binary': [photo], '2.5.4.3': ['oid'] } }),
+    ).toContain('userCertificate;binary:: ');
   });
 
   it('writes comments as # lines, folded', () => {
@@ -87,7 +112,10 @@ describe('LDIF writer', () => {
   });
 
   it('omits operational attributes on request (ldapadd refuses them)', () => {
-    const rec: LdifRecord = { dn: 'cn=x', attributes: { cn: ['x'], entryUUID: ['u'], CreateTimestamp: ['20260101000000Z'] } };
+    const rec: LdifRecord = {
+      dn: 'cn=x',
+      attributes: { cn: ['x'], entryUUID: ['u'], CreateTimestamp: ['20260101000000Z'] },
+    };
     const text = formatLdifRecord(rec, { omit: new Set(['entryuuid', 'createtimestamp']) });
     expect(text).toBe('dn: cn=x\ncn: x\n\n');
   });
@@ -104,7 +132,8 @@ describe('LDIF parser', () => {
   });
 
   it('reads hand-written LDIF: CRLF, folded plain values, comments between records, no version line', async () => {
-    const text = '# c\r\ndn: cn=a,dc=x\r\ncn: a\r\ndescription: one two \r\n  three\r\n\r\n\r\n# between\r\ndn: cn=b,dc=x\r\ncn: b\r\n';
+    const text =
+      '# c\r\ndn: cn=a,dc=x\r\ncn: a\r\ndescription: one two \r\n  three\r\n\r\n\r\n# between\r\ndn: cn=b,dc=x\r\ncn: b\r\n';
     expect(await parseAll(text)).toEqual([
       { dn: 'cn=a,dc=x', attributes: { cn: ['a'], description: ['one two  three'] } },
       { dn: 'cn=b,dc=x', attributes: { cn: ['b'] } },
@@ -151,12 +180,19 @@ describe('LDIF parser', () => {
 });
 
 describe('directory dump files', () => {
-  const entries: DirectoryEntry[] = [hostile, { dn: 'cn=default,cn=cos,cn=zimbra', attributes: { objectClass: ['zimbraCOS'], cn: ['default'] } }]
-    .map((r) => ({ ...r, kind: classifyEntry(r) }));
+  const entries: DirectoryEntry[] = [
+    hostile,
+    { dn: 'cn=default,cn=cos,cn=zimbra', attributes: { objectClass: ['zimbraCOS'], cn: ['default'] } },
+  ].map((r) => ({ ...r, kind: classifyEntry(r) }));
 
   it('writes gzip LDIF with counts and reads it back identically (gzip detected)', async () => {
     const chunks: Buffer[] = [];
-    const out = new (await import('node:stream')).Writable({ write(c: Buffer, _e, cb) { chunks.push(c); cb(); } });
+    const out = new (await import('node:stream')).Writable({
+      write(c: Buffer, _e, cb) {
+        chunks.push(c);
+        cb();
+      },
+    });
     const res = await writeDirectoryLdif(Readable.from(entries), out, { header: 'test dump' });
     const file = Buffer.concat(chunks);
     expect(file[0]).toBe(0x1f);
@@ -167,7 +203,10 @@ describe('directory dump files', () => {
     for await (const e of readDirectoryDump(Readable.from([file]))) back.push(e);
     expect(back).toEqual(entries);
     const plain: DirectoryEntry[] = [];
-    for await (const e of readDirectoryDump(Readable.from([Buffer.from(`version: 1\n\n${formatLdifRecord(entries[1]!)}`)]))) plain.push(e);
+    for await (const e of readDirectoryDump(
+      Readable.from([Buffer.from(`version: 1\n\n${formatLdifRecord(entries[1]!)}`)]),
+    ))
+      plain.push(e);
     expect(plain).toEqual([entries[1]]);
   });
 

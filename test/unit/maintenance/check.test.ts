@@ -17,11 +17,16 @@ async function fixture(compression: 'none' | 'gzip' = 'none') {
   const b2 = await blob(repo, 'two');
   const b3 = await blob(repo, 'three');
   const shared = await blob(repo, 'shared');
-  await commitAt(repo, A, [
-    [1000, [folder('2', '1', 'Inbox', 1), msg('257', 2, b1)]],
-    [2000, [msg('258', 3, b2), msg('259', 4, shared)]],
-    [3000, [msg('257', 5, b3)]], // 257's first version (b1) stays in the history
-  ], { token: '5' });
+  await commitAt(
+    repo,
+    A,
+    [
+      [1000, [folder('2', '1', 'Inbox', 1), msg('257', 2, b1)]],
+      [2000, [msg('258', 3, b2), msg('259', 4, shared)]],
+      [3000, [msg('257', 5, b3)]], // 257's first version (b1) stays in the history
+    ],
+    { token: '5' },
+  );
   await commitAt(repo, B, [[1500, [msg('300', 1, shared)]]], { token: '1' });
   return { backend, repo, b1, b2, b3, shared };
 }
@@ -47,7 +52,9 @@ describe('checkRepository', () => {
     for (const full of [false, true]) {
       const r = await checkRepository({ repository: repo, full });
       expect(r.ok).toBe(false);
-      expect(only(r.problems, 'missing-blob')).toEqual([expect.objectContaining({ digest: b1.digest, severity: 'error', accounts: [{ id: A, items: ['257'] }] })]);
+      expect(only(r.problems, 'missing-blob')).toEqual([
+        expect.objectContaining({ digest: b1.digest, severity: 'error', accounts: [{ id: A, items: ['257'] }] }),
+      ]);
     }
   });
 
@@ -61,7 +68,13 @@ describe('checkRepository', () => {
     expect((await checkRepository({ repository: repo })).ok).toBe(true); // same size: quick cannot see it
     const r = await checkRepository({ repository: repo, full: true });
     expect(only(r.problems, 'corrupt-blob')).toEqual([
-      expect.objectContaining({ digest: shared.digest, accounts: [{ id: A, items: ['259'] }, { id: B, items: ['300'] }] }),
+      expect.objectContaining({
+        digest: shared.digest,
+        accounts: [
+          { id: A, items: ['259'] },
+          { id: B, items: ['300'] },
+        ],
+      }),
     ]);
   });
 
@@ -75,21 +88,30 @@ describe('checkRepository', () => {
     await rewrite(backend, key(b3.digest), (b) => b.subarray(0, b.length - 3));
     const quick = await checkRepository({ repository: repo });
     expect(only(quick.problems, 'size-mismatch').map((p) => [p.digest, p.accounts])).toEqual(
-      [[b2.digest, [{ id: A, items: ['258'] }]], [b3.digest, [{ id: A, items: ['257'] }]]].sort((x, y) => String(x[0]).localeCompare(String(y[0]))),
+      [
+        [b2.digest, [{ id: A, items: ['258'] }]],
+        [b3.digest, [{ id: A, items: ['257'] }]],
+      ].sort((x, y) => String(x[0]).localeCompare(String(y[0]))),
     );
     const full = await checkRepository({ repository: repo, full: true });
-    expect(only(full.problems, 'corrupt-blob').map((p) => p.digest).sort()).toEqual([b2.digest, b3.digest].sort());
+    expect(
+      only(full.problems, 'corrupt-blob')
+        .map((p) => p.digest)
+        .sort(),
+    ).toEqual([b2.digest, b3.digest].sort());
   });
 
   it('reports a truncated segment in the middle of a journal as journal-corrupt and still checks the others', async () => {
     const { backend, repo, b1 } = await fixture();
-    const segs = (await keys(backend, `accounts/${A}/journal/segments/`));
+    const segs = await keys(backend, `accounts/${A}/journal/segments/`);
     expect(segs).toHaveLength(3);
     await rewrite(backend, segs[1]!, (b) => b.subarray(0, Math.floor(b.length / 2)));
     await backend.delete(key(b1.digest)); // only A references it: unknown now, so not reported
     const r = await checkRepository({ repository: repo });
     expect(r.ok).toBe(false);
-    expect(only(r.problems, 'journal-corrupt')).toEqual([expect.objectContaining({ key: segs[1], accounts: [{ id: A, items: [] }] })]);
+    expect(only(r.problems, 'journal-corrupt')).toEqual([
+      expect.objectContaining({ key: segs[1], accounts: [{ id: A, items: [] }] }),
+    ]);
     expect(r.blobsChecked).toBe(1); // B's shared blob
   });
 
@@ -99,7 +121,14 @@ describe('checkRepository', () => {
     await backend.put(torn, { size: 9, open: () => Readable.from([Buffer.from('deadbeef ')]) });
     const r = await checkRepository({ repository: repo });
     expect(r.ok).toBe(true);
-    expect(r.problems).toEqual([expect.objectContaining({ kind: 'journal-recovered', severity: 'warning', key: torn, accounts: [{ id: A, items: [] }] })]);
+    expect(r.problems).toEqual([
+      expect.objectContaining({
+        kind: 'journal-recovered',
+        severity: 'warning',
+        key: torn,
+        accounts: [{ id: A, items: [] }],
+      }),
+    ]);
     expect(await backend.stat(torn)).toBeDefined(); // a check never deletes
   });
 
@@ -107,13 +136,26 @@ describe('checkRepository', () => {
     const backend = new MemoryBackend();
     const repo = await newRepo(backend);
     const b = await blob(repo, 'cp');
-    await commitAt(repo, A, [1000, 2000, 3000, 4000].map((t, i) => [t, [msg(String(257 + i), i + 1, b)]] as [number, never[]]), undefined, 1);
+    await commitAt(
+      repo,
+      A,
+      [1000, 2000, 3000, 4000].map((t, i) => [t, [msg(String(257 + i), i + 1, b)]] as [number, never[]]),
+      undefined,
+      1,
+    );
     const cps = await keys(backend, `accounts/${A}/journal/checkpoints/`);
     expect(cps.length).toBeGreaterThanOrEqual(2);
     await rewrite(backend, cps[0]!, (x) => Buffer.concat([x.subarray(0, 30), Buffer.from('#'), x.subarray(31)]));
     const r = await checkRepository({ repository: repo });
     expect(r.ok).toBe(true);
-    expect(r.problems).toEqual([expect.objectContaining({ kind: 'journal-recovered', severity: 'warning', key: cps[0], accounts: [{ id: A, items: [] }] })]);
+    expect(r.problems).toEqual([
+      expect.objectContaining({
+        kind: 'journal-recovered',
+        severity: 'warning',
+        key: cps[0],
+        accounts: [{ id: A, items: [] }],
+      }),
+    ]);
   });
 
   it('lists unreferenced blobs in full mode as information, and honours --accounts', async () => {
@@ -124,16 +166,26 @@ describe('checkRepository', () => {
     expect(only(full.problems, 'unreferenced-blob').map((p) => p.digest)).toEqual([orphan.digest]);
     const onlyB = await checkRepository({ repository: repo, full: true, accounts: [B] });
     expect(onlyB).toMatchObject({ accounts: 1, blobsChecked: 1, unreferencedBlobs: 0 });
-    await expect(checkRepository({ repository: repo, accounts: ['nobody@example.test'] })).rejects.toMatchObject({ code: 'ZB_NOT_FOUND' });
+    await expect(checkRepository({ repository: repo, accounts: ['nobody@example.test'] })).rejects.toMatchObject({
+      code: 'ZB_NOT_FOUND',
+    });
   });
 
   it('repair quarantines damaged blobs and marks current items for refetch', async () => {
     const { backend, repo, b1, b3, shared } = await fixture();
-    await rewrite(backend, key(shared.digest), (b) => Buffer.concat([b.subarray(0, 20), Buffer.from('X'), b.subarray(21)]));
+    await rewrite(backend, key(shared.digest), (b) =>
+      Buffer.concat([b.subarray(0, 20), Buffer.from('X'), b.subarray(21)]),
+    );
     await backend.delete(key(b1.digest)); // old version of 257 only: cannot be healed
     const r = await checkRepository({ repository: repo, full: true, repair: true });
     const corrupt = only(r.problems, 'corrupt-blob')[0]!;
-    expect(corrupt.repair).toMatchObject({ healable: true, refetch: [{ id: A, items: ['259'] }, { id: B, items: ['300'] }] });
+    expect(corrupt.repair).toMatchObject({
+      healable: true,
+      refetch: [
+        { id: A, items: ['259'] },
+        { id: B, items: ['300'] },
+      ],
+    });
     expect(corrupt.repair?.quarantineKey).toMatch(/^quarantine\/blob-[0-9a-f]{64}-\d{8}T\d{6}Z$/);
     expect(await backend.stat(key(shared.digest))).toBeUndefined();
     expect(await backend.stat(corrupt.repair!.quarantineKey!)).toBeDefined();
@@ -141,7 +193,10 @@ describe('checkRepository', () => {
     expect(missing.repair).toMatchObject({ healable: false, refetch: [] });
     expect(r.remaining).toBe(1);
     const state = await withJournal(repo, A, async (j) => j.lastState());
-    expect(state).toMatchObject({ token: '5', retry: [expect.objectContaining({ id: '259', type: 'message', attempts: 0, refetch: true })] });
+    expect(state).toMatchObject({
+      token: '5',
+      retry: [expect.objectContaining({ id: '259', type: 'message', attempts: 0, refetch: true })],
+    });
     expect(await keys(backend, 'locks/')).toEqual([]);
     // The repository's journals still read, and b3 was never touched.
     expect(await backend.stat(key(b3.digest))).toBeDefined();

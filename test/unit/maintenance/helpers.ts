@@ -36,10 +36,21 @@ export function folder(id: string, parent: string, name: string, ms: number): Jo
 }
 
 /** Commits batches at given capture times: [[captureMs, records], ...]. */
-export async function commitAt(repo: Repository, accountId: string, batches: Array<[number, JournalRecordInput[]]>, state?: object, checkpointMinRecords?: number): Promise<void> {
-  const j = await Journal.open({ backend: repo.backend, prefix: accountPrefix(accountId), ...(checkpointMinRecords !== undefined ? { checkpointMinRecords } : {}) });
+export async function commitAt(
+  repo: Repository,
+  accountId: string,
+  batches: Array<[number, JournalRecordInput[]]>,
+  state?: object,
+  checkpointMinRecords?: number,
+): Promise<void> {
+  const j = await Journal.open({
+    backend: repo.backend,
+    prefix: accountPrefix(accountId),
+    ...(checkpointMinRecords !== undefined ? { checkpointMinRecords } : {}),
+  });
   try {
-    for (const [captureMs, records] of batches) await j.commit(records, { captureMs, ...(state ? { state: state as never } : {}) });
+    for (const [captureMs, records] of batches)
+      await j.commit(records, { captureMs, ...(state ? { state: state as never } : {}) });
   } finally {
     await j.close();
   }

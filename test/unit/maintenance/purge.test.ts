@@ -20,15 +20,38 @@ const NOW = 100_000;
  */
 async function fixture(backend = new MemoryBackend(), checkpointMinRecords?: number) {
   const repo = await newRepo(backend);
-  const d = Object.fromEntries(await Promise.all(['d1', 'd2', 'd3', 'd4', 'd5', 'd6', 'd8', 'd9', 'orphan'].map(async (n) => [n, await blob(repo, n)] as const)));
-  await commitAt(repo, A, [
-    [1000, [folder('2', '1', 'Inbox', 1), folder('300', '1', 'Old', 1), msg('257', 2, d['d1']!), msg('258', 3, d['d2']!), msg('259', 4, d['d3']!), msg('301', 5, d['d8']!, '300')]],
-    [2000, [msg('257', 6, d['d4']!), { type: 'delete', id: '300', kind: 'folder' }]],
-    [3000, [{ type: 'delete', id: '258' }]],
-    [5000, [msg('257', 8, d['d5']!), msg('259', 9, d['d6']!)]],
-    [6000, [{ type: 'delete', id: '259' }]],
-  ], { token: '9' }, checkpointMinRecords);
-  await commitAt(repo, B, [[1000, [msg('400', 1, d['d9']!), msg('401', 2, d['d5']!)]], [2500, [{ type: 'account-deleted' }]]]);
+  const d = Object.fromEntries(
+    await Promise.all(
+      ['d1', 'd2', 'd3', 'd4', 'd5', 'd6', 'd8', 'd9', 'orphan'].map(async (n) => [n, await blob(repo, n)] as const),
+    ),
+  );
+  await commitAt(
+    repo,
+    A,
+    [
+      [
+        1000,
+        [
+          folder('2', '1', 'Inbox', 1),
+          folder('300', '1', 'Old', 1),
+          msg('257', 2, d['d1']!),
+          msg('258', 3, d['d2']!),
+          msg('259', 4, d['d3']!),
+          msg('301', 5, d['d8']!, '300'),
+        ],
+      ],
+      [2000, [msg('257', 6, d['d4']!), { type: 'delete', id: '300', kind: 'folder' }]],
+      [3000, [{ type: 'delete', id: '258' }]],
+      [5000, [msg('257', 8, d['d5']!), msg('259', 9, d['d6']!)]],
+      [6000, [{ type: 'delete', id: '259' }]],
+    ],
+    { token: '9' },
+    checkpointMinRecords,
+  );
+  await commitAt(repo, B, [
+    [1000, [msg('400', 1, d['d9']!), msg('401', 2, d['d5']!)]],
+    [2500, [{ type: 'account-deleted' }]],
+  ]);
   await writeAccountIndex(backend, [
     { id: A, name: 'a@example.test', firstSeenMs: 1000, lastSeenMs: 6000 },
     { id: B, name: 'b@example.test', firstSeenMs: 1000, lastSeenMs: 2000, deletedMs: 2500 },
@@ -45,7 +68,12 @@ describe('purgeRepository', () => {
     const { backend, repo, d } = await fixture();
     const inside = [4000, 4500, 5000, 5500, 6000, 7000, NOW];
     const before = await statesAt(repo, inside);
-    const r = await purgeRepository({ repository: repo, retentionMs: NOW - 4000, deletedAccountsRetentionMs: NOW - 5000, now: NOW });
+    const r = await purgeRepository({
+      repository: repo,
+      retentionMs: NOW - 4000,
+      deletedAccountsRetentionMs: NOW - 5000,
+      now: NOW,
+    });
     expect(r).toMatchObject({ dryRun: false, cutoffMs: 4000, accountsCompacted: 1, accountsRemoved: [B] });
     // Dropped: 257 v1, 258 v1, 301 v1, folder 300 v1 (versions); the deletes of 258 and 300.
     expect(r.versionsRemoved).toBe(4);
@@ -56,7 +84,14 @@ describe('purgeRepository', () => {
       for await (const rec of j.records()) out.push(`${rec.type}:${'id' in rec ? rec.id : ''}@${rec.captureMs}`);
       return out;
     });
-    expect(history).toEqual(['item:2@1000', 'item:259@1000', 'item:257@2000', 'item:257@5000', 'item:259@5000', 'delete:259@6000']);
+    expect(history).toEqual([
+      'item:2@1000',
+      'item:259@1000',
+      'item:257@2000',
+      'item:257@5000',
+      'item:259@5000',
+      'delete:259@6000',
+    ]);
     const gone = ['d1', 'd2', 'd8', 'd9', 'orphan'].map((n) => d[n]!.digest).sort();
     const blobs = await keys(backend, 'blobs/');
     for (const n of ['d3', 'd4', 'd5', 'd6']) expect(blobs.some((k) => k.endsWith(d[n]!.digest))).toBe(true);
@@ -84,7 +119,12 @@ describe('purgeRepository', () => {
     expect(cps.some((k) => Number(/\.(\d+)\.jsonl$/.exec(k)?.[1]) <= 4000)).toBe(true);
     const inside = [4000, 5000, 6000, NOW];
     const before = await statesAt(repo, inside);
-    const r = await purgeRepository({ repository: repo, retentionMs: NOW - 4000, deletedAccountsRetentionMs: NOW - 5000, now: NOW });
+    const r = await purgeRepository({
+      repository: repo,
+      retentionMs: NOW - 4000,
+      deletedAccountsRetentionMs: NOW - 5000,
+      now: NOW,
+    });
     expect(r).toMatchObject({ versionsRemoved: 4, deletesRemoved: 2, blobsRemoved: 5 });
     expect(await statesAt(repo, inside)).toEqual(before);
     expect((await checkRepository({ repository: repo, full: true })).ok).toBe(true);
@@ -117,7 +157,9 @@ describe('purgeRepository', () => {
     const snapshot = await keys(backend);
     const lock = await repo.lock({ owner: 'backup' });
     try {
-      await expect(purgeRepository({ repository: repo, retentionMs: 1, now: NOW })).rejects.toMatchObject({ code: 'ZB_LOCK_HELD' });
+      await expect(purgeRepository({ repository: repo, retentionMs: 1, now: NOW })).rejects.toMatchObject({
+        code: 'ZB_LOCK_HELD',
+      });
     } finally {
       await lock.release();
     }
@@ -129,13 +171,26 @@ describe('purgeRepository', () => {
     await fixture(inner);
     const faulty = new FaultyBackend(inner, { delete: { key: /^blobs\//, skip: 2, error: true } });
     const repo = await reopen(faulty);
-    await expect(purgeRepository({ repository: repo, retentionMs: NOW - 4000, deletedAccountsRetentionMs: NOW - 5000, now: NOW, concurrency: 1 })).rejects.toMatchObject({ code: 'ZB_STORAGE' });
+    await expect(
+      purgeRepository({
+        repository: repo,
+        retentionMs: NOW - 4000,
+        deletedAccountsRetentionMs: NOW - 5000,
+        now: NOW,
+        concurrency: 1,
+      }),
+    ).rejects.toMatchObject({ code: 'ZB_STORAGE' });
     faulty.expectAllFaultsExercised();
     expect(await keys(inner, 'locks/')).toEqual([]);
     const mid = await checkRepository({ repository: repo, full: true });
     expect(mid.ok).toBe(true);
     expect(mid.unreferencedBlobs).toBeGreaterThan(0);
-    const rerun = await purgeRepository({ repository: repo, retentionMs: NOW - 4000, deletedAccountsRetentionMs: NOW - 5000, now: NOW });
+    const rerun = await purgeRepository({
+      repository: repo,
+      retentionMs: NOW - 4000,
+      deletedAccountsRetentionMs: NOW - 5000,
+      now: NOW,
+    });
     expect(rerun.blobsRemoved).toBe(mid.unreferencedBlobs);
     expect(await checkRepository({ repository: repo, full: true })).toMatchObject({ ok: true, unreferencedBlobs: 0 });
   });
@@ -143,7 +198,9 @@ describe('purgeRepository', () => {
   it('an account removal interrupted midway keeps a readable journal and is finished by a rerun', async () => {
     const inner = new MemoryBackend();
     await fixture(inner);
-    const faulty = new FaultyBackend(inner, { delete: { key: new RegExp(`^accounts/${B}/journal/segments/`), skip: 1, error: true } });
+    const faulty = new FaultyBackend(inner, {
+      delete: { key: new RegExp(`^accounts/${B}/journal/segments/`), skip: 1, error: true },
+    });
     const repo = await reopen(faulty);
     const opts = { repository: repo, retentionMs: 0, deletedAccountsRetentionMs: NOW - 5000, now: NOW };
     await expect(purgeRepository(opts)).rejects.toMatchObject({ code: 'ZB_STORAGE' });
@@ -164,8 +221,12 @@ describe('purgeRepository', () => {
     const repo = await reopen(faulty);
     let rogue: Promise<void> | undefined;
     const run = purgeRepository({
-      repository: repo, retentionMs: 0, now: NOW,
-      onProgress: (p) => { if (p.phase === 'mark' && !rogue) rogue = commitAt(repo, A, [[7000, [msg('500', 20, d['orphan']!)]]]); },
+      repository: repo,
+      retentionMs: 0,
+      now: NOW,
+      onProgress: (p) => {
+        if (p.phase === 'mark' && !rogue) rogue = commitAt(repo, A, [[7000, [msg('500', 20, d['orphan']!)]]]);
+      },
     });
     await expect(run).rejects.toMatchObject({ code: 'ZB_CONFLICT' });
     faulty.expectAllFaultsExercised();
@@ -178,7 +239,10 @@ describe('purgeRepository', () => {
     const segs = await keys(backend, `accounts/${A}/journal/segments/`);
     await backend.delete(segs[1]!);
     const snapshot = await keys(backend);
-    await expect(purgeRepository({ repository: repo, retentionMs: 1, now: NOW })).rejects.toMatchObject({ code: 'ZB_JOURNAL_CORRUPT', data: { accountId: A } });
+    await expect(purgeRepository({ repository: repo, retentionMs: 1, now: NOW })).rejects.toMatchObject({
+      code: 'ZB_JOURNAL_CORRUPT',
+      data: { accountId: A },
+    });
     expect(await keys(backend)).toEqual(snapshot);
   });
 });

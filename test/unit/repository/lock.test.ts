@@ -12,7 +12,10 @@ describe('RepositoryLock', () => {
     const repo = await initRepository({ backend: new MemoryBackend() });
     const lock = await repo.lock({ owner: 'backup', host: 'mail1', pid: 4242 });
     const err = await repo.lock({ owner: 'purge' }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'ZB_LOCK_HELD', data: { owner: 'backup', host: 'mail1', pid: 4242, stale: false } });
+    expect(err).toMatchObject({
+      code: 'ZB_LOCK_HELD',
+      data: { owner: 'backup', host: 'mail1', pid: 4242, stale: false },
+    });
     expect((err as Error).message).toMatch(/backup on mail1 \(pid 4242, since \d{4}-/);
     expect(await repo.locks()).toHaveLength(1);
     await lock.release();
@@ -68,14 +71,19 @@ describe('RepositoryLock', () => {
   it('an unreadable lock object blocks and is reported stale', async () => {
     const backend = new MemoryBackend();
     await backend.put('locks/garbage.json', { open: () => Readable.from([Buffer.from('not json')]) });
-    await expect(acquireLock(backend)).rejects.toMatchObject({ code: 'ZB_LOCK_HELD', data: { stale: true, host: 'unknown' } });
+    await expect(acquireLock(backend)).rejects.toMatchObject({
+      code: 'ZB_LOCK_HELD',
+      data: { stale: true, host: 'unknown' },
+    });
     expect(await breakLock(backend)).toHaveLength(1);
     await (await acquireLock(backend)).release();
   });
 
   it('racing writers: at most one wins (write-then-read-back)', async () => {
     const backend = new MemoryBackend();
-    const results = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => acquireLock(backend, { owner: `w${i}`, settleMs: 5 })));
+    const results = await Promise.allSettled(
+      Array.from({ length: 5 }, (_, i) => acquireLock(backend, { owner: `w${i}`, settleMs: 5 })),
+    );
     const won = results.filter((r) => r.status === 'fulfilled');
     expect(won.length).toBeLessThanOrEqual(1);
     for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'ZB_LOCK_HELD' });
@@ -96,6 +104,8 @@ describe('RepositoryLock', () => {
   });
 
   it('validates its options', async () => {
-    await expect(acquireLock(new MemoryBackend(), { heartbeatMs: 5000, staleAfterMs: 1000 })).rejects.toMatchObject({ code: 'ZB_INVALID_ARGUMENT' });
+    await expect(acquireLock(new MemoryBackend(), { heartbeatMs: 5000, staleAfterMs: 1000 })).rejects.toMatchObject({
+      code: 'ZB_INVALID_ARGUMENT',
+    });
   });
 });

@@ -11,16 +11,38 @@ import * as layout from '../../../src/repository/layout.js';
 const putText = (b: MemoryBackend, key: string, text: string): Promise<void> =>
   b.put(key, { open: () => Readable.from([Buffer.from(text)]) });
 const format = (over: Record<string, unknown>): string =>
-  JSON.stringify({ format: 'zimbra-backup', version: 1, id: '0b5e2a7c-1111-4222-8333-944455556666', created: '2026-01-01T00:00:00.000Z', compression: 'gzip', gzipLevel: 6, blobLayout: 'sha256-fanout-2-2', ...over });
+  JSON.stringify({
+    format: 'zimbra-backup',
+    version: 1,
+    id: '0b5e2a7c-1111-4222-8333-944455556666',
+    created: '2026-01-01T00:00:00.000Z',
+    compression: 'gzip',
+    gzipLevel: 6,
+    blobLayout: 'sha256-fanout-2-2',
+    ...over,
+  });
 
-
-const hasZstd = await import('zstd-napi').then(() => true, () => false);
+const hasZstd = await import('zstd-napi').then(
+  () => true,
+  () => false,
+);
 
 describe('initRepository / openRepository', () => {
   it('creates a FORMAT object and reopens it with the same config', async () => {
     const backend = new MemoryBackend();
-    const repo = await initRepository({ backend, compression: 'gzip', gzipLevel: 3, now: () => new Date('2026-11-26T00:00:00Z') });
-    expect(repo.config).toMatchObject({ format: 'zimbra-backup', version: 1, compression: 'gzip', gzipLevel: 3, created: '2026-11-26T00:00:00.000Z' });
+    const repo = await initRepository({
+      backend,
+      compression: 'gzip',
+      gzipLevel: 3,
+      now: () => new Date('2026-11-26T00:00:00Z'),
+    });
+    expect(repo.config).toMatchObject({
+      format: 'zimbra-backup',
+      version: 1,
+      compression: 'gzip',
+      gzipLevel: 3,
+      created: '2026-11-26T00:00:00.000Z',
+    });
     const again = await openRepository({ backend });
     expect(again.config).toEqual(repo.config);
     expect(again.blobs.compression).toBe('gzip');
@@ -32,10 +54,16 @@ describe('initRepository / openRepository', () => {
   it('refuses to init over a repository or a non-empty location', async () => {
     const backend = new MemoryBackend();
     await initRepository({ backend });
-    await expect(initRepository({ backend })).rejects.toMatchObject({ code: 'ZB_CONFLICT', data: { reason: 'exists' } });
+    await expect(initRepository({ backend })).rejects.toMatchObject({
+      code: 'ZB_CONFLICT',
+      data: { reason: 'exists' },
+    });
     const other = new MemoryBackend();
     await putText(other, 'some/file', 'x');
-    await expect(initRepository({ backend: other })).rejects.toMatchObject({ code: 'ZB_CONFLICT', data: { reason: 'not-empty' } });
+    await expect(initRepository({ backend: other })).rejects.toMatchObject({
+      code: 'ZB_CONFLICT',
+      data: { reason: 'not-empty' },
+    });
     expect(await other.stat('FORMAT')).toBeUndefined();
   });
 
@@ -43,7 +71,9 @@ describe('initRepository / openRepository', () => {
     const root = await mkdtemp(join(tmpdir(), 'zb-repo-'));
     try {
       await writeFile(join(root, 'notes.txt'), 'hello');
-      await expect(initRepository({ backend: new LocalBackend({ root }) })).rejects.toMatchObject({ code: 'ZB_CONFLICT' });
+      await expect(initRepository({ backend: new LocalBackend({ root }) })).rejects.toMatchObject({
+        code: 'ZB_CONFLICT',
+      });
       const empty = join(root, 'repo');
       const repo = await initRepository({ backend: new LocalBackend({ root: empty }), compression: 'none' });
       expect((await openRepository({ backend: new LocalBackend({ root: empty }) })).config.id).toBe(repo.config.id);
@@ -53,7 +83,9 @@ describe('initRepository / openRepository', () => {
   });
 
   it('missing FORMAT is ZB_NOT_A_REPOSITORY', async () => {
-    await expect(openRepository({ backend: new MemoryBackend() })).rejects.toMatchObject({ code: 'ZB_NOT_A_REPOSITORY' });
+    await expect(openRepository({ backend: new MemoryBackend() })).rejects.toMatchObject({
+      code: 'ZB_NOT_A_REPOSITORY',
+    });
   });
 
   it.each([

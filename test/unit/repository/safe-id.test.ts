@@ -2,7 +2,23 @@ import { describe, expect, it } from 'vitest';
 import { parseItemRef, safeItemId, safeSegment, safeZimbraId } from '../../../src/internal/safe-id.js';
 
 const ID = '6b0b2c8e-3f1a-4c2d-9e8f-0123456789ab';
-const hostile = ['', '..', '../x', '/etc/passwd', 'a/b', 'a\\b', 'a\0b', `${ID}/..`, `${ID}\0`, `..${ID}`, ' ', '%2e%2e', 'x'.repeat(10_000), '\u202e', 'C:\\x'];
+const hostile = [
+  '',
+  '..',
+  '../x',
+  '/etc/passwd',
+  'a/b',
+  'a\\b',
+  'a\0b',
+  `${ID}/..`,
+  `${ID}\0`,
+  `..${ID}`,
+  ' ',
+  '%2e%2e',
+  'x'.repeat(10_000),
+  '\u202e',
+  'C:\\x',
+];
 
 describe('safe ids', () => {
   it('accepts Zimbra account ids and lower-cases them', () => {

@@ -32,13 +32,30 @@ describe('parseItemHeaders', () => {
   it('maps X-Zimbra-* headers to readable fields', () => {
     expect(
       parseItemHeaders({
-        'x-zimbra-itemid': '257', 'x-zimbra-folderid': '2', 'x-zimbra-flags': 'uf', 'x-zimbra-tags': '64,65',
-        'x-zimbra-tag-names': 'work,caf%C3%A9', 'x-zimbra-received': '1700000000000', 'x-zimbra-modified': '1700000100000',
-        'x-zimbra-change': '1290', 'x-zimbra-revision': '1288', 'x-zimbra-conv': '-257', 'x-zimbra-itemtype': 'message',
+        'x-zimbra-itemid': '257',
+        'x-zimbra-folderid': '2',
+        'x-zimbra-flags': 'uf',
+        'x-zimbra-tags': '64,65',
+        'x-zimbra-tag-names': 'work,caf%C3%A9',
+        'x-zimbra-received': '1700000000000',
+        'x-zimbra-modified': '1700000100000',
+        'x-zimbra-change': '1290',
+        'x-zimbra-revision': '1288',
+        'x-zimbra-conv': '-257',
+        'x-zimbra-itemtype': 'message',
       }),
     ).toEqual({
-      itemId: '257', folderId: '2', flags: 'uf', tagIds: ['64', '65'], tagNames: ['work', 'café'], receivedMs: 1700000000000,
-      modifiedMs: 1700000100000, change: 1290, revision: 1288, conversationId: '-257', itemType: 'message',
+      itemId: '257',
+      folderId: '2',
+      flags: 'uf',
+      tagIds: ['64', '65'],
+      tagNames: ['work', 'café'],
+      receivedMs: 1700000000000,
+      modifiedMs: 1700000100000,
+      change: 1290,
+      revision: 1288,
+      conversationId: '-257',
+      itemType: 'message',
     });
     expect(parseItemHeaders({})).toEqual({});
   });
@@ -52,11 +69,17 @@ describe('ByteCountStream', () => {
   });
 
   it('errors with ZB_TOO_LARGE instead of truncating', async () => {
-    await expect(drain(Readable.from([Buffer.from('abc'), Buffer.from('def')]), new ByteCountStream({ maxBytes: 4 }))).rejects.toMatchObject({ code: 'ZB_TOO_LARGE' });
+    await expect(
+      drain(Readable.from([Buffer.from('abc'), Buffer.from('def')]), new ByteCountStream({ maxBytes: 4 })),
+    ).rejects.toMatchObject({ code: 'ZB_TOO_LARGE' });
   });
 
   it('errors with ZB_SIZE_MISMATCH when short or long', async () => {
-    await expect(drain(Readable.from([Buffer.from('abc')]), new ByteCountStream({ expectedSize: 4, data: { itemId: '1' } }))).rejects.toMatchObject({ code: 'ZB_SIZE_MISMATCH', data: { itemId: '1', bytes: 3, expectedSize: 4 } });
-    await expect(drain(Readable.from([Buffer.from('abcde')]), new ByteCountStream({ expectedSize: 4 }))).rejects.toMatchObject({ code: 'ZB_SIZE_MISMATCH' });
+    await expect(
+      drain(Readable.from([Buffer.from('abc')]), new ByteCountStream({ expectedSize: 4, data: { itemId: '1' } })),
+    ).rejects.toMatchObject({ code: 'ZB_SIZE_MISMATCH', data: { itemId: '1', bytes: 3, expectedSize: 4 } });
+    await expect(
+      drain(Readable.from([Buffer.from('abcde')]), new ByteCountStream({ expectedSize: 4 })),
+    ).rejects.toMatchObject({ code: 'ZB_SIZE_MISMATCH' });
   });
 });

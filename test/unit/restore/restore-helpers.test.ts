@@ -15,7 +15,16 @@ const put = async (b: MemoryBackend, key: string, text: string): Promise<void> =
 
 describe('restore helpers', () => {
   it('drops server-owned account attributes, keeps the rest', () => {
-    const out = copyableAccountAttrs({ zimbraId: 'x', zimbraMailHost: 'h', uid: 'u', mail: 'm', userPassword: 'p', displayName: 'D', zimbraCOSId: 'c', zimbraPrefSkin: ['a', 'b'] });
+    const out = copyableAccountAttrs({
+      zimbraId: 'x',
+      zimbraMailHost: 'h',
+      uid: 'u',
+      mail: 'm',
+      userPassword: 'p',
+      displayName: 'D',
+      zimbraCOSId: 'c',
+      zimbraPrefSkin: ['a', 'b'],
+    });
     expect(out).toEqual({ displayName: 'D', zimbraCOSId: 'c', zimbraPrefSkin: ['a', 'b'] });
   });
 
@@ -32,7 +41,8 @@ describe('restore helpers', () => {
 
   it('finds the newest dump at or before an instant and reads a password hash from it', async () => {
     const b = new MemoryBackend();
-    const entry = (hash: string): string => `dn: uid=a,ou=people,dc=x,dc=test\nobjectClass: zimbraAccount\nzimbraId: 6b0b2c8e-0000-4000-8000-000000000001\nuserPassword: ${hash}\n\n`;
+    const entry = (hash: string): string =>
+      `dn: uid=a,ou=people,dc=x,dc=test\nobjectClass: zimbraAccount\nzimbraId: 6b0b2c8e-0000-4000-8000-000000000001\nuserPassword: ${hash}\n\n`;
     await put(b, 'directory/20261101T000000Z.ldif', entry('{SSHA}old'));
     await put(b, 'directory/20261120T000000Z.ldif', entry('{SSHA}new'));
     await put(b, 'directory/garbage.txt', 'x');
@@ -44,13 +54,29 @@ describe('restore helpers', () => {
   });
 
   it('plans folders, tags and items from a state; system folders outside the user tree are left out', () => {
-    const rec = (r: Partial<ItemRecord> & { id: string; kind: ItemRecord['kind'] }): ItemRecord => ({ type: 'item', captureMs: 1, ...r });
+    const rec = (r: Partial<ItemRecord> & { id: string; kind: ItemRecord['kind'] }): ItemRecord => ({
+      type: 'item',
+      captureMs: 1,
+      ...r,
+    });
     const folders = new Map([
       ['1', { record: rec({ id: '1', kind: 'folder', name: 'USER_ROOT' }), path: '/' }],
       ['11', { record: rec({ id: '11', kind: 'folder', name: 'ROOT', folderId: '11' }), path: '/ROOT' }],
       ['8', { record: rec({ id: '8', kind: 'folder', name: 'Tags', folderId: '11' }), path: '/ROOT/Tags' }],
-      ['2', { record: rec({ id: '2', kind: 'folder', name: 'Inbox', folderId: '1', meta: { view: 'message' } }), path: '/Inbox' }],
-      ['300', { record: rec({ id: '300', kind: 'folder', name: 'Sub', folderId: '2', meta: { color: 3 } }), path: '/Inbox/Sub' }],
+      [
+        '2',
+        {
+          record: rec({ id: '2', kind: 'folder', name: 'Inbox', folderId: '1', meta: { view: 'message' } }),
+          path: '/Inbox',
+        },
+      ],
+      [
+        '300',
+        {
+          record: rec({ id: '300', kind: 'folder', name: 'Sub', folderId: '2', meta: { color: 3 } }),
+          path: '/Inbox/Sub',
+        },
+      ],
       ['301', { record: rec({ id: '301', kind: 'search', name: 'Q', folderId: '1' }), path: '/Q' }],
     ]);
     const items = new Map<string, ItemRecord>([
@@ -58,7 +84,16 @@ describe('restore helpers', () => {
       ['401', rec({ id: '401', kind: 'message', folderId: '999' })],
       ['500', rec({ id: '500', kind: 'tag', name: 't1', meta: { color: 2 } })],
     ]);
-    const state = { seq: 1, captureMs: 1, cursor: undefined, items, folders, tags: new Map([['500', items.get('500')!]]), account: undefined, accountDeleted: false } as MailboxState;
+    const state = {
+      seq: 1,
+      captureMs: 1,
+      cursor: undefined,
+      items,
+      folders,
+      tags: new Map([['500', items.get('500')!]]),
+      account: undefined,
+      accountDeleted: false,
+    } as MailboxState;
     const plan = planFromState(state);
     expect(plan.folders.map((f) => f.path).sort()).toEqual(['/Inbox', '/Inbox/Sub']);
     expect(plan.folders.find((f) => f.path === '/Inbox/Sub')).toMatchObject({ sourceId: '300', color: 3 });
@@ -77,7 +112,9 @@ describe('messageIdOf', () => {
       const bytes = Buffer.from(text);
       return (await repo.blobs.put({ size: bytes.length, open: () => Readable.from([bytes]) })).digest;
     };
-    const withId = await store('Subject: x\r\nMessage-ID:\r\n <abc.123@example.test>\r\n\r\nbody Message-ID: <not@this>\r\n');
+    const withId = await store(
+      'Subject: x\r\nMessage-ID:\r\n <abc.123@example.test>\r\n\r\nbody Message-ID: <not@this>\r\n',
+    );
     const without = await store('Subject: y\r\n\r\nMessage-ID: <in-body@x>\r\n');
     expect(await messageIdOf({ blobs: repo.blobs }, withId)).toBe('<abc.123@example.test>');
     expect(await messageIdOf({ blobs: repo.blobs }, without)).toBeUndefined();
@@ -85,10 +122,33 @@ describe('messageIdOf', () => {
 });
 
 describe('splitCalendar', () => {
-  const tz = ['BEGIN:VTIMEZONE', 'TZID:Europe/Paris', 'BEGIN:STANDARD', 'DTSTART:16010101T030000', 'END:STANDARD', 'END:VTIMEZONE'];
-  const master = ['BEGIN:VEVENT', 'UID:u1', 'DTSTART;TZID=Europe/Paris:20261201T100000', 'RRULE:FREQ=DAILY;COUNT=5', 'BEGIN:VALARM', 'ACTION:DISPLAY', 'END:VALARM', 'END:VEVENT'];
-  const over = ['BEGIN:VEVENT', 'UID:u1', 'RECURRENCE-ID;TZID=Europe/Paris:20261203T100000', 'DTSTART;TZID=Europe/Paris:20261203T110000', 'END:VEVENT'];
-  const cal = (...blocks: string[][]): string => ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//t//EN', ...blocks.flat(), 'END:VCALENDAR', ''].join('\r\n');
+  const tz = [
+    'BEGIN:VTIMEZONE',
+    'TZID:Europe/Paris',
+    'BEGIN:STANDARD',
+    'DTSTART:16010101T030000',
+    'END:STANDARD',
+    'END:VTIMEZONE',
+  ];
+  const master = [
+    'BEGIN:VEVENT',
+    'UID:u1',
+    'DTSTART;TZID=Europe/Paris:20261201T100000',
+    'RRULE:FREQ=DAILY;COUNT=5',
+    'BEGIN:VALARM',
+    'ACTION:DISPLAY',
+    'END:VALARM',
+    'END:VEVENT',
+  ];
+  const over = [
+    'BEGIN:VEVENT',
+    'UID:u1',
+    'RECURRENCE-ID;TZID=Europe/Paris:20261203T100000',
+    'DTSTART;TZID=Europe/Paris:20261203T110000',
+    'END:VEVENT',
+  ];
+  const cal = (...blocks: string[][]): string =>
+    ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//t//EN', ...blocks.flat(), 'END:VCALENDAR', ''].join('\r\n');
 
   it('leaves a calendar without overrides unchanged', async () => {
     const { splitCalendar } = await import('../../../src/restore/calendar-split.js');

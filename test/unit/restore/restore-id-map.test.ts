@@ -60,7 +60,9 @@ describe('RestoreIdMap', () => {
     expect(await m.readOperation()).toEqual({ op: 'undelete', folder: '/Restored' });
     const bad = Buffer.from('{not json');
     await backend.put('restores/r-4/map/000-bad.json', { size: bad.length, open: () => Readable.from([bad]) });
-    await expect(RestoreIdMap.open({ backend, restoreId: 'r-4' })).rejects.toMatchObject({ code: 'ZB_REPOSITORY_CORRUPT' });
+    await expect(RestoreIdMap.open({ backend, restoreId: 'r-4' })).rejects.toMatchObject({
+      code: 'ZB_REPOSITORY_CORRUPT',
+    });
     await expect(RestoreIdMap.open({ backend, restoreId: '../x' })).rejects.toMatchObject({ code: 'ZB_UNSAFE_PATH' });
   });
 

@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ZimbraBackupError } from '../../../src/errors.js';
-import { SpamAssassinSource, buildCorpus, corpusEpoch, corpusStats, measureCorpus, type Corpus } from '../../../src/emulator/seed/index.js';
+import {
+  SpamAssassinSource,
+  buildCorpus,
+  corpusEpoch,
+  corpusStats,
+  measureCorpus,
+  type Corpus,
+} from '../../../src/emulator/seed/index.js';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const hasDataset = SpamAssassinSource.open() !== undefined;
@@ -16,7 +23,15 @@ function metadata(c: Corpus): unknown {
     ...c,
     accounts: c.accounts.map((a) => ({
       ...a,
-      messages: a.messages.map((m) => [m.folderPath, m.flags, m.tags, m.receivedMs, m.sharedId, m.origin, m.attachments?.map((x) => [x.filename, x.size])]),
+      messages: a.messages.map((m) => [
+        m.folderPath,
+        m.flags,
+        m.tags,
+        m.receivedMs,
+        m.sharedId,
+        m.origin,
+        m.attachments?.map((x) => [x.filename, x.size]),
+      ]),
       documents: a.documents.map((d) => [d.folderPath, d.name, d.contentType]),
     })),
   };
@@ -29,11 +44,15 @@ describe('buildCorpus', () => {
   it('is deterministic: same options give the same metadata and the same bytes, another seed differs', async () => {
     const again = buildCorpus(opts);
     expect(metadata(again)).toEqual(metadata(corpus));
-    const sample = corpus.accounts.flatMap((a, ai) => a.messages.map((m, mi) => ({ m, ai, mi }))).filter((_, i) => i % 37 === 0);
+    const sample = corpus.accounts
+      .flatMap((a, ai) => a.messages.map((m, mi) => ({ m, ai, mi })))
+      .filter((_, i) => i % 37 === 0);
     expect(sample.some((s) => s.m.origin === 'composed')).toBe(true);
-    for (const { m, ai, mi } of sample) expect(sha(await again.accounts[ai]!.messages[mi]!.raw())).toBe(sha(await m.raw()));
+    for (const { m, ai, mi } of sample)
+      expect(sha(await again.accounts[ai]!.messages[mi]!.raw())).toBe(sha(await m.raw()));
     for (const [ai, a] of corpus.accounts.entries()) {
-      for (const [di, d] of a.documents.entries()) expect(sha(await again.accounts[ai]!.documents[di]!.content())).toBe(sha(await d.content()));
+      for (const [di, d] of a.documents.entries())
+        expect(sha(await again.accounts[ai]!.documents[di]!.content())).toBe(sha(await d.content()));
     }
     const other = buildCorpus({ ...opts, seed: 4 });
     expect(metadata(other)).not.toEqual(metadata(corpus));
@@ -77,15 +96,20 @@ describe('buildCorpus', () => {
   });
 
   it('files mail the account sent in /Sent, composed, from the account, with the s flag and never unread', async () => {
-    const sent = corpus.accounts.flatMap((a) => a.messages.filter((m) => m.folderPath === '/Sent').map((m) => ({ a, m })));
+    const sent = corpus.accounts.flatMap((a) =>
+      a.messages.filter((m) => m.folderPath === '/Sent').map((m) => ({ a, m })),
+    );
     expect(sent.length).toBeGreaterThan(10);
     for (const { a, m } of sent.slice(0, 5)) {
       expect(m.origin).toBe('composed');
       expect(m.flags).toMatch(/^s/);
       expect(m.flags).not.toContain('u');
-      expect((await m.raw()).toString('latin1')).toMatch(new RegExp(`^From: .*<${a.name.replace('.', '\\.')}>\r$`, 'm'));
+      expect((await m.raw()).toString('latin1')).toMatch(
+        new RegExp(`^From: .*<${a.name.replace('.', '\\.')}>\r$`, 'm'),
+      );
     }
-    for (const m of corpus.accounts.flatMap((a) => a.messages)) expect(m.flags.includes('s')).toBe(m.folderPath === '/Sent');
+    for (const m of corpus.accounts.flatMap((a) => a.messages))
+      expect(m.flags.includes('s')).toBe(m.folderPath === '/Sent');
   });
 
   it('delivers each list post to several accounts with the same sharedId and the same bytes', async () => {
@@ -114,7 +138,18 @@ describe('buildCorpus', () => {
   });
 
   it('creates every folder a message, contact, appointment or document is filed in (parents first)', () => {
-    const system = new Set(['/Inbox', '/Sent', '/Junk', '/Trash', '/Drafts', '/Contacts', '/Emailed Contacts', '/Calendar', '/Tasks', '/Briefcase']);
+    const system = new Set([
+      '/Inbox',
+      '/Sent',
+      '/Junk',
+      '/Trash',
+      '/Drafts',
+      '/Contacts',
+      '/Emailed Contacts',
+      '/Calendar',
+      '/Tasks',
+      '/Briefcase',
+    ]);
     for (const a of corpus.accounts) {
       const created = new Set<string>();
       for (const f of a.folders) {
@@ -122,7 +157,12 @@ describe('buildCorpus', () => {
         expect(parent === '/' || system.has(parent) || created.has(parent)).toBe(true);
         created.add(f.path);
       }
-      const used = [...a.messages.map((m) => m.folderPath), ...a.contacts.map((c) => c.folderPath), ...a.calendar.map((c) => c.folderPath), ...a.documents.map((d) => d.folderPath)];
+      const used = [
+        ...a.messages.map((m) => m.folderPath),
+        ...a.contacts.map((c) => c.folderPath),
+        ...a.calendar.map((c) => c.folderPath),
+        ...a.documents.map((d) => d.folderPath),
+      ];
       for (const p of used) expect(system.has(p) || created.has(p)).toBe(true);
       expect(a.tags.length).toBeGreaterThanOrEqual(3);
       for (const t of a.tags) expect(t.color).toBeGreaterThanOrEqual(1);
@@ -151,19 +191,22 @@ describe('buildCorpus', () => {
     }
   });
 
-  it.runIf(hasDataset)('uses real SpamAssassin messages when the dataset is installed, without the mbox From_ line', async () => {
-    expect(corpus.corpusSource).toBe('spamassassin');
-    const real = corpus.accounts.flatMap((a) => a.messages).filter((m) => m.origin === 'real');
-    expect(real.length).toBeGreaterThan(corpus.accounts.length * 120 * 0.5);
-    for (const m of real.slice(0, 20)) {
-      const raw = (await m.raw()).toString('latin1');
-      const trace = /^Received: from mx1\.example\.test [^\n]*\n\tby [^\n]*\n\tfor <[^>]+>; [^\n]*\n/.exec(raw);
-      expect(trace).not.toBeNull();
-      const original = raw.slice(trace![0].length);
-      expect(original.startsWith('From ')).toBe(false);
-      expect(original).toMatch(/^[\x21-\x39\x3b-\x7e]+:/);
-    }
-  });
+  it.runIf(hasDataset)(
+    'uses real SpamAssassin messages when the dataset is installed, without the mbox From_ line',
+    async () => {
+      expect(corpus.corpusSource).toBe('spamassassin');
+      const real = corpus.accounts.flatMap((a) => a.messages).filter((m) => m.origin === 'real');
+      expect(real.length).toBeGreaterThan(corpus.accounts.length * 120 * 0.5);
+      for (const m of real.slice(0, 20)) {
+        const raw = (await m.raw()).toString('latin1');
+        const trace = /^Received: from mx1\.example\.test [^\n]*\n\tby [^\n]*\n\tfor <[^>]+>; [^\n]*\n/.exec(raw);
+        expect(trace).not.toBeNull();
+        const original = raw.slice(trace![0].length);
+        expect(original.startsWith('From ')).toBe(false);
+        expect(original).toMatch(/^[\x21-\x39\x3b-\x7e]+:/);
+      }
+    },
+  );
 
   it('falls back to composed messages when the dataset is missing, and says so', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'zb-seed-missing-'));
@@ -173,7 +216,9 @@ describe('buildCorpus', () => {
       const all = c.accounts.flatMap((a) => a.messages);
       expect(all.every((m) => m.origin === 'composed')).toBe(true);
       expect((await all[0]!.raw()).toString('latin1')).toMatch(/^From: /m);
-      expect(buildCorpus({ seed: 3, accounts: 1, messagesPerAccount: 5, spamAssassinDir: null }).corpusSource).toBe('composed');
+      expect(buildCorpus({ seed: 3, accounts: 1, messagesPerAccount: 5, spamAssassinDir: null }).corpusSource).toBe(
+        'composed',
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -205,7 +250,9 @@ describe('buildCorpus', () => {
     const one = buildCorpus({ seed: 1, accounts: 1, messagesPerAccount: 10, listShare: 0.5 });
     expect(one.accounts[0]!.messages).toHaveLength(10);
     expect(one.accounts[0]!.messages.every((m) => m.sharedId === undefined)).toBe(true);
-    expect(buildCorpus({ seed: 1, accounts: 2, messagesPerAccount: 0 }).accounts.every((a) => a.messages.length === 0)).toBe(true);
+    expect(
+      buildCorpus({ seed: 1, accounts: 2, messagesPerAccount: 0 }).accounts.every((a) => a.messages.length === 0),
+    ).toBe(true);
   });
 
   it('measures exact sizes once built, counting shared messages once', async () => {

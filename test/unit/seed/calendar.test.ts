@@ -82,13 +82,19 @@ describe('calendar items', () => {
     const events = cals.flatMap(({ cal }) => cal.children.filter((c) => c.name === 'VEVENT'));
     expect(events.some((e) => prop(e, 'RRULE') !== undefined && prop(e, 'EXDATE') !== undefined)).toBe(true);
     expect(events.some((e) => prop(e, 'RECURRENCE-ID') !== undefined)).toBe(true);
-    expect(events.some((e) => e.props.some((p) => p.name === 'ATTENDEE' && /^mailto:/.test(p.value) && p.params['PARTSTAT'] !== undefined))).toBe(true);
+    expect(
+      events.some((e) =>
+        e.props.some((p) => p.name === 'ATTENDEE' && /^mailto:/.test(p.value) && p.params['PARTSTAT'] !== undefined),
+      ),
+    ).toBe(true);
     expect(events.some((e) => prop(e, 'DTSTART')?.params['TZID'] !== undefined)).toBe(true);
     expect(events.some((e) => /Z$/.test(prop(e, 'DTSTART')?.value ?? ''))).toBe(true);
     expect(events.some((e) => prop(e, 'DTSTART')?.params['VALUE'] === 'DATE')).toBe(true);
     const tasks = cals.filter(({ item }) => item.kind === 'task');
     expect(tasks.length).toBeGreaterThanOrEqual(3);
-    expect(tasks.some(({ cal }) => cal.children.some((c) => c.name === 'VTODO' && prop(c, 'STATUS')?.value === 'COMPLETED'))).toBe(true);
+    expect(
+      tasks.some(({ cal }) => cal.children.some((c) => c.name === 'VTODO' && prop(c, 'STATUS')?.value === 'COMPLETED')),
+    ).toBe(true);
     // Every exception belongs to a series of the same UID in the same object.
     for (const { cal } of cals) {
       const evs = cal.children.filter((c) => c.name === 'VEVENT');

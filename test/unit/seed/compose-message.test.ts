@@ -8,7 +8,8 @@ const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 describe('attachmentBytes', () => {
   it('has exactly the asked size, the format magic, and depends on the key', () => {
     for (const size of [1, 10, 64, 1000, 100_000]) {
-      for (const kind of ['pdf', 'jpeg', 'zip', 'csv'] as const) expect(attachmentBytes(kind, 5, size).length).toBe(size);
+      for (const kind of ['pdf', 'jpeg', 'zip', 'csv'] as const)
+        expect(attachmentBytes(kind, 5, size).length).toBe(size);
     }
     expect(attachmentBytes('pdf', 5, 4000).subarray(0, 5).toString('latin1')).toBe('%PDF-');
     expect(attachmentBytes('pdf', 5, 4000).toString('latin1').endsWith('%%EOF\n')).toBe(true);
@@ -28,9 +29,18 @@ describe('attachmentBytes', () => {
 
 describe('composed messages', () => {
   // Every message composed (no dataset), a third with attachments.
-  const corpus = buildCorpus({ seed: 11, accounts: 3, messagesPerAccount: 30, attachmentShare: 0.35, spamAssassinDir: null });
+  const corpus = buildCorpus({
+    seed: 11,
+    accounts: 3,
+    messagesPerAccount: 30,
+    attachmentShare: 0.35,
+    spamAssassinDir: null,
+  });
   const all = corpus.accounts.flatMap((a) => a.messages);
-  const withAtt = all.filter((m): m is CorpusMessage & { attachments: NonNullable<CorpusMessage['attachments']> } => (m.attachments?.length ?? 0) > 0);
+  const withAtt = all.filter(
+    (m): m is CorpusMessage & { attachments: NonNullable<CorpusMessage['attachments']> } =>
+      (m.attachments?.length ?? 0) > 0,
+  );
 
   it('parse with postal-mime and carry every attachment with its exact bytes', async () => {
     expect(withAtt.length).toBeGreaterThan(10);
@@ -62,7 +72,13 @@ describe('composed messages', () => {
   });
 
   it('are byte-identical on every call, in every build, and pinned across processes', async () => {
-    const again = buildCorpus({ seed: 11, accounts: 3, messagesPerAccount: 30, attachmentShare: 0.35, spamAssassinDir: null });
+    const again = buildCorpus({
+      seed: 11,
+      accounts: 3,
+      messagesPerAccount: 30,
+      attachmentShare: 0.35,
+      spamAssassinDir: null,
+    });
     for (const [ai, acc] of corpus.accounts.entries()) {
       for (const [mi, m] of acc.messages.entries()) {
         if (mi % 3 !== 0) continue;
@@ -78,9 +94,20 @@ describe('composed messages', () => {
   });
 
   it('differ for another seed', async () => {
-    const other = buildCorpus({ seed: 12, accounts: 3, messagesPerAccount: 30, attachmentShare: 0.35, spamAssassinDir: null });
+    const other = buildCorpus({
+      seed: 12,
+      accounts: 3,
+      messagesPerAccount: 30,
+      attachmentShare: 0.35,
+      spamAssassinDir: null,
+    });
     const a = await Promise.all(all.slice(0, 10).map(async (m) => sha(await m.raw())));
-    const b = await Promise.all(other.accounts.flatMap((x) => x.messages).slice(0, 10).map(async (m) => sha(await m.raw())));
+    const b = await Promise.all(
+      other.accounts
+        .flatMap((x) => x.messages)
+        .slice(0, 10)
+        .map(async (m) => sha(await m.raw())),
+    );
     expect(a.filter((h, i) => h === b[i])).toEqual([]);
   });
 });

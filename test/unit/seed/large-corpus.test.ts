@@ -23,7 +23,15 @@ describe('a 50,000-message corpus', () => {
     globalThis.gc?.();
     const heapBefore = process.memoryUsage().heapUsed;
     const cpuBefore = process.cpuUsage();
-    const corpus = buildCorpus({ seed: 99, accounts: 100, messagesPerAccount: 500, attachmentShare: 0.1, listShare: 0.1, attachmentSizes: { min: 100_000, max: 5_000_000 }, realMessages: source });
+    const corpus = buildCorpus({
+      seed: 99,
+      accounts: 100,
+      messagesPerAccount: 500,
+      attachmentShare: 0.1,
+      listShare: 0.1,
+      attachmentSizes: { min: 100_000, max: 5_000_000 },
+      realMessages: source,
+    });
     const cpu = process.cpuUsage(cpuBefore);
     const heapGrowth = process.memoryUsage().heapUsed - heapBefore;
     expect(source.reads).toBe(0);

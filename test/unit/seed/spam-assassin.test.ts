@@ -12,10 +12,16 @@ describe('SpamAssassinSource', () => {
     dir = await mkdtemp(join(tmpdir(), 'zb-seed-sa-'));
     await mkdir(join(dir, 'easy-ham-1'));
     await mkdir(join(dir, 'spam-2'));
-    await writeFile(join(dir, 'easy-ham-1', '00001.aa.txt'), 'From someone@example.com  Thu Aug 22 12:36:23 2002\nSubject: ham\n\nbody\n');
+    await writeFile(
+      join(dir, 'easy-ham-1', '00001.aa.txt'),
+      'From someone@example.com  Thu Aug 22 12:36:23 2002\nSubject: ham\n\nbody\n',
+    );
     await writeFile(join(dir, 'spam-2', '00002.bb.txt'), 'Subject: spam\r\n\r\nFrom the start of a body line\r\n');
     // Hostile or malformed entries in the list are ignored, never read.
-    await writeFile(join(dir, 'file_list.json'), JSON.stringify(['easy-ham-1/00001.aa.txt', '../../etc/passwd.txt', '/abs/x.txt', 42, 'spam-2/00002.bb.txt']));
+    await writeFile(
+      join(dir, 'file_list.json'),
+      JSON.stringify(['easy-ham-1/00001.aa.txt', '../../etc/passwd.txt', '/abs/x.txt', 42, 'spam-2/00002.bb.txt']),
+    );
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -35,7 +41,9 @@ describe('SpamAssassinSource', () => {
     const d2 = await mkdtemp(join(tmpdir(), 'zb-seed-sa2-'));
     try {
       await writeFile(join(d2, 'file_list.json'), JSON.stringify(['easy-ham-1/gone.txt']));
-      const err = await SpamAssassinSource.open(d2)!.read(0).catch((e: unknown) => e);
+      const err = await SpamAssassinSource.open(d2)!
+        .read(0)
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ZimbraBackupError);
       expect((err as ZimbraBackupError).code).toBe('ZB_NOT_FOUND');
     } finally {
@@ -68,7 +76,11 @@ describe('SpamAssassinSource', () => {
       used.add(file!);
       const eol = file!.includes('\r\n') ? '\r\n' : '\n';
       const trace = raw.slice(0, raw.length - file!.length);
-      expect(trace).toMatch(new RegExp(`^Received: from mx1\\.example\\.test \\(.*\\)${eol}\\tby mail\\.example\\.test \\(Postfix\\) with ESMTP id [0-9A-F]+${eol}\\tfor <user1@example\\.test>; \\w{3}, \\d\\d \\w{3} \\d{4} \\d\\d:\\d\\d:\\d\\d \\+0000${eol}$`));
+      expect(trace).toMatch(
+        new RegExp(
+          `^Received: from mx1\\.example\\.test \\(.*\\)${eol}\\tby mail\\.example\\.test \\(Postfix\\) with ESMTP id [0-9A-F]+${eol}\\tfor <user1@example\\.test>; \\w{3}, \\d\\d \\w{3} \\d{4} \\d\\d:\\d\\d:\\d\\d \\+0000${eol}$`,
+        ),
+      );
     }
     expect(used.size).toBe(2);
     // Two source messages, 20+ deliveries: every delivery still has its own bytes (no accidental dedup).

@@ -34,7 +34,12 @@ describe('writeCorpusAsFiles', () => {
     let bytes = 0;
     for (const a of corpus.accounts) {
       for (const [i, m] of a.messages.entries()) {
-        const file = join(dir, a.name, ...m.folderPath.split('/').filter(Boolean), `${String(i + 1).padStart(6, '0')}.eml`);
+        const file = join(
+          dir,
+          a.name,
+          ...m.folderPath.split('/').filter(Boolean),
+          `${String(i + 1).padStart(6, '0')}.eml`,
+        );
         const got = await readFile(file);
         expect(got.equals(await m.raw())).toBe(true);
         expect((await stat(file)).mtimeMs).toBe(m.receivedMs);
@@ -47,14 +52,26 @@ describe('writeCorpusAsFiles', () => {
   it('keeps hostile account and folder names inside the output directory', async () => {
     const raw = async (): Promise<Buffer> => Buffer.from('Subject: x\r\n\r\n');
     const corpus: Corpus = {
-      domain: 'example.test', seed: 0, distributionLists: [], coses: [],
-      accounts: [{
-        name: '../../escape', password: 'x', displayName: 'x', folders: [], tags: [], contacts: [], calendar: [], documents: [],
-        messages: [
-          { folderPath: '/../../../etc', flags: '', tags: [], receivedMs: 0, raw },
-          { folderPath: '/Inbox/a\\b\u0000c', flags: '', tags: [], receivedMs: 0, raw },
-        ],
-      }],
+      domain: 'example.test',
+      seed: 0,
+      distributionLists: [],
+      coses: [],
+      accounts: [
+        {
+          name: '../../escape',
+          password: 'x',
+          displayName: 'x',
+          folders: [],
+          tags: [],
+          contacts: [],
+          calendar: [],
+          documents: [],
+          messages: [
+            { folderPath: '/../../../etc', flags: '', tags: [], receivedMs: 0, raw },
+            { folderPath: '/Inbox/a\\b\u0000c', flags: '', tags: [], receivedMs: 0, raw },
+          ],
+        },
+      ],
     };
     await writeCorpusAsFiles(corpus, dir);
     const files = await walk(dir);

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { asArray, attrBool, attrIdList, attrNum, attrStr, children, readAttrs, toAttrList } from '../../../src/soap/element.js';
+import {
+  asArray,
+  attrBool,
+  attrIdList,
+  attrNum,
+  attrStr,
+  children,
+  readAttrs,
+  toAttrList,
+} from '../../../src/soap/element.js';
 
 describe('element readers', () => {
   it('asArray normalises one, many and none', () => {
@@ -42,10 +51,23 @@ describe('element readers', () => {
 
   it('readAttrs merges _attrs and a[] and keeps multi-values', () => {
     expect(readAttrs({ _attrs: { email: ['a', 'b'], n: 1 } })).toEqual({ email: ['a', 'b'], n: '1' });
-    expect(readAttrs({ a: [{ n: 'x', _content: '1' }, { n: 'x', _content: '2' }, { n: 'y', _content: 'z' }, { n: 'secret', pd: '1' }] })).toEqual({ x: ['1', '2'], y: 'z' });
+    expect(
+      readAttrs({
+        a: [
+          { n: 'x', _content: '1' },
+          { n: 'x', _content: '2' },
+          { n: 'y', _content: 'z' },
+          { n: 'secret', pd: '1' },
+        ],
+      }),
+    ).toEqual({ x: ['1', '2'], y: 'z' });
   });
 
   it('toAttrList repeats multi-valued names', () => {
-    expect(toAttrList({ a: ['1', '2'], b: 'x' })).toEqual([{ n: 'a', _content: '1' }, { n: 'a', _content: '2' }, { n: 'b', _content: 'x' }]);
+    expect(toAttrList({ a: ['1', '2'], b: 'x' })).toEqual([
+      { n: 'a', _content: '1' },
+      { n: 'a', _content: '2' },
+      { n: 'b', _content: 'x' },
+    ]);
   });
 });

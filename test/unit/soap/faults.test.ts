@@ -1,13 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { isRetryable, isZimbraBackupError } from '../../../src/errors.js';
 import { child } from '../../../src/soap/element.js';
-import { AuthExpiredError, faultToError, MustResyncError, NoSuchItemError, NoSuchWaitSetError, SoapFaultError } from '../../../src/soap/faults.js';
+import {
+  AuthExpiredError,
+  faultToError,
+  MustResyncError,
+  NoSuchItemError,
+  NoSuchWaitSetError,
+  SoapFaultError,
+} from '../../../src/soap/faults.js';
 import { JsonTransport } from '../../../src/soap/transports/json.js';
 import { XmlTransport } from '../../../src/soap/transports/xml.js';
 import { fixture } from './fixtures.js';
 
 const jsonFault = (code: string, text = 'x'): SoapFaultError =>
-  faultToError({ Code: { Value: 'soap:Sender' }, Reason: { Text: text }, Detail: { Error: { Code: code, _jsns: 'urn:zimbra' } } });
+  faultToError({
+    Code: { Value: 'soap:Sender' },
+    Reason: { Text: text },
+    Detail: { Error: { Code: code, _jsns: 'urn:zimbra' } },
+  });
 
 describe('faultToError', () => {
   it('maps the real AUTH_FAILED JSON capture', () => {
@@ -40,7 +51,8 @@ describe('faultToError', () => {
     expect(jsonFault('mail.MUST_RESYNC')).toBeInstanceOf(MustResyncError);
     expect(jsonFault('service.AUTH_EXPIRED')).toBeInstanceOf(AuthExpiredError);
     expect(jsonFault('service.AUTH_REQUIRED')).toBeInstanceOf(AuthExpiredError);
-    for (const c of ['mail.NO_SUCH_MSG', 'mail.NO_SUCH_FOLDER', 'mail.NO_SUCH_CONTACT', 'mail.NO_SUCH_UPLOAD']) expect(jsonFault(c)).toBeInstanceOf(NoSuchItemError);
+    for (const c of ['mail.NO_SUCH_MSG', 'mail.NO_SUCH_FOLDER', 'mail.NO_SUCH_CONTACT', 'mail.NO_SUCH_UPLOAD'])
+      expect(jsonFault(c)).toBeInstanceOf(NoSuchItemError);
     expect(jsonFault('admin.NO_SUCH_WAITSET')).toBeInstanceOf(NoSuchWaitSetError);
     const other = jsonFault('account.NO_SUCH_ACCOUNT');
     expect(other.constructor).toBe(SoapFaultError);
@@ -56,7 +68,9 @@ describe('faultToError', () => {
     const e = faultToError({ Code: { Value: 'soap:Receiver' }, Reason: { Text: 'boom' } });
     expect(e.senderOrReceiver).toBe('Receiver');
     expect(e.faultCode).toBe('unknown');
-    expect(faultToError({ faultcode: { _content: 'soap:Client' }, faultstring: 'bad' }).senderOrReceiver).toBe('Sender');
+    expect(faultToError({ faultcode: { _content: 'soap:Client' }, faultstring: 'bad' }).senderOrReceiver).toBe(
+      'Sender',
+    );
   });
 
   it('redacts token-looking text from reason and trace', () => {

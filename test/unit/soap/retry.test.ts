@@ -4,7 +4,8 @@ import { faultToError } from '../../../src/soap/faults.js';
 import { HttpStatusError, networkError } from '../../../src/soap/http-client.js';
 import { backoffDelay, shouldRetry, sleep } from '../../../src/soap/retry.js';
 
-const fault = (code: string) => faultToError({ Code: { Value: 'soap:Receiver' }, Reason: { Text: 'x' }, Detail: { Error: { Code: code } } });
+const fault = (code: string) =>
+  faultToError({ Code: { Value: 'soap:Receiver' }, Reason: { Text: 'x' }, Detail: { Error: { Code: code } } });
 const net = (errno: string) => networkError(Object.assign(new Error('x'), { code: errno }), 'POST /service/soap');
 
 describe('backoff', () => {

@@ -9,7 +9,11 @@ const req = {
   name: 'SyncRequest',
   namespace: 'urn:zimbraMail',
   body: { token: '521', typed: 1, deep: { _content: 'a<b & "c"' }, flag: true },
-  context: { authToken: new Secret(TOKEN), account: { by: 'id' as const, value: 'acct-1' }, userAgent: { name: 'zb', version: '1' } },
+  context: {
+    authToken: new Secret(TOKEN),
+    account: { by: 'id' as const, value: 'acct-1' },
+    userAgent: { name: 'zb', version: '1' },
+  },
 };
 
 describe('JSON transport', () => {
@@ -69,13 +73,16 @@ describe('XML transport', () => {
   });
 
   it('decodes to the neutral model: string attributes, arrays, _content', () => {
-    const env = new XmlTransport().decode('<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body><R xmlns="urn:x" n="1"><m id="2"><su>Hi &amp; bye</su></m></R></soap:Body></soap:Envelope>');
+    const env = new XmlTransport().decode(
+      '<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body><R xmlns="urn:x" n="1"><m id="2"><su>Hi &amp; bye</su></m></R></soap:Body></soap:Envelope>',
+    );
     expect(env.body).toEqual({ R: [{ n: '1', m: [{ id: '2', su: [{ _content: 'Hi & bye' }] }] }] });
   });
 
   it('rejects truncated XML and non-envelopes with ZB_PROTOCOL', () => {
     const t = new XmlTransport();
-    const bomb = '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body><R x="&b;"/></soap:Body></soap:Envelope>';
+    const bomb =
+      '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body><R x="&b;"/></soap:Body></soap:Envelope>';
     for (const body of ['<soap:Envelope><soap:Body><R>', '<html><body>502</body></html>', 'not xml at all', '', bomb]) {
       expect(() => t.decode(body)).toThrow(expect.objectContaining({ code: 'ZB_PROTOCOL' }));
     }

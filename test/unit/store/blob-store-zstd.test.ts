@@ -6,7 +6,10 @@ import { MemoryBackend } from '../../../src/store/backends/memory.js';
 
 // zstd-napi is an optional dependency built from source; where it did not build, zstd must fail
 // with a clear ZB_UNSUPPORTED, and where it did, it must round-trip and mix with gzip blobs.
-const hasZstd = await import('zstd-napi').then(() => true, () => false);
+const hasZstd = await import('zstd-napi').then(
+  () => true,
+  () => false,
+);
 
 describe('BlobStore with zstd', () => {
   it.runIf(hasZstd)('round-trips, compresses, and reads gzip blobs of the same repository', async () => {

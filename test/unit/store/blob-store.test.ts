@@ -20,7 +20,12 @@ const src = (b: Buffer, withSize = true): BlobSource & { opens: number } => {
 function* chunks(b: Buffer): Generator<Buffer> {
   for (let i = 0; i < b.length; i += 10_000) yield b.subarray(i, i + 10_000);
 }
-const text = (n: number, seed = 'x'): Buffer => Buffer.from(Array.from({ length: n }, (_, i) => `${seed}${i % 97} `).join('').slice(0, n));
+const text = (n: number, seed = 'x'): Buffer =>
+  Buffer.from(
+    Array.from({ length: n }, (_, i) => `${seed}${i % 97} `)
+      .join('')
+      .slice(0, n),
+  );
 async function readAll(r: Readable): Promise<Buffer> {
   const out: Buffer[] = [];
   for await (const c of r) out.push(c as Buffer);
@@ -42,7 +47,12 @@ describe.each(['none', 'gzip'] as const)('BlobStore (%s)', (compression) => {
       expect(store.stats).toEqual({ puts: 2, dedupHits: 1, bytesIn: 2 * data.length, bytesStored: r1.storedSize });
       if (compression === 'gzip') expect(r1.storedSize).toBeLessThan(data.length / 2);
       else expect(r1.storedSize).toBe(data.length + BLOB_HEADER_SIZE);
-      expect(await store.stat(r1.digest)).toEqual({ digest: r1.digest, size: data.length, storedSize: r1.storedSize, codec: compression });
+      expect(await store.stat(r1.digest)).toEqual({
+        digest: r1.digest,
+        size: data.length,
+        storedSize: r1.storedSize,
+        codec: compression,
+      });
     });
 
     it('stores the empty blob', async () => {
@@ -56,7 +66,9 @@ describe.each(['none', 'gzip'] as const)('BlobStore (%s)', (compression) => {
       const backend = new MemoryBackend();
       const store = new BlobStore({ backend, compression });
       const data = text(5000);
-      await expect(store.put({ size: 6000, open: () => Readable.from([data]) }, { strategy })).rejects.toMatchObject({ code: 'ZB_SIZE_MISMATCH' });
+      await expect(store.put({ size: 6000, open: () => Readable.from([data]) }, { strategy })).rejects.toMatchObject({
+        code: 'ZB_SIZE_MISMATCH',
+      });
       expect(backend.size).toBe(0);
     });
   });
@@ -102,7 +114,9 @@ describe('BlobStore', () => {
     const key = store.layout.key(digest);
     await backend.put(key, { open: () => Readable.from([Buffer.from('ZBLB')]) });
     await expect(store.get(digest)).rejects.toMatchObject({ code: 'ZB_REPOSITORY_CORRUPT' });
-    const full = await readAll(await new BlobStore({ backend: new MemoryBackend() }).backend.get(key).catch(() => Readable.from([])));
+    const full = await readAll(
+      await new BlobStore({ backend: new MemoryBackend() }).backend.get(key).catch(() => Readable.from([])),
+    );
     expect(full.length).toBe(0);
     // Header says 40000 bytes, payload is cut short.
     const other = new MemoryBackend();
@@ -111,7 +125,9 @@ describe('BlobStore', () => {
     const stored = await readAll(await other.get(key));
     await other.put(key, { open: () => Readable.from([stored.subarray(0, stored.length - 10)]) });
     await expect(readAll(await s2.get(digest))).rejects.toMatchObject({ code: 'ZB_SIZE_MISMATCH' });
-    await other.put(key, { open: () => Readable.from([Buffer.concat([Buffer.from('ZBLB\x01\x09\0\0'), stored.subarray(8)])]) });
+    await other.put(key, {
+      open: () => Readable.from([Buffer.concat([Buffer.from('ZBLB\x01\x09\0\0'), stored.subarray(8)])]),
+    });
     await expect(s2.get(digest)).rejects.toMatchObject({ code: 'ZB_REPOSITORY_CORRUPT' });
   });
 
@@ -184,7 +200,9 @@ describe('BlobStore', () => {
       await new Promise((r) => setTimeout(r, 20));
       yield Buffer.alloc(1000, 2);
     }
-    await expect(store.put({ open: () => Readable.from(slow()) }, { signal: ac.signal })).rejects.toMatchObject({ code: 'ZB_ABORTED' });
+    await expect(store.put({ open: () => Readable.from(slow()) }, { signal: ac.signal })).rejects.toMatchObject({
+      code: 'ZB_ABORTED',
+    });
     expect(backend.size).toBe(0);
   });
 
@@ -194,31 +212,45 @@ describe('BlobStore', () => {
     const ac = new AbortController();
     const stream = await store.get(digest, { signal: ac.signal });
     let n = 0;
-    await expect((async () => {
-      for await (const _ of stream) if (++n === 3) ac.abort();
-    })()).rejects.toMatchObject({ code: 'ZB_ABORTED' });
+    await expect(
+      (async () => {
+        for await (const _ of stream) if (++n === 3) ac.abort();
+      })(),
+    ).rejects.toMatchObject({ code: 'ZB_ABORTED' });
   });
 
   it('bad options are ZB_INVALID_ARGUMENT (zstd availability: blob-store-zstd.test.ts)', async () => {
-    expect(() => new BlobStore({ backend: new MemoryBackend(), gzipLevel: 12 })).toThrow(expect.objectContaining({ code: 'ZB_INVALID_ARGUMENT' }));
+    expect(() => new BlobStore({ backend: new MemoryBackend(), gzipLevel: 12 })).toThrow(
+      expect.objectContaining({ code: 'ZB_INVALID_ARGUMENT' }),
+    );
     expect(() => new BlobStore({ backend: new MemoryBackend(), compression: 'lz4' as never })).toThrow(/compression/);
   });
 
-  it.each([0, 1000, 1 << 20])('spools through memory and/or a file (threshold %i) and leaves no spool file', async (threshold) => {
-    const spoolDir = await mkdtemp(join(tmpdir(), 'zb-spool-'));
-    try {
-      const store = new BlobStore({ backend: new MemoryBackend(), compression: 'gzip', spoolDir, spoolMemoryBytes: threshold });
-      const data = text(120_000, 's');
-      const r = await store.put(src(data, false));
-      expect(r).toMatchObject({ digest: sha(data), size: data.length, stored: true });
-      expect((await store.stat(r.digest))?.size).toBe(data.length); // header size patched after the fact
-      expect((await readAll(await store.get(r.digest))).equals(data)).toBe(true);
-      await expect(store.put({ size: 1, open: () => Readable.from([data]) })).rejects.toMatchObject({ code: 'ZB_SIZE_MISMATCH' });
-      expect(await readdir(spoolDir)).toEqual([]);
-    } finally {
-      await rm(spoolDir, { recursive: true, force: true });
-    }
-  });
+  it.each([0, 1000, 1 << 20])(
+    'spools through memory and/or a file (threshold %i) and leaves no spool file',
+    async (threshold) => {
+      const spoolDir = await mkdtemp(join(tmpdir(), 'zb-spool-'));
+      try {
+        const store = new BlobStore({
+          backend: new MemoryBackend(),
+          compression: 'gzip',
+          spoolDir,
+          spoolMemoryBytes: threshold,
+        });
+        const data = text(120_000, 's');
+        const r = await store.put(src(data, false));
+        expect(r).toMatchObject({ digest: sha(data), size: data.length, stored: true });
+        expect((await store.stat(r.digest))?.size).toBe(data.length); // header size patched after the fact
+        expect((await readAll(await store.get(r.digest))).equals(data)).toBe(true);
+        await expect(store.put({ size: 1, open: () => Readable.from([data]) })).rejects.toMatchObject({
+          code: 'ZB_SIZE_MISMATCH',
+        });
+        expect(await readdir(spoolDir)).toEqual([]);
+      } finally {
+        await rm(spoolDir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('works on the local backend: streamed round trip of a multi-megabyte blob, both codecs', async () => {
     const root = await mkdtemp(join(tmpdir(), 'zb-bs-local-'));

@@ -23,9 +23,13 @@ describe('digest', () => {
     expect(digestFromZimbra('47DEQpj8HBSa+,TImW+5JCeuQeRkm5NMpJWZG3hSuFU=')).toBe(EMPTY);
     const d = digestOf('hello world');
     expect(digestFromZimbra(digestToZimbra(d))).toBe(d);
-    expect(() => digestFromZimbra('47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=')).toThrow(expect.objectContaining({ code: 'ZB_INVALID_ARGUMENT' }));
+    expect(() => digestFromZimbra('47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=')).toThrow(
+      expect.objectContaining({ code: 'ZB_INVALID_ARGUMENT' }),
+    );
     // A 28-char SHA-1 digest from an old release is refused, not misread.
-    expect(() => digestFromZimbra('2jmj7l5rSw0yVb,vlWAYkK,YBwk=')).toThrow(expect.objectContaining({ code: 'ZB_INVALID_ARGUMENT' }));
+    expect(() => digestFromZimbra('2jmj7l5rSw0yVb,vlWAYkK,YBwk=')).toThrow(
+      expect.objectContaining({ code: 'ZB_INVALID_ARGUMENT' }),
+    );
   });
 });
 
@@ -38,8 +42,14 @@ describe('DigestStream', () => {
     expect(s.size).toBe(11);
   });
   it('fails at the end on a digest or size mismatch, and early past maxBytes', async () => {
-    await expect(pipeline(Readable.from([Buffer.from('abc')]), new DigestStream({ expectDigest: parseDigest(EMPTY) }), sink())).rejects.toMatchObject({ code: 'ZB_DIGEST_MISMATCH' });
-    await expect(pipeline(Readable.from([Buffer.from('abc')]), new DigestStream({ expectSize: 4 }), sink())).rejects.toMatchObject({ code: 'ZB_SIZE_MISMATCH' });
-    await expect(pipeline(Readable.from([Buffer.from('abcdef')]), new DigestStream({ maxBytes: 5 }), sink())).rejects.toMatchObject({ code: 'ZB_TOO_LARGE' });
+    await expect(
+      pipeline(Readable.from([Buffer.from('abc')]), new DigestStream({ expectDigest: parseDigest(EMPTY) }), sink()),
+    ).rejects.toMatchObject({ code: 'ZB_DIGEST_MISMATCH' });
+    await expect(
+      pipeline(Readable.from([Buffer.from('abc')]), new DigestStream({ expectSize: 4 }), sink()),
+    ).rejects.toMatchObject({ code: 'ZB_SIZE_MISMATCH' });
+    await expect(
+      pipeline(Readable.from([Buffer.from('abcdef')]), new DigestStream({ maxBytes: 5 }), sink()),
+    ).rejects.toMatchObject({ code: 'ZB_TOO_LARGE' });
   });
 });

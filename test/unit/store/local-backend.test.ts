@@ -30,7 +30,9 @@ describe('LocalBackend', () => {
       await new Promise((r) => setTimeout(r, 30));
       yield Buffer.alloc(1000, 2);
     }
-    await expect(b.put('x/y/obj', { open: () => Readable.from(slow()) }, { signal: ac.signal })).rejects.toMatchObject({ code: 'ZB_ABORTED' });
+    await expect(b.put('x/y/obj', { open: () => Readable.from(slow()) }, { signal: ac.signal })).rejects.toMatchObject({
+      code: 'ZB_ABORTED',
+    });
     expect(sawTemp).toHaveLength(1);
     expect(sawTemp[0]).toMatch(/^\.obj\.tmp-[0-9a-f]{16}$/);
     expect(await readdir(join(root, 'x', 'y'))).toEqual([]);
@@ -47,27 +49,39 @@ describe('LocalBackend', () => {
     expect(b.properties).toMatchObject({ atomicReplace: true, appendable: true });
   });
 
-  it.each(['../x', '/abs', 'a//b', '.hidden', 'a/./b', 'a/../b', 'a\\b', 'a\0b', '', 'x/'])('rejects the unsafe key %j', async (key) => {
-    const b = new LocalBackend({ root });
-    await expect(b.put(key, body('x'))).rejects.toMatchObject({ code: 'ZB_UNSAFE_PATH' });
-    await expect(b.get(key)).rejects.toMatchObject({ code: 'ZB_UNSAFE_PATH' });
-    await expect(b.delete(key)).rejects.toMatchObject({ code: 'ZB_UNSAFE_PATH' });
-  });
+  it.each(['../x', '/abs', 'a//b', '.hidden', 'a/./b', 'a/../b', 'a\\b', 'a\0b', '', 'x/'])(
+    'rejects the unsafe key %j',
+    async (key) => {
+      const b = new LocalBackend({ root });
+      await expect(b.put(key, body('x'))).rejects.toMatchObject({ code: 'ZB_UNSAFE_PATH' });
+      await expect(b.get(key)).rejects.toMatchObject({ code: 'ZB_UNSAFE_PATH' });
+      await expect(b.delete(key)).rejects.toMatchObject({ code: 'ZB_UNSAFE_PATH' });
+    },
+  );
 
   it('rejects list prefixes that climb out of the root', async () => {
     const b = new LocalBackend({ root });
-    await expect((async () => { for await (const _ of b.list('../')) void _; })()).rejects.toMatchObject({ code: 'ZB_UNSAFE_PATH' });
+    await expect(
+      (async () => {
+        for await (const _ of b.list('../')) void _;
+      })(),
+    ).rejects.toMatchObject({ code: 'ZB_UNSAFE_PATH' });
   });
 
   it('wraps filesystem errors as permanent ZB_STORAGE with the errno and cause', async () => {
     await writeFile(join(root, 'file'), 'x');
     const b = new LocalBackend({ root: join(root, 'file') });
     const err = await b.put('a/b', body('x')).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'ZB_STORAGE', data: { op: 'put', key: 'a/b', transient: false, errno: 'ENOTDIR' } });
+    expect(err).toMatchObject({
+      code: 'ZB_STORAGE',
+      data: { op: 'put', key: 'a/b', transient: false, errno: 'ENOTDIR' },
+    });
     expect((err as Error).cause).toBeDefined();
     expect(isRetryable(err)).toBe(false);
-    for (const errno of ['ENOSPC', 'EACCES', 'EROFS', 'EDQUOT']) expect(isRetryable(toStorageError(Object.assign(new Error(errno), { code: errno }), 'put', 'k'))).toBe(false);
-    for (const errno of ['EMFILE', 'EBUSY', 'EAGAIN']) expect(isRetryable(toStorageError(Object.assign(new Error(errno), { code: errno }), 'put', 'k'))).toBe(true);
+    for (const errno of ['ENOSPC', 'EACCES', 'EROFS', 'EDQUOT'])
+      expect(isRetryable(toStorageError(Object.assign(new Error(errno), { code: errno }), 'put', 'k'))).toBe(false);
+    for (const errno of ['EMFILE', 'EBUSY', 'EAGAIN'])
+      expect(isRetryable(toStorageError(Object.assign(new Error(errno), { code: errno }), 'put', 'k'))).toBe(true);
   });
 
   it('appends, syncs and truncates (the journal capability)', async () => {
@@ -106,6 +120,8 @@ describe('LocalBackend', () => {
 
   it('validates its options', () => {
     expect(() => new LocalBackend({ root: '' })).toThrow(expect.objectContaining({ code: 'ZB_INVALID_ARGUMENT' }));
-    expect(() => new LocalBackend({ root, maxConnections: 0 })).toThrow(expect.objectContaining({ code: 'ZB_INVALID_ARGUMENT' }));
+    expect(() => new LocalBackend({ root, maxConnections: 0 })).toThrow(
+      expect.objectContaining({ code: 'ZB_INVALID_ARGUMENT' }),
+    );
   });
 });

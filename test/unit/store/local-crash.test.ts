@@ -15,7 +15,9 @@ describe('LocalBackend under kill -9', () => {
     try {
       await initRepository({ backend: new LocalBackend({ root }), compression: 'none' });
       const script = join(root, '..', `${root.split('/').pop()}-child.mts`);
-      await writeFile(script, `
+      await writeFile(
+        script,
+        `
         import { Readable } from 'node:stream';
         import { LocalBackend } from ${JSON.stringify(LOCAL)};
         const b = new LocalBackend({ root: ${JSON.stringify(root)} });
@@ -27,7 +29,8 @@ describe('LocalBackend under kill -9', () => {
           }
         }
         await b.put('blobs/ab/cd/victim', { open: () => Readable.from(forever()) });
-      `);
+      `,
+      );
       const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
       await new Promise<void>((ok, fail) => {
         child.stdout.on('data', (d: Buffer) => {

@@ -37,6 +37,7 @@ describe('MemoryBackend', () => {
 
   it('rejects unsafe keys like every backend', async () => {
     const b = new MemoryBackend();
-    for (const key of ['../x', 'a//b', '.tmp', 'a\0b']) await expect(b.put(key, body('x'))).rejects.toMatchObject({ code: 'ZB_UNSAFE_PATH' });
+    for (const key of ['../x', 'a//b', '.tmp', 'a\0b'])
+      await expect(b.put(key, body('x'))).rejects.toMatchObject({ code: 'ZB_UNSAFE_PATH' });
   });
 });

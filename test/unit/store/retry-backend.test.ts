@@ -18,13 +18,19 @@ async function text(r: Readable): Promise<string> {
 // (Not delete: after a failed attempt, NOT_FOUND on the retry is reported as success by design,
 // since the failed attempt may have deleted it; see the next describe.)
 runBackendConformance('retry(faulty(memory))', {
-  create: async () => new RetryBackend(new FaultyBackend(new MemoryBackend(), { put: {}, get: {}, stat: {}, list: {} }), fast),
+  create: async () =>
+    new RetryBackend(new FaultyBackend(new MemoryBackend(), { put: {}, get: {}, stat: {}, list: {} }), fast),
 });
 
 describe('RetryBackend', () => {
   it('replays the body after a put cut midway, and retries get/stat/delete', async () => {
     const inner = new MemoryBackend();
-    const faulty = new FaultyBackend(inner, { put: { afterBytes: 3, times: 2 }, get: {}, stat: { times: 2 }, delete: {} });
+    const faulty = new FaultyBackend(inner, {
+      put: { afterBytes: 3, times: 2 },
+      get: {},
+      stat: { times: 2 },
+      delete: {},
+    });
     const retries: number[] = [];
     const b = new RetryBackend(faulty, { ...fast, onRetry: (i) => retries.push(i.attempt) });
     let opens = 0;
@@ -46,7 +52,10 @@ describe('RetryBackend', () => {
 
   it('never retries permanent errors, aborts or appends', async () => {
     const permanent = new ZimbraBackupError('disk full', { code: 'ZB_STORAGE', data: { transient: false } });
-    const faulty = new FaultyBackend(new MemoryBackend({ appendable: true }), { put: { error: permanent }, append: {} });
+    const faulty = new FaultyBackend(new MemoryBackend({ appendable: true }), {
+      put: { error: permanent },
+      append: {},
+    });
     const b = new RetryBackend(faulty, fast);
     await expect(b.put('k', body('x'))).rejects.toBe(permanent);
     expect(faulty.calls.put).toBe(1);
@@ -62,8 +71,18 @@ describe('RetryBackend', () => {
     // Fail the *reply*: the fault fires on the second call, after the first one really deleted.
     const faulty = new FaultyBackend(inner);
     const b = new RetryBackend(
-      { ...faulty, properties: faulty.properties, put: faulty.put.bind(faulty), get: faulty.get.bind(faulty), stat: faulty.stat.bind(faulty), list: faulty.list.bind(faulty),
-        delete: async (key: string) => { await inner.delete(key); throw new ZimbraBackupError('reset', { code: 'ZB_STORAGE', data: { transient: true } }); } },
+      {
+        ...faulty,
+        properties: faulty.properties,
+        put: faulty.put.bind(faulty),
+        get: faulty.get.bind(faulty),
+        stat: faulty.stat.bind(faulty),
+        list: faulty.list.bind(faulty),
+        delete: async (key: string) => {
+          await inner.delete(key);
+          throw new ZimbraBackupError('reset', { code: 'ZB_STORAGE', data: { transient: true } });
+        },
+      },
       fast,
     );
     await expect(b.delete('k')).resolves.toBeUndefined();
@@ -100,7 +119,10 @@ describe('FaultyBackend', () => {
   it('skips, matches keys, delays, corrupts and tears appends', async () => {
     const inner = new MemoryBackend({ appendable: true });
     const f = new FaultyBackend(inner, {
-      put: [{ key: 'c', corrupt: true }, { skip: 1, key: /^s/ }],
+      put: [
+        { key: 'c', corrupt: true },
+        { skip: 1, key: /^s/ },
+      ],
       get: { corrupt: true, delayMs: 5 },
       append: { afterBytes: 2 },
     });

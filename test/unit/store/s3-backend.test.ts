@@ -60,7 +60,10 @@ describe('S3Backend (scripted client)', () => {
     });
     expect(await b.stat('there')).toEqual({ size: 42 });
     expect(await b.stat('gone')).toBeUndefined();
-    await expect(b.stat('forbidden')).rejects.toMatchObject({ code: 'ZB_STORAGE', data: { status: 403, transient: false } });
+    await expect(b.stat('forbidden')).rejects.toMatchObject({
+      code: 'ZB_STORAGE',
+      data: { status: 403, transient: false },
+    });
     expect(sent.map((s) => [s.name, s.input['Bucket'], s.input['Key']])).toEqual([
       ['HeadObjectCommand', 'bkt', 'repo/one/there'],
       ['HeadObjectCommand', 'bkt', 'repo/one/gone'],
@@ -135,11 +138,20 @@ describe('S3Backend (scripted client)', () => {
 
   it('list: follows continuation tokens lazily and strips the prefix', async () => {
     const pages: Record<string, unknown> = {
-      first: { Contents: [{ Key: 'repo/one/a/1', Size: 1 }, { Key: 'repo/one/a/2', Size: 2 }], IsTruncated: true, NextContinuationToken: 't2' },
+      first: {
+        Contents: [
+          { Key: 'repo/one/a/1', Size: 1 },
+          { Key: 'repo/one/a/2', Size: 2 },
+        ],
+        IsTruncated: true,
+        NextContinuationToken: 't2',
+      },
       t2: { Contents: [{ Key: 'repo/one/a/3', Size: 3 }], IsTruncated: true, NextContinuationToken: 't3' },
       t3: { Contents: [{ Key: 'repo/one/a/4', Size: 4 }], IsTruncated: false },
     };
-    const { b, sent } = backend((_n, input) => pages[(input['ContinuationToken'] as string | undefined) ?? 'first'], { listPageSize: 2 });
+    const { b, sent } = backend((_n, input) => pages[(input['ContinuationToken'] as string | undefined) ?? 'first'], {
+      listPageSize: 2,
+    });
     const iter = b.list('a/')[Symbol.asyncIterator]();
     expect((await iter.next()).value).toEqual({ key: 'a/1', size: 1 });
     expect(sent).toHaveLength(1); // the next page is fetched only when the consumer asks
@@ -197,7 +209,9 @@ describe('S3Backend (scripted client)', () => {
     ac.abort();
     await expect(b.get('k', { signal: ac.signal })).rejects.toMatchObject({ code: 'ZB_ABORTED' });
     await expect(b.stat('k', { signal: ac.signal })).rejects.toMatchObject({ code: 'ZB_ABORTED' });
-    await expect(b.put('k', { open: () => Readable.from([]) }, { signal: ac.signal })).rejects.toMatchObject({ code: 'ZB_ABORTED' });
+    await expect(b.put('k', { open: () => Readable.from([]) }, { signal: ac.signal })).rejects.toMatchObject({
+      code: 'ZB_ABORTED',
+    });
     expect(sent).toEqual([]);
   });
 
@@ -218,13 +232,18 @@ describe('S3Backend (scripted client)', () => {
     ['requestChecksumCalculation', { requestChecksumCalculation: 'ALWAYS' as never, client: undefined }],
   ])('validates %s with ZB_INVALID_ARGUMENT naming the field', (field, extra) => {
     const make = (): S3Backend => new S3Backend({ bucket: 'bkt', region: 'us-east-1', ...extra } as S3BackendOptions);
-    expect(make).toThrow(expect.objectContaining({ code: 'ZB_INVALID_ARGUMENT', data: expect.objectContaining({ field }) }));
+    expect(make).toThrow(
+      expect.objectContaining({ code: 'ZB_INVALID_ARGUMENT', data: expect.objectContaining({ field }) }),
+    );
   });
 
   it('createS3BackendFromUrl takes bucket and prefix from the URL', async () => {
-    const b = createS3BackendFromUrl('s3://my-bucket/a/b?region=eu-west-3&path-style=1&endpoint=http%3A%2F%2F127.0.0.1%3A9', {
-      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'not-a-real-secret' },
-    });
+    const b = createS3BackendFromUrl(
+      's3://my-bucket/a/b?region=eu-west-3&path-style=1&endpoint=http%3A%2F%2F127.0.0.1%3A9',
+      {
+        credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'not-a-real-secret' },
+      },
+    );
     expect([b.bucket, b.prefix]).toEqual(['my-bucket', 'a/b']);
     await b.close();
   });

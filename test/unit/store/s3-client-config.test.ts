@@ -22,25 +22,51 @@ describe('buildS3ClientConfig', () => {
 
   it('passes explicit choices through', () => {
     const config = buildS3ClientConfig(
-      { bucket: 'bkt', region: 'eu-west-1', endpoint: 'http://127.0.0.1:9000', forcePathStyle: true, requestChecksumCalculation: 'WHEN_SUPPORTED', maxAttempts: 3 },
+      {
+        bucket: 'bkt',
+        region: 'eu-west-1',
+        endpoint: 'http://127.0.0.1:9000',
+        forcePathStyle: true,
+        requestChecksumCalculation: 'WHEN_SUPPORTED',
+        maxAttempts: 3,
+      },
       4,
     );
-    expect(config).toMatchObject({ region: 'eu-west-1', endpoint: 'http://127.0.0.1:9000', forcePathStyle: true, requestChecksumCalculation: 'WHEN_SUPPORTED', maxAttempts: 3 });
+    expect(config).toMatchObject({
+      region: 'eu-west-1',
+      endpoint: 'http://127.0.0.1:9000',
+      forcePathStyle: true,
+      requestChecksumCalculation: 'WHEN_SUPPORTED',
+      maxAttempts: 3,
+    });
   });
 
   it('keeps static secrets behind a provider: revealed when signing, never when printed', async () => {
     const config = buildS3ClientConfig(
-      { bucket: 'bkt', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: new Secret('very-secret-key'), sessionToken: 'session-tok' } },
+      {
+        bucket: 'bkt',
+        credentials: {
+          accessKeyId: 'AKIDEXAMPLE',
+          secretAccessKey: new Secret('very-secret-key'),
+          sessionToken: 'session-tok',
+        },
+      },
       4,
     );
     expect(JSON.stringify(config)).not.toContain('very-secret-key');
     expect(inspect(config, { depth: 5 })).not.toContain('very-secret-key');
     const provider = config.credentials as unknown as () => Promise<Record<string, string>>;
-    expect(await provider()).toEqual({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'very-secret-key', sessionToken: 'session-tok' });
+    expect(await provider()).toEqual({
+      accessKeyId: 'AKIDEXAMPLE',
+      secretAccessKey: 'very-secret-key',
+      sessionToken: 'session-tok',
+    });
   });
 
   it('rejects bad numbers and checksum modes with ZB_INVALID_ARGUMENT', () => {
-    expect(() => buildS3ClientConfig({ bucket: 'bkt', maxAttempts: 0 }, 1)).toThrow(expect.objectContaining({ code: 'ZB_INVALID_ARGUMENT', data: expect.objectContaining({ field: 'maxAttempts' }) }));
+    expect(() => buildS3ClientConfig({ bucket: 'bkt', maxAttempts: 0 }, 1)).toThrow(
+      expect.objectContaining({ code: 'ZB_INVALID_ARGUMENT', data: expect.objectContaining({ field: 'maxAttempts' }) }),
+    );
     expect(() => buildS3ClientConfig({ bucket: 'bkt', responseChecksumValidation: 'NEVER' as never }, 1)).toThrow(
       expect.objectContaining({ data: expect.objectContaining({ field: 'responseChecksumValidation' }) }),
     );

@@ -84,6 +84,8 @@ describe('toS3Error', () => {
   });
 
   it('puts operation, key and S3 code in the message', () => {
-    expect(toS3Error(sdkError('AccessDenied', 403), ctx).message).toBe('S3 get "blobs/ab/cd/x" failed with AccessDenied (HTTP 403): AccessDenied message');
+    expect(toS3Error(sdkError('AccessDenied', 403), ctx).message).toBe(
+      'S3 get "blobs/ab/cd/x" failed with AccessDenied (HTTP 403): AccessDenied message',
+    );
   });
 });

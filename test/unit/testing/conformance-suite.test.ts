@@ -49,6 +49,8 @@ describe('the conformance suite', () => {
   });
 
   it('catches a backend that ignores ranges', async () => {
-    expect(await failures(() => new RangelessBackend())).toEqual(['ranged get: offset, length, both, clamped at the end, empty']);
+    expect(await failures(() => new RangelessBackend())).toEqual([
+      'ranged get: offset, length, both, clamped at the end, empty',
+    ]);
   });
 });
