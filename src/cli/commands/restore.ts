@@ -9,9 +9,15 @@ import { printRestoreResult, progressPrinter, RESTORE_OPTIONS } from './restore-
 export const restoreCommand: Command = {
   name: 'restore',
   summary:
-    'restore an account as it was at --at, into --to-account (created) or the original account (only what is missing)',
-  usage: `zimbra-backup restore --repo R --account A --at ISO [--to-account B] ${SERVER_USAGE} [--dry-run] [--concurrency N] [--json]`,
-  options: { ...RESTORE_OPTIONS, ...SERVER_OPTIONS, at: { type: 'string' }, 'to-account': { type: 'string' } },
+    'restore an account as it was at --at into the original account (only what is missing), or into --to-account: a new account it creates; an existing other account is refused unless --into-existing',
+  usage: `zimbra-backup restore --repo R --account A --at ISO [--to-account B [--into-existing]] ${SERVER_USAGE} [--dry-run] [--concurrency N] [--json]`,
+  options: {
+    ...RESTORE_OPTIONS,
+    ...SERVER_OPTIONS,
+    at: { type: 'string' },
+    'to-account': { type: 'string' },
+    'into-existing': { type: 'boolean' },
+  },
   async run(values, ctx) {
     const account = requireString(values, 'account');
     requireString(values, 'at');
@@ -29,6 +35,7 @@ export const restoreCommand: Command = {
         at,
         signal: ctx.signal,
         ...(toAccount ? { toAccount } : {}),
+        ...(values['into-existing'] === true ? { intoExisting: true } : {}),
         ...(concurrency !== undefined ? { concurrency } : {}),
         ...(values['dry-run'] === true ? { dryRun: true } : {}),
         ...(onProgress ? { onProgress } : {}),
