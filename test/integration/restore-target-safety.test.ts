@@ -126,7 +126,9 @@ describe('restore into an account that is not the source', () => {
 
     const dryNew = await cli(['restore', ...base, '--to-account', 'new@example.test', '--dry-run']);
     expect(dryNew.code).toBe(0);
-    expect(dryNew.out).toContain('2 items would be restored into new@example.test (a new account, created by the restore)');
+    expect(dryNew.out).toContain(
+      '2 items would be restored into new@example.test (a new account, created by the restore)',
+    );
     // A dry run creates nothing.
     expect(() => e.snapshot('new@example.test')).toThrow(/no such account/);
 

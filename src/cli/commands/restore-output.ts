@@ -43,7 +43,10 @@ function describeTarget(kind: string | undefined): string {
   }
 }
 
-/** Prints a restore result; resolves to the exit code (1 when some items failed). */
+/**
+ * Prints a restore result with the resolved instants (UTC) and coverage warnings; resolves to
+ * the exit code (1 when some items failed).
+ */
 export function printRestoreResult(
   ctx: CommandContext,
   json: boolean,
@@ -54,14 +57,23 @@ export function printRestoreResult(
     targetKind?: string;
     at?: string;
   },
+  resolved: { times: Record<string, string>; warnings: string[] } = { times: {}, warnings: [] },
 ): number {
   if (json) {
     const { generatedPassword, ...rest } = r;
     ctx.out(
-      JSON.stringify({ ...rest, ...(generatedPassword ? { generatedPassword: generatedPassword.reveal() } : {}) }),
+      JSON.stringify({
+        ...rest,
+        ...resolved.times,
+        warnings: resolved.warnings,
+        ...(generatedPassword ? { generatedPassword: generatedPassword.reveal() } : {}),
+      }),
     );
     return r.failures.length > 0 ? 1 : 0;
   }
+  for (const w of resolved.warnings) ctx.err(`warning: ${w}`);
+  const times = Object.entries(resolved.times).map(([k, v]) => `--${k} ${v}`);
+  if (times.length > 0) ctx.out(`instants (UTC): ${times.join(', ')}`);
   if (r.dryRun) {
     for (const p of r.planned)
       ctx.out(

@@ -2,6 +2,7 @@ import { Secret } from '../../internal/secret.js';
 import { restoreAccount } from '../../restore/restore-account.js';
 import { optInt, optString, optTime, requireString } from '../args.js';
 import type { Command } from '../command.js';
+import { coverageWarnings, resolvedTimes } from '../time-coverage.js';
 import { adminClientFromArgs, repositoryFromArgs, SERVER_OPTIONS, SERVER_USAGE } from '../connect.js';
 import { printRestoreResult, progressPrinter, RESTORE_OPTIONS } from './restore-output.js';
 
@@ -46,7 +47,8 @@ export const restoreCommand: Command = {
           ctx.err(`account ${toAccount} was created; generated password (shown once): ${pw.reveal()}`);
         throw err;
       });
-      return printRestoreResult(ctx, values['json'] === true, r);
+      const warnings = await coverageWarnings(repository, account, { at }, ctx.signal);
+      return printRestoreResult(ctx, values['json'] === true, r, { times: resolvedTimes({ at }), warnings });
     } finally {
       client.close();
     }
