@@ -206,7 +206,12 @@ export async function restoreAccount(opts: RestoreAccountOptions): Promise<Resto
     out.createdAccount = { id: created.id, name: created.name };
     if (password) out.generatedPassword = password;
     // Recorded at once, so a rerun after an interruption knows this account is its own creation.
-    await writeCreatedRecord(opts, restoreId, { op: 'restore-account', account: source.id, at, to: target }, created.id);
+    await writeCreatedRecord(
+      opts,
+      restoreId,
+      { op: 'restore-account', account: source.id, at, to: target },
+      created.id,
+    );
   } else if (!toNew && targetId !== undefined && targetId.toLowerCase() === source.id) {
     // The original mailbox: item ids are the same ids, so whatever still exists stays as it is.
     // (A recreated account of the same name has a new zimbraId: its ids mean nothing here.)
