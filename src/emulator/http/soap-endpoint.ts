@@ -28,10 +28,14 @@ export interface ParsedSoap {
   error: SoapFault | undefined;
 }
 
-/** Decodes a request body, keeping a decode failure to answer with later. */
+/**
+ * Decodes a request body, keeping a decode failure to answer with later. As
+ * `SoapEngine.dispatch` does, a body is XML only when its very first byte is `<`; anything else
+ * (leading whitespace, a byte-order mark) goes to the JSON parser, so a BOM before an XML
+ * envelope is a `service.PARSE_ERROR` answered in JSON, as the real server answers it.
+ */
 export function parseSoap(text: string): ParsedSoap {
-  const first = text.trimStart()[0];
-  const json = first === '{';
+  const json = !text.startsWith('<');
   try {
     return { json, envelope: json ? decodeJsonEnvelope(text) : decodeXmlEnvelope(text), error: undefined };
   } catch (err) {
@@ -90,6 +94,8 @@ export async function handleSoap(parsed: ParsedSoap, opts: DispatchOptions): Pro
   };
   const formatType = header?.child('format')?.get('type');
   const json = formatType === 'js' ? true : formatType === 'xml' ? false : parsed.json;
+  // an XML request is answered in its own SOAP version; JSON asking for XML gets SOAP 1.2
+  const soap = parsed.envelope?.soap ?? '1.2';
   let body: Element;
   const status = 200;
   try {
@@ -107,7 +113,11 @@ export async function handleSoap(parsed: ParsedSoap, opts: DispatchOptions): Pro
         contentType: 'text/javascript; charset=utf-8',
         body: encodeJsonEnvelope(context, faultElement(fault, trace)),
       };
-    return { status: 500, contentType: 'text/xml; charset=utf-8', body: encodeXmlFault(context, fault, trace) };
+    return {
+      status: 500,
+      contentType: 'text/xml; charset=utf-8',
+      body: encodeXmlFault(context, fault, trace, undefined, soap),
+    };
   }
   const context = responseContext(ctx);
   const issued = body.name === 'AuthResponse' ? body.child('authToken')?.content : undefined;
@@ -121,5 +131,5 @@ export async function handleSoap(parsed: ParsedSoap, opts: DispatchOptions): Pro
       body: encodeJsonEnvelope(context, body),
       setCookie,
     };
-  return { status, contentType: 'text/xml; charset=utf-8', body: encodeXmlEnvelope(context, body), setCookie };
+  return { status, contentType: 'text/xml; charset=utf-8', body: encodeXmlEnvelope(context, body, soap), setCookie };
 }
