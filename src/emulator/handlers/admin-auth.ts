@@ -16,7 +16,7 @@ const adminAuth: HandlerSpec = {
     const name = req.get('name') ?? accountSelector(req)?.key ?? '';
     const password = req.get('password') ?? '';
     const acct = ctx.state.directory.findAccount(name);
-    if (!acct || acct.password !== password) throw faults.authFailed(name);
+    if (!acct || !ctx.state.directory.checkPassword(acct, password)) throw faults.authFailed(name);
     if (!acct.isAdmin) throw faults.permDenied('not an admin account');
     const lifetime = ctx.state.adminAuthTokenLifetimeMs;
     const token = ctx.state.tokens.issue({ accountId: acct.id, expiresMs: Date.now() + lifetime, admin: true });
