@@ -61,6 +61,12 @@ export interface EmulatorOptions {
   /** Logger (default silent). */
   logger?: Logger | false;
   /**
+   * Test switch: qualify item ids on behalf of another mailbox even when the request carries
+   * `<noqualify/>`, as a handler that ignores the header does (ItemActionHelper.java always
+   * qualifies). Default false: `<noqualify/>` is honoured as ZimbraSoapContext.java does.
+   */
+  ignoreNoQualify?: boolean;
+  /**
    * Mailbox servers sharing one directory (default 1). Server 1 is `serverName`, server N>1 is
    * `mail<N>.<domain>`; each has its own mail and admin ports (`port`/`adminPort` apply to the
    * first) and its own mailboxes, WaitSets and uploads; new accounts are spread over them in
@@ -164,6 +170,7 @@ export class Emulator {
       stats: this.stats,
       logger: this.logger,
       home,
+      ignoreNoQualify: opts.ignoreNoQualify === true,
     };
     for (let i = 0; i < count; i++) {
       const entry = i === 0 ? directory.server : directory.addServer(`mail${i + 1}.${domain}`);

@@ -25,6 +25,8 @@ export interface ClusterShared {
   stats: EmulatorStats;
   logger: Logger;
   home: HomeResolver;
+  /** Test switch, see EmulatorOptions.ignoreNoQualify. */
+  ignoreNoQualify: boolean;
 }
 
 /** A started (or stopped) mailbox server. */
@@ -58,6 +60,7 @@ export class ServerNode {
       adminAuthTokenLifetimeMs: shared.adminAuthTokenLifetimeMs,
       mailUrl: '',
       adminUrl: '',
+      ignoreNoQualify: shared.ignoreNoQualify,
     };
   }
 
