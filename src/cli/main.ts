@@ -90,11 +90,26 @@ function reportError(err: unknown, json: boolean, ctx: CommandContext): void {
     const code = faultCode ?? err.code;
     if (json) ctx.out(JSON.stringify({ error: err.toJSON() }));
     ctx.err(`${code}: ${err.message.split('\n')[0]}`);
+    const hint = lockHint(err);
+    if (hint) ctx.err(hint);
     return;
   }
   const message = err instanceof Error ? err.message : String(err);
   if (json) ctx.out(JSON.stringify({ error: { code: 'ZB_INTERNAL', message } }));
   ctx.err(`ZB_INTERNAL: ${message.split('\n')[0]}`);
+}
+
+/** What to do when the writer lock belongs to a long-running capture (docs/FORMAT.md, "Locks"). */
+function lockHint(err: ZimbraBackupError): string | undefined {
+  if (err.code !== 'ZB_LOCK_HELD' || err.data['stale'] === true) return undefined;
+  const owner = err.data['owner'];
+  if (owner !== 'watch' && owner !== 'run') return undefined;
+  return (
+    `hint: the repository is being written by real-time capture (\`${owner}\`). Purge, SmartScan (backup --full) and ` +
+    'check --repair run inside that process: give `zimbra-backup run --config FILE` a [schedule] for them, ' +
+    'or stop the capture (SIGTERM commits what is in flight), run the command, and start it again. ' +
+    'Read-only commands (check without --repair, ls, status, restore, export) work beside it.'
+  );
 }
 
 const isEntry = process.argv[1] !== undefined && /(?:main\.[jt]s|zimbra-backup(?:\.js)?)$/.test(process.argv[1]);

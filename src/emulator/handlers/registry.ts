@@ -6,6 +6,7 @@
 import { faults } from '../wire/soap-fault.js';
 import type { Element } from '../wire/element.js';
 import { accountHandlers } from './account.js';
+import { adminAccountHandlers } from './admin-accounts.js';
 import { adminAuthHandlers } from './admin-auth.js';
 import { adminDirectoryHandlers } from './admin-directory.js';
 import { adminWaitSetHandlers } from './admin-waitset.js';
@@ -19,6 +20,7 @@ import { mailWriteHandlers } from './mail-write.js';
 const ALL: HandlerSpec[] = [
   ...accountHandlers,
   ...adminAuthHandlers,
+  ...adminAccountHandlers,
   ...adminDirectoryHandlers,
   ...adminWaitSetHandlers,
   ...batchHandlers,

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { faults } from '../wire/soap-fault.js';
 import { Mailbox, type ChangeEvent } from './mailbox.js';
+import { encodePassword, verifyPassword } from './passwords.js';
 
 /** Multi-valued attribute map. */
 export type Attrs = Record<string, string[]>;
@@ -17,9 +18,8 @@ export interface DirEntry {
   attrs: Attrs;
 }
 
-/** An account entry with its password and mailbox. */
+/** An account entry with its mailbox; the password is the `userPassword` attribute (see passwords.ts). */
 export interface AccountEntry extends DirEntry {
-  password: string;
   isAdmin: boolean;
   mailbox: Mailbox;
 }
@@ -143,11 +143,13 @@ export class Directory {
       zimbraId: [id],
     };
     if (isAdmin) a['zimbraIsAdminAccount'] = ['TRUE'];
+    // a given userPassword is already a hash (a restore); otherwise the password is hashed, and
+    // an account created without either has none and cannot log in (LdapProvisioning.createAccount)
+    if (!a['userPassword']?.[0] && password !== '') a['userPassword'] = [encodePassword(password)];
     const entry: AccountEntry = {
       id,
       name: key,
       attrs: a,
-      password,
       isAdmin,
       mailbox: new Mailbox(id, this.nextMailboxId++),
     };
@@ -179,6 +181,17 @@ export class Directory {
     const a = this.account(nameOrId);
     this.accounts.delete(a.name);
     this.accountsById.delete(a.id);
+  }
+
+  /** Whether `plain` is the account's password (`AuthMechanism.ZimbraAuth.doAuth`). */
+  checkPassword(a: AccountEntry, plain: string): boolean {
+    return verifyPassword(a.attrs['userPassword']?.[0], plain);
+  }
+
+  /** Sets a new password, stored hashed (`LdapProvisioning.setPassword`). */
+  setPassword(a: AccountEntry, plain: string): void {
+    a.attrs['userPassword'] = [encodePassword(plain)];
+    a.attrs['zimbraPasswordModifiedTime'] = [genTime()];
   }
 
   /** Replaces attributes of an account (an empty list removes the attribute). */
