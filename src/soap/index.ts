@@ -58,6 +58,7 @@ export { type TlsOptions, type HttpRequestOptions, type HttpResponse } from './h
 export { proxyFromEnv, type ProxyOptions } from './http/proxy.js';
 export { redactHeaders, redactUrl } from './http/redact.js';
 export { parseRetryAfter } from './http/retry-after.js';
+export type { RetryPolicy, BackoffOptions } from './retry.js';
 export { QualifiedIdMismatchError, parseItemId, unqualifyItemIds, ITEM_ID_ATTRIBUTES } from './qualified-ids.js';
 export { JsonTransport } from './transports/json.js';
 export { XmlTransport, SOAP12_NS } from './transports/xml.js';
