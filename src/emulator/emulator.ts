@@ -59,6 +59,12 @@ export interface EmulatorOptions {
   waitSetTimeoutClamp?: number | WaitSetTimeoutClamp;
   /** Logger (default silent). */
   logger?: Logger | false;
+  /**
+   * Test switch: qualify item ids on behalf of another mailbox even when the request carries
+   * `<noqualify/>`, as a handler that ignores the header does (ItemActionHelper.java always
+   * qualifies). Default false: `<noqualify/>` is honoured as ZimbraSoapContext.java does.
+   */
+  ignoreNoQualify?: boolean;
 }
 
 /** An id and name pair returned by the provisioning API. */
@@ -128,6 +134,7 @@ export class Emulator {
       adminAuthTokenLifetimeMs: opts.adminAuthTokenLifetimeMs ?? 12 * 3600 * 1000,
       mailUrl: '',
       adminUrl: '',
+      ignoreNoQualify: opts.ignoreNoQualify === true,
     };
   }
 

@@ -4,7 +4,8 @@
  * `text/javascript; charset=utf-8` for JSON and HTTP 500 on a fault (PROTOCOL.md 10.1).
  */
 import { findHandler } from '../handlers/registry.js';
-import { claims, type EmulatorState, type SoapContext } from '../handlers/context.js';
+import { claims, targetAccount, type EmulatorState, type SoapContext } from '../handlers/context.js';
+import { qualifyResponseIds } from '../handlers/item-ids.js';
 import { faultTrace } from '../handlers/batch.js';
 import { Element } from '../wire/element.js';
 import { decodeJsonEnvelope, encodeJsonEnvelope, faultElement, type DecodedEnvelope } from '../wire/json-codec.js';
@@ -65,6 +66,20 @@ function responseContext(ctx: SoapContext): Element {
   return context;
 }
 
+/** Item ids on behalf of another mailbox come back qualified, as ItemIdFormatter.java writes them. */
+function qualifyIds(body: Element, ctx: SoapContext): void {
+  let auth: string;
+  let owner: string;
+  try {
+    auth = claims(ctx).accountId;
+    owner = targetAccount(ctx).id;
+  } catch {
+    return; // unauthenticated (AuthRequest) or no mailbox: nothing to qualify
+  }
+  const noqualify = ctx.header?.child('noqualify') !== undefined && ctx.state.ignoreNoQualify !== true;
+  qualifyResponseIds(body, auth, owner, noqualify);
+}
+
 /** Runs a parsed SOAP request and renders the reply. */
 export async function handleSoap(parsed: ParsedSoap, opts: DispatchOptions): Promise<SoapReply> {
   const header = parsed.envelope?.header;
@@ -87,6 +102,7 @@ export async function handleSoap(parsed: ParsedSoap, opts: DispatchOptions): Pro
     if (parsed.error) throw parsed.error;
     if (opts.injectedFault) throw opts.injectedFault;
     body = await ctx.dispatch(parsed.envelope!.body);
+    qualifyIds(body, ctx);
   } catch (err) {
     const fault = err instanceof SoapFault ? err : faults.failure(err instanceof Error ? err.message : String(err));
     const context = responseContext(ctx);
