@@ -46,7 +46,8 @@ export function elementToXml(
   }
   out.push('>');
   for (const k of textKeys) out.push('<', k, '>', escapeXml(attrText(el.textAttrs[k] ?? '')), '</', k, '>');
-  for (const [k, v] of el.kv) out.push('<a n="', escapeXml(k), '">', escapeXml(v), '</a>');
+  const { el: kvEl, key: kvKey } = el.kvXml;
+  for (const [k, v] of el.kv) out.push('<', kvEl, ' ', kvKey, '="', escapeXml(k), '">', escapeXml(v), '</', kvEl, '>');
   if (el.content !== undefined) out.push(escapeXml(el.content));
   for (const c of el.children) elementToXml(c, ns, out, soap);
   out.push('</', el.name, '>');
