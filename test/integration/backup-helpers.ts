@@ -15,11 +15,11 @@ export interface BackupFixture {
   close(): Promise<void>;
 }
 
-export async function backupFixture(): Promise<BackupFixture> {
+export async function backupFixture(repoOptions: { packSize?: number } = {}): Promise<BackupFixture> {
   const emu = await startEmulator({ domain: 'example.test' });
   const client = new ZimbraClient({ url: emu.url, adminUrl: emu.adminUrl, retries: 2, retryBaseDelayMs: 10 });
   await client.authAdmin(emu.adminUser, emu.adminPassword);
-  const repo = await initRepository({ backend: new MemoryBackend(), compression: 'gzip' });
+  const repo = await initRepository({ backend: new MemoryBackend(), compression: 'gzip', ...repoOptions });
   return {
     emu,
     client,
