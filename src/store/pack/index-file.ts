@@ -58,7 +58,8 @@ export function decodeIndexFile(b: Buffer, key: string, table: IndexTable): numb
   const n = b.readUInt32BE(12);
   const end = HEADER + packs * 16 + n * ENTRY;
   if (b.length !== end + 32) throw corrupt(key, 'length does not match the counts');
-  if (!createHash('sha256').update(b.subarray(0, end)).digest().equals(b.subarray(end))) throw corrupt(key, 'checksum mismatch');
+  if (!createHash('sha256').update(b.subarray(0, end)).digest().equals(b.subarray(end)))
+    throw corrupt(key, 'checksum mismatch');
   const ids: string[] = [];
   for (let i = 0; i < packs; i++) ids.push(b.toString('hex', HEADER + i * 16, HEADER + i * 16 + 16));
   let at = HEADER + packs * 16;
@@ -78,5 +79,8 @@ export function decodeIndexFile(b: Buffer, key: string, table: IndexTable): numb
 }
 
 function corrupt(key: string, why: string): ZimbraBackupError {
-  return new ZimbraBackupError(`corrupt index file ${key}: ${why}`, { code: 'ZB_REPOSITORY_CORRUPT', data: { key, reason: why } });
+  return new ZimbraBackupError(`corrupt index file ${key}: ${why}`, {
+    code: 'ZB_REPOSITORY_CORRUPT',
+    data: { key, reason: why },
+  });
 }

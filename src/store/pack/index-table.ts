@@ -99,7 +99,8 @@ export class IndexTable {
   /** Every pack id that has at least one entry. */
   packs(): Set<string> {
     const out = new Set<string>();
-    for (let i = 0; i < this.#n; i++) if (this.#pack[i] !== REMOVED) out.add(this.#packs[this.#pack[i] as number] as string);
+    for (let i = 0; i < this.#n; i++)
+      if (this.#pack[i] !== REMOVED) out.add(this.#packs[this.#pack[i] as number] as string);
     return out;
   }
 

@@ -95,8 +95,14 @@ export function decodePackFooter(b: Buffer, key: string, packSize: number): { co
  * Decodes the entries of a trailer and checks them against the footer and the pack size.
  * @throws `ZB_REPOSITORY_CORRUPT`.
  */
-export function decodePackEntries(b: Buffer, footer: { count: number; crc: number }, key: string, packSize: number): PackEntry[] {
-  if (b.length !== footer.count * PACK_ENTRY_SIZE || crc32(b) !== footer.crc) throw corrupt(key, 'pack entries fail their checksum');
+export function decodePackEntries(
+  b: Buffer,
+  footer: { count: number; crc: number },
+  key: string,
+  packSize: number,
+): PackEntry[] {
+  if (b.length !== footer.count * PACK_ENTRY_SIZE || crc32(b) !== footer.crc)
+    throw corrupt(key, 'pack entries fail their checksum');
   const end = packSize - b.length - PACK_FOOTER_SIZE;
   const out: PackEntry[] = [];
   for (let i = 0; i < footer.count; i++) {
@@ -105,11 +111,20 @@ export function decodePackEntries(b: Buffer, footer: { count: number; crc: numbe
     const length = Number(b.readBigUInt64BE(at + 40));
     const codec = CODECS[b[at + 56] ?? 255];
     if (!codec || offset < PACK_HEADER_SIZE || offset + length > end) throw corrupt(key, `entry ${i} is out of range`);
-    out.push({ digest: b.toString('hex', at, at + 32), offset, length, rawSize: Number(b.readBigUInt64BE(at + 48)), codec });
+    out.push({
+      digest: b.toString('hex', at, at + 32),
+      offset,
+      length,
+      rawSize: Number(b.readBigUInt64BE(at + 48)),
+      codec,
+    });
   }
   return out;
 }
 
 function corrupt(key: string, why: string): ZimbraBackupError {
-  return new ZimbraBackupError(`corrupt pack ${key}: ${why}`, { code: 'ZB_REPOSITORY_CORRUPT', data: { key, reason: why } });
+  return new ZimbraBackupError(`corrupt pack ${key}: ${why}`, {
+    code: 'ZB_REPOSITORY_CORRUPT',
+    data: { key, reason: why },
+  });
 }

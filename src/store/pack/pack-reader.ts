@@ -20,7 +20,11 @@ import { readSmallObject } from './read-object.js';
  * The entries a pack's trailer lists (two ranged reads: the footer, then the entries).
  * @throws `ZB_BLOB_NOT_FOUND` for a missing pack; `ZB_REPOSITORY_CORRUPT` for a damaged trailer.
  */
-export async function readPackEntries(backend: StorageBackend, key: string, opts: IoOptions = {}): Promise<PackEntry[]> {
+export async function readPackEntries(
+  backend: StorageBackend,
+  key: string,
+  opts: IoOptions = {},
+): Promise<PackEntry[]> {
   const st = await backend.stat(key, opts);
   if (!st) throw new ZimbraBackupError(`pack ${key} is missing`, { code: 'ZB_BLOB_NOT_FOUND', data: { key } });
   if (st.size < PACK_HEADER_SIZE + PACK_FOOTER_SIZE) throw tooShort(key);
@@ -30,7 +34,10 @@ export async function readPackEntries(backend: StorageBackend, key: string, opts
     st.size,
   );
   const len = footer.count * PACK_ENTRY_SIZE;
-  const raw = len === 0 ? Buffer.alloc(0) : await readSmallObject(backend, key, { ...opts, offset: st.size - PACK_FOOTER_SIZE - len, length: len });
+  const raw =
+    len === 0
+      ? Buffer.alloc(0)
+      : await readSmallObject(backend, key, { ...opts, offset: st.size - PACK_FOOTER_SIZE - len, length: len });
   return decodePackEntries(raw, footer, key, st.size);
 }
 

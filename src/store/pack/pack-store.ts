@@ -206,7 +206,12 @@ export class PackStore {
   async add(digest: string, rawSize: number, codec: Compression, object: Buffer): Promise<void> {
     this.#throwIfFailed();
     if (this.has(digest)) return;
-    const open = (this.#open ??= { id: newObjectId(this.#now()), chunks: [encodePackHeader()], size: PACK_HEADER_SIZE, entries: [] });
+    const open = (this.#open ??= {
+      id: newObjectId(this.#now()),
+      chunks: [encodePackHeader()],
+      size: PACK_HEADER_SIZE,
+      entries: [],
+    });
     open.entries.push({ digest, offset: open.size, length: object.length, rawSize, codec });
     open.chunks.push(object);
     open.size += object.length;
@@ -219,7 +224,14 @@ export class PackStore {
   }
 
   /** Writes a large blob object as a pack of its own (streamed; resolves once it is durable). */
-  async addLarge(digest: string, rawSize: number, codec: Compression, length: number, open: () => Readable, opts: IoOptions = {}): Promise<void> {
+  async addLarge(
+    digest: string,
+    rawSize: number,
+    codec: Compression,
+    length: number,
+    open: () => Readable,
+    opts: IoOptions = {},
+  ): Promise<void> {
     this.#throwIfFailed();
     if (this.has(digest)) return;
     const id = newObjectId(this.#now());
@@ -325,7 +337,11 @@ export class PackStore {
    * Replaces the index: writes one file holding `entries` and deletes the index files listed in
    * `obsolete` (purge, after repacking). The in-memory table becomes `entries`.
    */
-  async replaceIndex(entries: Array<[string, BlobLocation]>, obsolete: Iterable<string>, opts: IoOptions = {}): Promise<void> {
+  async replaceIndex(
+    entries: Array<[string, BlobLocation]>,
+    obsolete: Iterable<string>,
+    opts: IoOptions = {},
+  ): Promise<void> {
     await this.flush(opts);
     const table = new IndexTable();
     for (const [d, l] of entries) table.add(d, l);
