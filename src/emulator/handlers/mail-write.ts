@@ -161,9 +161,18 @@ const handlers: HandlerSpec[] = [
       if (!cn) throw faults.invalidRequest('missing cn');
       const { fields, parts } = contactInput(ctx, acct, cn);
       const l = cn.get('l');
+      // group members: <m type="C|G|I" value="…"/> (CreateContact.java E_CONTACT_GROUP_MEMBER)
+      const members = cn.all('m').map((m) => {
+        const type = m.get('type');
+        const value = m.get('value');
+        if (!type || !['C', 'G', 'I'].includes(type) || !value)
+          throw faults.invalidRequest('invalid contact group member');
+        return { type, value };
+      });
       const c = createContact(acct.mailbox, {
         fields,
         parts,
+        members,
         ...(l !== undefined ? { folder: l } : {}),
         tagNames: tagNamesOf(acct, cn) ?? [],
       });
