@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { ZimbraBackupError } from '../errors.js';
 import type { Command, CommandContext } from './command.js';
 import { commands } from './commands/index.js';
+import { configFlags, loadConfig } from './config/config-file.js';
 
 function globalHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -24,7 +25,13 @@ function globalHelp(): string {
 }
 
 function commandHelp(cmd: Command): string {
-  return [`Usage: ${cmd.usage}`, '', cmd.summary].join('\n');
+  return [
+    `Usage: ${cmd.usage}`,
+    '',
+    cmd.summary,
+    '',
+    'Every command also takes --config FILE: flags it accepts come from that file unless given here.',
+  ].join('\n');
 }
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
@@ -40,7 +47,9 @@ export async function main(argv: string[], ctxIn?: Partial<CommandContext>): Pro
     signal: controller.signal,
     ...ctxIn,
   };
-  const [name, ...rest] = argv;
+  // Two-word commands (`config check`, `emulator-ctl deliver`) are looked up first.
+  const two = argv.length >= 2 ? commands.find((c) => c.name === `${argv[0]} ${argv[1]}`) : undefined;
+  const [name, ...rest] = two ? [two.name, ...argv.slice(2)] : argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     ctx.out(globalHelp());
     return name === undefined ? 2 : 0;
@@ -58,7 +67,12 @@ export async function main(argv: string[], ctxIn?: Partial<CommandContext>): Pro
   try {
     values = parseArgs({
       args: rest,
-      options: { ...cmd.options, help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } },
+      options: {
+        ...cmd.options,
+        help: { type: 'boolean', short: 'h' },
+        json: { type: 'boolean' },
+        config: { type: 'string' },
+      },
       strict: true,
       allowPositionals: false,
     }).values as typeof values;
@@ -69,6 +83,15 @@ export async function main(argv: string[], ctxIn?: Partial<CommandContext>): Pro
   if (values['help']) {
     ctx.out(commandHelp(cmd));
     return 0;
+  }
+  if (typeof values['config'] === 'string' && !cmd.ownsConfig) {
+    try {
+      // Flags given on the command line win over the file (one mapping: cli/config/config-keys.ts).
+      values = { ...configFlags(await loadConfig(values['config'], commands), cmd), ...values };
+    } catch (err) {
+      reportError(err, values['json'] === true, ctx);
+      return 2;
+    }
   }
   const onSignal = (): void => controller.abort(new Error('interrupted'));
   process.once('SIGINT', onSignal);
