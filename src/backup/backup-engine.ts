@@ -306,7 +306,15 @@ export class BackupEngine {
   #journal(id: string): Promise<Journal> {
     let j = this.#journals.get(id);
     if (!j) {
-      j = Journal.open({ backend: this.#opts.repository.backend, prefix: accountPrefix(id), logger: this.#log });
+      const repo = this.#opts.repository;
+      j = Journal.open({
+        backend: repo.backend,
+        prefix: accountPrefix(id),
+        logger: this.#log,
+        // Format v2: the blobs of a batch sit in an open pack until flushed (one flush serves
+        // every account committing at that moment).
+        beforeCommit: (signal) => repo.blobs.flush(signal ? { signal } : {}),
+      });
       this.#journals.set(id, j);
     }
     return j;

@@ -302,6 +302,8 @@ export async function stageArchive(opts: StageArchiveOptions): Promise<StagedArc
     throw archiveInvalid(`the manifest lists ${manifest.blobs.count} blobs, the archive holds ${blobsSeen.size}`, {
       reason: 'manifest-mismatch',
     });
+  // Format v2: blobs no commit flushed (shared ones staged after the last state) become durable.
+  await staging.blobs.flush(signal ? { signal } : {});
   await writeAccountIndex(
     staging.backend,
     manifest.accounts.map((a) => ({
@@ -403,6 +405,7 @@ async function commitState(
     clock: () => atMs,
     checkpointMinRecords: 0,
     compactAfterSegments: 0,
+    beforeCommit: (s) => staging.blobs.flush(s ? { signal: s } : {}),
     ...(signal ? { signal } : {}),
   });
   try {
