@@ -301,6 +301,8 @@ export async function stageArchive(opts: StageArchiveOptions): Promise<StagedArc
     throw archiveInvalid(`the manifest lists ${manifest.blobs.count} blobs, the archive holds ${blobsSeen.size}`, {
       reason: 'manifest-mismatch',
     });
+  // Format v2: blobs no commit flushed (shared ones staged after the last state) become durable.
+  await staging.blobs.flush(signal ? { signal } : {});
   await writeAccountIndex(
     staging.backend,
     manifest.accounts.map((a) => ({
@@ -402,6 +404,7 @@ async function commitState(
     clock: () => atMs,
     checkpointMinRecords: 0,
     compactAfterSegments: 0,
+    beforeCommit: (s) => staging.blobs.flush(s ? { signal: s } : {}),
     ...(signal ? { signal } : {}),
   });
   try {
