@@ -78,6 +78,33 @@ export interface BackupResult {
   failures: Array<{ accountId: string; itemId?: string; error: string }>;
 }
 
+/** What a running `run`/`watch` shares with `exclusive`, `smartScan` and `status`. */
+interface LiveRun {
+  lock: RepositoryLock;
+  scheduler: AccountScheduler;
+  accounts: DirectoryObject[];
+  scanner?: RealTimeScanner;
+  /** WaitSet (re)creations seen, and the scanner's failure count at the last one. */
+  waitSet?: { created: number; failuresAtCreate: number; downSinceMs?: number };
+}
+
+/** A snapshot of a running engine, for metrics and status lines ({@link BackupEngine.status}). */
+export interface EngineStatus {
+  /** True while `run` or `watch` holds the repository. */
+  running: boolean;
+  /**
+   * Real-time notification: `connecting` before the first WaitSet, `up` while polls succeed,
+   * `down` after a failed poll until a WaitSet is created again; absent outside `watch`.
+   */
+  waitSet?: 'connecting' | 'up' | 'down';
+  /** WaitSet counters (polls, signals, recreations, failures), in `watch`. */
+  waitSetStats?: { polls: number; signals: number; recreated: number; failures: number };
+  /** Per selected account: zimbraId, name, capture lag in ms, and the last successful run (ms since the epoch). */
+  accounts: Array<{ id: string; name: string; lagMs: number; lastCaptureMs?: number }>;
+  /** Totals of the current run or watch so far. */
+  totals: BackupResult;
+}
+
 /** Runs backups of a Zimbra server into a repository. */
 export class BackupEngine {
   readonly #opts: BackupEngineOptions;
@@ -88,7 +115,9 @@ export class BackupEngine {
   #indexDirty = false;
   #result: BackupResult = emptyResult();
   /** While `run`/`watch` runs: the held lock, the scheduler and the selected accounts. */
-  #live: { lock: RepositoryLock; scheduler: AccountScheduler; accounts: DirectoryObject[] } | undefined;
+  #live: LiveRun | undefined;
+  /** Last successful run of each account in this engine's life, ms since the epoch. */
+  readonly #lastCapture = new Map<string, number>();
   /** Serializes exclusive sections and directory refreshes (both touch the index and journals). */
   #mutex: Promise<unknown> = Promise.resolve();
 
@@ -168,6 +197,41 @@ export class BackupEngine {
     await live.scheduler.onIdle();
   }
 
+  /**
+   * Where capture stands. An account's lag is the age of its oldest change signal that no
+   * finished run covers; while the WaitSet is down, changes cannot be signalled, so every
+   * account's lag is at least the time since it went down.
+   */
+  status(): EngineStatus {
+    const now = (this.#opts.now ?? Date.now)();
+    const live = this.#live;
+    const out: EngineStatus = {
+      running: live !== undefined,
+      accounts: [],
+      totals: { ...this.#result, failures: [...this.#result.failures] },
+    };
+    if (!live) return out;
+    const pending = live.scheduler.pending();
+    let downSince: number | undefined;
+    if (live.scanner && live.waitSet) {
+      const ws = live.waitSet;
+      const down =
+        live.scanner.stats.failures > ws.failuresAtCreate || (ws.created === 0 && live.scanner.stats.failures > 0);
+      if (down) ws.downSinceMs ??= now;
+      else delete ws.downSinceMs;
+      downSince = ws.downSinceMs;
+      out.waitSet = down ? 'down' : ws.created === 0 ? 'connecting' : 'up';
+      out.waitSetStats = { ...live.scanner.stats };
+    }
+    for (const a of live.accounts) {
+      const since = pending.get(a.id);
+      const lagMs = Math.max(since === undefined ? 0 : now - since, downSince === undefined ? 0 : now - downSince);
+      const last = this.#lastCapture.get(a.id);
+      out.accounts.push({ id: a.id, name: a.name, lagMs, ...(last !== undefined ? { lastCaptureMs: last } : {}) });
+    }
+    return out;
+  }
+
   /** True while `run` or `watch` holds the repository. */
   get running(): boolean {
     return this.#live !== undefined;
@@ -194,7 +258,12 @@ export class BackupEngine {
       const { signal } = opts;
       const inner = new AbortController();
       const scheduler = this.#scheduler(lock, inner.signal, false);
-      const live = { lock, scheduler, accounts: await this.#serialized(() => this.#refreshAccounts(signal)) };
+      const live: LiveRun = {
+        lock,
+        scheduler,
+        accounts: await this.#serialized(() => this.#refreshAccounts(signal)),
+        waitSet: { created: 0, failuresAtCreate: 0 },
+      };
       this.#live = live;
       const wanted = (id: string): boolean =>
         live.accounts.some((a) => a.id === id) || this.#opts.accounts === undefined;
@@ -205,11 +274,16 @@ export class BackupEngine {
           if (wanted(id)) scheduler.schedule(id, 'waitset');
         },
         onReset: (why) => {
+          if (live.waitSet) {
+            live.waitSet.created++;
+            live.waitSet.failuresAtCreate = scanner.stats.failures;
+          }
           if (why === 'recreated') for (const a of live.accounts) scheduler.schedule(a.id, 'catch-up');
         },
         timeoutSeconds: this.#opts.waitSetTimeoutSeconds ?? 300,
         logger: this.#log,
       });
+      live.scanner = scanner;
       const scanning = scanner.run(signal);
       const refresh = setInterval(() => {
         this.#serialized(async () => {
@@ -302,6 +376,7 @@ export class BackupEngine {
       },
     });
     this.#add(r);
+    if (r.failures.length === 0) this.#lastCapture.set(id, (this.#opts.now ?? Date.now)());
     this.#opts.onAccountRun?.(r);
   }
 
