@@ -27,6 +27,13 @@ import { listAccountIds } from './references.js';
 import { retentionRule } from './retention.js';
 import type { PurgeProgress } from './types.js';
 
+/**
+ * The shortest retention the CLI and the service accept without `--force` (one day): a shorter
+ * one is almost always a unit mistake, and it leaves nothing to restore from after a bad day.
+ * The library itself accepts any retention (tests and embedders may want seconds).
+ */
+export const MIN_RETENTION_MS = 86_400_000;
+
 /** Options of {@link purgeRepository}. */
 export interface PurgeOptions {
   /** The repository (purge takes its writer lock unless `dryRun`). */

@@ -113,7 +113,7 @@ async function verify(repoDir: string): Promise<string[]> {
 describe('crash: SIGKILL during a purge, then rerun', () => {
   it('5 kill points: the dead holder lock does not block, the rerun converges to an uninterrupted purge', async () => {
     const rnd = mulberry32(SEED + 1);
-    const purge = (repoDir: string): string[] => ['purge', '--repo', repoDir, '--retention', '1s', '--json'];
+    const purge = (repoDir: string): string[] => ['purge', '--repo', repoDir, '--retention', '1s', '--force', '--json'];
 
     // Reference: an uninterrupted purge on a copy, timed from taking the lock to its exit.
     const ref = join(dir, 'reference');

@@ -107,8 +107,11 @@ const searchDirectory = admin('SearchDirectoryRequest', (req, ctx) => {
 
 const handlers: HandlerSpec[] = [
   admin('GetAllServersRequest', (req, ctx) => {
+    // GetAllServers.java: `service` keeps the servers with that service in zimbraServiceEnabled
+    const service = req.get('service');
     const r = response(req, NS.admin);
-    for (const s of ctx.state.directory.servers) encodeEntry(r, 'server', s);
+    for (const s of ctx.state.directory.servers)
+      if (!service || s.attrs['zimbraServiceEnabled']?.includes(service)) encodeEntry(r, 'server', s);
     return r;
   }),
   admin('GetServerRequest', (req, ctx) => {

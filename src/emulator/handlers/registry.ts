@@ -14,6 +14,7 @@ import { batchHandlers } from './batch.js';
 import type { HandlerSpec } from './context.js';
 import { itemActionHandlers } from './item-action.js';
 import { mailReadHandlers } from './mail-read.js';
+import { mailSearchHandlers } from './mail-search.js';
 import { syncHandlers } from './mail-sync.js';
 import { mailWriteHandlers } from './mail-write.js';
 
@@ -26,6 +27,7 @@ const ALL: HandlerSpec[] = [
   ...batchHandlers,
   ...syncHandlers,
   ...mailReadHandlers,
+  ...mailSearchHandlers,
   ...mailWriteHandlers,
   ...itemActionHandlers,
 ];
