@@ -73,6 +73,7 @@ export class AlertMonitor {
 
   /** Looks at a scheduled task's outcome: check errors and failed tasks alert. */
   observeTask(r: ServiceTaskResult): void {
+    if (r.interrupted) return;
     if (r.error) {
       this.#raise('task-failed', `scheduled ${r.task} failed: ${r.error.code}: ${r.error.message}`, {
         task: r.task,

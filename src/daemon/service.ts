@@ -52,6 +52,8 @@ export interface ServiceTaskResult {
   purge?: PurgeResult;
   /** What went wrong when it threw. */
   error?: { code: string; message: string };
+  /** True when the service was stopping and the task was aborted (consistent, not a failure to alert on). */
+  interrupted?: boolean;
 }
 
 /** Options of {@link BackupService}. */
@@ -222,7 +224,8 @@ export class BackupService {
       };
     }
     result.durationMs = Math.round(performance.now() - started);
-    const level = result.ok ? 'info' : 'error';
+    if (!result.ok && signal?.aborted) result.interrupted = true;
+    const level = result.ok || result.interrupted ? 'info' : 'error';
     this.#log[level](
       {
         task,

@@ -47,7 +47,7 @@ export const SERVICE_OPTIONS: OptionSpec = {
 const SERVICE_USAGE =
   '[--retention 30d] [--schedule-purge "daily 03:00Z"] [--schedule-smartscan "every 24h"] [--schedule-check "every 7d" [--check-full] [--check-repair]] ' +
   '[--metrics-listen 127.0.0.1:9464] [--log-format text|json] [--log-level info] ' +
-  '[--notify-webhook URL] [--notify-email-to a,b --notify-email-from F --notify-smtp-url smtp://host:25 [--notify-smtp-user U --notify-smtp-password-file F]] [--notify-lag 15m]';
+  '[--notify-webhook URL] [--notify-email-to a,b --notify-email-from F --notify-smtp-url smtp://host:25 [--notify-smtp-user U --notify-smtp-password-file F]] [--notify-lag 15min]';
 
 /** The scheduled tasks the flags describe. */
 export function tasksFromValues(values: Values): ServiceTasks {
