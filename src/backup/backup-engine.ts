@@ -7,7 +7,10 @@
  * each account, through the de-duplicating scheduler (bounded concurrency):
  *   attributes changed? -> account record;  backupAccount(): sync -> blobs -> journal commit
  * accounts the server no longer lists -> account-deleted record (backup kept)
- * watch: RealTimeScanner signals -> scheduler.schedule(account); WaitSet (re)created -> catch-up
+ * watch: one RealTimeScanner per mailbox server (ScannerFleet); signals -> scheduler.schedule(account);
+ *        a server's WaitSet (re)created -> catch-up of that server's accounts
+ * an account whose zimbraMailHost changed (moved to another server) -> resync: its old token means
+ *        nothing on the new server; the full listing matches items by id, so nothing is deleted
  *        of every account; directory refreshed every `refreshMs` (new accounts appear)
  * ```
  * Failure modes: one account's failure is reported in the result and does not stop others; a
@@ -19,13 +22,14 @@ import { ZimbraBackupError } from '../errors.js';
 import { resolveLogger, type Logger } from '../internal/logger.js';
 import { safeZimbraId } from '../internal/safe-id.js';
 import { Journal } from '../journal/journal.js';
+import type { JsonValue } from '../journal/types.js';
 import { accountPrefix } from '../repository/layout.js';
 import type { Repository } from '../repository/repository.js';
 import type { RepositoryLock } from '../repository/lock.js';
 import type { DirectoryObject } from '../soap/requests/directory.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
-import { RealTimeScanner } from '../sync/real-time-scanner.js';
-import { backupAccount, type AccountRunResult } from './account-backup.js';
+import { ScannerFleet, type ServerCaptureStatus } from '../sync/scanner-fleet.js';
+import { backupAccount, type AccountRunResult, type CursorState } from './account-backup.js';
 import { readAccountIndex, writeAccountIndex, type AccountIndexEntry } from './account-index.js';
 import { attributesChanged } from './account-attrs.js';
 import type { BackupProgress } from './progress.js';
@@ -45,6 +49,11 @@ export interface BackupEngineOptions {
   itemConcurrency?: number;
   /** Largest item accepted, in bytes. Default: no bound. */
   maxItemBytes?: number;
+  /**
+   * Admin base URL of each mailbox server by name, where the one derived from the server's
+   * `zimbraServiceHostname` and `zimbraAdminPort` is not reachable from here (watch).
+   */
+  serverUrls?: Readonly<Record<string, string>>;
   /** WaitSet poll timeout in seconds (watch). Default 300. */
   waitSetTimeoutSeconds?: number;
   /** Directory refresh period in watch mode, in ms (new and deleted accounts). Default 300000. */
@@ -78,27 +87,17 @@ export interface BackupResult {
   failures: Array<{ accountId: string; itemId?: string; error: string }>;
 }
 
-/** What a running `run`/`watch` shares with `exclusive`, `smartScan` and `status`. */
-interface LiveRun {
-  lock: RepositoryLock;
-  scheduler: AccountScheduler;
-  accounts: DirectoryObject[];
-  scanner?: RealTimeScanner;
-  /** WaitSet (re)creations seen, and the scanner's failure count at the last one. */
-  waitSet?: { created: number; failuresAtCreate: number; downSinceMs?: number };
-}
-
-/** A snapshot of a running engine, for metrics and status lines ({@link BackupEngine.status}). */
+/** A snapshot of a running engine, for metrics and alerts ({@link BackupEngine.status}). */
 export interface EngineStatus {
   /** True while `run` or `watch` holds the repository. */
   running: boolean;
   /**
-   * Real-time notification: `connecting` before the first WaitSet, `up` while polls succeed,
-   * `down` after a failed poll until a WaitSet is created again; absent outside `watch`.
+   * Real-time notification over all mailbox servers: `connecting` before the first WaitSet,
+   * `up` while every server's polls succeed, `down` while any is failing; absent outside `watch`.
    */
   waitSet?: 'connecting' | 'up' | 'down';
-  /** WaitSet counters (polls, signals, recreations, failures), in `watch`. */
-  waitSetStats?: { polls: number; signals: number; recreated: number; failures: number };
+  /** Per mailbox server WaitSet state, in `watch`. */
+  servers?: ServerCaptureStatus[];
   /** Per selected account: zimbraId, name, capture lag in ms, and the last successful run (ms since the epoch). */
   accounts: Array<{ id: string; name: string; lagMs: number; lastCaptureMs?: number }>;
   /** Totals of the current run or watch so far. */
@@ -115,9 +114,11 @@ export class BackupEngine {
   #indexDirty = false;
   #result: BackupResult = emptyResult();
   /** While `run`/`watch` runs: the held lock, the scheduler and the selected accounts. */
-  #live: LiveRun | undefined;
+  #live: { lock: RepositoryLock; scheduler: AccountScheduler; accounts: DirectoryObject[] } | undefined;
   /** Last successful run of each account in this engine's life, ms since the epoch. */
   readonly #lastCapture = new Map<string, number>();
+  /** The per-server scanners while `watch` runs. */
+  #fleet: ScannerFleet | undefined;
   /** Serializes exclusive sections and directory refreshes (both touch the index and journals). */
   #mutex: Promise<unknown> = Promise.resolve();
 
@@ -197,10 +198,16 @@ export class BackupEngine {
     await live.scheduler.onIdle();
   }
 
+  /** Real-time capture per mailbox server while `watch` runs (empty otherwise). */
+  captureStatus(): ServerCaptureStatus[] {
+    return this.#fleet?.status() ?? [];
+  }
+
   /**
-   * Where capture stands. An account's lag is the age of its oldest change signal that no
-   * finished run covers; while the WaitSet is down, changes cannot be signalled, so every
-   * account's lag is at least the time since it went down.
+   * Where capture stands, for metrics and alerts. An account's lag is the age of its oldest
+   * change signal that no finished run covers; while a mailbox server's WaitSet is failing,
+   * changes cannot be signalled, so every account's lag is at least the time since it started
+   * failing (all accounts: the engine does not track each account's home server here).
    */
   status(): EngineStatus {
     const now = (this.#opts.now ?? Date.now)();
@@ -211,18 +218,15 @@ export class BackupEngine {
       totals: { ...this.#result, failures: [...this.#result.failures] },
     };
     if (!live) return out;
-    const pending = live.scheduler.pending();
+    const servers = this.captureStatus();
     let downSince: number | undefined;
-    if (live.scanner && live.waitSet) {
-      const ws = live.waitSet;
-      const down =
-        live.scanner.stats.failures > ws.failuresAtCreate || (ws.created === 0 && live.scanner.stats.failures > 0);
-      if (down) ws.downSinceMs ??= now;
-      else delete ws.downSinceMs;
-      downSince = ws.downSinceMs;
-      out.waitSet = down ? 'down' : ws.created === 0 ? 'connecting' : 'up';
-      out.waitSetStats = { ...live.scanner.stats };
+    if (this.#fleet) {
+      const failing = servers.filter((s) => s.state === 'failing');
+      downSince = failing.length > 0 ? Math.min(...failing.map((s) => s.sinceMs)) : undefined;
+      out.waitSet = failing.length > 0 ? 'down' : servers.length === 0 ? 'connecting' : 'up';
+      out.servers = servers;
     }
+    const pending = live.scheduler.pending();
     for (const a of live.accounts) {
       const since = pending.get(a.id);
       const lagMs = Math.max(since === undefined ? 0 : now - since, downSince === undefined ? 0 : now - downSince);
@@ -258,33 +262,35 @@ export class BackupEngine {
       const { signal } = opts;
       const inner = new AbortController();
       const scheduler = this.#scheduler(lock, inner.signal, false);
-      const live: LiveRun = {
-        lock,
-        scheduler,
-        accounts: await this.#serialized(() => this.#refreshAccounts(signal)),
-        waitSet: { created: 0, failuresAtCreate: 0 },
-      };
+      const live = { lock, scheduler, accounts: await this.#serialized(() => this.#refreshAccounts(signal)) };
       this.#live = live;
       const wanted = (id: string): boolean =>
         live.accounts.some((a) => a.id === id) || this.#opts.accounts === undefined;
       for (const a of live.accounts) scheduler.schedule(a.id, 'initial');
-      const scanner = new RealTimeScanner({
+      const homeOf = (id: string): string | undefined => hostOf(live.accounts.find((a) => a.id === id)?.attrs);
+      const started = new Set<string>();
+      let initialServers = new Set<string>();
+      const fleet = new ScannerFleet({
         client: this.#opts.client,
         onChange: (id) => {
           if (wanted(id)) scheduler.schedule(id, 'waitset');
         },
-        onReset: (why) => {
-          if (live.waitSet) {
-            live.waitSet.created++;
-            live.waitSet.failuresAtCreate = scanner.stats.failures;
-          }
-          if (why === 'recreated') for (const a of live.accounts) scheduler.schedule(a.id, 'catch-up');
+        onReset: (server, why) => {
+          // The first WaitSet of a server known at start is covered by the initial pass; a server
+          // that appears later, or any WaitSet recreated, leaves a gap its accounts must catch up.
+          const first = why === 'created' && !started.has(server);
+          started.add(server);
+          if (first && initialServers.has(server)) return;
+          const single = fleet.servers.length <= 1;
+          for (const a of live.accounts) if (single || homeOf(a.id) === server) scheduler.schedule(a.id, 'catch-up');
         },
+        ...(this.#opts.serverUrls ? { serverUrls: this.#opts.serverUrls } : {}),
         timeoutSeconds: this.#opts.waitSetTimeoutSeconds ?? 300,
         logger: this.#log,
       });
-      live.scanner = scanner;
-      const scanning = scanner.run(signal);
+      this.#fleet = fleet;
+      await fleet.refresh(signal);
+      initialServers = new Set(fleet.servers);
       const refresh = setInterval(() => {
         this.#serialized(async () => {
           const list = await this.#refreshAccounts(signal);
@@ -292,6 +298,7 @@ export class BackupEngine {
           live.accounts = list;
           for (const a of list) if (!known.has(a.id)) scheduler.schedule(a.id, 'new-account');
           await this.#saveIndex(signal);
+          await fleet.refresh(signal);
         }).catch((err: unknown) => this.#log.warn({ err: String(err) }, 'directory refresh failed'));
       }, this.#opts.refreshMs ?? 300_000);
       refresh.unref();
@@ -301,7 +308,8 @@ export class BackupEngine {
         );
       } finally {
         clearInterval(refresh);
-        await scanning;
+        await fleet.close();
+        this.#fleet = undefined;
         await scheduler.close();
         inner.abort();
         await this.#serialized(() => this.#saveIndex());
@@ -350,7 +358,15 @@ export class BackupEngine {
   #journal(id: string): Promise<Journal> {
     let j = this.#journals.get(id);
     if (!j) {
-      j = Journal.open({ backend: this.#opts.repository.backend, prefix: accountPrefix(id), logger: this.#log });
+      const repo = this.#opts.repository;
+      j = Journal.open({
+        backend: repo.backend,
+        prefix: accountPrefix(id),
+        logger: this.#log,
+        // Format v2: the blobs of a batch sit in an open pack until flushed (one flush serves
+        // every account committing at that moment).
+        beforeCommit: (signal) => repo.blobs.flush(signal ? { signal } : {}),
+      });
       this.#journals.set(id, j);
     }
     return j;
@@ -360,7 +376,8 @@ export class BackupEngine {
     lock.assertHeld();
     const journal = await this.#journal(id);
     const account = { by: 'id' as const, value: id };
-    await this.#captureAttributes(journal, id, signal);
+    const moved = await this.#captureAttributes(journal, id, signal);
+    if (moved) this.#log.info({ accountId: id, ...moved }, 'account moved to another mailbox server; resyncing');
     const r = await backupAccount({
       journal,
       accountId: id,
@@ -380,14 +397,34 @@ export class BackupEngine {
     this.#opts.onAccountRun?.(r);
   }
 
-  async #captureAttributes(journal: Journal, id: string, signal: AbortSignal | undefined): Promise<void> {
+  /**
+   * Records the account's attributes when they changed; returns the old and new server when its
+   * `zimbraMailHost` changed since the last backup (a mailbox move).
+   */
+  async #captureAttributes(
+    journal: Journal,
+    id: string,
+    signal: AbortSignal | undefined,
+  ): Promise<{ from: string; to: string } | undefined> {
     const acct = await this.#opts.client.getAccount({ by: 'id', value: id }, signal ? { signal } : {});
     const prev = journal.current().account?.attrs;
-    if (!attributesChanged(prev, acct.attrs) && !journal.current().accountDeleted) return;
-    await journal.commit([{ type: 'account', attrs: acct.attrs }], {
-      state: journal.lastState() ?? null,
-      ...(signal ? { signal } : {}),
-    });
+    const from = hostOf(prev);
+    const to = hostOf(acct.attrs);
+    const state = journal.lastState() as CursorState | undefined;
+    const moved = from !== undefined && to !== undefined && from !== to && state?.token !== undefined;
+    if (!moved && !attributesChanged(prev, acct.attrs) && !journal.current().accountDeleted) return undefined;
+    // A move makes the sync token meaningless (the new server's mailbox counts changes anew): the
+    // new attributes, a resync marker and a state without token commit together, so a crash
+    // before the full listing completes still lists in full on the next run.
+    const next: CursorState | null = moved ? withoutToken(state) : ((state ?? null) as CursorState | null);
+    await journal.commit(
+      [
+        { type: 'account', attrs: acct.attrs },
+        ...(moved ? [{ type: 'resync' as const, reason: 'account-moved' }] : []),
+      ],
+      { state: next as JsonValue | null, ...(signal ? { signal } : {}) },
+    );
+    return moved ? { from, to } : undefined;
   }
 
   #add(r: AccountRunResult): void {
@@ -467,6 +504,17 @@ export class BackupEngine {
     await writeAccountIndex(this.#opts.repository.backend, this.#index, signal);
     this.#indexDirty = false;
   }
+}
+
+/** The account's mailbox server, from its attributes. */
+function hostOf(attrs: Readonly<Record<string, string | readonly string[]>> | undefined): string | undefined {
+  const v = attrs?.['zimbraMailHost'];
+  return typeof v === 'string' ? v : v?.[0];
+}
+
+/** A cursor state that starts over with a full listing (the retry list is kept). */
+function withoutToken(state: CursorState | undefined): CursorState {
+  return state?.retry?.length ? { retry: state.retry } : {};
 }
 
 function emptyResult(): BackupResult {

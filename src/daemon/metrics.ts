@@ -131,13 +131,19 @@ export class ServiceMetrics {
         'Real-time notification state (1 for the current state).',
         (['connecting', 'up', 'down'] as const).map((s) => [`{state="${s}"}`, status.waitSet === s ? 1 : 0]),
       );
-      const ws = status.waitSetStats;
-      if (ws) {
-        metric('zimbra_backup_waitset_polls_total', 'counter', 'WaitSet polls answered.', [['', ws.polls]]);
-        metric('zimbra_backup_waitset_signals_total', 'counter', 'Account change signals.', [['', ws.signals]]);
-        metric('zimbra_backup_waitset_recreated_total', 'counter', 'WaitSets recreated.', [['', ws.recreated]]);
-        metric('zimbra_backup_waitset_failures_total', 'counter', 'Failed WaitSet requests.', [['', ws.failures]]);
-      }
+      const servers = status.servers ?? [];
+      metric(
+        'zimbra_backup_waitset_server_up',
+        'gauge',
+        '1 while the mailbox server WaitSet answers, 0 while it is failing.',
+        servers.map((sv) => [`{server="${esc(sv.name)}"}`, sv.state === 'watching' ? 1 : 0]),
+      );
+      metric(
+        'zimbra_backup_waitset_signals_total',
+        'counter',
+        'Account change signals received, per mailbox server.',
+        servers.map((sv) => [`{server="${esc(sv.name)}"}`, sv.signals]),
+      );
     }
     const tasks = [...this.#tasks.values()];
     metric(
