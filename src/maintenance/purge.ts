@@ -20,6 +20,7 @@ import pLimit from 'p-limit';
 import { isZimbraBackupError, throwIfAborted, ZimbraBackupError } from '../errors.js';
 import { readAccountIndex, writeAccountIndex, type AccountIndexEntry } from '../backup/account-index.js';
 import { Journal } from '../journal/journal.js';
+import { recordDigests } from '../journal/record-digests.js';
 import { ACCOUNTS_PREFIX, accountPrefix } from '../repository/layout.js';
 import type { LockOptions, RepositoryLock } from '../repository/lock.js';
 import type { Repository } from '../repository/repository.js';
@@ -275,8 +276,7 @@ async function withJournal<T>(
 
 /** Adds every blob digest the journal references (all kept versions) to `into`. */
 async function markDigests(journal: Journal, into: Set<string>, signal?: AbortSignal): Promise<void> {
-  for await (const r of journal.records(signal ? { signal } : {}))
-    if (r.type === 'item' && r.digest !== undefined) into.add(r.digest);
+  for await (const r of journal.records(signal ? { signal } : {})) for (const d of recordDigests(r)) into.add(d);
 }
 
 /** A deleted account is past its retention when the server stopped listing it at or before `cutoff`. */
@@ -305,7 +305,7 @@ async function applyRetention(
   for await (const r of journal.records(signal ? { signal } : {})) {
     const verdict = rule(r);
     if (verdict !== 'keep') counts[verdict] += 1;
-    else if (dryRun && r.type === 'item' && r.digest !== undefined) marked.add(r.digest);
+    else if (dryRun) for (const d of recordDigests(r)) marked.add(d);
   }
   const dropped = counts['drop-version'] + counts['drop-delete'] + counts['drop-other'];
   if (dropped === 0) return;
