@@ -1,5 +1,6 @@
 import type { Command } from '../command.js';
-import { backupCommand, watchCommand } from './backup.js';
+import { backupCommand } from './backup.js';
+import { runCommand, watchCommand } from './run.js';
 import { emulatorCommand } from './emulator.js';
 import { exportCommand } from './export.js';
 import { importCommand } from './import.js';
@@ -12,6 +13,7 @@ import { undeleteCommand } from './undelete.js';
 import { unlockCommand } from './unlock.js';
 import { checkCommand } from './check.js';
 import { purgeCommand } from './purge.js';
+import { migrateCommand } from './migrate.js';
 import { serveCommand } from './serve.js';
 import { configCheckCommand } from './config-check.js';
 
@@ -20,6 +22,7 @@ export const commands: Command[] = [
   emulatorCommand,
   backupCommand,
   watchCommand,
+  runCommand,
   statusCommand,
   lsCommand,
   restoreCommand,
@@ -27,7 +30,7 @@ export const commands: Command[] = [
   restoreItemCommand,
   restoreDirectoryCommand,
 ];
-commands.push(checkCommand, purgeCommand);
+commands.push(checkCommand, purgeCommand, migrateCommand);
 commands.push(exportCommand, importCommand);
 commands.push(unlockCommand);
 commands.push(serveCommand);
