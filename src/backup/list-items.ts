@@ -35,6 +35,8 @@ export interface ListedItem {
   to?: string[];
   /** Messages: Message-ID. */
   messageId?: string;
+  /** Type-specific metadata of the version shown (contact fields...), as the journal records it. */
+  meta?: ItemRecord['meta'];
 }
 
 /** Options of {@link listItems}. */
@@ -101,6 +103,7 @@ function listed(state: MailboxState, rec: ItemRecord, deletedMs?: number): Liste
     ...(rec.digest !== undefined ? { digest: rec.digest } : {}),
     ...(deletedMs !== undefined ? { deletedMs } : {}),
     ...envelopeFields(rec),
+    ...(rec.meta !== undefined ? { meta: rec.meta } : {}),
   };
 }
 
