@@ -15,6 +15,7 @@
  * and `sameVersion` makes the repeat add nothing.
  * @module
  */
+import { envelopeMeta, parseEnvelope } from './message-envelope.js';
 import { isRetryable, isZimbraBackupError } from '../errors.js';
 import { MustResyncError } from '../soap/faults.js';
 import type { ItemSummary } from '../soap/requests/items.js';
@@ -336,9 +337,15 @@ class AccountRun {
       refs.map((ref) => {
         const meta = metas.get(ref.id);
         if (!meta) return Promise.resolve();
-        return this.#version(ref, meta, current, () =>
-          storeContent(this.opts.fetch, ref.id, meta.size !== undefined ? { expectedSize: meta.size } : {}),
-        );
+        return this.#version(ref, meta, current, async () => {
+          const stored = await storeContent(this.opts.fetch, ref.id, {
+            captureHead: true,
+            ...(meta.size !== undefined ? { expectedSize: meta.size } : {}),
+          });
+          if (!stored) return undefined;
+          const envelope = stored.head ? await parseEnvelope(stored.head) : undefined;
+          return { digest: stored.digest, size: stored.size, ...(envelope ? { meta: envelopeMeta(envelope) } : {}) };
+        });
       }),
     );
   }
