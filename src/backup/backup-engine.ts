@@ -19,14 +19,15 @@ import { ZimbraBackupError } from '../errors.js';
 import { resolveLogger, type Logger } from '../internal/logger.js';
 import { safeZimbraId } from '../internal/safe-id.js';
 import { Journal } from '../journal/journal.js';
-import { accountPrefix } from '../repository/layout.js';
 import type { Repository } from '../repository/repository.js';
 import type { RepositoryLock } from '../repository/lock.js';
 import type { DirectoryObject } from '../soap/requests/directory.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
 import { RealTimeScanner } from '../sync/real-time-scanner.js';
 import { backupAccount, type AccountRunResult } from './account-backup.js';
-import { readAccountIndex, writeAccountIndex, type AccountIndexEntry } from './account-index.js';
+import type { AccountIndexEntry } from '../repository/account-index.js';
+import { captureDirectory, type DirectoryCapture } from '../directory/capture-directory.js';
+import type { DirectorySnapshotResult } from '../directory/directory-snapshot.js';
 import { attributesChanged } from './account-attrs.js';
 import type { BackupProgress } from './progress.js';
 import { AccountScheduler } from './scheduler.js';
@@ -51,6 +52,13 @@ export interface BackupEngineOptions {
   refreshMs?: number;
   /** Progress events (not monotonic: accounts run in parallel). */
   onProgress?: (p: BackupProgress) => void;
+  /**
+   * Also save a directory snapshot into the repository, read over LDAP or through admin SOAP
+   * (`run`: after the pass; `watch`: before capture starts). Default: no directory snapshot.
+   */
+  directory?: DirectoryCapture;
+  /** Called after each directory snapshot (a SOAP snapshot carries a warning: no password hashes). */
+  onDirectory?: (r: DirectorySnapshotResult) => void;
   /** Called after each account run (watch mode: after each real-time capture). */
   onAccountRun?: (r: AccountRunResult) => void;
   logger?: Logger | false;
@@ -74,6 +82,8 @@ export interface BackupResult {
   accountsDeleted: number;
   /** Per-account or per-item failures (the run goes on). */
   failures: Array<{ accountId: string; itemId?: string; error: string }>;
+  /** The directory snapshot saved by this run, with the `directory` option. */
+  directory?: DirectorySnapshotResult;
 }
 
 /** Runs backups of a Zimbra server into a repository. */
@@ -100,6 +110,8 @@ export class BackupEngine {
       for (const a of accounts) scheduler.schedule(a.id, 'pass');
       await scheduler.onIdle();
       await this.#saveIndex(opts.signal);
+      lock.assertHeld();
+      await this.#captureDirectory(opts.signal);
     });
   }
 
@@ -110,6 +122,7 @@ export class BackupEngine {
   async watch(opts: { signal: AbortSignal }): Promise<BackupResult> {
     return this.#locked(undefined, async (lock) => {
       const { signal } = opts;
+      await this.#captureDirectory(signal);
       const inner = new AbortController();
       const scheduler = this.#scheduler(lock, inner.signal, false);
       let accounts = await this.#refreshAccounts(signal);
@@ -152,13 +165,28 @@ export class BackupEngine {
     });
   }
 
+  async #captureDirectory(signal: AbortSignal | undefined): Promise<void> {
+    const capture = this.#opts.directory;
+    if (!capture) return;
+    const r = await captureDirectory({
+      capture,
+      client: this.#opts.client,
+      backend: this.#opts.repository.backend,
+      at: new Date(this.#opts.now?.() ?? Date.now()),
+      ...(signal ? { signal } : {}),
+    });
+    this.#result.directory = r;
+    if (r.warning) this.#log.warn({ key: r.key }, r.warning);
+    this.#opts.onDirectory?.(r);
+  }
+
   async #locked(signal: AbortSignal | undefined, body: (lock: RepositoryLock) => Promise<void>): Promise<BackupResult> {
     const started = Date.now();
     this.#result = emptyResult();
     const lock = await this.#opts.repository.lock({ owner: 'backup', ...(signal ? { signal } : {}) });
     lock.startHeartbeat();
     try {
-      this.#index = await readAccountIndex(this.#opts.repository.backend, signal);
+      this.#index = await this.#opts.repository.accounts(signal);
       await body(lock);
       return { ...this.#result, durationMs: Date.now() - started };
     } finally {
@@ -186,7 +214,7 @@ export class BackupEngine {
   #journal(id: string): Promise<Journal> {
     let j = this.#journals.get(id);
     if (!j) {
-      j = Journal.open({ backend: this.#opts.repository.backend, prefix: accountPrefix(id), logger: this.#log });
+      j = this.#opts.repository.journal(id, { logger: this.#log });
       this.#journals.set(id, j);
     }
     return j;
@@ -299,7 +327,7 @@ export class BackupEngine {
 
   async #saveIndex(signal?: AbortSignal): Promise<void> {
     if (!this.#indexDirty) return;
-    await writeAccountIndex(this.#opts.repository.backend, this.#index, signal);
+    await this.#opts.repository.writeAccounts(this.#index, signal);
     this.#indexDirty = false;
   }
 }

@@ -6,7 +6,7 @@ import { optInt, optList, optString } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
 import { adminClientFromArgs, repositoryFromArgs, SERVER_OPTIONS, SERVER_USAGE } from '../connect.js';
 import { progressLine } from '../progress-line.js';
-import { dumpDirectoryFromArgs, LDAP_OPTIONS, LDAP_USAGE } from '../directory-args.js';
+import { directoryCaptureFromArgs, LDAP_OPTIONS, LDAP_USAGE } from '../directory-args.js';
 
 const OPTIONS = {
   ...SERVER_OPTIONS,
@@ -32,20 +32,25 @@ async function engineFromArgs(values: Values, ctx: CommandContext, onProgress: (
   const concurrency = optInt(values, 'concurrency', 1);
   const itemConcurrency = optInt(values, 'item-concurrency', 1);
   const maxItemBytes = optInt(values, 'max-item-bytes', 1);
+  const directory = await directoryCaptureFromArgs(values, ctx);
   const engine = new BackupEngine({
     client,
     repository,
     onProgress,
+    ...(directory ? { directory } : {}),
+    onDirectory: (r) => {
+      if (r.warning) ctx.err(`warning: ${r.warning}`);
+    },
     ...(accounts ? { accounts } : {}),
     ...(concurrency ? { concurrency } : {}),
     ...(itemConcurrency ? { itemConcurrency } : {}),
     ...(maxItemBytes ? { maxItemBytes } : {}),
   });
-  return { engine, client, repository };
+  return { engine, client };
 }
 
-function report(result: BackupResult, extra: Record<string, unknown>, values: Values, ctx: CommandContext): number {
-  if (values['json']) ctx.out(JSON.stringify({ ...result, ...extra }));
+function report(result: BackupResult, values: Values, ctx: CommandContext): number {
+  if (values['json']) ctx.out(JSON.stringify(result));
   else {
     ctx.out(
       `accounts ${result.accounts}: ${result.itemsNew} new, ${result.itemsChanged} changed, ${result.itemsDeleted} deleted; ${(result.bytesDownloaded / 1e6).toFixed(1)} MB downloaded, ${(result.bytesStored / 1e6).toFixed(1)} MB stored in ${(result.durationMs / 1000).toFixed(1)} s`,
@@ -64,12 +69,11 @@ export const backupCommand: Command = {
   options: OPTIONS,
   async run(values, ctx) {
     const progress = progressLine(ctx);
-    const { engine, client, repository } = await engineFromArgs(values, ctx, progress.onProgress);
+    const { engine, client } = await engineFromArgs(values, ctx, progress.onProgress);
     try {
       const result = await engine.run({ signal: ctx.signal, full: values['full'] === true });
-      const directory = await dumpDirectoryFromArgs(values, ctx, client, repository);
       progress.done();
-      return report(result, { directory }, values, ctx);
+      return report(result, values, ctx);
     } finally {
       client.close();
     }
@@ -84,12 +88,11 @@ export const watchCommand: Command = {
   usage: `zimbra-backup watch --repo PATH|s3://bucket/prefix ${SERVER_USAGE} [--accounts a,b] [--concurrency N] [--compression gzip|none] ${LDAP_USAGE} [--json]`,
   options: OPTIONS,
   async run(values, ctx) {
-    const { engine, client, repository } = await engineFromArgs(values, ctx, () => {});
+    const { engine, client } = await engineFromArgs(values, ctx, () => {});
     try {
-      const directory = await dumpDirectoryFromArgs(values, ctx, client, repository);
       if (!values['json']) ctx.err('watching for changes; Ctrl-C to stop');
       const result = await engine.watch({ signal: ctx.signal });
-      return report(result, { directory }, values, ctx);
+      return report(result, values, ctx);
     } finally {
       client.close();
     }

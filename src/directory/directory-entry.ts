@@ -202,3 +202,8 @@ export function entryAddress(e: LdifRecord): string | undefined {
     .map((p) => p.slice(3));
   return uid && dcs.length ? `${uid}@${dcs.join('.')}`.toLowerCase() : undefined;
 }
+
+/** The domain part of an address, lower-cased. */
+export function domainOf(address: string): string {
+  return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+}

@@ -24,11 +24,9 @@ import { Readable, type Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
-import { writeAccountIndex } from '../backup/account-index.js';
 import { ZimbraBackupError, isZimbraBackupError, throwIfAborted } from '../errors.js';
-import { Journal } from '../journal/journal.js';
-import { readDirectoryDump } from '../ldap/directory-dump-io.js';
-import { accountPrefix, directoryDumpKey } from '../repository/layout.js';
+import { readDirectoryDump } from '../directory/directory-dump-io.js';
+import { directoryDumpKey } from '../repository/layout.js';
 import type { Repository } from '../repository/repository.js';
 import { parseDigest } from '../store/digest.js';
 import {
@@ -39,8 +37,8 @@ import {
   parseManifest,
   type ArchiveManifest,
   type ManifestMember,
-} from './archive-format.js';
-import { parseStateLine, type StateRecord } from './state-lines.js';
+} from '../export/archive-format.js';
+import { parseStateLine, type StateRecord } from '../export/state-lines.js';
 
 /** One member as tar-stream's extract yields it: a byte stream with its header. */
 type TarEntry = Readable & { header: tar.Header };
@@ -301,8 +299,7 @@ export async function stageArchive(opts: StageArchiveOptions): Promise<StagedArc
     throw archiveInvalid(`the manifest lists ${manifest.blobs.count} blobs, the archive holds ${blobsSeen.size}`, {
       reason: 'manifest-mismatch',
     });
-  await writeAccountIndex(
-    staging.backend,
+  await staging.writeAccounts(
     manifest.accounts.map((a) => ({
       id: a.id,
       name: a.name.toLowerCase(),
@@ -396,9 +393,7 @@ async function commitState(
   atMs: number,
   signal?: AbortSignal,
 ): Promise<void> {
-  const journal = await Journal.open({
-    backend: staging.backend,
-    prefix: accountPrefix(accountId),
+  const journal = await staging.journal(accountId, {
     clock: () => atMs,
     checkpointMinRecords: 0,
     compactAfterSegments: 0,
