@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'ZB_LDAP'
   | 'ZB_ARCHIVE_INVALID'
   | 'ZB_CONFLICT'
+  | 'ZB_TARGET_EXISTS'
   | 'ZB_UNSUPPORTED';
 
 /** Options accepted by every library error. */

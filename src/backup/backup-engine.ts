@@ -64,6 +64,8 @@ export interface BackupEngineOptions {
   logger?: Logger | false;
   /** Clock, ms since the epoch. Default `Date.now`. */
   now?: () => number;
+  /** Owner label of the writer lock shown to other processes. Default: 'backup' (`run`), 'watch' (`watch`). */
+  lockOwner?: string;
 }
 
 /** The summary of a backup run (`zimbra-backup backup --json`). */
@@ -95,6 +97,10 @@ export class BackupEngine {
   #index: AccountIndexEntry[] = [];
   #indexDirty = false;
   #result: BackupResult = emptyResult();
+  /** While `run`/`watch` runs: the held lock, the scheduler and the selected accounts. */
+  #live: { lock: RepositoryLock; scheduler: AccountScheduler; accounts: DirectoryObject[] } | undefined;
+  /** Serializes exclusive sections and directory refreshes (both touch the index and journals). */
+  #mutex: Promise<unknown> = Promise.resolve();
 
   constructor(opts: BackupEngineOptions) {
     this.#opts = opts;
@@ -104,15 +110,91 @@ export class BackupEngine {
 
   /** One backup pass over the selected accounts. `full` lists every mailbox (SmartScan). */
   async run(opts: { signal?: AbortSignal; full?: boolean } = {}): Promise<BackupResult> {
-    return this.#locked(opts.signal, async (lock) => {
-      const accounts = await this.#refreshAccounts(opts.signal);
+    return this.#locked('backup', opts.signal, async (lock) => {
       const scheduler = this.#scheduler(lock, opts.signal, opts.full ?? false);
+      const accounts = await this.#serialized(() => this.#refreshAccounts(opts.signal));
+      this.#live = { lock, scheduler, accounts };
       for (const a of accounts) scheduler.schedule(a.id, 'pass');
       await scheduler.onIdle();
-      await this.#saveIndex(opts.signal);
+      await this.#serialized(() => this.#saveIndex(opts.signal));
       lock.assertHeld();
       await this.#captureDirectory(opts.signal);
     });
+  }
+
+  /**
+   * Runs `fn` while no account is being written: capture pauses (signals that arrive meanwhile
+   * are kept and run afterwards), in-flight account runs commit first, cached journals are closed
+   * so `fn` may rewrite them, and the account index is re-read afterwards. This is how purge,
+   * `check --repair` and other writers run beside real-time capture in one process: they receive
+   * the engine's writer lock instead of taking their own (docs/FORMAT.md, "Locks").
+   * When the engine is not running, `fn` gets a lock of its own (owner `owner`), released after.
+   * @throws `ZB_LOCK_HELD` when the engine is idle and another process holds the lock; whatever `fn` throws.
+   */
+  async exclusive<T>(
+    fn: (lock: RepositoryLock) => Promise<T>,
+    opts: { owner?: string; signal?: AbortSignal } = {},
+  ): Promise<T> {
+    return this.#serialized(async () => {
+      const live = this.#live;
+      if (!live) {
+        const lock = await this.#opts.repository.lock({
+          owner: opts.owner ?? 'maintenance',
+          ...(opts.signal ? { signal: opts.signal } : {}),
+        });
+        lock.startHeartbeat();
+        try {
+          return await fn(lock);
+        } finally {
+          await lock.release();
+        }
+      }
+      await live.scheduler.pause();
+      try {
+        live.lock.assertHeld();
+        await this.#saveIndex(opts.signal);
+        await this.#closeJournals();
+        const out = await fn(live.lock);
+        return out;
+      } finally {
+        await this.#closeJournals();
+        this.#index = await this.#opts.repository.accounts().catch(() => this.#index);
+        live.scheduler.resume();
+      }
+    });
+  }
+
+  /**
+   * SmartScan inside a running `run`/`watch`: every selected account is listed in full against
+   * the journal (catches changes a WaitSet or a sync token missed); resolves when the queue is
+   * idle again. Outside a run, use `run({ full: true })`.
+   * @throws `ZB_INVALID_ARGUMENT` when the engine is not running.
+   */
+  async smartScan(): Promise<void> {
+    const live = this.#live;
+    if (!live)
+      throw new ZimbraBackupError('smartScan() needs a running engine; use run({ full: true })', {
+        code: 'ZB_INVALID_ARGUMENT',
+      });
+    for (const a of live.accounts) live.scheduler.schedule(a.id, 'catch-up-full');
+    await live.scheduler.onIdle();
+  }
+
+  /** True while `run` or `watch` holds the repository. */
+  get running(): boolean {
+    return this.#live !== undefined;
+  }
+
+  #serialized<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.#mutex.then(fn, fn);
+    this.#mutex = next.catch(() => undefined);
+    return next;
+  }
+
+  async #closeJournals(): Promise<void> {
+    const open = [...this.#journals.values()];
+    this.#journals.clear();
+    await Promise.all(open.map(async (j) => (await j.catch(() => undefined))?.close()));
   }
 
   /**
@@ -120,35 +202,36 @@ export class BackupEngine {
    * committed before it resolves.
    */
   async watch(opts: { signal: AbortSignal }): Promise<BackupResult> {
-    return this.#locked(undefined, async (lock) => {
+    return this.#locked('watch', undefined, async (lock) => {
       const { signal } = opts;
       await this.#captureDirectory(signal);
       const inner = new AbortController();
       const scheduler = this.#scheduler(lock, inner.signal, false);
-      let accounts = await this.#refreshAccounts(signal);
-      const wanted = (id: string): boolean => accounts.some((a) => a.id === id) || this.#opts.accounts === undefined;
-      for (const a of accounts) scheduler.schedule(a.id, 'initial');
+      const live = { lock, scheduler, accounts: await this.#serialized(() => this.#refreshAccounts(signal)) };
+      this.#live = live;
+      const wanted = (id: string): boolean =>
+        live.accounts.some((a) => a.id === id) || this.#opts.accounts === undefined;
+      for (const a of live.accounts) scheduler.schedule(a.id, 'initial');
       const scanner = new RealTimeScanner({
         client: this.#opts.client,
         onChange: (id) => {
           if (wanted(id)) scheduler.schedule(id, 'waitset');
         },
         onReset: (why) => {
-          if (why === 'recreated') for (const a of accounts) scheduler.schedule(a.id, 'catch-up');
+          if (why === 'recreated') for (const a of live.accounts) scheduler.schedule(a.id, 'catch-up');
         },
         timeoutSeconds: this.#opts.waitSetTimeoutSeconds ?? 300,
         logger: this.#log,
       });
       const scanning = scanner.run(signal);
       const refresh = setInterval(() => {
-        this.#refreshAccounts(signal)
-          .then((list) => {
-            const known = new Set(accounts.map((a) => a.id));
-            accounts = list;
-            for (const a of list) if (!known.has(a.id)) scheduler.schedule(a.id, 'new-account');
-            return this.#saveIndex(signal);
-          })
-          .catch((err: unknown) => this.#log.warn({ err: String(err) }, 'directory refresh failed'));
+        this.#serialized(async () => {
+          const list = await this.#refreshAccounts(signal);
+          const known = new Set(live.accounts.map((a) => a.id));
+          live.accounts = list;
+          for (const a of list) if (!known.has(a.id)) scheduler.schedule(a.id, 'new-account');
+          await this.#saveIndex(signal);
+        }).catch((err: unknown) => this.#log.warn({ err: String(err) }, 'directory refresh failed'));
       }, this.#opts.refreshMs ?? 300_000);
       refresh.unref();
       try {
@@ -160,7 +243,7 @@ export class BackupEngine {
         await scanning;
         await scheduler.close();
         inner.abort();
-        await this.#saveIndex();
+        await this.#serialized(() => this.#saveIndex());
       }
     });
   }
@@ -180,18 +263,25 @@ export class BackupEngine {
     this.#opts.onDirectory?.(r);
   }
 
-  async #locked(signal: AbortSignal | undefined, body: (lock: RepositoryLock) => Promise<void>): Promise<BackupResult> {
+  async #locked(
+    owner: string,
+    signal: AbortSignal | undefined,
+    body: (lock: RepositoryLock) => Promise<void>,
+  ): Promise<BackupResult> {
     const started = Date.now();
     this.#result = emptyResult();
-    const lock = await this.#opts.repository.lock({ owner: 'backup', ...(signal ? { signal } : {}) });
+    const lock = await this.#opts.repository.lock({
+      owner: this.#opts.lockOwner ?? owner,
+      ...(signal ? { signal } : {}),
+    });
     lock.startHeartbeat();
     try {
       this.#index = await this.#opts.repository.accounts(signal);
       await body(lock);
       return { ...this.#result, durationMs: Date.now() - started };
     } finally {
-      await Promise.all([...this.#journals.values()].map(async (j) => (await j.catch(() => undefined))?.close()));
-      this.#journals.clear();
+      this.#live = undefined;
+      await this.#closeJournals();
       await lock.release();
     }
   }

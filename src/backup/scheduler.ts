@@ -42,6 +42,8 @@ export class AccountScheduler {
   readonly #opts: AccountSchedulerOptions;
   #active = 0;
   #closed = false;
+  #paused = 0;
+  #drainWaiters: Array<() => void> = [];
   #idleWaiters: Array<() => void> = [];
   readonly stats: SchedulerStats = { signals: 0, merged: 0, runs: 0, failures: 0 };
 
@@ -99,8 +101,26 @@ export class AccountScheduler {
     await this.onIdle();
   }
 
+  /**
+   * Stops starting jobs and resolves once none is running (queued ones and new signals wait).
+   * Pauses nest: each `pause()` needs one {@link AccountScheduler.resume}.
+   */
+  pause(): Promise<void> {
+    this.#paused++;
+    if (this.#active === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  /** Undoes one {@link AccountScheduler.pause}; queued jobs start again when none is left. */
+  resume(): void {
+    if (this.#paused === 0) return;
+    this.#paused--;
+    this.#pump();
+  }
+
   #pump(): void {
-    while (this.#active < this.#concurrency && this.#queue.length > 0) {
+    if (this.#active === 0) for (const w of this.#drainWaiters.splice(0)) w();
+    while (this.#paused === 0 && this.#active < this.#concurrency && this.#queue.length > 0) {
       const id = this.#queue.shift() as string;
       const entry = this.#entries.get(id);
       if (!entry) continue;

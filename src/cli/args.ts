@@ -40,14 +40,43 @@ export function optInt(values: Values, name: string, min = 0): number | undefine
   return n;
 }
 
-/** An ISO-8601 instant option, as ms since the epoch. */
+/**
+ * An ISO-8601 date-time with an explicit zone: `Z` or a `+hh:mm`/`-hh:mm` offset. A time without
+ * one would be read in the machine's zone, so the same command would mean different instants on
+ * different machines: it is refused (issue #15). A bare date is refused for the same reason.
+ */
+const ZONED_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
+
+/**
+ * Parses a zoned ISO-8601 instant (see {@link ZONED_TIME}) to ms since the epoch.
+ * @throws `ZB_INVALID_ARGUMENT` naming the option for a zone-less, partial or invalid time.
+ */
+export function parseZonedTime(text: string, name = 'time'): number {
+  const v = text.trim();
+  const t = ZONED_TIME.test(v) && realDate(v) ? Date.parse(v.replace(' ', 'T')) : Number.NaN;
+  if (Number.isNaN(t)) {
+    const zoneless = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$/i.test(v);
+    throw new ZimbraBackupError(
+      zoneless
+        ? `--${name} ${JSON.stringify(v)} has no time zone, so it could mean different instants; add Z (UTC) or an offset, e.g. ${v.length === 10 ? `${v}T00:00:00` : v}Z or ${v.length === 10 ? `${v}T00:00:00` : v}+01:00`
+        : `--${name} must be an ISO-8601 time with a zone, such as 2026-11-26T14:03:00Z or 2026-11-26T15:03:00+01:00, got ${JSON.stringify(v)}`,
+      { code: 'ZB_INVALID_ARGUMENT', data: { field: name, value: v } },
+    );
+  }
+  return t;
+}
+
+/** False for a calendar date that does not exist (Date.parse rolls 2026-02-30 over to March). */
+function realDate(v: string): boolean {
+  const [y, m, d] = v.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const hour = Number(v.slice(11, 13));
+  return m >= 1 && m <= 12 && d >= 1 && d <= new Date(Date.UTC(y, m, 0)).getUTCDate() && hour <= 23;
+}
+
+/** A zoned ISO-8601 instant option (see {@link parseZonedTime}), as ms since the epoch. */
 export function optTime(values: Values, name: string): number | undefined {
   const v = optString(values, name);
-  if (v === undefined) return undefined;
-  const t = Date.parse(v);
-  if (Number.isNaN(t))
-    throw invalid(`--${name} must be an ISO-8601 time such as 2026-11-26T14:03:00Z, got ${JSON.stringify(v)}`);
-  return t;
+  return v === undefined ? undefined : parseZonedTime(v, name);
 }
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };

@@ -24,5 +24,7 @@ export interface Command {
   /** Usage lines shown by `--help`. */
   usage: string;
   options: OptionSpec;
+  /** The command reads `--config` itself (`run`, `config check`); main.ts then does not apply it. */
+  ownsConfig?: boolean;
   run(values: Record<string, string | boolean | string[] | undefined>, ctx: CommandContext): Promise<number>;
 }

@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { ZimbraBackupError } from '../errors.js';
 import type { Command, CommandContext } from './command.js';
 import { commands } from './commands/index.js';
+import { configFlags, loadConfig } from './config/config-file.js';
 
 function globalHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -24,7 +25,13 @@ function globalHelp(): string {
 }
 
 function commandHelp(cmd: Command): string {
-  return [`Usage: ${cmd.usage}`, '', cmd.summary].join('\n');
+  return [
+    `Usage: ${cmd.usage}`,
+    '',
+    cmd.summary,
+    '',
+    'Every command also takes --config FILE: flags it accepts come from that file unless given here.',
+  ].join('\n');
 }
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
@@ -40,7 +47,9 @@ export async function main(argv: string[], ctxIn?: Partial<CommandContext>): Pro
     signal: controller.signal,
     ...ctxIn,
   };
-  const [name, ...rest] = argv;
+  // Two-word commands (`config check`, `emulator-ctl deliver`) are looked up first.
+  const two = argv.length >= 2 ? commands.find((c) => c.name === `${argv[0]} ${argv[1]}`) : undefined;
+  const [name, ...rest] = two ? [two.name, ...argv.slice(2)] : argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     ctx.out(globalHelp());
     return name === undefined ? 2 : 0;
@@ -58,7 +67,12 @@ export async function main(argv: string[], ctxIn?: Partial<CommandContext>): Pro
   try {
     values = parseArgs({
       args: rest,
-      options: { ...cmd.options, help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } },
+      options: {
+        ...cmd.options,
+        help: { type: 'boolean', short: 'h' },
+        json: { type: 'boolean' },
+        config: { type: 'string' },
+      },
       strict: true,
       allowPositionals: false,
     }).values as typeof values;
@@ -69,6 +83,15 @@ export async function main(argv: string[], ctxIn?: Partial<CommandContext>): Pro
   if (values['help']) {
     ctx.out(commandHelp(cmd));
     return 0;
+  }
+  if (typeof values['config'] === 'string' && !cmd.ownsConfig) {
+    try {
+      // Flags given on the command line win over the file (one mapping: cli/config/config-keys.ts).
+      values = { ...configFlags(await loadConfig(values['config'], commands), cmd), ...values };
+    } catch (err) {
+      reportError(err, values['json'] === true, ctx);
+      return 2;
+    }
   }
   const onSignal = (): void => controller.abort(new Error('interrupted'));
   process.once('SIGINT', onSignal);
@@ -90,11 +113,26 @@ function reportError(err: unknown, json: boolean, ctx: CommandContext): void {
     const code = faultCode ?? err.code;
     if (json) ctx.out(JSON.stringify({ error: err.toJSON() }));
     ctx.err(`${code}: ${err.message.split('\n')[0]}`);
+    const hint = lockHint(err);
+    if (hint) ctx.err(hint);
     return;
   }
   const message = err instanceof Error ? err.message : String(err);
   if (json) ctx.out(JSON.stringify({ error: { code: 'ZB_INTERNAL', message } }));
   ctx.err(`ZB_INTERNAL: ${message.split('\n')[0]}`);
+}
+
+/** What to do when the writer lock belongs to a long-running capture (docs/FORMAT.md, "Locks"). */
+function lockHint(err: ZimbraBackupError): string | undefined {
+  if (err.code !== 'ZB_LOCK_HELD' || err.data['stale'] === true) return undefined;
+  const owner = err.data['owner'];
+  if (owner !== 'watch' && owner !== 'run') return undefined;
+  return (
+    `hint: the repository is being written by real-time capture (\`${owner}\`). Purge, SmartScan (backup --full) and ` +
+    'check --repair run inside that process: give `zimbra-backup run --config FILE` a [schedule] for them, ' +
+    'or stop the capture (SIGTERM commits what is in flight), run the command, and start it again. ' +
+    'Read-only commands (check without --repair, ls, status, restore, export) work beside it.'
+  );
 }
 
 const isEntry = process.argv[1] !== undefined && /(?:main\.[jt]s|zimbra-backup(?:\.js)?)$/.test(process.argv[1]);

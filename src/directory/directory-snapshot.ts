@@ -32,6 +32,9 @@ export interface DirectorySnapshotResult {
 export const SOAP_DIRECTORY_WARNING =
   'directory read through admin SOAP: password hashes (userPassword) are not included; restored accounts get new passwords. Give --ldap-url/--ldap-bind-dn/--ldap-password-file for a complete dump.';
 
+/** What admin SOAP answers instead of a secret attribute's value. */
+const BLOCKED = 'VALUE-BLOCKED';
+
 function dcDn(domain: string): string {
   return domain
     .split('.')
@@ -59,7 +62,12 @@ function entry(
   extra: Record<string, DirectoryValue[]> = {},
 ): DirectoryEntry {
   const attributes: Record<string, DirectoryValue[]> = {};
-  for (const [k, v] of Object.entries(obj.attrs)) attributes[k] = Array.isArray(v) ? v : [v];
+  for (const [k, v] of Object.entries(obj.attrs)) {
+    // a real server answers `VALUE-BLOCKED` for userPassword and other secrets
+    // (Provisioning.sanitizedAttrValue); that placeholder is no value to restore
+    const values = (Array.isArray(v) ? v : [v]).filter((x) => x !== BLOCKED);
+    if (values.length > 0) attributes[k] = values;
+  }
   if (!attributes['objectClass']?.length) attributes['objectClass'] = objectClass;
   if (!attributes['zimbraId']?.length && obj.id) attributes['zimbraId'] = [obj.id];
   Object.assign(attributes, extra);

@@ -29,10 +29,11 @@ import {
   setFlags,
   setTags,
 } from './model/item-ops.js';
-import { Uploads } from './model/uploads.js';
-import { WaitSetManager, type WaitSetTimeoutClamp } from './model/waitsets.js';
+import type { WaitSetTimeoutClamp } from './model/waitsets.js';
 import { FaultInjector } from './http/fault-injector.js';
-import { EmulatorStats, listen, type Listener } from './http/server.js';
+import { EmulatorStats } from './http/server.js';
+import type { HomeResolver } from './http/proxy.js';
+import { ServerNode } from './server-node.js';
 import { applyCorpus } from './seed-apply.js';
 import { snapshotOf, type MailboxSnapshot } from './snapshot.js';
 import type { Corpus } from './seed/corpus-types.js';
@@ -59,6 +60,33 @@ export interface EmulatorOptions {
   waitSetTimeoutClamp?: number | WaitSetTimeoutClamp;
   /** Logger (default silent). */
   logger?: Logger | false;
+  /**
+   * Test switch: qualify item ids on behalf of another mailbox even when the request carries
+   * `<noqualify/>`, as a handler that ignores the header does (ItemActionHelper.java always
+   * qualifies). Default false: `<noqualify/>` is honoured as ZimbraSoapContext.java does.
+   */
+  ignoreNoQualify?: boolean;
+  /**
+   * Mailbox servers sharing one directory (default 1). Server 1 is `serverName`, server N>1 is
+   * `mail<N>.<domain>`; each has its own mail and admin ports (`port`/`adminPort` apply to the
+   * first) and its own mailboxes, WaitSets and uploads; new accounts are spread over them in
+   * turn by `zimbraMailHost` unless their attributes name one.
+   */
+  servers?: number;
+}
+
+/** One mailbox server of a running emulator. */
+export interface EmulatorServerInfo {
+  /** `zimbraServiceHostname`, the value of its accounts' `zimbraMailHost`. */
+  name: string;
+  /** Its zimbraId. */
+  id: string;
+  /** Mail base URL. */
+  url: string;
+  /** Admin base URL. */
+  adminUrl: string;
+  /** False while stopped by {@link Emulator.stopServer}. */
+  running: boolean;
 }
 
 /** An id and name pair returned by the provisioning API. */
@@ -83,16 +111,13 @@ export interface DeliverOptions {
 
 /** A running emulator. */
 export class Emulator {
-  /** Mail base URL, `http://127.0.0.1:P`. */
-  url = '';
-  /** Admin base URL, `http://127.0.0.1:A`. */
-  adminUrl = '';
   /** Fault injection script applied to each HTTP request. */
   readonly faults = new FaultInjector();
-  /** Request counts by name. */
+  /** Request counts by name (all servers together). */
   readonly stats = new EmulatorStats();
+  /** The first server's state (the directory is the cluster's). */
   private readonly state: EmulatorState;
-  private listeners: Listener[] = [];
+  private readonly nodes: ServerNode[] = [];
   private readonly logger: Logger;
 
   /** @internal use {@link startEmulator}. */
@@ -114,54 +139,119 @@ export class Emulator {
       maxSeconds: clampOpt.maxSeconds ?? 3600,
     };
     const domain = opts.domain ?? 'example.test';
-    let directory: Directory | undefined;
-    const waitSets = new WaitSetManager(() => directory!, clamp);
-    directory = new Directory(opts.serverName ?? `mail.${domain}`, (e) => waitSets.onChange(e));
+    const count = opts.servers ?? 1;
+    if (!Number.isInteger(count) || count < 1 || count > 64) {
+      throw new ZimbraBackupError('servers must be an integer from 1 to 64', {
+        code: 'ZB_INVALID_ARGUMENT',
+        data: { field: 'servers' },
+      });
+    }
+    // A change is signalled to the WaitSets of the account's home server only: WaitSets are local.
+    const directory = new Directory(opts.serverName ?? `mail.${domain}`, (e) => {
+      const a = directory.findAccount(e.accountId);
+      if (a) this.node(directory.homeServer(a))?.state.waitSets.onChange(e);
+    });
     directory.createDomain(domain);
     directory.createAccount(adminUser, adminPassword, { zimbraIsAdminAccount: 'TRUE' }, true);
-    this.state = {
+    const home: HomeResolver = (account) => {
+      const a = directory.findAccount(account);
+      const node = a && this.node(directory.homeServer(a));
+      return (
+        node && { name: node.name, local: false, mailUrl: node.url, adminUrl: node.adminUrl, running: node.running }
+      );
+    };
+    const shared = {
       directory,
       tokens: new AuthTokens(),
-      waitSets,
-      uploads: new Uploads(directory.server.id),
+      clamp,
       authTokenLifetimeMs: opts.authTokenLifetimeMs ?? 2 * 24 * 3600 * 1000,
       adminAuthTokenLifetimeMs: opts.adminAuthTokenLifetimeMs ?? 12 * 3600 * 1000,
-      mailUrl: '',
-      adminUrl: '',
+      faults: this.faults,
+      stats: this.stats,
+      logger: this.logger,
+      home,
+      ignoreNoQualify: opts.ignoreNoQualify === true,
     };
+    for (let i = 0; i < count; i++) {
+      const entry = i === 0 ? directory.server : directory.addServer(`mail${i + 1}.${domain}`);
+      const ports: [number, number] = i === 0 ? [opts.port ?? 0, opts.adminPort ?? 0] : [0, 0];
+      this.nodes.push(new ServerNode(entry, shared, ...ports));
+    }
+    for (const n of this.nodes) n.state.uploads.link(this.nodes.map((x) => x.state.uploads));
+    let turn = 0;
+    directory.placeAccount = () => this.nodes[turn++ % this.nodes.length]!.name;
+    this.state = this.nodes[0]!.state;
   }
 
-  /** @internal binds the listeners. */
-  async start(mailPort: number, adminPort: number): Promise<void> {
-    const deps = { state: this.state, faults: this.faults, stats: this.stats, logger: this.logger };
-    const mail = await listen(deps, 'mail', mailPort);
-    const admin = await listen(deps, 'admin', adminPort).catch(async (err: unknown) => {
-      await mail.close();
-      throw err;
-    });
-    this.listeners = [mail, admin];
-    this.url = `http://127.0.0.1:${mail.port}`;
-    this.adminUrl = `http://127.0.0.1:${admin.port}`;
-    this.state.mailUrl = this.url;
-    this.state.adminUrl = this.adminUrl;
-    const server = this.state.directory.server;
-    server.attrs['zimbraMailPort'] = [String(mail.port)];
-    server.attrs['zimbraAdminPort'] = [String(admin.port)];
-    this.logger.info({ url: this.url, adminUrl: this.adminUrl }, 'emulator listening');
+  private node(name: string): ServerNode | undefined {
+    return this.nodes.find((n) => n.name === name);
   }
 
-  /** Stops both listeners, dropping open connections and WaitSets. */
+  private nodeOf(server: string): ServerNode {
+    const n = this.node(server) ?? this.nodes.find((x) => x.entry.id === server);
+    if (!n) throw new ZimbraBackupError(`no such server: ${server}`, { code: 'ZB_INVALID_ARGUMENT' });
+    return n;
+  }
+
+  /** Mail base URL of the first server, `http://127.0.0.1:P`. */
+  get url(): string {
+    return this.nodes[0]!.url;
+  }
+
+  /** Admin base URL of the first server, `http://127.0.0.1:A`. */
+  get adminUrl(): string {
+    return this.nodes[0]!.adminUrl;
+  }
+
+  /** @internal binds every server's listeners. */
+  async start(): Promise<void> {
+    for (const n of this.nodes) await n.start();
+  }
+
+  /** Stops every server, dropping open connections and WaitSets. */
   async close(): Promise<void> {
-    this.state.waitSets.dropAll();
-    await Promise.all(this.listeners.map((l) => l.close()));
-    this.listeners = [];
+    await Promise.all(this.nodes.map((n) => n.stop()));
   }
 
-  /** A server restart: connections, WaitSets and sessions are dropped; data and tokens survive; same ports. */
+  /** A restart of every server: connections, WaitSets and sessions are dropped; data and tokens survive; same ports. */
   async restart(): Promise<void> {
-    const [mail, admin] = this.listeners;
     await this.close();
-    await this.start(mail?.port ?? 0, admin?.port ?? 0);
+    await this.start();
+  }
+
+  /** The mailbox servers, in order (`GetAllServersRequest service=mailbox` lists the same). */
+  servers(): EmulatorServerInfo[] {
+    return this.nodes.map((n) => ({
+      name: n.name,
+      id: n.entry.id,
+      url: n.url,
+      adminUrl: n.adminUrl,
+      running: n.running,
+    }));
+  }
+
+  /** Stops one server (by name or id): its listeners close and its WaitSets are gone; its data stays. */
+  async stopServer(server: string): Promise<void> {
+    await this.nodeOf(server).stop();
+  }
+
+  /** Starts a stopped server again on the same ports (with no WaitSets, as after a real restart). */
+  async startServer(server: string): Promise<void> {
+    await this.nodeOf(server).start();
+  }
+
+  /** The name of the server that holds an account's mailbox. */
+  homeServer(account: string): string {
+    return this.state.directory.homeServer(this.acct(account));
+  }
+
+  /**
+   * Moves an account to another server, as `zmmboxmove` does: the new server holds the same
+   * items (same ids) in a new mailbox with its own change counter, so old sync tokens are
+   * meaningless there; `zimbraMailHost` changes.
+   */
+  moveAccount(account: string, server: string): void {
+    this.state.directory.moveAccount(this.acct(account), this.nodeOf(server).name);
   }
 
   private acct(account: string): AccountEntry {
@@ -324,6 +414,6 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     });
   }
   const emu = new Emulator(opts, adminUser, adminPassword);
-  await emu.start(opts.port ?? 0, opts.adminPort ?? 0);
+  await emu.start();
   return emu;
 }

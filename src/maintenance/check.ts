@@ -6,7 +6,7 @@
  */
 import pLimit from 'p-limit';
 import { isZimbraBackupError, throwIfAborted, ZimbraBackupError } from '../errors.js';
-import type { LockOptions } from '../repository/lock.js';
+import type { LockOptions, RepositoryLock } from '../repository/lock.js';
 import type { Repository } from '../repository/repository.js';
 import { BLOB_HEADER_SIZE } from '../store/blob-codec.js';
 import { parseDigest } from '../store/digest.js';
@@ -32,6 +32,8 @@ export interface CheckOptions {
   signal?: AbortSignal;
   /** Writer-lock options used by `repair` (owner defaults to 'check-repair'). */
   lock?: LockOptions;
+  /** A writer lock the caller already holds, used by `repair` instead of its own (see `PurgeOptions.heldLock`). */
+  heldLock?: RepositoryLock;
 }
 
 /** What {@link checkRepository} found. */
@@ -158,6 +160,7 @@ export async function checkRepository(opts: CheckOptions): Promise<CheckResult> 
       problems,
       ...(signal ? { signal } : {}),
       ...(opts.lock ? { lock: opts.lock } : {}),
+      ...(opts.heldLock ? { heldLock: opts.heldLock } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     });
   }

@@ -43,6 +43,12 @@ export interface PurgeOptions {
   concurrency?: number;
   /** Writer-lock options (owner defaults to 'purge'). */
   lock?: LockOptions;
+  /**
+   * A writer lock the caller already holds (e.g. `BackupEngine.exclusive` beside real-time
+   * capture); purge then takes no lock of its own and leaves this one held. The caller
+   * guarantees nothing else writes journals meanwhile.
+   */
+  heldLock?: RepositoryLock;
   /** Progress events. */
   onProgress?: (p: PurgeProgress) => void;
   /** Aborts between steps; what is done stays consistent. */
@@ -122,10 +128,12 @@ export async function purgeRepository(opts: PurgeOptions): Promise<PurgeResult> 
     durationMs: 0,
   };
   if (retentionMs > 0) result.cutoffMs = now - retentionMs;
+  const ownLock = !dryRun && !opts.heldLock;
   const lock = dryRun
     ? undefined
-    : await repository.lock({ owner: 'purge', ...opts.lock, ...(signal ? { signal } : {}) });
-  lock?.startHeartbeat();
+    : (opts.heldLock ?? (await repository.lock({ owner: 'purge', ...opts.lock, ...(signal ? { signal } : {}) })));
+  if (ownLock) lock?.startHeartbeat();
+  lock?.assertHeld();
   try {
     const index = await repository.accounts(signal);
     const ids = await listAccountIds(repository, signal);
@@ -175,7 +183,7 @@ export async function purgeRepository(opts: PurgeOptions): Promise<PurgeResult> 
       signal,
     );
   } finally {
-    await lock?.release();
+    if (ownLock) await lock?.release();
   }
   result.bytesReclaimed = result.blobBytesReclaimed + result.accountBytesReclaimed;
   result.durationMs = Math.round(performance.now() - started);

@@ -33,6 +33,8 @@ export interface RepairOptions {
   /** Problems found by the check; blob errors get a `repair` field. */
   problems: CheckProblem[];
   lock?: LockOptions;
+  /** A writer lock the caller already holds (see `PurgeOptions.heldLock`); not released here. */
+  heldLock?: RepositoryLock;
   signal?: AbortSignal;
   onProgress?: (p: CheckProgress) => void;
 }
@@ -40,8 +42,10 @@ export interface RepairOptions {
 /** Repairs what can be repaired, under the writer lock. Mutates `problems[i].repair`. */
 export async function repairProblems(opts: RepairOptions): Promise<void> {
   const { repository, signal } = opts;
-  const lock = await repository.lock({ owner: 'check-repair', ...opts.lock, ...(signal ? { signal } : {}) });
-  lock.startHeartbeat();
+  const lock =
+    opts.heldLock ?? (await repository.lock({ owner: 'check-repair', ...opts.lock, ...(signal ? { signal } : {}) }));
+  if (!opts.heldLock) lock.startHeartbeat();
+  lock.assertHeld();
   try {
     const blobProblems = opts.problems.filter(
       (p) =>
@@ -77,7 +81,7 @@ export async function repairProblems(opts: RepairOptions): Promise<void> {
           'no current item references this blob: only past versions did, and the server no longer has them';
     }
   } finally {
-    await lock.release();
+    if (!opts.heldLock) await lock.release();
   }
 }
 

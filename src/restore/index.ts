@@ -25,6 +25,7 @@ export {
   liveItemIds,
   type RestoreAccountOptions,
   type RestoreAccountResult,
+  type RestoreTargetKind,
 } from './restore-account.js';
 export { undelete, restoredFolderName, type UndeleteOptions, type UndeleteResult } from './undelete.js';
 export { restoreItems, type RestoreItemsOptions } from './restore-items.js';

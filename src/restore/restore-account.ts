@@ -10,6 +10,8 @@ import type { FolderInfo } from '../soap/requests/items.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
 import { copyableAccountAttrs } from '../directory/account-attributes.js';
 import { passwordHashOf } from '../directory/directory-source.js';
+import type { JsonValue } from '../journal/types.js';
+import { RestoreIdMap } from './restore-id-map.js';
 import { restoreIdOf } from './restore-id.js';
 import { openSourceJournal, planFromState, resolveSourceAccount } from './restore-source.js';
 import { runPlan } from './run-plan.js';
@@ -19,14 +21,35 @@ import type { RestoreOperationOptions, RestoreResult } from './types.js';
 export interface RestoreAccountOptions extends RestoreOperationOptions {
   /** The instant to restore (Date or ms since the epoch): every commit captured at or before it. */
   at: Date | number;
-  /** Restore into this account (created when absent). Default: the original account. */
+  /**
+   * Restore into this account. When it does not exist it is created; when it exists and is not
+   * the source, the restore is refused (`ZB_TARGET_EXISTS`) unless `intoExisting` is set.
+   * Default: the original account (only what is missing there is written).
+   */
   toAccount?: string;
+  /**
+   * Allow `toAccount` to be an existing account other than the source: the source's items are
+   * then added to that mailbox. Default false. Not needed to resume a restore whose first run
+   * created the account.
+   */
+  intoExisting?: boolean;
   /** Extra attributes for a created account (override copied ones, e.g. another COS id). */
   accountAttrs?: Record<string, string | string[]>;
 }
 
+/**
+ * Which mailbox a restore writes: a `new` account it creates, the `original` account (same
+ * name as the source), or an `existing` account that is not the source (only with
+ * `intoExisting`, or when an earlier run of the same restore created it: `resumed`).
+ */
+export type RestoreTargetKind = 'new' | 'original' | 'existing' | 'resumed';
+
 /** Result of {@link restoreAccount}. */
 export interface RestoreAccountResult extends RestoreResult {
+  /** The resolved instant restored, as an ISO-8601 UTC time. */
+  at: string;
+  /** What kind of mailbox `targetAccount` is (see {@link RestoreTargetKind}). */
+  targetKind: RestoreTargetKind;
   /** The account this run created, if it created one. */
   createdAccount?: { id: string; name: string };
   /**
@@ -66,6 +89,65 @@ async function accountIdOn(client: ZimbraClient, name: string, signal?: AbortSig
   }
 }
 
+/** The operation record of a restore, when an earlier run of it wrote one. */
+async function operationOf(
+  opts: RestoreAccountOptions,
+  restoreId: string,
+): Promise<{ [k: string]: JsonValue } | undefined> {
+  const map = await RestoreIdMap.open({
+    backend: opts.repository.backend,
+    restoreId,
+    readOnly: true,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  try {
+    return await map.readOperation(opts.signal);
+  } finally {
+    await map.close();
+  }
+}
+
+/**
+ * Decides whether an existing account other than the source may be written: only when asked
+ * (`intoExisting`) or when an earlier run of this very restore created it (then it resumes).
+ */
+async function existingTargetKind(
+  opts: RestoreAccountOptions,
+  restoreId: string,
+  targetId: string,
+  target: string,
+  sourceName: string,
+): Promise<RestoreTargetKind> {
+  const op = await operationOf(opts, restoreId);
+  if (typeof op?.['createdAccountId'] === 'string' && op['createdAccountId'].toLowerCase() === targetId.toLowerCase())
+    return 'resumed';
+  if (opts.intoExisting === true) return 'existing';
+  throw new ZimbraBackupError(
+    `${target} is an existing account and not the source ${sourceName}: restoring would add ${sourceName}'s items to its mailbox; ` +
+      'choose a new account name, or pass --into-existing (intoExisting: true) if that is what you want',
+    { code: 'ZB_TARGET_EXISTS', data: { target, targetId, source: sourceName } },
+  );
+}
+
+/** Writes the operation record with the id of the account this run created. */
+async function writeCreatedRecord(
+  opts: RestoreAccountOptions,
+  restoreId: string,
+  operation: { [k: string]: JsonValue },
+  createdAccountId: string,
+): Promise<void> {
+  const map = await RestoreIdMap.open({
+    backend: opts.repository.backend,
+    restoreId,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  try {
+    await map.writeOperation({ ...operation, createdAccountId, createdMs: Date.now() }, opts.signal);
+  } finally {
+    await map.close();
+  }
+}
+
 /**
  * Restores an account's mailbox as it was at `at`.
  *
@@ -73,8 +155,11 @@ async function accountIdOn(client: ZimbraClient, name: string, signal?: AbortSig
  * restore created it) with the source's attributes minus server-owned ones, its COS, a new
  * zimbraId, and the source's password hash from the newest directory dump, or a generated
  * password returned once in `generatedPassword`. Into the original account: items that still
- * exist there are left alone; only the missing ones are written.
- * @throws `ZB_NOT_FOUND` (account not in the repository), `ZB_INVALID_ARGUMENT`, `ZB_ABORTED`, SOAP faults.
+ * exist there are left alone; only the missing ones are written. Into an existing account that
+ * is not the source: refused unless `intoExisting` (a dry run is refused the same way, so the
+ * preview never promises what the real run would not do).
+ * @throws `ZB_TARGET_EXISTS` (toAccount exists, is not the source, no `intoExisting`),
+ *   `ZB_NOT_FOUND` (account not in the repository), `ZB_INVALID_ARGUMENT`, `ZB_ABORTED`, SOAP faults.
  * @example
  * ```ts
  * const r = await restoreAccount({ repository, client, account: 'user1@example.test', at: Date.now() - 3600_000, toAccount: 'user1-restored@example.test' });
@@ -102,6 +187,10 @@ export async function restoreAccount(opts: RestoreAccountOptions): Promise<Resto
   const out: Partial<RestoreAccountResult> = {};
   let skipIds: Set<string> | undefined;
   const targetId = await accountIdOn(opts.client, target, opts.signal);
+  let targetKind: RestoreTargetKind = toNew ? 'new' : 'original';
+  if (toNew && targetId !== undefined) {
+    targetKind = await existingTargetKind(opts, restoreId, targetId, target, source.name);
+  }
   if (!opts.dryRun && toNew && targetId === undefined) {
     const attrs = { ...copyableAccountAttrs(state.account?.attrs), ...(opts.accountAttrs ?? {}) };
     const hash = await passwordHashOf(opts.repository.backend, source.id, at, opts.signal);
@@ -116,11 +205,19 @@ export async function restoreAccount(opts: RestoreAccountOptions): Promise<Resto
     );
     out.createdAccount = { id: created.id, name: created.name };
     if (password) out.generatedPassword = password;
+    // Recorded at once, so a rerun after an interruption knows this account is its own creation.
+    await writeCreatedRecord(
+      opts,
+      restoreId,
+      { op: 'restore-account', account: source.id, at, to: target },
+      created.id,
+    );
   } else if (!toNew && targetId !== undefined && targetId.toLowerCase() === source.id) {
     // The original mailbox: item ids are the same ids, so whatever still exists stays as it is.
     // (A recreated account of the same name has a new zimbraId: its ids mean nothing here.)
     skipIds = await liveItemIds(opts.client, target, opts.signal);
   }
+  const resolved = { at: new Date(at).toISOString(), targetKind };
   try {
     const result = await runPlan(opts, {
       restoreId,
@@ -130,7 +227,7 @@ export async function restoreAccount(opts: RestoreAccountOptions): Promise<Resto
       operation: { op: 'restore-account', account: source.id, at, to: target },
       ...(skipIds ? { skipIds } : {}),
     });
-    return { ...result, ...out };
+    return { ...result, ...out, ...resolved };
   } catch (err) {
     // The rerun that resumes will find the account and cannot report its password again: hand it
     // over with the error (a Secret prints as a placeholder in logs and JSON).

@@ -53,6 +53,7 @@ export {
   type SoapScalar,
   type ZimbraAttrs,
 } from './element.js';
+export { QualifiedIdMismatchError, parseItemId, unqualifyItemIds, ITEM_ID_ATTRIBUTES } from './qualified-ids.js';
 export { HttpStatusError, type TlsOptions, type HttpRequestOptions, type HttpResponse } from './http-client.js';
 export { JsonTransport } from './transports/json.js';
 export { XmlTransport, SOAP12_NS } from './transports/xml.js';

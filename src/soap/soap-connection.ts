@@ -20,6 +20,7 @@ import { AdminAuth, Auth, type AuthResult } from './requests/auth.js';
 import { DelegateAuth } from './requests/delegate-auth.js';
 import { responseNameOf, toSelector, type SoapRequestDefinition } from './requests/definition.js';
 import { GetAccount } from './requests/get-account.js';
+import { hasQualifiedIds, unqualifyItemIds } from './qualified-ids.js';
 import { backoffDelay, shouldRetry, sleep } from './retry.js';
 import { JsonTransport } from './transports/json.js';
 import type { AccountSelector, SoapTransport } from './transports/transport.js';
@@ -139,6 +140,8 @@ export class SoapConnection {
   #admin: Session | undefined;
   #user: Session | undefined;
   readonly #names = new Map<string, string>();
+  /** Lower-cased account name -> zimbraId (for checking qualified ids). */
+  readonly #ids = new Map<string, string>();
 
   constructor(options: ZimbraClientOptions) {
     if (typeof options !== 'object' || options === null) throw invalid('options', 'expected an object');
@@ -257,6 +260,9 @@ export class SoapConnection {
       const token = session?.token;
       try {
         const response = await this.#exchange(def, endpoint, body, { token, account, timeoutMs, signal: opts.signal });
+        if (account && hasQualifiedIds(response)) {
+          unqualifyItemIds(response, await this.#idOf(account, session, opts.signal), def.name);
+        }
         return this.#parse(def, response, params);
       } catch (err) {
         if (err instanceof AuthExpiredError && session?.renew && token && !renewed) {
@@ -326,6 +332,26 @@ export class SoapConnection {
     );
     this.#names.set(id, acct.name);
     return acct.name;
+  }
+
+  /**
+   * The zimbraId of an on-behalf target, needed to check qualified ids (qualified-ids.ts). By id:
+   * the selector itself; by name: resolved once with GetAccount, which needs an admin token.
+   */
+  async #idOf(account: AccountSelector, session: Session | undefined, signal?: AbortSignal): Promise<string> {
+    if (account.by === 'id') return account.value;
+    const key = account.value.toLowerCase();
+    const known = this.#ids.get(key);
+    if (known) return known;
+    if (session?.kind !== 'admin')
+      throw new ZimbraBackupError(
+        `cannot verify qualified item ids for ${account.value}: select the account by zimbraId, or use an admin token`,
+        { code: 'ZB_PROTOCOL', data: { account: account.value } },
+      );
+    const acct = await this.send(GetAccount, { account, attrs: ['zimbraId'] }, signal ? { signal } : {});
+    this.#ids.set(key, acct.id);
+    this.#names.set(acct.id, acct.name);
+    return acct.id;
   }
 
   #session(kind: 'admin' | 'user', r: AuthResult, renew: Session['renew']): Session {

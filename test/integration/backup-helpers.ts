@@ -15,8 +15,14 @@ export interface BackupFixture {
   close(): Promise<void>;
 }
 
-export async function backupFixture(): Promise<BackupFixture> {
-  const emu = await startEmulator({ domain: 'example.test' });
+/**
+ * The end-to-end suites run with the emulator qualifying every item id on behalf of another
+ * mailbox (`<targetId>:<n>`, ItemIdFormatter.java) even under `<noqualify/>`: the worst case a
+ * real server produces (ItemActionHelper.java ignores the header), so the client's defensive
+ * parsing (src/soap/qualified-ids.ts) is exercised by every backup and restore here.
+ */
+export async function backupFixture(opts: { ignoreNoQualify?: boolean } = {}): Promise<BackupFixture> {
+  const emu = await startEmulator({ domain: 'example.test', ignoreNoQualify: opts.ignoreNoQualify ?? true });
   const client = new ZimbraClient({ url: emu.url, adminUrl: emu.adminUrl, retries: 2, retryBaseDelayMs: 10 });
   await client.authAdmin(emu.adminUser, emu.adminPassword);
   const repo = await initRepository({ backend: new MemoryBackend(), compression: 'gzip' });

@@ -21,6 +21,8 @@ describe('zimbra-backup emulator', () => {
         '0',
         '--admin-port',
         '0',
+        '--servers',
+        '2',
         '--seed-accounts',
         '2',
         '--seed-messages',
@@ -39,10 +41,14 @@ describe('zimbra-backup emulator', () => {
         adminUser: string;
         adminPassword: string;
         accounts: string[];
+        servers: Array<{ name: string; url: string; adminUrl: string }>;
       };
       expect(ready.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(ready.adminUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(ready.accounts).toEqual(expect.arrayContaining(['user1@example.test', 'user2@example.test']));
+      // --servers 2: both servers in the ready line; the client reaches every account through the first (proxied)
+      expect(ready.servers.map((s) => s.name)).toEqual(['mail.example.test', 'mail2.example.test']);
+      expect(ready.servers[0]!.url).toBe(ready.url);
       const client = new ZimbraClient({ url: ready.url, adminUrl: ready.adminUrl });
       await client.authAdmin(ready.adminUser, ready.adminPassword);
       const first = await client.sync({}, { account: 'user1@example.test' });

@@ -8,10 +8,11 @@ export const emulatorCommand: Command = {
   name: 'emulator',
   summary: 'start a Zimbra-compatible server (mail + admin ports) on 127.0.0.1 and print one JSON ready line',
   usage:
-    'zimbra-backup emulator [--port P] [--admin-port P] [--domain D] [--seed-accounts N] [--seed-messages M] [--seed S]',
+    'zimbra-backup emulator [--port P] [--admin-port P] [--servers N] [--domain D] [--seed-accounts N] [--seed-messages M] [--seed S]',
   options: {
     port: { type: 'string' },
     'admin-port': { type: 'string' },
+    servers: { type: 'string' },
     domain: { type: 'string' },
     'seed-accounts': { type: 'string' },
     'seed-messages': { type: 'string' },
@@ -22,6 +23,7 @@ export const emulatorCommand: Command = {
     const emulator = await startEmulator({
       port: optInt(values, 'port') ?? 0,
       adminPort: optInt(values, 'admin-port') ?? 0,
+      servers: optInt(values, 'servers') ?? 1,
       domain,
     });
     try {
@@ -43,6 +45,7 @@ export const emulatorCommand: Command = {
           adminUser: emulator.adminUser,
           adminPassword: emulator.adminPassword,
           accounts: emulator.accounts().map((a) => a.name),
+          servers: emulator.servers().map((s) => ({ name: s.name, url: s.url, adminUrl: s.adminUrl })),
         }),
       );
       await new Promise<void>((resolve) => {

@@ -2,6 +2,7 @@ import { listItems } from '../../catalog/list-items.js';
 import { optString, optTime, requireString } from '../args.js';
 import type { Command } from '../command.js';
 import { repositoryFromArgs } from '../connect.js';
+import { coverageWarnings, isoTime, resolvedTimes } from '../time-coverage.js';
 
 /** `zimbra-backup ls`: browse backed-up items. */
 export const lsCommand: Command = {
@@ -21,19 +22,24 @@ export const lsCommand: Command = {
     const at = optTime(values, 'at');
     const from = optTime(values, 'from');
     const folder = optString(values, 'folder');
+    const account = requireString(values, 'account');
     const items = await listItems({
       repository,
-      account: requireString(values, 'account'),
+      account,
       deleted: values['deleted'] === true,
       signal: ctx.signal,
       ...(at !== undefined ? { at } : {}),
       ...(from !== undefined ? { from } : {}),
       ...(folder !== undefined ? { folder } : {}),
     });
+    // The instant shown: the one asked for, or (no --at) the latest commit, i.e. "now".
+    const times = resolvedTimes({ at, from });
+    const warnings = await coverageWarnings(repository, account, { at, from }, ctx.signal);
     if (values['json']) {
-      ctx.out(JSON.stringify({ items }));
+      ctx.out(JSON.stringify({ ...times, warnings, items }));
       return 0;
     }
+    for (const w of warnings) ctx.err(`warning: ${w}`);
     for (const i of items) {
       const date = i.dateMs !== undefined ? new Date(i.dateMs).toISOString().slice(0, 16) : ''.padEnd(16);
       const del = i.deletedMs !== undefined ? ` deleted ${new Date(i.deletedMs).toISOString()}` : '';
@@ -41,7 +47,11 @@ export const lsCommand: Command = {
         `${i.id.padStart(7)} ${i.kind.padEnd(11)} ${date} ${String(i.size ?? '').padStart(9)} ${(i.flags || '-').padEnd(4)} ${i.path}${i.name !== undefined && i.kind !== 'folder' ? `/${i.name}` : ''}${i.tags.length ? ` [${i.tags.join(',')}]` : ''}${del}`,
       );
     }
-    ctx.err(`${items.length} items`);
+    const when =
+      values['deleted'] === true
+        ? `deleted between ${isoTime(from ?? 0)} and ${at !== undefined ? isoTime(at) : 'now'}`
+        : `at ${at !== undefined ? isoTime(at) : 'the latest commit'}`;
+    ctx.err(`${items.length} items ${when} (UTC)`);
     return 0;
   },
 };

@@ -1,6 +1,7 @@
 import { restoreItems } from '../../restore/restore-items.js';
 import { optList, optString, optTime, requireString } from '../args.js';
 import type { Command } from '../command.js';
+import { coverageWarnings, resolvedTimes } from '../time-coverage.js';
 import { adminClientFromArgs, repositoryFromArgs, SERVER_OPTIONS, SERVER_USAGE } from '../connect.js';
 import { ZimbraBackupError } from '../../errors.js';
 import { printRestoreResult, progressPrinter, RESTORE_OPTIONS } from './restore-output.js';
@@ -41,7 +42,8 @@ export const restoreItemCommand: Command = {
         ...(values['dry-run'] === true ? { dryRun: true } : {}),
         ...(onProgress ? { onProgress } : {}),
       });
-      return printRestoreResult(ctx, values['json'] === true, r);
+      const warnings = await coverageWarnings(repository, account, { at }, ctx.signal);
+      return printRestoreResult(ctx, values['json'] === true, r, { times: resolvedTimes({ at }), warnings });
     } finally {
       client.close();
     }

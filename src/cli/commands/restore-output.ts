@@ -27,26 +27,60 @@ export function progressPrinter(ctx: CommandContext): ((p: RestoreProgress) => v
   };
 }
 
-/** Prints a restore result; resolves to the exit code (1 when some items failed). */
+/** Words for a restore's target kind (see `RestoreTargetKind`). */
+function describeTarget(kind: string | undefined): string {
+  switch (kind) {
+    case 'new':
+      return ' (a new account, created by the restore)';
+    case 'original':
+      return ' (the original account; only items missing there are written)';
+    case 'existing':
+      return ' (an EXISTING account that is not the source: --into-existing)';
+    case 'resumed':
+      return ' (the account an earlier run of this restore created; resuming)';
+    default:
+      return '';
+  }
+}
+
+/**
+ * Prints a restore result with the resolved instants (UTC) and coverage warnings; resolves to
+ * the exit code (1 when some items failed).
+ */
 export function printRestoreResult(
   ctx: CommandContext,
   json: boolean,
-  r: RestoreResult & { generatedPassword?: Secret; folder?: string; createdAccount?: { id: string; name: string } },
+  r: RestoreResult & {
+    generatedPassword?: Secret;
+    folder?: string;
+    createdAccount?: { id: string; name: string };
+    targetKind?: string;
+    at?: string;
+  },
+  resolved: { times: Record<string, string>; warnings: string[] } = { times: {}, warnings: [] },
 ): number {
   if (json) {
     const { generatedPassword, ...rest } = r;
     ctx.out(
-      JSON.stringify({ ...rest, ...(generatedPassword ? { generatedPassword: generatedPassword.reveal() } : {}) }),
+      JSON.stringify({
+        ...rest,
+        ...resolved.times,
+        warnings: resolved.warnings,
+        ...(generatedPassword ? { generatedPassword: generatedPassword.reveal() } : {}),
+      }),
     );
     return r.failures.length > 0 ? 1 : 0;
   }
+  for (const w of resolved.warnings) ctx.err(`warning: ${w}`);
+  const times = Object.entries(resolved.times).map(([k, v]) => `--${k} ${v}`);
+  if (times.length > 0) ctx.out(`instants (UTC): ${times.join(', ')}`);
   if (r.dryRun) {
     for (const p of r.planned)
       ctx.out(
         `${p.kind.padEnd(11)} ${p.id.padStart(7)}  ${p.path}${p.name && p.kind !== 'folder' ? `  ${p.name}` : ''}${p.size !== undefined ? `  ${p.size} B` : ''}${p.alreadyRestored ? '  (already restored)' : ''}`,
       );
     ctx.out(
-      `dry run: ${r.planned.filter((p) => p.kind !== 'folder').length} items would be restored into ${r.targetAccount}${r.folder ? ` under ${r.folder}` : ''}`,
+      `dry run: ${r.planned.filter((p) => p.kind !== 'folder').length} items would be restored into ${r.targetAccount}${describeTarget(r.targetKind)}${r.folder ? ` under ${r.folder}` : ''}`,
     );
     return 0;
   }
@@ -56,6 +90,7 @@ export function printRestoreResult(
   if (r.createdAccount) ctx.out(`created account ${r.createdAccount.name} (${r.createdAccount.id})`);
   if (r.generatedPassword) ctx.out(`generated password (shown once): ${r.generatedPassword.reveal()}`);
   if (r.folder) ctx.out(`restored into folder ${r.folder}`);
+  if (r.targetKind) ctx.out(`target mailbox: ${r.targetAccount}${describeTarget(r.targetKind)}`);
   ctx.out(
     `${r.targetAccount}: ${parts.join('; ') || 'nothing to restore'}; ${r.bytes} bytes in ${r.durationMs} ms (restore ${r.restoreId})`,
   );

@@ -2,6 +2,7 @@ import { Secret } from '../../internal/secret.js';
 import { restoreAccount } from '../../restore/restore-account.js';
 import { optInt, optString, optTime, requireString } from '../args.js';
 import type { Command } from '../command.js';
+import { coverageWarnings, resolvedTimes } from '../time-coverage.js';
 import { adminClientFromArgs, repositoryFromArgs, SERVER_OPTIONS, SERVER_USAGE } from '../connect.js';
 import { printRestoreResult, progressPrinter, RESTORE_OPTIONS } from './restore-output.js';
 
@@ -9,9 +10,15 @@ import { printRestoreResult, progressPrinter, RESTORE_OPTIONS } from './restore-
 export const restoreCommand: Command = {
   name: 'restore',
   summary:
-    'restore an account as it was at --at, into --to-account (created) or the original account (only what is missing)',
-  usage: `zimbra-backup restore --repo R --account A --at ISO [--to-account B] ${SERVER_USAGE} [--dry-run] [--concurrency N] [--json]`,
-  options: { ...RESTORE_OPTIONS, ...SERVER_OPTIONS, at: { type: 'string' }, 'to-account': { type: 'string' } },
+    'restore an account as it was at --at into the original account (only what is missing), or into --to-account: a new account it creates; an existing other account is refused unless --into-existing',
+  usage: `zimbra-backup restore --repo R --account A --at ISO [--to-account B [--into-existing]] ${SERVER_USAGE} [--dry-run] [--concurrency N] [--json]`,
+  options: {
+    ...RESTORE_OPTIONS,
+    ...SERVER_OPTIONS,
+    at: { type: 'string' },
+    'to-account': { type: 'string' },
+    'into-existing': { type: 'boolean' },
+  },
   async run(values, ctx) {
     const account = requireString(values, 'account');
     requireString(values, 'at');
@@ -29,6 +36,7 @@ export const restoreCommand: Command = {
         at,
         signal: ctx.signal,
         ...(toAccount ? { toAccount } : {}),
+        ...(values['into-existing'] === true ? { intoExisting: true } : {}),
         ...(concurrency !== undefined ? { concurrency } : {}),
         ...(values['dry-run'] === true ? { dryRun: true } : {}),
         ...(onProgress ? { onProgress } : {}),
@@ -39,7 +47,8 @@ export const restoreCommand: Command = {
           ctx.err(`account ${toAccount} was created; generated password (shown once): ${pw.reveal()}`);
         throw err;
       });
-      return printRestoreResult(ctx, values['json'] === true, r);
+      const warnings = await coverageWarnings(repository, account, { at }, ctx.signal);
+      return printRestoreResult(ctx, values['json'] === true, r, { times: resolvedTimes({ at }), warnings });
     } finally {
       client.close();
     }

@@ -2,6 +2,7 @@ import { ZimbraBackupError } from '../../errors.js';
 import { undelete } from '../../restore/undelete.js';
 import { optInt, optString, optTime, requireString } from '../args.js';
 import type { Command } from '../command.js';
+import { coverageWarnings, resolvedTimes } from '../time-coverage.js';
 import { adminClientFromArgs, repositoryFromArgs, SERVER_OPTIONS, SERVER_USAGE } from '../connect.js';
 import { printRestoreResult, progressPrinter, RESTORE_OPTIONS } from './restore-output.js';
 
@@ -45,7 +46,8 @@ export const undeleteCommand: Command = {
         ...(values['dry-run'] === true ? { dryRun: true } : {}),
         ...(onProgress ? { onProgress } : {}),
       });
-      return printRestoreResult(ctx, values['json'] === true, r);
+      const warnings = await coverageWarnings(repository, account, { from, to }, ctx.signal);
+      return printRestoreResult(ctx, values['json'] === true, r, { times: resolvedTimes({ from, to }), warnings });
     } finally {
       client.close();
     }

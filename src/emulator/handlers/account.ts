@@ -22,7 +22,7 @@ const auth: HandlerSpec = {
     const name = sel?.key ?? req.get('name') ?? '';
     const password = req.get('password') ?? '';
     const acct = dir.findAccount(name);
-    if (!acct || acct.password !== password) throw faults.authFailed(name);
+    if (!acct || !dir.checkPassword(acct, password)) throw faults.authFailed(name);
     if (acct.attrs['zimbraAccountStatus']?.[0] === 'maintenance')
       throw new SoapFault('account.MAINTENANCE_MODE', 'account is in maintenance mode');
     const lifetime = ctx.state.authTokenLifetimeMs;

@@ -3,6 +3,7 @@
  * attributes as `a[{n,_content}]`, never `_attrs` (`service/admin/ToXML.encodeAttr`).
  */
 import type { AccountEntry, DirEntry, DlEntry } from '../model/directory.js';
+import { BLOCKED_ATTRS } from '../model/passwords.js';
 import { Element } from '../wire/element.js';
 import { SoapFault, faults } from '../wire/soap-fault.js';
 import {
@@ -16,12 +17,18 @@ import {
 } from './context.js';
 import { compileFilter } from './ldap-filter.js';
 
-/** Writes `<name name id><a n>v</a>...</name>`; `only` limits the attributes returned. */
+/**
+ * Writes `<name name id><a n>v</a>...</name>`; `only` limits the attributes returned. Secrets
+ * (`userPassword`...) come as one `VALUE-BLOCKED` and data-source passwords not at all, as
+ * `admin/ToXML.encodeAttrs` writes them.
+ */
 export function encodeEntry(parent: Element, elName: string, e: DirEntry, only?: Set<string>): Element {
   const el = parent.add(elName).attr('name', e.name).attr('id', e.id);
   for (const [k, values] of Object.entries(e.attrs)) {
-    if (only && !only.has(k.toLowerCase())) continue;
-    for (const v of values) el.add('a').attr('n', k).setContent(v);
+    const lower = k.toLowerCase();
+    if (lower === 'zimbradatasourcepassword' || (only && !only.has(lower))) continue;
+    if (BLOCKED_ATTRS.has(lower)) el.add('a').attr('n', k).setContent('VALUE-BLOCKED');
+    else for (const v of values) el.add('a').attr('n', k).setContent(v);
   }
   return el;
 }
@@ -100,8 +107,11 @@ const searchDirectory = admin('SearchDirectoryRequest', (req, ctx) => {
 
 const handlers: HandlerSpec[] = [
   admin('GetAllServersRequest', (req, ctx) => {
+    // GetAllServers.java: `service` keeps the servers with that service in zimbraServiceEnabled
+    const service = req.get('service');
     const r = response(req, NS.admin);
-    for (const s of ctx.state.directory.servers) encodeEntry(r, 'server', s);
+    for (const s of ctx.state.directory.servers)
+      if (!service || s.attrs['zimbraServiceEnabled']?.includes(service)) encodeEntry(r, 'server', s);
     return r;
   }),
   admin('GetServerRequest', (req, ctx) => {

@@ -29,6 +29,8 @@ export interface EmulatorState {
   adminAuthTokenLifetimeMs: number;
   mailUrl: string;
   adminUrl: string;
+  /** Qualify ids on behalf of another mailbox even under `<noqualify/>` (test switch, item-ids.ts). */
+  ignoreNoQualify?: boolean;
 }
 
 /** Per-request context. */

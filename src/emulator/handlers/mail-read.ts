@@ -1,6 +1,6 @@
 /**
  * urn:zimbraMail readers: GetFolder, GetTag, GetMsgMetadata, GetMsg, GetContacts,
- * GetAppointment, GetItem, Search (PROTOCOL.md 4a).
+ * GetAppointment, GetItem (PROTOCOL.md 4a); SearchRequest is in mail-search.ts.
  */
 import { FOLDER, type ItemType, type MailItem } from '../model/item.js';
 import type { Mailbox } from '../model/mailbox.js';
@@ -30,15 +30,6 @@ function ofType(mbox: Mailbox, id: number, types: ItemType[], notFound: (id: num
   if (!item || !types.includes(item.type)) throw notFound(id);
   return item;
 }
-
-const SEARCH_TYPES: Record<string, ItemType[]> = {
-  message: ['message'],
-  conversation: ['message'],
-  contact: ['contact'],
-  appointment: ['appointment'],
-  task: ['task'],
-  document: ['document'],
-};
 
 const handlers: HandlerSpec[] = [
   {
@@ -152,39 +143,6 @@ const handlers: HandlerSpec[] = [
       const r = response(req, NS.mail);
       encodeAny(r, mbox, item);
       return r;
-    },
-  },
-  {
-    name: 'SearchRequest',
-    ns: NS.mail,
-    handle(req, ctx) {
-      const mbox = targetAccount(ctx).mailbox;
-      const types = (req.get('types') ?? 'conversation').split(',').flatMap((t) => SEARCH_TYPES[t.trim()] ?? []);
-      const query = req.get('query') ?? '';
-      const inFolder = /\bin:(?:"([^"]+)"|(\S+))/i.exec(query);
-      let candidates: Iterable<number>;
-      if (inFolder) {
-        const path = inFolder[1] ?? inFolder[2] ?? '';
-        const folder = mbox.folderByPath(path.startsWith('/') ? path : `/${path}`);
-        if (!folder) throw faults.noSuchFolderPath(path);
-        candidates = mbox.folderContents(folder.id).ids;
-      } else candidates = mbox.items.keys();
-      const hits: MailItem[] = [];
-      for (const id of candidates) {
-        const item = mbox.get(id);
-        if (item && types.includes(item.type) && item.folderId !== FOLDER.TRASH && item.folderId !== FOLDER.JUNK)
-          hits.push(item);
-        else if (item && inFolder && types.includes(item.type)) hits.push(item);
-      }
-      const asc = (req.get('sortBy') ?? 'dateDesc') === 'dateAsc';
-      hits.sort((a, b) => (asc ? a.date - b.date : b.date - a.date) || a.id - b.id);
-      const offset = Math.max(0, req.getInt('offset') ?? 0);
-      const limit = Math.min(Math.max(1, req.getInt('limit') ?? 10), 1000);
-      const r = response(req, NS.mail)
-        .attr('sortBy', asc ? 'dateAsc' : 'dateDesc')
-        .attr('offset', offset);
-      for (const item of hits.slice(offset, offset + limit)) encodeAny(r, mbox, item);
-      return r.attr('more', offset + limit < hits.length);
     },
   },
 ];

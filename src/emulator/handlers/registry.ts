@@ -6,6 +6,7 @@
 import { faults } from '../wire/soap-fault.js';
 import type { Element } from '../wire/element.js';
 import { accountHandlers } from './account.js';
+import { adminAccountHandlers } from './admin-accounts.js';
 import { adminAuthHandlers } from './admin-auth.js';
 import { adminDirectoryHandlers } from './admin-directory.js';
 import { adminWaitSetHandlers } from './admin-waitset.js';
@@ -13,17 +14,20 @@ import { batchHandlers } from './batch.js';
 import type { HandlerSpec } from './context.js';
 import { itemActionHandlers } from './item-action.js';
 import { mailReadHandlers } from './mail-read.js';
+import { mailSearchHandlers } from './mail-search.js';
 import { syncHandlers } from './mail-sync.js';
 import { mailWriteHandlers } from './mail-write.js';
 
 const ALL: HandlerSpec[] = [
   ...accountHandlers,
   ...adminAuthHandlers,
+  ...adminAccountHandlers,
   ...adminDirectoryHandlers,
   ...adminWaitSetHandlers,
   ...batchHandlers,
   ...syncHandlers,
   ...mailReadHandlers,
+  ...mailSearchHandlers,
   ...mailWriteHandlers,
   ...itemActionHandlers,
 ];

@@ -13,6 +13,7 @@ import { cookie, textReply, type HttpReply } from './reply.js';
 import { handleRest } from './rest.js';
 import { handleSoap, parseSoap } from './soap-endpoint.js';
 import { handleUpload } from './upload.js';
+import { forward, soapProxyAccount, type HomeResolver } from './proxy.js';
 
 /** Largest request body accepted, in bytes. */
 const MAX_BODY = 256 * 1024 * 1024;
@@ -60,6 +61,40 @@ export interface RouterDeps {
   faults: FaultInjector;
   stats: EmulatorStats;
   logger: Logger;
+  /** A cluster's routing: the home server of an account (absent on a single server). */
+  home?: HomeResolver | undefined;
+}
+
+/** The account id of a token, or undefined when it does not verify (the handler will say why). */
+function tokenAccount(deps: RouterDeps, token: string | undefined): string | undefined {
+  if (token === undefined || token === '') return undefined;
+  try {
+    return deps.state.tokens.verify(token).accountId;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Proxies a request to the home server of `account` when that is another server (proxy.ts).
+ * True when the request was answered (forwarded, or refused because the home server is down).
+ */
+async function proxied(
+  deps: RouterDeps,
+  port: 'mail' | 'admin',
+  account: string | undefined,
+  req: IncomingMessage,
+  body: Buffer,
+  res: ServerResponse,
+  refuse: (reason: string) => void,
+): Promise<boolean> {
+  if (!deps.home || account === undefined) return false;
+  const home = deps.home(account);
+  if (!home || home.local) return false;
+  const base = port === 'admin' ? home.adminUrl : home.mailUrl;
+  if (home.running && (await forward(base, req, body, res))) return true;
+  refuse(`error while proxying request to target server ${home.name}: Connection refused`);
+  return true;
 }
 
 function send(res: ServerResponse, reply: HttpReply, plan: FaultPlan | undefined): void {
@@ -113,6 +148,31 @@ async function route(
     deps.stats.hit(name ?? 'SOAP');
     if (name === 'BatchRequest') for (const m of parsed.envelope?.body.children ?? []) deps.stats.hit(m.name);
     if (await applyPlan(plan, res)) return;
+    const env = parsed.envelope;
+    if (env) {
+      const header = env.header;
+      const account = soapProxyAccount(
+        env.body,
+        header?.child('account')?.content,
+        tokenAccount(deps, header?.get('authToken') ?? cookieToken),
+      );
+      const refuse = (reason: string): void => {
+        void handleSoap(parsed, {
+          state: deps.state,
+          port,
+          cookieToken,
+          expireAuth: false,
+          injectedFault: new SoapFault('service.PROXY_ERROR', reason, false),
+        }).then((r) =>
+          send(
+            res,
+            { status: r.status, headers: { 'Content-Type': r.contentType }, body: Buffer.from(r.body) },
+            undefined,
+          ),
+        );
+      };
+      if (await proxied(deps, port, account, req, body, res, refuse)) return;
+    }
     const injectedFault = plan?.fault
       ? new SoapFault(
           plan.fault.code,
@@ -142,6 +202,10 @@ async function route(
     deps.stats.hit(fmt === 'tgz' ? 'REST:tgz' : 'REST');
     if (await applyPlan(plan, res)) return;
     const token = cookieToken ?? url.searchParams.get('zauthtoken') ?? undefined;
+    const user = decodeURIComponent(path.replace(/^\/(service\/)?home\//, '').split('/')[0] ?? '');
+    const account = user === '~' || user === '' ? tokenAccount(deps, token) : user;
+    const refuse = (reason: string): void => send(res, textReply(500, reason), undefined);
+    if (await proxied(deps, port, account, req, body, res, refuse)) return;
     return send(
       res,
       handleRest({ state: deps.state, method: req.method ?? 'GET', url, token, expireAuth: plan?.expireAuth ?? false }),

@@ -4,7 +4,8 @@
  * `text/javascript; charset=utf-8` for JSON and HTTP 500 on a fault (PROTOCOL.md 10.1).
  */
 import { findHandler } from '../handlers/registry.js';
-import { claims, type EmulatorState, type SoapContext } from '../handlers/context.js';
+import { claims, targetAccount, type EmulatorState, type SoapContext } from '../handlers/context.js';
+import { qualifyResponseIds } from '../handlers/item-ids.js';
 import { faultTrace } from '../handlers/batch.js';
 import { Element } from '../wire/element.js';
 import { decodeJsonEnvelope, encodeJsonEnvelope, faultElement, type DecodedEnvelope } from '../wire/json-codec.js';
@@ -27,10 +28,14 @@ export interface ParsedSoap {
   error: SoapFault | undefined;
 }
 
-/** Decodes a request body, keeping a decode failure to answer with later. */
+/**
+ * Decodes a request body, keeping a decode failure to answer with later. As
+ * `SoapEngine.dispatch` does, a body is XML only when its very first byte is `<`; anything else
+ * (leading whitespace, a byte-order mark) goes to the JSON parser, so a BOM before an XML
+ * envelope is a `service.PARSE_ERROR` answered in JSON, as the real server answers it.
+ */
 export function parseSoap(text: string): ParsedSoap {
-  const first = text.trimStart()[0];
-  const json = first === '{';
+  const json = !text.startsWith('<');
   try {
     return { json, envelope: json ? decodeJsonEnvelope(text) : decodeXmlEnvelope(text), error: undefined };
   } catch (err) {
@@ -61,6 +66,20 @@ function responseContext(ctx: SoapContext): Element {
   return context;
 }
 
+/** Item ids on behalf of another mailbox come back qualified, as ItemIdFormatter.java writes them. */
+function qualifyIds(body: Element, ctx: SoapContext): void {
+  let auth: string;
+  let owner: string;
+  try {
+    auth = claims(ctx).accountId;
+    owner = targetAccount(ctx).id;
+  } catch {
+    return; // unauthenticated (AuthRequest) or no mailbox: nothing to qualify
+  }
+  const noqualify = ctx.header?.child('noqualify') !== undefined && ctx.state.ignoreNoQualify !== true;
+  qualifyResponseIds(body, auth, owner, noqualify);
+}
+
 /** Runs a parsed SOAP request and renders the reply. */
 export async function handleSoap(parsed: ParsedSoap, opts: DispatchOptions): Promise<SoapReply> {
   const header = parsed.envelope?.header;
@@ -75,12 +94,15 @@ export async function handleSoap(parsed: ParsedSoap, opts: DispatchOptions): Pro
   };
   const formatType = header?.child('format')?.get('type');
   const json = formatType === 'js' ? true : formatType === 'xml' ? false : parsed.json;
+  // an XML request is answered in its own SOAP version; JSON asking for XML gets SOAP 1.2
+  const soap = parsed.envelope?.soap ?? '1.2';
   let body: Element;
   const status = 200;
   try {
     if (parsed.error) throw parsed.error;
     if (opts.injectedFault) throw opts.injectedFault;
     body = await ctx.dispatch(parsed.envelope!.body);
+    qualifyIds(body, ctx);
   } catch (err) {
     const fault = err instanceof SoapFault ? err : faults.failure(err instanceof Error ? err.message : String(err));
     const context = responseContext(ctx);
@@ -91,7 +113,11 @@ export async function handleSoap(parsed: ParsedSoap, opts: DispatchOptions): Pro
         contentType: 'text/javascript; charset=utf-8',
         body: encodeJsonEnvelope(context, faultElement(fault, trace)),
       };
-    return { status: 500, contentType: 'text/xml; charset=utf-8', body: encodeXmlFault(context, fault, trace) };
+    return {
+      status: 500,
+      contentType: 'text/xml; charset=utf-8',
+      body: encodeXmlFault(context, fault, trace, undefined, soap),
+    };
   }
   const context = responseContext(ctx);
   const issued = body.name === 'AuthResponse' ? body.child('authToken')?.content : undefined;
@@ -105,5 +131,5 @@ export async function handleSoap(parsed: ParsedSoap, opts: DispatchOptions): Pro
       body: encodeJsonEnvelope(context, body),
       setCookie,
     };
-  return { status, contentType: 'text/xml; charset=utf-8', body: encodeXmlEnvelope(context, body), setCookie };
+  return { status, contentType: 'text/xml; charset=utf-8', body: encodeXmlEnvelope(context, body, soap), setCookie };
 }

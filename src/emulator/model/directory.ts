@@ -6,6 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { faults } from '../wire/soap-fault.js';
 import { Mailbox, type ChangeEvent } from './mailbox.js';
+import { copyMailbox } from './mailbox-move.js';
+import { encodePassword, verifyPassword } from './passwords.js';
 
 /** Multi-valued attribute map. */
 export type Attrs = Record<string, string[]>;
@@ -17,9 +19,8 @@ export interface DirEntry {
   attrs: Attrs;
 }
 
-/** An account entry with its password and mailbox. */
+/** An account entry with its mailbox; the password is the `userPassword` attribute (see passwords.ts). */
 export interface AccountEntry extends DirEntry {
-  password: string;
   isAdmin: boolean;
   mailbox: Mailbox;
 }
@@ -53,28 +54,46 @@ export class Directory {
   readonly dls = new Map<string, DlEntry>();
   private readonly accountsById = new Map<string, AccountEntry>();
   private nextMailboxId = 1;
+  /** Chooses the mailbox server of a new account that names none (a cluster spreads them). */
+  placeAccount: () => string = () => this.serverName;
 
   constructor(
     readonly serverName: string,
     private readonly changeListener?: (e: ChangeEvent) => void,
   ) {
+    this.addServer(serverName);
+    this.createCos('default', {});
+  }
+
+  /**
+   * Adds a mailbox server entry (`CreateServerRequest`): a cluster shares one directory, and
+   * each account's `zimbraMailHost` names the server that holds its mailbox.
+   */
+  addServer(name: string): DirEntry {
+    if (this.servers.some((s) => s.name === name)) throw faults.invalidRequest(`server exists: ${name}`);
     const id = randomUUID();
-    this.servers.push({
+    const entry: DirEntry = {
       id,
-      name: serverName,
+      name,
       attrs: toAttrs({
         zimbraId: id,
-        cn: serverName,
-        zimbraServiceHostname: serverName,
+        cn: name,
+        zimbraServiceHostname: name,
         zimbraServiceEnabled: ['mailbox', 'service', 'zimbra', 'zimbraAdmin'],
         zimbraServiceInstalled: ['mailbox', 'service', 'zimbra', 'zimbraAdmin'],
         zimbraMailMode: 'http',
       }),
-    });
-    this.createCos('default', {});
+    };
+    this.servers.push(entry);
+    return entry;
   }
 
-  /** This (the only local) server. */
+  /** The server that holds an account's mailbox (its `zimbraMailHost`). */
+  homeServer(a: AccountEntry): string {
+    return a.attrs['zimbraMailHost']?.[0] ?? this.serverName;
+  }
+
+  /** The first server (the only one of a single-server emulator). */
   get server(): DirEntry {
     return this.servers[0]!;
   }
@@ -128,6 +147,9 @@ export class Directory {
     if (this.accounts.has(key) || this.dls.has(key)) throw faults.accountExists(name);
     const id = randomUUID();
     const local = key.slice(0, key.indexOf('@'));
+    const given = toAttrs(attrs)['zimbraMailHost']?.[0];
+    const host = given ?? this.placeAccount();
+    if (!this.servers.some((s) => s.name === host)) throw faults.invalidRequest(`no such server: ${host}`);
     const a: Attrs = {
       uid: [local],
       cn: [local],
@@ -135,19 +157,21 @@ export class Directory {
       mail: [key],
       zimbraMailDeliveryAddress: [key],
       zimbraAccountStatus: ['active'],
-      zimbraMailHost: [this.serverName],
-      zimbraMailTransport: [`lmtp:${this.serverName}:7025`],
+      zimbraMailHost: [host],
+      zimbraMailTransport: [`lmtp:${host}:7025`],
       zimbraCreateTimestamp: [genTime()],
       zimbraMailStatus: ['enabled'],
       ...toAttrs(attrs),
       zimbraId: [id],
     };
     if (isAdmin) a['zimbraIsAdminAccount'] = ['TRUE'];
+    // a given userPassword is already a hash (a restore); otherwise the password is hashed, and
+    // an account created without either has none and cannot log in (LdapProvisioning.createAccount)
+    if (!a['userPassword']?.[0] && password !== '') a['userPassword'] = [encodePassword(password)];
     const entry: AccountEntry = {
       id,
       name: key,
       attrs: a,
-      password,
       isAdmin,
       mailbox: new Mailbox(id, this.nextMailboxId++),
     };
@@ -179,6 +203,32 @@ export class Directory {
     const a = this.account(nameOrId);
     this.accounts.delete(a.name);
     this.accountsById.delete(a.id);
+  }
+
+  /**
+   * Moves an account's mailbox to another server: a new mailbox there holds the same items
+   * (mailbox-move.ts), and `zimbraMailHost`/`zimbraMailTransport` name the new server.
+   */
+  moveAccount(a: AccountEntry, host: string): void {
+    if (!this.servers.some((s) => s.name === host)) throw faults.invalidRequest(`no such server: ${host}`);
+    if (this.homeServer(a) === host) return;
+    const moved = copyMailbox(a.mailbox, this.nextMailboxId++);
+    a.mailbox.onChange(undefined);
+    moved.onChange(this.changeListener);
+    a.mailbox = moved;
+    a.attrs['zimbraMailHost'] = [host];
+    a.attrs['zimbraMailTransport'] = [`lmtp:${host}:7025`];
+  }
+
+  /** Whether `plain` is the account's password (`AuthMechanism.ZimbraAuth.doAuth`). */
+  checkPassword(a: AccountEntry, plain: string): boolean {
+    return verifyPassword(a.attrs['userPassword']?.[0], plain);
+  }
+
+  /** Sets a new password, stored hashed (`LdapProvisioning.setPassword`). */
+  setPassword(a: AccountEntry, plain: string): void {
+    a.attrs['userPassword'] = [encodePassword(plain)];
+    a.attrs['zimbraPasswordModifiedTime'] = [genTime()];
   }
 
   /** Replaces attributes of an account (an empty list removes the attribute). */

@@ -22,9 +22,12 @@ export interface Upload {
 /** Pending uploads. */
 export class Uploads {
   private readonly byAid = new Map<string, Upload>();
+  /** The other servers' upload stores, by server id (a cluster). */
+  private readonly peers = new Map<string, Uploads>();
 
   constructor(
-    private readonly serverId: string,
+    /** The zimbraId of the server this store belongs to (the aid prefix). */
+    readonly serverId: string,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -43,8 +46,19 @@ export class Uploads {
     return up;
   }
 
-  /** Takes (removes) an upload of this account, or raises `mail.NO_SUCH_UPLOAD`. */
+  /** Links the upload stores of the other servers of a cluster. */
+  link(peers: Uploads[]): void {
+    for (const p of peers) if (p !== this) this.peers.set(p.serverId, p);
+  }
+
+  /**
+   * Takes (removes) an upload of this account, or raises `mail.NO_SUCH_UPLOAD`. An aid of
+   * another server is fetched from that server, as `FileUploadServlet.fetchUpload` does when a
+   * request that names an upload was proxied to the account's home server.
+   */
   take(accountId: string, aid: string): Upload {
+    const peer = this.peers.get(aid.slice(0, aid.indexOf(':')));
+    if (peer) return peer.take(accountId, aid);
     this.sweep();
     const up = this.byAid.get(aid);
     if (!up || up.accountId !== accountId) throw faults.noSuchUpload(aid);

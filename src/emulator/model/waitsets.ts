@@ -79,6 +79,8 @@ export class WaitSetManager {
   constructor(
     private readonly directory: () => Directory,
     private readonly clamp: Required<WaitSetTimeoutClamp>,
+    /** This server's name: WaitSets are local, an account homed elsewhere is refused (WaitSetAccount.java). */
+    private readonly localServer: () => string = () => this.directory().serverName,
   ) {}
 
   /** Creates a set; returns its id and per-account errors. */
@@ -111,7 +113,7 @@ export class WaitSetManager {
         errors.push({ id: key, type: 'NO_SUCH_ACCOUNT' });
         continue;
       }
-      if (acct.attrs['zimbraMailHost']?.[0] !== this.directory().serverName) {
+      if (this.directory().homeServer(acct) !== this.localServer()) {
         errors.push({ id: acct.id, type: 'WRONG_HOST_FOR_ACCOUNT' });
         continue;
       }

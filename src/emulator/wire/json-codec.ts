@@ -70,6 +70,8 @@ export function jsonToElement(name: string, value: Json, parentNs?: string): Ele
 export interface DecodedEnvelope {
   header: Element | undefined;
   body: Element;
+  /** The SOAP version of an XML request; absent for JSON. */
+  soap?: '1.1' | '1.2' | undefined;
 }
 
 /** Parses a JSON SOAP request body; malformed input raises `service.PARSE_ERROR`. */

@@ -9,6 +9,10 @@ import { SoapFault } from './soap-fault.js';
 import { FaultElement, type DecodedEnvelope } from './json-codec.js';
 
 const SOAP12 = 'http://www.w3.org/2003/05/soap-envelope';
+const SOAP11 = 'http://schemas.xmlsoap.org/soap/envelope/';
+
+/** The SOAP version of an XML envelope; the answer uses the request's version (`ZimbraSoapContext`). */
+export type SoapVersion = '1.1' | '1.2';
 
 /** Escapes text for XML content and attribute values. */
 export function escapeXml(s: string): string {
@@ -20,10 +24,15 @@ function attrText(v: string | number | boolean): string {
 }
 
 /** Serialises an element to XML, writing `xmlns` where the namespace changes. */
-export function elementToXml(el: Element, parentNs: string | undefined, out: string[]): void {
+export function elementToXml(
+  el: Element,
+  parentNs: string | undefined,
+  out: string[],
+  soap: SoapVersion = '1.2',
+): void {
   if (el instanceof FaultElement) {
     const rid = el.attrs['requestId'];
-    out.push(xmlFaultBody(el.fault, el.trace, rid === undefined ? undefined : String(rid)));
+    out.push(xmlFaultBody(el.fault, el.trace, rid === undefined ? undefined : String(rid), soap));
     return;
   }
   out.push('<', el.name);
@@ -39,45 +48,57 @@ export function elementToXml(el: Element, parentNs: string | undefined, out: str
   for (const k of textKeys) out.push('<', k, '>', escapeXml(attrText(el.textAttrs[k] ?? '')), '</', k, '>');
   for (const [k, v] of el.kv) out.push('<a n="', escapeXml(k), '">', escapeXml(v), '</a>');
   if (el.content !== undefined) out.push(escapeXml(el.content));
-  for (const c of el.children) elementToXml(c, ns, out);
+  for (const c of el.children) elementToXml(c, ns, out, soap);
   out.push('</', el.name, '>');
 }
 
-/** Serialises a SOAP 1.2 response envelope. */
-export function encodeXmlEnvelope(context: Element | undefined, body: Element): string {
-  const out: string[] = [`<soap:Envelope xmlns:soap="${SOAP12}">`];
+const envelopeNs = (soap: SoapVersion): string => (soap === '1.1' ? SOAP11 : SOAP12);
+
+/** Serialises a response envelope in the request's SOAP version (1.2 unless told). */
+export function encodeXmlEnvelope(context: Element | undefined, body: Element, soap: SoapVersion = '1.2'): string {
+  const out: string[] = [`<soap:Envelope xmlns:soap="${envelopeNs(soap)}">`];
   if (context) {
     out.push('<soap:Header>');
-    elementToXml(context, undefined, out);
+    elementToXml(context, undefined, out, soap);
     out.push('</soap:Header>');
   }
   out.push('<soap:Body>');
-  elementToXml(body, undefined, out);
+  elementToXml(body, undefined, out, soap);
   out.push('</soap:Body></soap:Envelope>');
   return out.join('');
 }
 
-/** Serialises a SOAP 1.2 fault envelope exactly as `Soap12Protocol.soapFault` does. */
+/** Serialises a fault envelope exactly as `Soap12Protocol.soapFault` (or `Soap11Protocol`) does. */
 export function encodeXmlFault(
   context: Element | undefined,
   fault: SoapFault,
   trace: string,
   requestId?: string,
+  soap: SoapVersion = '1.2',
 ): string {
-  const out: string[] = [`<soap:Envelope xmlns:soap="${SOAP12}">`];
+  const out: string[] = [`<soap:Envelope xmlns:soap="${envelopeNs(soap)}">`];
   if (context) {
     out.push('<soap:Header>');
     elementToXml(context, undefined, out);
     out.push('</soap:Header>');
   }
-  out.push('<soap:Body>', xmlFaultBody(fault, trace, requestId), '</soap:Body></soap:Envelope>');
+  out.push('<soap:Body>', xmlFaultBody(fault, trace, requestId, soap), '</soap:Body></soap:Envelope>');
   return out.join('');
 }
 
-/** The `<soap:Fault>` element alone (used inside BatchResponse too). */
-export function xmlFaultBody(fault: SoapFault, trace: string, requestId?: string): string {
+/**
+ * The `<soap:Fault>` element alone (used inside BatchResponse too). SOAP 1.1 uses unqualified
+ * `faultcode`/`faultstring`/`detail` with `soap:Client`/`soap:Server` (`Soap11Protocol.soapFault`).
+ */
+export function xmlFaultBody(fault: SoapFault, trace: string, requestId?: string, soap: SoapVersion = '1.2'): string {
   const args = fault.args.map((a) => `<a n="${escapeXml(a.n)}" t="${a.t}">${escapeXml(a.value)}</a>`).join('');
   const rid = requestId === undefined ? '' : ` requestId="${escapeXml(requestId)}"`;
+  const error = `<Error xmlns="urn:zimbra"><Code>${escapeXml(fault.code)}</Code><Trace>${escapeXml(trace)}</Trace>${args}</Error>`;
+  if (soap === '1.1')
+    return (
+      `<soap:Fault${rid}><faultcode>${fault.sender ? 'soap:Client' : 'soap:Server'}</faultcode>` +
+      `<faultstring>${escapeXml(fault.reason)}</faultstring><detail>${error}</detail></soap:Fault>`
+    );
   return (
     `<soap:Fault${rid}><soap:Code><soap:Value>${fault.sender ? 'soap:Sender' : 'soap:Receiver'}</soap:Value></soap:Code>` +
     `<soap:Reason><soap:Text>${escapeXml(fault.reason)}</soap:Text></soap:Reason>` +
@@ -96,23 +117,44 @@ const parser = new XMLParser({
 });
 
 type Node = Record<string, unknown>;
+type Scope = ReadonlyMap<string, string>;
 
 function localName(q: string): string {
   const i = q.indexOf(':');
   return i < 0 ? q : q.slice(i + 1);
 }
 
-function toElement(node: Node, parentNs: string | undefined): Element | undefined {
-  const tag = Object.keys(node).find((k) => k !== ':@' && k !== '#text');
+function prefixOf(q: string): string {
+  const i = q.indexOf(':');
+  return i < 0 ? '' : q.slice(0, i);
+}
+
+/** The element tag of a parsed node; `?xml` declarations, processing instructions and comments are not elements. */
+function tagOf(node: Node): string | undefined {
+  return Object.keys(node).find((k) => k !== ':@' && k !== '#text' && k !== '#comment' && !k.startsWith('?'));
+}
+
+/**
+ * Builds an element, resolving namespace prefixes the way a namespace-aware DOM does: `xmlns`
+ * sets the default namespace, `xmlns:p` binds a prefix, both inherited by descendants.
+ */
+function toElement(node: Node, scope: Scope): Element | undefined {
+  const tag = tagOf(node);
   if (tag === undefined) return undefined;
   const attrs = (node[':@'] ?? {}) as Record<string, string>;
-  const el = new Element(localName(tag), attrs['xmlns'] ?? parentNs);
+  let inner: Map<string, string> | undefined;
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'xmlns') (inner ??= new Map(scope)).set('', v);
+    else if (k.startsWith('xmlns:')) (inner ??= new Map(scope)).set(k.slice(6), v);
+  }
+  const here = inner ?? scope;
+  const el = new Element(localName(tag), here.get(prefixOf(tag)));
   for (const [k, v] of Object.entries(attrs)) if (k !== 'xmlns' && !k.startsWith('xmlns:')) el.attrs[localName(k)] = v;
   let text = '';
   for (const child of (node[tag] ?? []) as Node[]) {
     if ('#text' in child) text += String(child['#text']);
     else {
-      const c = toElement(child, el.ns);
+      const c = toElement(child, here);
       if (c) el.children.push(c);
     }
   }
@@ -123,7 +165,17 @@ function toElement(node: Node, parentNs: string | undefined): Element | undefine
   return el;
 }
 
-/** Parses an XML SOAP envelope (SOAP 1.1 or 1.2); malformed input raises `service.PARSE_ERROR`. */
+/** The SOAP version of an envelope namespace (`SoapProtocol.determineProtocol`). */
+function soapVersion(ns: string | undefined): SoapVersion | undefined {
+  return ns === SOAP12 ? '1.2' : ns === SOAP11 ? '1.1' : undefined;
+}
+
+/**
+ * Parses an XML SOAP envelope. As `SoapEngine.dispatch` does: an XML declaration, comments and
+ * processing instructions around the envelope are allowed; malformed XML is
+ * `service.PARSE_ERROR`; a root that is not a SOAP 1.1 or 1.2 Envelope is
+ * `service.INVALID_REQUEST` "unable to determine SOAP version"; an empty Body is "No SOAP body".
+ */
 export function decodeXmlEnvelope(text: string): DecodedEnvelope {
   const valid = XMLValidator.validate(text);
   if (valid !== true) throw new SoapFault('service.PARSE_ERROR', `parse error: ${valid.err.msg}`);
@@ -133,10 +185,13 @@ export function decodeXmlEnvelope(text: string): DecodedEnvelope {
   } catch (err) {
     throw new SoapFault('service.PARSE_ERROR', `parse error: ${(err as Error).message}`);
   }
-  const root = nodes.map((n) => toElement(n, undefined)).find((e) => e !== undefined);
-  if (!root || root.name !== 'Envelope') throw new SoapFault('service.PARSE_ERROR', 'parse error: no SOAP Envelope');
-  const body = root.child('Body')?.children[0];
-  if (!body) throw new SoapFault('service.INVALID_REQUEST', 'invalid request: empty Body');
-  const header = root.child('Header')?.child('context');
-  return { header, body };
+  const root = nodes.map((n) => toElement(n, new Map())).find((e) => e !== undefined);
+  const soap = root?.name === 'Envelope' ? soapVersion(root.ns) : undefined;
+  if (!root || !soap)
+    throw new SoapFault('service.INVALID_REQUEST', 'invalid request: unable to determine SOAP version');
+  const inSoap = (e: Element, name: string): boolean => e.name === name && e.ns === root.ns;
+  const body = root.children.find((c) => inSoap(c, 'Body'))?.children[0];
+  if (!body) throw new SoapFault('service.INVALID_REQUEST', 'invalid request: No SOAP body');
+  const header = root.children.find((c) => inSoap(c, 'Header'))?.child('context');
+  return { header, body, soap };
 }

@@ -107,4 +107,31 @@ describe('AccountScheduler', () => {
   it('rejects a bad concurrency', () => {
     expect(() => new AccountScheduler({ concurrency: 0, run: async () => {} })).toThrow(/concurrency/);
   });
+
+  it('pause waits for running jobs, holds queued ones and new signals, and resume runs them', async () => {
+    const gate = deferred();
+    const runs: string[] = [];
+    const s = new AccountScheduler({
+      concurrency: 2,
+      run: async (id) => {
+        runs.push(id);
+        if (id === 'a') await gate.promise;
+      },
+    });
+    s.schedule('a');
+    let drained = false;
+    const paused = s.pause().then(() => (drained = true));
+    s.schedule('b');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(drained).toBe(false); // 'a' is still running
+    expect(runs).toEqual(['a']); // 'b' is held although a slot is free
+    gate.resolve();
+    await paused;
+    s.schedule('c');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(runs).toEqual(['a']);
+    s.resume();
+    await s.onIdle();
+    expect(runs).toEqual(['a', 'b', 'c']);
+  });
 });

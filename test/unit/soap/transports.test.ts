@@ -24,11 +24,16 @@ describe('JSON transport', () => {
       authToken: { _content: TOKEN },
       nosession: {},
       account: { by: 'id', _content: 'acct-1' },
+      // on behalf of another mailbox: bare ids please (ZimbraSoapContext.java, ItemIdFormatter.java)
+      noqualify: {},
       format: { type: 'js' },
       userAgent: { name: 'zb', version: '1' },
     });
     expect(out.Body.SyncRequest).toMatchObject({ _jsns: 'urn:zimbraMail', token: '521', typed: 1 });
     expect(out.Envelope).toBeUndefined();
+    const own = JSON.parse(new JsonTransport().encode({ ...req, context: { ...req.context, account: undefined } }));
+    expect(own.Header.context.noqualify).toBeUndefined();
+    expect(new XmlTransport().encode(req)).toContain('<noqualify/>');
   });
 
   it('rejects non-JSON, truncated and wrong-shape bodies with ZB_PROTOCOL and quotes nothing', () => {
