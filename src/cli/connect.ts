@@ -12,6 +12,7 @@ import { LocalBackend } from '../store/backends/local.js';
 import { RetryBackend } from '../store/backends/retry.js';
 import type { StorageBackend } from '../store/backends/backend.js';
 import type { Compression } from '../store/blob-codec.js';
+import { proxyFromEnv } from '../soap/http/proxy.js';
 import { ZimbraClient } from '../soap/zimbra-client.js';
 import { optString, readPassword, requireString } from './args.js';
 import type { CommandContext, OptionSpec } from './command.js';
@@ -90,6 +91,8 @@ export async function adminClientFromArgs(values: Values, ctx: CommandContext): 
   const client = new ZimbraClient({
     url: mailUrl,
     adminUrl: server,
+    // HTTPS_PROXY / HTTP_PROXY / ALL_PROXY / NO_PROXY, as curl reads them.
+    proxy: proxyFromEnv(ctx.env),
     ...(transport ? { transport } : {}),
     ...(caFile || values['insecure']
       ? {

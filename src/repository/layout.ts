@@ -32,6 +32,8 @@ export const LOCKS_PREFIX = 'locks/';
 export const RESTORES_PREFIX = 'restores/';
 /** Prefix of quarantined objects. */
 export const QUARANTINE_PREFIX = 'quarantine/';
+/** Prefix of the web console's operation history (who ran what, when, with what outcome). */
+export const CONSOLE_OPERATIONS_PREFIX = 'console/operations/';
 /** The accounts the repository has seen (zimbraId, name, first/last seen, deleted). */
 export const ACCOUNT_INDEX_KEY = 'index/accounts.json';
 
@@ -90,6 +92,11 @@ export function lockIdOfKey(key: string): string | undefined {
 /** `restores/<restoreId>/`. */
 export function restorePrefix(restoreId: string): string {
   return `${RESTORES_PREFIX}${safeSegment(restoreId, 'restoreId')}/`;
+}
+
+/** `console/operations/<id>.json`: one operation of the console's history (`id` validated like an id). */
+export function consoleOperationKey(id: string): string {
+  return `${CONSOLE_OPERATIONS_PREFIX}${safeSegment(id, 'operationId')}.json`;
 }
 
 /** `quarantine/<name>` for an object moved aside by check/repair (`name` is validated like an id). */

@@ -4,7 +4,7 @@
  */
 import type { Readable } from 'node:stream';
 import { ZimbraBackupError } from '../errors.js';
-import { networkError } from '../soap/http-client.js';
+import { networkError } from '../soap/http/errors.js';
 import type { SoapConnection } from '../soap/soap-connection.js';
 import type { AccountSelector } from '../soap/transports/transport.js';
 import { ByteCountStream } from './byte-count-stream.js';

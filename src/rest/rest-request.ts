@@ -1,14 +1,15 @@
 /**
  * The REST request loop shared by download, upload and tgz export: auth cookie from the client,
- * one token renewal on HTTP 401, retries with backoff on network errors and 502/503/504 when
- * the request can be replayed.
+ * one token renewal on HTTP 401, retries on network errors and 429/502/503/504 (honouring
+ * `Retry-After`) when the request can be replayed.
  * @module
  */
 import type { Readable } from 'node:stream';
 import { ZimbraBackupError } from '../errors.js';
 import { NoSuchItemError } from '../soap/faults.js';
-import { HttpStatusError, type HttpResponse } from '../soap/http-client.js';
-import { backoffDelay, shouldRetry, sleep } from '../soap/retry.js';
+import { HttpStatusError, statusError } from '../soap/http/errors.js';
+import type { HttpResponse } from '../soap/http/http-client.js';
+import { retryDelay, sleep } from '../soap/retry.js';
 import type { RestTarget, SoapConnection } from '../soap/soap-connection.js';
 import type { AccountSelector } from '../soap/transports/transport.js';
 
@@ -42,7 +43,6 @@ export interface OpenRestOptions {
 
 /** Sends a REST request and returns the response once its status is known (any status but 401). */
 export async function openRest(client: SoapConnection, opts: OpenRestOptions): Promise<HttpResponse> {
-  const { retries, baseDelayMs, maxDelayMs } = client.retryPolicy;
   let renewed = false;
   for (let attempt = 0; ; attempt++) {
     const target = await client.restTarget(opts.account, opts.signal ? { signal: opts.signal } : {});
@@ -64,14 +64,14 @@ export async function openRest(client: SoapConnection, opts: OpenRestOptions): P
         attempt--;
         continue;
       }
-      if (res.status === 502 || res.status === 503 || res.status === 504) {
+      if (res.status === 429 || res.status === 502 || res.status === 503 || res.status === 504) {
         res.body.resume();
-        throw new HttpStatusError(res.status, opts.what);
+        throw statusError(res, opts.what);
       }
       return res;
     } catch (err) {
-      if (!opts.replayable || attempt >= retries || !shouldRetry(err, true)) throw err;
-      const delay = backoffDelay(attempt + 1, { baseDelayMs, maxDelayMs });
+      const delay = opts.replayable ? retryDelay(err, attempt + 1, true, client.retryPolicy) : undefined;
+      if (delay === undefined) throw err;
       client.logger.warn(
         { op: opts.what, attempt: attempt + 1, delayMs: delay, code: (err as ZimbraBackupError).code },
         'retrying REST request',

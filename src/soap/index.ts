@@ -53,8 +53,13 @@ export {
   type SoapScalar,
   type ZimbraAttrs,
 } from './element.js';
+export { HttpStatusError } from './http/errors.js';
+export { type TlsOptions, type HttpRequestOptions, type HttpResponse } from './http/http-client.js';
+export { proxyFromEnv, type ProxyOptions } from './http/proxy.js';
+export { redactHeaders, redactUrl } from './http/redact.js';
+export { parseRetryAfter } from './http/retry-after.js';
+export type { RetryPolicy, BackoffOptions } from './retry.js';
 export { QualifiedIdMismatchError, parseItemId, unqualifyItemIds, ITEM_ID_ATTRIBUTES } from './qualified-ids.js';
-export { HttpStatusError, type TlsOptions, type HttpRequestOptions, type HttpResponse } from './http-client.js';
 export { JsonTransport } from './transports/json.js';
 export { XmlTransport, SOAP12_NS } from './transports/xml.js';
 export type {

@@ -4,24 +4,21 @@
  * methods live in zimbra-client.ts.
  * @module
  */
+import type { AxiosInstance, CreateAxiosDefaults } from 'axios';
 import { ZimbraBackupError } from '../errors.js';
 import { resolveLogger, type Logger } from '../internal/logger.js';
 import { toSecret, type Secret } from '../internal/secret.js';
 import { child, type SoapElement } from './element.js';
 import { AuthExpiredError, faultToError } from './faults.js';
-import {
-  HttpClient,
-  HttpStatusError,
-  type HttpRequestOptions,
-  type HttpResponse,
-  type TlsOptions,
-} from './http-client.js';
+import { statusError } from './http/errors.js';
+import { HttpClient, type HttpRequestOptions, type HttpResponse, type TlsOptions } from './http/http-client.js';
+import type { ProxyOptions } from './http/proxy.js';
 import { AdminAuth, Auth, type AuthResult } from './requests/auth.js';
 import { DelegateAuth } from './requests/delegate-auth.js';
 import { responseNameOf, toSelector, type SoapRequestDefinition } from './requests/definition.js';
 import { GetAccount } from './requests/get-account.js';
 import { hasQualifiedIds, unqualifyItemIds } from './qualified-ids.js';
-import { backoffDelay, shouldRetry, sleep } from './retry.js';
+import { retryDelay, sleep, type RetryPolicy } from './retry.js';
 import { JsonTransport } from './transports/json.js';
 import type { AccountSelector, SoapTransport } from './transports/transport.js';
 import { XmlTransport } from './transports/xml.js';
@@ -44,6 +41,23 @@ export interface ZimbraClientOptions {
   retryMaxDelayMs?: number;
   /** TLS: custom CA or (tests only) `insecure`. Verification is on by default. */
   tls?: TlsOptions;
+  /**
+   * The embedder's axios instance (its interceptors see every SOAP and REST request), or a config
+   * for the instance the client creates. Default: a new instance. Agents set on it are used as
+   * they are (then `tls` and `maxSocketsPerHost` do not apply to that scheme).
+   */
+  axios?: AxiosInstance | CreateAxiosDefaults;
+  /**
+   * Proxy: `{ httpProxy, httpsProxy, noProxy }` (`proxyFromEnv(process.env)` reads the usual
+   * environment variables; the library itself reads no environment), or `false` for direct connections.
+   * Default: direct, unless `axios` is given, in which case axios's own proxy handling applies.
+   * `https://` servers are reached through a CONNECT tunnel (TLS end to end, pooled).
+   */
+  proxy?: ProxyOptions | false;
+  /** Connections per host and scheme (keep-alive pool bound). Default 32. */
+  maxSocketsPerHost?: number;
+  /** Longest wait a `Retry-After` header may ask for, in ms; a longer one fails at once with the hint in `retryAfterMs`. Default 120000. */
+  retryAfterMaxMs?: number;
   /** `userAgent` sent in the SOAP context and the HTTP header. Default `zimbra-backup`. */
   userAgent?: string;
   /** Logger (pino-compatible); `false` or absent: silent. Never receives secrets. */
@@ -127,7 +141,7 @@ export class SoapConnection {
   /** Default deadline in ms (see {@link ZimbraClientOptions.timeoutMs}). */
   readonly timeoutMs: number;
   /** Retry policy shared with the REST layer. */
-  readonly retryPolicy: { retries: number; baseDelayMs: number; maxDelayMs: number };
+  readonly retryPolicy: RetryPolicy;
   /** The resolved logger (for the REST layer). */
   readonly logger: Logger;
   readonly #options: ZimbraClientOptions;
@@ -156,12 +170,19 @@ export class SoapConnection {
       retries: Math.floor(nonNegative(options.retries, 'retries', 3)),
       baseDelayMs: nonNegative(options.retryBaseDelayMs, 'retryBaseDelayMs', 250),
       maxDelayMs: nonNegative(options.retryMaxDelayMs, 'retryMaxDelayMs', 10_000),
+      retryAfterMaxMs: nonNegative(options.retryAfterMaxMs, 'retryAfterMaxMs', 120_000),
     };
     this.#maxResponseBytes = nonNegative(options.maxResponseBytes, 'maxResponseBytes', 512 * 1024 * 1024);
     this.#renewMarginMs = nonNegative(options.renewMarginMs, 'renewMarginMs', 60_000);
     this.#userAgent = options.userAgent ?? 'zimbra-backup';
     this.logger = resolveLogger(options.logger);
-    this.#http = new HttpClient(options.tls);
+    this.#http = new HttpClient({
+      tls: options.tls,
+      axios: options.axios,
+      proxy: options.proxy,
+      maxSocketsPerHost: options.maxSocketsPerHost,
+      logger: this.logger,
+    });
   }
 
   /** The wire encoding in use. */
@@ -274,6 +295,14 @@ export class SoapConnection {
         throw err;
       }
     }
+  }
+
+  /**
+   * The axios instance every SOAP and REST request of this client goes through (the embedder's,
+   * when one was given): add interceptors here.
+   */
+  get axios(): AxiosInstance {
+    return this.#http.axios;
   }
 
   /** Sends an HTTP request with this client's agents, TLS settings and timeouts (for the REST layer). */
@@ -448,14 +477,12 @@ export class SoapConnection {
         userAgent: { name: this.#userAgent },
       },
     });
-    const { retries, baseDelayMs, maxDelayMs } = this.retryPolicy;
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.#exchangeOnce(def, endpoint, payload, ctx.timeoutMs, ctx.signal);
       } catch (err) {
-        if (attempt >= retries || !shouldRetry(err, def.idempotent !== false)) throw err;
-        const hinted = err instanceof ZimbraBackupError ? err.retryAfterMs : undefined;
-        const delay = Math.min(maxDelayMs, hinted ?? backoffDelay(attempt + 1, { baseDelayMs, maxDelayMs }));
+        const delay = retryDelay(err, attempt + 1, def.idempotent !== false, this.retryPolicy);
+        if (delay === undefined) throw err;
         this.logger.warn(
           { request: def.name, attempt: attempt + 1, delayMs: delay, code: (err as ZimbraBackupError).code },
           'retrying SOAP request',
@@ -488,8 +515,7 @@ export class SoapConnection {
     });
     if (res.status !== 200 && res.status !== 500) {
       res.body.resume();
-      const ra = Number(res.headers['retry-after']);
-      throw new HttpStatusError(res.status, def.name, Number.isFinite(ra) && ra > 0 ? ra * 1000 : undefined);
+      throw statusError(res, def.name);
     }
     const text = await this.#http.readText(res, this.#maxResponseBytes, def.name);
     this.logger.debug(

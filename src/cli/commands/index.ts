@@ -12,6 +12,7 @@ import { undeleteCommand } from './undelete.js';
 import { unlockCommand } from './unlock.js';
 import { checkCommand } from './check.js';
 import { purgeCommand } from './purge.js';
+import { serveCommand } from './serve.js';
 import { configCheckCommand } from './config-check.js';
 
 /** Every CLI command, in the order `--help` lists them. */
@@ -29,4 +30,5 @@ export const commands: Command[] = [
 commands.push(checkCommand, purgeCommand);
 commands.push(exportCommand, importCommand);
 commands.push(unlockCommand);
+commands.push(serveCommand);
 commands.push(configCheckCommand);
