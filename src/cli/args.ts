@@ -79,16 +79,46 @@ export function optTime(values: Values, name: string): number | undefined {
   return v === undefined ? undefined : parseZonedTime(v, name);
 }
 
-const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+/** Duration units accepted by {@link parseDuration}, in ms. `m` is not one: minutes or months? */
+const UNIT_MS: Record<string, number> = {
+  s: 1000,
+  sec: 1000,
+  min: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
 
-/** Parses a duration such as `30d`, `12h`, `90m` or `0` (zero means "forever" for retention). */
+/**
+ * Parses a duration with an explicit unit: `45s`, `90min`, `12h`, `30d`, `2w`; `0` (or
+ * `forever`) means zero, which retention reads as "keep forever". The one duration parser of the
+ * CLI and the config file (issue #15: `1m` meant one minute to the code and one month to the
+ * user, and a bare number meant days). Refused: `1m` (ambiguous), a bare number other than 0,
+ * an unknown unit, a fraction.
+ * @throws `ZB_INVALID_ARGUMENT` naming the option.
+ */
 export function parseDuration(text: string, name = 'duration'): number {
-  const m = /^(\d+)\s*([smhdw]?)$/.exec(text.trim());
-  if (!m) throw invalid(`--${name} must look like 30d, 12h, 90m, 45s or 0, got ${JSON.stringify(text)}`);
-  const n = Number(m[1]);
-  if (n === 0) return 0;
-  const unit = m[2] === '' ? 'd' : (m[2] as string);
-  return n * (UNIT_MS[unit] as number);
+  const v = text.trim();
+  if (v === '0' || v.toLowerCase() === 'forever') return 0;
+  const m = /^(\d+)\s*([a-z]+)$/i.exec(v);
+  const unit = m?.[2]?.toLowerCase();
+  if (m && unit !== undefined && UNIT_MS[unit] !== undefined) return Number(m[1]) * UNIT_MS[unit];
+  const why =
+    unit === 'm' || unit === 'mo' || unit === 'mon'
+      ? `"${m?.[2]}" is ambiguous (minutes or months?): write ${m?.[1]}min, or days such as ${Number(m?.[1]) * 30}d`
+      : /^\d+$/.test(v)
+        ? 'a number needs a unit'
+        : 'unknown format';
+  throw new ZimbraBackupError(
+    `--${name} ${JSON.stringify(v)}: ${why}; use a whole number with s, min, h, d or w (45s, 90min, 12h, 30d, 2w), or 0 for forever`,
+    { code: 'ZB_INVALID_ARGUMENT', data: { field: name, value: v } },
+  );
+}
+
+/** A duration option (see {@link parseDuration}), in ms. */
+export function optDuration(values: Values, name: string): number | undefined {
+  const v = optString(values, name);
+  return v === undefined ? undefined : parseDuration(v, name);
 }
 
 /**

@@ -25,6 +25,7 @@ import { finished, pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { ZimbraBackupError, isZimbraBackupError, throwIfAborted } from '../errors.js';
+import { recordDigests } from '../journal/record-digests.js';
 import { readDirectoryDump } from '../directory/directory-dump-io.js';
 import { directoryDumpKey } from '../repository/layout.js';
 import type { Repository } from '../repository/repository.js';
@@ -269,7 +270,7 @@ export async function stageArchive(opts: StageArchiveOptions): Promise<StagedArc
           const { records, sha256 } = await readState(entry as AsyncIterable<Buffer>, member, maxLine);
           if (sha256 !== m.sha256)
             throw archiveInvalid(`${member} does not match its manifest digest`, { reason: 'digest-mismatch', member });
-          for (const r of records) if (r.type === 'item' && r.digest) referenced.add(r.digest);
+          for (const r of records) for (const d of recordDigests(r)) referenced.add(d);
           await commitState(staging, what.accountId, records, manifest.atMs, signal);
         }
       }
@@ -299,6 +300,8 @@ export async function stageArchive(opts: StageArchiveOptions): Promise<StagedArc
     throw archiveInvalid(`the manifest lists ${manifest.blobs.count} blobs, the archive holds ${blobsSeen.size}`, {
       reason: 'manifest-mismatch',
     });
+  // Format v2: blobs no commit flushed (shared ones staged after the last state) become durable.
+  await staging.blobs.flush(signal ? { signal } : {});
   await staging.writeAccounts(
     manifest.accounts.map((a) => ({
       id: a.id,

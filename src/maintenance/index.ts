@@ -18,7 +18,7 @@
  */
 export { checkRepository, verifyBlob, type CheckOptions, type CheckResult } from './check.js';
 export type { BlobReference } from './references.js';
-export { purgeRepository, type PurgeOptions, type PurgeResult } from './purge.js';
+export { MIN_RETENTION_MS, purgeRepository, type PurgeOptions, type PurgeResult } from './purge.js';
 export { quarantine } from './repair.js';
 export { retentionRule, type RetentionVerdict } from './retention.js';
 export type {

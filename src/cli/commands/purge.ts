@@ -1,4 +1,5 @@
-import { purgeRepository } from '../../maintenance/purge.js';
+import { ZimbraBackupError } from '../../errors.js';
+import { MIN_RETENTION_MS, purgeRepository } from '../../maintenance/purge.js';
 import { optString, parseDuration, requireString } from '../args.js';
 import type { Command } from '../command.js';
 import { repositoryFromArgs } from '../connect.js';
@@ -9,25 +10,37 @@ export const purgeCommand: Command = {
   summary:
     'remove item versions and deleted items older than the retention, expired deleted accounts, then unreferenced blobs (takes the writer lock)',
   usage:
-    'zimbra-backup purge --repo PATH|s3://bucket/prefix --retention 30d [--deleted-accounts-retention 90d] [--dry-run] [--json]   (0 = keep forever)',
+    'zimbra-backup purge --repo PATH|s3://bucket/prefix --retention 30d [--deleted-accounts-retention 90d] [--force] [--dry-run] [--json]\n' +
+    '  durations: 45s, 90min, 12h, 30d, 2w (no bare numbers; "m" is refused as ambiguous); 0 = keep forever;\n' +
+    '  a retention under 1d is refused without --force',
   options: {
     repo: { type: 'string' },
     retention: { type: 'string' },
     'deleted-accounts-retention': { type: 'string' },
     'dry-run': { type: 'boolean' },
+    force: { type: 'boolean' },
   },
   async run(values, ctx) {
     const retentionMs = parseDuration(requireString(values, 'retention'), 'retention');
     const accountsText = optString(values, 'deleted-accounts-retention');
+    const accountsMs =
+      accountsText !== undefined ? parseDuration(accountsText, 'deleted-accounts-retention') : undefined;
+    for (const [name, ms] of [
+      ['retention', retentionMs],
+      ['deleted-accounts-retention', accountsMs],
+    ] as const)
+      if (ms !== undefined && ms > 0 && ms < MIN_RETENTION_MS && values['force'] !== true)
+        throw new ZimbraBackupError(
+          `--${name} ${values[name] as string} is shorter than the minimum of 1d: purge would drop almost all history; pass --force if that is what you want`,
+          { code: 'ZB_INVALID_ARGUMENT', data: { field: name, ms, minMs: MIN_RETENTION_MS } },
+        );
     const repository = await repositoryFromArgs(values);
     const r = await purgeRepository({
       repository,
       retentionMs,
       dryRun: values['dry-run'] === true,
       signal: ctx.signal,
-      ...(accountsText !== undefined
-        ? { deletedAccountsRetentionMs: parseDuration(accountsText, 'deleted-accounts-retention') }
-        : {}),
+      ...(accountsMs !== undefined ? { deletedAccountsRetentionMs: accountsMs } : {}),
     });
     if (values['json']) {
       ctx.out(JSON.stringify(r));

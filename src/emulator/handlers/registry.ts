@@ -11,6 +11,7 @@ import { adminAuthHandlers } from './admin-auth.js';
 import { adminDirectoryHandlers } from './admin-directory.js';
 import { adminWaitSetHandlers } from './admin-waitset.js';
 import { batchHandlers } from './batch.js';
+import { conversationHandlers } from './conversations.js';
 import type { HandlerSpec } from './context.js';
 import { itemActionHandlers } from './item-action.js';
 import { mailReadHandlers } from './mail-read.js';
@@ -28,6 +29,7 @@ const ALL: HandlerSpec[] = [
   ...syncHandlers,
   ...mailReadHandlers,
   ...mailSearchHandlers,
+  ...conversationHandlers,
   ...mailWriteHandlers,
   ...itemActionHandlers,
 ];

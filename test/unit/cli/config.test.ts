@@ -168,7 +168,7 @@ x = 1
     // The command line wins: a bad --retention given there is the error.
     r = await run(['purge', '--config', file, '--retention', 'soon']);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/--retention must look like/);
+    expect(r.err).toMatch(/--retention "soon": unknown format/);
 
     r = await run(['config', 'check', '--config', file]);
     expect(r.code).toBe(0);

@@ -199,8 +199,7 @@ function AccountBrowser({ name, query }) {
           !list
             ? html`<p aria-busy="true">Loading items…</p>`
             : html`<p class="muted">
-                  ${list.total}
-                  ${list.total === 1 ? 'item' : 'items'}${list.total > items.length ? ` (first ${items.length} shown)` : ''}
+                  ${`${list.total} ${list.total === 1 ? 'item' : 'items'}${list.total > items.length ? ` (first ${items.length} shown)` : ''}`}
                 </p>
                 <div class="scroll">
                   <table class="grid items-table" aria-label="Item list">
