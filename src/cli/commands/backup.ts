@@ -1,4 +1,4 @@
-import { BackupEngine, type BackupResult } from '../../backup/backup-engine.js';
+import { BackupEngine, type BackupEngineOptions, type BackupResult } from '../../backup/backup-engine.js';
 import type { BackupProgress } from '../../backup/progress.js';
 import { ZimbraBackupError } from '../../errors.js';
 import { isCompression } from '../../store/blob-codec.js';
@@ -8,7 +8,8 @@ import { adminClientFromArgs, repositoryFromArgs, SERVER_OPTIONS, SERVER_USAGE }
 import { progressLine } from '../progress-line.js';
 import { directoryCaptureFromArgs, LDAP_OPTIONS, LDAP_USAGE } from '../directory-args.js';
 
-const OPTIONS = {
+/** Flags of `backup` and `watch`. */
+export const BACKUP_OPTIONS = {
   ...SERVER_OPTIONS,
   ...LDAP_OPTIONS,
   repo: { type: 'string' },
@@ -22,7 +23,13 @@ const OPTIONS = {
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
-async function engineFromArgs(values: Values, ctx: CommandContext, onProgress: (p: BackupProgress) => void) {
+/** The engine, client and repository of the backup/watch/run flags. */
+export async function engineFromArgs(
+  values: Values,
+  ctx: CommandContext,
+  onProgress: (p: BackupProgress) => void,
+  extra: Partial<BackupEngineOptions> = {},
+) {
   const compression = optString(values, 'compression') ?? 'gzip';
   if (!isCompression(compression))
     throw new ZimbraBackupError('--compression must be gzip, none or zstd', { code: 'ZB_INVALID_ARGUMENT' });
@@ -45,12 +52,18 @@ async function engineFromArgs(values: Values, ctx: CommandContext, onProgress: (
     ...(concurrency ? { concurrency } : {}),
     ...(itemConcurrency ? { itemConcurrency } : {}),
     ...(maxItemBytes ? { maxItemBytes } : {}),
+    ...extra,
   });
-  return { engine, client };
+  return { engine, client, repository };
 }
 
-function report(result: BackupResult, values: Values, ctx: CommandContext): number {
-  if (values['json']) ctx.out(JSON.stringify(result));
+export function report(
+  result: BackupResult,
+  extra: Record<string, unknown>,
+  values: Values,
+  ctx: CommandContext,
+): number {
+  if (values['json']) ctx.out(JSON.stringify({ ...result, ...extra }));
   else {
     ctx.out(
       `accounts ${result.accounts}: ${result.itemsNew} new, ${result.itemsChanged} changed, ${result.itemsDeleted} deleted; ${(result.bytesDownloaded / 1e6).toFixed(1)} MB downloaded, ${(result.bytesStored / 1e6).toFixed(1)} MB stored in ${(result.durationMs / 1000).toFixed(1)} s`,
@@ -66,33 +79,14 @@ export const backupCommand: Command = {
   name: 'backup',
   summary: 'one incremental backup pass of every (or the given) account into the repository, plus a directory dump',
   usage: `zimbra-backup backup --repo PATH|s3://bucket/prefix ${SERVER_USAGE} [--accounts a,b] [--concurrency N] [--item-concurrency N] [--compression gzip|none|zstd] [--full] ${LDAP_USAGE} [--json]`,
-  options: OPTIONS,
+  options: BACKUP_OPTIONS,
   async run(values, ctx) {
     const progress = progressLine(ctx);
     const { engine, client } = await engineFromArgs(values, ctx, progress.onProgress);
     try {
       const result = await engine.run({ signal: ctx.signal, full: values['full'] === true });
       progress.done();
-      return report(result, values, ctx);
-    } finally {
-      client.close();
-    }
-  },
-};
-
-/** `zimbra-backup watch`: initial pass, then real-time capture until SIGINT/SIGTERM. */
-export const watchCommand: Command = {
-  name: 'watch',
-  summary:
-    'backup pass, then real-time capture (WaitSet) until SIGINT/SIGTERM; stops after committing what is in flight',
-  usage: `zimbra-backup watch --repo PATH|s3://bucket/prefix ${SERVER_USAGE} [--accounts a,b] [--concurrency N] [--compression gzip|none] ${LDAP_USAGE} [--json]`,
-  options: OPTIONS,
-  async run(values, ctx) {
-    const { engine, client } = await engineFromArgs(values, ctx, () => {});
-    try {
-      if (!values['json']) ctx.err('watching for changes; Ctrl-C to stop');
-      const result = await engine.watch({ signal: ctx.signal });
-      return report(result, values, ctx);
+      return report(result, {}, values, ctx);
     } finally {
       client.close();
     }

@@ -1,5 +1,6 @@
 import type { Command } from '../command.js';
-import { backupCommand, watchCommand } from './backup.js';
+import { backupCommand } from './backup.js';
+import { runCommand, watchCommand } from './run.js';
 import { emulatorCommand } from './emulator.js';
 import { exportCommand } from './export.js';
 import { importCommand } from './import.js';
@@ -20,6 +21,7 @@ export const commands: Command[] = [
   emulatorCommand,
   backupCommand,
   watchCommand,
+  runCommand,
   statusCommand,
   lsCommand,
   restoreCommand,

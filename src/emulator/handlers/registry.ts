@@ -6,6 +6,7 @@
 import { faults } from '../wire/soap-fault.js';
 import type { Element } from '../wire/element.js';
 import { accountHandlers } from './account.js';
+import { accountPrefHandlers } from './account-prefs.js';
 import { adminAccountHandlers } from './admin-accounts.js';
 import { adminAuthHandlers } from './admin-auth.js';
 import { adminDirectoryHandlers } from './admin-directory.js';
@@ -21,6 +22,7 @@ import { mailWriteHandlers } from './mail-write.js';
 
 const ALL: HandlerSpec[] = [
   ...accountHandlers,
+  ...accountPrefHandlers,
   ...adminAuthHandlers,
   ...adminAccountHandlers,
   ...adminDirectoryHandlers,

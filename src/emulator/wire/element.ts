@@ -28,6 +28,11 @@ export class Element {
   content: string | undefined;
   /** Unique elements become JSON objects; all others become arrays. */
   unique = false;
+  /**
+   * How key/value pairs are written in XML: `<a n="k">` by default, `<attr name="k">` where a
+   * handler calls `addKeyValuePair(k, v, "attr", "name")` (JSON always uses `_attrs`).
+   */
+  kvXml: { el: string; key: string } = { el: 'a', key: 'n' };
 
   constructor(
     readonly name: string,

@@ -52,7 +52,8 @@ export function elementToXml(
   }
   out.push('>');
   for (const k of textKeys) out.push('<', k, '>', escapeXml(attrText(el.textAttrs[k] ?? '')), '</', k, '>');
-  for (const [k, v] of el.kv) out.push('<a n="', escapeXml(k), '">', escapeXml(v), '</a>');
+  const { el: kvEl, key: kvKey } = el.kvXml;
+  for (const [k, v] of el.kv) out.push('<', kvEl, ' ', kvKey, '="', escapeXml(k), '">', escapeXml(v), '</', kvEl, '>');
   for (const [k, a] of el.kvAttrs) {
     out.push('<a n="', escapeXml(k), '"');
     for (const [ak, av] of Object.entries(a)) out.push(' ', ak, '="', escapeXml(attrText(av)), '"');
