@@ -13,6 +13,7 @@ import { undeleteCommand } from './undelete.js';
 import { unlockCommand } from './unlock.js';
 import { checkCommand } from './check.js';
 import { purgeCommand } from './purge.js';
+import { migrateCommand } from './migrate.js';
 import { serveCommand } from './serve.js';
 import { configCheckCommand } from './config-check.js';
 
@@ -29,7 +30,7 @@ export const commands: Command[] = [
   restoreItemCommand,
   restoreDirectoryCommand,
 ];
-commands.push(checkCommand, purgeCommand);
+commands.push(checkCommand, purgeCommand, migrateCommand);
 commands.push(exportCommand, importCommand);
 commands.push(unlockCommand);
 commands.push(serveCommand);
