@@ -16,6 +16,7 @@ import { purgeCommand } from './purge.js';
 import { migrateCommand } from './migrate.js';
 import { serveCommand } from './serve.js';
 import { configCheckCommand } from './config-check.js';
+import { emulatorCtlDeliver, emulatorCtlDelete, emulatorCtlFlag, emulatorCtlMove } from './emulator-ctl.js';
 
 /** Every CLI command, in the order `--help` lists them. */
 export const commands: Command[] = [
@@ -35,3 +36,4 @@ commands.push(exportCommand, importCommand);
 commands.push(unlockCommand);
 commands.push(serveCommand);
 commands.push(configCheckCommand);
+commands.push(emulatorCtlDeliver, emulatorCtlDelete, emulatorCtlMove, emulatorCtlFlag);
