@@ -36,6 +36,7 @@ import type { AccountIndexEntry } from '../repository/account-index.js';
 import { captureDirectory, type DirectoryCapture } from '../directory/capture-directory.js';
 import type { DirectorySnapshotResult } from '../directory/directory-snapshot.js';
 import { attributesChanged } from './account-attrs.js';
+import { withoutBlockedValues } from '../directory/account-attributes.js';
 import type { BackupProgress } from './progress.js';
 import { AccountScheduler } from './scheduler.js';
 
@@ -496,6 +497,8 @@ export class BackupEngine {
     signal: AbortSignal | undefined,
   ): Promise<{ from: string; to: string } | undefined> {
     const acct = await this.#opts.client.getAccount({ by: 'id', value: id }, signal ? { signal } : {});
+    // secrets come back as VALUE-BLOCKED: a placeholder a restore must never write back as a hash
+    acct.attrs = withoutBlockedValues(acct.attrs);
     const prev = journal.current().account?.attrs;
     const from = hostOf(prev);
     const to = hostOf(acct.attrs);

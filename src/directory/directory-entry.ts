@@ -207,3 +207,13 @@ export function entryAddress(e: LdifRecord): string | undefined {
 export function domainOf(address: string): string {
   return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
 }
+
+/**
+ * The `userPassword` hash of an entry, if it holds a real one: a `VALUE-BLOCKED` placeholder (what
+ * admin SOAP answers instead of the secret, kept by older backups) is no hash, and writing it back
+ * would set the password to that word.
+ */
+export function passwordHash(e: LdifRecord): string | undefined {
+  const v = entryValue(e, 'userPassword');
+  return v === undefined || v === 'VALUE-BLOCKED' ? undefined : v;
+}

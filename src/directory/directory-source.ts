@@ -7,7 +7,7 @@ import { readDirectoryDump } from './directory-dump-io.js';
 import type { DirectoryEntry } from './directory-entry.js';
 import { DIRECTORY_PREFIX, directoryDumpTime } from '../repository/layout.js';
 import type { StorageBackend } from '../store/backends/backend.js';
-import { entryValue } from './directory-entry.js';
+import { entryValue, passwordHash } from './directory-entry.js';
 
 /** The key of the newest directory dump taken at or before `atMs` (default: the newest), or undefined. */
 export async function findDirectoryDump(
@@ -34,7 +34,7 @@ export async function* dumpEntries(
   yield* readDirectoryDump(body as AsyncIterable<Buffer>);
 }
 
-export { entryValue };
+export { entryValue, passwordHash };
 
 /** The `userPassword` hash of an account in the newest dump at or before `atMs`, if a dump has it. */
 export async function passwordHashOf(
@@ -47,7 +47,7 @@ export async function passwordHashOf(
   if (!key) return undefined;
   for await (const e of dumpEntries(backend, key, signal)) {
     if (e.kind !== 'account' || entryValue(e, 'zimbraId')?.toLowerCase() !== zimbraId.toLowerCase()) continue;
-    return entryValue(e, 'userPassword');
+    return passwordHash(e);
   }
   return undefined;
 }
