@@ -16,4 +16,14 @@ export { BackupEngine, type BackupEngineOptions, type BackupResult, type EngineS
 export { backupAccount, type AccountBackupOptions, type AccountRunResult } from './account-backup.js';
 export { AccountScheduler, type AccountSchedulerOptions, type SchedulerStats } from './scheduler.js';
 export type { BackupProgress } from './progress.js';
+export {
+  accountLag,
+  captureStatusKey,
+  readCaptureStatuses,
+  writeCaptureStatus,
+  CAPTURE_STATUS_PREFIX,
+  type AccountLag,
+  type CaptureStatus,
+  type ServerCaptureState,
+} from './capture-status.js';
 export type { FetchContext, StoredContent } from './item-fetch.js';

@@ -19,7 +19,7 @@
  * @module
  */
 export { listItems, resolveAccount, type ListItemsOptions, type ListedItem } from './list-items.js';
-export { repositoryStatus, type RepositoryStatus, type AccountStatus } from './repository-status.js';
+export { repositoryStatus, type RepositoryStatus, type AccountStatus, type ServerStatus } from './repository-status.js';
 export {
   itemHistory,
   accountCoverage,
