@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { BackupEngine } from '../../src/backup/backup-engine.js';
-import { readAccountIndex } from '../../src/backup/account-index.js';
+import { readAccountIndex } from '../../src/repository/account-index.js';
 import { shardOf } from '../../src/backup/selection.js';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { ZimbraClient } from '../../src/soap/zimbra-client.js';
