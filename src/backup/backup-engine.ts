@@ -102,7 +102,14 @@ export class BackupEngine {
   async run(opts: { signal?: AbortSignal; full?: boolean } = {}): Promise<BackupResult> {
     return this.#locked('backup', opts.signal, async (lock) => {
       const scheduler = this.#scheduler(lock, opts.signal, opts.full ?? false);
-      const accounts = await this.#serialized(() => this.#refreshAccounts(opts.signal));
+      const accounts = await this.#serialized(async () => {
+        const list = await this.#refreshAccounts(opts.signal);
+        // Written before any account runs, so what a pass commits is findable by name at once,
+        // also when the pass is interrupted (an index saved only at the end hid it until a later
+        // complete run).
+        await this.#saveIndex(opts.signal);
+        return list;
+      });
       this.#live = { lock, scheduler, accounts };
       for (const a of accounts) scheduler.schedule(a.id, 'pass');
       await scheduler.onIdle();
@@ -194,7 +201,12 @@ export class BackupEngine {
       const { signal } = opts;
       const inner = new AbortController();
       const scheduler = this.#scheduler(lock, inner.signal, false);
-      const live = { lock, scheduler, accounts: await this.#serialized(() => this.#refreshAccounts(signal)) };
+      const accounts = await this.#serialized(async () => {
+        const list = await this.#refreshAccounts(signal);
+        await this.#saveIndex(signal); // before any commit: see run()
+        return list;
+      });
+      const live = { lock, scheduler, accounts };
       this.#live = live;
       const wanted = (id: string): boolean =>
         live.accounts.some((a) => a.id === id) || this.#opts.accounts === undefined;
