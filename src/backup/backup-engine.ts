@@ -37,7 +37,11 @@ export interface BackupEngineOptions {
   client: ZimbraClient;
   /** The repository to write (the engine takes its writer lock while running). */
   repository: Repository;
-  /** Only these accounts (names or zimbraIds). Default: every account. */
+  /**
+   * Only these accounts (names or zimbraIds). Default: every account. A name the server does not
+   * list is reported (a warning and a `ZB_NOT_FOUND` entry in `failures`, once per run) and the
+   * others are backed up: one deleted account in a list must not stop the backup of the rest.
+   */
   accounts?: string[];
   /** Accounts backed up at once. Default 4. */
   concurrency?: number;
@@ -87,6 +91,8 @@ export class BackupEngine {
   #index: AccountIndexEntry[] = [];
   #indexDirty = false;
   #result: BackupResult = emptyResult();
+  /** Selected names the server does not list, already reported in this run. */
+  #reportedMissing = new Set<string>();
   /** While `run`/`watch` runs: the held lock, the scheduler and the selected accounts. */
   #live: { lock: RepositoryLock; scheduler: AccountScheduler; accounts: DirectoryObject[] } | undefined;
   /** Serializes exclusive sections and directory refreshes (both touch the index and journals). */
@@ -254,6 +260,7 @@ export class BackupEngine {
   ): Promise<BackupResult> {
     const started = Date.now();
     this.#result = emptyResult();
+    this.#reportedMissing = new Set();
     const lock = await this.#opts.repository.lock({
       owner: this.#opts.lockOwner ?? owner,
       ...(signal ? { signal } : {}),
@@ -362,11 +369,12 @@ export class BackupEngine {
       : listed;
     if (filter) {
       const missing = filter.filter((f) => !listed.some((a) => a.id.toLowerCase() === f || a.name.toLowerCase() === f));
-      if (missing.length > 0)
-        throw new ZimbraBackupError(`no such account: ${missing.join(', ')}`, {
-          code: 'ZB_NOT_FOUND',
-          data: { accounts: missing },
-        });
+      for (const name of missing) {
+        if (this.#reportedMissing.has(name)) continue;
+        this.#reportedMissing.add(name);
+        this.#log.warn({ account: name }, 'selected account not on the server; backing up the others');
+        this.#result.failures.push({ accountId: name, error: `ZB_NOT_FOUND: no such account on the server: ${name}` });
+      }
     }
     const byId = new Map(this.#index.map((e) => [e.id, e]));
     for (const a of selected) {

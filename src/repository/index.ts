@@ -5,6 +5,7 @@
  * ```
  * repo = initRepository({ backend, compression })   // empty location only
  * repo = openRepository({ backend })                // FORMAT checked: version 1 only
+ * repo = openOrInitRepository({ backend })          // either: what an embedder calls on every start
  * lock = repo.lock({ owner })                       // writers only; readers never lock
  * try { repo.blobs.put(...); journal commit ... } finally { lock.release() }
  * ```
@@ -20,6 +21,7 @@ export {
   type InitRepositoryOptions,
   type OpenRepositoryOptions,
 } from './repository.js';
+export { openOrInitRepository } from './open-or-init.js';
 export {
   RepositoryLock,
   acquireLock,

@@ -12,12 +12,14 @@ import { undeleteCommand } from './undelete.js';
 import { unlockCommand } from './unlock.js';
 import { checkCommand } from './check.js';
 import { purgeCommand } from './purge.js';
+import { initCommand } from './init.js';
 import { serveCommand } from './serve.js';
 import { configCheckCommand } from './config-check.js';
 
 /** Every CLI command, in the order `--help` lists them. */
 export const commands: Command[] = [
   emulatorCommand,
+  initCommand,
   backupCommand,
   watchCommand,
   statusCommand,
