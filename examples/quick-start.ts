@@ -7,7 +7,8 @@
  * 1. a seeded mailbox server; 2. a first backup; 3. a change, caught by the incremental pass;
  * 4. real-time capture (WaitSet) of new mail within milliseconds; 5. a user deletes mail and a
  * folder, the administrator undeletes it; 6. the account as it was before the deletion, restored
- * into a new account; 7. the repository status.
+ * into a new account; 7. the repository status; 8. the web console, until Ctrl-C (`--no-console`
+ * or ZB_NO_CONSOLE=1 to skip it).
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,7 @@ import {
 } from '../src/index.js';
 import { restoreAccount, undelete } from '../src/restore/index.js';
 import { buildCorpus, startEmulator, type Emulator } from '../src/emulator/index.js';
+import { createConsoleServer } from '../src/console/index.js';
 
 const log = (s: string): void => console.log(s);
 
@@ -123,6 +125,27 @@ try {
   log(
     `   repository ${(status.repositoryBytes / 1e6).toFixed(2)} MB; dedup ${status.dedupRatio.toFixed(2)}x; compression ${status.compressionRatio.toFixed(2)}x`,
   );
+  // 8. The web console over the same repository, until Ctrl-C (skip: --no-console or ZB_NO_CONSOLE=1).
+  if (!process.argv.includes('--no-console') && process.env['ZB_NO_CONSOLE'] !== '1') {
+    const web = await createConsoleServer({
+      repository,
+      port: Number(process.env['ZB_CONSOLE_PORT'] ?? 0),
+      ...(emu ? { server: { adminUrl: emu.adminUrl, mailUrl: emu.url } } : {}),
+      ...(process.env['ZB_SERVER']
+        ? {
+            server: {
+              adminUrl: process.env['ZB_SERVER'],
+              mailUrl: process.env['ZB_MAIL_URL'] ?? process.env['ZB_SERVER'],
+            },
+          }
+        : {}),
+    });
+    log(`8. web console: ${web.url}`);
+    // The emulator's admin password is a throwaway generated for this run.
+    if (emu) log(`   log in as ${emu.adminUser} / ${emu.adminPassword}; Ctrl-C to stop`);
+    await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    await web.close();
+  }
 } finally {
   client.close();
   await emu?.close();

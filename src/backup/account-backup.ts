@@ -25,6 +25,7 @@ import {
   calendarUid,
   contactMeta,
   contactMetadata,
+  storeContactAttachments,
   itemMetadata,
   messageMetadata,
   storeContent,
@@ -351,12 +352,18 @@ class AccountRun {
       refs.map((ref) => {
         const c = metas.get(ref.id);
         if (!c) return Promise.resolve();
-        const meta = contactMeta(c.fields);
+        const plain = contactMeta(c.fields, c.members);
         return this.#version(
           ref,
-          { ...c.summary, size: Buffer.byteLength(JSON.stringify(meta)) },
+          { ...c.summary, size: Buffer.byteLength(JSON.stringify(plain)) },
           current,
-          async () => ({ meta }),
+          async () => {
+            if (c.attachments.length === 0) return { meta: plain };
+            // The photo and other attached files are parts of the contact, fetched over REST.
+            const files = await storeContactAttachments(this.opts.fetch, ref.id, c.attachments);
+            if (!files) return undefined;
+            return { meta: contactMeta(c.fields, c.members, files) };
+          },
         );
       }),
     );

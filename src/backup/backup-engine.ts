@@ -7,7 +7,10 @@
  * each account, through the de-duplicating scheduler (bounded concurrency):
  *   attributes changed? -> account record;  backupAccount(): sync -> blobs -> journal commit
  * accounts the server no longer lists -> account-deleted record (backup kept)
- * watch: RealTimeScanner signals -> scheduler.schedule(account); WaitSet (re)created -> catch-up
+ * watch: one RealTimeScanner per mailbox server (ScannerFleet); signals -> scheduler.schedule(account);
+ *        a server's WaitSet (re)created -> catch-up of that server's accounts
+ * an account whose zimbraMailHost changed (moved to another server) -> resync: its old token means
+ *        nothing on the new server; the full listing matches items by id, so nothing is deleted
  *        of every account; directory refreshed every `refreshMs` (new accounts appear)
  * ```
  * Failure modes: one account's failure is reported in the result and does not stop others; a
@@ -19,13 +22,14 @@ import { ZimbraBackupError } from '../errors.js';
 import { resolveLogger, type Logger } from '../internal/logger.js';
 import { safeZimbraId } from '../internal/safe-id.js';
 import { Journal } from '../journal/journal.js';
+import type { JsonValue } from '../journal/types.js';
 import { accountPrefix } from '../repository/layout.js';
 import type { Repository } from '../repository/repository.js';
 import type { RepositoryLock } from '../repository/lock.js';
 import type { DirectoryObject } from '../soap/requests/directory.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
-import { RealTimeScanner } from '../sync/real-time-scanner.js';
-import { backupAccount, type AccountRunResult } from './account-backup.js';
+import { ScannerFleet, type ServerCaptureStatus } from '../sync/scanner-fleet.js';
+import { backupAccount, type AccountRunResult, type CursorState } from './account-backup.js';
 import { readAccountIndex, writeAccountIndex, type AccountIndexEntry } from './account-index.js';
 import { attributesChanged } from './account-attrs.js';
 import type { BackupProgress } from './progress.js';
@@ -49,6 +53,11 @@ export interface BackupEngineOptions {
   itemConcurrency?: number;
   /** Largest item accepted, in bytes. Default: no bound. */
   maxItemBytes?: number;
+  /**
+   * Admin base URL of each mailbox server by name, where the one derived from the server's
+   * `zimbraServiceHostname` and `zimbraAdminPort` is not reachable from here (watch).
+   */
+  serverUrls?: Readonly<Record<string, string>>;
   /** WaitSet poll timeout in seconds (watch). Default 300. */
   waitSetTimeoutSeconds?: number;
   /** Directory refresh period in watch mode, in ms (new and deleted accounts). Default 300000. */
@@ -95,6 +104,8 @@ export class BackupEngine {
   #reportedMissing = new Set<string>();
   /** While `run`/`watch` runs: the held lock, the scheduler and the selected accounts. */
   #live: { lock: RepositoryLock; scheduler: AccountScheduler; accounts: DirectoryObject[] } | undefined;
+  /** The per-server scanners while `watch` runs. */
+  #fleet: ScannerFleet | undefined;
   /** Serializes exclusive sections and directory refreshes (both touch the index and journals). */
   #mutex: Promise<unknown> = Promise.resolve();
 
@@ -181,6 +192,11 @@ export class BackupEngine {
     await live.scheduler.onIdle();
   }
 
+  /** Real-time capture per mailbox server while `watch` runs (empty otherwise). */
+  captureStatus(): ServerCaptureStatus[] {
+    return this.#fleet?.status() ?? [];
+  }
+
   /** True while `run` or `watch` holds the repository. */
   get running(): boolean {
     return this.#live !== undefined;
@@ -217,18 +233,30 @@ export class BackupEngine {
       const wanted = (id: string): boolean =>
         live.accounts.some((a) => a.id === id) || this.#opts.accounts === undefined;
       for (const a of live.accounts) scheduler.schedule(a.id, 'initial');
-      const scanner = new RealTimeScanner({
+      const homeOf = (id: string): string | undefined => hostOf(live.accounts.find((a) => a.id === id)?.attrs);
+      const started = new Set<string>();
+      let initialServers = new Set<string>();
+      const fleet = new ScannerFleet({
         client: this.#opts.client,
         onChange: (id) => {
           if (wanted(id)) scheduler.schedule(id, 'waitset');
         },
-        onReset: (why) => {
-          if (why === 'recreated') for (const a of live.accounts) scheduler.schedule(a.id, 'catch-up');
+        onReset: (server, why) => {
+          // The first WaitSet of a server known at start is covered by the initial pass; a server
+          // that appears later, or any WaitSet recreated, leaves a gap its accounts must catch up.
+          const first = why === 'created' && !started.has(server);
+          started.add(server);
+          if (first && initialServers.has(server)) return;
+          const single = fleet.servers.length <= 1;
+          for (const a of live.accounts) if (single || homeOf(a.id) === server) scheduler.schedule(a.id, 'catch-up');
         },
+        ...(this.#opts.serverUrls ? { serverUrls: this.#opts.serverUrls } : {}),
         timeoutSeconds: this.#opts.waitSetTimeoutSeconds ?? 300,
         logger: this.#log,
       });
-      const scanning = scanner.run(signal);
+      this.#fleet = fleet;
+      await fleet.refresh(signal);
+      initialServers = new Set(fleet.servers);
       const refresh = setInterval(() => {
         this.#serialized(async () => {
           const list = await this.#refreshAccounts(signal);
@@ -236,6 +264,7 @@ export class BackupEngine {
           live.accounts = list;
           for (const a of list) if (!known.has(a.id)) scheduler.schedule(a.id, 'new-account');
           await this.#saveIndex(signal);
+          await fleet.refresh(signal);
         }).catch((err: unknown) => this.#log.warn({ err: String(err) }, 'directory refresh failed'));
       }, this.#opts.refreshMs ?? 300_000);
       refresh.unref();
@@ -245,7 +274,8 @@ export class BackupEngine {
         );
       } finally {
         clearInterval(refresh);
-        await scanning;
+        await fleet.close();
+        this.#fleet = undefined;
         await scheduler.close();
         inner.abort();
         await this.#serialized(() => this.#saveIndex());
@@ -295,7 +325,15 @@ export class BackupEngine {
   #journal(id: string): Promise<Journal> {
     let j = this.#journals.get(id);
     if (!j) {
-      j = Journal.open({ backend: this.#opts.repository.backend, prefix: accountPrefix(id), logger: this.#log });
+      const repo = this.#opts.repository;
+      j = Journal.open({
+        backend: repo.backend,
+        prefix: accountPrefix(id),
+        logger: this.#log,
+        // Format v2: the blobs of a batch sit in an open pack until flushed (one flush serves
+        // every account committing at that moment).
+        beforeCommit: (signal) => repo.blobs.flush(signal ? { signal } : {}),
+      });
       this.#journals.set(id, j);
     }
     return j;
@@ -305,7 +343,8 @@ export class BackupEngine {
     lock.assertHeld();
     const journal = await this.#journal(id);
     const account = { by: 'id' as const, value: id };
-    await this.#captureAttributes(journal, id, signal);
+    const moved = await this.#captureAttributes(journal, id, signal);
+    if (moved) this.#log.info({ accountId: id, ...moved }, 'account moved to another mailbox server; resyncing');
     const r = await backupAccount({
       journal,
       accountId: id,
@@ -324,14 +363,34 @@ export class BackupEngine {
     this.#opts.onAccountRun?.(r);
   }
 
-  async #captureAttributes(journal: Journal, id: string, signal: AbortSignal | undefined): Promise<void> {
+  /**
+   * Records the account's attributes when they changed; returns the old and new server when its
+   * `zimbraMailHost` changed since the last backup (a mailbox move).
+   */
+  async #captureAttributes(
+    journal: Journal,
+    id: string,
+    signal: AbortSignal | undefined,
+  ): Promise<{ from: string; to: string } | undefined> {
     const acct = await this.#opts.client.getAccount({ by: 'id', value: id }, signal ? { signal } : {});
     const prev = journal.current().account?.attrs;
-    if (!attributesChanged(prev, acct.attrs) && !journal.current().accountDeleted) return;
-    await journal.commit([{ type: 'account', attrs: acct.attrs }], {
-      state: journal.lastState() ?? null,
-      ...(signal ? { signal } : {}),
-    });
+    const from = hostOf(prev);
+    const to = hostOf(acct.attrs);
+    const state = journal.lastState() as CursorState | undefined;
+    const moved = from !== undefined && to !== undefined && from !== to && state?.token !== undefined;
+    if (!moved && !attributesChanged(prev, acct.attrs) && !journal.current().accountDeleted) return undefined;
+    // A move makes the sync token meaningless (the new server's mailbox counts changes anew): the
+    // new attributes, a resync marker and a state without token commit together, so a crash
+    // before the full listing completes still lists in full on the next run.
+    const next: CursorState | null = moved ? withoutToken(state) : ((state ?? null) as CursorState | null);
+    await journal.commit(
+      [
+        { type: 'account', attrs: acct.attrs },
+        ...(moved ? [{ type: 'resync' as const, reason: 'account-moved' }] : []),
+      ],
+      { state: next as JsonValue | null, ...(signal ? { signal } : {}) },
+    );
+    return moved ? { from, to } : undefined;
   }
 
   #add(r: AccountRunResult): void {
@@ -412,6 +471,17 @@ export class BackupEngine {
     await writeAccountIndex(this.#opts.repository.backend, this.#index, signal);
     this.#indexDirty = false;
   }
+}
+
+/** The account's mailbox server, from its attributes. */
+function hostOf(attrs: Readonly<Record<string, string | readonly string[]>> | undefined): string | undefined {
+  const v = attrs?.['zimbraMailHost'];
+  return typeof v === 'string' ? v : v?.[0];
+}
+
+/** A cursor state that starts over with a full listing (the retry list is kept). */
+function withoutToken(state: CursorState | undefined): CursorState {
+  return state?.retry?.length ? { retry: state.retry } : {};
 }
 
 function emptyResult(): BackupResult {

@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { isRetryable, ZimbraBackupError } from '../errors.js';
 import { downloadItem } from '../rest/download-item.js';
 import { NoSuchItemError } from '../soap/faults.js';
-import type { ItemSummary } from '../soap/requests/items.js';
+import type { ContactAttachment, ContactGroupMember, ItemSummary } from '../soap/requests/items.js';
 import { GetItem } from '../soap/requests/get-item.js';
 import type { AccountSelector } from '../soap/transports/transport.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
@@ -67,17 +67,23 @@ export async function messageMetadata(ctx: FetchContext, ids: string[]): Promise
   return out;
 }
 
+/** What GetContacts reports of one contact: fields, attached files (photo) and group members. */
+export interface ContactMetadata {
+  summary: ItemSummary;
+  fields: Record<string, string | string[]>;
+  attachments: ContactAttachment[];
+  members: ContactGroupMember[];
+}
+
 /** Contacts with their fields, in bulk; vanished ids are absent. */
-export async function contactMetadata(
-  ctx: FetchContext,
-  ids: string[],
-): Promise<Map<string, { summary: ItemSummary; fields: Record<string, string | string[]> }>> {
-  const out = new Map<string, { summary: ItemSummary; fields: Record<string, string | string[]> }>();
+export async function contactMetadata(ctx: FetchContext, ids: string[]): Promise<Map<string, ContactMetadata>> {
+  const out = new Map<string, ContactMetadata>();
   for (let i = 0; i < ids.length; i += METADATA_CHUNK) {
     const chunk = ids.slice(i, i + METADATA_CHUNK);
     const fetchOne = async (list: string[]): Promise<void> => {
       const contacts = await ctx.client.getContacts({ ids: list, sync: true }, sendOpts(ctx));
-      for (const c of contacts) out.set(c.id, { summary: c, fields: c.attrs });
+      for (const c of contacts)
+        out.set(c.id, { summary: c, fields: c.attrs, attachments: c.attachments, members: c.members });
     };
     try {
       await fetchOne(chunk);
@@ -169,9 +175,61 @@ async function downloadOnce(
   }
 }
 
-/** Contact fields as JSON metadata (multi-valued fields stay arrays). */
-export function contactMeta(fields: Record<string, string | string[]>): { [k: string]: JsonValue } {
+/** A contact's attached file once its bytes are in the blob store (journal `meta.attachments[]`). */
+export interface StoredContactAttachment {
+  field: string;
+  part: string;
+  contentType?: string;
+  filename?: string;
+  digest: string;
+  size: number;
+}
+
+/**
+ * Contact fields as JSON metadata (multi-valued fields stay arrays), plus, when present, the
+ * group members (`meta.members`) and the attached files with their blob digests
+ * (`meta.attachments`); see docs/FORMAT.md.
+ */
+export function contactMeta(
+  fields: Record<string, string | string[]>,
+  members: ContactGroupMember[] = [],
+  attachments: StoredContactAttachment[] = [],
+): { [k: string]: JsonValue } {
   const sorted: { [k: string]: JsonValue } = {};
   for (const k of Object.keys(fields).sort()) sorted[k] = fields[k] as JsonValue;
-  return { fields: sorted };
+  const out: { [k: string]: JsonValue } = { fields: sorted };
+  if (members.length > 0) out['members'] = members.map((m) => ({ type: m.type, value: m.value }));
+  if (attachments.length > 0)
+    out['attachments'] = attachments.map((a) => {
+      const o: { [k: string]: JsonValue } = { field: a.field, part: a.part, digest: a.digest, size: a.size };
+      if (a.contentType !== undefined) o['contentType'] = a.contentType;
+      if (a.filename !== undefined) o['filename'] = a.filename;
+      return o;
+    });
+  return out;
+}
+
+/**
+ * Downloads each attached file of a contact (REST `?id=N&part=P`, UserServlet / NativeFormatter)
+ * into the blob store. Undefined when the contact vanished meanwhile.
+ */
+export async function storeContactAttachments(
+  ctx: FetchContext,
+  id: string,
+  attachments: ContactAttachment[],
+): Promise<StoredContactAttachment[] | undefined> {
+  const out: StoredContactAttachment[] = [];
+  for (const a of attachments) {
+    const stored = await storeContent(ctx, id, { part: a.part });
+    if (!stored) return undefined;
+    out.push({
+      field: a.field,
+      part: a.part,
+      ...(a.contentType !== undefined ? { contentType: a.contentType } : {}),
+      ...(a.filename !== undefined ? { filename: a.filename } : {}),
+      digest: stored.digest,
+      size: stored.size,
+    });
+  }
+  return out;
 }

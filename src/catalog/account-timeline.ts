@@ -40,7 +40,7 @@ export interface AccountTimelineOptions {
   repository: Repository;
   /** Account name or zimbraId. */
   account: string;
-  /** Start, ms. Default: the first capture. */
+  /** Start, ms. Default: the first capture, or 24 buckets before the end when that is later. */
   from?: number;
   /** End, ms. Default: the last capture. */
   to?: number;
@@ -52,6 +52,7 @@ export interface AccountTimelineOptions {
 const BUCKET_MS: Record<TimelineBucketSize, number> = { hour: 3_600_000, day: 86_400_000 };
 /** More buckets than this is a request for too fine a grain (refused, not truncated). */
 const MAX_BUCKETS = 5000;
+const MIN_BUCKETS = 24;
 
 /**
  * Counts changes and deletions per bucket. Cost: one pass over the journal's records in the range
@@ -77,12 +78,13 @@ export async function accountTimeline(opts: AccountTimelineOptions): Promise<Acc
         break;
       }
     }
-    const fromMs = first ?? last;
-    const toMs = opts.to ?? Math.max(last, fromMs);
-    if (toMs < fromMs) throw invalid('the end of the range is before its start');
-    const bucket = opts.bucket ?? (toMs - fromMs <= 7 * 86_400_000 ? 'hour' : 'day');
+    const toMs = opts.to ?? Math.max(last, first ?? last);
+    const bucket = opts.bucket ?? (toMs - (first ?? last) <= 7 * 86_400_000 ? 'hour' : 'day');
     if (bucket !== 'hour' && bucket !== 'day') throw invalid('bucket must be hour or day');
     const width = BUCKET_MS[bucket];
+    // A chart of one or two bars says little: without an explicit start, show at least 24 buckets.
+    const fromMs = opts.from ?? Math.min(first ?? last, toMs - (MIN_BUCKETS - 1) * width);
+    if (toMs < fromMs) throw invalid('the end of the range is before its start');
     const start = Math.floor(fromMs / width) * width;
     const count = Math.floor(toMs / width) - Math.floor(fromMs / width) + 1;
     if (count > MAX_BUCKETS) throw invalid(`the range needs ${count} ${bucket} buckets (at most ${MAX_BUCKETS})`);
@@ -92,7 +94,7 @@ export async function accountTimeline(opts: AccountTimelineOptions): Promise<Acc
       deletions: 0,
     }));
     const slot = (t: number): TimelineBucket | undefined => buckets[Math.floor((t - start) / width)];
-    for await (const rec of journal.records({ from: fromMs, to: toMs, ...io })) {
+    for await (const rec of journal.records({ from: Math.max(0, fromMs), to: toMs, ...io })) {
       if (rec.type === 'item') {
         const b = slot(rec.captureMs);
         if (b) b.changes++;

@@ -14,6 +14,7 @@ const STATUS: Partial<Record<string, ContentfulStatusCode>> = {
   ZB_NOT_FOUND: 404,
   ZB_BLOB_NOT_FOUND: 404,
   ZB_CONFLICT: 409,
+  ZB_TARGET_EXISTS: 409,
   ZB_LOCK_HELD: 409,
   ZB_TOO_LARGE: 413,
   ZB_AUTH: 401,

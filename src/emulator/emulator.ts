@@ -341,15 +341,19 @@ export class Emulator {
     deleteItems(this.acct(account).mailbox, [id]);
   }
 
-  /** Adds a contact (default folder Contacts, 7); `image` becomes part 1. Returns its id. */
+  /**
+   * Adds a contact (default folder Contacts, 7); `image` becomes part 1; `members` makes it a
+   * contact group (`C` contact id, `G` GAL entry, `I` inline address). Returns its id.
+   */
   addContact(
     account: string,
     fields: Record<string, string>,
     folderId?: number,
     image?: { bytes: Buffer; contentType: string; filename: string },
+    members?: Array<{ type: 'C' | 'G' | 'I'; value: string }>,
   ): number {
     const parts: ContactPart[] = image ? [{ field: 'image', ...image }] : [];
-    return createContact(this.acct(account).mailbox, { fields, parts, folder: folderId }).id;
+    return createContact(this.acct(account).mailbox, { fields, parts, members, folder: folderId }).id;
   }
 
   /** Merges (or with `replace`, replaces) a contact's fields; an empty value removes a field. */

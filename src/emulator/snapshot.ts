@@ -2,6 +2,7 @@
  * Read-only views of a mailbox for tests: folders with paths, tags, and items with the
  * fields a backup must reproduce (hex SHA-256 of the blob).
  */
+import { createHash } from 'node:crypto';
 import { tagNames } from './model/folder-ops.js';
 import type { ItemType } from './model/item.js';
 import type { Mailbox } from './model/mailbox.js';
@@ -34,6 +35,10 @@ export interface SnapshotItem {
   name: string | undefined;
   uid: string | undefined;
   fields: Record<string, string> | undefined;
+  /** Contact attachments (photo = field `image`): field, content type, file name and SHA-256 of the bytes. */
+  parts?: Array<{ field: string; contentType: string; filename: string; sha256: string }>;
+  /** Contact-group members. */
+  members?: Array<{ type: string; value: string }>;
 }
 
 /** A whole mailbox snapshot. */
@@ -79,6 +84,17 @@ export function snapshotOf(mbox: Mailbox): MailboxSnapshot {
         name: item.name,
         uid: item.uid,
         fields: item.fields ? { ...item.fields } : undefined,
+        ...(item.parts?.length
+          ? {
+              parts: item.parts.map((p) => ({
+                field: p.field,
+                contentType: p.contentType,
+                filename: p.filename,
+                sha256: createHash('sha256').update(p.bytes).digest('hex'),
+              })),
+            }
+          : {}),
+        ...(item.members?.length ? { members: item.members.map((m) => ({ ...m })) } : {}),
       });
     }
   }

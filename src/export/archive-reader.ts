@@ -27,6 +27,7 @@ import tar from 'tar-stream';
 import { writeAccountIndex } from '../backup/account-index.js';
 import { ZimbraBackupError, isZimbraBackupError, throwIfAborted } from '../errors.js';
 import { Journal } from '../journal/journal.js';
+import { recordDigests } from '../journal/record-digests.js';
 import { readDirectoryDump } from '../ldap/directory-dump-io.js';
 import { accountPrefix, directoryDumpKey } from '../repository/layout.js';
 import type { Repository } from '../repository/repository.js';
@@ -271,7 +272,7 @@ export async function stageArchive(opts: StageArchiveOptions): Promise<StagedArc
           const { records, sha256 } = await readState(entry as AsyncIterable<Buffer>, member, maxLine);
           if (sha256 !== m.sha256)
             throw archiveInvalid(`${member} does not match its manifest digest`, { reason: 'digest-mismatch', member });
-          for (const r of records) if (r.type === 'item' && r.digest) referenced.add(r.digest);
+          for (const r of records) for (const d of recordDigests(r)) referenced.add(d);
           await commitState(staging, what.accountId, records, manifest.atMs, signal);
         }
       }
@@ -301,6 +302,8 @@ export async function stageArchive(opts: StageArchiveOptions): Promise<StagedArc
     throw archiveInvalid(`the manifest lists ${manifest.blobs.count} blobs, the archive holds ${blobsSeen.size}`, {
       reason: 'manifest-mismatch',
     });
+  // Format v2: blobs no commit flushed (shared ones staged after the last state) become durable.
+  await staging.blobs.flush(signal ? { signal } : {});
   await writeAccountIndex(
     staging.backend,
     manifest.accounts.map((a) => ({
@@ -402,6 +405,7 @@ async function commitState(
     clock: () => atMs,
     checkpointMinRecords: 0,
     compactAfterSegments: 0,
+    beforeCommit: (s) => staging.blobs.flush(s ? { signal: s } : {}),
     ...(signal ? { signal } : {}),
   });
   try {

@@ -15,6 +15,7 @@ import { readAccountIndex, type AccountIndexEntry } from '../backup/account-inde
 import { ZimbraBackupError, isZimbraBackupError, throwIfAborted } from '../errors.js';
 import { writeDirectoryLdif } from '../ldap/directory-dump-io.js';
 import { parseDigest } from '../store/digest.js';
+import { recordDigestSize, recordDigests } from '../journal/record-digests.js';
 import {
   ARCHIVE_FORMAT_NAME,
   ARCHIVE_FORMAT_VERSION,
@@ -189,9 +190,10 @@ export async function exportArchive(opts: ExportArchiveOptions): Promise<ExportA
       if (state.seq === 0 || (state.accountDeleted && !named.has(a.id))) continue;
       const own = new Map<string, number>();
       for (const rec of state.items.values()) {
-        if (!rec.digest) continue;
-        own.set(rec.digest, rec.size ?? 0);
-        if (!blobs.has(rec.digest)) blobs.set(rec.digest, `${a.name} item ${rec.id}`);
+        for (const digest of recordDigests(rec)) {
+          own.set(digest, recordDigestSize(rec, digest) ?? 0);
+          if (!blobs.has(digest)) blobs.set(digest, `${a.name} item ${rec.id}`);
+        }
       }
       const name = stateMember(a.id);
       const file = join(tmp, `${states.length}.jsonl`);

@@ -63,6 +63,7 @@ export class Journal {
   readonly #readOnly: boolean;
   readonly #checkpointMin: number;
   readonly #compactAfter: number;
+  readonly #beforeCommit: ((signal?: AbortSignal) => Promise<void>) | undefined;
   readonly #table: SegmentTable;
   #state = new StateBuilder();
   #checkpoints: CheckpointInfo[] = [];
@@ -81,6 +82,7 @@ export class Journal {
     this.#readOnly = opts.readOnly === true;
     this.#checkpointMin = checkCount(opts.checkpointMinRecords, 'checkpointMinRecords', 10_000);
     this.#compactAfter = checkCount(opts.compactAfterSegments, 'compactAfterSegments', 64);
+    this.#beforeCommit = opts.beforeCommit;
     this.#table = new SegmentTable(this.#backend, this.#prefix);
   }
 
@@ -220,6 +222,7 @@ export class Journal {
     const batch: Batch = { seq, captureMs, state, records: encoded.records };
     const { body, size } = batchBody(batch, encoded.lines);
     const key = segmentKey(this.#prefix, seq, seq, captureMs, captureMs);
+    await this.#beforeCommit?.(opts.signal);
     await this.#backend.put(key, body, opts.signal ? { signal: opts.signal } : {});
     this.#bytesWritten += size;
     this.#table.visible.push({ key, first: seq, last: seq, minCaptureMs: captureMs, maxCaptureMs: captureMs });

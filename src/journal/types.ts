@@ -178,6 +178,11 @@ export interface JournalOptions {
   checkpointMinRecords?: number;
   /** Merge the single-commit segments at the tail once there are this many (bounds the objects an open reads). Default 64; 0 disables. */
   compactAfterSegments?: number;
+  /**
+   * Awaited before every commit writes its segment: the blob store's flush (format v2 packs), so a
+   * commit never references a blob that is not durable and indexed yet (DESIGN invariant 1).
+   */
+  beforeCommit?: (signal?: AbortSignal) => Promise<void>;
   /** Aborts the open. */
   signal?: AbortSignal;
 }

@@ -10,6 +10,7 @@ import type { LockOptions, RepositoryLock } from '../repository/lock.js';
 import type { Repository } from '../repository/repository.js';
 import { BLOB_HEADER_SIZE } from '../store/blob-codec.js';
 import { parseDigest } from '../store/digest.js';
+import { checkPacks } from './check-packs.js';
 import { scanReferences, selectAccounts, type BlobReference } from './references.js';
 import { repairProblems } from './repair.js';
 import type { AffectedAccount, CheckProblem, CheckProgress } from './types.js';
@@ -119,21 +120,39 @@ export async function checkRepository(opts: CheckOptions): Promise<CheckResult> 
   let loaded = 0;
   let bytes = 0;
   const total = scan.refs.size;
-  await Promise.all(
-    [...scan.refs].map(([digest, ref]) =>
-      limit(async () => {
-        throwIfAborted(signal);
-        const r = await verifyBlob(repository, digest, ref, full, signal);
-        bytes += r.bytes;
-        if (r.problem) problems.push(r.problem);
-        opts.onProgress?.({ phase: 'blobs', loaded: ++loaded, total, bytes });
-      }),
-    ),
-  );
   let unreferencedBlobs = 0;
   let unreferencedBytes = 0;
+  const complete = (opts.accounts === undefined || opts.accounts.length === 0) && scan.failed.length === 0;
+  const packs = repository.blobs.packs;
+  if (packs) {
+    const r = await checkPacks({
+      repository,
+      packs,
+      refs: scan.refs,
+      full,
+      complete,
+      concurrency,
+      ...(signal ? { signal } : {}),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    });
+    bytes = r.bytes;
+    problems.push(...r.problems);
+    unreferencedBlobs = r.unreferencedBlobs;
+    unreferencedBytes = r.unreferencedBytes;
+  } else
+    await Promise.all(
+      [...scan.refs].map(([digest, ref]) =>
+        limit(async () => {
+          throwIfAborted(signal);
+          const r = await verifyBlob(repository, digest, ref, full, signal);
+          bytes += r.bytes;
+          if (r.problem) problems.push(r.problem);
+          opts.onProgress?.({ phase: 'blobs', loaded: ++loaded, total, bytes });
+        }),
+      ),
+    );
   // Unreferenced blobs mean something only against every journal: skip with --accounts or a damaged journal.
-  if (full && (opts.accounts === undefined || opts.accounts.length === 0) && scan.failed.length === 0) {
+  if (!packs && full && complete) {
     let seen = 0;
     for await (const { key, size } of repository.backend.list(
       repository.blobs.layout.prefix,

@@ -20,9 +20,11 @@ import pLimit from 'p-limit';
 import { isZimbraBackupError, throwIfAborted, ZimbraBackupError } from '../errors.js';
 import { readAccountIndex, writeAccountIndex, type AccountIndexEntry } from '../backup/account-index.js';
 import { Journal } from '../journal/journal.js';
+import { recordDigests } from '../journal/record-digests.js';
 import { ACCOUNTS_PREFIX, accountPrefix } from '../repository/layout.js';
 import type { LockOptions, RepositoryLock } from '../repository/lock.js';
 import type { Repository } from '../repository/repository.js';
+import { collectPacks } from './purge-packs.js';
 import { listAccountIds } from './references.js';
 import { retentionRule } from './retention.js';
 import type { PurgeProgress } from './types.js';
@@ -50,6 +52,13 @@ export interface PurgeOptions {
   concurrency?: number;
   /** Writer-lock options (owner defaults to 'purge'). */
   lock?: LockOptions;
+  /** Format v2: rewrite packs whose live fraction (live bytes / pack size) is below this. Default 0.5. */
+  repackBelow?: number;
+  /**
+   * Format v2: packs no index file names are deleted once this old (ms, from the time in their
+   * name); younger ones may be a concurrent writer's pack awaiting its index. Default 3600000.
+   */
+  orphanGraceMs?: number;
   /**
    * A writer lock the caller already holds (e.g. `BackupEngine.exclusive` beside real-time
    * capture); purge then takes no lock of its own and leaves this one held. The caller
@@ -90,6 +99,14 @@ export interface PurgeResult {
   accountBytesReclaimed: number;
   /** Total stored bytes reclaimed (journal rewrites not counted). */
   bytesReclaimed: number;
+  /** Format v2: packs deleted because no live blob remained in them. */
+  packsDeleted?: number;
+  /** Format v2: packs rewritten (their live blobs copied to new packs, the old pack deleted). */
+  packsRewritten?: number;
+  /** Format v2: live bytes copied by those rewrites. */
+  bytesRewritten?: number;
+  /** Format v2: packs no index file named, deleted after the grace period. */
+  orphanPacksDeleted?: number;
   /** Wall time in ms. */
   durationMs: number;
 }
@@ -118,6 +135,12 @@ export async function purgeRepository(opts: PurgeOptions): Promise<PurgeResult> 
   if (!Number.isInteger(concurrency) || concurrency < 1) throw invalid('concurrency', 'must be a positive integer');
   const dryRun = opts.dryRun === true;
   const now = opts.now ?? Date.now();
+  const repackBelow = opts.repackBelow ?? 0.5;
+  if (typeof repackBelow !== 'number' || !(repackBelow >= 0 && repackBelow <= 1))
+    throw invalid('repackBelow', 'must be a number from 0 to 1');
+  const orphanGraceMs = opts.orphanGraceMs ?? 3_600_000;
+  if (!Number.isSafeInteger(orphanGraceMs) || orphanGraceMs < 0)
+    throw invalid('orphanGraceMs', 'must be a non-negative integer');
   const started = performance.now();
   const result: PurgeResult = {
     dryRun,
@@ -167,7 +190,8 @@ export async function purgeRepository(opts: PurgeOptions): Promise<PurgeResult> 
     // Taken before the mark: a commit slipping in between mark and sweep changes it.
     const fingerprint = dryRun ? '' : await journalFingerprint(repository, signal);
     // Candidates are listed before the mark, so a blob written after this point is never one.
-    const candidates = await listBlobs(repository, signal);
+    const packs = repository.blobs.packs;
+    const candidates = packs ? [] : await listBlobs(repository, signal);
     if (!dryRun) {
       // The mark reads what is stored now (after compaction), not what we meant to keep.
       marked.clear();
@@ -177,18 +201,40 @@ export async function purgeRepository(opts: PurgeOptions): Promise<PurgeResult> 
         opts.onProgress?.({ phase: 'mark', loaded: ++done, total: kept.length });
       }
     }
-    await sweep(
-      repository,
-      candidates,
-      marked,
-      fingerprint,
-      result,
-      dryRun,
-      lock,
-      concurrency,
-      opts.onProgress,
-      signal,
-    );
+    if (packs) {
+      const gc = await collectPacks({
+        repository,
+        packs,
+        marked,
+        dryRun,
+        lock,
+        recheck: () => (lock ? recheck(repository, lock, fingerprint, signal) : Promise.resolve()),
+        repackBelow,
+        orphanGraceMs,
+        now,
+        ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+        ...(signal ? { signal } : {}),
+      });
+      result.blobsRemoved = gc.blobsRemoved;
+      result.blobsKept = gc.blobsKept;
+      result.blobBytesReclaimed = gc.bytesReclaimed;
+      result.packsDeleted = gc.packsDeleted;
+      result.packsRewritten = gc.packsRewritten;
+      result.bytesRewritten = gc.bytesRewritten;
+      result.orphanPacksDeleted = gc.orphanPacksDeleted;
+    } else
+      await sweep(
+        repository,
+        candidates,
+        marked,
+        fingerprint,
+        result,
+        dryRun,
+        lock,
+        concurrency,
+        opts.onProgress,
+        signal,
+      );
   } finally {
     if (ownLock) await lock?.release();
   }
@@ -230,8 +276,7 @@ async function withJournal<T>(
 
 /** Adds every blob digest the journal references (all kept versions) to `into`. */
 async function markDigests(journal: Journal, into: Set<string>, signal?: AbortSignal): Promise<void> {
-  for await (const r of journal.records(signal ? { signal } : {}))
-    if (r.type === 'item' && r.digest !== undefined) into.add(r.digest);
+  for await (const r of journal.records(signal ? { signal } : {})) for (const d of recordDigests(r)) into.add(d);
 }
 
 /** A deleted account is past its retention when the server stopped listing it at or before `cutoff`. */
@@ -260,7 +305,7 @@ async function applyRetention(
   for await (const r of journal.records(signal ? { signal } : {})) {
     const verdict = rule(r);
     if (verdict !== 'keep') counts[verdict] += 1;
-    else if (dryRun && r.type === 'item' && r.digest !== undefined) marked.add(r.digest);
+    else if (dryRun) for (const d of recordDigests(r)) marked.add(d);
   }
   const dropped = counts['drop-version'] + counts['drop-delete'] + counts['drop-other'];
   if (dropped === 0) return;

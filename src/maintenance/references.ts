@@ -5,6 +5,7 @@
  */
 import { isZimbraBackupError, throwIfAborted, ZimbraBackupError } from '../errors.js';
 import { Journal } from '../journal/journal.js';
+import { recordDigestSize, recordDigests } from '../journal/record-digests.js';
 import type { RecoveredObject } from '../journal/types.js';
 import { silentLogger } from '../internal/logger.js';
 import { readAccountIndex } from '../backup/account-index.js';
@@ -57,19 +58,22 @@ export async function collectReferences(
   let n = 0;
   for await (const r of journal.records(signal ? { signal } : {})) {
     n += 1;
-    if (r.type !== 'item' || r.digest === undefined) continue;
-    let ref = refs.get(r.digest);
-    if (!ref) {
-      ref = { accounts: new Map(), sizes: new Set() };
-      refs.set(r.digest, ref);
+    if (r.type !== 'item') continue;
+    for (const digest of recordDigests(r)) {
+      let ref = refs.get(digest);
+      if (!ref) {
+        ref = { accounts: new Map(), sizes: new Set() };
+        refs.set(digest, ref);
+      }
+      let items = ref.accounts.get(accountId);
+      if (!items) {
+        items = new Set();
+        ref.accounts.set(accountId, items);
+      }
+      items.add(r.id);
+      const size = recordDigestSize(r, digest);
+      if (size !== undefined) ref.sizes.add(size);
     }
-    let items = ref.accounts.get(accountId);
-    if (!items) {
-      items = new Set();
-      ref.accounts.set(accountId, items);
-    }
-    items.add(r.id);
-    if (r.size !== undefined) ref.sizes.add(r.size);
   }
   return n;
 }

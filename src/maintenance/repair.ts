@@ -65,6 +65,9 @@ export async function repairProblems(opts: RepairOptions): Promise<void> {
           continue;
         }
         p.repair.quarantineKey = await quarantine(repository, p.digest as string, signal);
+      } else if (repository.blobs.packs) {
+        // Format v2: an index entry whose pack is gone would make the next backup skip the blob.
+        await forgetIndexEntry(repository, p.digest as string, signal);
       }
       opts.onProgress?.({ phase: 'repair', loaded: ++done, total: blobProblems.length });
     }
@@ -105,9 +108,22 @@ async function verifies(repository: Repository, digest: string, signal?: AbortSi
  */
 export async function quarantine(repository: Repository, digest: string, signal?: AbortSignal): Promise<string> {
   const backend = repository.backend;
-  const from = repository.blobs.layout.key(parseDigest(digest));
   const to = quarantineKey(`blob-${digest}-${compactTime(new Date())}`);
   const io = signal ? { signal } : {};
+  const packs = repository.blobs.packs;
+  if (packs) {
+    // Format v2: copy the object's range out of its pack, then drop its index entry so the next
+    // backup stores the content again (the pack itself is rewritten by a later purge).
+    await packs.reload(io);
+    const loc = packs.locate(digest);
+    if (!loc) return to;
+    const range = { ...io, offset: loc.offset, length: loc.length };
+    if (await backend.stat(packs.packKey(loc.pack), io))
+      await backend.put(to, { size: loc.length, open: () => rangeStream(backend, packs.packKey(loc.pack), range) }, io);
+    await forgetIndexEntry(repository, digest, signal);
+    return to;
+  }
+  const from = repository.blobs.layout.key(parseDigest(digest));
   const st = await backend.stat(from, io);
   if (!st) return to;
   const open = (): Readable => {
@@ -123,6 +139,26 @@ export async function quarantine(repository: Repository, digest: string, signal?
     if (!isZimbraBackupError(err, 'ZB_BLOB_NOT_FOUND')) throw err;
   });
   return to;
+}
+
+/** Format v2: rewrites the index without `digest` (the next backup then stores the content again). */
+async function forgetIndexEntry(repository: Repository, digest: string, signal?: AbortSignal): Promise<void> {
+  const packs = repository.blobs.packs;
+  if (!packs) return;
+  const io = signal ? { signal } : {};
+  await packs.reload(io);
+  if (!packs.locate(digest)) return;
+  const entries = [...packs.table.entries()].filter(([d]) => d !== digest);
+  await packs.replaceIndex(entries, [...packs.indexFiles], io);
+}
+
+function rangeStream(backend: Repository['backend'], key: string, range: { offset: number; length: number }): Readable {
+  const out = new PassThrough();
+  backend.get(key, range).then(
+    (src) => pipeline(src, out, () => {}),
+    (err: unknown) => out.destroy(err as Error),
+  );
+  return out;
 }
 
 /** Adds refetch entries to the cursor state of each affected account (one empty commit per account). */

@@ -13,7 +13,11 @@ export type CheckProblemKind =
   /** A journal object readers ignore: a torn tail (an unacknowledged commit) or a damaged checkpoint (derived data). */
   | 'journal-recovered'
   /** A blob no journal references (full mode; informational: purge collects it). */
-  | 'unreferenced-blob';
+  | 'unreferenced-blob'
+  /** Format v2: a pack no index file names (a crash between pack and index write; purge removes it). */
+  | 'orphan-pack'
+  /** Format v2: an index entry whose pack is missing, referenced by no journal (purge drops it). */
+  | 'orphan-index-entry';
 
 /** How serious a problem is: errors make the check fail; warnings and info do not. */
 export type CheckSeverity = 'error' | 'warning' | 'info';

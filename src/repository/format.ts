@@ -8,16 +8,20 @@ import { isCompression, type Compression } from '../store/blob-codec.js';
 
 /** The `format` field of every zimbra-backup repository. */
 export const FORMAT_NAME = 'zimbra-backup';
-/** The repository format version this library writes and reads. */
-export const FORMAT_VERSION = 1;
+/** The repository format version this library writes for new repositories (it reads 1 and 2). */
+export const FORMAT_VERSION = 2;
+/** Every format version this library reads. */
+export const SUPPORTED_VERSIONS: readonly number[] = [1, 2];
+/** Default target size of a v2 pack, in bytes. */
+export const DEFAULT_PACK_SIZE = 16 * 1024 * 1024;
 /** Largest FORMAT object we read, in bytes (it is a few hundred bytes; anything bigger is not ours). */
 export const MAX_FORMAT_BYTES = 64 * 1024;
 
-/** Contents of the FORMAT object, version 1. */
+/** Contents of the FORMAT object (versions 1 and 2). */
 export interface RepositoryConfig {
   /** Always `'zimbra-backup'`. */
   format: typeof FORMAT_NAME;
-  /** Format version; this library reads and writes 1. */
+  /** Format version: 1 (one object per blob) or 2 (packs + index). */
   version: number;
   /** Random UUID identifying this repository (stable for its life). */
   id: string;
@@ -27,8 +31,10 @@ export interface RepositoryConfig {
   compression: Compression;
   /** gzip level of new blobs, 1-9. */
   gzipLevel: number;
-  /** Blob key layout; version 1 knows only `sha256-fanout-2-2` (`blobs/ab/cd/<hex>`). */
-  blobLayout: 'sha256-fanout-2-2';
+  /** Blob layout: `sha256-fanout-2-2` (`blobs/ab/cd/<hex>`, version 1) or `packs` (version 2). */
+  blobLayout: 'sha256-fanout-2-2' | 'packs';
+  /** Version 2: target size of new packs, in bytes. */
+  packSize?: number;
 }
 
 /** Serialises a config as the FORMAT object's bytes (pretty JSON + newline, for humans who `cat` it). */
@@ -63,12 +69,12 @@ export function decodeFormat(bytes: Buffer): RepositoryConfig {
   const version = v['version'];
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 1)
     throw corrupt('FORMAT version is not a positive integer');
-  if (version !== FORMAT_VERSION) {
+  if (!SUPPORTED_VERSIONS.includes(version)) {
     throw new ZimbraBackupError(
-      `repository format version ${version} is not supported (this library reads version ${FORMAT_VERSION}); upgrade zimbra-backup`,
+      `repository format version ${version} is not supported (this library reads versions ${SUPPORTED_VERSIONS.join(', ')}); upgrade zimbra-backup`,
       {
         code: 'ZB_FORMAT_UNSUPPORTED',
-        data: { version, supported: [FORMAT_VERSION] },
+        data: { version, supported: [...SUPPORTED_VERSIONS] },
       },
     );
   }
@@ -82,13 +88,19 @@ export function decodeFormat(bytes: Buffer): RepositoryConfig {
   const gzipLevel = v['gzipLevel'];
   if (typeof gzipLevel !== 'number' || !Number.isInteger(gzipLevel) || gzipLevel < 1 || gzipLevel > 9)
     throw corrupt('FORMAT gzipLevel is not 1-9');
-  if (v['blobLayout'] !== 'sha256-fanout-2-2') {
+  const layout = version === 1 ? 'sha256-fanout-2-2' : 'packs';
+  if (v['blobLayout'] !== layout) {
     throw new ZimbraBackupError(`unknown blob layout ${JSON.stringify(String(v['blobLayout']).slice(0, 40))}`, {
       code: 'ZB_FORMAT_UNSUPPORTED',
       data: { blobLayout: String(v['blobLayout']).slice(0, 40) },
     });
   }
-  return { format: FORMAT_NAME, version, id, created, compression, gzipLevel, blobLayout: 'sha256-fanout-2-2' };
+  if (version === 1)
+    return { format: FORMAT_NAME, version, id, created, compression, gzipLevel, blobLayout: 'sha256-fanout-2-2' };
+  const packSize = v['packSize'];
+  if (typeof packSize !== 'number' || !Number.isInteger(packSize) || packSize < 1024 || packSize > 2 ** 32)
+    throw corrupt('FORMAT packSize is not an integer between 1 KiB and 4 GiB');
+  return { format: FORMAT_NAME, version, id, created, compression, gzipLevel, blobLayout: 'packs', packSize };
 }
 
 function corrupt(message: string, cause?: unknown): ZimbraBackupError {

@@ -10,7 +10,9 @@ import type { Logger } from '../internal/logger.js';
 import type { StorageBackend } from '../store/backends/backend.js';
 import { assertCodecAvailable, isCompression, type Compression } from '../store/blob-codec.js';
 import { BlobStore } from '../store/blob-store.js';
+import { PackStore } from '../store/pack/pack-store.js';
 import {
+  DEFAULT_PACK_SIZE,
   FORMAT_NAME,
   FORMAT_VERSION,
   MAX_FORMAT_BYTES,
@@ -42,6 +44,8 @@ export interface OpenRepositoryOptions {
   logger?: Logger | false;
   /** Aborts opening. */
   signal?: AbortSignal;
+  /** Format v2: target pack size of this writer, in bytes. Default: the FORMAT object's `packSize`. */
+  packSize?: number;
 }
 
 /** Options of {@link initRepository}. */
@@ -52,6 +56,8 @@ export interface InitRepositoryOptions extends OpenRepositoryOptions {
   gzipLevel?: number;
   /** Clock for the `created` field. Default: `new Date()`. */
   now?: () => Date;
+  /** Format version of the new repository: 2 (packs, the default) or 1 (one object per blob). */
+  formatVersion?: 1 | 2;
 }
 
 /** An open repository. Readers use it directly; writers take {@link Repository.lock} first. */
@@ -67,8 +73,17 @@ export class Repository {
   constructor(backend: StorageBackend, config: RepositoryConfig, options: OpenRepositoryOptions) {
     this.backend = backend;
     this.config = Object.freeze({ ...config });
+    const packs =
+      config.version >= 2
+        ? new PackStore({
+            backend,
+            targetPackBytes: options.packSize ?? config.packSize ?? DEFAULT_PACK_SIZE,
+            ...(options.logger === undefined ? {} : { logger: options.logger }),
+          })
+        : undefined;
     this.blobs = new BlobStore({
       backend,
+      ...(packs ? { packs } : {}),
       compression: config.compression,
       gzipLevel: config.gzipLevel,
       layout: blobLayout,
@@ -134,15 +149,22 @@ export async function initRepository(options: InitRepositoryOptions): Promise<Re
       },
     );
   }
-  const config: RepositoryConfig = {
+  const version = options.formatVersion ?? FORMAT_VERSION;
+  if (version !== 1 && version !== 2) throw invalid('formatVersion', 'must be 1 or 2');
+  const packSize = options.packSize ?? DEFAULT_PACK_SIZE;
+  if (!Number.isInteger(packSize) || packSize < 1024 || packSize > 2 ** 32)
+    throw invalid('packSize', 'must be an integer between 1024 and 4294967296');
+  const base = {
     format: FORMAT_NAME,
-    version: FORMAT_VERSION,
     id: randomUUID(),
     created: (options.now?.() ?? new Date()).toISOString(),
     compression,
     gzipLevel,
-    blobLayout: 'sha256-fanout-2-2',
-  };
+  } as const;
+  const config: RepositoryConfig =
+    version === 1
+      ? { ...base, version, blobLayout: 'sha256-fanout-2-2' }
+      : { ...base, version, blobLayout: 'packs', packSize };
   const bytes = encodeFormat(config);
   await backend.put(FORMAT_KEY, { size: bytes.length, open: () => Readable.from([bytes]) }, signal ? { signal } : {});
   return new Repository(backend, config, options);

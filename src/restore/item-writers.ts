@@ -35,6 +35,8 @@ export interface ItemWriteContext {
   target: TargetMailbox;
   /** Aborts the write. */
   signal?: AbortSignal;
+  /** The restored id of a source contact, for contact-group members (`undefined`: not restored here). */
+  contactIdOf?: (sourceId: string) => string | undefined;
 }
 
 /** Outcome of one item: its new id, or `present` when the folder already held the same content. */
@@ -172,11 +174,66 @@ async function writeContact(
   const fields = (rec.meta?.['fields'] ?? undefined) as Record<string, string | string[]> | undefined;
   if (!fields || typeof fields !== 'object') throw missing(rec, 'contact fields');
   if (await ctx.target.takeContact(path, fields)) return { present: true };
+  // Attached files (the photo is field `image`) go through the upload servlet, then
+  // `<a n="image" aid="…"/>`; group members as `<m type value/>` (CreateContact.java).
+  let bytes = 0;
+  const attachments: Array<{ field: string; uploadId: string }> = [];
+  for (const f of contactFiles(rec)) {
+    const up = await uploadBlob(ctx, f.digest, f.contentType ?? 'application/octet-stream', f.filename ?? f.field);
+    bytes += up.bytes;
+    attachments.push({ field: f.field, uploadId: up.aid });
+  }
+  const members = contactMembers(rec).map((m) => {
+    // A member that is a contact of this mailbox points at its restored copy when there is one.
+    const mapped = m.type === 'C' ? ctx.contactIdOf?.(m.value) : undefined;
+    return mapped !== undefined ? { type: m.type, value: mapped } : m;
+  });
   const c = await ctx.client.createContact(
-    { attrs: fields, folderId, ...(rec.tags?.length ? { tagNames: rec.tags } : {}) },
+    {
+      attrs: fields,
+      folderId,
+      ...(rec.tags?.length ? { tagNames: rec.tags } : {}),
+      ...(attachments.length ? { attachments } : {}),
+      ...(members.length ? { members } : {}),
+    },
     opts(ctx),
   );
-  return { newId: c.id, bytes: 0 };
+  return { newId: c.id, bytes };
+}
+
+/** The group members a contact record holds (`meta.members`). */
+export function contactMembers(rec: ItemRecord): Array<{ type: string; value: string }> {
+  const list = rec.meta?.['members'];
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((m) =>
+    typeof m === 'object' &&
+    m !== null &&
+    !Array.isArray(m) &&
+    typeof m['type'] === 'string' &&
+    typeof m['value'] === 'string'
+      ? [{ type: m['type'], value: m['value'] }]
+      : [],
+  );
+}
+
+function contactFiles(
+  rec: ItemRecord,
+): Array<{ field: string; digest: string; contentType?: string; filename?: string }> {
+  const list = rec.meta?.['attachments'];
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((f) => {
+    if (typeof f !== 'object' || f === null || Array.isArray(f)) return [];
+    const { field, digest, contentType, filename } = f;
+    if (typeof field !== 'string' || typeof digest !== 'string') throw missing(rec, 'attachment digest');
+    return [
+      {
+        field,
+        digest,
+        ...(typeof contentType === 'string' ? { contentType } : {}),
+        ...(typeof filename === 'string' ? { filename } : {}),
+      },
+    ];
+  });
 }
 
 const CALENDAR_MIME_HEADER =

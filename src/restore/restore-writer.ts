@@ -21,7 +21,7 @@ import { resolveLogger, type Logger } from '../internal/logger.js';
 import type { AccountSelector } from '../soap/transports/transport.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
 import type { BlobStore } from '../store/blob-store.js';
-import { writeItem } from './item-writers.js';
+import { contactMembers, writeItem } from './item-writers.js';
 import type { RestoreIdMap } from './restore-id-map.js';
 import { TargetMailbox } from './target-mailbox.js';
 import {
@@ -189,6 +189,10 @@ export class RestoreWriter {
       blobs: this.#opts.blobs,
       target,
       ...(signal ? { signal } : {}),
+      contactIdOf: (sourceId: string): string | undefined => {
+        const id = idMap.get(idMapKey('contact', sourceId));
+        return id === undefined || id === 'present' ? undefined : id;
+      },
     };
     let done = 0;
     const total = plan.items.length;
@@ -235,17 +239,24 @@ export class RestoreWriter {
         );
       }
     };
-    const settled = await Promise.allSettled(
-      plan.items.map((item) =>
-        limit(async () => {
-          try {
-            await one(item);
-          } finally {
-            progress({ phase: 'items', loaded: ++done, total, bytes: result.bytes });
-          }
-        }),
-      ),
-    );
+    const run = (items: PlannedItem[]): Promise<Array<PromiseSettledResult<void>>> =>
+      Promise.allSettled(
+        items.map((item) =>
+          limit(async () => {
+            try {
+              await one(item);
+            } finally {
+              progress({ phase: 'items', loaded: ++done, total, bytes: result.bytes });
+            }
+          }),
+        ),
+      );
+    // Contact groups last, so that their members can point at the restored contacts.
+    const isGroup = (it: PlannedItem): boolean => contactMembers(it.record).length > 0;
+    const settled = [
+      ...(await run(plan.items.filter((it) => !isGroup(it)))),
+      ...(await run(plan.items.filter(isGroup))),
+    ];
     throwIfAborted(signal);
     const unexpected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (unexpected) throw unexpected.reason;

@@ -249,6 +249,21 @@ export class SoapConnection {
     return delegated;
   }
 
+  /**
+   * Returns a client whose admin URL is another mailbox server's (WaitSets are local to one
+   * server and never proxied), sharing this client's connections and admin session: a renewal
+   * through either is seen by both.
+   */
+  forAdminServer(adminUrl: string): this {
+    const Ctor = this.constructor as new (o: ZimbraClientOptions) => this;
+    const other = new Ctor({ ...this.#options, adminUrl });
+    other.#http.close();
+    other.#http = this.#http;
+    other.#ownsHttp = false;
+    other.#admin = this.#admin;
+    return other;
+  }
+
   /** Uses an existing token (e.g. from preauth); it cannot be renewed by the client. */
   useAuthToken(token: string | Secret, opts: { admin?: boolean; lifetimeMs?: number } = {}): void {
     const s: Session = {

@@ -17,7 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { addAbortSignal, type Readable, type Transform } from 'node:stream';
+import { Readable, addAbortSignal, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { ZimbraBackupError, isZimbraBackupError, throwIfAborted } from '../errors.js';
@@ -41,6 +41,7 @@ import { PrependCounter, mapReadError, readHead, relayWithMappedErrors } from '.
 import { parseDigest, type Digest } from './digest.js';
 import { DigestStream } from './digest-stream.js';
 import { Spool } from './spool.js';
+import type { PackStore } from './pack/pack-store.js';
 
 /** Options of {@link BlobStore}. */
 export interface BlobStoreOptions {
@@ -64,6 +65,13 @@ export interface BlobStoreOptions {
   layout?: BlobKeyLayout;
   /** Debug logging of puts. Default: silent. */
   logger?: Logger | false;
+  /**
+   * Format v2: store blobs in packs (docs/FORMAT.md "Pack files") instead of one object each. A
+   * put then returns once the blob is in the open pack; {@link BlobStore.flush} makes it durable.
+   */
+  packs?: PackStore;
+  /** With `packs`: a blob object at least this large gets a pack of its own. Default: half the target pack size. */
+  largeBlobBytes?: number;
 }
 
 /** A blob source: re-openable (retries, the 'rehash' strategy) with an optional known size. */
@@ -125,6 +133,9 @@ export class BlobStore {
   readonly #limit: LimitFunction;
   readonly #log: Logger;
   readonly #inflight = new Map<Digest, Promise<PutResult>>();
+  /** The pack engine (format v2), or undefined for one object per blob (format v1). */
+  readonly packs: PackStore | undefined;
+  readonly #largeBytes: number;
   #stats: BlobStoreStats = { puts: 0, dedupHits: 0, bytesIn: 0, bytesStored: 0 };
 
   /**
@@ -150,6 +161,17 @@ export class BlobStore {
     this.#spoolMemory = options.spoolMemoryBytes ?? 256 * 1024;
     this.#limit = pLimit(concurrency);
     this.#log = resolveLogger(options.logger);
+    this.packs = options.packs;
+    this.#largeBytes = options.largeBlobBytes ?? Math.floor((options.packs?.targetPackBytes ?? 0) / 2);
+  }
+
+  /**
+   * Makes every blob stored so far durable (format v2: seals the open pack, writes an index file;
+   * concurrent calls share one pass). Call before committing journal records that reference them.
+   * Format v1 puts are durable when they resolve, so this does nothing there.
+   */
+  async flush(opts: IoOptions = {}): Promise<void> {
+    await this.packs?.flush(opts);
   }
 
   /**
@@ -209,6 +231,14 @@ export class BlobStore {
 
   /** True when the blob is stored. */
   async has(digest: Digest, opts: IoOptions = {}): Promise<boolean> {
+    if (this.packs) {
+      const d = parseDigest(digest);
+      await this.packs.load(opts);
+      if (this.packs.has(d)) return true;
+      // Another process may have indexed it since we loaded.
+      await this.packs.refresh(opts);
+      return this.packs.has(d);
+    }
     return (await this.backend.stat(this.layout.key(parseDigest(digest)), opts)) !== undefined;
   }
 
@@ -218,6 +248,7 @@ export class BlobStore {
    */
   async stat(digest: Digest, opts: IoOptions = {}): Promise<BlobStat | undefined> {
     const d = parseDigest(digest);
+    if (this.packs) return this.#statPacked(d, opts);
     const key = this.layout.key(d);
     const st = await this.backend.stat(key, opts);
     if (!st) return undefined;
@@ -240,8 +271,7 @@ export class BlobStore {
    */
   async get(digest: Digest, opts: IoOptions = {}): Promise<Readable> {
     const d = parseDigest(digest);
-    const key = this.layout.key(d);
-    const raw = await this.backend.get(key, opts);
+    const { key, raw } = this.packs ? await this.#openPacked(d, opts) : await this.#openLoose(d, opts);
     try {
       const header = decodeBlobHeader(await readHead(raw, BLOB_HEADER_SIZE, key), key);
       const decoder = await createDecoder(header.codec);
@@ -260,8 +290,46 @@ export class BlobStore {
     }
   }
 
+  async #openLoose(d: Digest, opts: IoOptions): Promise<{ key: string; raw: Readable }> {
+    const key = this.layout.key(d);
+    return { key, raw: await this.backend.get(key, opts) };
+  }
+
+  /** One ranged read of the blob's object inside its pack (or its bytes while still pending). */
+  async #openPacked(d: Digest, opts: IoOptions): Promise<{ key: string; raw: Readable }> {
+    const packs = this.packs as PackStore;
+    await packs.load(opts);
+    let loc = packs.locate(d);
+    if (!loc) {
+      const pending = packs.pendingBytes(d);
+      if (pending) return { key: `pending:${d}`, raw: Readable.from([pending]) };
+      // Written by another process since we loaded the index?
+      await packs.refresh(opts);
+      loc = packs.locate(d);
+    }
+    if (!loc) throw blobNotFound(d);
+    const key = packs.packKey(loc.pack);
+    return { key, raw: await this.backend.get(key, { ...opts, offset: loc.offset, length: loc.length }) };
+  }
+
+  async #statPacked(d: Digest, opts: IoOptions): Promise<BlobStat | undefined> {
+    const packs = this.packs as PackStore;
+    await packs.load(opts);
+    const loc = packs.locate(d);
+    if (loc) return { digest: d, size: loc.rawSize, storedSize: loc.length, codec: loc.codec };
+    const pending = packs.pendingBytes(d);
+    if (!pending) return undefined;
+    const h = decodeBlobHeader(pending, `pending:${d}`);
+    return { digest: d, size: h.size, storedSize: pending.length, codec: h.codec };
+  }
+
   /** Every stored digest (objects under the layout prefix that are not blob keys are skipped). */
   async *list(opts: IoOptions = {}): AsyncIterable<Digest> {
+    if (this.packs) {
+      await this.packs.load(opts);
+      for (const [d] of this.packs.table.entries()) yield d as Digest;
+      return;
+    }
     for await (const { key } of this.backend.list(this.layout.prefix, opts)) {
       const d = this.layout.parse(key);
       if (d) yield d;
@@ -274,6 +342,12 @@ export class BlobStore {
    * @throws `ZB_BLOB_NOT_FOUND`.
    */
   async delete(digest: Digest, opts: IoOptions = {}): Promise<void> {
+    if (this.packs) {
+      throw new ZimbraBackupError('blobs in packs are removed by repacking (purge), not one by one', {
+        code: 'ZB_UNSUPPORTED',
+        data: { digest },
+      });
+    }
     await this.backend.delete(this.layout.key(parseDigest(digest)), opts);
   }
 
@@ -334,6 +408,7 @@ export class BlobStore {
         digest,
         size,
         async () => {
+          if (this.packs) return this.#storePacked(digest, size, spool, signal);
           await this.backend.put(key, { size: storedSize, open: () => spool.open() }, signal ? { signal } : {});
           return { digest, size, storedSize, stored: true };
         },
@@ -367,6 +442,14 @@ export class BlobStore {
     }
     const key = this.layout.key(digest);
     const attempt = (async (): Promise<PutResult> => {
+      if (this.packs) {
+        const io = signal ? { signal } : {};
+        await this.packs.load(io);
+        // The index is in memory: deduplication costs no request.
+        const st = this.packs.has(digest) ? await this.#statPacked(digest, io) : undefined;
+        if (st) return { digest, size: size ?? st.size ?? 0, storedSize: st.storedSize, stored: false };
+        return this.#limit(write);
+      }
       const st = await this.backend.stat(key, signal ? { signal } : {});
       if (st) {
         const known = size ?? (await this.stat(digest, signal ? { signal } : {}))?.size ?? 0;
@@ -382,6 +465,21 @@ export class BlobStore {
     } finally {
       if (this.#inflight.get(digest) === attempt) this.#inflight.delete(digest);
     }
+  }
+
+  /** Hands a spooled blob object to the pack engine: into the open pack, or a pack of its own when large. */
+  async #storePacked(digest: Digest, size: number, spool: Spool, signal: AbortSignal | undefined): Promise<PutResult> {
+    const packs = this.packs as PackStore;
+    const storedSize = spool.size;
+    const head = spool.contents();
+    const codec = this.compression;
+    if (head === undefined && storedSize >= this.#largeBytes) {
+      await packs.addLarge(digest, size, codec, storedSize, () => spool.open(), signal ? { signal } : {});
+    } else {
+      const bytes = head ?? (await collect(spool.open()));
+      await packs.add(digest, size, codec, bytes);
+    }
+    return { digest, size, storedSize, stored: true };
   }
 
   /** Writes a blob whose digest is known, re-verifying the bytes before the backend commits. */
@@ -410,6 +508,19 @@ export class BlobStore {
       pipeline(stages).catch(() => {});
       return counter;
     };
+    if (this.packs) {
+      const spool = new Spool(this.#spoolDir, this.#largeBytes);
+      try {
+        try {
+          await pipeline(open(), spool);
+        } catch (err) {
+          throw mapReadError(err, 'source');
+        }
+        return await this.#storePacked(digest, size ?? last?.verify.size ?? 0, spool, signal);
+      } finally {
+        await spool.dispose();
+      }
+    }
     try {
       await this.backend.put(key, { open }, signal ? { signal } : {});
     } catch (err) {
@@ -417,6 +528,19 @@ export class BlobStore {
     }
     return { digest, size: size ?? last?.verify.size ?? 0, storedSize: last?.counter.count ?? 0, stored: true };
   }
+}
+
+async function collect(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function blobNotFound(digest: Digest): ZimbraBackupError {
+  return new ZimbraBackupError(`blob ${digest} is not in the repository`, {
+    code: 'ZB_BLOB_NOT_FOUND',
+    data: { digest },
+  });
 }
 
 function invalid(field: string, why: string): ZimbraBackupError {

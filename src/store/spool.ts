@@ -98,6 +98,11 @@ export class Spool extends Writable {
     return this.#file !== undefined ? createReadStream(this.#file) : Readable.from(this.#chunks, { objectMode: false });
   }
 
+  /** The spooled bytes when they are still in memory, else undefined (call after finishing). */
+  contents(): Buffer | undefined {
+    return this.#file === undefined ? Buffer.concat(this.#chunks, this.#size) : undefined;
+  }
+
   /** Frees the memory and removes the spill file. */
   async dispose(): Promise<void> {
     this.#chunks = [];

@@ -51,10 +51,16 @@ export class RealTimeScanner {
   readonly #opts: RealTimeScannerOptions;
   readonly #log: Logger;
   #waitSetId: string | undefined;
+  #lastError: string | undefined;
 
   constructor(opts: RealTimeScannerOptions) {
     this.#opts = opts;
     this.#log = resolveLogger(opts.logger);
+  }
+
+  /** The last poll or creation failure (code and message), for status; undefined before any. */
+  get lastError(): string | undefined {
+    return this.#lastError;
   }
 
   /** Runs until `signal` aborts; then destroys the WaitSet and resolves. */
@@ -78,6 +84,7 @@ export class RealTimeScanner {
             continue;
           }
           this.stats.failures++;
+          this.#lastError = describe(err);
           this.#log.warn({ err: describe(err) }, 'WaitSet poll failed; retrying');
           await sleep(delay, signal);
           delay = Math.min(delay * 2, 30_000);

@@ -33,6 +33,14 @@ async function listFiles(root: string, sub: string): Promise<string[]> {
   return out.sort();
 }
 
+/** The blobs the repository's index lists (format v2: packs; the digests, sorted). */
+async function indexedBlobs(root: string): Promise<string[]> {
+  const repo = await openRepository({ backend: new LocalBackend({ root }) });
+  const out: string[] = [];
+  for await (const d of repo.blobs.list()) out.push(d);
+  return out.sort();
+}
+
 const locksOf = async (repoDir: string): Promise<string[]> =>
   (await readdir(join(repoDir, 'locks')).catch(() => [] as string[])).filter((n) => n.endsWith('.json'));
 
@@ -56,7 +64,9 @@ beforeAll(async () => {
   );
   await client.authAdmin(emu.adminUser, emu.adminPassword);
   template = join(dir, 'template');
-  const repo = await initRepository({ backend: new LocalBackend({ root: template }) });
+  // Small packs, so the purge deletes and rewrites several of them (format v2 garbage collection).
+  const repo = await initRepository({ backend: new LocalBackend({ root: template }), packSize: 16 * 1024 });
+  expect(repo.config.version).toBe(2);
   const engine = new BackupEngine({ client, repository: repo });
   expect((await engine.run()).failures).toEqual([]);
   // History: new mail, deletes (deleted items with their blobs), moves, flag and tag changes (new versions).
@@ -118,7 +128,8 @@ describe('crash: SIGKILL during a purge, then rerun', () => {
     // Reference: an uninterrupted purge on a copy, timed from taking the lock to its exit.
     const ref = join(dir, 'reference');
     await cp(template, ref, { recursive: true });
-    const blobsBefore = await listFiles(template, 'blobs');
+    const blobsBefore = await indexedBlobs(template);
+    const packsBefore = await listFiles(template, 'packs');
     const p0 = spawnCli(cli!, purge(ref));
     let exited = false;
     void p0.exited.then(
@@ -135,14 +146,21 @@ describe('crash: SIGKILL during a purge, then rerun', () => {
       deletesRemoved: number;
       blobsRemoved: number;
       blobsKept: number;
+      packsDeleted: number;
+      packsRewritten: number;
     };
     // The purge has real work to do: old versions, deleted items and their blobs.
     expect(result.versionsRemoved).toBeGreaterThan(0);
     expect(result.deletesRemoved).toBeGreaterThan(0);
     expect(result.blobsRemoved).toBeGreaterThan(0);
+    expect(result.packsDeleted + result.packsRewritten).toBeGreaterThan(0);
     expect(await verify(ref)).toEqual([]);
-    const blobsAfter = await listFiles(ref, 'blobs');
+    const blobsAfter = await indexedBlobs(ref);
     expect(blobsAfter.length).toBeLessThan(blobsBefore.length);
+    expect(blobsAfter.length).toBe(blobsBefore.length - result.blobsRemoved);
+    // Space is really reclaimed: dead packs go, thin ones are rewritten.
+    const packsAfter = await listFiles(ref, 'packs');
+    expect(packsAfter.filter((p) => packsBefore.includes(p)).length).toBeLessThan(packsBefore.length);
 
     const problems: string[] = [];
     let killedMidWork = 0;
@@ -179,7 +197,7 @@ describe('crash: SIGKILL during a purge, then rerun', () => {
       }
       for (const p of (await verify(repoDir)).slice(0, 10)) problems.push(`point ${i} (kill after ${delay} ms): ${p}`);
       // Converges to exactly what the uninterrupted purge kept.
-      const kept = await listFiles(repoDir, 'blobs');
+      const kept = await indexedBlobs(repoDir);
       if (JSON.stringify(kept) !== JSON.stringify(blobsAfter))
         problems.push(
           `point ${i}: blobs kept differ from the uninterrupted purge (${kept.length} vs ${blobsAfter.length})`,

@@ -21,11 +21,17 @@ export interface BackupFixture {
  * real server produces (ItemActionHelper.java ignores the header), so the client's defensive
  * parsing (src/soap/qualified-ids.ts) is exercised by every backup and restore here.
  */
-export async function backupFixture(opts: { ignoreNoQualify?: boolean } = {}): Promise<BackupFixture> {
+export async function backupFixture(
+  opts: { ignoreNoQualify?: boolean; packSize?: number } = {},
+): Promise<BackupFixture> {
   const emu = await startEmulator({ domain: 'example.test', ignoreNoQualify: opts.ignoreNoQualify ?? true });
   const client = new ZimbraClient({ url: emu.url, adminUrl: emu.adminUrl, retries: 2, retryBaseDelayMs: 10 });
   await client.authAdmin(emu.adminUser, emu.adminPassword);
-  const repo = await initRepository({ backend: new MemoryBackend(), compression: 'gzip' });
+  const repo = await initRepository({
+    backend: new MemoryBackend(),
+    compression: 'gzip',
+    ...(opts.packSize ? { packSize: opts.packSize } : {}),
+  });
   return {
     emu,
     client,

@@ -354,6 +354,27 @@ describe('operations', () => {
     expect(list.operations.map((o) => o.id)).toContain(op.id);
   });
 
+  it('restore-account into another existing account: refused unless intoExisting (the library decides)', async () => {
+    const params = {
+      kind: 'restore-account',
+      account: USER,
+      at: new Date().toISOString(),
+      toAccount: 'user2@example.test',
+    };
+    const refused = (await (await api.post('/api/operations', params)).json()) as { id: string };
+    const r1 = (await waitEnd(refused.id)) as { status: string; error: { code: string } };
+    expect(r1.status).toBe('failed');
+    expect(r1.error.code).toBe('ZB_TARGET_EXISTS');
+    const dry = (await (await api.post('/api/operations', { ...params, intoExisting: true, dryRun: true })).json()) as {
+      id: string;
+      params: Record<string, unknown>;
+    };
+    expect(dry.params['intoExisting']).toBe(true);
+    const r2 = (await waitEnd(dry.id)) as { status: string; result: { targetAccount: string } };
+    expect(r2.status).toBe('succeeded');
+    expect(r2.result.targetAccount).toBe('user2@example.test');
+  });
+
   it('check: full, with progress and a result', async () => {
     const op = (await (await api.post('/api/operations', { kind: 'check', mode: 'full' })).json()) as { id: string };
     const end = (await waitEnd(op.id)) as { status: string; result: { ok: boolean; full: boolean } };

@@ -20,6 +20,8 @@ describe('examples', () => {
     async (file) => {
       const env = { ...process.env };
       for (const k of ['ZB_SERVER', 'ZB_MAIL_URL', 'ZB_ADMIN', 'ZB_PASSWORD_FILE', 'ZB_REPO']) delete env[k];
+      // quick-start ends by serving the web console until Ctrl-C; here it must exit.
+      env['ZB_NO_CONSOLE'] = '1';
       const { stdout } = await run(process.execPath, ['--import', 'tsx', join('examples', file)], {
         cwd: root,
         env,

@@ -20,18 +20,27 @@ afterEach(async () => {
   fx = undefined;
 });
 
+/** The object holding a blob (format v2: its pack) and the blob's offset in it. */
+function placeOf(fx: BackupFixture, digest: string): { key: string; offset: number } {
+  const packs = fx.repo.blobs.packs;
+  if (!packs) return { key: blobLayout.key(parseDigest(digest)), offset: 0 };
+  const loc = packs.locate(digest)!;
+  return { key: packs.packKey(loc.pack), offset: loc.offset };
+}
+
 async function flipByte(fx: BackupFixture, digest: string, at: number): Promise<void> {
-  const key = blobLayout.key(parseDigest(digest));
+  const { key, offset } = placeOf(fx, digest);
   const chunks: Buffer[] = [];
   for await (const c of await fx.repo.backend.get(key)) chunks.push(c as Buffer);
   const b = Buffer.concat(chunks);
-  b[at] = (b[at] ?? 0) ^ 0xff;
+  b[offset + at] = (b[offset + at] ?? 0) ^ 0xff;
   await fx.repo.backend.put(key, { size: b.length, open: () => Readable.from([b]) });
 }
 
 describe('maintenance against a backed-up emulator', () => {
   it('check --repair quarantines damage and the next backup heals it', async () => {
-    fx = await backupFixture();
+    // Packs of about one message each, so one blob's pack can go missing alone.
+    fx = await backupFixture({ packSize: 1024 });
     const { emu, client, repo } = fx;
     await emu.seed(buildCorpus({ seed: 11, accounts: 2, messagesPerAccount: 12, domain: 'example.test' }));
     const engine = new BackupEngine({ client, repository: repo });
@@ -41,9 +50,19 @@ describe('maintenance against a backed-up emulator', () => {
     const acct = emu.accounts().find((a) => a.name.startsWith('user'))!;
     const before = await journalState(repo, acct.id);
     const messages = [...before.items.values()].filter((r) => r.kind === 'message' && r.digest !== undefined);
-    const [flipped, missing] = [messages[0]!, messages[1]!];
+    // Format v2: the missing one must be alone in its pack (deleting the pack removes it alone).
+    const alone = (d: string): boolean => {
+      const packs = repo.blobs.packs;
+      if (!packs) return true;
+      const pack = packs.locate(d)?.pack;
+      return [...packs.table.entries()].filter(([, l]) => l.pack === pack).length === 1;
+    };
+    const missing = messages.find((m) => alone(m.digest!))!;
+    const flipped = messages.find(
+      (m) => m !== missing && placeOf(fx!, m.digest!).key !== placeOf(fx!, missing.digest!).key,
+    )!;
     await flipByte(fx, flipped.digest!, 40);
-    await repo.backend.delete(blobLayout.key(parseDigest(missing.digest!)));
+    await repo.backend.delete(placeOf(fx, missing.digest!).key);
 
     const quick = await checkRepository({ repository: repo });
     expect(quick.problems.filter((p) => p.kind === 'missing-blob').map((p) => p.accounts)).toEqual([
@@ -94,7 +113,7 @@ describe('maintenance against a backed-up emulator', () => {
 
     // A backup during a purge: the purge holds the lock (its blob listing is slowed down).
     const slow = await openRepository({
-      backend: new FaultyBackend(repo.backend, { list: { key: 'blobs/', delayMs: 150 } }),
+      backend: new FaultyBackend(repo.backend, { list: { key: 'packs/', delayMs: 150 } }),
     });
     const purge = purgeRepository({ repository: slow, retentionMs: 1, now: Date.now() + 10_000 });
     await new Promise((r) => setTimeout(r, 50));

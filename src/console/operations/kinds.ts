@@ -191,12 +191,14 @@ export function prepareOperation(deps: ConsoleDeps, session: ConsoleSession, kin
       const account = accountParam(str(b, 'account'));
       const at = requiredTime(str(b, 'at'), 'at');
       const client = needClient(session);
+      // Writing into another existing mailbox is refused by the library unless asked for.
+      const into = bool(b, 'intoExisting') ? { intoExisting: true } : {};
       return {
         spec: {
           kind,
           dryRun,
           summary: `restore ${account} as at ${new Date(at).toISOString()} into ${toAccount ?? 'itself'}`,
-          params: { account, at: new Date(at).toISOString(), ...target },
+          params: { account, at: new Date(at).toISOString(), ...target, ...into },
         },
         run: async (ctx) =>
           bounded(
@@ -209,6 +211,7 @@ export function prepareOperation(deps: ConsoleDeps, session: ConsoleSession, kin
               signal: ctx.signal,
               onProgress: relay(ctx),
               ...target,
+              ...into,
             }),
           ),
       };

@@ -159,14 +159,19 @@ const handlers: HandlerSpec[] = [
     encodeEntry(r, 'account', findAccount(ctx, req), attrFilter(req));
     return r;
   }),
+  // admin/GetAccountInfo.java: name, a (zimbraId, zimbraMailHost, zimbraServiceAccountNumber), cos,
+  // then soapURL, adminSoapURL, publicMailURL, all as elements (JSON arrays of {_content})
   admin('GetAccountInfoRequest', (req, ctx) => {
     const a = findAccount(ctx, req);
     const r = response(req, NS.admin);
-    r.text('name', a.name);
-    for (const k of ['zimbraId', 'zimbraMailHost'])
-      for (const v of a.attrs[k] ?? []) r.add('a').attr('n', k).setContent(v);
+    r.add('name').setContent(a.name);
+    for (const k of ['zimbraId', 'zimbraMailHost', 'zimbraServiceAccountNumber'])
+      for (const v of (a.attrs[k] ?? []).slice(0, 1)) if (v !== '') r.add('a').attr('n', k).setContent(v);
+    const cos = ctx.state.directory.cosOf(a);
+    if (cos) r.addUnique('cos').attr('id', cos.id).attr('name', cos.name);
     r.add('soapURL').setContent(`${ctx.state.mailUrl}/service/soap`);
-    r.text('adminSoapURL', `${ctx.state.adminUrl}/service/admin/soap`).text('publicMailURL', ctx.state.mailUrl);
+    r.add('adminSoapURL').setContent(`${ctx.state.adminUrl}/service/admin/soap`);
+    r.add('publicMailURL').setContent(ctx.state.mailUrl);
     return r;
   }),
   admin('GetMailboxRequest', (req, ctx) => {

@@ -158,14 +158,14 @@ export function encodeContact(parent: Element, mbox: Mailbox, c: MailItem): Elem
   const fileAs = [f['lastName'], f['firstName']].filter((x) => x).join(', ') || f['company'] || f['email'] || '';
   el.attr('fileAsStr', fileAs);
   for (const [k, v] of Object.entries(f)) el.pair(k, v);
+  // ToXML.encodeContactAttachment: a key/value pair with part/ct/s/filename attributes (an object
+  // under _attrs in JSON); ToXML.encodeContactGroupMemberBasic: <m type value> per group member.
   (c.parts ?? []).forEach((p, i) => {
-    el.add('a')
-      .attr('n', p.field)
-      .attr('part', String(i + 1))
-      .attr('ct', p.contentType)
-      .attr('s', p.bytes.length)
-      .attr('filename', p.filename);
+    const a: Record<string, string | number> = { part: String(i + 1), ct: p.contentType, s: p.bytes.length };
+    if (p.filename) a['filename'] = p.filename;
+    el.pairWithAttrs(p.field, a);
   });
+  for (const m of c.members ?? []) el.add('m').attr('type', m.type).attr('value', m.value);
   return el;
 }
 

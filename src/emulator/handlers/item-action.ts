@@ -10,6 +10,7 @@ import { deleteItems, getItem, moveItems, setFlags, setTags, toggleFlag, toggleT
 import type { Element } from '../wire/element.js';
 import { faults } from '../wire/soap-fault.js';
 import { NS, idList, response, targetAccount, type HandlerSpec } from './context.js';
+import { resolveConv } from './conversations.js';
 
 function tagName(mbox: Mailbox, action: Element): string {
   const tn = action.get('tn');
@@ -28,7 +29,8 @@ function move(mbox: Mailbox, ids: number[], to: string | number): void {
 }
 
 function apply(mbox: Mailbox, ids: number[], action: Element): void {
-  const rawOp = action.get('op') ?? '';
+  // ItemAction.handleCommon lower-cases the operation
+  const rawOp = (action.get('op') ?? '').toLowerCase();
   const negate = rawOp.startsWith('!');
   const op = negate ? rawOp.slice(1) : rawOp;
   switch (op) {
@@ -123,17 +125,37 @@ function actionHandler(name: string): HandlerSpec {
       const r = response(req, NS.mail);
       r.addUnique('action')
         .attr('id', ids.join(','))
-        .attr('op', action.get('op') ?? '');
+        .attr('op', (action.get('op') ?? '').toLowerCase());
       return r;
     },
   };
 }
 
+/**
+ * ConvActionRequest (`service/mail/ConvAction.java`): the ids are conversations, real or virtual
+ * (the negated id of a lone message, as Search returns them); the operation applies to all their
+ * messages, and the response echoes the conversation ids with the operation in lower case.
+ */
+const convAction: HandlerSpec = {
+  name: 'ConvActionRequest',
+  ns: NS.mail,
+  handle(req, ctx) {
+    const mbox = targetAccount(ctx).mailbox;
+    const action = req.child('action');
+    if (!action) throw faults.invalidRequest('missing action');
+    const convIds = idList(action.get('id'));
+    const msgIds = convIds.flatMap((id) => resolveConv(mbox, id).msgs.map((m) => m.id));
+    mbox.transaction(() => apply(mbox, msgIds, action));
+    const r = response(req, NS.mail);
+    r.addUnique('action')
+      .attr('id', convIds.join(','))
+      .attr('op', (action.get('op') ?? '').toLowerCase());
+    return r;
+  },
+};
+
 /** ItemAction family handlers. */
 export const itemActionHandlers: HandlerSpec[] = [
-  'ItemActionRequest',
-  'MsgActionRequest',
-  'ContactActionRequest',
-  'FolderActionRequest',
-  'ConvActionRequest',
-].map(actionHandler);
+  ...['ItemActionRequest', 'MsgActionRequest', 'ContactActionRequest', 'FolderActionRequest'].map(actionHandler),
+  convAction,
+];

@@ -13,7 +13,8 @@ import { matches, mentionsFolder, type EvalContext } from '../search/query-eval.
 import type { Element } from '../wire/element.js';
 import { faults } from '../wire/soap-fault.js';
 import { NS, response, targetAccount, type HandlerSpec } from './context.js';
-import { convIdOf, encodeAny, fragment } from './encode-items.js';
+import { encodeConvSummary, resolveConv } from './conversations.js';
+import { convIdOf, encodeAny } from './encode-items.js';
 
 const SEARCH_TYPES: Record<string, ItemType[]> = {
   conversation: ['message'],
@@ -74,28 +75,9 @@ function groupConversations(messages: MailItem[]): Hit[] {
 /** `<c>` as `ToXML.encodeConversationSummary` with the matched `<m>` of `SearchResponse.add(ConversationHit)`. */
 function encodeConvHit(parent: Element, mbox: Mailbox, hit: Hit): Element {
   const conv = hit.conv!;
-  const all = conv.id.startsWith('-')
-    ? [hit.item]
-    : [...(mbox.convMembers.get(Number(conv.id)) ?? [])]
-        .map((id) => mbox.get(id))
-        .filter((m): m is MailItem => m !== undefined);
-  all.sort((a, b) => b.date - a.date || b.id - a.id);
-  const c = parent.add('c').attr('id', conv.id);
-  const unread = all.filter((m) => m.flags.includes('u')).length;
-  const flags = ['u', 'f', 'a'].filter((f) => all.some((m) => m.flags.includes(f))).join('');
-  c.attr('u', unread).attr('n', all.length);
-  if (flags) c.attr('f', flags);
-  const tags = [...new Set(all.flatMap((m) => m.tagIds))];
-  if (tags.length > 0) c.attr('t', tags.join(','));
-  c.attr('d', hit.item.date).text('su', hit.item.subject ?? '');
-  c.text('fr', fragment((all[0] ?? hit.item).blob ?? Buffer.alloc(0)));
-  const senders = new Map<string, string | undefined>();
-  for (const m of all) {
-    const match = /^\s*(?:"?([^"<]*?)"?\s*)?<([^>]+)>\s*$/.exec(m.sender ?? '');
-    const a = match?.[2] ?? m.sender?.trim();
-    if (a && !senders.has(a)) senders.set(a, match?.[1] || undefined);
-  }
-  for (const [a, p] of senders) c.add('e').attr('t', 'f').attr('a', a).attr('p', p);
+  const id = Number(conv.id);
+  const all = resolveConv(mbox, id).msgs;
+  const c = encodeConvSummary(parent, mbox, id, all, hit.item);
   for (const m of conv.messages) {
     const el = c.add('m').attr('id', String(m.id)).attr('l', String(m.folderId));
     if (all.length === 1) el.attr('s', m.size);

@@ -7,6 +7,7 @@ import type { ContactPart } from '../model/item.js';
 import { FOLDER } from '../model/item.js';
 import type { AccountEntry } from '../model/directory.js';
 import { createFolder, createFolderPath, createTag, resolveFolder } from '../model/folder-ops.js';
+import { applyInvite } from '../model/invites.js';
 import { addMessage, modifyContact, createContact, saveDocument, setCalendarItem } from '../model/item-ops.js';
 import type { Element } from '../wire/element.js';
 import { faults } from '../wire/soap-fault.js';
@@ -94,6 +95,9 @@ const handlers: HandlerSpec[] = [
         tagNames: tagNamesOf(acct, m) ?? [],
         receivedMs: d !== undefined && Number.isFinite(d) ? d : undefined,
       });
+      // noICal is an attribute of <m>, not of the request (AddMsg.java reads msgElem "noICal");
+      // without it an invite changes the calendar (Mailbox.addMessage, invites.ts).
+      if (!m.getBool('noICal')) applyInvite(acct, raw);
       const r = response(req, NS.mail);
       encodeMsgMetadata(r, acct.mailbox, msg);
       return r;
@@ -157,9 +161,18 @@ const handlers: HandlerSpec[] = [
       if (!cn) throw faults.invalidRequest('missing cn');
       const { fields, parts } = contactInput(ctx, acct, cn);
       const l = cn.get('l');
+      // group members: <m type="C|G|I" value="…"/> (CreateContact.java E_CONTACT_GROUP_MEMBER)
+      const members = cn.all('m').map((m) => {
+        const type = m.get('type');
+        const value = m.get('value');
+        if (!type || !['C', 'G', 'I'].includes(type) || !value)
+          throw faults.invalidRequest('invalid contact group member');
+        return { type, value };
+      });
       const c = createContact(acct.mailbox, {
         fields,
         parts,
+        members,
         ...(l !== undefined ? { folder: l } : {}),
         tagNames: tagNamesOf(acct, cn) ?? [],
       });

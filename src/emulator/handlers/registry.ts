@@ -6,11 +6,13 @@
 import { faults } from '../wire/soap-fault.js';
 import type { Element } from '../wire/element.js';
 import { accountHandlers } from './account.js';
+import { accountPrefHandlers } from './account-prefs.js';
 import { adminAccountHandlers } from './admin-accounts.js';
 import { adminAuthHandlers } from './admin-auth.js';
 import { adminDirectoryHandlers } from './admin-directory.js';
 import { adminWaitSetHandlers } from './admin-waitset.js';
 import { batchHandlers } from './batch.js';
+import { conversationHandlers } from './conversations.js';
 import type { HandlerSpec } from './context.js';
 import { itemActionHandlers } from './item-action.js';
 import { mailReadHandlers } from './mail-read.js';
@@ -20,6 +22,7 @@ import { mailWriteHandlers } from './mail-write.js';
 
 const ALL: HandlerSpec[] = [
   ...accountHandlers,
+  ...accountPrefHandlers,
   ...adminAuthHandlers,
   ...adminAccountHandlers,
   ...adminDirectoryHandlers,
@@ -28,6 +31,7 @@ const ALL: HandlerSpec[] = [
   ...syncHandlers,
   ...mailReadHandlers,
   ...mailSearchHandlers,
+  ...conversationHandlers,
   ...mailWriteHandlers,
   ...itemActionHandlers,
 ];

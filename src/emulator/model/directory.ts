@@ -22,6 +22,8 @@ export interface DirEntry {
 /** An account entry with its mailbox; the password is the `userPassword` attribute (see passwords.ts). */
 export interface AccountEntry extends DirEntry {
   isAdmin: boolean;
+  /** Signature entries (LDAP children of the account): id, name and their attributes. */
+  signatures: Array<{ id: string; name: string; attrs: Record<string, string> }>;
   mailbox: Mailbox;
 }
 
@@ -173,6 +175,7 @@ export class Directory {
       name: key,
       attrs: a,
       isAdmin,
+      signatures: [],
       mailbox: new Mailbox(id, this.nextMailboxId++),
     };
     entry.mailbox.onChange(this.changeListener);
@@ -218,6 +221,21 @@ export class Directory {
     a.mailbox = moved;
     a.attrs['zimbraMailHost'] = [host];
     a.attrs['zimbraMailTransport'] = [`lmtp:${host}:7025`];
+  }
+
+  /**
+   * The class of service of an account (`Provisioning.getCOS`): its `zimbraCOSId`, else its
+   * domain's `zimbraDomainDefaultCOSId`, else `default`.
+   */
+  cosOf(a: AccountEntry): DirEntry | undefined {
+    const byId = (id: string | undefined): DirEntry | undefined =>
+      id === undefined ? undefined : [...this.coses.values()].find((c) => c.id === id);
+    const domain = this.domains.get(a.name.slice(a.name.lastIndexOf('@') + 1));
+    return (
+      byId(a.attrs['zimbraCOSId']?.[0]) ??
+      byId(domain?.attrs['zimbraDomainDefaultCOSId']?.[0]) ??
+      this.coses.get('default')
+    );
   }
 
   /** Whether `plain` is the account's password (`AuthMechanism.ZimbraAuth.doAuth`). */

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { faults } from '../wire/soap-fault.js';
-import { FOLDER, normalizeFlags, type ContactPart, type ItemType, type MailItem } from './item.js';
+import { FOLDER, normalizeFlags, type ContactMember, type ContactPart, type ItemType, type MailItem } from './item.js';
 import type { Mailbox, Txn } from './mailbox.js';
 import { header, messageIdsIn, parseHeaders } from './mime-headers.js';
 import { emptyFolderIn, removeItemIn, resolveFolder, tagIdsFor, type FolderRef } from './folder-ops.js';
@@ -178,6 +178,7 @@ function deleteOne(mbox: Mailbox, txn: Txn, item: MailItem): void {
 export interface ContactInput {
   fields: Record<string, string>;
   parts?: ContactPart[] | undefined;
+  members?: ContactMember[] | undefined;
   folder?: FolderRef | undefined;
   tagNames?: string[] | undefined;
 }
@@ -199,6 +200,7 @@ export function createContact(mbox: Mailbox, input: ContactInput): MailItem {
       folderId: folder.id,
       fields: { ...input.fields },
       parts,
+      members: input.members?.length ? input.members.map((m) => ({ ...m })) : undefined,
       tagIds: tagIdsFor(mbox, txn, input.tagNames ?? []),
       size: contactSize(input.fields, parts),
     }),

@@ -75,6 +75,12 @@ export function normalizeFlags(flags: string): string {
   return out;
 }
 
+/** A contact-group member (ContactGroup.Member: `C` contact id, `G` GAL entry, `I` inline address). */
+export interface ContactMember {
+  type: string;
+  value: string;
+}
+
 /** A contact image or attachment part. */
 export interface ContactPart {
   field: string;
@@ -120,6 +126,8 @@ export interface MailItem {
   /** Contact fields. */
   fields: Record<string, string> | undefined;
   parts: ContactPart[] | undefined;
+  /** Contact-group members (`<m type value>`). */
+  members: ContactMember[] | undefined;
   /** iCalendar UID of appointments and tasks. */
   uid: string | undefined;
   messageId: string | undefined;
@@ -147,6 +155,7 @@ export function newItem(
     contentType: undefined,
     fields: undefined,
     parts: undefined,
+    members: undefined,
     uid: undefined,
     messageId: undefined,
     ...init,

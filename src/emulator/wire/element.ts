@@ -17,12 +17,22 @@ export class Element {
   readonly textAttrs: Record<string, AttrValue> = {};
   /** Key/value pairs (`_attrs` in JSON, `<a n="k">v</a>` in XML); a key may repeat. */
   readonly kv: Array<[string, string]> = [];
+  /**
+   * Key/value pairs that carry attributes instead of a value (Element.java `KeyValuePair.addAttribute`,
+   * e.g. a contact's photo): an object under `_attrs` in JSON, `<a n="k" part=…/>` in XML.
+   */
+  readonly kvAttrs: Array<[string, Record<string, AttrValue>]> = [];
   /** Child elements in order. */
   readonly children: Element[] = [];
   /** Text content (`_content`). */
   content: string | undefined;
   /** Unique elements become JSON objects; all others become arrays. */
   unique = false;
+  /**
+   * How key/value pairs are written in XML: `<a n="k">` by default, `<attr name="k">` where a
+   * handler calls `addKeyValuePair(k, v, "attr", "name")` (JSON always uses `_attrs`).
+   */
+  kvXml: { el: string; key: string } = { el: 'a', key: 'n' };
 
   constructor(
     readonly name: string,
@@ -44,6 +54,12 @@ export class Element {
   /** Adds a key/value pair. */
   pair(key: string, value: string): this {
     this.kv.push([key, value]);
+    return this;
+  }
+
+  /** Adds a key/value pair with attributes and no value. */
+  pairWithAttrs(key: string, attrs: Record<string, AttrValue>): this {
+    this.kvAttrs.push([key, attrs]);
     return this;
   }
 

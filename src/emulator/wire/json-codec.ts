@@ -13,12 +13,14 @@ export function elementToJson(el: Element, parentNs?: string): Record<string, Js
   const out: Record<string, Json> = {};
   for (const [k, v] of Object.entries(el.attrs)) out[k] = v;
   for (const [k, v] of Object.entries(el.textAttrs)) out[k] = v;
-  if (el.kv.length > 0) {
-    const attrs: Record<string, string | string[]> = {};
-    for (const [k, v] of el.kv) {
+  if (el.kv.length > 0 || el.kvAttrs.length > 0) {
+    const attrs: Record<string, Json> = {};
+    const put = (k: string, v: Json): void => {
       const prev = attrs[k];
       attrs[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
-    }
+    };
+    for (const [k, v] of el.kv) put(k, v);
+    for (const [k, a] of el.kvAttrs) put(k, { ...a });
     out['_attrs'] = attrs;
   }
   const ns = el.ns ?? parentNs;

@@ -40,13 +40,25 @@ export function elementToXml(
   for (const [k, v] of Object.entries(el.attrs)) out.push(' ', k, '="', escapeXml(attrText(v)), '"');
   const ns = el.ns ?? parentNs;
   const textKeys = Object.keys(el.textAttrs);
-  if (textKeys.length === 0 && el.kv.length === 0 && el.children.length === 0 && el.content === undefined) {
+  if (
+    textKeys.length === 0 &&
+    el.kv.length === 0 &&
+    el.kvAttrs.length === 0 &&
+    el.children.length === 0 &&
+    el.content === undefined
+  ) {
     out.push('/>');
     return;
   }
   out.push('>');
   for (const k of textKeys) out.push('<', k, '>', escapeXml(attrText(el.textAttrs[k] ?? '')), '</', k, '>');
-  for (const [k, v] of el.kv) out.push('<a n="', escapeXml(k), '">', escapeXml(v), '</a>');
+  const { el: kvEl, key: kvKey } = el.kvXml;
+  for (const [k, v] of el.kv) out.push('<', kvEl, ' ', kvKey, '="', escapeXml(k), '">', escapeXml(v), '</', kvEl, '>');
+  for (const [k, a] of el.kvAttrs) {
+    out.push('<a n="', escapeXml(k), '"');
+    for (const [ak, av] of Object.entries(a)) out.push(' ', ak, '="', escapeXml(attrText(av)), '"');
+    out.push('/>');
+  }
   if (el.content !== undefined) out.push(escapeXml(el.content));
   for (const c of el.children) elementToXml(c, ns, out, soap);
   out.push('</', el.name, '>');

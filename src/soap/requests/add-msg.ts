@@ -44,7 +44,10 @@ export const AddMsg: SoapRequestDefinition<AddMsgParams, ItemSummary> = {
     if (p.dateMs !== undefined) m['d'] = p.dateMs;
     if (p.uploadId !== undefined) m['aid'] = p.uploadId;
     if (p.content !== undefined) m['content'] = { _content: p.content };
-    return { ...(p.noICal ? { noICal: 1 } : {}), m };
+    // noICal belongs on <m> (store/src/java/com/zimbra/cs/service/mail/AddMsg.java reads it from the
+    // message element; soap AddMsgSpec): on the request it is ignored and an invite changes the calendar.
+    if (p.noICal) m['noICal'] = 1;
+    return { m };
   },
   parse: (r) => parseItem(children(r, 'm')[0] ?? {}, 'message'),
 };

@@ -17,6 +17,10 @@ export interface CreateContactParams {
   tagNames?: string[];
   /** Ask for the full contact in the response. Default true. */
   verbose?: boolean;
+  /** Files to attach (the photo is field `image`), each uploaded first: `<a n="field" aid="…"/>` (CreateContact.java). */
+  attachments?: Array<{ field: string; uploadId: string }>;
+  /** Contact-group members: `<m type="C|G|I" value="…"/>` (CreateContact.java `E_CONTACT_GROUP_MEMBER`). */
+  members?: Array<{ type: string; value: string }>;
 }
 
 /** CreateContactRequest; resolves to the new contact. */
@@ -28,7 +32,8 @@ export const CreateContact: SoapRequestDefinition<CreateContactParams, ContactIn
     const cn: SoapElement = {};
     if (p.folderId !== undefined) cn['l'] = p.folderId;
     if (p.tagNames?.length) cn['tn'] = p.tagNames.join(',');
-    cn['a'] = toAttrList(p.attrs);
+    cn['a'] = [...toAttrList(p.attrs), ...(p.attachments ?? []).map((a) => ({ n: a.field, aid: a.uploadId }))];
+    if (p.members?.length) cn['m'] = p.members.map((m) => ({ type: m.type, value: m.value }));
     return { verbose: p.verbose === false ? 0 : 1, cn };
   },
   parse: (r) => parseContact(children(r, 'cn')[0] ?? {}),

@@ -9,7 +9,6 @@ import {
   attrNum,
   attrStr,
   children,
-  readAttrs,
   requireStr,
   type SoapElement,
   type ZimbraAttrs,
@@ -227,19 +226,92 @@ export function flattenFolders(root: FolderInfo): FolderInfo[] {
   return out;
 }
 
+/**
+ * A file attached to a contact (its photo is the field `image`): described by the contact, its
+ * bytes fetched over REST as `?id=<contact>&part=<part>` (ToXML.java `encodeContactAttachment`).
+ */
+export interface ContactAttachment {
+  /** The contact field holding the file (`image` for the photo). */
+  field: string;
+  /** MIME part name inside the contact's blob (`part`). */
+  part: string;
+  /** Content type (`ct`). */
+  contentType?: string;
+  /** Size in bytes (`s`). */
+  size?: number;
+  /** File name (`filename`). */
+  filename?: string;
+}
+
+/**
+ * A member of a contact group (`<m type value>` under `<cn>`, ToXML.java
+ * `encodeContactGroupMemberBasic`): `C` a contact item id (may be qualified `acct:id` for a
+ * shared contact), `G` a GAL entry, `I` an inline address.
+ */
+export interface ContactGroupMember {
+  /** `C`, `G` or `I` (ContactGroup.Member.Type). */
+  type: string;
+  /** The contact id, GAL reference or address. */
+  value: string;
+}
+
 /** A contact with its fields. */
 export interface ContactInfo extends ItemSummary {
   type: 'contact';
-  /** Contact fields (`_attrs` in JSON, `<a n>` in XML). */
+  /** Contact fields (`_attrs` in JSON, `<a n>` in XML); attached files are not fields. */
   attrs: ZimbraAttrs;
+  /** Attached files (photo and others); `[]` when none. */
+  attachments: ContactAttachment[];
+  /** Group members (contact groups only); `[]` when none. */
+  members: ContactGroupMember[];
   /** The "file as" string (`fileAsStr`). */
   fileAs?: string;
 }
 
-/** Reads a `cn` element. */
+function attachmentOf(field: string, el: SoapElement): ContactAttachment {
+  const a: ContactAttachment = { field, part: String(attrStr(el, 'part')) };
+  const ct = attrStr(el, 'ct');
+  if (ct !== undefined) a.contentType = ct;
+  const size = attrNum(el, 's');
+  if (size !== undefined) a.size = size;
+  const fn = attrStr(el, 'filename');
+  if (fn !== undefined) a.filename = fn;
+  return a;
+}
+
+/**
+ * Reads a `cn` element. An attached file is a key/value pair with attributes: in JSON an object
+ * under `_attrs` (`"image":{"part":"1","ct":…}`, Element.java JSONKeyValuePair), in XML
+ * `<a n="image" part="1" ct=… s=… filename=…/>`; it is reported in `attachments`, never as a field.
+ */
 export function parseContact(el: SoapElement): ContactInfo {
   const c = parseItem(el, 'contact') as ContactInfo;
-  c.attrs = readAttrs(el);
+  const fields: ZimbraAttrs = {};
+  const attachments: ContactAttachment[] = [];
+  const add = (k: string, v: string): void => {
+    const prev = fields[k];
+    fields[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  };
+  const kv = el['_attrs'];
+  if (typeof kv === 'object' && kv !== null && !Array.isArray(kv)) {
+    for (const [k, v] of Object.entries(kv)) {
+      for (const one of Array.isArray(v) ? (v as unknown[]) : [v]) {
+        if (one === undefined || one === null) continue;
+        if (typeof one === 'object') {
+          if (attrStr(one as SoapElement, 'part') !== undefined) attachments.push(attachmentOf(k, one as SoapElement));
+        } else add(k, String(one));
+      }
+    }
+  }
+  for (const a of children(el, 'a')) {
+    const n = attrStr(a, 'n');
+    if (n === undefined) continue;
+    if (attrStr(a, 'part') !== undefined) attachments.push(attachmentOf(n, a));
+    else add(n, typeof a['_content'] === 'string' || typeof a['_content'] === 'number' ? String(a['_content']) : '');
+  }
+  c.attrs = fields;
+  c.attachments = attachments;
+  c.members = children(el, 'm').map((m) => ({ type: attrStr(m, 'type') ?? '', value: attrStr(m, 'value') ?? '' }));
   const fa = attrStr(el, 'fileAsStr');
   if (fa !== undefined) c.fileAs = fa;
   return c;

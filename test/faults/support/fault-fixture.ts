@@ -62,6 +62,8 @@ export async function faultFixture(
   const repo = await initRepository({
     backend: new RetryBackend(faulty, { minDelayMs: 1, maxDelayMs: 5 }),
     compression: 'gzip',
+    // Format v2 with small packs, so a run writes many packs for the faults to hit.
+    packSize: 8 * 1024,
   });
   const fx: FaultFixture = {
     emu,

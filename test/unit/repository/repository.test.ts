@@ -35,6 +35,7 @@ describe('initRepository / openRepository', () => {
       compression: 'gzip',
       gzipLevel: 3,
       now: () => new Date('2026-11-26T00:00:00Z'),
+      formatVersion: 1,
     });
     expect(repo.config).toMatchObject({
       format: 'zimbra-backup',
@@ -89,7 +90,9 @@ describe('initRepository / openRepository', () => {
   });
 
   it.each([
-    ['a newer version', format({ version: 2 }), 'ZB_FORMAT_UNSUPPORTED'],
+    ['a newer version', format({ version: 3 }), 'ZB_FORMAT_UNSUPPORTED'],
+    ['version 2 with the v1 layout', format({ version: 2 }), 'ZB_FORMAT_UNSUPPORTED'],
+    ['version 2 without packSize', format({ version: 2, blobLayout: 'packs' }), 'ZB_REPOSITORY_CORRUPT'],
     ['an unknown blob layout', format({ blobLayout: 'chunked' }), 'ZB_FORMAT_UNSUPPORTED'],
     ['another format', format({ format: 'restic' }), 'ZB_NOT_A_REPOSITORY'],
     ['invalid JSON', '{"format":"zimbra-backup",', 'ZB_REPOSITORY_CORRUPT'],

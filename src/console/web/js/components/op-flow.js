@@ -103,5 +103,6 @@ export function OpFlow({ kind, params, preview = true, runLabel = 'Run', disable
       </div>`
     }
     ${phase === 'done' && record && html`<${OpResult} record=${record} />`}
+    ${(phase === 'done' || phase === 'previewed') && progress && html`<p class="muted last-progress">Last progress: ${progress.phase} ${progress.loaded}${progress.total ? ' / ' + progress.total : ''}</p>`}
   </div>`;
 }

@@ -21,48 +21,52 @@ export function OpResult({ record }) {
       ${status} ${record.error ? html`<code>${record.error.code}</code> ${record.error.message}` : ''}
     </p>`;
   if (record.status === 'running') return html`<p class="result">${status}</p>`;
-  let body;
+  // Sentences are built as plain strings: htm drops whitespace that contains a line break.
+  const folder = r.folder ? ` (folder ${r.folder})` : '';
+  let text = '';
+  let extra = null;
   switch (record.kind) {
     case 'undelete':
     case 'restore-items':
-    case 'restore-account':
-      body = record.dryRun
-        ? html`would restore ${(r.planned || []).length} entries into
-            <strong>${r.targetAccount}</strong>${r.folder ? html` (folder <em>${r.folder}</em>)` : ''}
-            ${
-              (r.planned || []).length > 0 &&
-              html`<ul class="planned">
-                ${r.planned.slice(0, 12).map((p) => html`<li>${p.kind} ${p.path || ''}${p.name && p.kind !== 'folder' ? '/' + p.name : ''} <span class="muted">#${p.id}</span></li>`)}
-                ${r.planned.length > 12 ? html`<li class="muted">… ${r.planned.length - 12} more</li>` : ''}
-              </ul>`
-            }`
-        : html`into <strong>${r.targetAccount}</strong>${r.folder ? html` (folder <em>${r.folder}</em>)` : ''}:
-            ${counts(r.counts) || 'nothing to restore'}${r.createdAccount ? html`; account <strong>${r.createdAccount.name}</strong> created (set its password in the Zimbra admin console)` : ''}`;
+    case 'restore-account': {
+      const planned = r.planned || [];
+      if (record.dryRun) {
+        text = `would restore ${planned.length} entries into ${r.targetAccount}${folder}`;
+        extra =
+          planned.length > 0 &&
+          html`<ul class="planned">
+            ${planned.slice(0, 12).map((p) => html`<li>${`${p.kind} ${p.path || ''}${p.name && p.kind !== 'folder' ? '/' + p.name : ''} #${p.id}`}</li>`)}
+            ${planned.length > 12 ? html`<li class="muted">${`… ${planned.length - 12} more`}</li>` : ''}
+          </ul>`;
+      } else {
+        text = `into ${r.targetAccount}${folder}: ${counts(r.counts) || 'nothing to restore'}`;
+        if (r.createdAccount)
+          text += `; account ${r.createdAccount.name} created (set its password in the Zimbra admin console)`;
+      }
       break;
+    }
     case 'check':
-      body = html`${r.full ? 'full' : 'quick'} check: ${r.accounts} accounts, ${r.blobsChecked} blobs
-      (${bytes(r.bytesChecked)}), ${r.errors}
-      errors${
-        r.problems && r.problems.length
-          ? html`<ul>
-              ${r.problems.slice(0, 20).map((p) => html`<li class=${p.severity}>${p.kind}: ${p.message}</li>`)}
-            </ul>`
-          : ''
-      }`;
+      text = `${r.full ? 'full' : 'quick'} check: ${r.accounts} accounts, ${r.blobsChecked} blobs (${bytes(r.bytesChecked)}), ${r.errors} errors`;
+      extra =
+        r.problems &&
+        r.problems.length > 0 &&
+        html`<ul>
+          ${r.problems.slice(0, 20).map((p) => html`<li class=${p.severity}>${`${p.kind}: ${p.message}`}</li>`)}
+        </ul>`;
       break;
     case 'purge':
-      body = html`${r.dryRun ? 'would remove' : 'removed'} ${r.versionsRemoved} versions, ${r.deletesRemoved} deleted
-      items, ${r.blobsRemoved} blobs (${bytes(r.bytesReclaimed)})`;
+      text = `${r.dryRun ? 'would remove' : 'removed'} ${r.versionsRemoved} versions, ${r.deletesRemoved} deleted items, ${r.blobsRemoved} blobs (${bytes(r.bytesReclaimed)})`;
       break;
     case 'export':
-      body = html`${r.accounts} accounts,
-      ${bytes(r.bytes)}${r.download ? html` — <a href=${'/api/operations/' + record.id + '/download'} download>download the archive</a>` : html` written to <code>${r.path}</code>`}`;
+      text = `${r.accounts} accounts, ${bytes(r.bytes)}${r.download ? '' : ` written to ${r.path}`}`;
+      extra =
+        r.download && html` <a href=${'/api/operations/' + record.id + '/download'} download>Download the archive</a>`;
       break;
     default:
-      body = html`<details>
+      extra = html`<details>
         <summary>details</summary>
         <pre>${JSON.stringify(r, null, 2)}</pre>
       </details>`;
   }
-  return html`<div class="result">${status} ${body}</div>`;
+  return html`<div class="result">${status} <span>${text}</span>${extra}</div>`;
 }

@@ -13,11 +13,17 @@ export function Timeline({ data, onSelect, onPick }) {
     if (!data || !box.current) return;
     const xs = data.buckets.map((b) => b.startMs / 1000);
     const width = (data.bucket === 'day' ? 86400 : 3600) * 1000;
-    const bars = uPlot.paths.bars({ size: [0.7, 40] });
+    // Each bar covers its bucket [start, start + width): aligned right of its x value, and the
+    // x scale extends one bucket past the last so the newest bar can be selected whole.
+    const bars = uPlot.paths.bars({ size: [0.9, 60], align: 1 });
+    // Deletions are drawn as a narrower bar inside the bucket's change bar, so both stay visible.
+    const thin = uPlot.paths.bars({ size: [0.4, 24], align: 1 });
     const opts = {
       width: Math.max(280, box.current.clientWidth),
       height: 160,
-      scales: { x: { time: true } },
+      // Times are UTC throughout the console (the inputs and the API want zoned times).
+      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
+      scales: { x: { time: true, range: (u, min, max) => [min, max + width / 1000] }, n: {}, d: {} },
       legend: { show: true, live: false },
       cursor: { drag: { x: true, y: false, setScale: false } },
       series: [
@@ -25,10 +31,25 @@ export function Timeline({ data, onSelect, onPick }) {
           label: 'time (UTC)',
           value: (u, v) => (v == null ? '' : new Date(v * 1000).toISOString().slice(0, 16) + 'Z'),
         },
-        { label: 'changes', stroke: '#2563eb', fill: 'rgba(37,99,235,0.35)', paths: bars, points: { show: false } },
-        { label: 'deletions', stroke: '#dc2626', fill: 'rgba(220,38,38,0.55)', paths: bars, points: { show: false } },
+        {
+          label: 'changes',
+          scale: 'n',
+          stroke: '#2563eb',
+          fill: 'rgba(37,99,235,0.35)',
+          paths: bars,
+          points: { show: false },
+        },
+        // Deletions have their own scale (right axis): one deletion must show beside thousands of changes.
+        {
+          label: 'deletions',
+          scale: 'd',
+          stroke: '#dc2626',
+          fill: 'rgba(220,38,38,0.7)',
+          paths: bars,
+          points: { show: false },
+        },
       ],
-      axes: [{}, { size: 40 }],
+      axes: [{}, { scale: 'n', size: 40 }, { scale: 'd', side: 1, size: 40, stroke: '#dc2626', grid: { show: false } }],
       hooks: {
         setSelect: [
           (u) => {

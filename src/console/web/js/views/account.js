@@ -78,6 +78,9 @@ function AccountBrowser({ name, query }) {
   const [open, setOpen] = useState(null);
   const [error, setError] = useState('');
   const [toAccount, setToAccount] = useState('');
+  const [intoExisting, setIntoExisting] = useState(false);
+  // "Now" is fixed when the view opens, so the restore parameters (and their preview) stay stable.
+  const [openedAt] = useState(Date.now());
   const atIso = at !== undefined ? iso(at) : undefined;
 
   useEffect(() => {
@@ -199,8 +202,7 @@ function AccountBrowser({ name, query }) {
           !list
             ? html`<p aria-busy="true">Loading items…</p>`
             : html`<p class="muted">
-                  ${list.total}
-                  ${list.total === 1 ? 'item' : 'items'}${list.total > items.length ? ` (first ${items.length} shown)` : ''}
+                  ${`${list.total} ${list.total === 1 ? 'item' : 'items'}${list.total > items.length ? ` (first ${items.length} shown)` : ''}`}
                 </p>
                 <div class="scroll">
                   <table class="grid items-table" aria-label="Item list">
@@ -277,9 +279,21 @@ function AccountBrowser({ name, query }) {
       </fieldset>
       <fieldset>
         <legend>Restore the whole account as at ${at !== undefined ? time(at) : 'the last capture'}</legend>
+        ${
+          target.toAccount &&
+          html`<label class="check"
+            ><input type="checkbox" checked=${intoExisting} onChange=${(e) => setIntoExisting(e.target.checked)} />
+            ${`${target.toAccount} already exists: add the items to it`}</label
+          >`
+        }
         <${OpFlow}
           kind="restore-account"
-          params=${{ account: name, at: iso(at !== undefined ? at : Date.now()), ...target }}
+          params=${{
+            account: name,
+            at: iso(at !== undefined ? at : openedAt),
+            ...target,
+            ...(target.toAccount && intoExisting ? { intoExisting: true } : {}),
+          }}
           runLabel="Restore account"
         />
       </fieldset>

@@ -42,8 +42,7 @@ export function Preview({ account, id, at, onClose }) {
           }
           <dt>Item</dt>
           <dd>
-            ${r.kind} #${r.id},
-            ${bytes(r.size)}${item.deleted ? html` <span class="tag warn">deleted by then</span>` : ''}
+            ${`${r.kind} #${r.id}, ${bytes(r.size)}`}${item.deleted ? html` <span class="tag warn">deleted by then</span>` : ''}
           </dd>
           <dt>Version</dt>
           <dd>captured ${time(r.captureMs)}</dd>

@@ -1,0 +1,220 @@
+/**
+ * Real-time capture on a multi-server Zimbra: one {@link RealTimeScanner} per mailbox server,
+ * each against that server's admin URL, because a WaitSet only hears the accounts whose
+ * mailboxes live on the server that holds it (WaitSetAccount.java answers
+ * WRONG_HOST_FOR_ACCOUNT for the others, and an all-accounts WaitSet sees local mailboxes only).
+ *
+ * ```text
+ * refresh(): GetAllServers(service=mailbox)
+ *   one server  -> one scanner on the configured client (a single-server site is unchanged)
+ *   N servers   -> a scanner per server on client.forAdminServer(url of that server);
+ *                  servers that appeared get one, servers that vanished lose theirs
+ * a scanner's failures are its own: the other servers go on; its state (since when it fails)
+ * is reported by status(); when it comes back its WaitSet is recreated and onReset(server)
+ * asks the caller to catch up that server's accounts.
+ * ```
+ * A server's admin URL is, in order: the `serverUrls` map (by server name), or the configured
+ * admin URL's scheme with the server's `zimbraServiceHostname` and `zimbraAdminPort` (7071).
+ * @module
+ */
+import { ZimbraBackupError } from '../errors.js';
+import { resolveLogger, type Logger } from '../internal/logger.js';
+import type { DirectoryObject } from '../soap/requests/directory.js';
+import type { ZimbraClient } from '../soap/zimbra-client.js';
+import { RealTimeScanner } from './real-time-scanner.js';
+
+/** Options of {@link ScannerFleet}. */
+export interface ScannerFleetOptions {
+  /** An admin-authenticated client (its admin URL reaches one server of the cluster). */
+  client: ZimbraClient;
+  /** Called for each account with changes, with the server whose WaitSet signalled it. */
+  onChange: (accountId: string, server: string) => void;
+  /** Called after a server's WaitSet was (re)created: changes made meanwhile were not signalled. */
+  onReset?: (server: string, reason: 'created' | 'recreated') => void;
+  /** Admin base URL of a server by its name, overriding the derived one (e.g. behind NAT, or the emulator). */
+  serverUrls?: Readonly<Record<string, string>>;
+  /** WaitSet poll timeout in seconds. Default 300. */
+  timeoutSeconds?: number;
+  /** First retry delay of a failing scanner in ms (doubles up to 30 s). Default 1000. */
+  retryDelayMs?: number;
+  logger?: Logger | false;
+}
+
+/** How one mailbox server's real-time capture is doing. */
+export interface ServerCaptureStatus {
+  /** Server name (what accounts' `zimbraMailHost` holds). */
+  name: string;
+  /** Admin URL the scanner uses. */
+  adminUrl: string;
+  /** `watching` while its WaitSet answers; `failing` after a failed poll until one succeeds. */
+  state: 'watching' | 'failing';
+  /** Epoch ms since when it is in that state. */
+  sinceMs: number;
+  /** The last failure, when failing. */
+  lastError?: string;
+  /** Signals received from this server. */
+  signals: number;
+}
+
+interface Running {
+  name: string;
+  adminUrl: string;
+  scanner: RealTimeScanner;
+  stop: AbortController;
+  done: Promise<void>;
+  status: ServerCaptureStatus;
+  failuresSeen: number;
+}
+
+/** Derives a server's admin base URL from its directory entry and the configured admin URL. */
+export function serverAdminUrl(server: DirectoryObject, configured: URL): string {
+  const host = server.attrs['zimbraServiceHostname']?.[0] ?? server.name;
+  const port = server.attrs['zimbraAdminPort']?.[0] ?? '7071';
+  const bracketed = host.includes(':') ? `[${host}]` : host;
+  return `${configured.protocol}//${bracketed}:${port}`;
+}
+
+/** One real-time scanner per mailbox server, kept in step with the server list. */
+export class ScannerFleet {
+  readonly #opts: ScannerFleetOptions;
+  readonly #log: Logger;
+  readonly #running = new Map<string, Running>();
+  #closed = false;
+
+  constructor(opts: ScannerFleetOptions) {
+    this.#opts = opts;
+    this.#log = resolveLogger(opts.logger);
+  }
+
+  /**
+   * Lists the mailbox servers and starts or stops scanners to match. When the list cannot be
+   * read (a delegated admin without the right, or no server answering), the scanners keep
+   * running as they are; on the first call a single scanner on the configured client starts.
+   */
+  async refresh(signal?: AbortSignal): Promise<void> {
+    if (this.#closed) return;
+    let servers: DirectoryObject[];
+    try {
+      servers = await this.#opts.client.getAllServers({ service: 'mailbox', ...(signal ? { signal } : {}) });
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      this.#log.warn({ err: describe(err) }, 'cannot list mailbox servers; watching the configured server only');
+      if (this.#running.size === 0) this.#start('(configured)', this.#opts.client, configuredUrl(this.#opts.client));
+      return;
+    }
+    if (servers.length <= 1) {
+      // One server: the configured client as it is, so a single-server site behaves as before.
+      const name = servers[0]?.name ?? '(configured)';
+      for (const r of this.#running.values()) if (r.name !== name) await this.#stop(r);
+      if (!this.#running.has(name)) this.#start(name, this.#opts.client, configuredUrl(this.#opts.client));
+      return;
+    }
+    const base = this.#opts.client.adminUrl;
+    if (!base)
+      throw new ZimbraBackupError('an admin URL is required for real-time capture', { code: 'ZB_INVALID_ARGUMENT' });
+    const wanted = new Map(servers.map((s) => [s.name, this.#opts.serverUrls?.[s.name] ?? serverAdminUrl(s, base)]));
+    for (const r of [...this.#running.values()]) {
+      if (wanted.get(r.name) !== r.adminUrl) {
+        this.#log.info({ server: r.name }, 'mailbox server gone or moved; its scanner stops');
+        await this.#stop(r);
+      }
+    }
+    for (const [name, url] of wanted) {
+      if (this.#running.has(name)) continue;
+      this.#log.info({ server: name, adminUrl: url }, 'watching mailbox server');
+      this.#start(name, this.#opts.client.forAdminServer(url), url);
+    }
+  }
+
+  /** Per-server state, sorted by name. */
+  status(): ServerCaptureStatus[] {
+    for (const r of this.#running.values()) this.#observe(r);
+    return [...this.#running.values()].map((r) => ({ ...r.status })).sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+
+  /** Names of the servers being watched. */
+  get servers(): string[] {
+    return [...this.#running.keys()].sort();
+  }
+
+  /** Stops every scanner (their WaitSets are destroyed) and resolves when all have ended. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all([...this.#running.values()].map((r) => this.#stop(r)));
+  }
+
+  #start(name: string, client: ZimbraClient, adminUrl: string): void {
+    const stop = new AbortController();
+    const status: ServerCaptureStatus = { name, adminUrl, state: 'watching', sinceMs: Date.now(), signals: 0 };
+    const scanner = new RealTimeScanner({
+      client,
+      onChange: (id) => {
+        status.signals++;
+        this.#markHealthy(run);
+        this.#opts.onChange(id, name);
+      },
+      onReset: (why) => {
+        this.#markHealthy(run);
+        this.#opts.onReset?.(name, why);
+      },
+      timeoutSeconds: this.#opts.timeoutSeconds ?? 300,
+      ...(this.#opts.retryDelayMs !== undefined ? { retryDelayMs: this.#opts.retryDelayMs } : {}),
+      logger: withServer(this.#log, name),
+    });
+    const run: Running = {
+      name,
+      adminUrl,
+      scanner,
+      stop,
+      status,
+      failuresSeen: 0,
+      done: scanner.run(stop.signal).catch((err: unknown) => {
+        this.#log.error({ server: name, err: describe(err) }, 'scanner stopped');
+      }),
+    };
+    this.#running.set(name, run);
+  }
+
+  /** A scanner's failure counter moved since the last look: it is failing (since the first new failure). */
+  #observe(r: Running): void {
+    const failures = r.scanner.stats.failures;
+    if (failures > r.failuresSeen) {
+      r.failuresSeen = failures;
+      if (r.status.state !== 'failing') r.status = { ...r.status, state: 'failing', sinceMs: Date.now() };
+      const last = r.scanner.lastError;
+      if (last !== undefined) r.status.lastError = last;
+    }
+  }
+
+  #markHealthy(r: Running | undefined): void {
+    if (!r) return;
+    this.#observe(r);
+    if (r.status.state === 'failing') {
+      const { lastError: _gone, ...rest } = r.status;
+      r.status = { ...rest, state: 'watching', sinceMs: Date.now() };
+    }
+  }
+
+  async #stop(r: Running): Promise<void> {
+    this.#running.delete(r.name);
+    r.stop.abort();
+    await r.done;
+  }
+}
+
+/** Adds `server` to every log line of one scanner, so a failing server is named. */
+function withServer(log: Logger, server: string): Logger {
+  const wrap =
+    (level: keyof Logger) =>
+    (obj: object | string, msg?: string): void =>
+      typeof obj === 'string' ? log[level]({ server }, obj) : log[level]({ server, ...obj }, msg);
+  return { debug: wrap('debug'), info: wrap('info'), warn: wrap('warn'), error: wrap('error') };
+}
+
+function configuredUrl(client: ZimbraClient): string {
+  return client.adminUrl?.origin ?? '';
+}
+
+function describe(err: unknown): string {
+  return err instanceof ZimbraBackupError ? `${err.code}: ${err.message}` : String(err);
+}
