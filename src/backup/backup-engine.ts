@@ -91,6 +91,23 @@ export interface BackupResult {
   failures: Array<{ accountId: string; itemId?: string; error: string }>;
 }
 
+/** A snapshot of a running engine, for metrics and alerts ({@link BackupEngine.status}). */
+export interface EngineStatus {
+  /** True while `run` or `watch` holds the repository. */
+  running: boolean;
+  /**
+   * Real-time notification over all mailbox servers: `connecting` before the first WaitSet,
+   * `up` while every server's polls succeed, `down` while any is failing; absent outside `watch`.
+   */
+  waitSet?: 'connecting' | 'up' | 'down';
+  /** Per mailbox server WaitSet state, in `watch`. */
+  servers?: ServerCaptureStatus[];
+  /** Per selected account: zimbraId, name, capture lag in ms, and the last successful run (ms since the epoch). */
+  accounts: Array<{ id: string; name: string; lagMs: number; lastCaptureMs?: number }>;
+  /** Totals of the current run or watch so far. */
+  totals: BackupResult;
+}
+
 /** Runs backups of a Zimbra server into a repository. */
 export class BackupEngine {
   readonly #opts: BackupEngineOptions;
@@ -104,6 +121,8 @@ export class BackupEngine {
   #reportedMissing = new Set<string>();
   /** While `run`/`watch` runs: the held lock, the scheduler and the selected accounts. */
   #live: { lock: RepositoryLock; scheduler: AccountScheduler; accounts: DirectoryObject[] } | undefined;
+  /** Last successful run of each account in this engine's life, ms since the epoch. */
+  readonly #lastCapture = new Map<string, number>();
   /** The per-server scanners while `watch` runs. */
   #fleet: ScannerFleet | undefined;
   /** Serializes exclusive sections and directory refreshes (both touch the index and journals). */
@@ -195,6 +214,39 @@ export class BackupEngine {
   /** Real-time capture per mailbox server while `watch` runs (empty otherwise). */
   captureStatus(): ServerCaptureStatus[] {
     return this.#fleet?.status() ?? [];
+  }
+
+  /**
+   * Where capture stands, for metrics and alerts. An account's lag is the age of its oldest
+   * change signal that no finished run covers; while a mailbox server's WaitSet is failing,
+   * changes cannot be signalled, so every account's lag is at least the time since it started
+   * failing (all accounts: the engine does not track each account's home server here).
+   */
+  status(): EngineStatus {
+    const now = (this.#opts.now ?? Date.now)();
+    const live = this.#live;
+    const out: EngineStatus = {
+      running: live !== undefined,
+      accounts: [],
+      totals: { ...this.#result, failures: [...this.#result.failures] },
+    };
+    if (!live) return out;
+    const servers = this.captureStatus();
+    let downSince: number | undefined;
+    if (this.#fleet) {
+      const failing = servers.filter((s) => s.state === 'failing');
+      downSince = failing.length > 0 ? Math.min(...failing.map((s) => s.sinceMs)) : undefined;
+      out.waitSet = failing.length > 0 ? 'down' : servers.length === 0 ? 'connecting' : 'up';
+      out.servers = servers;
+    }
+    const pending = live.scheduler.pending();
+    for (const a of live.accounts) {
+      const since = pending.get(a.id);
+      const lagMs = Math.max(since === undefined ? 0 : now - since, downSince === undefined ? 0 : now - downSince);
+      const last = this.#lastCapture.get(a.id);
+      out.accounts.push({ id: a.id, name: a.name, lagMs, ...(last !== undefined ? { lastCaptureMs: last } : {}) });
+    }
+    return out;
   }
 
   /** True while `run` or `watch` holds the repository. */
@@ -360,6 +412,7 @@ export class BackupEngine {
       },
     });
     this.#add(r);
+    if (r.failures.length === 0) this.#lastCapture.set(id, (this.#opts.now ?? Date.now)());
     this.#opts.onAccountRun?.(r);
   }
 

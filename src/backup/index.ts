@@ -12,7 +12,7 @@
  * full listing reconciled against the journal; a crash repeats at most the last uncommitted slice.
  * @module
  */
-export { BackupEngine, type BackupEngineOptions, type BackupResult } from './backup-engine.js';
+export { BackupEngine, type BackupEngineOptions, type BackupResult, type EngineStatus } from './backup-engine.js';
 export { backupAccount, type AccountBackupOptions, type AccountRunResult, type CursorState } from './account-backup.js';
 export { AccountScheduler, type AccountSchedulerOptions, type SchedulerStats } from './scheduler.js';
 export type { BackupProgress } from './progress.js';

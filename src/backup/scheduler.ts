@@ -24,8 +24,12 @@ export interface SchedulerStats {
 
 interface Entry {
   reasons: Set<string>;
+  /** When the oldest signal not yet covered by a started run arrived (ms since the epoch). */
+  sinceMs: number;
   /** A signal arrived while the run was in progress: run once more after it. */
   rerun: boolean;
+  /** When that signal arrived. */
+  rerunSinceMs?: number;
   running: boolean;
 }
 
@@ -63,6 +67,16 @@ export class AccountScheduler {
     return this.#entries.size;
   }
 
+  /**
+   * Accounts with work queued or running, each with the time (ms since the epoch) of its oldest
+   * signal that no finished run covers yet: the account's capture lag starts there.
+   */
+  pending(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [id, e] of this.#entries) out.set(id, e.sinceMs);
+    return out;
+  }
+
   /** True when `accountId` is queued or running. */
   has(accountId: string): boolean {
     return this.#entries.has(accountId);
@@ -76,10 +90,13 @@ export class AccountScheduler {
     if (entry) {
       this.stats.merged++;
       entry.reasons.add(reason);
-      if (entry.running) entry.rerun = true;
+      if (entry.running && !entry.rerun) {
+        entry.rerun = true;
+        entry.rerunSinceMs = Date.now();
+      }
       return;
     }
-    this.#entries.set(accountId, { reasons: new Set([reason]), rerun: false, running: false });
+    this.#entries.set(accountId, { reasons: new Set([reason]), rerun: false, running: false, sinceMs: Date.now() });
     this.#queue.push(accountId);
     this.#pump();
   }
@@ -150,6 +167,7 @@ export class AccountScheduler {
     entry.running = false;
     if (entry.rerun && !this.#closed) {
       entry.rerun = false;
+      entry.sinceMs = entry.rerunSinceMs ?? Date.now();
       this.#queue.push(id);
     } else {
       this.#entries.delete(id);

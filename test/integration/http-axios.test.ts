@@ -203,6 +203,60 @@ describe('streaming', () => {
   });
 });
 
+describe('deadlines and abort while bodies stream', () => {
+  it('a body that stalls fails with ZB_TIMEOUT after the idle timeout', async () => {
+    const srv = await rawServer((_req, res) => {
+      res.writeHead(200, { 'content-length': 1000 });
+      res.write(Buffer.alloc(100)); // then silence
+    });
+    const c = new ZimbraClient({ url: srv.url, timeoutMs: 300, retries: 0 });
+    c.useAuthToken(TOKEN);
+    const dl = await downloadItem(c, { id: '9' });
+    await expect(readAll(dl.stream)).rejects.toMatchObject({ code: 'ZB_TIMEOUT' });
+    c.close();
+    await srv.close();
+  });
+
+  it('the deadline stops at the headers: a body that keeps flowing past timeoutMs completes', async () => {
+    const srv = await rawServer((_req, res) => {
+      res.writeHead(200, { 'content-length': 8 * 1024 });
+      let sent = 0;
+      const tick = setInterval(() => {
+        res.write(Buffer.alloc(1024));
+        if (++sent === 8) {
+          clearInterval(tick);
+          res.end();
+        }
+      }, 100); // 800 ms in all, never 300 ms silent
+    });
+    const c = new ZimbraClient({ url: srv.url, timeoutMs: 300, retries: 0 });
+    c.useAuthToken(TOKEN);
+    const dl = await downloadItem(c, { id: '9', expectedSize: 8 * 1024 });
+    expect((await readAll(dl.stream)).length).toBe(8 * 1024);
+    c.close();
+    await srv.close();
+  });
+
+  it('aborting a streamed upload fails with ZB_ABORTED and sends it once', async () => {
+    let requests = 0;
+    const srv = await rawServer((req) => {
+      requests++;
+      req.resume(); // never answers
+    });
+    const c = new ZimbraClient({ url: srv.url, timeoutMs: 5000, retries: 3, retryBaseDelayMs: 1 });
+    c.useAuthToken(TOKEN);
+    const ac = new AbortController();
+    const body = new PassThrough();
+    const pending = uploadFile(c, { body, contentType: 'message/rfc822', filename: 'x.eml', signal: ac.signal });
+    body.write(Buffer.alloc(1024));
+    setTimeout(() => ac.abort(), 100);
+    await expect(pending).rejects.toMatchObject({ code: 'ZB_ABORTED' });
+    expect(requests).toBe(1);
+    c.close();
+    await srv.close();
+  });
+});
+
 describe('logs', () => {
   it('debug lines carry redacted headers: cookie names, never the token', async () => {
     const lines: unknown[] = [];

@@ -1,14 +1,19 @@
 // TLS and proxies on the axios layer, with a self-signed certificate made by openssl for the test
 // and a real CONNECT/forward proxy on 127.0.0.1 (test/fixtures/http/proxy-server.ts).
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import axios from 'axios';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminClientFromArgs } from '../../src/cli/connect.js';
+import type { CommandContext } from '../../src/cli/command.js';
 import type { Logger } from '../../src/internal/logger.js';
 import { downloadItem } from '../../src/rest/download-item.js';
 import { proxyFromEnv } from '../../src/soap/http/proxy.js';
 import { ZimbraClient } from '../../src/soap/zimbra-client.js';
 import { selfSigned, type SelfSigned } from '../fixtures/http/self-signed.js';
 import { startProxy, type TestProxy } from '../fixtures/http/proxy-server.js';
-import { sendJson, startFake, type FakeServer } from '../fixtures/soap/fake-zimbra.js';
+import { requestName, sendJson, startFake, type FakeServer } from '../fixtures/soap/fake-zimbra.js';
 
 const TOKEN = '0_5555555555555555555555555555555555555555_69643d35';
 const folderResponse = {
@@ -23,10 +28,14 @@ beforeAll(async () => {
   httpsFake = await startFake({ tls });
   httpFake = await startFake();
   for (const f of [httpsFake, httpFake])
-    f.handle = (r, res) =>
-      r.method === 'GET'
-        ? res.writeHead(200, { 'content-length': '4' }).end('blob')
-        : sendJson(res, 200, folderResponse);
+    f.handle = (r, res) => {
+      if (r.method === 'GET') return res.writeHead(200, { 'content-length': '4' }).end('blob');
+      if (requestName(r.body) === 'AuthRequest')
+        return sendJson(res, 200, {
+          Body: { AuthResponse: { authToken: [{ _content: TOKEN }], lifetime: 3_600_000, _jsns: 'urn:zimbraAdmin' } },
+        });
+      return sendJson(res, 200, folderResponse);
+    };
 });
 afterAll(async () => {
   await httpsFake.close();
@@ -176,5 +185,56 @@ describe('proxies', () => {
     }
     expect(err).toMatchObject({ code: 'ZB_INVALID_ARGUMENT', data: { field: 'proxy.httpProxy' } });
     expect(String(err) + JSON.stringify(err)).not.toContain('pw-secret');
+  });
+});
+
+describe('the CLI connection options', () => {
+  // --ca-file, --insecure and the proxy environment variables, through the function every
+  // server command uses (src/cli/connect.ts).
+  let dir: string;
+  let proxy: TestProxy;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'zb-cli-tls-'));
+    await writeFile(join(dir, 'ca.pem'), tls.cert);
+    await writeFile(join(dir, 'password'), 'admin-password\n');
+    proxy = await startProxy();
+  });
+  afterAll(async () => {
+    await proxy.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const ctx = (env: Record<string, string>): CommandContext => ({
+    out: () => {},
+    err: () => {},
+    tty: false,
+    env,
+    signal: new AbortController().signal,
+  });
+  const args = (extra: Record<string, string | boolean>) => ({
+    server: httpsFake.url,
+    'mail-url': httpsFake.url,
+    admin: 'admin@example.com',
+    'password-file': join(dir, 'password'),
+    ...extra,
+  });
+
+  it('refuses the self-signed server without --ca-file; authenticates with it, through HTTPS_PROXY', async () => {
+    await expect(adminClientFromArgs(args({}), ctx({}))).rejects.toMatchObject({ data: { tls: true } });
+    const connects = proxy.connects.length;
+    const c = await adminClientFromArgs(args({ 'ca-file': join(dir, 'ca.pem') }), ctx({ HTTPS_PROXY: proxy.url }));
+    expect(c.hasAdminAuth).toBe(true);
+    expect(proxy.connects.length).toBe(connects + 1);
+    c.close();
+  });
+
+  it('--insecure connects without the CA; NO_PROXY keeps it direct', async () => {
+    const connects = proxy.connects.length;
+    const c = await adminClientFromArgs(
+      args({ insecure: true }),
+      ctx({ HTTPS_PROXY: proxy.url, NO_PROXY: '127.0.0.1' }),
+    );
+    expect(c.hasAdminAuth).toBe(true);
+    expect(proxy.connects.length).toBe(connects);
+    c.close();
   });
 });

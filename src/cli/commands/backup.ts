@@ -1,4 +1,4 @@
-import { BackupEngine, type BackupResult } from '../../backup/backup-engine.js';
+import { BackupEngine, type BackupEngineOptions, type BackupResult } from '../../backup/backup-engine.js';
 import type { BackupProgress } from '../../backup/progress.js';
 import { ZimbraBackupError } from '../../errors.js';
 import { isCompression } from '../../store/blob-codec.js';
@@ -8,7 +8,8 @@ import { adminClientFromArgs, repositoryFromArgs, SERVER_OPTIONS, SERVER_USAGE }
 import { progressLine } from '../progress-line.js';
 import { dumpDirectoryFromArgs, LDAP_OPTIONS, LDAP_USAGE } from '../directory-args.js';
 
-const OPTIONS = {
+/** Flags of `backup` and `watch`. */
+export const BACKUP_OPTIONS = {
   ...SERVER_OPTIONS,
   ...LDAP_OPTIONS,
   repo: { type: 'string' },
@@ -22,7 +23,13 @@ const OPTIONS = {
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
-async function engineFromArgs(values: Values, ctx: CommandContext, onProgress: (p: BackupProgress) => void) {
+/** The engine, client and repository of the backup/watch/run flags. */
+export async function engineFromArgs(
+  values: Values,
+  ctx: CommandContext,
+  onProgress: (p: BackupProgress) => void,
+  extra: Partial<BackupEngineOptions> = {},
+) {
   const compression = optString(values, 'compression') ?? 'gzip';
   if (!isCompression(compression))
     throw new ZimbraBackupError('--compression must be gzip, none or zstd', { code: 'ZB_INVALID_ARGUMENT' });
@@ -48,11 +55,17 @@ async function engineFromArgs(values: Values, ctx: CommandContext, onProgress: (
     ...(concurrency ? { concurrency } : {}),
     ...(itemConcurrency ? { itemConcurrency } : {}),
     ...(maxItemBytes ? { maxItemBytes } : {}),
+    ...extra,
   });
   return { engine, client, repository };
 }
 
-function report(result: BackupResult, extra: Record<string, unknown>, values: Values, ctx: CommandContext): number {
+export function report(
+  result: BackupResult,
+  extra: Record<string, unknown>,
+  values: Values,
+  ctx: CommandContext,
+): number {
   if (values['json']) ctx.out(JSON.stringify({ ...result, ...extra }));
   else {
     ctx.out(
@@ -69,7 +82,7 @@ export const backupCommand: Command = {
   name: 'backup',
   summary: 'one incremental backup pass of every (or the given) account into the repository, plus a directory dump',
   usage: `zimbra-backup backup --repo PATH|s3://bucket/prefix ${SERVER_USAGE} [--accounts a,b] [--concurrency N] [--item-concurrency N] [--compression gzip|none|zstd] [--full] ${LDAP_USAGE} [--json]`,
-  options: OPTIONS,
+  options: BACKUP_OPTIONS,
   async run(values, ctx) {
     const progress = progressLine(ctx);
     const { engine, client, repository } = await engineFromArgs(values, ctx, progress.onProgress);
@@ -77,26 +90,6 @@ export const backupCommand: Command = {
       const result = await engine.run({ signal: ctx.signal, full: values['full'] === true });
       const directory = await dumpDirectoryFromArgs(values, ctx, client, repository);
       progress.done();
-      return report(result, { directory }, values, ctx);
-    } finally {
-      client.close();
-    }
-  },
-};
-
-/** `zimbra-backup watch`: initial pass, then real-time capture until SIGINT/SIGTERM. */
-export const watchCommand: Command = {
-  name: 'watch',
-  summary:
-    'backup pass, then real-time capture (WaitSet) until SIGINT/SIGTERM; stops after committing what is in flight',
-  usage: `zimbra-backup watch --repo PATH|s3://bucket/prefix ${SERVER_USAGE} [--accounts a,b] [--concurrency N] [--compression gzip|none] ${LDAP_USAGE} [--json]`,
-  options: OPTIONS,
-  async run(values, ctx) {
-    const { engine, client, repository } = await engineFromArgs(values, ctx, () => {});
-    try {
-      const directory = await dumpDirectoryFromArgs(values, ctx, client, repository);
-      if (!values['json']) ctx.err('watching for changes; Ctrl-C to stop');
-      const result = await engine.watch({ signal: ctx.signal });
       return report(result, { directory }, values, ctx);
     } finally {
       client.close();

@@ -1,5 +1,6 @@
 import type { Command } from '../command.js';
-import { backupCommand, watchCommand } from './backup.js';
+import { backupCommand } from './backup.js';
+import { runCommand, watchCommand } from './run.js';
 import { emulatorCommand } from './emulator.js';
 import { exportCommand } from './export.js';
 import { importCommand } from './import.js';
@@ -13,6 +14,7 @@ import { unlockCommand } from './unlock.js';
 import { checkCommand } from './check.js';
 import { purgeCommand } from './purge.js';
 import { initCommand } from './init.js';
+import { migrateCommand } from './migrate.js';
 import { serveCommand } from './serve.js';
 import { configCheckCommand } from './config-check.js';
 
@@ -22,6 +24,7 @@ export const commands: Command[] = [
   initCommand,
   backupCommand,
   watchCommand,
+  runCommand,
   statusCommand,
   lsCommand,
   restoreCommand,
@@ -29,7 +32,7 @@ export const commands: Command[] = [
   restoreItemCommand,
   restoreDirectoryCommand,
 ];
-commands.push(checkCommand, purgeCommand);
+commands.push(checkCommand, purgeCommand, migrateCommand);
 commands.push(exportCommand, importCommand);
 commands.push(unlockCommand);
 commands.push(serveCommand);

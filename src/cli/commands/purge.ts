@@ -50,7 +50,10 @@ export const purgeCommand: Command = {
     ctx.out(
       `${verb} ${r.versionsRemoved} item versions and ${r.deletesRemoved} deleted items in ${r.accountsCompacted} accounts, ` +
         `${r.accountsRemoved.length} deleted accounts (${r.accountObjectsRemoved} objects), ${r.blobsRemoved} unreferenced blobs; ` +
-        `${(r.bytesReclaimed / 1e6).toFixed(1)} MB reclaimed${r.dryRun ? ' (dry run)' : ''}; ${r.blobsKept} blobs kept`,
+        `${(r.bytesReclaimed / 1e6).toFixed(1)} MB reclaimed${r.dryRun ? ' (dry run)' : ''}; ${r.blobsKept} blobs kept` +
+        (r.packsDeleted === undefined
+          ? ''
+          : `; packs: ${r.packsDeleted} ${r.dryRun ? 'to delete' : 'deleted'}, ${r.packsRewritten ?? 0} ${r.dryRun ? 'to rewrite' : 'rewritten'} (${((r.bytesRewritten ?? 0) / 1e6).toFixed(1)} MB copied)`),
     );
     return 0;
   },

@@ -228,7 +228,7 @@ export function parseSchedule(text: string): Schedule | undefined {
   const every = /^every\s+(\S+)$/.exec(t);
   if (every) {
     const ms = parseDuration(every[1] as string, 'schedule');
-    if (ms < 60_000) throw invalid(`"${t}": the interval must be at least 1m`);
+    if (ms < 1000) throw invalid(`"${t}": the interval must be at least 1s`);
     return { everyMs: ms };
   }
   const daily = /^daily\s+([01]\d|2[0-3]):([0-5]\d)(Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/.exec(t);

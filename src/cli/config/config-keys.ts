@@ -17,7 +17,7 @@ export type ConfigType =
   | 'int'
   /** A string or an array of non-empty strings (comma lists are split as on the command line). */
   | 'list'
-  /** A duration with a unit (`30d`, `12h`, `90m`), or 0 for "forever" where the flag allows it. */
+  /** A duration with a unit (`30d`, `12h`, `90min`), or 0 for "forever" where the flag allows it. */
   | 'duration'
   /** A schedule: `every <duration>`, `daily HH:MM<zone>`, or `off`. */
   | 'schedule'

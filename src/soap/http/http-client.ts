@@ -94,6 +94,26 @@ export interface HttpResponse {
   body: Readable;
 }
 
+/**
+ * What this layer needs from axios on every request. `stream`: bodies are never buffered.
+ * No transforms: the bytes go as built (the default would JSON.parse every JSON SOAP envelope
+ * just to check it). Every status resolves: the callers type the errors. No redirects: a
+ * redirect would replay a streamed body and could carry the cookie elsewhere, and
+ * follow-redirects costs a wrapper per request. No decompression and no axios size limits or
+ * timeout: sizes and deadlines are checked by this layer and its callers.
+ */
+const LAYER_CONFIG = {
+  responseType: 'stream',
+  transformRequest: [],
+  transformResponse: [],
+  validateStatus: null,
+  maxRedirects: 0,
+  decompress: false,
+  maxContentLength: -1,
+  maxBodyLength: -1,
+  timeout: 0,
+} as const satisfies AxiosRequestConfig;
+
 function isAxiosInstance(v: unknown): v is AxiosInstance {
   return (
     typeof v === 'function' &&
@@ -164,7 +184,7 @@ export class HttpClient {
       this.axios = opts.axios;
       this.#ownInstance = false;
     } else if (opts.axios === undefined) {
-      this.axios = axios.create();
+      this.axios = axios.create({ ...LAYER_CONFIG, httpAgent: this.#http, httpsAgent: this.#https, proxy: false });
       this.#ownInstance = true;
     } else if (typeof opts.axios === 'object' && opts.axios !== null) {
       this.axios = axios.create(opts.axios);
@@ -178,13 +198,14 @@ export class HttpClient {
     const httpAgent: unknown = defaults.httpAgent ?? this.#http;
     const httpsAgent: unknown = defaults.httpsAgent ?? this.#https;
     if (this.#proxy === undefined) {
-      // Embedder's instance or config: axios applies its own proxy setting (or the environment).
+      // Own instance: direct, its defaults say so. Embedder's instance or config: axios applies
+      // its own proxy setting (or the environment).
       return this.#ownInstance
-        ? { httpAgent, httpsAgent, proxy: false, proxied: false }
+        ? { proxied: false }
         : { httpAgent, httpsAgent, proxied: defaults.proxy !== undefined && defaults.proxy !== false };
     }
     const proxy = this.#proxy === false ? undefined : proxyFor(url, this.#proxy);
-    if (!proxy) return { httpAgent, httpsAgent, proxy: false, proxied: false };
+    if (!proxy) return this.#ownInstance ? { proxied: false } : { httpAgent, httpsAgent, proxy: false, proxied: false };
     if (url.protocol === 'https:') return { httpAgent, httpsAgent: this.#tunnel(proxy), proxy: false, proxied: true };
     const port = Number(proxy.port || (proxy.protocol === 'https:' ? 443 : 80));
     return {
@@ -244,14 +265,9 @@ export class HttpClient {
         // Identity: REST bytes are checked against Content-Length and the item's size, so they must arrive as sent.
         headers: { 'accept-encoding': 'identity', ...opts.headers },
         ...(opts.body === undefined ? {} : { data: opts.body }),
-        responseType: 'stream',
-        validateStatus: null,
-        maxRedirects: 0,
-        decompress: false,
-        maxContentLength: -1,
-        maxBodyLength: -1,
-        timeout: 0,
         signal: ctl.signal,
+        // Our own instance has all this as defaults (fewer keys for axios to merge per request).
+        ...(this.#ownInstance ? {} : LAYER_CONFIG),
         ...agents,
       });
     } catch (err) {
@@ -262,17 +278,18 @@ export class HttpClient {
     }
     const body = toReadable(res.data);
     const headers = plainHeaders(res);
-    this.#logger.debug(
-      {
-        http: opts.method,
-        url: redactUrl(opts.url),
-        status: res.status,
-        ms: Date.now() - started,
-        proxied,
-        headers: redactHeaders(opts.headers ?? {}),
-      },
-      'HTTP response headers',
-    );
+    if (this.#logger !== silentLogger)
+      this.#logger.debug(
+        {
+          http: opts.method,
+          url: redactUrl(opts.url),
+          status: res.status,
+          ms: Date.now() - started,
+          proxied,
+          headers: redactHeaders(opts.headers ?? {}),
+        },
+        'HTTP response headers',
+      );
     if (why) {
       // Aborted or late while axios was handing over the response.
       body.destroy();

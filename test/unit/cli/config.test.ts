@@ -152,7 +152,7 @@ x = 1
       '2026-12-08T02:30:00.000Z',
     );
     expect(nextRun({ everyMs: 1000 }, 5)).toBe(1005);
-    expect(() => parseSchedule('every 10s')).toThrow(/at least 1m/);
+    expect(() => parseSchedule('every 0')).toThrow(/at least 1s/);
     expect(parseListen('127.0.0.1:0')).toEqual({ host: '127.0.0.1', port: 0 });
     expect(parseListen('[::1]:9464')).toEqual({ host: '::1', port: 9464 });
   });
@@ -183,5 +183,18 @@ x = 1
     r = await run(['purge', '--config', file]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/ZB_INVALID_ARGUMENT: configuration .* is invalid: retention\.items/);
+  });
+
+  it('the example configuration in examples/service is valid', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const file = join(import.meta.dirname, '../../../examples/service/config.toml');
+    const { config, problems } = parseConfig(await readFile(file, 'utf8'), file, commands);
+    expect(problems).toEqual([]);
+    expect(configFlags(config, cmd('run'))).toMatchObject({
+      'schedule-purge': 'daily 03:00Z',
+      retention: '30d',
+      'metrics-listen': '127.0.0.1:9464',
+      'check-repair': true,
+    });
   });
 });
