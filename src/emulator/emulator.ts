@@ -67,6 +67,11 @@ export interface EmulatorOptions {
    */
   ignoreNoQualify?: boolean;
   /**
+   * Largest upload in bytes, as `zimbraMtaMaxMessageSize` (default 10240000, Zimbra's default;
+   * 0: no limit); with `lbfums` the servlet applies `zimbraFileUploadMaxSize` (default 10485760).
+   */
+  uploadMaxBytes?: number | { mtaMaxMessageSize?: number; fileUploadMaxSize?: number };
+  /**
    * Mailbox servers sharing one directory (default 1). Server 1 is `serverName`, server N>1 is
    * `mail<N>.<domain>`; each has its own mail and admin ports (`port`/`adminPort` apply to the
    * first) and its own mailboxes, WaitSets and uploads; new accounts are spread over them in
@@ -171,6 +176,16 @@ export class Emulator {
       logger: this.logger,
       home,
       ignoreNoQualify: opts.ignoreNoQualify === true,
+      uploadLimits: {
+        mtaMaxMessageSize:
+          typeof opts.uploadMaxBytes === 'number'
+            ? opts.uploadMaxBytes
+            : (opts.uploadMaxBytes?.mtaMaxMessageSize ?? 10_240_000),
+        fileUploadMaxSize:
+          typeof opts.uploadMaxBytes === 'number'
+            ? opts.uploadMaxBytes
+            : (opts.uploadMaxBytes?.fileUploadMaxSize ?? 10_485_760),
+      },
     };
     for (let i = 0; i < count; i++) {
       const entry = i === 0 ? directory.server : directory.addServer(`mail${i + 1}.${domain}`);

@@ -27,6 +27,8 @@ export interface ClusterShared {
   home: HomeResolver;
   /** Test switch, see EmulatorOptions.ignoreNoQualify. */
   ignoreNoQualify: boolean;
+  /** Upload size limits, see EmulatorOptions.uploadMaxBytes. */
+  uploadLimits: { mtaMaxMessageSize: number; fileUploadMaxSize: number };
 }
 
 /** A started (or stopped) mailbox server. */
@@ -61,6 +63,7 @@ export class ServerNode {
       mailUrl: '',
       adminUrl: '',
       ignoreNoQualify: shared.ignoreNoQualify,
+      uploadLimits: shared.uploadLimits,
     };
   }
 

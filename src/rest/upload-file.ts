@@ -8,6 +8,7 @@ import { ZimbraBackupError } from '../errors.js';
 import type { SoapConnection } from '../soap/soap-connection.js';
 import type { AccountSelector } from '../soap/transports/transport.js';
 import { openRest, restStatusError } from './rest-request.js';
+import { parseUploadStatus, uploadStatusError } from './upload-status.js';
 
 /** Options of {@link uploadFile}. */
 export interface UploadFileOptions {
@@ -27,26 +28,15 @@ export interface UploadFileOptions {
   signal?: AbortSignal;
 }
 
-/** Parses the servlet's one-line `fmt=raw` answer: `200,'reqId','aid'` (several files: comma list). */
+/**
+ * Parses the servlet's one-line `fmt=raw` answer (`200,'reqId','aid'`; several files: comma list)
+ * and returns the upload id; a refused upload (status in the body, HTTP 200) throws its typed error.
+ */
 export function parseUploadResponse(text: string): string {
-  const m = /^\s*(\d{3})\s*,\s*'([^']*)'\s*,\s*'([^']*)'/.exec(text);
-  if (!m)
-    throw new ZimbraBackupError('malformed upload servlet response', {
-      code: 'ZB_PROTOCOL',
-      data: { op: 'uploadFile', length: text.length },
-    });
-  const status = Number(m[1]);
-  if (status !== 200) {
-    const code = status === 413 ? 'ZB_TOO_LARGE' : status === 401 || status === 403 ? 'ZB_AUTH' : 'ZB_TRANSPORT';
-    throw new ZimbraBackupError(`upload refused with status ${status}`, { code, data: { op: 'uploadFile', status } });
-  }
-  const aid = m[3] ?? '';
-  if (aid === '' || aid === 'null')
-    throw new ZimbraBackupError('upload servlet returned no upload id', {
-      code: 'ZB_PROTOCOL',
-      data: { op: 'uploadFile' },
-    });
-  return aid;
+  const s = parseUploadStatus(text);
+  const err = uploadStatusError(s);
+  if (err) throw err;
+  return s.files.map((f) => f.aid).join(',');
 }
 
 function contentDisposition(filename: string): string {
@@ -61,6 +51,32 @@ function contentDisposition(filename: string): string {
 export async function uploadFile(client: SoapConnection, opts: UploadFileOptions): Promise<string> {
   const replayable = Buffer.isBuffer(opts.body);
   const length = Buffer.isBuffer(opts.body) ? opts.body.length : opts.size;
+  for (let renewed = false; ; renewed = true) {
+    const status = parseUploadStatus(await uploadOnce(client, opts, replayable, length));
+    if (status.status === 401 && !renewed) {
+      // The servlet reports an expired token in the body with HTTP 200 (upload-status.ts): renew it;
+      // a Buffer is sent again, a consumed stream cannot be, so its caller retries (data.renewed).
+      client.logger.info({ op: 'upload' }, 'upload servlet refused the token; renewing once');
+      const target = await client.restTarget(opts.account, opts.signal ? { signal: opts.signal } : {});
+      await target.renew(opts.signal);
+      if (replayable) continue;
+      throw new ZimbraBackupError('upload refused: auth token expired; renewed, send the file again', {
+        code: 'ZB_AUTH',
+        data: { op: 'uploadFile', status: 401, renewed: true },
+      });
+    }
+    const err = uploadStatusError(status, length);
+    if (err) throw err;
+    return status.files.map((f) => f.aid).join(',');
+  }
+}
+
+async function uploadOnce(
+  client: SoapConnection,
+  opts: UploadFileOptions,
+  replayable: boolean,
+  length: number | undefined,
+): Promise<string> {
   const res = await openRest(client, {
     account: opts.account,
     signal: opts.signal,
@@ -102,5 +118,5 @@ export async function uploadFile(client: SoapConnection, opts: UploadFileOptions
       });
     chunks.push(c);
   }
-  return parseUploadResponse(Buffer.concat(chunks).toString('utf8'));
+  return Buffer.concat(chunks).toString('utf8');
 }

@@ -82,8 +82,28 @@ async function verifiedBody(
   return Readable.from(relay(), { objectMode: false });
 }
 
-/** Uploads a verified blob and resolves to the upload id; a verification failure wins over the transport error it causes. */
+/**
+ * Uploads a verified blob and resolves to the upload id. The upload servlet reports an expired
+ * token in its body (HTTP 200): uploadFile renews the token and asks for the bytes again
+ * (`data.renewed`), so the blob is streamed once more.
+ */
 async function uploadBlob(
+  ctx: ItemWriteContext,
+  digest: string,
+  contentType: string,
+  filename: string,
+  wrap?: (first: Buffer) => Buffer | undefined,
+): Promise<{ aid: string; bytes: number }> {
+  try {
+    return await uploadBlobOnce(ctx, digest, contentType, filename, wrap);
+  } catch (err) {
+    if (!(err instanceof ZimbraBackupError && err.code === 'ZB_AUTH' && err.data['renewed'] === true)) throw err;
+    return uploadBlobOnce(ctx, digest, contentType, filename, wrap);
+  }
+}
+
+/** One upload of a verified blob; a verification failure wins over the transport error it causes. */
+async function uploadBlobOnce(
   ctx: ItemWriteContext,
   digest: string,
   contentType: string,

@@ -29,6 +29,8 @@ export interface EmulatorState {
   adminAuthTokenLifetimeMs: number;
   mailUrl: string;
   adminUrl: string;
+  /** Upload size limits in bytes (0: none): `zimbraMtaMaxMessageSize`, `zimbraFileUploadMaxSize` (with `lbfums`). */
+  uploadLimits: { mtaMaxMessageSize: number; fileUploadMaxSize: number };
   /** Qualify ids on behalf of another mailbox even under `<noqualify/>` (test switch, item-ids.ts). */
   ignoreNoQualify?: boolean;
 }

@@ -2,7 +2,8 @@
  * The upload servlet (`file-upload.txt`, PROTOCOL.md 5a): `POST /service/upload?fmt=raw`
  * with a plain body (Content-Type, Content-Disposition filename) or multipart/form-data (file
  * parts plus an optional `requestId` field). Answers one `text/html` line
- * `200,'<requestId|null>','<aid>'` (`fmt=raw,extended`: a JSON list).
+ * `200,'<requestId|null>','<aid>'` (`fmt=raw,extended`: a JSON list), always with HTTP 200: a
+ * refusal is only in the body (`401,'null'`, `413,'null'`), as FileUploadServlet.java does.
  */
 import type { EmulatorState } from '../handlers/context.js';
 import { SoapFault } from '../wire/soap-fault.js';
@@ -66,7 +67,8 @@ export function handleUpload(
     const text = raw
       ? line
       : `<html><head><script language='javascript'>\nfunction doit() { window.parent._uploadManager.loaded(${line}); }\n</script></head><body onload='doit()'></body></html>\n`;
-    return textReply(status, text, 'text/html; charset=utf-8');
+    // FileUploadServlet.sendResponse writes the status into the body and never sets the HTTP status.
+    return textReply(200, text, 'text/html; charset=utf-8');
   };
   let accountId: string;
   try {
@@ -96,6 +98,12 @@ export function handleUpload(
     ];
   }
   if (files.length === 0) return answer(204, reqId);
+  // FileUploadServlet.getFileUploadMaxSize: zimbraMtaMaxMessageSize, or zimbraFileUploadMaxSize
+  // with ?lbfums; a refused upload answers "413,'<reqId>'" (multipart) or "413,'null'" (plain).
+  const limit = url.searchParams.has('lbfums')
+    ? state.uploadLimits.fileUploadMaxSize
+    : state.uploadLimits.mtaMaxMessageSize;
+  if (limit > 0 && files.some((f) => f.bytes.length > limit)) return answer(413, boundary ? reqId : 'null');
   const ups = files.map((f) => state.uploads.put(accountId, f.bytes, f.contentType, f.filename));
   if (extended)
     return answer(

@@ -20,7 +20,8 @@ describe('parseUploadResponse', () => {
   });
 
   it('maps error statuses and garbage to typed errors', () => {
-    expect(() => parseUploadResponse("413,'null'")).toThrow(expect.objectContaining({ code: 'ZB_PROTOCOL' }));
+    // FileUploadServlet.sendResponse writes only "<status>,'<reqId>'" for a refused upload
+    expect(() => parseUploadResponse("413,'null'\n")).toThrow(expect.objectContaining({ code: 'ZB_TOO_LARGE' }));
     expect(() => parseUploadResponse("413,'null','null'")).toThrow(expect.objectContaining({ code: 'ZB_TOO_LARGE' }));
     expect(() => parseUploadResponse("401,'null','null'")).toThrow(expect.objectContaining({ code: 'ZB_AUTH' }));
     expect(() => parseUploadResponse("200,'null','null'")).toThrow(expect.objectContaining({ code: 'ZB_PROTOCOL' }));
