@@ -2,6 +2,7 @@
  * Item encoders after `ToXML.java`: ids and folder ids as strings, counters and dates as
  * numbers, `md` in seconds, `d` in ms, subject and fragment as content-disposition attributes.
  */
+import type { Grant } from '../model/acl.js';
 import { ELEMENT_NAME, FOLDER, type MailItem } from '../model/item.js';
 import type { Mailbox } from '../model/mailbox.js';
 import { tagNames } from '../model/folder-ops.js';
@@ -36,6 +37,23 @@ export function encodeFolder(parent: Element, mbox: Mailbox, f: MailItem): Eleme
     .attr('md', md(f));
   el.attr('n', c.ids.size).attr('s', c.size).attr('i4ms', f.modifiedSequence).attr('i4next', mbox.nextId);
   el.attr('activesyncdisabled', false).attr('webOfflineSyncDays', 0);
+  if (f.acl) encodeAcl(el, f.acl);
+  return el;
+}
+
+/**
+ * `<acl><grant zid gt perm expiry? d? pw|key/></acl>` as `ToXML.encodeACL` writes it for a folder
+ * with its own grants (the owner administers it); guest secrets as `pw`, access keys as `key`.
+ */
+export function encodeAcl(folderEl: Element, acl: Grant[]): Element {
+  const el = folderEl.addUnique('acl');
+  for (const g of acl) {
+    const ge = el.add('grant').attr('zid', g.zid).attr('gt', g.gt).attr('perm', g.perm);
+    if (g.expiry) ge.attr('expiry', g.expiry);
+    ge.attr('d', g.d);
+    if (g.gt === 'key') ge.attr('key', g.secret);
+    else ge.attr('pw', g.secret);
+  }
   return el;
 }
 

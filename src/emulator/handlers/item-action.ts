@@ -11,6 +11,7 @@ import type { Element } from '../wire/element.js';
 import { faults } from '../wire/soap-fault.js';
 import { NS, idList, response, targetAccount, type HandlerSpec } from './context.js';
 import { resolveConv } from './conversations.js';
+import { GRANT_OPS, applyGrantOp } from './folder-grants.js';
 
 function tagName(mbox: Mailbox, action: Element): string {
   const tn = action.get('tn');
@@ -119,6 +120,14 @@ function actionHandler(name: string): HandlerSpec {
       const mbox = targetAccount(ctx).mailbox;
       const action = req.child('action');
       if (!action) throw faults.invalidRequest('missing action');
+      const op = (action.get('op') ?? '').toLowerCase();
+      if (name === 'FolderActionRequest' && GRANT_OPS.has(op)) {
+        const r = response(req, NS.mail);
+        const result = r.addUnique('action');
+        const id = mbox.transaction(() => applyGrantOp(ctx.state.directory, mbox, op, action, result));
+        result.attr('id', id).attr('op', op);
+        return r;
+      }
       const ids = idList(action.get('id'));
       // one operation is one change, as in Zimbra (op=update touches folder, flags and tags at once)
       mbox.transaction(() => apply(mbox, ids, action));

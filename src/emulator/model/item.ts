@@ -4,6 +4,8 @@
  * PROTOCOL.md section 2f.
  */
 
+import type { Grant } from './acl.js';
+
 /** Item types the emulator stores. */
 export type ItemType = 'folder' | 'tag' | 'conversation' | 'message' | 'contact' | 'appointment' | 'task' | 'document';
 
@@ -131,6 +133,8 @@ export interface MailItem {
   /** iCalendar UID of appointments and tasks. */
   uid: string | undefined;
   messageId: string | undefined;
+  /** Folder grants (folders with their own ACL only). */
+  acl?: Grant[] | undefined;
 }
 
 /** A fresh item record with every optional field unset. */
