@@ -28,7 +28,9 @@ import type { Repository } from '../repository/repository.js';
 import type { RepositoryLock } from '../repository/lock.js';
 import type { DirectoryObject } from '../soap/requests/directory.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
+import { hostname } from 'node:os';
 import { ScannerFleet, type ServerCaptureStatus } from '../sync/scanner-fleet.js';
+import { readCaptureStatuses, writeCaptureStatus, type CaptureStatus } from './capture-status.js';
 import { backupAccount, type AccountRunResult, type CursorState } from './account-backup.js';
 import { readAccountIndex, writeAccountIndex, type AccountIndexEntry } from './account-index.js';
 import { attributesChanged } from './account-attrs.js';
@@ -58,6 +60,10 @@ export interface BackupEngineOptions {
    * `zimbraServiceHostname` and `zimbraAdminPort` is not reachable from here (watch).
    */
   serverUrls?: Readonly<Record<string, string>>;
+  /** How often `watch` rewrites its capture status (status/capture-<engine>.json), in ms. Default 15000. */
+  statusIntervalMs?: number;
+  /** This engine's name in the capture status. Default: `<host>-<lock owner>`. */
+  engineName?: string;
   /** WaitSet poll timeout in seconds (watch). Default 300. */
   waitSetTimeoutSeconds?: number;
   /** Directory refresh period in watch mode, in ms (new and deleted accounts). Default 300000. */
@@ -121,6 +127,9 @@ export class BackupEngine {
   #reportedMissing = new Set<string>();
   /** While `run`/`watch` runs: the held lock, the scheduler and the selected accounts. */
   #live: { lock: RepositoryLock; scheduler: AccountScheduler; accounts: DirectoryObject[] } | undefined;
+  #startedMs = 0;
+  /** Accounts whose last run failed, for the capture status. */
+  readonly #failing = new Map<string, { sinceMs: number; error: string }>();
   /** Last successful run of each account in this engine's life, ms since the epoch. */
   readonly #lastCapture = new Map<string, number>();
   /** The per-server scanners while `watch` runs. */
@@ -147,9 +156,11 @@ export class BackupEngine {
         return list;
       });
       this.#live = { lock, scheduler, accounts };
+      const passStarted = this.#now();
       for (const a of accounts) scheduler.schedule(a.id, 'pass');
       await scheduler.onIdle();
       await this.#serialized(() => this.#saveIndex(opts.signal));
+      await this.#writeStatus('backup', passStarted, accounts, opts.signal);
     });
   }
 
@@ -254,6 +265,46 @@ export class BackupEngine {
     return this.#live !== undefined;
   }
 
+  #now(): number {
+    return (this.#opts.now ?? Date.now)();
+  }
+
+  #engineName(mode: string): string {
+    return this.#opts.engineName ?? `${hostname()}-${this.#opts.lockOwner ?? mode}`;
+  }
+
+  async #previousStatus(mode: string): Promise<CaptureStatus | undefined> {
+    const name = this.#engineName(mode);
+    const all = await readCaptureStatuses(this.#opts.repository.backend).catch(() => []);
+    return all.find((s) => s.engine === name);
+  }
+
+  /** Writes this engine's capture status (capture-status.ts): servers, failing accounts, completeness. */
+  async #writeStatus(
+    mode: string,
+    completeMs: number,
+    accounts: readonly DirectoryObject[],
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const now = this.#now();
+    const status: CaptureStatus = {
+      version: 1,
+      engine: this.#engineName(mode),
+      startedMs: this.#startedMs,
+      updatedMs: now,
+      completeMs,
+      servers: (this.#fleet?.status() ?? []).map((s) => ({
+        name: s.name,
+        state: s.state,
+        sinceMs: s.sinceMs,
+        ...(s.lastError !== undefined ? { lastError: s.lastError } : {}),
+      })),
+      failing: Object.fromEntries(this.#failing),
+      ...(this.#opts.accounts !== undefined ? { accounts: accounts.map((a) => a.id) } : {}),
+    };
+    await writeCaptureStatus(this.#opts.repository.backend, status, signal);
+  }
+
   #serialized<T>(fn: () => Promise<T>): Promise<T> {
     const next = this.#mutex.then(fn, fn);
     this.#mutex = next.catch(() => undefined);
@@ -309,6 +360,16 @@ export class BackupEngine {
       this.#fleet = fleet;
       await fleet.refresh(signal);
       initialServers = new Set(fleet.servers);
+      // Complete up to the previous engine's word until the first pass is done, then up to now.
+      let completeMs = (await this.#previousStatus('watch'))?.completeMs ?? 0;
+      const watchStarted = this.#now();
+      void scheduler.onIdle().then(() => (completeMs = Math.max(completeMs, watchStarted)));
+      const writeStatus = (): Promise<void> =>
+        this.#writeStatus('watch', completeMs >= watchStarted ? this.#now() : completeMs, live.accounts).catch(
+          (err: unknown) => this.#log.warn({ err: String(err) }, 'capture status not written'),
+        );
+      const statusTimer = setInterval(() => void writeStatus(), this.#opts.statusIntervalMs ?? 15_000);
+      statusTimer.unref();
       const refresh = setInterval(() => {
         this.#serialized(async () => {
           const list = await this.#refreshAccounts(signal);
@@ -326,6 +387,8 @@ export class BackupEngine {
         );
       } finally {
         clearInterval(refresh);
+        clearInterval(statusTimer);
+        await writeStatus();
         await fleet.close();
         this.#fleet = undefined;
         await scheduler.close();
@@ -341,6 +404,7 @@ export class BackupEngine {
     body: (lock: RepositoryLock) => Promise<void>,
   ): Promise<BackupResult> {
     const started = Date.now();
+    this.#startedMs = this.#now();
     this.#result = emptyResult();
     this.#reportedMissing = new Set();
     const lock = await this.#opts.repository.lock({
@@ -370,6 +434,8 @@ export class BackupEngine {
             : String(err);
         this.#log.error({ accountId: id, error }, 'account backup failed');
         this.#result.failures.push({ accountId: id, error });
+        const since = this.#failing.get(id)?.sinceMs ?? this.#now();
+        this.#failing.set(id, { sinceMs: since, error: error.slice(0, 300) });
       },
     });
   }
@@ -412,6 +478,7 @@ export class BackupEngine {
       },
     });
     this.#add(r);
+    this.#failing.delete(id);
     if (r.failures.length === 0) this.#lastCapture.set(id, (this.#opts.now ?? Date.now)());
     this.#opts.onAccountRun?.(r);
   }
@@ -503,6 +570,9 @@ export class BackupEngine {
     }
     this.#indexDirty = true;
     if (!filter) await this.#markDeleted(new Set(listed.map((a) => a.id)), now, signal);
+    // Readers (status, ls, restores) find accounts through the index: write it before the first
+    // commit of a new account, so what is committed is visible at once, even if the run stops.
+    await this.#saveIndex(signal);
     return selected;
   }
 

@@ -8,6 +8,7 @@ import { accountPrefix, BLOBS_PREFIX } from '../repository/layout.js';
 import type { Repository } from '../repository/repository.js';
 import { readAccountIndex } from './account-index.js';
 import type { CursorState } from './account-backup.js';
+import { accountLag, readCaptureStatuses, type ServerCaptureState } from './capture-status.js';
 
 /** One account in a {@link RepositoryStatus}. */
 export interface AccountStatus {
@@ -25,11 +26,32 @@ export interface AccountStatus {
   failingItems: number;
   /** When the server stopped listing the account. */
   deletedMs?: number;
+  /** The mailbox server that holds it (`zimbraMailHost` at its last backup). */
+  server?: string;
+  /**
+   * ms since the instant up to which the backup of this account is known complete (capture
+   * status of the engine that covers it); undefined when no engine has reported on it.
+   */
+  lagMs?: number;
+  /** Why it lags: the account's runs fail, or its server cannot be watched. */
+  lagReason?: string;
+}
+
+/** A mailbox server as the engines last reported it. */
+export interface ServerStatus extends ServerCaptureState {
+  /** Engine that reported it. */
+  engine: string;
+  /** When that engine last wrote its status. */
+  reportedMs: number;
+  /** Accounts of the repository homed on it. */
+  accounts: number;
 }
 
 /** Result of {@link repositoryStatus}. */
 export interface RepositoryStatus {
   accounts: AccountStatus[];
+  /** Mailbox servers with real-time capture state (newest report per server). */
+  servers: ServerStatus[];
   /** Distinct blobs stored. */
   blobs: number;
   /** Bytes of every object in the repository (blobs, journals, directory dumps). */
@@ -58,6 +80,7 @@ export async function repositoryStatus(opts: {
   const accounts: AccountStatus[] = [];
   const unique = new Map<string, number>();
   let logicalBytes = 0;
+  const captures = await readCaptureStatuses(repository.backend, signal);
   for (const entry of await readAccountIndex(repository.backend, signal)) {
     const journal = await Journal.open({
       backend: repository.backend,
@@ -74,6 +97,9 @@ export async function repositoryStatus(opts: {
         unique.set(item.digest, item.size);
       }
       const cursor = journal.lastState() as CursorState | undefined;
+      const host = state.account?.attrs['zimbraMailHost'];
+      const server = typeof host === 'string' ? host : host?.[0];
+      const lag = entry.deletedMs === undefined ? accountLag(captures, entry.id, server, now) : undefined;
       accounts.push({
         id: entry.id,
         name: entry.name,
@@ -83,6 +109,8 @@ export async function repositoryStatus(opts: {
         tokenAgeMs: cursor?.token !== undefined && stats.lastCaptureMs > 0 ? now - stats.lastCaptureMs : undefined,
         failingItems: cursor?.retry?.length ?? 0,
         ...(entry.deletedMs !== undefined ? { deletedMs: entry.deletedMs } : {}),
+        ...(server !== undefined ? { server } : {}),
+        ...(lag ? { lagMs: lag.lagMs, ...(lag.reason ? { lagReason: lag.reason } : {}) } : {}),
       });
     } finally {
       await journal.close();
@@ -101,8 +129,20 @@ export async function repositoryStatus(opts: {
     if (unique.has(hex)) uniqueStored += obj.size;
   }
   const uniqueBytes = [...unique.values()].reduce((a, b) => a + b, 0);
+  const servers = new Map<string, ServerStatus>();
+  for (const c of captures)
+    for (const srv of c.servers) {
+      const seen = servers.get(srv.name);
+      if (!seen || seen.reportedMs < c.updatedMs)
+        servers.set(srv.name, { ...srv, engine: c.engine, reportedMs: c.updatedMs, accounts: 0 });
+    }
+  for (const a of accounts) {
+    const srv = a.server === undefined ? undefined : servers.get(a.server);
+    if (srv && a.deletedMs === undefined) srv.accounts++;
+  }
   return {
     accounts,
+    servers: [...servers.values()].sort((x, y) => (x.name < y.name ? -1 : 1)),
     blobs,
     repositoryBytes,
     blobBytesStored,

@@ -13,8 +13,7 @@ import { LocalBackend } from '../store/backends/local.js';
 import { RetryBackend } from '../store/backends/retry.js';
 import type { StorageBackend } from '../store/backends/backend.js';
 import type { Compression } from '../store/blob-codec.js';
-import { proxyFromEnv } from '../soap/http/proxy.js';
-import { ZimbraClient } from '../soap/zimbra-client.js';
+import type { ZimbraClient } from '../soap/zimbra-client.js';
 import { optString, readPassword, requireString } from './args.js';
 import type { CommandContext, OptionSpec } from './command.js';
 
@@ -98,6 +97,12 @@ export async function adminClientFromArgs(values: Values, ctx: CommandContext): 
         });
       })
     : undefined;
+  // Loaded here, not at start-up: commands that only read the repository never pay for the
+  // HTTP/XML stack (fast CLI start, issue 12).
+  const [{ ZimbraClient }, { proxyFromEnv }] = await Promise.all([
+    import('../soap/zimbra-client.js'),
+    import('../soap/http/proxy.js'),
+  ]);
   const client = new ZimbraClient({
     url: mailUrl,
     adminUrl: server,

@@ -8,12 +8,11 @@ import { setMaxListeners } from 'node:events';
 import { parseArgs } from 'node:util';
 import { ZimbraBackupError } from '../errors.js';
 import type { Command, CommandContext } from './command.js';
-import { commands } from './commands/index.js';
-import { configFlags, loadConfig } from './config/config-file.js';
+import { commandEntries } from './commands/registry.js';
 
 function globalHelp(): string {
-  const width = Math.max(...commands.map((c) => c.name.length));
-  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  const width = Math.max(...commandEntries.map((c) => c.name.length));
+  const lines = commandEntries.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
   return [
     'Usage: zimbra-backup <command> [options]',
     '',
@@ -48,7 +47,7 @@ export async function main(argv: string[], ctxIn?: Partial<CommandContext>): Pro
     ...ctxIn,
   };
   // Two-word commands (`config check`, `emulator-ctl deliver`) are looked up first.
-  const two = argv.length >= 2 ? commands.find((c) => c.name === `${argv[0]} ${argv[1]}`) : undefined;
+  const two = argv.length >= 2 ? commandEntries.find((c) => c.name === `${argv[0]} ${argv[1]}`) : undefined;
   const [name, ...rest] = two ? [two.name, ...argv.slice(2)] : argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     ctx.out(globalHelp());
@@ -58,11 +57,13 @@ export async function main(argv: string[], ctxIn?: Partial<CommandContext>): Pro
     ctx.out('zimbra-backup 0.1.0');
     return 0;
   }
-  const cmd = commands.find((c) => c.name === name);
-  if (!cmd) {
+  const entry = commandEntries.find((c) => c.name === name);
+  if (!entry) {
     ctx.err(`ZB_INVALID_ARGUMENT: unknown command ${JSON.stringify(name)}; run zimbra-backup --help`);
     return 2;
   }
+  // Only this command's module (and what it imports) is loaded.
+  const cmd = await entry.load();
   let values: Record<string, string | boolean | string[] | undefined>;
   try {
     values = parseArgs({
@@ -87,6 +88,11 @@ export async function main(argv: string[], ctxIn?: Partial<CommandContext>): Pro
   if (typeof values['config'] === 'string' && !cmd.ownsConfig) {
     try {
       // Flags given on the command line win over the file (one mapping: cli/config/config-keys.ts).
+      // The config file is checked against every command's flags: load them all (only with --config).
+      const [{ configFlags, loadConfig }, { commands }] = await Promise.all([
+        import('./config/config-file.js'),
+        import('./commands/index.js'),
+      ]);
       values = { ...configFlags(await loadConfig(values['config'], commands), cmd), ...values };
     } catch (err) {
       reportError(err, values['json'] === true, ctx);

@@ -5,3 +5,4 @@
  */
 export { SyncCursor, type SyncCursorOptions, type ChangeBatch, type ItemRef, type DeletedRef } from './sync-cursor.js';
 export { RealTimeScanner, type RealTimeScannerOptions, type RealTimeScannerStats } from './real-time-scanner.js';
+export type { ServerCaptureStatus } from './scanner-fleet.js';

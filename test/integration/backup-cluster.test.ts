@@ -14,6 +14,7 @@ import { MemoryBackend } from '../../src/store/backends/memory.js';
 import { Journal } from '../../src/journal/journal.js';
 import { accountPrefix } from '../../src/repository/layout.js';
 import { diffMailbox, journalState } from './backup-helpers.js';
+import { repositoryStatus } from '../../src/backup/repository-status.js';
 
 let emu: Emulator | undefined;
 let client: ZimbraClient | undefined;
@@ -51,6 +52,7 @@ describe('BackupEngine on a cluster', () => {
       client,
       repository: repo,
       waitSetTimeoutSeconds: 2,
+      statusIntervalMs: 100,
       serverUrls: Object.fromEntries(servers.map((s) => [s.name, s.adminUrl])),
       onAccountRun: (r) => runs.push(r),
     });
@@ -79,6 +81,19 @@ describe('BackupEngine on a cluster', () => {
     await emu.stopServer(down);
     const missed = emu.deliver('cid@example.test', msg('cid-while-down'));
     await until(() => engine.captureStatus().find((s) => s.name === down)?.state === 'failing');
+    // status (a reader of the repository) shows the server failing and the lag of its accounts
+    await until(async () => {
+      const st = await repositoryStatus({ repository: repo });
+      return st.servers.find((x) => x.name === down)?.state === 'failing';
+    });
+    const st = await repositoryStatus({ repository: repo });
+    expect(st.servers.map((x) => x.name)).toEqual(servers.map((x) => x.name).sort());
+    const cid = st.accounts.find((a) => a.name === 'cid@example.test')!;
+    expect(cid.server).toBe(down);
+    // the earliest cause wins: the server's WaitSet, or the account's own run refused by the proxy
+    expect(cid.lagReason).toMatch(new RegExp(`server ${down.replace(/\./g, '\\.')} failing|PROXY_ERROR`));
+    expect(cid.lagMs).toBeGreaterThanOrEqual(0);
+    expect(st.accounts.find((a) => a.name === stillUp)!.lagReason).toBeUndefined();
     const upId = emu.deliver(stillUp, msg('still-up'));
     await until(async () => (await journalState(repo, ids[stillUp]!)).items.has(String(upId)));
     await emu.startServer(down);

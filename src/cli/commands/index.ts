@@ -17,6 +17,7 @@ import { initCommand } from './init.js';
 import { migrateCommand } from './migrate.js';
 import { serveCommand } from './serve.js';
 import { configCheckCommand } from './config-check.js';
+import { emulatorCtlDeliver, emulatorCtlDelete, emulatorCtlFlag, emulatorCtlMove } from './emulator-ctl.js';
 
 /** Every CLI command, in the order `--help` lists them. */
 export const commands: Command[] = [
@@ -37,3 +38,4 @@ commands.push(exportCommand, importCommand);
 commands.push(unlockCommand);
 commands.push(serveCommand);
 commands.push(configCheckCommand);
+commands.push(emulatorCtlDeliver, emulatorCtlDelete, emulatorCtlMove, emulatorCtlFlag);

@@ -25,13 +25,21 @@ export const statusCommand: Command = {
     const now = Date.now();
     for (const a of s.accounts) {
       const when = a.lastCommitMs > 0 ? new Date(a.lastCommitMs).toISOString() : 'never';
-      const flags = [a.deletedMs !== undefined ? 'DELETED' : '', a.failingItems > 0 ? `${a.failingItems} failing` : '']
+      const flags = [
+        a.deletedMs !== undefined ? 'DELETED' : '',
+        a.failingItems > 0 ? `${a.failingItems} failing` : '',
+        a.lagReason ?? '',
+      ]
         .filter(Boolean)
         .join(' ');
       ctx.out(
-        `${a.name.padEnd(32)} ${String(a.items).padStart(7)} items  last commit ${when} (${age(a.lastCommitMs > 0 ? now - a.lastCommitMs : undefined)} ago)  token age ${age(a.tokenAgeMs)} ${flags}`,
+        `${a.name.padEnd(32)} ${String(a.items).padStart(7)} items  last commit ${when} (${age(a.lastCommitMs > 0 ? now - a.lastCommitMs : undefined)} ago)  token age ${age(a.tokenAgeMs)}  lag ${age(a.lagMs)}${a.server ? `  on ${a.server}` : ''} ${flags}`,
       );
     }
+    for (const srv of s.servers)
+      ctx.out(
+        `server ${srv.name}: ${srv.state} since ${new Date(srv.sinceMs).toISOString()}, ${srv.accounts} accounts (reported by ${srv.engine} ${age(now - srv.reportedMs)} ago)${srv.lastError ? `: ${srv.lastError}` : ''}`,
+      );
     ctx.out(
       `repository: ${(s.repositoryBytes / 1e6).toFixed(1)} MB in total, ${s.blobs} blobs (${(s.blobBytesStored / 1e6).toFixed(1)} MB stored); mailboxes hold ${(s.logicalBytes / 1e6).toFixed(1)} MB; dedup ${s.dedupRatio.toFixed(2)}x, compression ${s.compressionRatio.toFixed(2)}x`,
     );

@@ -1,0 +1,122 @@
+/**
+ * The CLI's command list without loading the commands: `main` imports only the module of the
+ * command it runs (each pulls its own dependencies: the SOAP client, S3 SDK, emulator, LDAP client,
+ * web console), so start-up costs what that command needs. Names and summaries here must equal the
+ * commands' own (a unit test compares them with `commands/index.ts`).
+ * @module
+ */
+import type { Command } from '../command.js';
+
+/** A command known by name and summary, loaded on demand. */
+export interface CommandEntry {
+  /** The command's name (two words for `config check`). */
+  name: string;
+  /** One line for `--help`. */
+  summary: string;
+  /** Imports the command's module. */
+  load(): Promise<Command>;
+}
+
+/** Every CLI command, in the order `--help` lists them. */
+export const commandEntries: readonly CommandEntry[] = [
+  {
+    name: 'emulator',
+    summary: 'start a Zimbra-compatible server (mail + admin ports) on 127.0.0.1 and print one JSON ready line',
+    load: async () => (await import('./emulator.js')).emulatorCommand,
+  },
+  {
+    name: 'backup',
+    summary: 'one incremental backup pass of every (or the given) account into the repository, plus a directory dump',
+    load: async () => (await import('./backup.js')).backupCommand,
+  },
+  {
+    name: 'watch',
+    summary:
+      'backup pass, then real-time capture (WaitSet) until SIGINT/SIGTERM; stops after committing what is in flight (with --config or schedules: the service, as run)',
+    load: async () => (await import('./run.js')).watchCommand,
+  },
+  {
+    name: 'run',
+    summary:
+      'the service: real-time capture plus scheduled SmartScan, check and purge (config file; SIGTERM stops cleanly, SIGHUP reloads)',
+    load: async () => (await import('./run.js')).runCommand,
+  },
+  {
+    name: 'status',
+    summary: 'accounts with item counts, last commit, token age; repository size, dedup and compression ratios',
+    load: async () => (await import('./status.js')).statusCommand,
+  },
+  {
+    name: 'ls',
+    summary: 'items of an account as they were at an instant, or the deleted ones with their deletion time',
+    load: async () => (await import('./ls.js')).lsCommand,
+  },
+  {
+    name: 'restore',
+    summary:
+      'restore an account as it was at --at into the original account (only what is missing), or into --to-account: a new account it creates; an existing other account is refused unless --into-existing',
+    load: async () => (await import('./restore.js')).restoreCommand,
+  },
+  {
+    name: 'undelete',
+    summary:
+      'bring back every item deleted between --from and --to, into a "Restored <date>" folder mirroring the original paths',
+    load: async () => (await import('./undelete.js')).undeleteCommand,
+  },
+  {
+    name: 'restore-item',
+    summary: 'restore items by id (their last backed-up version, or the one at --at) into their folder or --folder',
+    load: async () => (await import('./restore-item.js')).restoreItemCommand,
+  },
+  {
+    name: 'restore-directory',
+    summary:
+      'recreate COS, domains, accounts and distribution lists from the newest directory dump (admin SOAP, never raw LDIF)',
+    load: async () => (await import('./restore-directory.js')).restoreDirectoryCommand,
+  },
+  {
+    name: 'check',
+    summary:
+      'verify that every referenced blob exists (quick) or re-hashes (--full) and every journal is intact; --repair quarantines damage and schedules refetches',
+    load: async () => (await import('./check.js')).checkCommand,
+  },
+  {
+    name: 'purge',
+    summary:
+      'remove item versions and deleted items older than the retention, expired deleted accounts, then unreferenced blobs (takes the writer lock)',
+    load: async () => (await import('./purge.js')).purgeCommand,
+  },
+  {
+    name: 'migrate',
+    summary: 'convert a format 1 repository to format 2 (packs + index) in place; resumable, crash-safe',
+    load: async () => (await import('./migrate.js')).migrateCommand,
+  },
+  {
+    name: 'export',
+    summary:
+      'write accounts (directory, mailbox state at an instant, each blob once) as one tar.gz archive, to a file or stdout',
+    load: async () => (await import('./export.js')).exportCommand,
+  },
+  {
+    name: 'import',
+    summary:
+      'provision domains, COS, lists and accounts on a server and restore their mailboxes from an export archive or a repository',
+    load: async () => (await import('./import.js')).importCommand,
+  },
+  {
+    name: 'unlock',
+    summary: 'list the writer locks and remove the stale ones (or one named lock; --force also removes a live one)',
+    load: async () => (await import('./unlock.js')).unlockCommand,
+  },
+  {
+    name: 'serve',
+    summary:
+      'the web console: browse the backup at any instant, undelete, restore, export, check, purge from a browser',
+    load: async () => (await import('./serve.js')).serveCommand,
+  },
+  {
+    name: 'config check',
+    summary: 'validate a configuration file (TOML, or JSON by extension): types, units, schedules, readable files',
+    load: async () => (await import('./config-check.js')).configCheckCommand,
+  },
+];
