@@ -100,7 +100,7 @@ export function sanitizeMessageHtml(
     allowedTags: sanitizeHtml.defaults.allowedTags.concat(['img', 'font', 'center', 'span', 'style']),
     allowedAttributes: {
       '*': ['style', 'align', 'valign', 'width', 'height', 'bgcolor', 'color', 'border', 'cellpadding', 'cellspacing'],
-      a: ['href', 'title'],
+      a: ['href', 'title', 'target', 'rel'],
       img: ['src', 'alt', 'title', 'width', 'height'],
       font: ['face', 'size', 'color'],
       td: ['colspan', 'rowspan', 'style', 'align', 'valign', 'width', 'bgcolor'],

@@ -35,7 +35,7 @@ export interface ConsoleDeps {
   operations: OperationRunner;
   envelopes: EnvelopeCache;
   logger: Logger;
-  /** Host header values accepted (DNS-rebinding defence), lower-case `host:port`. */
+  /** Host header values accepted over plain HTTP (DNS-rebinding defence), lower-case `host:port`. */
   allowedHosts: Set<string>;
   /** True when served over TLS (cookies get `Secure` and the `__Host-` prefix). */
   tls: boolean;

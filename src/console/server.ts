@@ -39,7 +39,10 @@ export interface ConsoleServerOptions {
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** Allow plain HTTP on a non-loopback address (the operator's explicit choice). Default false. */
   insecureHttp?: boolean;
-  /** Extra Host header values to accept (`name:port`), e.g. a reverse proxy's public name. */
+  /**
+   * Extra Host header values to accept over plain HTTP (`name:port`), e.g. the machine's name when
+   * listening on a non-loopback address with `insecureHttp`. Over TLS any Host is accepted.
+   */
   allowedHosts?: string[];
   /** Folder that export/import paths typed in the browser are confined to. Default: none (paths refused). */
   filesRoot?: string;

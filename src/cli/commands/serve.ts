@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { createConsoleServer } from '../../console/server.js';
 import { parseListen } from '../../console/security/listen.js';
 import { ZimbraBackupError } from '../../errors.js';
-import { optString } from '../args.js';
+import { optList, optString } from '../args.js';
 import type { Command } from '../command.js';
 import { repositoryFromArgs } from '../connect.js';
 
@@ -19,7 +19,7 @@ export const serveCommand: Command = {
   summary: 'the web console: browse the backup at any instant, undelete, restore, export, check, purge from a browser',
   usage:
     'zimbra-backup serve --repo R [--server ADMIN_URL [--mail-url URL] [--ca-file F] [--insecure]] [--listen 127.0.0.1:8080] ' +
-    '[--tls-cert F --tls-key F | --insecure-http] [--files-dir D] [--json]\n' +
+    '[--tls-cert F --tls-key F | --insecure-http [--allowed-host NAME:PORT]] [--files-dir D] [--json]\n' +
     '  With --server, administrators log in with their Zimbra admin account (checked by the server);\n' +
     '  without it, with a token printed at start, and restores are unavailable.',
   options: {
@@ -33,6 +33,7 @@ export const serveCommand: Command = {
     'tls-key': { type: 'string' },
     'insecure-http': { type: 'boolean' },
     'files-dir': { type: 'string' },
+    'allowed-host': { type: 'string', multiple: true },
   },
   async run(values, ctx) {
     const listen = parseListen(optString(values, 'listen') ?? '127.0.0.1:8080');
@@ -53,6 +54,7 @@ export const serveCommand: Command = {
       host: listen.host,
       port: listen.port,
       insecureHttp: values['insecure-http'] === true,
+      ...(optList(values, 'allowed-host') ? { allowedHosts: optList(values, 'allowed-host') } : {}),
       ...(tls ? { tls } : {}),
       ...(filesDir ? { filesRoot: resolve(filesDir) } : {}),
       ...(server

@@ -29,8 +29,11 @@ export function sameOrigin(c: Context, deps: ConsoleDeps): boolean {
 /** Headers and Host check for every request. */
 export function baseGuard(deps: ConsoleDeps): MiddlewareHandler<ConsoleEnv> {
   return async (c, next) => {
+    // Over plain HTTP a hostile page can rebind its own name to our address; over TLS it cannot
+    // (the certificate would not match its name), so the Host check guards plain HTTP only.
     const host = (c.req.header('host') ?? '').toLowerCase();
-    if (!deps.allowedHosts.has(host)) return errorResponse(c, 421, 'ZB_BAD_HOST', 'unexpected Host header');
+    if (!deps.tls && !deps.allowedHosts.has(host))
+      return errorResponse(c, 421, 'ZB_BAD_HOST', 'unexpected Host header');
     await next();
     for (const [k, v] of Object.entries(COMMON_HEADERS)) c.res.headers.set(k, v);
     if (deps.tls) c.res.headers.set('strict-transport-security', 'max-age=31536000');
