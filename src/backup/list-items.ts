@@ -26,6 +26,8 @@ export interface ListedItem {
   versionMs: number;
   /** With `deleted`: when the deletion was captured. */
   deletedMs?: number;
+  /** Type-specific metadata of the version shown (contact fields...), as the journal records it. */
+  meta?: ItemRecord['meta'];
 }
 
 /** Options of {@link listItems}. */
@@ -85,6 +87,7 @@ function listed(state: MailboxState, rec: ItemRecord, deletedMs?: number): Liste
     ...(rec.size !== undefined ? { size: rec.size } : {}),
     ...(rec.digest !== undefined ? { digest: rec.digest } : {}),
     ...(deletedMs !== undefined ? { deletedMs } : {}),
+    ...(rec.meta !== undefined ? { meta: rec.meta } : {}),
   };
 }
 

@@ -59,11 +59,22 @@ async function readEnvelope(repository: Repository, digest: string, signal?: Abo
   const end = head.indexOf('\r\n\r\n') >= 0 ? head.indexOf('\r\n\r\n') + 4 : head.indexOf('\n\n') + 2;
   const headers = end > 1 ? head.subarray(0, end) : head;
   const email = await PostalMime.parse(headers);
+  // Calendar blobs may be bare iCalendar: their title is the first SUMMARY property.
+  const summary = email.subject ? undefined : /^SUMMARY[^:\r\n]*:(.*)$/m.exec(head.toString('utf8'))?.[1]?.trim();
   const fmt = (a: { name?: string; address?: string } | undefined): string =>
     a ? (a.name && a.address ? `${a.name} <${a.address}>` : (a.address ?? a.name ?? '')) : '';
   return {
-    subject: email.subject ?? '',
+    subject: email.subject ?? summary ?? '',
     from: fmt(email.from as { name?: string; address?: string } | undefined),
     to: (email.to ?? []).map((a) => fmt(a as { name?: string; address?: string })).join(', '),
   };
+}
+
+/** A contact's display name from its recorded fields (`meta.fields`): file-as, full name, company or email. */
+export function contactTitle(meta: { [k: string]: unknown } | undefined): string {
+  const f = (meta?.['fields'] ?? {}) as Record<string, unknown>;
+  const one = (k: string): string =>
+    typeof f[k] === 'string' ? (f[k] as string) : Array.isArray(f[k]) ? String((f[k] as unknown[])[0] ?? '') : '';
+  const full = [one('firstName'), one('lastName')].filter(Boolean).join(' ');
+  return one('fileAs') || one('fullName') || full || one('company') || one('email') || one('nickname');
 }

@@ -56,7 +56,7 @@ export {
 export { HttpStatusError } from './http/errors.js';
 export { type TlsOptions, type HttpRequestOptions, type HttpResponse } from './http/http-client.js';
 export { proxyFromEnv, type ProxyOptions } from './http/proxy.js';
-export { redactHeaders, redactUrl } from './http/redact.js';
+export { redactHeaders, redactSoapBody, redactUrl } from './http/redact.js';
 export { parseRetryAfter } from './http/retry-after.js';
 export type { RetryPolicy, BackoffOptions } from './retry.js';
 export { QualifiedIdMismatchError, parseItemId, unqualifyItemIds, ITEM_ID_ATTRIBUTES } from './qualified-ids.js';

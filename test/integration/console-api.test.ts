@@ -271,6 +271,17 @@ describe('read views', () => {
     expect(found.items[0]?.from).toContain('carol@example.test');
   });
 
+  it('contacts, appointments, tasks and documents are listed with their names', async () => {
+    for (const kind of ['contact', 'appointment', 'task', 'document']) {
+      const r = (await (await api.get(`/api/accounts/${USER}/items?kind=${kind}`)).json()) as {
+        items: Array<{ kind: string; subject?: string; name?: string }>;
+      };
+      expect(r.items.length, kind).toBeGreaterThan(0);
+      expect(r.items.every((i) => i.kind === kind)).toBe(true);
+      for (const i of r.items) expect(i.subject || i.name, `${kind} ${JSON.stringify(i)}`).toBeTruthy();
+    }
+  });
+
   it('deleted items in a window', async () => {
     const from = new Date(fx.firstBackupMs).toISOString();
     const to = new Date(fx.secondBackupMs + 1000).toISOString();

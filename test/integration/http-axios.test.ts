@@ -10,6 +10,7 @@ import type { Logger } from '../../src/internal/logger.js';
 import { downloadItem } from '../../src/rest/download-item.js';
 import { uploadFile } from '../../src/rest/upload-file.js';
 import { HttpStatusError } from '../../src/soap/http/errors.js';
+import { redactHeaders, redactSoapBody, redactUrl } from '../../src/soap/http/redact.js';
 import { AddMsg } from '../../src/soap/requests/add-msg.js';
 import { ZimbraClient } from '../../src/soap/zimbra-client.js';
 import { requestName, sendJson, startFake, type FakeServer } from '../fixtures/soap/fake-zimbra.js';
@@ -76,6 +77,43 @@ describe("the embedder's axios", () => {
     expect(seen).toEqual(['POST /service/soap', 'GET /service/home/~/', 'POST /service/upload']);
     expect(statuses).toEqual([200, 200, 200]);
     expect(fake.seen.map((s) => s.headers['x-request-signature'])).toEqual(Array(3).fill('signed-by-embedder'));
+    c.close();
+  });
+
+  it("an embedder's logging interceptor with the redaction helpers logs no password or token", async () => {
+    const PASSWORD = 'embedder-Pa55-secret';
+    const instance = axios.create();
+    const logged: string[] = [];
+    instance.interceptors.request.use((config) => {
+      logged.push(
+        JSON.stringify({
+          url: redactUrl(config.url ?? ''),
+          headers: redactHeaders(config.headers),
+          body: typeof config.data === 'string' ? redactSoapBody(config.data) : '(stream)',
+        }),
+      );
+      return config;
+    });
+    fake.handle = (r, res) => {
+      if (r.method === 'GET') return res.writeHead(200, { 'content-length': '1' }).end('x');
+      if (requestName(r.body) === 'AuthRequest')
+        return sendJson(res, 200, {
+          Body: { AuthResponse: { authToken: [{ _content: TOKEN }], lifetime: 3_600_000, _jsns: 'urn:zimbraAccount' } },
+        });
+      return sendJson(res, 200, folderResponse);
+    };
+    const c = new ZimbraClient({ url: fake.url, axios: instance });
+    await c.authUser('u@example.com', PASSWORD);
+    await c.getFolder();
+    await readAll((await downloadItem(c, { id: '1' })).stream);
+    expect(logged).toHaveLength(3);
+    const dump = logged.join('\n');
+    expect(dump).not.toContain(PASSWORD);
+    expect(dump).not.toContain(TOKEN);
+    expect(dump).toContain('GetFolderRequest');
+    expect(dump).toContain('ZM_AUTH_TOKEN=**redacted**');
+    // The server did get the real values: redaction is for the log only.
+    expect(fake.seen[0]!.body).toContain(PASSWORD);
     c.close();
   });
 

@@ -10,6 +10,7 @@ import pLimit from 'p-limit';
 import { accountTimeline } from '../../catalog/account-timeline.js';
 import { itemVersion, openItemContent } from '../../catalog/item-version.js';
 import { messageAttachment, messagePreview } from '../../catalog/message-preview.js';
+import { contactTitle } from '../../catalog/message-envelope.js';
 import { listItems, type ListedItem } from '../../backup/list-items.js';
 import { repositoryStatus } from '../../backup/repository-status.js';
 import { FOLDER_KINDS, ITEM_KINDS, type ItemKind } from '../../journal/types.js';
@@ -114,7 +115,8 @@ export function readRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     if (q !== undefined) {
       items = items.filter((i) => {
         const env = withEnvelope.get(i.id);
-        return [i.name, i.path, env?.subject, env?.from, env?.to].some((s) => s?.toLowerCase().includes(q));
+        const title = i.kind === 'contact' ? contactTitle(i.meta) : undefined;
+        return [i.name, i.path, title, env?.subject, env?.from, env?.to].some((s) => s?.toLowerCase().includes(q));
       });
     }
     // Newest first: what an administrator looks for is usually recent.
@@ -126,7 +128,11 @@ export function readRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     return c.json({
       total: items.length,
       offset,
-      items: page.map((i) => ({ ...i, ...(env.get(i.id) ?? {}) })),
+      items: page.map(({ meta, ...i }) => ({
+        ...i,
+        ...(i.kind === 'contact' ? { subject: contactTitle(meta), from: '' } : {}),
+        ...(env.get(i.id) ?? {}),
+      })),
     });
   });
 
@@ -224,7 +230,7 @@ async function envelopes(
   const limit = pLimit(8);
   await Promise.all(
     items
-      .filter((i) => i.kind === 'message' && i.digest !== undefined)
+      .filter((i) => (i.kind === 'message' || i.kind === 'appointment' || i.kind === 'task') && i.digest !== undefined)
       .map((i) =>
         limit(async () => {
           try {

@@ -64,3 +64,49 @@ export function redactUrl(url: string | URL): string {
   }
   return u.href;
 }
+
+/** Element/key names whose value is a secret in Zimbra SOAP (AuthRequest, ChangePassword, SetPassword, PreAuth, context). */
+const SECRET_KEYS = /^(authToken|password|newPassword|oldPassword|preauth|recoveryCode|twoFactorCode|csrfToken)$/i;
+/** Attribute names (`<a n="...">`) holding secrets, e.g. in CreateAccount/ModifyAccount. */
+const SECRET_ATTRS = /^(userPassword|zimbraAuthTokens|zimbraPreAuthKey|zimbraTwoFactorAuthSecret)$/i;
+const TOKEN_LIKE = /\b0_[0-9a-f]{20,}_[0-9a-f]+\b/gi;
+
+function redactJsonValue(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(redactJsonValue);
+  if (v === null || typeof v !== 'object') return v;
+  const o = v as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  const secretAttr = typeof o['n'] === 'string' && SECRET_ATTRS.test(o['n']);
+  for (const [k, val] of Object.entries(o)) {
+    if (SECRET_KEYS.test(k) || (secretAttr && k === '_content')) out[k] = PLACEHOLDER;
+    else out[k] = redactJsonValue(val);
+  }
+  return out;
+}
+
+/**
+ * A SOAP envelope (JSON or XML) safe to log: auth tokens, passwords, pre-auth values and secret
+ * account attributes replaced, and anything shaped like a Zimbra auth token as well. For
+ * embedders' logging interceptors, which see `config.data` as sent.
+ */
+export function redactSoapBody(body: string): string {
+  const trimmed = body.trimStart();
+  if (trimmed.startsWith('{')) {
+    try {
+      return JSON.stringify(redactJsonValue(JSON.parse(trimmed))).replace(TOKEN_LIKE, PLACEHOLDER);
+    } catch {
+      // Not JSON after all: fall through to the text rules.
+    }
+  }
+  return body
+    .replace(
+      /<((?:\w+:)?)(authToken|password|newPassword|oldPassword|preauth|recoveryCode|twoFactorCode|csrfToken)(\s[^>]*)?>[^<]*<\/\1\2>/gi,
+      (_m, ns: string, name: string, attrs: string | undefined) =>
+        `<${ns}${name}${attrs ?? ''}>${PLACEHOLDER}</${ns}${name}>`,
+    )
+    .replace(
+      /<a(\s[^>]*\bn="(?:userPassword|zimbraAuthTokens|zimbraPreAuthKey|zimbraTwoFactorAuthSecret)"[^>]*)>[^<]*<\/a>/gi,
+      `<a$1>${PLACEHOLDER}</a>`,
+    )
+    .replace(TOKEN_LIKE, PLACEHOLDER);
+}

@@ -2,7 +2,7 @@
 // NO_PROXY, and redaction of what the layer logs.
 import { describe, expect, it } from 'vitest';
 import { bypassesProxy, proxyFor, proxyFromEnv } from '../../../src/soap/http/proxy.js';
-import { redactHeaders, redactUrl } from '../../../src/soap/http/redact.js';
+import { redactHeaders, redactSoapBody, redactUrl } from '../../../src/soap/http/redact.js';
 import { parseRetryAfter } from '../../../src/soap/http/retry-after.js';
 
 describe('parseRetryAfter', () => {
@@ -81,5 +81,44 @@ describe('redaction', () => {
       'https://mail.example.com/service/home/~/?id=1&zauthtoken=**redacted**',
     );
     expect(redactUrl('not a url')).toBe('(unparsable URL)');
+  });
+});
+
+describe('redactSoapBody', () => {
+  const TOKEN = '0_abcdef0123456789abcdef0123_69643d31';
+  it('JSON: context token, both AuthRequest password shapes, secret attributes; the rest kept', () => {
+    const out = redactSoapBody(
+      JSON.stringify({
+        Header: { context: { authToken: { _content: TOKEN }, nosession: {} } },
+        Body: {
+          AuthRequest: { password: { _content: 'pw-1' }, account: { by: 'name', _content: 'u@example.com' } },
+          CreateAccountRequest: {
+            name: 'n@example.com',
+            password: 'pw-2',
+            a: [
+              { n: 'userPassword', _content: 'pw-3' },
+              { n: 'cn', _content: 'Ann' },
+            ],
+          },
+          ModifyAccountRequest: { a: [{ n: 'description', _content: `token ${TOKEN}` }] },
+        },
+      }),
+    );
+    for (const secret of [TOKEN, 'pw-1', 'pw-2', 'pw-3']) expect(out).not.toContain(secret);
+    expect(out).toContain('u@example.com');
+    expect(out).toContain('Ann');
+    expect(JSON.parse(out).Body.AuthRequest.password).toBe('**redacted**');
+  });
+  it('XML: the same elements and attributes, namespaces and attributes of the element kept', () => {
+    const out = redactSoapBody(
+      `<soap:Envelope><soap:Header><context xmlns="urn:zimbra"><authToken>${TOKEN}</authToken></context></soap:Header>` +
+        `<soap:Body><AuthRequest xmlns="urn:zimbraAccount"><account by="name">u@example.com</account><password>pw-1</password>` +
+        `<preauth timestamp="1" expires="0">abc123</preauth></AuthRequest>` +
+        `<ModifyAccountRequest><a n="userPassword">pw-3</a><a n="cn">Ann</a></ModifyAccountRequest></soap:Body></soap:Envelope>`,
+    );
+    for (const secret of [TOKEN, 'pw-1', 'abc123', 'pw-3']) expect(out).not.toContain(secret);
+    expect(out).toContain('<preauth timestamp="1" expires="0">**redacted**</preauth>');
+    expect(out).toContain('<a n="cn">Ann</a>');
+    expect(out).toContain('u@example.com');
   });
 });
