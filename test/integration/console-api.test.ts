@@ -386,6 +386,26 @@ describe('operations', () => {
     expect(r2.result.targetAccount).toBe('user2@example.test');
   });
 
+  it('restore-items: the selected version goes back into the mailbox', async () => {
+    const before = fx.emu.snapshot(USER).items.filter((i) => i.type === 'message').length;
+    const op = (await (
+      await api.post('/api/operations', {
+        kind: 'restore-items',
+        account: USER,
+        items: [String(fx.deletedId)],
+        at: new Date(fx.firstBackupMs).toISOString(),
+      })
+    ).json()) as { id: string };
+    const end = (await waitEnd(op.id)) as {
+      status: string;
+      result: { counts: { message: { restored: number; skipped: number } } };
+    };
+    expect(end.status).toBe('succeeded');
+    const c = end.result.counts.message;
+    expect(c.restored + c.skipped).toBe(1);
+    expect(fx.emu.snapshot(USER).items.filter((i) => i.type === 'message').length).toBe(before + c.restored);
+  });
+
   it('check: full, with progress and a result', async () => {
     const op = (await (await api.post('/api/operations', { kind: 'check', mode: 'full' })).json()) as { id: string };
     const end = (await waitEnd(op.id)) as { status: string; result: { ok: boolean; full: boolean } };

@@ -10,6 +10,7 @@ import type { Logger } from '../../src/internal/logger.js';
 import { downloadItem } from '../../src/rest/download-item.js';
 import { uploadFile } from '../../src/rest/upload-file.js';
 import { HttpStatusError } from '../../src/soap/http/errors.js';
+import { HttpClient } from '../../src/soap/http/http-client.js';
 import { redactHeaders, redactSoapBody, redactUrl } from '../../src/soap/http/redact.js';
 import { AddMsg } from '../../src/soap/requests/add-msg.js';
 import { ZimbraClient } from '../../src/soap/zimbra-client.js';
@@ -164,6 +165,33 @@ describe('connections', () => {
     expect(peak).toBe(3);
     expect(new Set(fake.seen.map((s) => s.remotePort)).size).toBe(3);
     c.close();
+  });
+
+  it('closes pooled sockets idle past freeSocketTimeoutMs, but never a request waiting longer for its answer', async () => {
+    // Jetty closes idle connections after zimbraHttpConnectorMaxIdleTimeMillis (60 s,
+    // store/conf/attrs/zimbra-attrs.xml): the pool lets them go first (30 s by default).
+    let delay = 0;
+    fake.handle = (_r, res) => setTimeout(() => sendJson(res, 200, folderResponse), delay);
+    const h = new HttpClient({ freeSocketTimeoutMs: 200 });
+    const post = async (): Promise<void> => {
+      const res = await h.request({
+        method: 'POST',
+        url: new URL('/service/soap', fake.url),
+        body: '{}',
+        headersTimeoutMs: 5000,
+        idleTimeoutMs: 5000,
+      });
+      await h.readText(res, 1 << 20, 'x');
+    };
+    await post();
+    await post();
+    await new Promise((r) => setTimeout(r, 500));
+    delay = 600; // longer than the pool's idle timeout, shorter than the request deadline
+    await post();
+    const ports = fake.seen.map((s) => s.remotePort);
+    expect(ports[1]).toBe(ports[0]);
+    expect(ports[2]).not.toBe(ports[1]);
+    h.close();
   });
 
   it('rejects a bad pool bound or axios option with ZB_INVALID_ARGUMENT', () => {
