@@ -33,7 +33,7 @@ import { ScannerFleet, type ServerCaptureStatus } from '../sync/scanner-fleet.js
 import { readCaptureStatuses, writeCaptureStatus, type CaptureStatus } from './capture-status.js';
 import { backupAccount, type AccountRunResult, type CursorState } from './account-backup.js';
 import { readAccountIndex, writeAccountIndex, type AccountIndexEntry } from './account-index.js';
-import { attributesChanged } from './account-attrs.js';
+import { attributesChanged, withoutBlockedValues } from './account-attrs.js';
 import type { BackupProgress } from './progress.js';
 import { AccountScheduler } from './scheduler.js';
 
@@ -493,6 +493,8 @@ export class BackupEngine {
     signal: AbortSignal | undefined,
   ): Promise<{ from: string; to: string } | undefined> {
     const acct = await this.#opts.client.getAccount({ by: 'id', value: id }, signal ? { signal } : {});
+    // secrets come back as VALUE-BLOCKED: a placeholder a restore must never write back as a hash
+    acct.attrs = withoutBlockedValues(acct.attrs);
     const prev = journal.current().account?.attrs;
     const from = hostOf(prev);
     const to = hostOf(acct.attrs);

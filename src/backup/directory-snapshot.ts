@@ -5,6 +5,7 @@
  * password hashes (`userPassword`): the result says so, and restores then generate passwords.
  * @module
  */
+import { VALUE_BLOCKED } from './account-attrs.js';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -33,7 +34,6 @@ export const SOAP_DIRECTORY_WARNING =
   'directory read through admin SOAP: password hashes (userPassword) are not included; restored accounts get new passwords. Give --ldap-url/--ldap-bind-dn/--ldap-password-file for a complete dump.';
 
 /** What admin SOAP answers instead of a secret attribute's value. */
-const BLOCKED = 'VALUE-BLOCKED';
 
 function dcDn(domain: string): string {
   return domain
@@ -65,7 +65,7 @@ function entry(
   for (const [k, v] of Object.entries(obj.attrs)) {
     // a real server answers `VALUE-BLOCKED` for userPassword and other secrets
     // (Provisioning.sanitizedAttrValue); that placeholder is no value to restore
-    const values = (Array.isArray(v) ? v : [v]).filter((x) => x !== BLOCKED);
+    const values = (Array.isArray(v) ? v : [v]).filter((x) => x !== VALUE_BLOCKED);
     if (values.length > 0) attributes[k] = values;
   }
   if (!attributes['objectClass']?.length) attributes['objectClass'] = objectClass;

@@ -15,7 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import { ZimbraBackupError, throwIfAborted } from '../errors.js';
 import { Secret } from '../internal/secret.js';
-import { entryAddress, entryValue, type DirectoryEntry } from '../ldap/directory-entry.js';
+import { entryAddress, entryValue, passwordHash, type DirectoryEntry } from '../ldap/directory-entry.js';
 import { copyableAccountAttrs } from '../restore/account-attributes.js';
 import type { ZimbraAttrs } from '../soap/element.js';
 import { AddDistributionListMember } from '../soap/requests/add-distribution-list-member.js';
@@ -97,7 +97,7 @@ export async function planProvisioning(
     } else if (e.kind === 'account' || e.kind === 'calendarResource') {
       const a = byId.get((entryValue(e, 'zimbraId') ?? '').toLowerCase());
       if (!a) continue;
-      const hash = entryValue(e, 'userPassword');
+      const hash = passwordHash(e);
       accs.set(a.id, {
         kind: 'account',
         name: a.name.toLowerCase(),

@@ -202,3 +202,13 @@ export function entryAddress(e: LdifRecord): string | undefined {
     .map((p) => p.slice(3));
   return uid && dcs.length ? `${uid}@${dcs.join('.')}`.toLowerCase() : undefined;
 }
+
+/**
+ * The `userPassword` hash of an entry, if it holds a real one: a `VALUE-BLOCKED` placeholder (what
+ * admin SOAP answers instead of the secret, kept by older backups) is no hash, and writing it back
+ * would set the password to that word.
+ */
+export function passwordHash(e: LdifRecord): string | undefined {
+  const v = entryValue(e, 'userPassword');
+  return v === undefined || v === 'VALUE-BLOCKED' ? undefined : v;
+}

@@ -7,7 +7,7 @@ import { readDirectoryDump } from '../ldap/directory-dump-io.js';
 import type { DirectoryEntry } from '../ldap/directory-entry.js';
 import { DIRECTORY_PREFIX } from '../repository/layout.js';
 import type { StorageBackend } from '../store/backends/backend.js';
-import { entryValue } from '../ldap/directory-entry.js';
+import { entryValue, passwordHash } from '../ldap/directory-entry.js';
 
 const DUMP_KEY_RE = /^directory\/(\d{8}T\d{6}Z)\.ldif(\.gz)?$/;
 
@@ -50,7 +50,7 @@ export async function* dumpEntries(
   yield* readDirectoryDump(body as AsyncIterable<Buffer>);
 }
 
-export { entryValue };
+export { entryValue, passwordHash };
 
 /** The `userPassword` hash of an account in the newest dump at or before `atMs`, if a dump has it. */
 export async function passwordHashOf(
@@ -63,7 +63,7 @@ export async function passwordHashOf(
   if (!key) return undefined;
   for await (const e of dumpEntries(backend, key, signal)) {
     if (e.kind !== 'account' || entryValue(e, 'zimbraId')?.toLowerCase() !== zimbraId.toLowerCase()) continue;
-    return entryValue(e, 'userPassword');
+    return passwordHash(e);
   }
   return undefined;
 }

@@ -24,7 +24,7 @@ import { CreateDistributionList } from '../soap/requests/create-distribution-lis
 import { CreateDomain } from '../soap/requests/create-domain.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
 import { copyableAccountAttrs } from './account-attributes.js';
-import { dumpEntries, entryValue, findDirectoryDump } from './directory-source.js';
+import { dumpEntries, entryValue, findDirectoryDump, passwordHash } from './directory-source.js';
 import { openSourceJournal } from './restore-source.js';
 import { creatableAttrs, remapCos } from './directory-attrs.js';
 
@@ -125,7 +125,7 @@ async function planFromDump(
       if (!name || !inDomain(name, opts.domain)) continue;
       if (wantAccounts && !wantAccounts.includes(name) && !(id && wantAccounts.includes(id))) continue;
       const attrs = creatableAttrs(e.attributes);
-      const hash = entryValue(e, 'userPassword');
+      const hash = passwordHash(e);
       out.push({
         kind: 'account',
         name,
