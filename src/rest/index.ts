@@ -4,7 +4,7 @@
  * ```text
  * target = client.restTarget(account)      // base URL, /service/home/<name|~>/, auth cookie
  * GET/POST with cookie ZM_AUTH_TOKEN (ZM_ADMIN_AUTH_TOKEN on the admin port)
- *   401 -> renew token once; network error / 502-504 -> backoff, retry (replayable requests only)
+ *   401 -> renew token once; network error / 429 / 502-504 -> Retry-After or backoff, retry (replayable requests only)
  *   404 -> NoSuchItemError; other status -> HttpStatusError
  * body -> ByteCountStream: > maxBytes -> ZB_TOO_LARGE; end != expected size -> ZB_SIZE_MISMATCH
  * ```

@@ -7,7 +7,9 @@
  *          mail def  -> url/service/soap + user token, or (account + admin token) -> admin URL + <account>
  *   renew the token first when it is about to expire
  *   encode envelope (JSON or SOAP 1.2 XML) with context {authToken, nosession, account, format, userAgent}
- *   POST; on network error / 502-504 / service.TEMPORARILY_UNAVAILABLE: backoff with jitter, retry
+ *   POST through the one axios layer (src/soap/http/: the embedder's instance and interceptors, proxies, pools)
+ *   on network error / 429 / 502-504 / service.TEMPORARILY_UNAVAILABLE: Retry-After or backoff with jitter, retry
+ *     (a request that creates something only when the server cannot have applied it: see retry.ts)
  *   decode to the neutral element model; Fault -> faultToError(); else def.parse(<Name>Response)
  *   on service.AUTH_EXPIRED / AUTH_REQUIRED: renew once, repeat
  * ```

@@ -33,11 +33,15 @@ export interface ZimbraClientOptions {
   transport?: 'json' | 'xml';
   /** Time allowed for the server to start answering, and longest silence while a body streams, in ms. Default 60000. */
   timeoutMs?: number;
-  /** Retries after the first attempt on network errors, 502/503/504 and `service.TEMPORARILY_UNAVAILABLE`. Default 3. */
+  /**
+   * Retries after the first attempt on network errors, HTTP 429/502/503/504 and
+   * `service.TEMPORARILY_UNAVAILABLE` (requests that create something: only when the server cannot
+   * have applied them, e.g. a 429 from Zimbra's DoSFilter). Default 3.
+   */
   retries?: number;
   /** First backoff delay in ms (doubles each retry, with jitter). Default 250. */
   retryBaseDelayMs?: number;
-  /** Largest backoff delay in ms. Default 10000. */
+  /** Largest backoff delay in ms (a server's `Retry-After` is honoured as sent, up to `retryAfterMaxMs`). Default 10000. */
   retryMaxDelayMs?: number;
   /** TLS: custom CA or (tests only) `insecure`. Verification is on by default. */
   tls?: TlsOptions;

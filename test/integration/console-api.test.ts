@@ -406,6 +406,19 @@ describe('operations', () => {
     expect(fx.emu.snapshot(USER).items.filter((i) => i.type === 'message').length).toBe(before + c.restored);
   });
 
+  it('restore-directory: preview, then a deleted account is recreated from the dump', async () => {
+    fx.emu.deleteAccount('user2@example.test');
+    const params = { kind: 'restore-directory', accounts: ['user2@example.test'] };
+    const dry = (await (await api.post('/api/operations', { ...params, dryRun: true })).json()) as { id: string };
+    const d = (await waitEnd(dry.id)) as { status: string; error?: unknown };
+    expect(d.status, JSON.stringify(d.error)).toBe('succeeded');
+    expect(fx.emu.accounts().map((a) => a.name)).not.toContain('user2@example.test');
+    const run = (await (await api.post('/api/operations', params)).json()) as { id: string };
+    const r = (await waitEnd(run.id)) as { status: string; error?: unknown };
+    expect(r.status, JSON.stringify(r.error)).toBe('succeeded');
+    expect(fx.emu.accounts().map((a) => a.name)).toContain('user2@example.test');
+  });
+
   it('check: full, with progress and a result', async () => {
     const op = (await (await api.post('/api/operations', { kind: 'check', mode: 'full' })).json()) as { id: string };
     const end = (await waitEnd(op.id)) as { status: string; result: { ok: boolean; full: boolean } };

@@ -4,6 +4,8 @@
  * a console server on 127.0.0.1 port 0 logging in through the emulator's AuthRequest.
  */
 import { BackupEngine } from '../../src/backup/backup-engine.js';
+import { saveDirectoryEntries, soapDirectoryEntries } from '../../src/backup/directory-snapshot.js';
+import { directoryDumpKey } from '../../src/repository/layout.js';
 import { createConsoleServer, type ConsoleServer, type ConsoleServerOptions } from '../../src/console/index.js';
 import { buildCorpus, startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { initRepository, type Repository } from '../../src/repository/repository.js';
@@ -70,6 +72,8 @@ export async function consoleFixture(opts: Partial<ConsoleServerOptions> = {}): 
   emu.deleteItem(USER, deletedId);
   const hostileId = emu.deliver(USER, HOSTILE_HTML_MESSAGE);
   await engine.run();
+  // A directory dump (through admin SOAP, as `backup` does without LDAP) for restore-directory.
+  await saveDirectoryEntries(repository.backend, directoryDumpKey(new Date()), soapDirectoryEntries(client));
   const secondBackupMs = Date.now();
   const server = await createConsoleServer({
     repository,
