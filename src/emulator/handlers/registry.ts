@@ -9,12 +9,14 @@ import { accountHandlers } from './account.js';
 import { accountPrefHandlers } from './account-prefs.js';
 import { adminAccountHandlers } from './admin-accounts.js';
 import { adminAuthHandlers } from './admin-auth.js';
+import { adminCommandHandlers } from './admin-commands.js';
 import { adminDirectoryHandlers } from './admin-directory.js';
 import { adminWaitSetHandlers } from './admin-waitset.js';
 import { batchHandlers } from './batch.js';
 import { conversationHandlers } from './conversations.js';
 import type { HandlerSpec } from './context.js';
 import { itemActionHandlers } from './item-action.js';
+import { mailMiscHandlers } from './mail-misc.js';
 import { mailReadHandlers } from './mail-read.js';
 import { mailSearchHandlers } from './mail-search.js';
 import { syncHandlers } from './mail-sync.js';
@@ -25,6 +27,7 @@ const ALL: HandlerSpec[] = [
   ...accountPrefHandlers,
   ...adminAuthHandlers,
   ...adminAccountHandlers,
+  ...adminCommandHandlers,
   ...adminDirectoryHandlers,
   ...adminWaitSetHandlers,
   ...batchHandlers,
@@ -32,6 +35,7 @@ const ALL: HandlerSpec[] = [
   ...mailReadHandlers,
   ...mailSearchHandlers,
   ...conversationHandlers,
+  ...mailMiscHandlers,
   ...mailWriteHandlers,
   ...itemActionHandlers,
 ];
@@ -52,4 +56,9 @@ export function findHandler(req: Element, port: 'mail' | 'admin'): HandlerSpec {
   }
   if (!h || (h.adminPort && port !== 'admin')) throw faults.unknownDocument(req.name);
   return h;
+}
+
+/** Every registered command as `namespace:Name` (request name without `Request`), sorted. */
+export function registeredCommands(): string[] {
+  return ALL.map((h) => `${h.ns}:${h.name.replace(/Request$/, '')}`).sort();
 }

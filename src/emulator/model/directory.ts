@@ -4,7 +4,7 @@
  * strings, multi-valued attributes are arrays (PROTOCOL.md section 6).
  */
 import { randomUUID } from 'node:crypto';
-import { faults } from '../wire/soap-fault.js';
+import { SoapFault, faults } from '../wire/soap-fault.js';
 import { Mailbox, type ChangeEvent } from './mailbox.js';
 import { copyMailbox } from './mailbox-move.js';
 import { encodePassword, verifyPassword } from './passwords.js';
@@ -55,6 +55,8 @@ export class Directory {
   readonly accounts = new Map<string, AccountEntry>();
   readonly dls = new Map<string, DlEntry>();
   private readonly accountsById = new Map<string, AccountEntry>();
+  /** Alias address to the account or list it names (`zimbraAlias` entries). */
+  readonly aliases = new Map<string, AccountEntry | DlEntry>();
   private nextMailboxId = 1;
   /** Chooses the mailbox server of a new account that names none (a cluster spreads them). */
   placeAccount: () => string = () => this.serverName;
@@ -146,7 +148,7 @@ export class Directory {
   ): AccountEntry {
     const key = name.toLowerCase();
     this.domainOf(key);
-    if (this.accounts.has(key) || this.dls.has(key)) throw faults.accountExists(name);
+    if (this.addressTaken(key)) throw faults.accountExists(name);
     const id = randomUUID();
     const local = key.slice(0, key.indexOf('@'));
     const given = toAttrs(attrs)['zimbraMailHost']?.[0];
@@ -191,7 +193,13 @@ export class Directory {
 
   /** Finds an account by name or zimbraId. */
   findAccount(nameOrId: string): AccountEntry | undefined {
-    return this.accountsById.get(nameOrId) ?? this.accounts.get(nameOrId.toLowerCase());
+    const key = nameOrId.toLowerCase();
+    const viaAlias = this.aliases.get(key);
+    return (
+      this.accountsById.get(nameOrId) ??
+      this.accounts.get(key) ??
+      (viaAlias && 'mailbox' in viaAlias ? viaAlias : undefined)
+    );
   }
 
   /** Finds an account or raises `account.NO_SUCH_ACCOUNT`. */
@@ -206,6 +214,7 @@ export class Directory {
     const a = this.account(nameOrId);
     this.accounts.delete(a.name);
     this.accountsById.delete(a.id);
+    for (const alias of a.attrs['zimbraMailAlias'] ?? []) this.aliases.delete(alias);
   }
 
   /**
@@ -238,6 +247,53 @@ export class Directory {
     );
   }
 
+  /** Whether an address is used by an account, a list or an alias. */
+  addressTaken(address: string): boolean {
+    const key = address.toLowerCase();
+    return this.accounts.has(key) || this.dls.has(key) || this.aliases.has(key);
+  }
+
+  /**
+   * Adds an alias to an account or list (`LdapProvisioning.addAlias`): its domain must exist
+   * (`account.NO_SUCH_DOMAIN`), the address must be free (`account.ACCOUNT_EXISTS`); the alias
+   * joins `zimbraMailAlias` and `mail`.
+   */
+  addAlias(entry: AccountEntry | DlEntry, alias: string): void {
+    const key = alias.toLowerCase();
+    this.domainOf(key);
+    if (this.addressTaken(key)) throw faults.accountExists(alias);
+    this.aliases.set(key, entry);
+    entry.attrs['zimbraMailAlias'] = [...(entry.attrs['zimbraMailAlias'] ?? []), key];
+    entry.attrs['mail'] = [...(entry.attrs['mail'] ?? []), key];
+  }
+
+  /** Removes an alias (`account.NO_SUCH_ALIAS` when the entry does not have it). */
+  removeAlias(entry: AccountEntry | DlEntry, alias: string): void {
+    const key = alias.toLowerCase();
+    if (this.aliases.get(key) !== entry) throw new SoapFault('account.NO_SUCH_ALIAS', `no such alias: ${alias}`);
+    this.aliases.delete(key);
+    entry.attrs['zimbraMailAlias'] = (entry.attrs['zimbraMailAlias'] ?? []).filter((a) => a !== key);
+    entry.attrs['mail'] = (entry.attrs['mail'] ?? []).filter((a) => a !== key);
+  }
+
+  /**
+   * Renames an account (`LdapProvisioning.renameAccount`): the new address must be free and in an
+   * existing domain; `uid`, `mail` and `zimbraMailDeliveryAddress` follow; aliases stay.
+   */
+  renameAccount(a: AccountEntry, newName: string): void {
+    const key = newName.toLowerCase();
+    this.domainOf(key);
+    if (key === a.name) return;
+    if (this.addressTaken(key)) throw faults.accountExists(newName);
+    const old = a.name;
+    this.accounts.delete(old);
+    a.name = key;
+    this.accounts.set(key, a);
+    a.attrs['uid'] = [key.slice(0, key.indexOf('@'))];
+    a.attrs['mail'] = [key, ...(a.attrs['mail'] ?? []).filter((m) => m !== old && m !== key)];
+    a.attrs['zimbraMailDeliveryAddress'] = [key];
+  }
+
   /** Whether `plain` is the account's password (`AuthMechanism.ZimbraAuth.doAuth`). */
   checkPassword(a: AccountEntry, plain: string): boolean {
     return verifyPassword(a.attrs['userPassword']?.[0], plain);
@@ -264,7 +320,7 @@ export class Directory {
   createDistributionList(name: string, members: string[] = [], attrs?: Record<string, string | string[]>): DlEntry {
     const key = name.toLowerCase();
     this.domainOf(key);
-    if (this.dls.has(key) || this.accounts.has(key)) throw faults.dlExists(name);
+    if (this.addressTaken(key)) throw faults.dlExists(name);
     const id = randomUUID();
     const entry: DlEntry = {
       id,
@@ -285,7 +341,11 @@ export class Directory {
 
   /** Finds a list by name or id, or raises `account.NO_SUCH_DISTRIBUTION_LIST`. */
   dl(nameOrId: string): DlEntry {
-    const dl = this.dls.get(nameOrId.toLowerCase()) ?? [...this.dls.values()].find((d) => d.id === nameOrId);
+    const viaAlias = this.aliases.get(nameOrId.toLowerCase());
+    const dl =
+      this.dls.get(nameOrId.toLowerCase()) ??
+      [...this.dls.values()].find((d) => d.id === nameOrId) ??
+      (viaAlias && !('mailbox' in viaAlias) ? viaAlias : undefined);
     if (!dl) throw faults.noSuchDl(nameOrId);
     return dl;
   }
