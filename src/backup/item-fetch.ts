@@ -13,6 +13,7 @@ import type { AccountSelector } from '../soap/transports/transport.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { JsonValue } from '../journal/types.js';
+import { HeaderTap } from './message-envelope.js';
 
 /** What item fetching needs from its caller. */
 export interface FetchContext {
@@ -34,6 +35,8 @@ export interface FetchContext {
 export interface StoredContent {
   digest: string;
   size: number;
+  /** The RFC 822 header block, when `captureHead` was asked (see message-envelope.ts). */
+  head?: Buffer;
 }
 
 const METADATA_CHUNK = 200;
@@ -126,7 +129,7 @@ export async function calendarUid(ctx: FetchContext, id: string): Promise<string
 export async function storeContent(
   ctx: FetchContext,
   id: string,
-  opts: { expectedSize?: number; part?: string } = {},
+  opts: { expectedSize?: number; part?: string; captureHead?: boolean } = {},
 ): Promise<StoredContent | undefined> {
   const attempts = ctx.attempts ?? 3;
   for (let attempt = 1; ; attempt++) {
@@ -145,7 +148,7 @@ export async function storeContent(
 async function downloadOnce(
   ctx: FetchContext,
   id: string,
-  opts: { expectedSize?: number; part?: string },
+  opts: { expectedSize?: number; part?: string; captureHead?: boolean },
 ): Promise<StoredContent> {
   const res = await downloadItem(ctx.client, {
     account: ctx.account,
@@ -156,12 +159,16 @@ async function downloadOnce(
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
   let opened = false;
+  const tap = opts.captureHead ? new HeaderTap() : undefined;
   const open = (): Readable => {
     // The network body can be read once; the blob store spools it, so a backend retry replays the spool.
     if (opened)
       throw new ZimbraBackupError('download stream already consumed', { code: 'ZB_TRANSPORT', data: { itemId: id } });
     opened = true;
-    return res.stream;
+    if (!tap) return res.stream;
+    // The tap passes every byte on; errors of the network body reach the store through it.
+    res.stream.on('error', (err) => tap.destroy(err));
+    return res.stream.pipe(tap);
   };
   try {
     const put = await ctx.blobs.put(
@@ -169,7 +176,7 @@ async function downloadOnce(
       ctx.signal ? { signal: ctx.signal } : {},
     );
     ctx.onBytes?.(put.size, put.stored ? put.storedSize : 0);
-    return { digest: put.digest, size: put.size };
+    return { digest: put.digest, size: put.size, ...(tap ? { head: tap.head } : {}) };
   } finally {
     if (!opened) res.stream.destroy();
   }

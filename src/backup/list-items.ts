@@ -3,6 +3,7 @@
  * items deleted in a window, with their folder paths. A reader: never takes the lock.
  * @module
  */
+import { envelopeOf } from './message-envelope.js';
 import { ZimbraBackupError } from '../errors.js';
 import { Journal } from '../journal/journal.js';
 import type { ItemRecord, MailboxState } from '../journal/types.js';
@@ -26,6 +27,14 @@ export interface ListedItem {
   versionMs: number;
   /** With `deleted`: when the deletion was captured. */
   deletedMs?: number;
+  /** Messages: the envelope recorded at capture (absent for records written before envelopes). */
+  subject?: string;
+  /** Messages: the sender, `Name <address>`. */
+  from?: string;
+  /** Messages: To and Cc addresses. */
+  to?: string[];
+  /** Messages: Message-ID. */
+  messageId?: string;
   /** Type-specific metadata of the version shown (contact fields...), as the journal records it. */
   meta?: ItemRecord['meta'];
 }
@@ -43,6 +52,12 @@ export interface ListItemsOptions {
   from?: number;
   /** Only items under this folder path (e.g. `/Inbox`), subfolders included. */
   folder?: string;
+  /** Only messages whose subject contains this text (case-insensitive). */
+  subject?: string;
+  /** Only messages whose sender (name or address) contains this text (case-insensitive). */
+  sender?: string;
+  /** Only items whose date (a message's received date) lies in [start, end], ms since the epoch. */
+  between?: [number, number];
   signal?: AbortSignal;
 }
 
@@ -87,8 +102,31 @@ function listed(state: MailboxState, rec: ItemRecord, deletedMs?: number): Liste
     ...(rec.size !== undefined ? { size: rec.size } : {}),
     ...(rec.digest !== undefined ? { digest: rec.digest } : {}),
     ...(deletedMs !== undefined ? { deletedMs } : {}),
+    ...envelopeFields(rec),
     ...(rec.meta !== undefined ? { meta: rec.meta } : {}),
   };
+}
+
+function envelopeFields(rec: ItemRecord): Partial<ListedItem> {
+  const e = rec.kind === 'message' ? envelopeOf(rec.meta) : undefined;
+  if (!e) return {};
+  return {
+    ...(e.subject !== undefined ? { subject: e.subject } : {}),
+    ...(e.from !== undefined ? { from: e.from } : {}),
+    ...(e.to !== undefined ? { to: e.to } : {}),
+    ...(e.messageId !== undefined ? { messageId: e.messageId } : {}),
+  };
+}
+
+/** The search filters of {@link ListItemsOptions} as one predicate. */
+function matches(opts: ListItemsOptions): (i: ListedItem) => boolean {
+  const subject = opts.subject?.toLowerCase();
+  const sender = opts.sender?.toLowerCase();
+  const between = opts.between;
+  return (i) =>
+    (subject === undefined || (i.subject ?? '').toLowerCase().includes(subject)) &&
+    (sender === undefined || (i.from ?? '').toLowerCase().includes(sender)) &&
+    (between === undefined || (i.dateMs !== undefined && i.dateMs >= between[0] && i.dateMs <= between[1]));
 }
 
 /** Lists an account's items at an instant, or its deleted items, sorted by path then id. */
@@ -122,6 +160,7 @@ export async function listItems(opts: ListItemsOptions): Promise<ListedItem[]> {
     }
     return out
       .filter((i) => under(i.path, opts.folder))
+      .filter(matches(opts))
       .sort((a, b) => a.path.localeCompare(b.path) || Number(a.id) - Number(b.id));
   } finally {
     await journal.close();

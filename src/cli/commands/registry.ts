@@ -124,4 +124,24 @@ export const commandEntries: readonly CommandEntry[] = [
     summary: 'validate a configuration file (TOML, or JSON by extension): types, units, schedules, readable files',
     load: async () => (await import('./config-check.js')).configCheckCommand,
   },
+  {
+    name: 'emulator-ctl deliver',
+    summary: 'add a message to a mailbox (AddMsgRequest), e.g. to watch real-time capture',
+    load: async () => (await import('./emulator-ctl.js')).emulatorCtlDeliver,
+  },
+  {
+    name: 'emulator-ctl delete',
+    summary: 'delete items for good (ItemActionRequest op=delete)',
+    load: async () => (await import('./emulator-ctl.js')).emulatorCtlDelete,
+  },
+  {
+    name: 'emulator-ctl move',
+    summary: 'move items to a folder (ItemActionRequest op=move)',
+    load: async () => (await import('./emulator-ctl.js')).emulatorCtlMove,
+  },
+  {
+    name: 'emulator-ctl flag',
+    summary: 'flag (or with --unflag, unflag) items (ItemActionRequest op=flag)',
+    load: async () => (await import('./emulator-ctl.js')).emulatorCtlFlag,
+  },
 ];
