@@ -164,7 +164,9 @@ export class BackupEngine {
       // Format v2: one index file per run instead of one per flush (fewer objects to list and load).
       await this.#opts.repository.blobs.packs
         ?.compactIndex(opts.signal ? { signal: opts.signal } : {})
-        .catch((err: unknown) => this.#log.warn({ err: String(err) }, 'index compaction failed (the index stays valid)'));
+        .catch((err: unknown) =>
+          this.#log.warn({ err: String(err) }, 'index compaction failed (the index stays valid)'),
+        );
     });
   }
 
