@@ -54,7 +54,7 @@ describe('check --sample', () => {
     const bad = digests[7]!;
     const path = join(repoDir, 'blobs', bad.slice(0, 2), bad.slice(2, 4), bad);
     const bytes = await readFile(path);
-    bytes[bytes.length - 3] ^= 0xff;
+    bytes[bytes.length - 3] = bytes[bytes.length - 3]! ^ 0xff;
     await writeFile(path, bytes);
 
     const quick = await cli(['check', '--repo', repoDir]);
