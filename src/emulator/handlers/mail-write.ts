@@ -6,7 +6,7 @@
 import type { ContactPart } from '../model/item.js';
 import { FOLDER } from '../model/item.js';
 import type { AccountEntry } from '../model/directory.js';
-import { createFolder, createFolderPath, createTag, resolveFolder } from '../model/folder-ops.js';
+import { createFolder, createFolderPath, createTag, decodeTags, resolveFolder } from '../model/folder-ops.js';
 import { applyInvite } from '../model/invites.js';
 import { addMessage, modifyContact, createContact, saveDocument, setCalendarItem } from '../model/item-ops.js';
 import type { Element } from '../wire/element.js';
@@ -16,7 +16,7 @@ import { encodeContact, encodeDocument, encodeFolder, encodeMsgMetadata, encodeT
 
 function tagNamesOf(acct: AccountEntry, el: Element): string[] | undefined {
   const tn = el.get('tn');
-  if (tn !== undefined) return tn.split(',').filter((t) => t !== '');
+  if (tn !== undefined) return decodeTags(tn); // TagUtil.parseTags
   const t = el.get('t');
   if (t === undefined || t === '') return undefined;
   return t.split(',').map((id) => {
