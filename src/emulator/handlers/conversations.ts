@@ -72,7 +72,8 @@ export function encodeConvSummary(
   }
   const dated = hit ?? newest;
   if (dated) c.attr('d', dated.date).text('su', dated.subject ?? '');
-  if (newest) c.text('fr', fragment(newest.blob ?? Buffer.alloc(0)));
+  // the fragment only with a matched message (search hits), as encodeConversationSummary does
+  if (hit) c.text('fr', fragment((newest ?? hit).blob ?? Buffer.alloc(0)));
   const seen = new Set<string>();
   for (const m of msgs) {
     const e = emailOf(m.sender);

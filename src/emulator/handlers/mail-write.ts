@@ -12,7 +12,7 @@ import { addMessage, modifyContact, createContact, saveDocument, setCalendarItem
 import type { Element } from '../wire/element.js';
 import { faults } from '../wire/soap-fault.js';
 import { NS, response, takeUpload, targetAccount, type HandlerSpec, type SoapContext } from './context.js';
-import { encodeContact, encodeDocument, encodeFolder, encodeMsgMetadata, encodeTag } from './encode-items.js';
+import { encodeContact, encodeFolder, encodeMsgMetadata, encodeTag } from './encode-items.js';
 
 function tagNamesOf(acct: AccountEntry, el: Element): string[] | undefined {
   const tn = el.get('tn');
@@ -219,8 +219,12 @@ const handlers: HandlerSpec[] = [
         doc.get('ct') ?? up.contentType,
         doc.get('l') ?? FOLDER.BRIEFCASE,
       );
+      // doc/SaveDocument.java answers <doc id ver name/> only
       const r = response(req, NS.mail);
-      encodeDocument(r, acct.mailbox, d);
+      r.add('doc')
+        .attr('id', String(d.id))
+        .attr('ver', 1)
+        .attr('name', d.name ?? '');
       return r;
     },
   },
