@@ -39,6 +39,7 @@ import { attributesChanged } from './account-attrs.js';
 import { withoutBlockedValues } from '../directory/account-attributes.js';
 import type { BackupProgress } from './progress.js';
 import { AccountScheduler } from './scheduler.js';
+import { inSelection, isPartial, selectionLabel, validateSelection, type AccountSelection } from './selection.js';
 
 /** Options of {@link BackupEngine}. */
 export interface BackupEngineOptions {
@@ -46,8 +47,19 @@ export interface BackupEngineOptions {
   client: ZimbraClient;
   /** The repository to write (the engine takes its writer lock while running). */
   repository: Repository;
-  /** Only these accounts (names or zimbraIds). Default: every account. */
+  /**
+   * Only these accounts (names or zimbraIds). Default: every account. A name the server does not
+   * list is reported (a warning and a `ZB_NOT_FOUND` entry in `failures`, once per run) and the
+   * others are backed up: one deleted account in a list must not stop the backup of the rest.
+   */
   accounts?: string[];
+  /**
+   * This engine's part of the accounts when several engines write one repository (`--shard`,
+   * `--mail-servers`): only those accounts are backed up or marked deleted, only those servers'
+   * WaitSets are watched, and the engine takes a shared lock (docs/FORMAT.md, "Several writers").
+   * Default: every account, exclusive lock.
+   */
+  selection?: AccountSelection;
   /** Accounts backed up at once. Default 4. */
   concurrency?: number;
   /** Item downloads at once, across all accounts. Default 8. */
@@ -131,6 +143,8 @@ export class BackupEngine {
   #index: AccountIndexEntry[] = [];
   #indexDirty = false;
   #result: BackupResult = emptyResult();
+  /** Selected names the server does not list, already reported in this run. */
+  #reportedMissing = new Set<string>();
   /** While `run`/`watch` runs: the held lock, the scheduler and the selected accounts. */
   #live: { lock: RepositoryLock; scheduler: AccountScheduler; accounts: DirectoryObject[] } | undefined;
   #startedMs = 0;
@@ -144,6 +158,7 @@ export class BackupEngine {
   #mutex: Promise<unknown> = Promise.resolve();
 
   constructor(opts: BackupEngineOptions) {
+    validateSelection(opts.selection);
     this.#opts = opts;
     this.#log = resolveLogger(opts.logger);
     this.#itemLimit = pLimit(opts.itemConcurrency ?? 8);
@@ -153,7 +168,14 @@ export class BackupEngine {
   async run(opts: { signal?: AbortSignal; full?: boolean } = {}): Promise<BackupResult> {
     return this.#locked('backup', opts.signal, async (lock) => {
       const scheduler = this.#scheduler(lock, opts.signal, opts.full ?? false);
-      const accounts = await this.#serialized(() => this.#refreshAccounts(opts.signal));
+      const accounts = await this.#serialized(async () => {
+        const list = await this.#refreshAccounts(opts.signal);
+        // Written before any account runs, so what a pass commits is findable by name at once,
+        // also when the pass is interrupted (an index saved only at the end hid it until a later
+        // complete run).
+        await this.#saveIndex(opts.signal);
+        return list;
+      });
       this.#live = { lock, scheduler, accounts };
       const passStarted = this.#now();
       for (const a of accounts) scheduler.schedule(a.id, 'pass');
@@ -277,7 +299,9 @@ export class BackupEngine {
   }
 
   #engineName(mode: string): string {
-    return this.#opts.engineName ?? `${hostname()}-${this.#opts.lockOwner ?? mode}`;
+    // Engines of one host with different selections must not share a status/index file.
+    const sel = selectionLabel(this.#opts.selection);
+    return this.#opts.engineName ?? `${hostname()}-${this.#opts.lockOwner ?? mode}${sel ? `-${sel}` : ''}`;
   }
 
   async #previousStatus(mode: string): Promise<CaptureStatus | undefined> {
@@ -307,7 +331,9 @@ export class BackupEngine {
         ...(s.lastError !== undefined ? { lastError: s.lastError } : {}),
       })),
       failing: Object.fromEntries(this.#failing),
-      ...(this.#opts.accounts !== undefined ? { accounts: accounts.map((a) => a.id) } : {}),
+      ...(this.#opts.accounts !== undefined || isPartial(this.#opts.selection)
+        ? { accounts: accounts.map((a) => a.id) }
+        : {}),
     };
     await writeCaptureStatus(this.#opts.repository.backend, status, signal);
   }
@@ -334,10 +360,15 @@ export class BackupEngine {
       await this.#captureDirectory(signal);
       const inner = new AbortController();
       const scheduler = this.#scheduler(lock, inner.signal, false);
-      const live = { lock, scheduler, accounts: await this.#serialized(() => this.#refreshAccounts(signal)) };
+      const accounts = await this.#serialized(async () => {
+        const list = await this.#refreshAccounts(signal);
+        await this.#saveIndex(signal); // before any commit: see run()
+        return list;
+      });
+      const live = { lock, scheduler, accounts };
       this.#live = live;
-      const wanted = (id: string): boolean =>
-        live.accounts.some((a) => a.id === id) || this.#opts.accounts === undefined;
+      const partial = this.#opts.accounts !== undefined || isPartial(this.#opts.selection);
+      const wanted = (id: string): boolean => live.accounts.some((a) => a.id === id) || !partial;
       for (const a of live.accounts) scheduler.schedule(a.id, 'initial');
       const homeOf = (id: string): string | undefined => hostOf(live.accounts.find((a) => a.id === id)?.attrs);
       const started = new Set<string>();
@@ -357,6 +388,7 @@ export class BackupEngine {
           for (const a of live.accounts) if (single || homeOf(a.id) === server) scheduler.schedule(a.id, 'catch-up');
         },
         ...(this.#opts.serverUrls ? { serverUrls: this.#opts.serverUrls } : {}),
+        ...(this.#opts.selection?.mailServers ? { servers: this.#opts.selection.mailServers } : {}),
         timeoutSeconds: this.#opts.waitSetTimeoutSeconds ?? 300,
         logger: this.#log,
       });
@@ -424,6 +456,7 @@ export class BackupEngine {
     const started = Date.now();
     this.#startedMs = this.#now();
     this.#result = emptyResult();
+    this.#reportedMissing = new Set();
     const lock = await this.#opts.repository.lock({
       owner: this.#opts.lockOwner ?? owner,
       ...(signal ? { signal } : {}),
@@ -555,16 +588,20 @@ export class BackupEngine {
       listed.push(a);
     }
     const filter = this.#opts.accounts?.map((s) => s.toLowerCase());
-    const selected = filter
-      ? listed.filter((a) => filter.includes(a.id.toLowerCase()) || filter.includes(a.name.toLowerCase()))
-      : listed;
+    const sel = this.#opts.selection;
+    const selected = (
+      filter
+        ? listed.filter((a) => filter.includes(a.id.toLowerCase()) || filter.includes(a.name.toLowerCase()))
+        : listed
+    ).filter((a) => inSelection(sel, a.id, hostOf(a.attrs)));
     if (filter) {
       const missing = filter.filter((f) => !listed.some((a) => a.id.toLowerCase() === f || a.name.toLowerCase() === f));
-      if (missing.length > 0)
-        throw new ZimbraBackupError(`no such account: ${missing.join(', ')}`, {
-          code: 'ZB_NOT_FOUND',
-          data: { accounts: missing },
-        });
+      for (const name of missing) {
+        if (this.#reportedMissing.has(name)) continue;
+        this.#reportedMissing.add(name);
+        this.#log.warn({ account: name }, 'selected account not on the server; backing up the others');
+        this.#result.failures.push({ accountId: name, error: `ZB_NOT_FOUND: no such account on the server: ${name}` });
+      }
     }
     const byId = new Map(this.#index.map((e) => [e.id, e]));
     for (const a of selected) {
@@ -590,6 +627,9 @@ export class BackupEngine {
   async #markDeleted(live: Set<string>, now: number, signal: AbortSignal | undefined): Promise<void> {
     for (const e of this.#index) {
       if (live.has(e.id) || e.deletedMs !== undefined) continue;
+      // Another engine's account is never ours to mark deleted: the shard is a function of the id,
+      // the server is the last zimbraMailHost this repository recorded for it.
+      if (!(await this.#ownsVanished(e.id))) continue;
       const journal = await this.#journal(e.id);
       await journal.commit([{ type: 'account-deleted' }], {
         state: journal.lastState() ?? null,
@@ -598,6 +638,21 @@ export class BackupEngine {
       e.deletedMs = now;
       this.#result.accountsDeleted++;
     }
+  }
+
+  /** True when an account the server no longer lists belongs to this engine's selection. */
+  async #ownsVanished(id: string): Promise<boolean> {
+    const sel = this.#opts.selection;
+    if (!isPartial(sel)) return true;
+    if (!inSelection({ ...(sel?.shard ? { shard: sel.shard } : {}) }, id, undefined)) return false;
+    if (!sel?.mailServers) return true;
+    const journal = await this.#journal(id);
+    const owned = inSelection(sel, id, hostOf(journal.current().account?.attrs));
+    if (!owned) {
+      this.#journals.delete(id);
+      await journal.close();
+    }
+    return owned;
   }
 
   async #saveIndex(signal?: AbortSignal): Promise<void> {

@@ -1,5 +1,6 @@
 import { BackupEngine, type BackupEngineOptions, type BackupResult } from '../../backup/backup-engine.js';
 import type { BackupProgress } from '../../backup/progress.js';
+import { isPartial, parseShard, type AccountSelection } from '../../backup/selection.js';
 import { ZimbraBackupError } from '../../errors.js';
 import { isCompression } from '../../store/blob-codec.js';
 import { optInt, optList, optString } from '../args.js';
@@ -19,6 +20,8 @@ export const BACKUP_OPTIONS = {
   compression: { type: 'string' },
   full: { type: 'boolean' },
   'max-item-bytes': { type: 'string' },
+  shard: { type: 'string' },
+  'mail-servers': { type: 'string', multiple: true },
 } as const;
 
 type Values = Record<string, string | boolean | string[] | undefined>;
@@ -33,12 +36,26 @@ export async function engineFromArgs(
   const compression = optString(values, 'compression') ?? 'gzip';
   if (!isCompression(compression))
     throw new ZimbraBackupError('--compression must be gzip, none or zstd', { code: 'ZB_INVALID_ARGUMENT' });
-  const repository = await repositoryFromArgs(values, { compression });
+  // The server first: a repository is created only after the server accepted the credentials,
+  // so a mistyped password against a new --repo path leaves nothing behind.
   const client = await adminClientFromArgs(values, ctx);
+  let repository;
+  try {
+    repository = await repositoryFromArgs(values, { compression });
+  } catch (err) {
+    client.close();
+    throw err;
+  }
   const accounts = optList(values, 'accounts');
   const concurrency = optInt(values, 'concurrency', 1);
   const itemConcurrency = optInt(values, 'item-concurrency', 1);
   const maxItemBytes = optInt(values, 'max-item-bytes', 1);
+  const shardText = optString(values, 'shard');
+  const mailServers = optList(values, 'mail-servers');
+  const selection: AccountSelection = {
+    ...(shardText !== undefined ? { shard: parseShard(shardText) } : {}),
+    ...(mailServers ? { mailServers } : {}),
+  };
   const directory = await directoryCaptureFromArgs(values, ctx);
   const engine = new BackupEngine({
     client,
@@ -52,6 +69,7 @@ export async function engineFromArgs(
     ...(concurrency ? { concurrency } : {}),
     ...(itemConcurrency ? { itemConcurrency } : {}),
     ...(maxItemBytes ? { maxItemBytes } : {}),
+    ...(isPartial(selection) ? { selection } : {}),
     ...extra,
   });
   return { engine, client, repository };
@@ -78,7 +96,7 @@ export function report(
 export const backupCommand: Command = {
   name: 'backup',
   summary: 'one incremental backup pass of every (or the given) account into the repository, plus a directory dump',
-  usage: `zimbra-backup backup --repo PATH|s3://bucket/prefix ${SERVER_USAGE} [--accounts a,b] [--concurrency N] [--item-concurrency N] [--compression gzip|none|zstd] [--full] ${LDAP_USAGE} [--json]`,
+  usage: `zimbra-backup backup --repo PATH|s3://bucket/prefix ${SERVER_USAGE} [--accounts a,b] [--concurrency N] [--item-concurrency N] [--compression gzip|none|zstd] [--full] [--shard i/n] [--mail-servers a,b] ${LDAP_USAGE} [--json]`,
   options: BACKUP_OPTIONS,
   async run(values, ctx) {
     const progress = progressLine(ctx);
