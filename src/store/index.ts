@@ -30,12 +30,7 @@ export {
   encodeBlobHeader,
 } from './blob-codec.js';
 export { type BlobKeyLayout, fanOutBlobLayout } from './blob-key.js';
-export {
-  PackStore,
-  DEFAULT_PACK_LAYOUT,
-  type PackLayout,
-  type PackStoreOptions,
-} from './pack/pack-store.js';
+export { PackStore, DEFAULT_PACK_LAYOUT, type PackLayout, type PackStoreOptions } from './pack/pack-store.js';
 export { IndexTable, type BlobLocation } from './pack/index-table.js';
 export type { StorageBackend, ReplayableBody, IoOptions, ObjectInfo, BackendProperties } from './backends/backend.js';
 export { type AppendableBackend, type AppendOptions, isAppendable } from './backends/appendable.js';
