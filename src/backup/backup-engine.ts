@@ -26,6 +26,7 @@ import type { JsonValue } from '../journal/types.js';
 import type { Repository } from '../repository/repository.js';
 import type { RepositoryLock } from '../repository/lock.js';
 import { acquireLease, releaseLease } from '../repository/lease.js';
+import { writeEngineAccountIndex } from '../repository/account-index.js';
 import type { DirectoryObject } from '../soap/requests/directory.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
 import { hostname } from 'node:os';
@@ -146,6 +147,8 @@ export class BackupEngine {
   #result: BackupResult = emptyResult();
   /** Selected names the server does not list, already reported in this run. */
   #reportedMissing = new Set<string>();
+  /** Accounts that ran in this run or watch (the result counts each once). */
+  #accountsRun = new Set<string>();
   /** While `run`/`watch` runs: the held lock, the scheduler and the selected accounts. */
   #live: { lock: RepositoryLock; scheduler: AccountScheduler; accounts: DirectoryObject[] } | undefined;
   #startedMs = 0;
@@ -157,6 +160,8 @@ export class BackupEngine {
   readonly #leases = new Set<string>();
   /** The lock held by `run`/`watch` (set before the first directory listing). */
   #held: RepositoryLock | undefined;
+  /** `backup` or `watch` while running (names this engine's status and index files). */
+  #mode = 'backup';
   /** The per-server scanners while `watch` runs. */
   #fleet: ScannerFleet | undefined;
   /** Serializes exclusive sections and directory refreshes (both touch the index and journals). */
@@ -467,6 +472,7 @@ export class BackupEngine {
     this.#startedMs = this.#now();
     this.#result = emptyResult();
     this.#reportedMissing = new Set();
+    this.#accountsRun = new Set();
     const partial = isPartial(this.#opts.selection);
     const lock = await this.#opts.repository.lock({
       owner: this.#opts.lockOwner ?? owner,
@@ -476,6 +482,7 @@ export class BackupEngine {
     });
     lock.startHeartbeat();
     this.#held = lock;
+    this.#mode = owner;
     try {
       this.#index = await this.#opts.repository.accounts(signal);
       await body(lock);
@@ -595,7 +602,9 @@ export class BackupEngine {
 
   #add(r: AccountRunResult): void {
     const t = this.#result;
-    t.accounts++;
+    // Accounts, not account runs: watch runs an account once per change (issue #15: "accounts 25" for 5).
+    this.#accountsRun.add(r.accountId);
+    t.accounts = this.#accountsRun.size;
     t.itemsNew += r.itemsNew;
     t.itemsChanged += r.itemsChanged;
     t.itemsDeleted += r.itemsDeleted;
@@ -693,7 +702,10 @@ export class BackupEngine {
 
   async #saveIndex(signal?: AbortSignal): Promise<void> {
     if (!this.#indexDirty) return;
-    await this.#opts.repository.writeAccounts(this.#index, signal);
+    // Under a shared lock other engines update the index too: each writes its own file only.
+    if (this.#held?.mode === 'shared')
+      await writeEngineAccountIndex(this.#opts.repository.backend, this.#engineName(this.#mode), this.#index, signal);
+    else await this.#opts.repository.writeAccounts(this.#index, signal);
     this.#indexDirty = false;
   }
 }
