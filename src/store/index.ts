@@ -37,4 +37,3 @@ export { type AppendableBackend, type AppendOptions, isAppendable } from './back
 export { LocalBackend, type LocalBackendOptions } from './backends/local.js';
 export { MemoryBackend, type MemoryBackendOptions } from './backends/memory.js';
 export { RetryBackend, type RetryBackendOptions } from './backends/retry.js';
-export { IndexTable, type BlobLocation } from './pack/index-table.js';
