@@ -3,6 +3,7 @@ import type { CheckProblem } from '../../maintenance/types.js';
 import { optInt, optList } from '../args.js';
 import type { Command } from '../command.js';
 import { repositoryFromArgs } from '../connect.js';
+import { PhaseProgressTracker, progressMode, progressReporter } from '../progress-line.js';
 
 function describe(p: CheckProblem): string {
   const where = p.accounts
@@ -23,19 +24,20 @@ export const checkCommand: Command = {
   summary:
     'verify that every referenced blob exists (quick) or re-hashes (--full) and every journal is intact; --repair quarantines damage and schedules refetches',
   usage:
-    'zimbra-backup check --repo PATH|s3://bucket/prefix [--full] [--accounts a,b] [--repair] [--concurrency N] [--json]',
+    'zimbra-backup check --repo PATH|s3://bucket/prefix [--full] [--accounts a,b] [--repair] [--concurrency N] [--progress tty|json|none] [--json]',
   options: {
     repo: { type: 'string' },
     full: { type: 'boolean' },
     accounts: { type: 'string', multiple: true },
     repair: { type: 'boolean' },
     concurrency: { type: 'string' },
+    progress: { type: 'string' },
   },
   async run(values, ctx) {
     const repository = await repositoryFromArgs(values);
     const accounts = optList(values, 'accounts');
     const concurrency = optInt(values, 'concurrency', 1);
-    let last = 0;
+    const progress = progressReporter(ctx, progressMode(values, ctx), new PhaseProgressTracker());
     const r = await checkRepository({
       repository,
       full: values['full'] === true,
@@ -43,15 +45,9 @@ export const checkCommand: Command = {
       signal: ctx.signal,
       ...(accounts ? { accounts } : {}),
       ...(concurrency !== undefined ? { concurrency } : {}),
-      onProgress: (p) => {
-        if (!ctx.tty || Date.now() - last < 200) return;
-        last = Date.now();
-        process.stderr.write(
-          `\r\x1b[K${p.phase} ${p.loaded}${p.total !== undefined ? `/${p.total}` : ''}${p.bytes !== undefined ? ` ${(p.bytes / 1e6).toFixed(1)} MB` : ''}`,
-        );
-      },
+      onProgress: progress.onProgress,
     });
-    if (ctx.tty) process.stderr.write('\r\x1b[K');
+    progress.done();
     const failed = values['repair'] === true ? r.remaining > 0 : r.errors > 0;
     if (values['json']) {
       ctx.out(JSON.stringify(r));
