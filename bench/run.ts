@@ -17,6 +17,7 @@ import { MODES, scratchDir, startBenchServer } from './lib/setup.js';
 import { markdownTable, type BenchRow } from './lib/table.js';
 import { note } from './lib/timing.js';
 import { checkFull } from './scenarios/check-full.js';
+import { cliStartup } from './scenarios/cli-startup.js';
 import { incrementalBackup } from './scenarios/incremental.js';
 import { initialBackup } from './scenarios/initial-backup.js';
 import { realTimeLatency } from './scenarios/latency.js';
@@ -98,6 +99,7 @@ try {
   );
   await scenario(6, 'check --full', () => checkFull(server, initial.repository, initial.root));
   await scenario(7, 'memory', () => memoryScenario(server, mode, scratch, initial.gzip));
+  await scenario(8, 'CLI start-up', () => cliStartup(server, initial.root));
 } finally {
   server.client.close();
   await server.emu.close();

@@ -71,7 +71,10 @@ export interface AccountBackupOptions {
   accountId: string;
   /** List the whole mailbox and reconcile even when a token exists (SmartScan). */
   full?: boolean;
-  /** Records per journal commit during a full listing. Default 500. */
+  /**
+   * Records per journal commit during a full listing. Default 2000: each commit flushes the blob
+   * store (format v2: a pack and an index file), so fewer, larger commits mean fewer objects.
+   */
   sliceRecords?: number;
   /** Give up retrying an item after this many runs (it stays reported). Default 5. */
   maxItemAttempts?: number;
@@ -199,7 +202,7 @@ class AccountRun {
       for (const id of current.items.keys()) if (!listed.has(id)) this.#delete(current, id);
       // Until the listing is wholly committed the old token (if any) stays the resume point.
       const interim: CursorState = { ...this.#state };
-      const slice = this.opts.sliceRecords ?? 500;
+      const slice = this.opts.sliceRecords ?? 2000;
       for (let i = 0; i < listing.items.length; i += slice) {
         await this.#applyItems(listing.items.slice(i, i + slice), this.opts.journal.current());
         await this.#commit(interim);

@@ -17,7 +17,17 @@ export { backupAccount, type AccountBackupOptions, type AccountRunResult, type C
 export { AccountScheduler, type AccountSchedulerOptions, type SchedulerStats } from './scheduler.js';
 export type { BackupProgress } from './progress.js';
 export { readAccountIndex, writeAccountIndex, findAccount, type AccountIndexEntry } from './account-index.js';
-export { repositoryStatus, type RepositoryStatus, type AccountStatus } from './repository-status.js';
+export { repositoryStatus, type RepositoryStatus, type AccountStatus, type ServerStatus } from './repository-status.js';
+export {
+  accountLag,
+  captureStatusKey,
+  readCaptureStatuses,
+  writeCaptureStatus,
+  CAPTURE_STATUS_PREFIX,
+  type AccountLag,
+  type CaptureStatus,
+  type ServerCaptureState,
+} from './capture-status.js';
 export { listItems, resolveAccount, type ListItemsOptions, type ListedItem } from './list-items.js';
 export {
   soapDirectoryEntries,

@@ -34,7 +34,7 @@
  * @packageDocumentation
  */
 export { startEmulator, Emulator } from './emulator.js';
-export type { EmulatorOptions, DeliverOptions, NamedId } from './emulator.js';
+export type { EmulatorOptions, DeliverOptions, NamedId, EmulatorServerInfo } from './emulator.js';
 export type { FaultRule, FaultPlan } from './http/fault-injector.js';
 export { FaultInjector } from './http/fault-injector.js';
 export { EmulatorStats } from './http/server.js';

@@ -3,7 +3,6 @@
  * fields a backup must reproduce (hex SHA-256 of the blob).
  */
 import { createHash } from 'node:crypto';
-import { tagNames } from './model/folder-ops.js';
 import type { ItemType } from './model/item.js';
 import type { Mailbox } from './model/mailbox.js';
 
@@ -72,9 +71,7 @@ export function snapshotOf(mbox: Mailbox): MailboxSnapshot {
         type: item.type,
         folderId: item.folderId,
         flags: item.flags,
-        tags: tagNames(mbox, item)
-          .split(',')
-          .filter((t) => t !== ''),
+        tags: item.tagIds.map((id) => mbox.get(id)?.name ?? '').filter((t) => t !== ''),
         dateMs: item.date,
         modifiedSequence: item.modifiedSequence,
         savedSequence: item.savedSequence,

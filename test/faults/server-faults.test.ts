@@ -151,8 +151,8 @@ describe('backup under emulator faults', () => {
   it('the FaultyBackend leaves no temp file or partial blob visible after cut puts', async () => {
     fx = await faultFixture();
     const { client, repo, faulty } = fx;
-    // Three blob writes die midway (transient); RetryBackend replays them from the source.
-    faulty.add({ put: { key: /^blobs\//, afterBytes: 100, error: true, times: 3 } });
+    // Three pack writes (format 2: blobs travel in packs) die midway (transient); RetryBackend replays them.
+    faulty.add({ put: { key: /^packs\//, afterBytes: 100, error: true, times: 3 } });
     const r = await new BackupEngine({ client, repository: repo }).run();
     faulty.expectAllFaultsExercised();
     expect(r.failures).toEqual([]);

@@ -114,7 +114,8 @@ export function readRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
     const withEnvelope = await envelopes(deps, q === undefined ? [] : items);
     if (q !== undefined) {
       items = items.filter((i) => {
-        const env = withEnvelope.get(i.id);
+        const rec = i as { subject?: string; from?: string };
+        const env = withEnvelope.get(i.id) ?? { subject: rec.subject, from: rec.from, to: undefined };
         const title = i.kind === 'contact' ? contactTitle(i.meta) : undefined;
         return [i.name, i.path, title, env?.subject, env?.from, env?.to].some((s) => s?.toLowerCase().includes(q));
       });
@@ -230,6 +231,9 @@ async function envelopes(
   const limit = pLimit(8);
   await Promise.all(
     items
+      // Records captured with an envelope in `meta` already carry subject and sender (listItems
+      // maps them); only older records, and calendar items, need their blob's headers read.
+      .filter((i) => (i as { subject?: unknown }).subject === undefined)
       .filter((i) => (i.kind === 'message' || i.kind === 'appointment' || i.kind === 'task') && i.digest !== undefined)
       .map((i) =>
         limit(async () => {

@@ -10,7 +10,7 @@ import { SoapFault, faults } from '../wire/soap-fault.js';
 import { NS, response, targetAccount, type HandlerSpec } from './context.js';
 
 /** Preferences every account has through its COS on a stock server (values of zimbra-attrs.xml). */
-const DEFAULT_PREFS: Record<string, string> = {
+export const DEFAULT_PREFS: Record<string, string> = {
   zimbraPrefMailPollingInterval: '5m',
   zimbraPrefMailInitialSearch: 'in:inbox',
   zimbraPrefGroupMailBy: 'conversation',

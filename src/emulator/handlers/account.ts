@@ -62,7 +62,7 @@ const getInfo: HandlerSpec = {
       .text('name', acct.name)
       .text('lifetime', c.expiresMs - Date.now());
     if (c.adminId !== undefined && ctx.state.directory.findAccount(c.adminId)?.isAdmin) r.text('adminDelegated', true);
-    r.attr('docSizeLimit', 10485760).attr('attSizeLimit', 10240000).attr('spellCheckAvailable', false);
+    r.attr('docSizeLimit', 10485760).attr('attSizeLimit', 10240000).attr('isSpellCheckAvailable', false);
     if (want('mbox')) {
       r.text('rest', `${ctx.state.mailUrl}/home/${acct.name}`).text('used', acct.mailbox.size);
       r.text('isTrackingIMAP', false);

@@ -17,6 +17,9 @@ import {
 } from './context.js';
 import { compileFilter } from './ldap-filter.js';
 
+/** LC.zimbra_directory_max_search_result default (common/src/java/com/zimbra/common/localconfig/LC.java). */
+const DIRECTORY_MAX_SEARCH_RESULT = 5000;
+
 /**
  * Writes `<name name id><a n>v</a>...</name>`; `only` limits the attributes returned. Secrets
  * (`userPassword`...) come as one `VALUE-BLOCKED` and data-source passwords not at all, as
@@ -92,7 +95,9 @@ const searchDirectory = admin('SearchDirectoryRequest', (req, ctx) => {
   if (types.includes('domains')) for (const d of dir.domains.values()) consider('domain', d, OBJECT_CLASSES.domain);
   if (types.includes('coses')) for (const c of dir.coses.values()) consider('cos', c, OBJECT_CLASSES.cos);
   hits.sort((x, y) => (x.e.name < y.e.name ? -1 : x.e.name > y.e.name ? 1 : 0));
-  const maxResults = req.getInt('maxResults') ?? 0;
+  // SearchDirectory.java: maxResults defaults to LC zimbra_directory_max_search_result (5000) and
+  // limits the whole LDAP result (LdapProvisioning.searchDirectory size limit), paging or not.
+  const maxResults = req.getInt('maxResults') ?? DIRECTORY_MAX_SEARCH_RESULT;
   if (maxResults > 0 && hits.length > maxResults)
     throw new SoapFault('account.TOO_MANY_SEARCH_RESULTS', `number of results exceeded ${maxResults}`);
   const r = response(req, NS.admin);

@@ -7,7 +7,7 @@
  */
 import { normalizeFlags, type MailItem } from '../model/item.js';
 import type { Mailbox } from '../model/mailbox.js';
-import { tagNames } from '../model/folder-ops.js';
+import { encodeTags, tagNames } from '../model/folder-ops.js';
 import type { Element } from '../wire/element.js';
 import { SoapFault, faults } from '../wire/soap-fault.js';
 import { NS, response, targetAccount, type HandlerSpec } from './context.js';
@@ -67,12 +67,13 @@ export function encodeConvSummary(
   if (flags) c.attr('f', flags);
   const tagIds = [...new Set(msgs.flatMap((m) => m.tagIds))].sort((a, b) => a - b);
   if (tagIds.length > 0) {
-    const names = [...new Set(msgs.flatMap((m) => tagNames(mbox, m).split(',')).filter((x) => x))];
-    c.attr('tn', names.join(',')).attr('t', tagIds.join(','));
+    const names = [...new Set(tagIds.map((id) => mbox.get(id)?.name ?? '').filter((x) => x))];
+    c.attr('tn', encodeTags(names)).attr('t', tagIds.join(','));
   }
   const dated = hit ?? newest;
   if (dated) c.attr('d', dated.date).text('su', dated.subject ?? '');
-  if (newest) c.text('fr', fragment(newest.blob ?? Buffer.alloc(0)));
+  // the fragment only with a matched message (search hits), as encodeConversationSummary does
+  if (hit) c.text('fr', fragment((newest ?? hit).blob ?? Buffer.alloc(0)));
   const seen = new Set<string>();
   for (const m of msgs) {
     const e = emailOf(m.sender);

@@ -5,7 +5,14 @@
  */
 import { FOLDER } from '../model/item.js';
 import type { Mailbox } from '../model/mailbox.js';
-import { deleteFolderIn, emptyFolderIn, renameFolder, resolveFolder, moveFolder } from '../model/folder-ops.js';
+import {
+  decodeTags,
+  deleteFolderIn,
+  emptyFolderIn,
+  renameFolder,
+  resolveFolder,
+  moveFolder,
+} from '../model/folder-ops.js';
 import { deleteItems, getItem, moveItems, setFlags, setTags, toggleFlag, toggleTag } from '../model/item-ops.js';
 import type { Element } from '../wire/element.js';
 import { faults } from '../wire/soap-fault.js';
@@ -84,7 +91,7 @@ function apply(mbox: Mailbox, ids: number[], action: Element): void {
         setTags(
           mbox,
           ids,
-          tn.split(',').filter((x) => x),
+          decodeTags(tn), // TagUtil.parseTags
         );
       else if (t !== undefined)
         setTags(

@@ -12,6 +12,7 @@ import { parseQuery } from '../search/query-parser.js';
 import { matches, mentionsFolder, type EvalContext } from '../search/query-eval.js';
 import type { Element } from '../wire/element.js';
 import { faults } from '../wire/soap-fault.js';
+import { DEFAULT_PREFS } from './account-prefs.js';
 import { NS, response, targetAccount, type HandlerSpec } from './context.js';
 import { encodeConvSummary, resolveConv } from './conversations.js';
 import { convIdOf, encodeAny } from './encode-items.js';
@@ -110,7 +111,8 @@ const search: HandlerSpec = {
       mbox,
       query: queryText,
       now: Date.now(),
-      timeZone: acct.attrs['zimbraPrefTimeZoneId']?.[0] ?? 'UTC',
+      // absolute dates are days in the account's time zone (the stock default when unset)
+      timeZone: acct.attrs['zimbraPrefTimeZoneId']?.[0] ?? DEFAULT_PREFS['zimbraPrefTimeZoneId']!,
     };
     const anyFolder = mentionsFolder(parsed.root);
     const found: MailItem[] = [];

@@ -6,17 +6,17 @@
 import type { ContactPart } from '../model/item.js';
 import { FOLDER } from '../model/item.js';
 import type { AccountEntry } from '../model/directory.js';
-import { createFolder, createFolderPath, createTag, resolveFolder } from '../model/folder-ops.js';
+import { createFolder, createFolderPath, createTag, decodeTags, resolveFolder } from '../model/folder-ops.js';
 import { applyInvite } from '../model/invites.js';
 import { addMessage, modifyContact, createContact, saveDocument, setCalendarItem } from '../model/item-ops.js';
 import type { Element } from '../wire/element.js';
 import { faults } from '../wire/soap-fault.js';
 import { NS, response, takeUpload, targetAccount, type HandlerSpec, type SoapContext } from './context.js';
-import { encodeContact, encodeDocument, encodeFolder, encodeMsgMetadata, encodeTag } from './encode-items.js';
+import { encodeContact, encodeFolder, encodeMsgMetadata, encodeTag } from './encode-items.js';
 
 function tagNamesOf(acct: AccountEntry, el: Element): string[] | undefined {
   const tn = el.get('tn');
-  if (tn !== undefined) return tn.split(',').filter((t) => t !== '');
+  if (tn !== undefined) return decodeTags(tn); // TagUtil.parseTags
   const t = el.get('t');
   if (t === undefined || t === '') return undefined;
   return t.split(',').map((id) => {
@@ -219,8 +219,12 @@ const handlers: HandlerSpec[] = [
         doc.get('ct') ?? up.contentType,
         doc.get('l') ?? FOLDER.BRIEFCASE,
       );
+      // doc/SaveDocument.java answers <doc id ver name/> only
       const r = response(req, NS.mail);
-      encodeDocument(r, acct.mailbox, d);
+      r.add('doc')
+        .attr('id', String(d.id))
+        .attr('ver', 1)
+        .attr('name', d.name ?? '');
       return r;
     },
   },

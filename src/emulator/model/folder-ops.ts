@@ -157,8 +157,29 @@ export function tagIdsFor(mbox: Mailbox, txn: Txn, names: string[]): number[] {
 
 /** Tag names of an item, comma-joined (`tn`). */
 export function tagNames(mbox: Mailbox, item: MailItem): string {
-  return item.tagIds
-    .map((id) => mbox.get(id)?.name ?? '')
-    .filter((n) => n !== '')
-    .join(',');
+  return encodeTags(item.tagIds.map((id) => mbox.get(id)?.name ?? '').filter((n) => n !== ''));
+}
+
+/** TagUtil.encodeTags (store/.../mailbox/util/TagUtil.java): `\` -> `\\`, `,` -> `\,`, joined by `,`. */
+export function encodeTags(names: readonly string[]): string {
+  return names.map((n) => n.replace(/\\/g, '\\\\').replace(/,/g, '\\,')).join(',');
+}
+
+/** TagUtil.decodeTags: split on unescaped `,`, unescape, trim, drop empty names. */
+export function decodeTags(encoded: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let escaped = false;
+  for (const c of encoded) {
+    if (escaped) {
+      cur += c;
+      escaped = false;
+    } else if (c === '\\') escaped = true;
+    else if (c === ',') {
+      if (cur.trim() !== '') out.push(cur.trim());
+      cur = '';
+    } else cur += c;
+  }
+  if (cur.trim() !== '') out.push(cur.trim());
+  return out;
 }

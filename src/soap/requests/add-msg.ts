@@ -6,6 +6,7 @@
 import { ZimbraBackupError } from '../../errors.js';
 import { children, type SoapElement } from '../element.js';
 import type { SoapRequestDefinition } from './definition.js';
+import { encodeTagNames } from '../tag-names.js';
 import { parseItem, type ItemSummary } from './items.js';
 
 /** Params of {@link AddMsg}: give `uploadId` (preferred) or small `content`. */
@@ -40,7 +41,7 @@ export const AddMsg: SoapRequestDefinition<AddMsgParams, ItemSummary> = {
     }
     const m: SoapElement = { l: p.folderId };
     if (p.flags !== undefined) m['f'] = p.flags;
-    if (p.tagNames?.length) m['tn'] = p.tagNames.join(',');
+    if (p.tagNames?.length) m['tn'] = encodeTagNames(p.tagNames);
     if (p.dateMs !== undefined) m['d'] = p.dateMs;
     if (p.uploadId !== undefined) m['aid'] = p.uploadId;
     if (p.content !== undefined) m['content'] = { _content: p.content };

@@ -5,6 +5,7 @@
  */
 import { children, toAttrList, type SoapElement, type ZimbraAttrs } from '../element.js';
 import type { SoapRequestDefinition } from './definition.js';
+import { encodeTagNames } from '../tag-names.js';
 import { parseContact, type ContactInfo } from './items.js';
 
 /** Params of {@link CreateContact}. */
@@ -31,7 +32,7 @@ export const CreateContact: SoapRequestDefinition<CreateContactParams, ContactIn
   build: (p) => {
     const cn: SoapElement = {};
     if (p.folderId !== undefined) cn['l'] = p.folderId;
-    if (p.tagNames?.length) cn['tn'] = p.tagNames.join(',');
+    if (p.tagNames?.length) cn['tn'] = encodeTagNames(p.tagNames);
     cn['a'] = [...toAttrList(p.attrs), ...(p.attachments ?? []).map((a) => ({ n: a.field, aid: a.uploadId }))];
     if (p.members?.length) cn['m'] = p.members.map((m) => ({ type: m.type, value: m.value }));
     return { verbose: p.verbose === false ? 0 : 1, cn };

@@ -5,6 +5,7 @@
  */
 import { attrIdList, attrStr, children, type SoapElement } from '../element.js';
 import type { SoapRequestDefinition } from './definition.js';
+import { encodeTagNames } from '../tag-names.js';
 
 /** Operations (a leading `!` negates, e.g. `!flag`). */
 export type ItemActionOp =
@@ -58,7 +59,9 @@ export const ItemAction: SoapRequestDefinition<ItemActionParams, ItemActionResul
     const a: SoapElement = { id: p.ids.join(','), op: p.op };
     if (p.folderId !== undefined) a['l'] = p.folderId;
     if (p.flags !== undefined) a['f'] = p.flags;
-    if (p.tagNames !== undefined) a['tn'] = p.tagNames.join(',');
+    // op=tag takes one raw name; update takes an encoded list (ItemAction.java, TagUtil.parseTags)
+    if (p.tagNames !== undefined)
+      a['tn'] = p.op === 'tag' || p.op === '!tag' ? p.tagNames.join(',') : encodeTagNames(p.tagNames);
     if (p.color !== undefined) a['color'] = p.color;
     if (p.name !== undefined) a['name'] = p.name;
     return { action: a };

@@ -13,6 +13,7 @@ import {
   type SoapElement,
   type ZimbraAttrs,
 } from '../element.js';
+import { decodeTagNames } from '../tag-names.js';
 
 /** Mailbox item types, named for what they are. */
 export type ItemType =
@@ -111,7 +112,9 @@ export function parseItem(el: SoapElement, type: ItemType): ItemSummary {
   set('folderId', attrStr(el, 'l'));
   set('flags', attrStr(el, 'f'));
   set('tagIds', splitList(attrStr(el, 't')));
-  set('tagNames', splitList(attrStr(el, 'tn')));
+  // TagUtil.encodeTags escapes `\\` and `,` inside names (tag-names.ts)
+  const tn = attrStr(el, 'tn');
+  if (tn !== undefined) out.tagNames = decodeTagNames(tn);
   set('dateMs', attrNum(el, 'd'));
   set('modifiedSequence', attrNum(el, 'ms'));
   const rev = attrNum(el, 'rev');

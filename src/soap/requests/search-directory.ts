@@ -24,6 +24,8 @@ export interface SearchDirectoryParams {
   limit?: number;
   /** First result index. */
   offset?: number;
+  /** Size limit over the whole result (`maxResults`); default 0: none (the server's own default is 5000). */
+  maxResults?: number;
   /** Restrict to a domain (name). */
   domain?: string;
   /** Apply the COS to attributes (default false: cheaper). */
@@ -62,6 +64,10 @@ export const SearchDirectory: SoapRequestDefinition<SearchDirectoryParams, Searc
     ...(p.attrs === undefined ? {} : { attrs: p.attrs.join(',') }),
     ...(p.limit === undefined ? {} : { limit: p.limit }),
     ...(p.offset === undefined ? {} : { offset: p.offset }),
+    // SearchDirectory.java defaults maxResults to zimbra_directory_max_search_result (5000) and
+    // passes it to LDAP as a size limit over the whole result, paging or not: a site with more
+    // entries gets account.TOO_MANY_SEARCH_RESULTS. 0 means no limit.
+    maxResults: p.maxResults ?? 0,
     ...(p.domain === undefined ? {} : { domain: p.domain }),
     ...(p.sortBy === undefined ? {} : { sortBy: p.sortBy }),
   }),

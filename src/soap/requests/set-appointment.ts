@@ -5,6 +5,7 @@
  */
 import { attrStr, children, requireStr, type SoapElement } from '../element.js';
 import type { SoapRequestDefinition } from './definition.js';
+import { encodeTagNames } from '../tag-names.js';
 
 /** One component: the MIME of a `text/calendar` message, uploaded (`uploadId`) or inline (`mimeContent`). */
 export interface AppointmentComponent {
@@ -57,7 +58,7 @@ export const SetAppointment: SoapRequestDefinition<SetAppointmentParams, SetAppo
     const el: SoapElement = {};
     if (p.folderId !== undefined) el['l'] = p.folderId;
     if (p.flags !== undefined) el['f'] = p.flags;
-    if (p.tagNames?.length) el['tn'] = p.tagNames.join(',');
+    if (p.tagNames?.length) el['tn'] = encodeTagNames(p.tagNames);
     el['default'] = component(p.default);
     if (p.exceptions?.length) el['except'] = p.exceptions.map(component);
     return el;
