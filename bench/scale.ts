@@ -15,7 +15,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AccountScheduler } from '../src/backup/scheduler.js';
-import { readAccountIndex, writeAccountIndex, type AccountIndexEntry } from '../src/backup/account-index.js';
+import { readAccountIndex, writeAccountIndex, type AccountIndexEntry } from '../src/repository/account-index.js';
 import { BackupEngine } from '../src/backup/backup-engine.js';
 import { startEmulator } from '../src/emulator/index.js';
 import { Journal } from '../src/journal/journal.js';

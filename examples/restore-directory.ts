@@ -7,7 +7,8 @@
 import { BackupEngine } from '../src/backup/backup-engine.js';
 import { startEmulator } from '../src/emulator/index.js';
 import { initRepository } from '../src/repository/index.js';
-import { restoreAccount, restoreDirectory } from '../src/restore/index.js';
+import { restoreDirectory } from '../src/directory/index.js';
+import { restoreAccount } from '../src/restore/index.js';
 import { ZimbraClient } from '../src/soap/zimbra-client.js';
 import { MemoryBackend } from '../src/store/backends/memory.js';
 

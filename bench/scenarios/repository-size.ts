@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { repositoryStatus } from '../../src/backup/index.js';
+import { repositoryStatus } from '../../src/catalog/index.js';
 import { writeCorpusAsFiles } from '../../src/emulator/index.js';
 import type { Repository } from '../../src/repository/repository.js';
 import { benchMessage } from '../lib/mutations.js';

@@ -29,21 +29,3 @@ export function attributesChanged(
 ): boolean {
   return normalise(prev) !== normalise(next);
 }
-
-/**
- * What a real server answers instead of a secret attribute's value (userPassword and the like,
- * `Provisioning.sanitizedAttrValue`); a placeholder, never a value to keep or restore.
- */
-export const VALUE_BLOCKED = 'VALUE-BLOCKED';
-
-/** The attributes without `VALUE-BLOCKED` placeholders (an attribute left with no value is dropped). */
-export function withoutBlockedValues(attrs: Record<string, string | string[]>): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(attrs)) {
-    if (Array.isArray(v)) {
-      const kept = v.filter((x) => x !== VALUE_BLOCKED);
-      if (kept.length > 0) out[k] = kept;
-    } else if (v !== VALUE_BLOCKED) out[k] = v;
-  }
-  return out;
-}

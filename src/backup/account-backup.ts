@@ -34,20 +34,9 @@ import {
 } from './item-fetch.js';
 import { folderRecord, itemRecord, kindOf, sameVersion, tagRecord } from './records.js';
 import type { BackupProgress } from './progress.js';
+import type { CursorState } from '../repository/cursor-state.js';
 
-/** The cursor state committed with every journal batch (opaque to the journal). */
-export interface CursorState {
-  /** The Zimbra sync token this commit covers; absent until a full listing completed. */
-  token?: string;
-  /**
-   * Items that failed to download, retried on the next runs. `refetch` entries (written by
-   * `check --repair` for items whose blob was missing or corrupt) download the content again even
-   * when the journal's version looks current.
-   */
-  retry?: Array<{ id: string; type: string; attempts: number; error: string; refetch?: boolean }>;
-  /** The token at the end of the last full listing (SmartScan's cheap probe compares against it). */
-  scannedToken?: string;
-}
+export type { CursorState } from '../repository/cursor-state.js';
 
 /** Counters of one account run. */
 export interface AccountRunResult {

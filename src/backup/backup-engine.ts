@@ -23,7 +23,6 @@ import { resolveLogger, type Logger } from '../internal/logger.js';
 import { safeZimbraId } from '../internal/safe-id.js';
 import { Journal } from '../journal/journal.js';
 import type { JsonValue } from '../journal/types.js';
-import { accountPrefix } from '../repository/layout.js';
 import type { Repository } from '../repository/repository.js';
 import type { RepositoryLock } from '../repository/lock.js';
 import type { DirectoryObject } from '../soap/requests/directory.js';
@@ -31,9 +30,13 @@ import type { ZimbraClient } from '../soap/zimbra-client.js';
 import { hostname } from 'node:os';
 import { ScannerFleet, type ServerCaptureStatus } from '../sync/scanner-fleet.js';
 import { readCaptureStatuses, writeCaptureStatus, type CaptureStatus } from './capture-status.js';
-import { backupAccount, type AccountRunResult, type CursorState } from './account-backup.js';
-import { readAccountIndex, writeAccountIndex, type AccountIndexEntry } from './account-index.js';
-import { attributesChanged, withoutBlockedValues } from './account-attrs.js';
+import { backupAccount, type AccountRunResult } from './account-backup.js';
+import type { CursorState } from '../repository/cursor-state.js';
+import type { AccountIndexEntry } from '../repository/account-index.js';
+import { captureDirectory, type DirectoryCapture } from '../directory/capture-directory.js';
+import type { DirectorySnapshotResult } from '../directory/directory-snapshot.js';
+import { attributesChanged } from './account-attrs.js';
+import { withoutBlockedValues } from '../directory/account-attributes.js';
 import type { BackupProgress } from './progress.js';
 import { AccountScheduler } from './scheduler.js';
 
@@ -66,6 +69,13 @@ export interface BackupEngineOptions {
   refreshMs?: number;
   /** Progress events (not monotonic: accounts run in parallel). */
   onProgress?: (p: BackupProgress) => void;
+  /**
+   * Also save a directory snapshot into the repository, read over LDAP or through admin SOAP
+   * (`run`: after the pass; `watch`: before capture starts). Default: no directory snapshot.
+   */
+  directory?: DirectoryCapture;
+  /** Called after each directory snapshot (a SOAP snapshot carries a warning: no password hashes). */
+  onDirectory?: (r: DirectorySnapshotResult) => void;
   /** Called after each account run (watch mode: after each real-time capture). */
   onAccountRun?: (r: AccountRunResult) => void;
   logger?: Logger | false;
@@ -91,6 +101,8 @@ export interface BackupResult {
   accountsDeleted: number;
   /** Per-account or per-item failures (the run goes on). */
   failures: Array<{ accountId: string; itemId?: string; error: string }>;
+  /** The directory snapshot saved by this run, with the `directory` option. */
+  directory?: DirectorySnapshotResult;
 }
 
 /** A snapshot of a running engine, for metrics and alerts ({@link BackupEngine.status}). */
@@ -155,7 +167,11 @@ export class BackupEngine {
       // Format v2: one index file per run instead of one per flush (fewer objects to list and load).
       await this.#opts.repository.blobs.packs
         ?.compactIndex(opts.signal ? { signal: opts.signal } : {})
-        .catch((err: unknown) => this.#log.warn({ err: String(err) }, 'index compaction failed (the index stays valid)'));
+        .catch((err: unknown) =>
+          this.#log.warn({ err: String(err) }, 'index compaction failed (the index stays valid)'),
+        );
+      lock.assertHeld();
+      await this.#captureDirectory(opts.signal);
     });
   }
 
@@ -195,7 +211,7 @@ export class BackupEngine {
         return out;
       } finally {
         await this.#closeJournals();
-        this.#index = await readAccountIndex(this.#opts.repository.backend).catch(() => this.#index);
+        this.#index = await this.#opts.repository.accounts().catch(() => this.#index);
         live.scheduler.resume();
       }
     });
@@ -319,6 +335,7 @@ export class BackupEngine {
   async watch(opts: { signal: AbortSignal }): Promise<BackupResult> {
     return this.#locked('watch', undefined, async (lock) => {
       const { signal } = opts;
+      await this.#captureDirectory(signal);
       const inner = new AbortController();
       const scheduler = this.#scheduler(lock, inner.signal, false);
       const live = { lock, scheduler, accounts: await this.#serialized(() => this.#refreshAccounts(signal)) };
@@ -388,6 +405,21 @@ export class BackupEngine {
     });
   }
 
+  async #captureDirectory(signal: AbortSignal | undefined): Promise<void> {
+    const capture = this.#opts.directory;
+    if (!capture) return;
+    const r = await captureDirectory({
+      capture,
+      client: this.#opts.client,
+      backend: this.#opts.repository.backend,
+      at: new Date(this.#opts.now?.() ?? Date.now()),
+      ...(signal ? { signal } : {}),
+    });
+    this.#result.directory = r;
+    if (r.warning) this.#log.warn({ key: r.key }, r.warning);
+    this.#opts.onDirectory?.(r);
+  }
+
   async #locked(
     owner: string,
     signal: AbortSignal | undefined,
@@ -402,7 +434,7 @@ export class BackupEngine {
     });
     lock.startHeartbeat();
     try {
-      this.#index = await readAccountIndex(this.#opts.repository.backend, signal);
+      this.#index = await this.#opts.repository.accounts(signal);
       await body(lock);
       return { ...this.#result, durationMs: Date.now() - started };
     } finally {
@@ -433,15 +465,8 @@ export class BackupEngine {
   #journal(id: string): Promise<Journal> {
     let j = this.#journals.get(id);
     if (!j) {
-      const repo = this.#opts.repository;
-      j = Journal.open({
-        backend: repo.backend,
-        prefix: accountPrefix(id),
-        logger: this.#log,
-        // Format v2: the blobs of a batch sit in an open pack until flushed (one flush serves
-        // every account committing at that moment).
-        beforeCommit: (signal) => repo.blobs.flush(signal ? { signal } : {}),
-      });
+      // A writable repo.journal flushes the blob store's open pack before each commit (format v2).
+      j = this.#opts.repository.journal(id, { logger: this.#log });
       this.#journals.set(id, j);
     }
     return j;
@@ -605,7 +630,7 @@ export class BackupEngine {
 
   async #saveIndex(signal?: AbortSignal): Promise<void> {
     if (!this.#indexDirty) return;
-    await writeAccountIndex(this.#opts.repository.backend, this.#index, signal);
+    await this.#opts.repository.writeAccounts(this.#index, signal);
     this.#indexDirty = false;
   }
 }

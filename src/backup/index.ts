@@ -13,11 +13,9 @@
  * @module
  */
 export { BackupEngine, type BackupEngineOptions, type BackupResult, type EngineStatus } from './backup-engine.js';
-export { backupAccount, type AccountBackupOptions, type AccountRunResult, type CursorState } from './account-backup.js';
+export { backupAccount, type AccountBackupOptions, type AccountRunResult } from './account-backup.js';
 export { AccountScheduler, type AccountSchedulerOptions, type SchedulerStats } from './scheduler.js';
 export type { BackupProgress } from './progress.js';
-export { readAccountIndex, writeAccountIndex, findAccount, type AccountIndexEntry } from './account-index.js';
-export { repositoryStatus, type RepositoryStatus, type AccountStatus, type ServerStatus } from './repository-status.js';
 export {
   accountLag,
   captureStatusKey,
@@ -28,11 +26,4 @@ export {
   type CaptureStatus,
   type ServerCaptureState,
 } from './capture-status.js';
-export { listItems, resolveAccount, type ListItemsOptions, type ListedItem } from './list-items.js';
-export {
-  soapDirectoryEntries,
-  saveDirectoryEntries,
-  SOAP_DIRECTORY_WARNING,
-  type DirectorySnapshotResult,
-} from './directory-snapshot.js';
 export type { FetchContext, StoredContent } from './item-fetch.js';

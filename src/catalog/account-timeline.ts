@@ -6,9 +6,8 @@
  */
 import { ZimbraBackupError } from '../errors.js';
 import { Journal } from '../journal/journal.js';
-import { accountPrefix } from '../repository/layout.js';
 import type { Repository } from '../repository/repository.js';
-import { resolveAccount } from '../backup/list-items.js';
+import { resolveAccount } from './list-items.js';
 
 /** Bucket width of a {@link AccountTimeline}. */
 export type TimelineBucketSize = 'hour' | 'day';
@@ -63,12 +62,7 @@ export async function accountTimeline(opts: AccountTimelineOptions): Promise<Acc
   const { repository, signal } = opts;
   const io = signal ? { signal } : {};
   const account = await resolveAccount(repository, opts.account, signal);
-  const journal = await Journal.open({
-    backend: repository.backend,
-    prefix: accountPrefix(account.id),
-    readOnly: true,
-    ...io,
-  });
+  const journal = await repository.journal(account.id, { readOnly: true, ...io });
   try {
     const last = journal.stats().lastCaptureMs;
     let first = opts.from;

@@ -6,12 +6,10 @@
 import type { Readable } from 'node:stream';
 import { ZimbraBackupError } from '../errors.js';
 import { safeItemId } from '../internal/safe-id.js';
-import { Journal } from '../journal/journal.js';
 import type { ItemRecord } from '../journal/types.js';
-import { accountPrefix } from '../repository/layout.js';
 import type { Repository } from '../repository/repository.js';
 import { parseDigest } from '../store/digest.js';
-import { resolveAccount } from '../backup/list-items.js';
+import { resolveAccount } from './list-items.js';
 
 /** Options of {@link itemVersion}. */
 export interface ItemVersionOptions {
@@ -43,12 +41,7 @@ export async function itemVersion(opts: ItemVersionOptions): Promise<ItemVersion
   const { repository, signal } = opts;
   const account = await resolveAccount(repository, opts.account, signal);
   const io = signal ? { signal } : {};
-  const journal = await Journal.open({
-    backend: repository.backend,
-    prefix: accountPrefix(account.id),
-    readOnly: true,
-    ...io,
-  });
+  const journal = await repository.journal(account.id, { readOnly: true, ...io });
   try {
     const at = opts.at ?? Number.MAX_SAFE_INTEGER;
     const state = opts.at === undefined ? journal.current() : await journal.stateAt(at, io);

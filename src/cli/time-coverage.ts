@@ -4,9 +4,8 @@
  * warnings when an instant lies outside what the repository holds for the account.
  * @module
  */
-import { resolveAccount } from '../backup/list-items.js';
-import { Journal } from '../journal/journal.js';
-import { accountPrefix } from '../repository/layout.js';
+import { accountCoverage, type AccountCoverage } from '../catalog/item-history.js';
+import { isZimbraBackupError } from '../errors.js';
 import type { Repository } from '../repository/repository.js';
 import type { CommandContext } from './command.js';
 
@@ -38,29 +37,16 @@ export async function coverageWarnings(
   times: Record<string, number | undefined>,
   signal?: AbortSignal,
 ): Promise<string[]> {
-  let entry: { id: string; name: string };
+  let coverage: AccountCoverage;
   try {
-    entry = await resolveAccount(repository, account, signal);
-  } catch {
-    return [];
+    coverage = await accountCoverage({ repository, account, ...(signal ? { signal } : {}) });
+  } catch (err) {
+    if (isZimbraBackupError(err, 'ZB_NOT_FOUND')) return [];
+    throw err;
   }
-  const journal = await Journal.open({
-    backend: repository.backend,
-    prefix: accountPrefix(entry.id),
-    readOnly: true,
-    ...(signal ? { signal } : {}),
-  });
-  let first: number | undefined;
-  let last: number;
-  try {
-    last = journal.stats().lastCaptureMs;
-    for await (const r of journal.records(signal ? { signal } : {})) {
-      first = r.captureMs;
-      break;
-    }
-  } finally {
-    await journal.close();
-  }
+  const entry = { name: coverage.accountName };
+  const first = coverage.firstCaptureMs;
+  const last = coverage.lastCaptureMs;
   const out: string[] = [];
   for (const [k, v] of Object.entries(times)) {
     if (v === undefined) continue;

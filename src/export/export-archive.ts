@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pLimit from 'p-limit';
-import { readAccountIndex, type AccountIndexEntry } from '../backup/account-index.js';
+import type { AccountIndexEntry } from '../repository/account-index.js';
 import { ZimbraBackupError, isZimbraBackupError, throwIfAborted } from '../errors.js';
-import { writeDirectoryLdif } from '../ldap/directory-dump-io.js';
+import { writeDirectoryLdif } from '../directory/directory-dump-io.js';
 import { parseDigest } from '../store/digest.js';
 import { recordDigestSize, recordDigests } from '../journal/record-digests.js';
 import {
@@ -172,11 +172,7 @@ export async function exportArchive(opts: ExportArchiveOptions): Promise<ExportA
   const { repo, signal } = opts;
   const tmp = await mkdtemp(join(opts.tmpDir ?? tmpdir(), 'zb-export-'));
   try {
-    const { entries, named } = selectAccounts(
-      await readAccountIndex(repo.backend, signal),
-      opts.accounts,
-      opts.domains,
-    );
+    const { entries, named } = selectAccounts(await repo.accounts(signal), opts.accounts, opts.domains);
     const blobs = new Map<string, string>(); // digest -> first referencing "account/item", for error messages
     const accounts: ManifestAccount[] = [];
     const dirAccounts: DirectoryAccount[] = [];

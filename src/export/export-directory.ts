@@ -4,9 +4,9 @@
  * attribute records (what a SOAP-only backup knows).
  * @module
  */
-import { readDirectoryDump } from '../ldap/directory-dump-io.js';
-import type { DirectoryEntry, DirectoryValue } from '../ldap/directory-entry.js';
-import { findDirectoryDump } from '../restore/directory-source.js';
+import { readDirectoryDump } from '../directory/directory-dump-io.js';
+import { domainOf, type DirectoryEntry, type DirectoryValue } from '../directory/directory-entry.js';
+import { findDirectoryDump } from '../directory/directory-source.js';
 import type { StorageBackend } from '../store/backends/backend.js';
 
 /** An account the export includes, as the directory filter needs it. */
@@ -29,10 +29,7 @@ export interface DirectorySource {
   entries: AsyncIterable<DirectoryEntry>;
 }
 
-/** The domain part of an address, lower-cased. */
-export function domainOf(address: string): string {
-  return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
-}
+export { domainOf };
 
 function first(e: DirectoryEntry, name: string): string | undefined {
   const lc = name.toLowerCase();

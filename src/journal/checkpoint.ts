@@ -4,6 +4,7 @@ import { chainLine, decodeLine, encodeLine, fromStored, hex8, InvalidObjectError
 import { chunkLines } from './segment.js';
 import { StateBuilder } from './state-at.js';
 import type { AccountRecord, ItemRecord, JsonValue } from './types.js';
+import { journalDir } from './journal-dir.js';
 
 /** Format version written in every checkpoint header. */
 export const CHECKPOINT_VERSION = 1;
@@ -25,7 +26,7 @@ const CP_RE = /^(\d{12})\.(\d{13,})\.jsonl$/;
 
 /** The folder below the account prefix holding checkpoint objects. */
 export function checkpointDir(prefix: string): string {
-  return `${prefix}journal/checkpoints/`;
+  return `${journalDir(prefix)}checkpoints/`;
 }
 
 /** Object key of the checkpoint of the state after batch `seq`. */

@@ -1,7 +1,13 @@
 import { isZimbraBackupError, throwIfAborted, ZimbraBackupError } from '../errors.js';
 import { resolveLogger, type Logger } from '../internal/logger.js';
 import type { StorageBackend } from '../store/backends/backend.js';
-import { readCheckpoint, writeCheckpoint, type CheckpointInfo } from './checkpoint.js';
+import {
+  checkpointDir,
+  parseCheckpointKey,
+  readCheckpoint,
+  writeCheckpoint,
+  type CheckpointInfo,
+} from './checkpoint.js';
 import { deleteQuietly, isCurrentVersion, mergeSegments } from './compaction.js';
 import { InvalidObjectError, isJsonValue, validateRecord } from './record-codec.js';
 import { batchBody, encodeRecords, readSegment, segmentKey, type Batch, type SegmentInfo } from './segment.js';
@@ -23,6 +29,7 @@ import type {
   MailboxState,
   RecoveredObject,
 } from './types.js';
+import { JOURNAL_DIR } from './journal-dir.js';
 
 function invalid(message: string, data: Record<string, unknown> = {}): ZimbraBackupError {
   return new ZimbraBackupError(message, { code: 'ZB_INVALID_ARGUMENT', data });
@@ -97,6 +104,16 @@ export class Journal {
     if (!opts || typeof opts.backend?.put !== 'function') throw invalid('backend is required', { field: 'backend' });
     if (typeof opts.prefix !== 'string' || opts.prefix.startsWith('/') || opts.prefix.split('/').includes('..')) {
       throw invalid('prefix must be a repository-relative folder', { field: 'prefix' });
+    }
+    // The prefix names the journal's owner (`accounts/<id>/`); the journal adds `journal/` itself.
+    // Opening the journal folder as the prefix would read an empty `journal/journal/`: refuse it.
+    if (
+      `${opts.prefix.replace(/\/+$/, '')}/`.endsWith(`/${JOURNAL_DIR}`) ||
+      opts.prefix.replace(/\/+$/, '') === 'journal'
+    ) {
+      throw invalid(`prefix must name the journal's owner (e.g. accounts/<zimbraId>/), not its ${JOURNAL_DIR} folder`, {
+        field: 'prefix',
+      });
     }
     // A writer compacting while a reader opens can delete a segment the reader just listed:
     // start over from a fresh listing (twice at most; compactions are rare).
@@ -426,6 +443,22 @@ export class Journal {
       bytesWritten: this.#bytesWritten,
       recovered: this.#recovered.length,
     };
+  }
+
+  /**
+   * Capture times of every checkpoint object stored now (listed afresh, damaged ones included), in
+   * order: `check --checkpoints` reads the state at each to prove every checkpoint replays.
+   */
+  async checkpointTimes(opts: { signal?: AbortSignal } = {}): Promise<number[]> {
+    const times = new Set<number>();
+    for await (const { key } of this.#backend.list(
+      checkpointDir(this.#prefix),
+      opts.signal ? { signal: opts.signal } : {},
+    )) {
+      const cp = parseCheckpointKey(this.#prefix, key);
+      if (cp) times.add(cp.captureMs);
+    }
+    return [...times].sort((a, b) => a - b);
   }
 
   /** Writes a checkpoint of the current state now (normally automatic). */

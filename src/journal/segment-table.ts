@@ -3,6 +3,7 @@ import type { StorageBackend } from '../store/backends/backend.js';
 import { parseCheckpointKey, type CheckpointInfo } from './checkpoint.js';
 import { InvalidObjectError } from './record-codec.js';
 import { parseSegmentKey, readSegment, resolveSegments, type Batch, type SegmentInfo } from './segment.js';
+import { journalDir } from './journal-dir.js';
 
 /** Everything the journal folder holds, classified from one LIST. */
 export interface JournalListing {
@@ -10,7 +11,7 @@ export interface JournalListing {
   checkpoints: CheckpointInfo[];
 }
 
-/** Lists `<prefix>journal/` once; objects that are neither segments nor checkpoints are ignored. */
+/** Lists the journal folder ({@link journalDir}) once; objects that are neither segments nor checkpoints are ignored. */
 export async function listJournal(
   backend: StorageBackend,
   prefix: string,
@@ -18,7 +19,7 @@ export async function listJournal(
 ): Promise<JournalListing> {
   const segments: SegmentInfo[] = [];
   const checkpoints: CheckpointInfo[] = [];
-  for await (const obj of backend.list(`${prefix}journal/`, signal ? { signal } : {})) {
+  for await (const obj of backend.list(journalDir(prefix), signal ? { signal } : {})) {
     const seg = parseSegmentKey(prefix, obj.key);
     if (seg) {
       segments.push(seg);

@@ -13,6 +13,7 @@ import {
   toStored,
 } from './record-codec.js';
 import type { JournalRecord, JsonValue } from './types.js';
+import { journalDir } from './journal-dir.js';
 
 /** Format version written in every segment header. */
 export const SEGMENT_VERSION = 1;
@@ -51,7 +52,7 @@ function pad(n: number, width: number): string {
 
 /** The folder below the account prefix holding segment objects. */
 export function segmentDir(prefix: string): string {
-  return `${prefix}journal/segments/`;
+  return `${journalDir(prefix)}segments/`;
 }
 
 /** Object key of the segment holding batches `first..last` captured in `[minCaptureMs, maxCaptureMs]`. */

@@ -18,7 +18,7 @@
  */
 import pLimit from 'p-limit';
 import { isZimbraBackupError, throwIfAborted, ZimbraBackupError } from '../errors.js';
-import { readAccountIndex, writeAccountIndex, type AccountIndexEntry } from '../backup/account-index.js';
+import type { AccountIndexEntry } from '../repository/account-index.js';
 import { Journal } from '../journal/journal.js';
 import { recordDigests } from '../journal/record-digests.js';
 import { ACCOUNTS_PREFIX, accountPrefix } from '../repository/layout.js';
@@ -165,7 +165,7 @@ export async function purgeRepository(opts: PurgeOptions): Promise<PurgeResult> 
   if (ownLock) lock?.startHeartbeat();
   lock?.assertHeld();
   try {
-    const index = await readAccountIndex(repository.backend, signal);
+    const index = await repository.accounts(signal);
     const ids = await listAccountIds(repository, signal);
     // Pass 1 opens every journal (one at a time: memory stays one account's state) before
     // anything changes, so a damaged one stops the purge with nothing done.
@@ -253,12 +253,7 @@ async function withJournal<T>(
 ): Promise<T> {
   let journal: Journal;
   try {
-    journal = await Journal.open({
-      backend: repository.backend,
-      prefix: accountPrefix(id),
-      readOnly,
-      ...(signal ? { signal } : {}),
-    });
+    journal = await repository.journal(id, { readOnly, ...(signal ? { signal } : {}) });
   } catch (err) {
     if (!isZimbraBackupError(err, 'ZB_JOURNAL_CORRUPT')) throw err;
     throw new ZimbraBackupError(`purge refused: the journal of account ${id} is damaged (run zimbra-backup check)`, {
@@ -352,8 +347,7 @@ async function removeAccounts(
   if (!dryRun && ids.length > 0) {
     lock?.assertHeld();
     const gone = new Set(ids);
-    await writeAccountIndex(
-      repository.backend,
+    await repository.writeAccounts(
       index.filter((e) => !gone.has(e.id.toLowerCase())),
       signal,
     );

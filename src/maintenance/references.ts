@@ -8,8 +8,6 @@ import { Journal } from '../journal/journal.js';
 import { recordDigestSize, recordDigests } from '../journal/record-digests.js';
 import type { RecoveredObject } from '../journal/types.js';
 import { silentLogger } from '../internal/logger.js';
-import { readAccountIndex } from '../backup/account-index.js';
-import { ACCOUNTS_PREFIX, accountIdOfKey, accountPrefix } from '../repository/layout.js';
 import type { Repository } from '../repository/repository.js';
 
 /** Where one blob is referenced: account id -> item ids (any version), and the sizes recorded. */
@@ -38,14 +36,8 @@ export interface ReferenceScan {
  * Every account id the repository holds: the account index plus whatever lives under `accounts/`
  * (an account whose index entry was lost still has its journal scanned).
  */
-export async function listAccountIds(repository: Repository, signal?: AbortSignal): Promise<string[]> {
-  const ids = new Set<string>();
-  for (const e of await readAccountIndex(repository.backend, signal)) ids.add(e.id.toLowerCase());
-  for await (const { key } of repository.backend.list(ACCOUNTS_PREFIX, signal ? { signal } : {})) {
-    const id = accountIdOfKey(key);
-    if (id) ids.add(id);
-  }
-  return [...ids].sort();
+export function listAccountIds(repository: Repository, signal?: AbortSignal): Promise<string[]> {
+  return repository.accountIds(signal);
 }
 
 /** Adds every digest referenced by `journal` (all kept versions) to `refs`; returns the records read. */
@@ -111,9 +103,7 @@ export async function scanReferences(opts: {
                 skipped.push({ key: w.key, reason: w.reason, removed: false });
             },
           };
-          const journal = await Journal.open({
-            backend: repository.backend,
-            prefix: accountPrefix(accountId),
+          const journal = await repository.journal(accountId, {
             readOnly: true,
             logger,
             ...(signal ? { signal } : {}),
@@ -153,15 +143,8 @@ async function readEveryCheckpoint(
   accountId: string,
   signal?: AbortSignal,
 ): Promise<void> {
-  const times = new Set<number>();
-  for await (const { key } of repository.backend.list(
-    `${accountPrefix(accountId)}journal/checkpoints/`,
-    signal ? { signal } : {},
-  )) {
-    const m = /\/\d{12}\.(\d{13,})\.jsonl$/.exec(key);
-    if (m) times.add(Number(m[1]));
-  }
-  for (const t of [...times].sort((a, b) => a - b)) await journal.stateAt(t, signal ? { signal } : {});
+  for (const t of await journal.checkpointTimes(signal ? { signal } : {}))
+    await journal.stateAt(t, signal ? { signal } : {});
 }
 
 /** Resolves `--accounts` (ids or names from the index) to account ids; unknown ones fail. */
@@ -172,7 +155,7 @@ export async function selectAccounts(
 ): Promise<string[]> {
   const all = await listAccountIds(repository, signal);
   if (!wanted || wanted.length === 0) return all;
-  const index = await readAccountIndex(repository.backend, signal);
+  const index = await repository.accounts(signal);
   const out = new Set<string>();
   const missing: string[] = [];
   for (const w of wanted) {

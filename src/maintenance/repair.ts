@@ -11,10 +11,9 @@
  */
 import { PassThrough, pipeline, type Readable } from 'node:stream';
 import { isZimbraBackupError } from '../errors.js';
-import type { CursorState } from '../backup/account-backup.js';
-import { Journal } from '../journal/journal.js';
+import { cursorStateOf, type CursorState } from '../repository/cursor-state.js';
 import type { ItemKind, JsonValue } from '../journal/types.js';
-import { accountPrefix, compactTime, quarantineKey } from '../repository/layout.js';
+import { compactTime, quarantineKey } from '../repository/layout.js';
 import type { LockOptions, RepositoryLock } from '../repository/lock.js';
 import type { Repository } from '../repository/repository.js';
 import { parseDigest } from '../store/digest.js';
@@ -178,14 +177,10 @@ async function markRefetch(
   }
   for (const [accountId, entries] of byAccount) {
     lock.assertHeld();
-    const journal = await Journal.open({
-      backend: repository.backend,
-      prefix: accountPrefix(accountId),
-      ...(signal ? { signal } : {}),
-    });
+    const journal = await repository.journal(accountId, signal ? { signal } : {});
     try {
       const current = journal.current();
-      const state: CursorState = { ...((journal.lastState() as CursorState | null | undefined) ?? {}) };
+      const state: CursorState = cursorStateOf(journal.lastState());
       const retry = [...(state.retry ?? [])];
       for (const { problem, items } of entries) {
         const marked: AffectedAccount = { id: accountId, items: [] };

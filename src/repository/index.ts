@@ -1,12 +1,16 @@
 /**
- * The backup repository: FORMAT check, path layout, id validation and the writer lock
- * (DESIGN.md section 2; docs/FORMAT.md).
+ * The backup repository: FORMAT check, path layout, id validation, the writer lock, and
+ * per-account access: the account catalog (`repo.accounts()`), each account's journal
+ * (`repo.journal(id, { readOnly })`), directory dumps and restore bookkeeping (DESIGN.md section 2;
+ * docs/FORMAT.md). Every other module reaches an account's data through it.
  *
  * ```
  * repo = initRepository({ backend, compression })   // empty location only
  * repo = openRepository({ backend })                // FORMAT checked: version 1 only
  * lock = repo.lock({ owner })                       // writers only; readers never lock
- * try { repo.blobs.put(...); journal commit ... } finally { lock.release() }
+ * try { repo.blobs.put(...); (await repo.journal(id)).commit(...) } finally { lock.release() }
+ * repo.accounts() / repo.findAccount(nameOrId)      // the account index (readers too)
+ * repo.journal(id, { readOnly: true })              // readers: never lock
  * ```
  * Failure modes: ZB_NOT_A_REPOSITORY (no FORMAT), ZB_FORMAT_UNSUPPORTED (newer version),
  * ZB_REPOSITORY_CORRUPT (bad FORMAT), ZB_LOCK_HELD (another writer), ZB_LOCK_LOST (lock broken
@@ -17,6 +21,8 @@ export {
   Repository,
   initRepository,
   openRepository,
+  type AccountJournalOptions,
+  type DirectoryDumpObject,
   type InitRepositoryOptions,
   type OpenRepositoryOptions,
 } from './repository.js';
@@ -31,3 +37,5 @@ export {
 } from './lock.js';
 export { FORMAT_NAME, FORMAT_VERSION, decodeFormat, encodeFormat, type RepositoryConfig } from './format.js';
 export * as layout from './layout.js';
+export { readAccountIndex, writeAccountIndex, findAccount, type AccountIndexEntry } from './account-index.js';
+export { cursorStateOf, type CursorState } from './cursor-state.js';

@@ -40,14 +40,13 @@ export const ACCOUNT_INDEX_KEY = 'index/accounts.json';
 /** Blob keys: `blobs/ab/cd/<hex>`. */
 export const blobLayout: BlobKeyLayout = fanOutBlobLayout(BLOBS_PREFIX);
 
-/** `accounts/<zimbraId>/` (the id is validated and lower-cased). */
+/**
+ * `accounts/<zimbraId>/` (the id is validated and lower-cased): the prefix the account's Journal is
+ * opened with (the journal keeps its objects in `journal/` below it). Open journals through
+ * `Repository.journal()` rather than by hand.
+ */
 export function accountPrefix(zimbraId: string): string {
   return `${ACCOUNTS_PREFIX}${safeZimbraId(zimbraId)}/`;
-}
-
-/** `accounts/<zimbraId>/journal/`: the prefix a Journal of this account is opened with. */
-export function journalPrefix(zimbraId: string): string {
-  return `${accountPrefix(zimbraId)}journal/`;
 }
 
 /** `accounts/<zimbraId>/attributes/`: account attribute snapshots. */
@@ -69,6 +68,14 @@ export function accountIdOfKey(key: string): string | undefined {
 /** `directory/<yyyymmddThhmmssZ>.ldif.gz` (or `.ldif` when not compressed) for a dump taken at `at`. */
 export function directoryDumpKey(at: Date, gzip = true): string {
   return `${DIRECTORY_PREFIX}${compactTime(at)}.ldif${gzip ? '.gz' : ''}`;
+}
+
+/** When the dump at `key` (`directory/<yyyymmddThhmmssZ>.ldif[.gz]`) was taken, ms; undefined for other keys. */
+export function directoryDumpTime(key: string): number | undefined {
+  const m = /^directory\/(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z\.ldif(?:\.gz)?$/.exec(key);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s] = m.map(Number) as [number, number, number, number, number, number, number];
+  return Date.UTC(y, mo - 1, d, h, mi, s);
 }
 
 /** `locks/<lockId>.json`. */

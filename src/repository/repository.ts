@@ -7,6 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { ZimbraBackupError, isZimbraBackupError, throwIfAborted } from '../errors.js';
 import type { Logger } from '../internal/logger.js';
+import { Journal } from '../journal/journal.js';
+import type { JournalOptions } from '../journal/types.js';
 import type { StorageBackend } from '../store/backends/backend.js';
 import { assertCodecAvailable, isCompression, type Compression } from '../store/blob-codec.js';
 import { BlobStore } from '../store/blob-store.js';
@@ -20,7 +22,17 @@ import {
   encodeFormat,
   type RepositoryConfig,
 } from './format.js';
-import { FORMAT_KEY, blobLayout } from './layout.js';
+import { findAccount, readAccountIndex, writeAccountIndex, type AccountIndexEntry } from './account-index.js';
+import {
+  ACCOUNTS_PREFIX,
+  DIRECTORY_PREFIX,
+  FORMAT_KEY,
+  accountIdOfKey,
+  accountPrefix,
+  blobLayout,
+  directoryDumpTime,
+  restorePrefix,
+} from './layout.js';
 import {
   acquireLock,
   breakLock,
@@ -59,6 +71,24 @@ export interface InitRepositoryOptions extends OpenRepositoryOptions {
   /** Format version of the new repository: 2 (packs, the default) or 1 (one object per blob). */
   formatVersion?: 1 | 2;
 }
+
+/** Options of {@link Repository.journal}. */
+export interface AccountJournalOptions extends Pick<
+  JournalOptions,
+  'readOnly' | 'logger' | 'clock' | 'checkpointMinRecords' | 'compactAfterSegments' | 'signal' | 'beforeCommit'
+> {}
+
+/** A directory dump stored in the repository (newest last in {@link Repository.directoryDumps}). */
+export interface DirectoryDumpObject {
+  /** Object key, `directory/<yyyymmddThhmmssZ>.ldif[.gz]`. */
+  key: string;
+  /** When the dump was taken, ms since the epoch (from the key). */
+  takenMs: number;
+  /** Stored size in bytes. */
+  size: number;
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** An open repository. Readers use it directly; writers take {@link Repository.lock} first. */
 export class Repository {
@@ -117,6 +147,103 @@ export class Repository {
    */
   breakLock(options: BreakLockOptions = {}): Promise<LockInfo[]> {
     return breakLock(this.backend, options);
+  }
+
+  /**
+   * The accounts the repository has seen (the account index), sorted by name. An absent index is
+   * empty.
+   * @throws `ZB_REPOSITORY_CORRUPT` when the index cannot be read as written.
+   */
+  accounts(signal?: AbortSignal): Promise<AccountIndexEntry[]> {
+    return readAccountIndex(this.backend, signal);
+  }
+
+  /**
+   * Every account id the repository holds data for, sorted: the account index plus whatever lives
+   * under `accounts/` (an account whose index entry was lost is still found).
+   */
+  async accountIds(signal?: AbortSignal): Promise<string[]> {
+    const ids = new Set<string>();
+    for (const e of await this.accounts(signal)) ids.add(e.id.toLowerCase());
+    for await (const { key } of this.backend.list(ACCOUNTS_PREFIX, signal ? { signal } : {})) {
+      const id = accountIdOfKey(key);
+      if (id) ids.add(id);
+    }
+    return [...ids].sort();
+  }
+
+  /** Replaces the account index (atomic put). Writers hold the lock. */
+  writeAccounts(accounts: AccountIndexEntry[], signal?: AbortSignal): Promise<void> {
+    return writeAccountIndex(this.backend, accounts, signal);
+  }
+
+  /**
+   * Finds an account by zimbraId or (case-insensitive) name, preferring a live one over a deleted
+   * one. A zimbraId missing from the index but holding data (an index lost to a crash) is found
+   * too, named by its id.
+   * @returns undefined when the repository never backed the account up.
+   */
+  async findAccount(idOrName: string, signal?: AbortSignal): Promise<AccountIndexEntry | undefined> {
+    const hit = findAccount(await this.accounts(signal), idOrName);
+    if (hit) return hit;
+    if (!UUID_RE.test(idOrName)) return undefined;
+    for await (const _ of this.backend.list(accountPrefix(idOrName), signal ? { signal } : {})) {
+      return { id: idOrName.toLowerCase(), name: idOrName, firstSeenMs: 0, lastSeenMs: 0 };
+    }
+    return undefined;
+  }
+
+  /**
+   * Like {@link Repository.findAccount}, but an unknown account is an error.
+   * @throws `ZB_NOT_FOUND` when the repository never backed the account up.
+   */
+  async requireAccount(idOrName: string, signal?: AbortSignal): Promise<AccountIndexEntry> {
+    const hit = await this.findAccount(idOrName, signal);
+    if (hit) return hit;
+    throw new ZimbraBackupError(`account ${idOrName} is not in this repository`, {
+      code: 'ZB_NOT_FOUND',
+      data: { account: idOrName },
+    });
+  }
+
+  /**
+   * Opens one account's journal (the only way the rest of the library reaches it, so the key
+   * layout lives in one place). Readers pass `readOnly: true` and never lock; a writer holds
+   * {@link Repository.lock}. Close it when done.
+   * @example
+   * ```ts
+   * const journal = await repo.journal(accountId, { readOnly: true });
+   * try { const state = await journal.stateAt(Date.parse('2026-11-26T04:00:00Z')); } finally { await journal.close(); }
+   * ```
+   * @throws `ZB_UNSAFE_PATH` for a hostile id; `ZB_JOURNAL_CORRUPT` as {@link Journal.open}.
+   */
+  async journal(accountId: string, options: AccountJournalOptions = {}): Promise<Journal> {
+    // A commit must only name blobs that are durable: a writer's commit first flushes the blob
+    // store's open pack (format v2; one flush serves every account committing at that moment).
+    const beforeCommit =
+      options.beforeCommit ??
+      (options.readOnly ? undefined : (signal?: AbortSignal) => this.blobs.flush(signal ? { signal } : {}));
+    return Journal.open({
+      ...options,
+      ...(beforeCommit ? { beforeCommit } : {}),
+      backend: this.backend,
+      prefix: accountPrefix(accountId),
+    });
+  }
+
+  /** The directory dumps stored in the repository, oldest first. */
+  async directoryDumps(signal?: AbortSignal): Promise<DirectoryDumpObject[]> {
+    const out: DirectoryDumpObject[] = [];
+    for await (const o of this.backend.list(DIRECTORY_PREFIX, signal ? { signal } : {})) {
+      const takenMs = directoryDumpTime(o.key);
+      if (takenMs !== undefined) out.push({ key: o.key, takenMs, size: o.size });
+    }
+    return out.sort((a, b) => a.takenMs - b.takenMs || a.key.localeCompare(b.key));
+  }
+
+  /** `restores/<restoreId>/`: where a restore or import keeps its bookkeeping (id maps, claims, progress). */
+  restorePrefix(restoreId: string): string {
+    return restorePrefix(restoreId);
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * Restore: writes backed-up mailbox state back through SOAP/REST (a point in time, a deletion
- * window, single items) and recreates directory objects through admin SOAP.
+ * window, single items). Directory objects are restored by `restoreDirectory` (src/directory/).
  *
  * ```text
  * source  = account index -> journal (read-only: stateAt(t) | deletedBetween(t1,t2) | history(id))
@@ -29,16 +29,7 @@ export {
 } from './restore-account.js';
 export { undelete, restoredFolderName, type UndeleteOptions, type UndeleteResult } from './undelete.js';
 export { restoreItems, type RestoreItemsOptions } from './restore-items.js';
-export {
-  restoreDirectory,
-  type RestoreDirectoryOptions,
-  type RestoreDirectoryResult,
-  type DirectoryObjectKind,
-  type DirectoryObjectOutcome,
-} from './restore-directory.js';
 export { planFromState, resolveSourceAccount, type SourceAccount } from './restore-source.js';
-export { findDirectoryDump } from './directory-source.js';
-export { copyableAccountAttrs, SERVER_OWNED_ACCOUNT_ATTRS } from './account-attributes.js';
 
 export { splitCalendar, type CalendarParts } from './calendar-split.js';
 export {

@@ -3,11 +3,8 @@
  * repository's account index) and its journal, opened read-only (restores never take the lock).
  * @module
  */
-import { findAccount, readAccountIndex } from '../backup/account-index.js';
-import { ZimbraBackupError } from '../errors.js';
 import { Journal } from '../journal/journal.js';
 import type { ItemKind, ItemRecord, MailboxState } from '../journal/types.js';
-import { accountPrefix } from '../repository/layout.js';
 import type { Repository } from '../repository/repository.js';
 import type { PlannedFolder, RestorePlan } from './types.js';
 
@@ -19,8 +16,6 @@ export interface SourceAccount {
   name: string;
 }
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * Finds an account of the repository by zimbraId or name.
  * @throws `ZB_NOT_FOUND` when the repository never backed it up.
@@ -30,27 +25,13 @@ export async function resolveSourceAccount(
   account: string,
   signal?: AbortSignal,
 ): Promise<SourceAccount> {
-  const index = await readAccountIndex(repository.backend, signal);
-  const hit = findAccount(index, account);
-  if (hit) return { id: hit.id, name: hit.name };
-  if (UUID_RE.test(account)) {
-    for await (const _ of repository.backend.list(accountPrefix(account), signal ? { signal } : {}))
-      return { id: account.toLowerCase(), name: account };
-  }
-  throw new ZimbraBackupError(`account ${account} is not in this repository`, {
-    code: 'ZB_NOT_FOUND',
-    data: { account },
-  });
+  const hit = await repository.requireAccount(account, signal);
+  return { id: hit.id, name: hit.name };
 }
 
 /** Opens an account's journal read-only; close it when done. */
 export function openSourceJournal(repository: Repository, accountId: string, signal?: AbortSignal): Promise<Journal> {
-  return Journal.open({
-    backend: repository.backend,
-    prefix: accountPrefix(accountId),
-    readOnly: true,
-    ...(signal ? { signal } : {}),
-  });
+  return repository.journal(accountId, { readOnly: true, ...(signal ? { signal } : {}) });
 }
 
 /** Kinds a restore writes as items. */

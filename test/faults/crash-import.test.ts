@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BackupEngine } from '../../src/backup/backup-engine.js';
-import { saveDirectoryEntries, soapDirectoryEntries } from '../../src/backup/directory-snapshot.js';
+import { saveDirectoryEntries, soapDirectoryEntries } from '../../src/directory/directory-snapshot.js';
 import { buildCorpus, startEmulator, type Emulator } from '../../src/emulator/index.js';
 import type { MailboxSnapshot } from '../../src/emulator/snapshot.js';
 import { exportArchive } from '../../src/export/export-archive.js';

@@ -14,7 +14,7 @@ import { MemoryBackend } from '../../src/store/backends/memory.js';
 import { Journal } from '../../src/journal/journal.js';
 import { accountPrefix } from '../../src/repository/layout.js';
 import { diffMailbox, journalState } from './backup-helpers.js';
-import { repositoryStatus } from '../../src/backup/repository-status.js';
+import { repositoryStatus } from '../../src/catalog/repository-status.js';
 
 let emu: Emulator | undefined;
 let client: ZimbraClient | undefined;

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BackupEngine } from '../../src/backup/backup-engine.js';
+import { SOAP_DIRECTORY_WARNING } from '../../src/directory/index.js';
 import { buildCorpus } from '../../src/emulator/seed/index.js';
 import { backupFixture, diffMailbox, journalState, type BackupFixture } from './backup-helpers.js';
 
@@ -84,6 +85,36 @@ describe('BackupEngine against the emulator', () => {
     expect(r.itemsDeleted).toBe(1);
     expect(r.itemsNew).toBeGreaterThanOrEqual(1);
     expect(diffMailbox(emu, acct.name, await journalState(repo, acct.id))).toEqual([]);
+  });
+});
+
+describe('BackupEngine directory option', () => {
+  it('saves a SOAP directory snapshot after the pass, with its warning, and none without the option', async () => {
+    fx = await backupFixture();
+    const { emu, client, repo } = fx;
+    await emu.seed(buildCorpus({ seed: 3, accounts: 2, messagesPerAccount: 2, domain: 'example.test' }));
+    const plain = await new BackupEngine({ client, repository: repo }).run();
+    expect(plain.directory).toBeUndefined();
+    expect(await repo.directoryDumps()).toEqual([]);
+    const seen: string[] = [];
+    const at = Date.parse('2026-11-26T04:24:05Z');
+    const result = await new BackupEngine({
+      client,
+      repository: repo,
+      directory: { source: 'soap' },
+      now: () => at,
+      onDirectory: (r) => seen.push(r.key),
+    }).run();
+    expect(result.directory).toMatchObject({
+      key: 'directory/20261126T042405Z.ldif.gz',
+      source: 'soap',
+      warning: SOAP_DIRECTORY_WARNING,
+    });
+    expect(result.directory!.summary.byKind.account).toBeGreaterThanOrEqual(2);
+    expect(seen).toEqual(['directory/20261126T042405Z.ldif.gz']);
+    const dumps = await repo.directoryDumps();
+    expect(dumps.map((d) => d.key)).toEqual(['directory/20261126T042405Z.ldif.gz']);
+    expect(dumps[0]!.size).toBe(result.directory!.bytes);
   });
 });
 

@@ -4,7 +4,7 @@
  * a console server on 127.0.0.1 port 0 logging in through the emulator's AuthRequest.
  */
 import { BackupEngine } from '../../src/backup/backup-engine.js';
-import { saveDirectoryEntries, soapDirectoryEntries } from '../../src/backup/directory-snapshot.js';
+import { saveDirectoryEntries, soapDirectoryEntries } from '../../src/directory/directory-snapshot.js';
 import { directoryDumpKey } from '../../src/repository/layout.js';
 import { createConsoleServer, type ConsoleServer, type ConsoleServerOptions } from '../../src/console/index.js';
 import { buildCorpus, startEmulator, type Emulator } from '../../src/emulator/index.js';

@@ -124,6 +124,20 @@ describe('XML envelopes as DOM libraries write them', () => {
     expect(r.text).toMatch(/<soap:Fault requestId="b">.*<Code>mail.NO_SUCH_MSG<\/Code>/);
   });
 
+  it('writes batch member faults in the SOAP 1.1 shape inside a SOAP 1.1 BatchResponse', async () => {
+    // common/src/java/com/zimbra/common/soap/Soap11Protocol.java: the response protocol is the request's
+    const r = await mail(
+      envelope11(
+        ctx(),
+        '<BatchRequest xmlns="urn:zimbra"><GetInfoRequest xmlns="urn:zimbraAccount" requestId="x"/></BatchRequest>',
+      ),
+      'text/xml',
+    );
+    expect(r.status).toBe(200);
+    expect(r.text).toMatch(/^<soap:Envelope xmlns:soap="http:\/\/schemas.xmlsoap.org\/soap\/envelope\/">/);
+    expect(r.text).toContain('<soap:Fault requestId="x"><faultcode>soap:Client</faultcode>');
+  });
+
   it('serves JSON with _jsns on the request and header (JSON clients)', async () => {
     const r = await mail(
       JSON.stringify({

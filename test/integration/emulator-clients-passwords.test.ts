@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { encodePassword, verifyPassword } from '../../src/emulator/model/passwords.js';
-import { soapDirectoryEntries } from '../../src/backup/directory-snapshot.js';
+import { soapDirectoryEntries } from '../../src/directory/directory-snapshot.js';
 import { ZimbraClient } from '../../src/soap/zimbra-client.js';
 import { rawJson, rawLogin } from './raw-soap.js';
 

@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BackupEngine } from '../../src/backup/backup-engine.js';
-import { formatLdifRecord } from '../../src/ldap/ldif.js';
+import { formatLdifRecord } from '../../src/directory/ldif.js';
 import { directoryDumpKey } from '../../src/repository/layout.js';
-import { restoreDirectory } from '../../src/restore/restore-directory.js';
+import { restoreDirectory } from '../../src/directory/restore-directory.js';
 import { restoreAccount } from '../../src/restore/restore-account.js';
 import { backupFixture, type BackupFixture } from './backup-helpers.js';
 

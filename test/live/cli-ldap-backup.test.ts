@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
-import { readDirectoryDump } from '../../src/ldap/directory-dump-io.js';
+import { readDirectoryDump } from '../../src/directory/directory-dump-io.js';
 import { LocalBackend } from '../../src/store/backends/local.js';
 
 const ldap = inject('ldap');

@@ -22,7 +22,7 @@ import {
   writeDirectoryLdif,
   type DirectoryDumpOptions,
   type DirectoryEntry,
-} from '../../src/ldap/index.js';
+} from '../../src/directory/index.js';
 import { Secret } from '../../src/internal/secret.js';
 import { isZimbraBackupError } from '../../src/errors.js';
 import { findLdapBinary, launchSlapd, run, type LiveLdap } from './setup/slapd.js';

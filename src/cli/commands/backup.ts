@@ -6,7 +6,7 @@ import { optInt, optList, optString } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
 import { adminClientFromArgs, repositoryFromArgs, SERVER_OPTIONS, SERVER_USAGE } from '../connect.js';
 import { progressLine, progressMode } from '../progress-line.js';
-import { dumpDirectoryFromArgs, LDAP_OPTIONS, LDAP_USAGE } from '../directory-args.js';
+import { directoryCaptureFromArgs, LDAP_OPTIONS, LDAP_USAGE } from '../directory-args.js';
 
 /** Flags of `backup` and `watch`. */
 export const BACKUP_OPTIONS = {
@@ -40,10 +40,15 @@ export async function engineFromArgs(
   const concurrency = optInt(values, 'concurrency', 1);
   const itemConcurrency = optInt(values, 'item-concurrency', 1);
   const maxItemBytes = optInt(values, 'max-item-bytes', 1);
+  const directory = await directoryCaptureFromArgs(values, ctx);
   const engine = new BackupEngine({
     client,
     repository,
     onProgress,
+    ...(directory ? { directory } : {}),
+    onDirectory: (r) => {
+      if (r.warning) ctx.err(`warning: ${r.warning}`);
+    },
     ...(accounts ? { accounts } : {}),
     ...(concurrency ? { concurrency } : {}),
     ...(itemConcurrency ? { itemConcurrency } : {}),
@@ -78,12 +83,11 @@ export const backupCommand: Command = {
   options: BACKUP_OPTIONS,
   async run(values, ctx) {
     const progress = progressLine(ctx, progressMode(values, ctx));
-    const { engine, client, repository } = await engineFromArgs(values, ctx, progress.onProgress);
+    const { engine, client } = await engineFromArgs(values, ctx, progress.onProgress);
     try {
       const result = await engine.run({ signal: ctx.signal, full: values['full'] === true });
-      const directory = await dumpDirectoryFromArgs(values, ctx, client, repository);
       progress.done();
-      return report(result, { directory }, values, ctx);
+      return report(result, {}, values, ctx);
     } finally {
       client.close();
     }

@@ -1,6 +1,6 @@
 import { ZimbraBackupError } from '../../errors.js';
-import { importArchive } from '../../export/import-archive.js';
-import { importRepository, type ImportProgress, type ImportResult } from '../../export/import-repository.js';
+import { importArchive } from '../../import/import-archive.js';
+import { importRepository, type ImportProgress, type ImportResult } from '../../import/import-repository.js';
 import { optInt, optList, optString, optTime } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
 import { SERVER_OPTIONS, SERVER_USAGE, adminClientFromArgs, backendFromArg } from '../connect.js';

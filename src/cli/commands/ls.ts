@@ -1,4 +1,4 @@
-import { listItems } from '../../backup/list-items.js';
+import { listItems } from '../../catalog/list-items.js';
 import { ZimbraBackupError } from '../../errors.js';
 import { optString, optTime, parseZonedTime, requireString } from '../args.js';
 import type { Command } from '../command.js';

@@ -1,5 +1,5 @@
 import { ZimbraBackupError } from '../../errors.js';
-import { restoreDirectory, type DirectoryObjectKind } from '../../restore/restore-directory.js';
+import { restoreDirectory, type DirectoryObjectKind } from '../../directory/restore-directory.js';
 import { optList, optString, optTime } from '../args.js';
 import type { Command } from '../command.js';
 import { adminClientFromArgs, repositoryFromArgs, SERVER_OPTIONS, SERVER_USAGE } from '../connect.js';

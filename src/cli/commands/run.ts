@@ -17,7 +17,7 @@ import { optList, optString, parseDuration, readPassword } from '../args.js';
 import type { Command, CommandContext, OptionSpec } from '../command.js';
 import { configFlags, DEFAULT_CONFIG_PATH, loadConfig, parseListen, parseSchedule } from '../config/config-file.js';
 import { SERVER_USAGE } from '../connect.js';
-import { dumpDirectoryFromArgs, LDAP_USAGE } from '../directory-args.js';
+import { LDAP_USAGE } from '../directory-args.js';
 import { createCliLogger } from '../log.js';
 import { BACKUP_OPTIONS, engineFromArgs, report } from './backup.js';
 
@@ -195,7 +195,6 @@ async function runService(cmd: Command, cli: Values, ctx: CommandContext, requir
       (s) => metrics.setRepositorySize(s),
       () => {},
     );
-    const directory = await dumpDirectoryFromArgs(values, ctx, client, repository);
     process.on('SIGHUP', onHup);
     if (!values['json'])
       ctx.err(`${cmd.name === 'run' ? 'running' : 'watching for changes'}; SIGTERM or Ctrl-C to stop`);
@@ -206,7 +205,7 @@ async function runService(cmd: Command, cli: Values, ctx: CommandContext, requir
       'capture stopped; everything in flight committed',
     );
     await alerts.flush();
-    return report(result, { directory }, values, ctx);
+    return report(result, {}, values, ctx);
   } finally {
     process.off('SIGHUP', onHup);
     clearInterval(watchdog);

@@ -1,4 +1,4 @@
-import { repositoryStatus } from '../../backup/repository-status.js';
+import { repositoryStatus } from '../../catalog/repository-status.js';
 import type { Command } from '../command.js';
 import { repositoryFromArgs } from '../connect.js';
 

@@ -6,7 +6,6 @@
  * GrantPermission/GrantRights), so the last two answer as for an account nobody granted a right.
  */
 import { faults } from '../wire/soap-fault.js';
-import { EMULATED_VERSION } from './admin-commands.js';
 import { NS, response, targetAccount, type HandlerSpec } from './context.js';
 
 const handlers: HandlerSpec[] = [

@@ -4,8 +4,8 @@
  * as an attribute or written back as a password hash.
  */
 import { describe, expect, it } from 'vitest';
-import { withoutBlockedValues } from '../../../src/backup/account-attrs.js';
-import { passwordHash } from '../../../src/ldap/directory-entry.js';
+import { withoutBlockedValues } from '../../../src/directory/account-attributes.js';
+import { passwordHash } from '../../../src/directory/directory-entry.js';
 
 describe('VALUE-BLOCKED placeholders', () => {
   it('are dropped from captured account attributes', () => {

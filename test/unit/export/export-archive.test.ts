@@ -1,9 +1,9 @@
 import { Readable, Writable } from 'node:stream';
 import tar from 'tar-stream';
 import { describe, expect, it } from 'vitest';
-import { writeAccountIndex } from '../../../src/backup/account-index.js';
+import { writeAccountIndex } from '../../../src/repository/account-index.js';
 import { exportArchive } from '../../../src/export/export-archive.js';
-import { stageArchive } from '../../../src/export/archive-reader.js';
+import { stageArchive } from '../../../src/import/archive-reader.js';
 import { Journal } from '../../../src/journal/journal.js';
 import type { JournalRecordInput } from '../../../src/journal/types.js';
 import { accountPrefix, blobLayout } from '../../../src/repository/layout.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readAccountIndex, writeAccountIndex } from '../../../src/backup/account-index.js';
+import { readAccountIndex, writeAccountIndex } from '../../../src/repository/account-index.js';
 import { checkRepository } from '../../../src/maintenance/check.js';
 import { purgeRepository } from '../../../src/maintenance/purge.js';
 import { MemoryBackend } from '../../../src/store/backends/memory.js';

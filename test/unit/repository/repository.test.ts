@@ -120,12 +120,15 @@ describe('initRepository / openRepository', () => {
 describe('layout', () => {
   const id = '6b0b2c8e-3f1a-4c2d-9e8f-0123456789ab';
   it('builds keys from validated parts only', () => {
-    expect(layout.journalPrefix(id)).toBe(`accounts/${id}/journal/`);
-    expect(layout.journalPrefix(id.toUpperCase())).toBe(`accounts/${id}/journal/`);
+    expect(layout.accountPrefix(id)).toBe(`accounts/${id}/`);
+    expect(layout.accountPrefix(id.toUpperCase())).toBe(`accounts/${id}/`);
     expect(layout.attributesPrefix(id)).toBe(`accounts/${id}/attributes/`);
     expect(layout.accountIdOfKey(`accounts/${id}/journal/x`)).toBe(id);
     expect(layout.accountIdOfKey('accounts/../FORMAT')).toBeUndefined();
     expect(layout.directoryDumpKey(new Date('2026-11-26T04:24:05.123Z'))).toBe('directory/20261126T042405Z.ldif.gz');
+    expect(layout.directoryDumpTime('directory/20261126T042405Z.ldif.gz')).toBe(Date.UTC(2026, 10, 26, 4, 24, 5));
+    expect(layout.directoryDumpTime('directory/20261126T042405Z.ldif')).toBe(Date.UTC(2026, 10, 26, 4, 24, 5));
+    expect(layout.directoryDumpTime('directory/20261126T042405Z.txt')).toBeUndefined();
     expect(layout.lockKey('abc-1')).toBe('locks/abc-1.json');
     expect(layout.lockIdOfKey('locks/abc-1.json')).toBe('abc-1');
     expect(layout.lockIdOfKey('locks/../x.json')).toBeUndefined();
@@ -134,6 +137,6 @@ describe('layout', () => {
       expect(() => layout.restorePrefix(bad)).toThrow(expect.objectContaining({ code: 'ZB_UNSAFE_PATH' }));
       expect(() => layout.quarantineKey(bad)).toThrow(expect.objectContaining({ code: 'ZB_UNSAFE_PATH' }));
     }
-    expect(() => layout.journalPrefix('../../etc')).toThrow(expect.objectContaining({ code: 'ZB_UNSAFE_PATH' }));
+    expect(() => layout.accountPrefix('../../etc')).toThrow(expect.objectContaining({ code: 'ZB_UNSAFE_PATH' }));
   });
 });

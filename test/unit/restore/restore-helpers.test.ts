@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { copyableAccountAttrs } from '../../../src/restore/account-attributes.js';
+import { copyableAccountAttrs } from '../../../src/directory/account-attributes.js';
 import { contactKey, contentTypeOf } from '../../../src/restore/content-keys.js';
-import { findDirectoryDump, passwordHashOf } from '../../../src/restore/directory-source.js';
+import { findDirectoryDump, passwordHashOf } from '../../../src/directory/directory-source.js';
 import { planFromState } from '../../../src/restore/restore-source.js';
 import { restoredFolderName } from '../../../src/restore/undelete.js';
 import { MemoryBackend } from '../../../src/store/backends/memory.js';

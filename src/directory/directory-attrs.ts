@@ -3,7 +3,7 @@
  * import's provisioning.
  * @module
  */
-import type { DirectoryEntry } from '../ldap/directory-entry.js';
+import type { DirectoryEntry } from './directory-entry.js';
 import type { ZimbraAttrs } from '../soap/element.js';
 
 /** Attributes LDAP or the server own (lower-case): never sent in a Create*Request. */

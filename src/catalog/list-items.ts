@@ -3,13 +3,9 @@
  * items deleted in a window, with their folder paths. A reader: never takes the lock.
  * @module
  */
-import { envelopeOf } from './message-envelope.js';
-import { ZimbraBackupError } from '../errors.js';
-import { Journal } from '../journal/journal.js';
+import { envelopeOf } from '../backup/message-envelope.js';
 import type { ItemRecord, MailboxState } from '../journal/types.js';
-import { accountPrefix } from '../repository/layout.js';
 import type { Repository } from '../repository/repository.js';
-import { findAccount, readAccountIndex } from './account-index.js';
 
 /** One line of `ls`. */
 export interface ListedItem {
@@ -67,13 +63,8 @@ export async function resolveAccount(
   account: string,
   signal?: AbortSignal,
 ): Promise<{ id: string; name: string }> {
-  const entry = findAccount(await readAccountIndex(repository.backend, signal), account);
-  if (!entry)
-    throw new ZimbraBackupError(`account ${account} is not in this repository`, {
-      code: 'ZB_NOT_FOUND',
-      data: { account },
-    });
-  return entry;
+  const entry = await repository.requireAccount(account, signal);
+  return { id: entry.id, name: entry.name };
 }
 
 function pathOf(state: MailboxState, rec: ItemRecord): string {
@@ -133,12 +124,7 @@ function matches(opts: ListItemsOptions): (i: ListedItem) => boolean {
 export async function listItems(opts: ListItemsOptions): Promise<ListedItem[]> {
   const { repository, signal } = opts;
   const account = await resolveAccount(repository, opts.account, signal);
-  const journal = await Journal.open({
-    backend: repository.backend,
-    prefix: accountPrefix(account.id),
-    readOnly: true,
-    ...(signal ? { signal } : {}),
-  });
+  const journal = await repository.journal(account.id, { readOnly: true, ...(signal ? { signal } : {}) });
   try {
     const at = opts.at ?? Number.MAX_SAFE_INTEGER;
     let out: ListedItem[];

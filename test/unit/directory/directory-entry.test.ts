@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { classifyEntry, getAttributeValues, isBinaryAttribute, normalizeValue } from '../../../src/ldap/index.js';
-import { dnKey, orderParentsFirst, parentDnKey, splitDN } from '../../../src/ldap/directory-entry.js';
+import { classifyEntry, getAttributeValues, isBinaryAttribute, normalizeValue } from '../../../src/directory/index.js';
+import { dnKey, orderParentsFirst, parentDnKey, splitDN } from '../../../src/directory/directory-entry.js';
 import { generateSchema } from '../../../scripts/gen-ldap-schema.js';
 
 describe('directory entries', () => {

@@ -7,7 +7,7 @@
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { isZimbraBackupError, ZimbraBackupError } from '../errors.js';
-import { ACCOUNT_INDEX_KEY } from '../repository/layout.js';
+import { ACCOUNT_INDEX_KEY } from './layout.js';
 import type { StorageBackend } from '../store/backends/backend.js';
 
 /** One account known to the repository. */

@@ -24,12 +24,10 @@ import { Readable, type Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
-import { writeAccountIndex } from '../backup/account-index.js';
 import { ZimbraBackupError, isZimbraBackupError, throwIfAborted } from '../errors.js';
-import { Journal } from '../journal/journal.js';
 import { recordDigests } from '../journal/record-digests.js';
-import { readDirectoryDump } from '../ldap/directory-dump-io.js';
-import { accountPrefix, directoryDumpKey } from '../repository/layout.js';
+import { readDirectoryDump } from '../directory/directory-dump-io.js';
+import { directoryDumpKey } from '../repository/layout.js';
 import type { Repository } from '../repository/repository.js';
 import { parseDigest } from '../store/digest.js';
 import {
@@ -40,8 +38,8 @@ import {
   parseManifest,
   type ArchiveManifest,
   type ManifestMember,
-} from './archive-format.js';
-import { parseStateLine, type StateRecord } from './state-lines.js';
+} from '../export/archive-format.js';
+import { parseStateLine, type StateRecord } from '../export/state-lines.js';
 
 /** One member as tar-stream's extract yields it: a byte stream with its header. */
 type TarEntry = Readable & { header: tar.Header };
@@ -304,8 +302,7 @@ export async function stageArchive(opts: StageArchiveOptions): Promise<StagedArc
     });
   // Format v2: blobs no commit flushed (shared ones staged after the last state) become durable.
   await staging.blobs.flush(signal ? { signal } : {});
-  await writeAccountIndex(
-    staging.backend,
+  await staging.writeAccounts(
     manifest.accounts.map((a) => ({
       id: a.id,
       name: a.name.toLowerCase(),
@@ -399,13 +396,10 @@ async function commitState(
   atMs: number,
   signal?: AbortSignal,
 ): Promise<void> {
-  const journal = await Journal.open({
-    backend: staging.backend,
-    prefix: accountPrefix(accountId),
+  const journal = await staging.journal(accountId, {
     clock: () => atMs,
     checkpointMinRecords: 0,
     compactAfterSegments: 0,
-    beforeCommit: (s) => staging.blobs.flush(s ? { signal: s } : {}),
     ...(signal ? { signal } : {}),
   });
   try {

@@ -3,27 +3,11 @@
  * their entries.
  * @module
  */
-import { readDirectoryDump } from '../ldap/directory-dump-io.js';
-import type { DirectoryEntry } from '../ldap/directory-entry.js';
-import { DIRECTORY_PREFIX } from '../repository/layout.js';
+import { readDirectoryDump } from './directory-dump-io.js';
+import type { DirectoryEntry } from './directory-entry.js';
+import { DIRECTORY_PREFIX, directoryDumpTime } from '../repository/layout.js';
 import type { StorageBackend } from '../store/backends/backend.js';
-import { entryValue, passwordHash } from '../ldap/directory-entry.js';
-
-const DUMP_KEY_RE = /^directory\/(\d{8}T\d{6}Z)\.ldif(\.gz)?$/;
-
-function timeOfKey(key: string): number | undefined {
-  const m = DUMP_KEY_RE.exec(key);
-  if (!m) return undefined;
-  const s = m[1]!;
-  return Date.UTC(
-    Number(s.slice(0, 4)),
-    Number(s.slice(4, 6)) - 1,
-    Number(s.slice(6, 8)),
-    Number(s.slice(9, 11)),
-    Number(s.slice(11, 13)),
-    Number(s.slice(13, 15)),
-  );
-}
+import { entryValue, passwordHash } from './directory-entry.js';
 
 /** The key of the newest directory dump taken at or before `atMs` (default: the newest), or undefined. */
 export async function findDirectoryDump(
@@ -33,7 +17,7 @@ export async function findDirectoryDump(
 ): Promise<string | undefined> {
   let best: { key: string; t: number } | undefined;
   for await (const { key } of backend.list(DIRECTORY_PREFIX, signal ? { signal } : {})) {
-    const t = timeOfKey(key);
+    const t = directoryDumpTime(key);
     if (t === undefined || (atMs !== undefined && t > atMs)) continue;
     if (!best || t > best.t) best = { key, t };
   }

@@ -4,7 +4,6 @@
  * @module
  */
 import pLimit from 'p-limit';
-import { readAccountIndex } from '../backup/account-index.js';
 import { ZimbraBackupError, isZimbraBackupError, throwIfAborted } from '../errors.js';
 import type { Logger } from '../internal/logger.js';
 import type { Secret } from '../internal/secret.js';
@@ -16,11 +15,11 @@ import { planFromState } from '../restore/restore-source.js';
 import type { RestoreFailure, RestoreProgress, RestoreWriteResult } from '../restore/types.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
 import type { StorageBackend } from '../store/backends/backend.js';
-import { selectAccounts } from './export-archive.js';
-import { domainOf, exportDirectorySource } from './export-directory.js';
+import { selectAccounts } from '../export/export-archive.js';
+import { domainOf, exportDirectorySource } from '../export/export-directory.js';
 import { ImportState } from './import-state.js';
-import { provision, type ProvisionAccount, type ProvisionOutcome } from './provision.js';
-import { openAccountState } from './repository-reader.js';
+import { provision, type ProvisionAccount, type ProvisionOutcome } from '../directory/provision.js';
+import { openAccountState } from '../export/repository-reader.js';
 
 /** Progress of an import: `stage` (archive), `provision`, then per-account `items` events. */
 export interface ImportProgress {
@@ -146,7 +145,7 @@ export async function importRepository(opts: ImportRepositoryOptions): Promise<I
     });
   const { from, client, signal } = opts;
   const stateBackend = opts.stateBackend ?? from.backend;
-  const { entries } = selectAccounts(await readAccountIndex(from.backend, signal), opts.accounts, opts.domains);
+  const { entries } = selectAccounts(await from.accounts(signal), opts.accounts, opts.domains);
   const accounts: ProvisionAccount[] = [];
   // Without `at`, the newest commit of the selection: the same on a rerun (unless a backup ran in
   // between), so the import id, hence the id maps, are found again and the import resumes.

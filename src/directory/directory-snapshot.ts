@@ -5,13 +5,13 @@
  * password hashes (`userPassword`): the result says so, and restores then generate passwords.
  * @module
  */
-import { VALUE_BLOCKED } from './account-attrs.js';
+import { VALUE_BLOCKED } from './account-attributes.js';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { classifyEntry, type DirectoryEntry, type DirectoryValue } from '../ldap/directory-entry.js';
-import { writeDirectoryLdif, type DirectoryDumpSummary } from '../ldap/directory-dump-io.js';
+import { classifyEntry, type DirectoryEntry, type DirectoryValue } from './directory-entry.js';
+import { writeDirectoryLdif, type DirectoryDumpSummary } from './directory-dump-io.js';
 import type { DirectoryObject } from '../soap/requests/directory.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
 import type { StorageBackend } from '../store/backends/backend.js';

@@ -11,11 +11,10 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { readAccountIndex } from '../backup/account-index.js';
 import { ZimbraBackupError, throwIfAborted } from '../errors.js';
 import { Secret } from '../internal/secret.js';
 import type { Logger } from '../internal/logger.js';
-import { entryAddress } from '../ldap/directory-entry.js';
+import { entryAddress } from './directory-entry.js';
 import type { Repository } from '../repository/repository.js';
 import type { ZimbraAttrs } from '../soap/element.js';
 import { AddDistributionListMember } from '../soap/requests/add-distribution-list-member.js';
@@ -25,7 +24,6 @@ import { CreateDomain } from '../soap/requests/create-domain.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
 import { copyableAccountAttrs } from './account-attributes.js';
 import { dumpEntries, entryValue, findDirectoryDump, passwordHash } from './directory-source.js';
-import { openSourceJournal } from './restore-source.js';
 import { creatableAttrs, remapCos } from './directory-attrs.js';
 
 /** Directory object kinds {@link restoreDirectory} recreates. */
@@ -145,10 +143,10 @@ async function planFromDump(
 async function planFromJournals(opts: RestoreDirectoryOptions): Promise<PlannedObject[]> {
   const out: PlannedObject[] = [];
   const wantAccounts = opts.accounts?.map((a) => a.toLowerCase());
-  for (const a of await readAccountIndex(opts.repository.backend, opts.signal)) {
+  for (const a of await opts.repository.accounts(opts.signal)) {
     if (!inDomain(a.name, opts.domain)) continue;
     if (wantAccounts && !wantAccounts.includes(a.name.toLowerCase()) && !wantAccounts.includes(a.id)) continue;
-    const j = await openSourceJournal(opts.repository, a.id, opts.signal);
+    const j = await opts.repository.journal(a.id, { readOnly: true, ...(opts.signal ? { signal: opts.signal } : {}) });
     try {
       const at = opts.at === undefined ? undefined : opts.at instanceof Date ? opts.at.getTime() : opts.at;
       const state = at === undefined ? j.current() : await j.stateAt(at);

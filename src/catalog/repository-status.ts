@@ -3,12 +3,10 @@
  * stored size and the dedup and compression ratios. A reader: never takes the lock.
  * @module
  */
-import { Journal } from '../journal/journal.js';
-import { accountPrefix, BLOBS_PREFIX } from '../repository/layout.js';
+import { BLOBS_PREFIX } from '../repository/layout.js';
 import type { Repository } from '../repository/repository.js';
-import { readAccountIndex } from './account-index.js';
-import type { CursorState } from './account-backup.js';
-import { accountLag, readCaptureStatuses, type ServerCaptureState } from './capture-status.js';
+import { cursorStateOf } from '../repository/cursor-state.js';
+import { accountLag, readCaptureStatuses, type ServerCaptureState } from '../backup/capture-status.js';
 
 /** One account in a {@link RepositoryStatus}. */
 export interface AccountStatus {
@@ -81,13 +79,8 @@ export async function repositoryStatus(opts: {
   const unique = new Map<string, number>();
   let logicalBytes = 0;
   const captures = await readCaptureStatuses(repository.backend, signal);
-  for (const entry of await readAccountIndex(repository.backend, signal)) {
-    const journal = await Journal.open({
-      backend: repository.backend,
-      prefix: accountPrefix(entry.id),
-      readOnly: true,
-      ...io,
-    });
+  for (const entry of await repository.accounts(signal)) {
+    const journal = await repository.journal(entry.id, { readOnly: true, ...io });
     try {
       const state = journal.current();
       const stats = journal.stats();
@@ -96,7 +89,7 @@ export async function repositoryStatus(opts: {
         logicalBytes += item.size;
         unique.set(item.digest, item.size);
       }
-      const cursor = journal.lastState() as CursorState | undefined;
+      const cursor = cursorStateOf(journal.lastState());
       const host = state.account?.attrs['zimbraMailHost'];
       const server = typeof host === 'string' ? host : host?.[0];
       const lag = entry.deletedMs === undefined ? accountLag(captures, entry.id, server, now) : undefined;

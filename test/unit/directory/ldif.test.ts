@@ -12,7 +12,7 @@ import {
   writeDirectoryLdif,
   type DirectoryEntry,
   type LdifRecord,
-} from '../../../src/ldap/index.js';
+} from '../../../src/directory/index.js';
 import { isZimbraBackupError } from '../../../src/errors.js';
 
 async function parseAll(text: string | Buffer, chunk = 7): Promise<LdifRecord[]> {

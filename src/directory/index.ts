@@ -44,6 +44,8 @@ export {
   getAttributeValues,
   isBinaryAttribute,
   normalizeValue,
+  domainOf,
+  entryAddress,
   BINARY_ATTRIBUTES,
   DIRECTORY_ENTRY_KINDS,
   type DirectoryEntry,
@@ -61,3 +63,26 @@ export {
   type FormatLdifOptions,
   type ParseLdifOptions,
 } from './ldif.js';
+export {
+  captureDirectory,
+  type CaptureDirectoryOptions,
+  type DirectoryCapture,
+  type LdapDirectoryCapture,
+  type SoapDirectoryCapture,
+} from './capture-directory.js';
+export {
+  soapDirectoryEntries,
+  saveDirectoryEntries,
+  SOAP_DIRECTORY_WARNING,
+  type DirectorySnapshotResult,
+} from './directory-snapshot.js';
+export {
+  restoreDirectory,
+  type RestoreDirectoryOptions,
+  type RestoreDirectoryResult,
+  type DirectoryObjectKind,
+  type DirectoryObjectOutcome,
+} from './restore-directory.js';
+export { findDirectoryDump } from './directory-source.js';
+export { copyableAccountAttrs, SERVER_OWNED_ACCOUNT_ATTRS } from './account-attributes.js';
+export { type ProvisionOutcome, type ProvisionKind, type ProvisionClaims } from './provision.js';

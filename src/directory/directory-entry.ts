@@ -203,6 +203,11 @@ export function entryAddress(e: LdifRecord): string | undefined {
   return uid && dcs.length ? `${uid}@${dcs.join('.')}`.toLowerCase() : undefined;
 }
 
+/** The domain part of an address, lower-cased. */
+export function domainOf(address: string): string {
+  return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+}
+
 /**
  * The `userPassword` hash of an entry, if it holds a real one: a `VALUE-BLOCKED` placeholder (what
  * admin SOAP answers instead of the secret, kept by older backups) is no hash, and writing it back

@@ -15,8 +15,8 @@
 import { randomBytes } from 'node:crypto';
 import { ZimbraBackupError, throwIfAborted } from '../errors.js';
 import { Secret } from '../internal/secret.js';
-import { entryAddress, entryValue, passwordHash, type DirectoryEntry } from '../ldap/directory-entry.js';
-import { copyableAccountAttrs } from '../restore/account-attributes.js';
+import { domainOf, entryAddress, entryValue, passwordHash, type DirectoryEntry } from './directory-entry.js';
+import { copyableAccountAttrs } from './account-attributes.js';
 import type { ZimbraAttrs } from '../soap/element.js';
 import { AddDistributionListMember } from '../soap/requests/add-distribution-list-member.js';
 import { CreateCos } from '../soap/requests/create-cos.js';
@@ -24,9 +24,7 @@ import { CreateDistributionList } from '../soap/requests/create-distribution-lis
 import { CreateDomain } from '../soap/requests/create-domain.js';
 import { GetDistributionList } from '../soap/requests/get-distribution-list.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
-import { domainOf } from './export-directory.js';
-import type { ImportState } from './import-state.js';
-import { creatableAttrs, remapCos } from '../restore/directory-attrs.js';
+import { creatableAttrs, remapCos } from './directory-attrs.js';
 
 /** Kinds of directory object an import creates. */
 export type ProvisionKind = 'cos' | 'domain' | 'account' | 'distributionList';
@@ -154,11 +152,24 @@ export interface ProvisionOptions {
   /** What to do with an account or list that exists and is not this import's. */
   onExisting: 'skip' | 'fail';
   /** The import's bookkeeping (claims). */
-  state: ImportState;
+  state: ProvisionClaims;
   /** Called after each object. */
   onProgress?: (p: { phase: 'provision'; loaded: number; total: number }) => void;
   /** Aborts between objects. */
   signal?: AbortSignal;
+}
+
+/**
+ * The claims an import keeps on the objects it created, so a rerun recognises its own accounts
+ * and lists (and refuses or skips someone else's). The import's state object implements it.
+ */
+export interface ProvisionClaims {
+  /** True when this import created (claimed) the object named `name`. */
+  isOurs(name: string): boolean;
+  /** Records that this import is about to create `name` (persisted before the create). */
+  claim(name: string, signal?: AbortSignal): Promise<void>;
+  /** Withdraws a claim whose create found the object already there (someone else's). */
+  release(name: string, signal?: AbortSignal): Promise<void>;
 }
 
 /**
