@@ -4,7 +4,9 @@
  * one is configured, else by a token generated at start and returned once to the caller.
  * @module
  */
+import { rm } from 'node:fs/promises';
 import { createServer as createHttpsServer } from 'node:https';
+import { basename } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { EnvelopeCache } from '../catalog/message-envelope.js';
@@ -16,6 +18,7 @@ import type { TlsOptions } from '../soap/index.js';
 import { consoleApp } from './app.js';
 import { tokenAuthenticator, zimbraAuthenticator } from './authenticator.js';
 import type { Authenticator, ConsoleDeps } from './context.js';
+import { EXPORT_TEMP_PREFIX } from './operations/kinds.js';
 import { OperationRunner } from './operations/runner.js';
 import { assertListenAllowed, isLoopback } from './security/listen.js';
 import { LoginRateLimiter, type LoginRateLimitOptions } from './security/rate-limit.js';
@@ -141,6 +144,12 @@ export async function createConsoleServer(opts: ConsoleServerOptions): Promise<C
     async close() {
       await operations.close();
       deps.sessions.clear();
+      // Export downloads are temporary files of this process: remove them with it.
+      for (const op of operations.list()) {
+        const file = (op.result as { file?: unknown } | undefined)?.file;
+        if (op.kind === 'export' && typeof file === 'string' && basename(file).startsWith(EXPORT_TEMP_PREFIX))
+          await rm(file, { force: true });
+      }
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();

@@ -31,6 +31,7 @@ import {
 } from './model/item-ops.js';
 import type { WaitSetTimeoutClamp } from './model/waitsets.js';
 import { FaultInjector } from './http/fault-injector.js';
+import { DosFilter, type DosFilterOptions } from './http/dos-filter.js';
 import { EmulatorStats } from './http/server.js';
 import type { HomeResolver } from './http/proxy.js';
 import { ServerNode } from './server-node.js';
@@ -71,6 +72,12 @@ export interface EmulatorOptions {
    * 0: no limit); with `lbfums` the servlet applies `zimbraFileUploadMaxSize` (default 10485760).
    */
   uploadMaxBytes?: number | { mtaMaxMessageSize?: number; fileUploadMaxSize?: number };
+  /**
+   * Zimbra's DoSFilter (`zimbraHttpDosFilterMaxRequestsPerSec`, 30 on a real server): over that
+   * many requests per second per connection (or per auth cookie's account) answer HTTP 429.
+   * Default off; see also {@link Emulator.setDosFilter}.
+   */
+  dosFilter?: DosFilterOptions;
   /**
    * Mailbox servers sharing one directory (default 1). Server 1 is `serverName`, server N>1 is
    * `mail<N>.<domain>`; each has its own mail and admin ports (`port`/`adminPort` apply to the
@@ -118,6 +125,8 @@ export interface DeliverOptions {
 export class Emulator {
   /** Fault injection script applied to each HTTP request. */
   readonly faults = new FaultInjector();
+  /** The DoSFilter rate limit (off unless `dosFilter` or {@link Emulator.setDosFilter}); `rejected` counts 429s. */
+  readonly dos = new DosFilter();
   /** Request counts by name (all servers together). */
   readonly stats = new EmulatorStats();
   /** The first server's state (the directory is the cluster's). */
@@ -134,6 +143,7 @@ export class Emulator {
     readonly adminPassword: string,
   ) {
     this.logger = resolveLogger(opts.logger);
+    this.dos.configure(opts.dosFilter);
     const clampOpt =
       typeof opts.waitSetTimeoutClamp === 'number'
         ? { maxSeconds: opts.waitSetTimeoutClamp }
@@ -176,6 +186,7 @@ export class Emulator {
       logger: this.logger,
       home,
       ignoreNoQualify: opts.ignoreNoQualify === true,
+      dosFilter: this.dos,
       uploadLimits: {
         mtaMaxMessageSize:
           typeof opts.uploadMaxBytes === 'number'
@@ -221,6 +232,11 @@ export class Emulator {
   /** @internal binds every server's listeners. */
   async start(): Promise<void> {
     for (const n of this.nodes) await n.start();
+  }
+
+  /** Switches Zimbra's DoSFilter rate limit on (`{ maxRequestsPerSec }`) or off (`undefined`). */
+  setDosFilter(opts: DosFilterOptions | undefined): void {
+    this.dos.configure(opts);
   }
 
   /** Stops every server, dropping open connections and WaitSets. */

@@ -37,6 +37,7 @@ export { startEmulator, Emulator } from './emulator.js';
 export type { EmulatorOptions, DeliverOptions, NamedId, EmulatorServerInfo } from './emulator.js';
 export type { FaultRule, FaultPlan } from './http/fault-injector.js';
 export { FaultInjector } from './http/fault-injector.js';
+export { DosFilter, type DosFilterOptions } from './http/dos-filter.js';
 export { EmulatorStats } from './http/server.js';
 export type { MailboxSnapshot, SnapshotFolder, SnapshotItem } from './snapshot.js';
 export type { WaitSetTimeoutClamp } from './model/waitsets.js';

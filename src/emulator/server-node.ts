@@ -13,6 +13,7 @@ import { WaitSetManager, type WaitSetTimeoutClamp } from './model/waitsets.js';
 import type { FaultInjector } from './http/fault-injector.js';
 import type { HomeResolver } from './http/proxy.js';
 import { listen, type EmulatorStats, type Listener } from './http/server.js';
+import type { DosFilter } from './http/dos-filter.js';
 
 /** What every node of a cluster shares. */
 export interface ClusterShared {
@@ -27,6 +28,8 @@ export interface ClusterShared {
   home: HomeResolver;
   /** Test switch, see EmulatorOptions.ignoreNoQualify. */
   ignoreNoQualify: boolean;
+  /** The DoSFilter rate limit shared by every server (off unless configured). */
+  dosFilter: DosFilter;
   /** Upload size limits, see EmulatorOptions.uploadMaxBytes. */
   uploadLimits: { mtaMaxMessageSize: number; fileUploadMaxSize: number };
 }
@@ -64,6 +67,7 @@ export class ServerNode {
       adminUrl: '',
       ignoreNoQualify: shared.ignoreNoQualify,
       uploadLimits: shared.uploadLimits,
+      dosFilter: shared.dosFilter,
     };
   }
 

@@ -100,7 +100,8 @@ export class RealTimeScanner {
     for (;;) {
       throwIfAborted(signal);
       const r = await this.#opts.client.waitSet(
-        { waitSetId, sequence, block: true, timeoutSeconds: this.#opts.timeoutSeconds ?? 300 },
+        // defTypes on every poll: a lost all-accounts set is rebuilt with them (WaitSetRequest.java)
+        { waitSetId, sequence, block: true, timeoutSeconds: this.#opts.timeoutSeconds ?? 300, defaultTypes: 'all' },
         { signal },
       );
       this.stats.polls++;

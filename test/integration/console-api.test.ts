@@ -3,6 +3,7 @@
  * the security rules (no session, wrong CSRF, cross-origin, hostile ids/paths/times, rate limit,
  * Host check, hostile HTML in a message).
  */
+import { existsSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConsoleServer } from '../../src/console/index.js';
@@ -28,8 +29,11 @@ beforeAll(async () => {
   const res = await api.login(fx.emu.adminUser, fx.emu.adminPassword);
   expect(res.status).toBe(200);
 });
+const exportFiles: string[] = [];
 afterAll(async () => {
   await fx?.close();
+  // Temporary export downloads go with the console.
+  for (const f of exportFiles) expect(existsSync(f)).toBe(false);
 });
 
 describe('page and static assets', () => {
@@ -446,6 +450,9 @@ describe('operations', () => {
     expect(dl.status).toBe(200);
     const bytes = new Uint8Array(await dl.arrayBuffer());
     expect([bytes[0], bytes[1]]).toEqual([0x1f, 0x8b]);
+    const file = (fx.server.operations.get(op.id)?.result as { file: string }).file;
+    exportFiles.push(file);
+    expect(existsSync(file)).toBe(true);
   });
 
   it('capture: starts, refuses a second one, stops on cancel', async () => {

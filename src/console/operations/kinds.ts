@@ -33,6 +33,9 @@ type Body = Record<string, unknown>;
 type Started = { spec: Spec; run: (ctx: OperationContext) => Promise<unknown> };
 type Spec = { kind: string; summary: string; params: Record<string, unknown>; dryRun?: boolean; exclusive?: boolean };
 
+/** Name prefix of export downloads kept in the temp folder until the console stops. */
+export const EXPORT_TEMP_PREFIX = 'zb-console-export-';
+
 /** Kinds of operation, as the API names them. */
 export const OPERATION_KINDS = [
   'undelete',
@@ -264,7 +267,7 @@ export function prepareOperation(deps: ConsoleDeps, session: ConsoleSession, kin
           },
         },
         run: async (ctx) => {
-          const file = toPath ?? join(tmpdir(), `zb-console-export-${process.pid}-${Date.now()}.tar.gz`);
+          const file = toPath ?? join(tmpdir(), `${EXPORT_TEMP_PREFIX}${process.pid}-${Date.now()}.tar.gz`);
           const part = `${file}.part`;
           const out = new PassThrough();
           const written = pipeline(out, createWriteStream(part, { mode: 0o600 }));

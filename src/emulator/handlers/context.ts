@@ -6,6 +6,7 @@ import type { AccountEntry, Directory } from '../model/directory.js';
 import type { AuthTokens, TokenClaims } from '../model/auth-token.js';
 import type { Upload, Uploads } from '../model/uploads.js';
 import type { WaitSetManager } from '../model/waitsets.js';
+import type { DosFilter } from '../http/dos-filter.js';
 import { Element } from '../wire/element.js';
 import { faults } from '../wire/soap-fault.js';
 
@@ -31,6 +32,8 @@ export interface EmulatorState {
   adminUrl: string;
   /** Upload size limits in bytes (0: none): `zimbraMtaMaxMessageSize`, `zimbraFileUploadMaxSize` (with `lbfums`). */
   uploadLimits: { mtaMaxMessageSize: number; fileUploadMaxSize: number };
+  /** Zimbra's DoSFilter rate limit (off unless configured; dos-filter.ts). */
+  dosFilter?: DosFilter;
   /** Qualify ids on behalf of another mailbox even under `<noqualify/>` (test switch, item-ids.ts). */
   ignoreNoQualify?: boolean;
 }

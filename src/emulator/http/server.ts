@@ -138,6 +138,15 @@ async function route(
   const cookieToken =
     cookie(req.headers.cookie, cookieName) ??
     (port === 'admin' ? cookie(req.headers.cookie, 'ZM_AUTH_TOKEN') : undefined);
+  // DoSFilter (dos-filter.ts): by the cookie's account, else per connection.
+  const dos = deps.state.dosFilter;
+  if (dos?.enabled) {
+    const who = tokenAccount(deps, cookieToken) ?? `${req.socket.remoteAddress}:${req.socket.remotePort}`;
+    if (dos.overRate(who)) {
+      deps.stats.hit('DOS:429');
+      return send(res, textReply(429, 'Too Many Requests'), undefined);
+    }
+  }
   const isSoap = /^\/service\/(admin\/)?soap(\/|$)/.test(path);
   if (isSoap && req.method === 'POST') {
     const adminPath = path.startsWith('/service/admin/');

@@ -24,6 +24,13 @@ export interface AdminWaitSetParams {
   block?: boolean;
   /** Block timeout in seconds (admin range 0..3600, server default 300). */
   timeoutSeconds?: number;
+  /**
+   * Default interest types (`defTypes`, e.g. `all`). Send it on every poll of an all-accounts set:
+   * the server rebuilds a lost `AllWaitSet-…` from `seq` with these types instead of answering
+   * NO_SUCH_WAITSET (store/src/java/com/zimbra/cs/service/mail/WaitSetRequest.java,
+   * store/src/java/com/zimbra/cs/session/WaitSetMgr.java `lookupOrCreateForAllAccts`).
+   */
+  defaultTypes?: string;
   /** Accounts to add. */
   add?: WaitSetAccountSpec[];
   /** Accounts to update (new tokens). */
@@ -54,6 +61,7 @@ export const AdminWaitSet: SoapRequestDefinition<AdminWaitSetParams, AdminWaitSe
   build: (p) => {
     const el: SoapElement = { waitSet: p.waitSetId, seq: p.sequence, block: p.block === false ? 0 : 1 };
     if (p.timeoutSeconds !== undefined) el['timeout'] = p.timeoutSeconds;
+    if (p.defaultTypes !== undefined) el['defTypes'] = p.defaultTypes;
     if (p.add?.length) el['add'] = specsElement(p.add);
     if (p.update?.length) el['update'] = specsElement(p.update);
     if (p.remove?.length) el['remove'] = specsElement(p.remove);
