@@ -46,7 +46,11 @@ export interface BackupEngineOptions {
   client: ZimbraClient;
   /** The repository to write (the engine takes its writer lock while running). */
   repository: Repository;
-  /** Only these accounts (names or zimbraIds). Default: every account. */
+  /**
+   * Only these accounts (names or zimbraIds). Default: every account. A name the server does not
+   * list is reported (a warning and a `ZB_NOT_FOUND` entry in `failures`, once per run) and the
+   * others are backed up: one deleted account in a list must not stop the backup of the rest.
+   */
   accounts?: string[];
   /** Accounts backed up at once. Default 4. */
   concurrency?: number;
@@ -131,6 +135,8 @@ export class BackupEngine {
   #index: AccountIndexEntry[] = [];
   #indexDirty = false;
   #result: BackupResult = emptyResult();
+  /** Selected names the server does not list, already reported in this run. */
+  #reportedMissing = new Set<string>();
   /** While `run`/`watch` runs: the held lock, the scheduler and the selected accounts. */
   #live: { lock: RepositoryLock; scheduler: AccountScheduler; accounts: DirectoryObject[] } | undefined;
   #startedMs = 0;
@@ -155,7 +161,14 @@ export class BackupEngine {
   async run(opts: { signal?: AbortSignal; full?: boolean } = {}): Promise<BackupResult> {
     return this.#locked('backup', opts.signal, async (lock) => {
       const scheduler = this.#scheduler(lock, opts.signal, opts.full ?? false);
-      const accounts = await this.#serialized(() => this.#refreshAccounts(opts.signal));
+      const accounts = await this.#serialized(async () => {
+        const list = await this.#refreshAccounts(opts.signal);
+        // Written before any account runs, so what a pass commits is findable by name at once,
+        // also when the pass is interrupted (an index saved only at the end hid it until a later
+        // complete run).
+        await this.#saveIndex(opts.signal);
+        return list;
+      });
       this.#live = { lock, scheduler, accounts };
       const passStarted = this.#now();
       this.#pass = { done: 0, total: accounts.length };
@@ -338,7 +351,12 @@ export class BackupEngine {
       await this.#captureDirectory(signal);
       const inner = new AbortController();
       const scheduler = this.#scheduler(lock, inner.signal, false);
-      const live = { lock, scheduler, accounts: await this.#serialized(() => this.#refreshAccounts(signal)) };
+      const accounts = await this.#serialized(async () => {
+        const list = await this.#refreshAccounts(signal);
+        await this.#saveIndex(signal); // before any commit: see run()
+        return list;
+      });
+      const live = { lock, scheduler, accounts };
       this.#live = live;
       const wanted = (id: string): boolean =>
         live.accounts.some((a) => a.id === id) || this.#opts.accounts === undefined;
@@ -428,6 +446,7 @@ export class BackupEngine {
     const started = Date.now();
     this.#startedMs = this.#now();
     this.#result = emptyResult();
+    this.#reportedMissing = new Set();
     const lock = await this.#opts.repository.lock({
       owner: this.#opts.lockOwner ?? owner,
       ...(signal ? { signal } : {}),
@@ -588,11 +607,12 @@ export class BackupEngine {
       : listed;
     if (filter) {
       const missing = filter.filter((f) => !listed.some((a) => a.id.toLowerCase() === f || a.name.toLowerCase() === f));
-      if (missing.length > 0)
-        throw new ZimbraBackupError(`no such account: ${missing.join(', ')}`, {
-          code: 'ZB_NOT_FOUND',
-          data: { accounts: missing },
-        });
+      for (const name of missing) {
+        if (this.#reportedMissing.has(name)) continue;
+        this.#reportedMissing.add(name);
+        this.#log.warn({ account: name }, 'selected account not on the server; backing up the others');
+        this.#result.failures.push({ accountId: name, error: `ZB_NOT_FOUND: no such account on the server: ${name}` });
+      }
     }
     const byId = new Map(this.#index.map((e) => [e.id, e]));
     for (const a of selected) {

@@ -5,9 +5,10 @@
  * @module
  */
 import { resolve } from 'node:path';
-import { ZimbraBackupError } from '../errors.js';
+import { isZimbraBackupError, ZimbraBackupError } from '../errors.js';
 import { FORMAT_KEY } from '../repository/layout.js';
-import { initRepository, openRepository, type Repository } from '../repository/repository.js';
+import { openOrInitRepository } from '../repository/open-or-init.js';
+import { openRepository, type Repository } from '../repository/repository.js';
 import { LocalBackend } from '../store/backends/local.js';
 import { RetryBackend } from '../store/backends/retry.js';
 import type { StorageBackend } from '../store/backends/backend.js';
@@ -55,18 +56,16 @@ export async function backendFromArg(repo: string): Promise<StorageBackend> {
 export async function repositoryFromArgs(values: Values, create?: { compression?: Compression }): Promise<Repository> {
   const repo = requireString(values, 'repo');
   const backend = await backendFromArg(repo);
+  if (create)
+    return openOrInitRepository({ backend, ...(create.compression ? { compression: create.compression } : {}) });
   try {
     return await openRepository({ backend });
   } catch (err) {
-    // Only an absent FORMAT means "no repository yet"; a FORMAT naming another tool must surface.
-    if (
-      create &&
-      err instanceof ZimbraBackupError &&
-      err.code === 'ZB_NOT_A_REPOSITORY' &&
-      !(await backend.stat(FORMAT_KEY))
-    ) {
-      return initRepository({ backend, ...(create.compression ? { compression: create.compression } : {}) });
-    }
+    if (isZimbraBackupError(err, 'ZB_NOT_A_REPOSITORY') && !(await backend.stat(FORMAT_KEY)))
+      throw new ZimbraBackupError(
+        `${repo} is not a zimbra-backup repository (no FORMAT object): create one with \`zimbra-backup init --repo ${repo}\` or run a backup into it`,
+        { code: 'ZB_NOT_A_REPOSITORY', cause: err, data: { repo } },
+      );
     throw err;
   }
 }
@@ -85,8 +84,19 @@ export async function adminClientFromArgs(values: Values, ctx: CommandContext): 
   const transport = optString(values, 'transport');
   if (transport !== undefined && transport !== 'json' && transport !== 'xml')
     throw new ZimbraBackupError('--transport must be json or xml', { code: 'ZB_INVALID_ARGUMENT' });
+  checkUrl(server, 'server');
   const mailUrl = optString(values, 'mail-url') ?? defaultMailUrl(server);
+  checkUrl(mailUrl, 'mail-url');
   const { readFile } = await import('node:fs/promises');
+  const ca = caFile
+    ? await readFile(caFile).catch((cause: unknown) => {
+        throw new ZimbraBackupError(`cannot read --ca-file ${caFile}: ${(cause as Error).message}`, {
+          code: 'ZB_INVALID_ARGUMENT',
+          cause,
+          data: { field: 'ca-file' },
+        });
+      })
+    : undefined;
   // Loaded here, not at start-up: commands that only read the repository never pay for the
   // HTTP/XML stack (fast CLI start, issue 12).
   const [{ ZimbraClient }, { proxyFromEnv }] = await Promise.all([
@@ -101,12 +111,32 @@ export async function adminClientFromArgs(values: Values, ctx: CommandContext): 
     ...(transport ? { transport } : {}),
     ...(caFile || values['insecure']
       ? {
-          tls: { ...(caFile ? { ca: await readFile(caFile) } : {}), ...(values['insecure'] ? { insecure: true } : {}) },
+          tls: { ...(ca ? { ca } : {}), ...(values['insecure'] ? { insecure: true } : {}) },
         }
       : {}),
   });
-  await client.authAdmin(admin, password);
+  try {
+    await client.authAdmin(admin, password);
+  } catch (err) {
+    client.close();
+    throw err;
+  }
   return client;
+}
+
+/** Refuses a --server/--mail-url that is not an http(s) URL (a user mistake, not an internal error). */
+function checkUrl(text: string, name: string): void {
+  let u: URL | undefined;
+  try {
+    u = new URL(text);
+  } catch {
+    u = undefined;
+  }
+  if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:'))
+    throw new ZimbraBackupError(
+      `--${name} must be an http(s) URL such as https://mail.example.com:7071, got ${JSON.stringify(text)}`,
+      { code: 'ZB_INVALID_ARGUMENT', data: { field: name } },
+    );
 }
 
 /** The mail URL that goes with an admin URL when none is given: same host, default ports. */

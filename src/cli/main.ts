@@ -118,7 +118,9 @@ function reportError(err: unknown, json: boolean, ctx: CommandContext): void {
     const faultCode = (err as { faultCode?: string }).faultCode;
     const code = faultCode ?? err.code;
     if (json) ctx.out(JSON.stringify({ error: err.toJSON() }));
-    ctx.err(`${code}: ${err.message.split('\n')[0]}`);
+    // A SOAP fault's message already starts with its code ("account.AUTH_FAILED: ..."): once is enough.
+    const first = err.message.split('\n')[0] ?? '';
+    ctx.err(first.startsWith(`${code}: `) ? first : `${code}: ${first}`);
     const hint = lockHint(err);
     if (hint) ctx.err(hint);
     return;

@@ -7,6 +7,7 @@
  * ```
  * repo = initRepository({ backend, compression })   // empty location only
  * repo = openRepository({ backend })                // FORMAT checked: version 1 only
+ * repo = openOrInitRepository({ backend })          // either: what an embedder calls on every start
  * lock = repo.lock({ owner })                       // writers only; readers never lock
  * try { repo.blobs.put(...); (await repo.journal(id)).commit(...) } finally { lock.release() }
  * repo.accounts() / repo.findAccount(nameOrId)      // the account index (readers too)
@@ -26,6 +27,7 @@ export {
   type InitRepositoryOptions,
   type OpenRepositoryOptions,
 } from './repository.js';
+export { openOrInitRepository } from './open-or-init.js';
 export {
   RepositoryLock,
   acquireLock,

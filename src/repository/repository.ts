@@ -310,10 +310,13 @@ export async function openRepository(options: OpenRepositoryOptions): Promise<Re
     bytes = await readSmall(backend, FORMAT_KEY, MAX_FORMAT_BYTES);
   } catch (err) {
     if (isZimbraBackupError(err, 'ZB_BLOB_NOT_FOUND')) {
-      throw new ZimbraBackupError('not a zimbra-backup repository (no FORMAT object); create one with init', {
-        code: 'ZB_NOT_A_REPOSITORY',
-        cause: err,
-      });
+      throw new ZimbraBackupError(
+        'not a zimbra-backup repository (no FORMAT object); create one with initRepository or `zimbra-backup init`',
+        {
+          code: 'ZB_NOT_A_REPOSITORY',
+          cause: err,
+        },
+      );
     }
     if (isZimbraBackupError(err, 'ZB_TOO_LARGE')) {
       throw new ZimbraBackupError('FORMAT object is implausibly large', {

@@ -34,8 +34,16 @@ export async function engineFromArgs(
   const compression = optString(values, 'compression') ?? 'gzip';
   if (!isCompression(compression))
     throw new ZimbraBackupError('--compression must be gzip, none or zstd', { code: 'ZB_INVALID_ARGUMENT' });
-  const repository = await repositoryFromArgs(values, { compression });
+  // The server first: a repository is created only after the server accepted the credentials,
+  // so a mistyped password against a new --repo path leaves nothing behind.
   const client = await adminClientFromArgs(values, ctx);
+  let repository;
+  try {
+    repository = await repositoryFromArgs(values, { compression });
+  } catch (err) {
+    client.close();
+    throw err;
+  }
   const accounts = optList(values, 'accounts');
   const concurrency = optInt(values, 'concurrency', 1);
   const itemConcurrency = optInt(values, 'item-concurrency', 1);

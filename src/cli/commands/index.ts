@@ -13,6 +13,7 @@ import { undeleteCommand } from './undelete.js';
 import { unlockCommand } from './unlock.js';
 import { checkCommand } from './check.js';
 import { purgeCommand } from './purge.js';
+import { initCommand } from './init.js';
 import { migrateCommand } from './migrate.js';
 import { serveCommand } from './serve.js';
 import { configCheckCommand } from './config-check.js';
@@ -21,6 +22,7 @@ import { emulatorCtlDeliver, emulatorCtlDelete, emulatorCtlFlag, emulatorCtlMove
 /** Every CLI command, in the order `--help` lists them. */
 export const commands: Command[] = [
   emulatorCommand,
+  initCommand,
   backupCommand,
   watchCommand,
   runCommand,

@@ -25,6 +25,11 @@ export const commandEntries: readonly CommandEntry[] = [
     load: async () => (await import('./emulator.js')).emulatorCommand,
   },
   {
+    name: 'init',
+    summary: 'create an empty repository at --repo (refused when the location is not empty)',
+    load: async () => (await import('./init.js')).initCommand,
+  },
+  {
     name: 'backup',
     summary: 'one incremental backup pass of every (or the given) account into the repository, plus a directory dump',
     load: async () => (await import('./backup.js')).backupCommand,

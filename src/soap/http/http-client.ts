@@ -237,7 +237,9 @@ export class HttpClient {
 
   /** Sends a request and resolves once the response headers arrive. */
   async request(opts: HttpRequestOptions): Promise<HttpResponse> {
-    const what = `${opts.method} ${opts.url.pathname}`;
+    // The host is part of it: "ECONNREFUSED" alone does not say which server (issue #15).
+    // `origin` never carries userinfo, and the query (which may hold tokens) is left out.
+    const what = `${opts.method} ${opts.url.origin}${opts.url.pathname}`;
     const { signal } = opts;
     if (signal?.aborted) throw abortedError(signal);
     const routing = this.#routing(opts.url);
