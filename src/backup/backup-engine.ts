@@ -39,6 +39,7 @@ import { attributesChanged } from './account-attrs.js';
 import { withoutBlockedValues } from '../directory/account-attributes.js';
 import type { BackupProgress } from './progress.js';
 import { AccountScheduler } from './scheduler.js';
+import { inSelection, isPartial, selectionLabel, validateSelection, type AccountSelection } from './selection.js';
 
 /** Options of {@link BackupEngine}. */
 export interface BackupEngineOptions {
@@ -52,6 +53,13 @@ export interface BackupEngineOptions {
    * others are backed up: one deleted account in a list must not stop the backup of the rest.
    */
   accounts?: string[];
+  /**
+   * This engine's part of the accounts when several engines write one repository (`--shard`,
+   * `--mail-servers`): only those accounts are backed up or marked deleted, only those servers'
+   * WaitSets are watched, and the engine takes a shared lock (docs/FORMAT.md, "Several writers").
+   * Default: every account, exclusive lock.
+   */
+  selection?: AccountSelection;
   /** Accounts backed up at once. Default 4. */
   concurrency?: number;
   /** Item downloads at once, across all accounts. Default 8. */
@@ -152,6 +160,7 @@ export class BackupEngine {
   #mutex: Promise<unknown> = Promise.resolve();
 
   constructor(opts: BackupEngineOptions) {
+    validateSelection(opts.selection);
     this.#opts = opts;
     this.#log = resolveLogger(opts.logger);
     this.#itemLimit = pLimit(opts.itemConcurrency ?? 8);
@@ -294,7 +303,9 @@ export class BackupEngine {
   }
 
   #engineName(mode: string): string {
-    return this.#opts.engineName ?? `${hostname()}-${this.#opts.lockOwner ?? mode}`;
+    // Engines of one host with different selections must not share a status/index file.
+    const sel = selectionLabel(this.#opts.selection);
+    return this.#opts.engineName ?? `${hostname()}-${this.#opts.lockOwner ?? mode}${sel ? `-${sel}` : ''}`;
   }
 
   async #previousStatus(mode: string): Promise<CaptureStatus | undefined> {
@@ -324,7 +335,9 @@ export class BackupEngine {
         ...(s.lastError !== undefined ? { lastError: s.lastError } : {}),
       })),
       failing: Object.fromEntries(this.#failing),
-      ...(this.#opts.accounts !== undefined ? { accounts: accounts.map((a) => a.id) } : {}),
+      ...(this.#opts.accounts !== undefined || isPartial(this.#opts.selection)
+        ? { accounts: accounts.map((a) => a.id) }
+        : {}),
     };
     await writeCaptureStatus(this.#opts.repository.backend, status, signal);
   }
@@ -358,8 +371,8 @@ export class BackupEngine {
       });
       const live = { lock, scheduler, accounts };
       this.#live = live;
-      const wanted = (id: string): boolean =>
-        live.accounts.some((a) => a.id === id) || this.#opts.accounts === undefined;
+      const partial = this.#opts.accounts !== undefined || isPartial(this.#opts.selection);
+      const wanted = (id: string): boolean => live.accounts.some((a) => a.id === id) || !partial;
       for (const a of live.accounts) scheduler.schedule(a.id, 'initial');
       const homeOf = (id: string): string | undefined => hostOf(live.accounts.find((a) => a.id === id)?.attrs);
       const started = new Set<string>();
@@ -379,6 +392,7 @@ export class BackupEngine {
           for (const a of live.accounts) if (single || homeOf(a.id) === server) scheduler.schedule(a.id, 'catch-up');
         },
         ...(this.#opts.serverUrls ? { serverUrls: this.#opts.serverUrls } : {}),
+        ...(this.#opts.selection?.mailServers ? { servers: this.#opts.selection.mailServers } : {}),
         timeoutSeconds: this.#opts.waitSetTimeoutSeconds ?? 300,
         logger: this.#log,
       });
@@ -602,9 +616,12 @@ export class BackupEngine {
       listed.push(a);
     }
     const filter = this.#opts.accounts?.map((s) => s.toLowerCase());
-    const selected = filter
-      ? listed.filter((a) => filter.includes(a.id.toLowerCase()) || filter.includes(a.name.toLowerCase()))
-      : listed;
+    const sel = this.#opts.selection;
+    const selected = (
+      filter
+        ? listed.filter((a) => filter.includes(a.id.toLowerCase()) || filter.includes(a.name.toLowerCase()))
+        : listed
+    ).filter((a) => inSelection(sel, a.id, hostOf(a.attrs)));
     if (filter) {
       const missing = filter.filter((f) => !listed.some((a) => a.id.toLowerCase() === f || a.name.toLowerCase() === f));
       for (const name of missing) {
@@ -638,6 +655,9 @@ export class BackupEngine {
   async #markDeleted(live: Set<string>, now: number, signal: AbortSignal | undefined): Promise<void> {
     for (const e of this.#index) {
       if (live.has(e.id) || e.deletedMs !== undefined) continue;
+      // Another engine's account is never ours to mark deleted: the shard is a function of the id,
+      // the server is the last zimbraMailHost this repository recorded for it.
+      if (!(await this.#ownsVanished(e.id))) continue;
       const journal = await this.#journal(e.id);
       await journal.commit([{ type: 'account-deleted' }], {
         state: journal.lastState() ?? null,
@@ -646,6 +666,21 @@ export class BackupEngine {
       e.deletedMs = now;
       this.#result.accountsDeleted++;
     }
+  }
+
+  /** True when an account the server no longer lists belongs to this engine's selection. */
+  async #ownsVanished(id: string): Promise<boolean> {
+    const sel = this.#opts.selection;
+    if (!isPartial(sel)) return true;
+    if (!inSelection({ ...(sel?.shard ? { shard: sel.shard } : {}) }, id, undefined)) return false;
+    if (!sel?.mailServers) return true;
+    const journal = await this.#journal(id);
+    const owned = inSelection(sel, id, hostOf(journal.current().account?.attrs));
+    if (!owned) {
+      this.#journals.delete(id);
+      await journal.close();
+    }
+    return owned;
   }
 
   async #saveIndex(signal?: AbortSignal): Promise<void> {

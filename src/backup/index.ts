@@ -13,6 +13,7 @@
  * @module
  */
 export { BackupEngine, type BackupEngineOptions, type BackupResult, type EngineStatus } from './backup-engine.js';
+export { shardOf, parseShard, inSelection, type AccountSelection } from './selection.js';
 export { backupAccount, type AccountBackupOptions, type AccountRunResult } from './account-backup.js';
 export { AccountScheduler, type AccountSchedulerOptions, type SchedulerStats } from './scheduler.js';
 export type { BackupProgress } from './progress.js';

@@ -33,6 +33,11 @@ export interface ScannerFleetOptions {
   onReset?: (server: string, reason: 'created' | 'recreated') => void;
   /** Admin base URL of a server by its name, overriding the derived one (e.g. behind NAT, or the emulator). */
   serverUrls?: Readonly<Record<string, string>>;
+  /**
+   * Only these mailbox servers (by name, case-insensitive): an engine limited with
+   * `--mail-servers` holds WaitSets on its own servers only. Default: every mailbox server.
+   */
+  servers?: readonly string[];
   /** WaitSet poll timeout in seconds. Default 300. */
   timeoutSeconds?: number;
   /** First retry delay of a failing scanner in ms (doubles up to 30 s). Default 1000. */
@@ -102,7 +107,13 @@ export class ScannerFleet {
       if (this.#running.size === 0) this.#start('(configured)', this.#opts.client, configuredUrl(this.#opts.client));
       return;
     }
-    if (servers.length <= 1) {
+    const only = this.#opts.servers?.map((n) => n.toLowerCase());
+    if (only) {
+      for (const n of only)
+        if (!servers.some((s) => s.name.toLowerCase() === n))
+          this.#log.warn({ server: n }, 'selected mailbox server is not in the server list; not watched');
+    }
+    if (servers.length <= 1 && (!only || servers.every((s) => only.includes(s.name.toLowerCase())))) {
       // One server: the configured client as it is, so a single-server site behaves as before.
       const name = servers[0]?.name ?? '(configured)';
       for (const r of this.#running.values()) if (r.name !== name) await this.#stop(r);
@@ -112,7 +123,8 @@ export class ScannerFleet {
     const base = this.#opts.client.adminUrl;
     if (!base)
       throw new ZimbraBackupError('an admin URL is required for real-time capture', { code: 'ZB_INVALID_ARGUMENT' });
-    const wanted = new Map(servers.map((s) => [s.name, this.#opts.serverUrls?.[s.name] ?? serverAdminUrl(s, base)]));
+    const mine = only ? servers.filter((s) => only.includes(s.name.toLowerCase())) : servers;
+    const wanted = new Map(mine.map((s) => [s.name, this.#opts.serverUrls?.[s.name] ?? serverAdminUrl(s, base)]));
     for (const r of [...this.#running.values()]) {
       if (wanted.get(r.name) !== r.adminUrl) {
         this.#log.info({ server: r.name }, 'mailbox server gone or moved; its scanner stops');

@@ -1,5 +1,6 @@
 import { BackupEngine, type BackupEngineOptions, type BackupResult } from '../../backup/backup-engine.js';
 import type { BackupProgress } from '../../backup/progress.js';
+import { isPartial, parseShard, type AccountSelection } from '../../backup/selection.js';
 import { ZimbraBackupError } from '../../errors.js';
 import { isCompression } from '../../store/blob-codec.js';
 import { optInt, optList, optString } from '../args.js';
@@ -20,6 +21,8 @@ export const BACKUP_OPTIONS = {
   full: { type: 'boolean' },
   'max-item-bytes': { type: 'string' },
   progress: { type: 'string' },
+  shard: { type: 'string' },
+  'mail-servers': { type: 'string', multiple: true },
 } as const;
 
 type Values = Record<string, string | boolean | string[] | undefined>;
@@ -48,6 +51,12 @@ export async function engineFromArgs(
   const concurrency = optInt(values, 'concurrency', 1);
   const itemConcurrency = optInt(values, 'item-concurrency', 1);
   const maxItemBytes = optInt(values, 'max-item-bytes', 1);
+  const shardText = optString(values, 'shard');
+  const mailServers = optList(values, 'mail-servers');
+  const selection: AccountSelection = {
+    ...(shardText !== undefined ? { shard: parseShard(shardText) } : {}),
+    ...(mailServers ? { mailServers } : {}),
+  };
   const directory = await directoryCaptureFromArgs(values, ctx);
   const engine = new BackupEngine({
     client,
@@ -61,6 +70,7 @@ export async function engineFromArgs(
     ...(concurrency ? { concurrency } : {}),
     ...(itemConcurrency ? { itemConcurrency } : {}),
     ...(maxItemBytes ? { maxItemBytes } : {}),
+    ...(isPartial(selection) ? { selection } : {}),
     ...extra,
   });
   return { engine, client, repository };
@@ -87,7 +97,7 @@ export function report(
 export const backupCommand: Command = {
   name: 'backup',
   summary: 'one incremental backup pass of every (or the given) account into the repository, plus a directory dump',
-  usage: `zimbra-backup backup --repo PATH|s3://bucket/prefix ${SERVER_USAGE} [--accounts a,b] [--concurrency N] [--item-concurrency N] [--compression gzip|none|zstd] [--full] ${LDAP_USAGE} [--progress tty|json|none] [--json]`,
+  usage: `zimbra-backup backup --repo PATH|s3://bucket/prefix ${SERVER_USAGE} [--accounts a,b] [--concurrency N] [--item-concurrency N] [--compression gzip|none|zstd] [--full] [--shard i/n] [--mail-servers a,b] ${LDAP_USAGE} [--progress tty|json|none] [--json]`,
   options: BACKUP_OPTIONS,
   async run(values, ctx) {
     const progress = progressLine(ctx, progressMode(values, ctx));

@@ -66,6 +66,26 @@ function responseContext(ctx: SoapContext): Element {
   return context;
 }
 
+/**
+ * SoapEngine.java: a non-admin command on behalf of another account fails with
+ * account.ACCOUNT_INACTIVE when that account is in maintenance (for a non-admin token: not active).
+ */
+function checkTargetActive(req: Element, ctx: SoapContext): void {
+  const spec = ctx.header?.child('account');
+  if (!spec || spec.content === undefined || req.ns === 'urn:zimbraAdmin') return;
+  let target;
+  let admin = false;
+  try {
+    admin = claims(ctx).admin;
+    target = targetAccount(ctx);
+  } catch {
+    return; // the handler reports auth and permission faults itself
+  }
+  const status = (target.attrs['zimbraAccountStatus']?.[0] ?? 'active').toLowerCase();
+  if (status === 'maintenance' || (!admin && status !== 'active'))
+    throw new SoapFault('account.ACCOUNT_INACTIVE', `account is not active: ${target.name}`);
+}
+
 /** Item ids on behalf of another mailbox come back qualified, as ItemIdFormatter.java writes them. */
 function qualifyIds(body: Element, ctx: SoapContext): void {
   let auth: string;
@@ -101,6 +121,7 @@ export async function handleSoap(parsed: ParsedSoap, opts: DispatchOptions): Pro
   try {
     if (parsed.error) throw parsed.error;
     if (opts.injectedFault) throw opts.injectedFault;
+    checkTargetActive(parsed.envelope!.body, ctx);
     body = await ctx.dispatch(parsed.envelope!.body);
     qualifyIds(body, ctx);
   } catch (err) {
