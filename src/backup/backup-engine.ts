@@ -224,6 +224,11 @@ export class BackupEngine {
           await lock.release();
         }
       }
+      if (live.lock.mode === 'shared')
+        throw new ZimbraBackupError(
+          'this engine shares the repository with other engines (--shard/--mail-servers): purge, repair and migrate need the repository alone; stop the engines and run them separately',
+          { code: 'ZB_LOCK_HELD', data: { lockId: live.lock.id, mode: 'shared' } },
+        );
       await live.scheduler.pause();
       try {
         live.lock.assertHeld();
@@ -461,8 +466,11 @@ export class BackupEngine {
     this.#startedMs = this.#now();
     this.#result = emptyResult();
     this.#reportedMissing = new Set();
+    const partial = isPartial(this.#opts.selection);
     const lock = await this.#opts.repository.lock({
       owner: this.#opts.lockOwner ?? owner,
+      // A partial engine shares the repository with the engines of the other parts.
+      ...(partial ? { mode: 'shared' as const, selection: selectionLabel(this.#opts.selection) } : {}),
       ...(signal ? { signal } : {}),
     });
     lock.startHeartbeat();

@@ -1,9 +1,12 @@
 /**
  * The writer lock (DESIGN.md invariant 6; restic `lock.go`): one writer per repository, readers
- * never lock.
+ * never lock. Engines limited to a part of the accounts (shard, mail servers) take it `shared`:
+ * shared locks coexist, each engine then holds a lease per account journal it writes
+ * (lease.ts); an `exclusive` lock (the default; purge, repair, migrate, a full backup) coexists
+ * with no other lock. A lock object without a mode (older versions) is exclusive.
  *
  * acquire:
- *   read every locks/*.json; any lock (live or stale) -> ZB_LOCK_HELD naming its holder
+ *   read every locks/*.json; any conflicting lock (live or stale) -> ZB_LOCK_HELD naming the holders
  *   put locks/<new id>.json            (a key of our own: no overwrite race)
  *   wait settleMs, read locks/ again; another lock appeared -> delete ours, ZB_LOCK_HELD
  *   heartbeat: every heartbeatMs re-put ours with a fresh time; gone -> lost (ZB_LOCK_LOST)
@@ -31,6 +34,10 @@ export interface LockInfo {
   id: string;
   /** Free-form label of the holder, e.g. `'backup'` or `'purge'`. */
   owner: string;
+  /** `shared` (a partial engine) or `exclusive` (everything else, and locks written without a mode). */
+  mode: LockMode;
+  /** The holder's account selection label (shared locks), e.g. `shard-1of3`. */
+  selection?: string;
   /** Host name of the holder. */
   host: string;
   /** Process id of the holder. */
@@ -45,8 +52,15 @@ export interface LockInfo {
   holderDead: boolean;
 }
 
+/** How a lock coexists with others: shared locks with each other, exclusive ones with none. */
+export type LockMode = 'shared' | 'exclusive';
+
 /** Options of {@link acquireLock} and `Repository.lock`. */
 export interface LockOptions {
+  /** Default: 'exclusive'. */
+  mode?: LockMode;
+  /** Label of the holder's account selection, recorded in a shared lock for `status` and error messages. */
+  selection?: string;
   /** Label of the holder shown to others. Default: 'zimbra-backup'. */
   owner?: string;
   /** A lock whose heartbeat is older than this is stale, in ms. Default: 1800000 (30 min, as restic). */
@@ -75,6 +89,8 @@ export interface LockOptions {
 export class RepositoryLock {
   /** This lock's id. */
   readonly id: string;
+  /** This lock's mode. */
+  readonly mode: LockMode;
   /** Object key of this lock. */
   readonly key: string;
   readonly #backend: StorageBackend;
@@ -90,6 +106,7 @@ export class RepositoryLock {
   constructor(backend: StorageBackend, id: string, createdMs: number, opts: NormalizedLockOptions) {
     this.#backend = backend;
     this.id = id;
+    this.mode = opts.mode ?? 'exclusive';
     this.key = lockKey(id);
     this.#createdMs = createdMs;
     this.#opts = opts;
@@ -176,6 +193,8 @@ export class RepositoryLock {
       version: 1,
       id: this.id,
       owner,
+      mode: this.mode,
+      ...(this.#opts.selection !== undefined ? { selection: this.#opts.selection } : {}),
       host,
       pid,
       created: new Date(this.#createdMs).toISOString(),
@@ -221,15 +240,17 @@ export async function acquireLock(backend: StorageBackend, options: LockOptions 
       if (!isZimbraBackupError(err, 'ZB_BLOB_NOT_FOUND')) throw err;
     });
   }
-  if (existing[0]) throw held(existing[0]);
+  const mode = opts.mode ?? 'exclusive';
+  const conflicts = (l: LockInfo): boolean => mode === 'exclusive' || l.mode === 'exclusive';
+  if (existing.some(conflicts)) throw held(existing.filter(conflicts), mode);
   const createdMs = opts.now();
   const id = `${compactTime(new Date(createdMs))}-${randomBytes(8).toString('hex')}`;
   const lock = new RepositoryLock(backend, id, createdMs, opts);
   await lock.write();
   try {
     if (opts.settleMs) await abortableSleep(opts.settleMs, opts.signal);
-    const rival = (await readLocks(backend, opts)).find((l) => l.id !== id);
-    if (rival) throw held(rival);
+    const rivals = (await readLocks(backend, opts)).filter((l) => l.id !== id && conflicts(l));
+    if (rivals.length > 0) throw held(rivals, mode);
   } catch (err) {
     await backend.delete(lock.key).catch(() => {});
     throw err;
@@ -275,7 +296,7 @@ export async function breakLock(backend: StorageBackend, options: BreakLockOptio
   for (const info of await readLocks(backend, options)) {
     if (options.lockId !== undefined && info.id !== options.lockId) continue;
     if (!info.stale && !options.force) {
-      if (options.lockId !== undefined) throw held(info);
+      if (options.lockId !== undefined) throw held([info], 'exclusive');
       continue;
     }
     await backend.delete(lockKey(info.id)).catch((err: unknown) => {
@@ -326,6 +347,8 @@ function toInfo(id: string, raw: Record<string, unknown> | undefined, opts: Norm
   const info = {
     id,
     owner: str('owner'),
+    mode: (raw?.['mode'] === 'shared' ? 'shared' : 'exclusive') as LockMode,
+    ...(typeof raw?.['selection'] === 'string' ? { selection: str('selection') } : {}),
     host: str('host'),
     pid: num('pid'),
     createdMs: num('createdMs'),
@@ -341,19 +364,45 @@ function toInfo(id: string, raw: Record<string, unknown> | undefined, opts: Norm
   return { ...info, stale: raw === undefined || expired || deadHere, holderDead: deadHere };
 }
 
-function held(l: LockInfo): ZimbraBackupError {
+function held(holders: LockInfo[], wanted: LockMode): ZimbraBackupError {
+  const l = holders[0]!;
+  const describe = (h: LockInfo): string => {
+    const since = h.createdMs ? new Date(h.createdMs).toISOString() : 'unknown';
+    const beat = h.heartbeatMs ? new Date(h.heartbeatMs).toISOString() : 'unknown';
+    const sel = h.selection !== undefined ? ` for ${h.selection}` : '';
+    const shared = h.mode === 'shared' ? `, shared lock${sel}` : '';
+    return `${h.owner} on ${h.host} (pid ${h.pid}, since ${since}, last heartbeat ${beat}${shared}${h.stale ? ', stale' : ''})`;
+  };
+  const hint = holders.some((h) => h.stale)
+    ? '; a stale lock can be broken (breakLock / `zimbra-backup unlock`) once you are sure the holder is gone'
+    : '';
+  const why =
+    wanted === 'exclusive' && holders.every((h) => h.mode === 'shared')
+      ? ' (this needs the repository alone: stop the engines first)'
+      : '';
   const since = l.createdMs ? new Date(l.createdMs).toISOString() : 'unknown';
   const beat = l.heartbeatMs ? new Date(l.heartbeatMs).toISOString() : 'unknown';
-  const hint = l.stale
-    ? '; the lock is stale: break it (breakLock / `zimbra-backup unlock`) once you are sure the holder is gone'
-    : '';
-  return new ZimbraBackupError(
-    `repository is locked by ${l.owner} on ${l.host} (pid ${l.pid}, since ${since}, last heartbeat ${beat})${hint}`,
-    {
-      code: 'ZB_LOCK_HELD',
-      data: { lockId: l.id, owner: l.owner, host: l.host, pid: l.pid, created: since, heartbeat: beat, stale: l.stale },
+  return new ZimbraBackupError(`repository is locked by ${holders.map(describe).join('; ')}${why}${hint}`, {
+    code: 'ZB_LOCK_HELD',
+    data: {
+      lockId: l.id,
+      owner: l.owner,
+      host: l.host,
+      pid: l.pid,
+      created: since,
+      heartbeat: beat,
+      stale: l.stale,
+      mode: l.mode,
+      holders: holders.map((h) => ({
+        lockId: h.id,
+        owner: h.owner,
+        mode: h.mode,
+        host: h.host,
+        pid: h.pid,
+        stale: h.stale,
+      })),
     },
-  );
+  });
 }
 
 function defaultIsAlive(pid: number): boolean {

@@ -21,6 +21,7 @@ export const BACKUP_OPTIONS = {
   full: { type: 'boolean' },
   'max-item-bytes': { type: 'string' },
   progress: { type: 'string' },
+  'server-url': { type: 'string', multiple: true },
   shard: { type: 'string' },
   'mail-servers': { type: 'string', multiple: true },
 } as const;
@@ -58,6 +59,7 @@ export async function engineFromArgs(
     ...(mailServers ? { mailServers } : {}),
   };
   const directory = await directoryCaptureFromArgs(values, ctx);
+  const serverUrls = serverUrlsFromArgs(optList(values, 'server-url'));
   const engine = new BackupEngine({
     client,
     repository,
@@ -70,10 +72,48 @@ export async function engineFromArgs(
     ...(concurrency ? { concurrency } : {}),
     ...(itemConcurrency ? { itemConcurrency } : {}),
     ...(maxItemBytes ? { maxItemBytes } : {}),
+    ...(serverUrls ? { serverUrls } : {}),
     ...(isPartial(selection) ? { selection } : {}),
     ...extra,
   });
   return { engine, client, repository };
+}
+
+/**
+ * `--server-url NAME=URL` (repeatable or a comma list): the admin URL of a mailbox server whose
+ * `zimbraServiceHostname:zimbraAdminPort` cannot be reached from here (NAT, the emulator). The URL
+ * is http(s) with no credentials, path, query or fragment.
+ */
+export function serverUrlsFromArgs(list: string[] | undefined): Record<string, string> | undefined {
+  if (!list) return undefined;
+  const out: Record<string, string> = {};
+  for (const item of list) {
+    const eq = item.indexOf('=');
+    const name = eq > 0 ? item.slice(0, eq).trim() : '';
+    let url: URL | undefined;
+    try {
+      url = new URL(item.slice(eq + 1).trim());
+    } catch {
+      url = undefined;
+    }
+    if (
+      !name ||
+      !url ||
+      !/^https?:$/.test(url.protocol) ||
+      url.username ||
+      url.password ||
+      (url.pathname !== '/' && url.pathname !== '') ||
+      url.search ||
+      url.hash
+    )
+      // the value is not echoed: a URL with credentials in it must not reach a log
+      throw new ZimbraBackupError(`--server-url wants NAME=https://host:port (entry ${name || '?'} is not)`, {
+        code: 'ZB_INVALID_ARGUMENT',
+        data: { field: 'server-url' },
+      });
+    out[name] = url.origin;
+  }
+  return out;
 }
 
 export function report(
@@ -97,7 +137,7 @@ export function report(
 export const backupCommand: Command = {
   name: 'backup',
   summary: 'one incremental backup pass of every (or the given) account into the repository, plus a directory dump',
-  usage: `zimbra-backup backup --repo PATH|s3://bucket/prefix ${SERVER_USAGE} [--accounts a,b] [--concurrency N] [--item-concurrency N] [--compression gzip|none|zstd] [--full] [--shard i/n] [--mail-servers a,b] ${LDAP_USAGE} [--progress tty|json|none] [--json]`,
+  usage: `zimbra-backup backup --repo PATH|s3://bucket/prefix ${SERVER_USAGE} [--accounts a,b] [--concurrency N] [--item-concurrency N] [--compression gzip|none|zstd] [--full] [--shard i/n] [--mail-servers a,b] [--server-url NAME=URL] ${LDAP_USAGE} [--progress tty|json|none] [--json]`,
   options: BACKUP_OPTIONS,
   async run(values, ctx) {
     const progress = progressLine(ctx, progressMode(values, ctx));

@@ -58,6 +58,13 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: 'server.ca-file', flag: 'ca-file', type: 'string', doc: 'extra CA certificate (PEM) to trust' },
   { key: 'server.insecure', flag: 'insecure', type: 'boolean', doc: 'skip TLS verification (never in production)' },
   { key: 'server.transport', flag: 'transport', type: { oneOf: ['json', 'xml'] }, doc: 'SOAP transport' },
+  {
+    key: 'server.server-urls',
+    flag: 'server-url',
+    type: 'list',
+    commands: ['backup', ...SERVICE],
+    doc: 'admin URL of each mailbox server as NAME=URL, where zimbraServiceHostname:zimbraAdminPort is not reachable',
+  },
   { key: 'ldap.url', flag: 'ldap-url', type: 'string', doc: 'LDAP URL for the directory dump' },
   { key: 'ldap.bind-dn', flag: 'ldap-bind-dn', type: 'string', doc: 'LDAP bind DN' },
   { key: 'ldap.password-file', flag: 'ldap-password-file', type: 'string', doc: 'file holding the LDAP password' },
