@@ -30,7 +30,9 @@ export type ErrorCode =
   | 'ZB_ARCHIVE_INVALID'
   | 'ZB_CONFLICT'
   | 'ZB_TARGET_EXISTS'
-  | 'ZB_UNSUPPORTED';
+  | 'ZB_UNSUPPORTED'
+  /** A bug or an unexpected non-library error (what the CLI, the daemon and the console report for it). */
+  | 'ZB_INTERNAL';
 
 /** Options accepted by every library error. */
 export interface ZimbraBackupErrorOptions {
