@@ -43,4 +43,4 @@ export {
   type MessagePreview,
   type PreviewAttachment,
 } from './message-preview.js';
-export { EnvelopeCache, type MessageEnvelope } from './message-envelope.js';
+export { EnvelopeCache, contactTitle, type MessageEnvelope } from './message-envelope.js';

@@ -6,7 +6,7 @@
 import type { Logger } from '../internal/logger.js';
 import type { Repository } from '../repository/repository.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
-import type { EnvelopeCache } from '../catalog/message-envelope.js';
+import type { EnvelopeCache } from '../catalog/index.js';
 import type { OperationRunner } from './operations/runner.js';
 import type { LoginRateLimiter } from './security/rate-limit.js';
 import type { ConsoleSession, SessionStore } from './security/sessions.js';

@@ -9,7 +9,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { basename } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import { EnvelopeCache } from '../catalog/message-envelope.js';
+import { EnvelopeCache } from '../catalog/index.js';
 import { ZimbraBackupError } from '../errors.js';
 import { resolveLogger, type Logger } from '../internal/logger.js';
 import type { Secret } from '../internal/secret.js';

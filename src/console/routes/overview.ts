@@ -3,7 +3,7 @@
  * accounts gone from the server, and a stale writer lock (a capture process that died).
  * @module
  */
-import type { RepositoryStatus } from '../../catalog/repository-status.js';
+import type { RepositoryStatus } from '../../catalog/index.js';
 import type { LockInfo } from '../../repository/lock.js';
 
 /** One warning line. */

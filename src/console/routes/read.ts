@@ -1,18 +1,23 @@
 /**
  * Read-only routes: overview, account timeline, folders and items at an instant, item details,
  * message preview, raw download and attachments. Each one validates its inputs and calls the
- * library's read side (`catalog/`, `backup/list-items`, `backup/repository-status`).
+ * library's read side (`catalog/`), the same functions `ls` and `status` use.
  * @module
  */
 import { Readable } from 'node:stream';
 import { Hono } from 'hono';
 import pLimit from 'p-limit';
-import { accountTimeline } from '../../catalog/account-timeline.js';
-import { itemVersion, openItemContent } from '../../catalog/item-version.js';
-import { messageAttachment, messagePreview } from '../../catalog/message-preview.js';
-import { contactTitle } from '../../catalog/message-envelope.js';
-import { listItems, type ListedItem } from '../../catalog/list-items.js';
-import { repositoryStatus } from '../../catalog/repository-status.js';
+import {
+  accountTimeline,
+  contactTitle,
+  itemVersion,
+  listItems,
+  messageAttachment,
+  messagePreview,
+  openItemContent,
+  repositoryStatus,
+  type ListedItem,
+} from '../../catalog/index.js';
 import { FOLDER_KINDS, ITEM_KINDS, type ItemKind } from '../../journal/types.js';
 import type { ConsoleDeps, ConsoleEnv } from '../context.js';
 import { badInput, toErrorResponse } from '../http-errors.js';
