@@ -25,6 +25,7 @@ import { Journal } from '../journal/journal.js';
 import type { JsonValue } from '../journal/types.js';
 import type { Repository } from '../repository/repository.js';
 import type { RepositoryLock } from '../repository/lock.js';
+import { acquireLease, releaseLease } from '../repository/lease.js';
 import type { DirectoryObject } from '../soap/requests/directory.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
 import { hostname } from 'node:os';
@@ -154,6 +155,10 @@ export class BackupEngine {
   #pass: { done: number; total: number } | undefined;
   /** Last successful run of each account in this engine's life, ms since the epoch. */
   readonly #lastCapture = new Map<string, number>();
+  /** Accounts whose journal lease this engine holds (shared lock only). */
+  readonly #leases = new Set<string>();
+  /** The lock held by `run`/`watch` (set before the first directory listing). */
+  #held: RepositoryLock | undefined;
   /** The per-server scanners while `watch` runs. */
   #fleet: ScannerFleet | undefined;
   /** Serializes exclusive sections and directory refreshes (both touch the index and journals). */
@@ -474,6 +479,7 @@ export class BackupEngine {
       ...(signal ? { signal } : {}),
     });
     lock.startHeartbeat();
+    this.#held = lock;
     try {
       this.#index = await this.#opts.repository.accounts(signal);
       await body(lock);
@@ -481,7 +487,13 @@ export class BackupEngine {
     } finally {
       this.#live = undefined;
       this.#pass = undefined;
+      this.#held = undefined;
       await this.#closeJournals();
+      for (const id of this.#leases)
+        await releaseLease(this.#opts.repository.backend, id, lock.id).catch((err: unknown) =>
+          this.#log.warn({ accountId: id, err: String(err) }, 'lease not released (it dies with the lock)'),
+        );
+      this.#leases.clear();
       await lock.release();
     }
   }
@@ -513,6 +525,20 @@ export class BackupEngine {
     return j;
   }
 
+  /**
+   * Under a shared lock, the account's journal lease (lease.ts): false when another live engine
+   * writes this account (it is skipped with a warning). Under an exclusive lock, always true.
+   */
+  async #lease(lock: RepositoryLock, id: string): Promise<boolean> {
+    if (lock.mode !== 'shared' || this.#leases.has(id)) return true;
+    if (!(await acquireLease(this.#opts.repository.backend, id, lock.id))) {
+      this.#log.warn({ accountId: id }, 'another engine holds this account; skipped');
+      return false;
+    }
+    this.#leases.add(id);
+    return true;
+  }
+
   async #runAccount(lock: RepositoryLock, id: string, full: boolean, signal: AbortSignal | undefined): Promise<void> {
     try {
       await this.#runAccountOnce(lock, id, full, signal);
@@ -538,6 +564,7 @@ export class BackupEngine {
     signal: AbortSignal | undefined,
   ): Promise<void> {
     lock.assertHeld();
+    if (!(await this.#lease(lock, id))) return;
     const journal = await this.#journal(id);
     const account = { by: 'id' as const, value: id };
     const moved = await this.#captureAttributes(journal, id, signal);
@@ -666,6 +693,7 @@ export class BackupEngine {
       // Another engine's account is never ours to mark deleted: the shard is a function of the id,
       // the server is the last zimbraMailHost this repository recorded for it.
       if (!(await this.#ownsVanished(e.id))) continue;
+      if (this.#held && !(await this.#lease(this.#held, e.id))) continue;
       const journal = await this.#journal(e.id);
       await journal.commit([{ type: 'account-deleted' }], {
         state: journal.lastState() ?? null,

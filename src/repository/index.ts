@@ -36,7 +36,9 @@ export {
   type BreakLockOptions,
   type LockInfo,
   type LockOptions,
+  type LockMode,
 } from './lock.js';
+export { acquireLease, releaseLease, leaseKey, type LeaseOptions } from './lease.js';
 export { FORMAT_NAME, FORMAT_VERSION, decodeFormat, encodeFormat, type RepositoryConfig } from './format.js';
 export * as layout from './layout.js';
 export { readAccountIndex, writeAccountIndex, findAccount, type AccountIndexEntry } from './account-index.js';

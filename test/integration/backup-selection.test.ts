@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BackupEngine } from '../../src/backup/backup-engine.js';
 import { readAccountIndex } from '../../src/repository/account-index.js';
 import { shardOf } from '../../src/backup/selection.js';
+import { acquireLease } from '../../src/repository/lease.js';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { ZimbraClient } from '../../src/soap/zimbra-client.js';
 import { initRepository, type Repository } from '../../src/repository/repository.js';
@@ -97,5 +98,41 @@ describe('BackupEngine selection', () => {
     const idx = await backedUp(repo);
     expect(idx.get(inTwo)?.deleted).toBe(true);
     expect(idx.get(inOne)?.deleted).toBe(false);
+  });
+
+  it('shared engines: an account another live engine holds is skipped, and taken over once that engine stops', async () => {
+    const { repo, ids } = await setup();
+    const other = await repo.lock({ owner: 'watch', mode: 'shared', selection: 'shard-1of1' });
+    const taken = ids['bob@example.test']!;
+    expect(await acquireLease(repo.backend, taken, other.id)).toBe(true);
+    const seen: string[] = [];
+    const engine = new BackupEngine({
+      client: client!,
+      repository: repo,
+      selection: { shard: { index: 1, count: 1 } },
+      onAccountRun: (r) => seen.push(r.accountId),
+    });
+    const r = await engine.run();
+    expect(r.failures).toEqual([]);
+    expect(seen).not.toContain(taken);
+    expect(seen.sort()).toEqual(
+      Object.values(ids)
+        .filter((id) => id !== taken)
+        .sort(),
+    );
+    // the other engine stops: its account is taken over on the next run
+    await other.release();
+    const again: string[] = [];
+    await new BackupEngine({
+      client: client!,
+      repository: repo,
+      selection: { shard: { index: 1, count: 1 } },
+      onAccountRun: (x) => again.push(x.accountId),
+    }).run();
+    expect(again).toContain(taken);
+    // leases are released with the lock
+    const left: string[] = [];
+    for await (const o of repo.backend.list('leases/')) left.push(o.key);
+    expect(left).toEqual([]);
   });
 });
