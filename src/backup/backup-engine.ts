@@ -146,6 +146,8 @@ export class BackupEngine {
   #result: BackupResult = emptyResult();
   /** Selected names the server does not list, already reported in this run. */
   #reportedMissing = new Set<string>();
+  /** Accounts that ran in this run or watch (the result counts each once). */
+  #accountsRun = new Set<string>();
   /** While `run`/`watch` runs: the held lock, the scheduler and the selected accounts. */
   #live: { lock: RepositoryLock; scheduler: AccountScheduler; accounts: DirectoryObject[] } | undefined;
   #startedMs = 0;
@@ -471,6 +473,7 @@ export class BackupEngine {
     this.#startedMs = this.#now();
     this.#result = emptyResult();
     this.#reportedMissing = new Set();
+    this.#accountsRun = new Set();
     const partial = isPartial(this.#opts.selection);
     const lock = await this.#opts.repository.lock({
       owner: this.#opts.lockOwner ?? owner,
@@ -623,7 +626,9 @@ export class BackupEngine {
 
   #add(r: AccountRunResult): void {
     const t = this.#result;
-    t.accounts++;
+    // Accounts, not account runs: watch runs an account once per change (issue #15: "accounts 25" for 5).
+    this.#accountsRun.add(r.accountId);
+    t.accounts = this.#accountsRun.size;
     t.itemsNew += r.itemsNew;
     t.itemsChanged += r.itemsChanged;
     t.itemsDeleted += r.itemsDeleted;

@@ -7,7 +7,7 @@
  * plan   = directory entries of the selection: COS, domains (plus the domain of every account),
  *          the accounts to import (an account without an entry: from its attribute record), lists
  * fail   = onExisting 'fail' and an account or list exists that this import did not create -> ZB_CONFLICT, nothing written
- * create = COS -> domains -> accounts -> lists (+ members); COS ids remapped by COS name
+ * create = COS -> domains -> accounts (+ their aliases, AddAccountAlias) -> lists (+ members); COS ids remapped by COS name
  *          existing COS/domain: reused; existing account/list not ours: skipped (onExisting 'skip')
  * ```
  * @module
@@ -17,6 +17,7 @@ import { ZimbraBackupError, throwIfAborted } from '../errors.js';
 import { Secret } from '../internal/secret.js';
 import { domainOf, entryAddress, entryValue, passwordHash, type DirectoryEntry } from './directory-entry.js';
 import { copyableAccountAttrs } from './account-attributes.js';
+import { AliasCollector, addAccountAliases } from './directory-aliases.js';
 import type { ZimbraAttrs } from '../soap/element.js';
 import { AddDistributionListMember } from '../soap/requests/add-distribution-list-member.js';
 import { CreateCos } from '../soap/requests/create-cos.js';
@@ -27,7 +28,7 @@ import type { ZimbraClient } from '../soap/zimbra-client.js';
 import { creatableAttrs, remapCos } from './directory-attrs.js';
 
 /** Kinds of directory object an import creates. */
-export type ProvisionKind = 'cos' | 'domain' | 'account' | 'distributionList';
+export type ProvisionKind = 'cos' | 'domain' | 'account' | 'alias' | 'distributionList';
 
 /** What happened to one directory object. */
 export interface ProvisionOutcome {
@@ -39,8 +40,10 @@ export interface ProvisionOutcome {
   status: 'created' | 'ours' | 'existing' | 'failed';
   /** Target id, when known. */
   id?: string;
-  /** Failure reason. */
+  /** Failure reason (for `existing` aliases: why). */
   reason?: string;
+  /** For an alias: the account it names. */
+  target?: string;
 }
 
 /** An account to provision. */
@@ -69,6 +72,7 @@ interface Planned {
   attrs: ZimbraAttrs;
   sourceId?: string;
   members?: string[];
+  aliases?: string[];
 }
 
 /** Builds the creation plan from the directory entries and the accounts to import. */
@@ -83,7 +87,9 @@ export async function planProvisioning(
   const accs = new Map<string, Planned>();
   const lists: Planned[] = [];
   const cosNames = new Map<string, string>();
+  const aliases = new AliasCollector();
   for await (const e of entries) {
+    aliases.add(e);
     if (e.kind === 'cos') {
       const name = entryValue(e, 'cn');
       const id = entryValue(e, 'zimbraId');
@@ -120,6 +126,10 @@ export async function planProvisioning(
         sourceId: a.id,
         attrs: copyableAccountAttrs(a.attrs),
       });
+  for (const a of accs.values()) {
+    const list = aliases.forAccount(a.sourceId!, a.name);
+    if (list.length) a.aliases = list;
+  }
   const sorted = <T extends Planned>(xs: Iterable<T>): T[] =>
     [...xs].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
   return { planned: [...sorted(cos), ...sorted(doms.values()), ...sorted(accs.values()), ...sorted(lists)], cosNames };
@@ -206,9 +216,35 @@ export async function provision(opts: ProvisionOptions): Promise<ProvisionResult
     if (o.kind === 'account' && (out.status === 'created' || out.status === 'ours'))
       result.importable.set(o.sourceId!, out);
     result.objects.push(out);
+    if (o.aliases?.length && (out.status === 'created' || out.status === 'ours'))
+      result.objects.push(...(await provisionAliases(client, o, out, signal)));
     opts.onProgress?.({ phase: 'provision', loaded: ++done, total: planned.length });
   }
   return result;
+}
+
+/** Adds the aliases of an account this import created (or created in an earlier run). */
+async function provisionAliases(
+  client: ZimbraClient,
+  o: Planned,
+  out: ProvisionOutcome,
+  signal?: AbortSignal,
+): Promise<ProvisionOutcome[]> {
+  const base = { kind: 'alias' as const, target: o.name };
+  let id = out.id;
+  try {
+    id ??= (await client.getAccount(o.name, { ...(signal ? { signal } : {}), attrs: ['zimbraId'] })).id;
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    const reason = `account not found: ${(err as Error).message}`;
+    return o.aliases!.map((name) => ({ ...base, name, status: 'failed' as const, reason }));
+  }
+  return (await addAccountAliases(client, id, o.aliases!, signal)).map((a) => ({
+    ...base,
+    name: a.alias,
+    status: a.status,
+    ...(a.reason ? { reason: a.reason } : {}),
+  }));
 }
 
 async function createOne(
@@ -245,6 +281,9 @@ async function createOne(
         if (o.members?.length) await client.send(AddDistributionListMember, { id: dl.id, members: o.members }, io);
         return { ...base, status: 'created', id: dl.id };
       }
+      case 'alias':
+        // aliases are planned on their account (Planned.aliases), never on their own
+        return { ...base, status: 'failed', reason: 'an alias is added with its account' };
     }
   } catch (err) {
     if (signal?.aborted) throw err;

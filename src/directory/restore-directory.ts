@@ -5,7 +5,7 @@
  *
  * ```text
  * dump = newest directory/<time>.ldif[.gz] at or before `at` (none: accounts from the journals' attribute records)
- * COS -> domains -> accounts -> distribution lists, then list members
+ * COS -> domains -> accounts (each followed by its aliases, AddAccountAlias) -> distribution lists, then list members
  * existing objects (`*_EXISTS`) are skipped; COS ids in attributes are remapped by COS name
  * ```
  * @module
@@ -23,11 +23,12 @@ import { CreateDistributionList } from '../soap/requests/create-distribution-lis
 import { CreateDomain } from '../soap/requests/create-domain.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
 import { copyableAccountAttrs } from './account-attributes.js';
+import { AliasCollector, addAccountAliases } from './directory-aliases.js';
 import { dumpEntries, entryValue, findDirectoryDump, passwordHash } from './directory-source.js';
 import { creatableAttrs, remapCos } from './directory-attrs.js';
 
 /** Directory object kinds {@link restoreDirectory} recreates. */
-export type DirectoryObjectKind = 'cos' | 'domain' | 'account' | 'distributionList';
+export type DirectoryObjectKind = 'cos' | 'domain' | 'account' | 'alias' | 'distributionList';
 
 /** Options of {@link restoreDirectory}. */
 export interface RestoreDirectoryOptions {
@@ -35,7 +36,7 @@ export interface RestoreDirectoryOptions {
   repository: Repository;
   /** Admin-authenticated client of the target server. */
   client: ZimbraClient;
-  /** Kinds to restore. Default: all four. */
+  /** Kinds to restore. Default: all. `alias` adds the aliases of the accounts this run creates. */
   objects?: DirectoryObjectKind[];
   /** Only objects of this domain (the domain itself, its accounts and lists; COS are kept). */
   domain?: string;
@@ -63,6 +64,8 @@ export interface DirectoryObjectOutcome {
   id?: string;
   /** Why skipped or failed. */
   reason?: string;
+  /** For an alias: the account it names. */
+  target?: string;
 }
 
 /** Result of {@link restoreDirectory}. */
@@ -90,6 +93,8 @@ interface PlannedObject {
   name: string;
   attrs: ZimbraAttrs;
   members?: string[];
+  /** Account aliases, added after the account is created. */
+  aliases?: string[];
 }
 
 function inDomain(name: string, domain: string | undefined): boolean {
@@ -107,7 +112,10 @@ async function planFromDump(
 ): Promise<PlannedObject[]> {
   const out: PlannedObject[] = [];
   const wantAccounts = opts.accounts?.map((a) => a.toLowerCase());
+  const aliases = new AliasCollector();
+  const sourceIds = new Map<PlannedObject, string>();
   for await (const e of dumpEntries(opts.repository.backend, key, opts.signal)) {
+    aliases.add(e);
     if (e.kind === 'cos') {
       const name = entryValue(e, 'cn');
       const id = entryValue(e, 'zimbraId');
@@ -124,11 +132,13 @@ async function planFromDump(
       if (wantAccounts && !wantAccounts.includes(name) && !(id && wantAccounts.includes(id))) continue;
       const attrs = creatableAttrs(e.attributes);
       const hash = passwordHash(e);
-      out.push({
+      const planned: PlannedObject = {
         kind: 'account',
         name,
         attrs: { ...copyableAccountAttrs(attrs), ...(hash ? { userPassword: hash } : {}) },
-      });
+      };
+      if (id) sourceIds.set(planned, id);
+      out.push(planned);
     } else if (e.kind === 'distributionList') {
       const name = entryAddress(e);
       if (!name || !inDomain(name, opts.domain) || wantAccounts) continue;
@@ -136,6 +146,11 @@ async function planFromDump(
         e.attributes['zimbraMailForwardingAddress']?.filter((v): v is string => typeof v === 'string') ?? [];
       out.push({ kind: 'distributionList', name, attrs: creatableAttrs(e.attributes), members });
     }
+  }
+  // alias entries may come after their account in the dump: attached once all are read
+  for (const [o, id] of sourceIds) {
+    const list = aliases.forAccount(id, o.name);
+    if (list.length) o.aliases = list;
   }
   return out;
 }
@@ -158,7 +173,7 @@ async function planFromJournals(opts: RestoreDirectoryOptions): Promise<PlannedO
   return out;
 }
 
-const ORDER: Record<DirectoryObjectKind, number> = { cos: 0, domain: 1, account: 2, distributionList: 3 };
+const ORDER: Record<DirectoryObjectKind, number> = { cos: 0, domain: 1, account: 2, alias: 3, distributionList: 4 };
 
 function existsFault(err: unknown): boolean {
   return /^account\.(ACCOUNT|DOMAIN|COS|DISTRIBUTION_LIST)_EXISTS$/.test(
@@ -178,7 +193,7 @@ function existsFault(err: unknown): boolean {
  */
 export async function restoreDirectory(opts: RestoreDirectoryOptions): Promise<RestoreDirectoryResult> {
   const started = Date.now();
-  const kinds = new Set<DirectoryObjectKind>(opts.objects ?? ['cos', 'domain', 'account', 'distributionList']);
+  const kinds = new Set<DirectoryObjectKind>(opts.objects ?? ['cos', 'domain', 'account', 'alias', 'distributionList']);
   for (const k of kinds)
     if (!(k in ORDER))
       throw new ZimbraBackupError(`unknown directory object kind ${k}`, {
@@ -191,6 +206,7 @@ export async function restoreDirectory(opts: RestoreDirectoryOptions): Promise<R
   const planned = (key ? await planFromDump(opts, key, oldCosNames) : await planFromJournals(opts))
     .filter((o) => kinds.has(o.kind))
     .sort((a, b) => ORDER[a.kind] - ORDER[b.kind]);
+  if (!kinds.has('alias')) for (const o of planned) delete o.aliases;
   const result: RestoreDirectoryResult = {
     source: key ? 'dump' : 'journal',
     ...(key ? { dumpKey: key } : {}),
@@ -202,7 +218,10 @@ export async function restoreDirectory(opts: RestoreDirectoryOptions): Promise<R
     durationMs: 0,
   };
   if (opts.dryRun) {
-    result.created = planned.map((o) => ({ kind: o.kind, name: o.name }));
+    result.created = planned.flatMap((o) => [
+      { kind: o.kind, name: o.name },
+      ...(o.aliases ?? []).map((alias) => ({ kind: 'alias' as const, name: alias, target: o.name })),
+    ]);
     return { ...result, durationMs: Date.now() - started };
   }
   const io = opts.signal ? { signal: opts.signal } : {};
@@ -214,6 +233,19 @@ export async function restoreDirectory(opts: RestoreDirectoryOptions): Promise<R
       const id = await createObject(opts, o, remapCos(o.attrs, oldCosNames, newCosIds), result);
       if (o.kind === 'cos') newCosIds.set(o.name.toLowerCase(), id);
       result.created.push({ kind: o.kind, name: o.name, id });
+      // Aliases only for an account this run created: an existing account is not modified.
+      if (o.aliases?.length)
+        for (const a of await addAccountAliases(opts.client, id, o.aliases, opts.signal)) {
+          const out = {
+            kind: 'alias' as const,
+            name: a.alias,
+            target: o.name,
+            ...(a.reason ? { reason: a.reason } : {}),
+          };
+          (a.status === 'created' ? result.created : a.status === 'existing' ? result.skipped : result.failures).push(
+            out,
+          );
+        }
     } catch (err) {
       if (existsFault(err)) result.skipped.push({ kind: o.kind, name: o.name, reason: 'exists' });
       else result.failures.push({ kind: o.kind, name: o.name, reason: (err as Error).message });
@@ -247,5 +279,8 @@ async function createObject(
       if (o.members?.length) await opts.client.send(AddDistributionListMember, { id: dl.id, members: o.members }, io);
       return dl.id;
     }
+    case 'alias':
+      // aliases are planned on their account (PlannedObject.aliases), never on their own
+      throw new ZimbraBackupError('an alias is added with its account', { code: 'ZB_INVALID_ARGUMENT' });
   }
 }

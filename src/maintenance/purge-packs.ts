@@ -7,6 +7,7 @@
  * reload the index (the index files read now are the only ones this run may delete)
  * per indexed pack: live bytes (blobs the mark kept) / pack size
  *   no live blob -> delete;  live fraction < threshold -> repack;  else keep (dead entries leave the index)
+ *   packs under 1/8 of the target size, when there are two or more -> repack (merged into full ones)
  * orphan packs (in no index file) older than the grace period -> delete
  * recheck (lock ours and alone, journals unchanged since the mark)   -- nothing written before this
  * repack: copy the live blob objects, verified, into new packs; flush (new packs + their index file)
@@ -97,6 +98,10 @@ export async function collectPacks(o: PackGcOptions): Promise<PackGcResult> {
   }
   const remove: string[] = [];
   const repack: string[] = [];
+  // Small packs (flushes of real-time capture write one per commit) are merged once there are
+  // several, so the number of objects stays bounded by the data, not by the number of commits.
+  const small = [...live.keys()].filter((id) => (stored.get(id) ?? Infinity) < packs.targetPackBytes / 8);
+  const mergeSmall = new Set(small.length >= 2 ? small : []);
   for (const id of indexedPacks) {
     const size = stored.get(id);
     if (size === undefined) continue; // missing: only its index entries go (check reports it)
@@ -106,7 +111,7 @@ export async function collectPacks(o: PackGcOptions): Promise<PackGcResult> {
       remove.push(id);
       r.packsDeleted++;
       r.bytesReclaimed += size;
-    } else if (liveBytes / size < o.repackBelow && entries.length > 0) {
+    } else if ((liveBytes / size < o.repackBelow || mergeSmall.has(id)) && entries.length > 0) {
       repack.push(id);
       r.packsRewritten++;
       r.bytesRewritten += liveBytes;

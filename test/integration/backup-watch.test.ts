@@ -58,6 +58,9 @@ describe('BackupEngine.watch (real-time capture)', () => {
     stop.abort();
     const result = await watching;
     expect(result.failures).toEqual([]);
+    // Each account once, however many times it ran (issue #15: the summary counted runs as accounts).
+    expect(runs.length).toBeGreaterThan(new Set(runs.map((r) => r.accountId)).size);
+    expect(result.accounts).toBe(new Set(runs.map((r) => r.accountId)).size);
     const state = await journalState(repo, acct.id);
     expect(state.items.has(String(lost))).toBe(true);
     expect(diffMailbox(emu, acct.name, state)).toEqual([]);

@@ -16,6 +16,7 @@ import { importArchive } from '../../src/import/import-archive.js';
 import { importRepository } from '../../src/import/import-repository.js';
 import { directoryDumpKey } from '../../src/repository/layout.js';
 import { contactKey } from '../../src/restore/content-keys.js';
+import { AddAccountAlias } from '../../src/soap/requests/add-account-alias.js';
 import { ZimbraClient } from '../../src/soap/zimbra-client.js';
 import { backupFixture, type BackupFixture } from './backup-helpers.js';
 
@@ -279,5 +280,44 @@ describe('export -> import into a second server', () => {
       importRepository({ from: src.fx.repo, client: t.client, accounts: src.users, stateBackend, onExisting: 'fail' }),
     ).rejects.toMatchObject({ code: 'ZB_CONFLICT' });
     expect(t.emu.snapshot(src.users[1]!).items.filter((i) => i.type === 'message')).toHaveLength(0);
+  });
+});
+
+describe('import provisions account aliases', () => {
+  // AddAccountAlias.java (LdapProvisioning.addAliasInternal): aliases are added after the account
+  // exists; a second add of the same alias answers account.ACCOUNT_EXISTS (reported as existing).
+  it('adds the zimbraMailAlias values of the dump to the imported account; a rerun reports them existing', async () => {
+    const fx = await backupFixture();
+    cleanups.push(() => fx.close());
+    fx.emu.createAccount('eve@example.test', 'pw-eve-123', { displayName: 'Eve' });
+    const eve = await fx.client.getAccount('eve@example.test');
+    for (const alias of ['e.v@example.test', 'evie@example.test'])
+      await fx.client.send(AddAccountAlias, { id: eve.id, alias });
+    fx.emu.deliver('eve@example.test', 'From: a@b.test\r\nSubject: hi\r\n\r\nbody\r\n');
+    await saveDirectoryEntries(fx.repo.backend, directoryDumpKey(new Date()), soapDirectoryEntries(fx.client));
+    expect((await new BackupEngine({ client: fx.client, repository: fx.repo }).run()).failures).toEqual([]);
+    const t = await target();
+    const stateDir = await mkdtemp(join(tmpdir(), 'zb-alias-import-'));
+    cleanups.push(() => rm(stateDir, { recursive: true, force: true }));
+    const { LocalBackend } = await import('../../src/store/backends/local.js');
+    const stateBackend = new LocalBackend({ root: stateDir, fsync: false });
+    const r = await importRepository({ from: fx.repo, client: t.client, accounts: ['eve@example.test'], stateBackend });
+    expect(r.complete).toBe(true);
+    expect(r.directory.filter((o) => o.kind !== 'cos').map((o) => `${o.kind}:${o.name}:${o.status}`)).toEqual([
+      'domain:example.test:created',
+      'account:eve@example.test:created',
+      'alias:e.v@example.test:created',
+      'alias:evie@example.test:created',
+    ]);
+    const moved = await t.client.getAccount('eve@example.test');
+    expect([moved.attrs['zimbraMailAlias']].flat().sort()).toEqual(['e.v@example.test', 'evie@example.test']);
+    expect((await t.client.getAccount('evie@example.test')).id).toBe(moved.id);
+    const again = await importRepository({
+      from: fx.repo,
+      client: t.client,
+      accounts: ['eve@example.test'],
+      stateBackend,
+    });
+    expect(again.directory.filter((o) => o.kind === 'alias').map((o) => o.status)).toEqual(['existing', 'existing']);
   });
 });

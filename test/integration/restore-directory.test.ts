@@ -127,4 +127,69 @@ describe('restoreDirectory against the emulator', () => {
     expect(m.failures).toEqual([]);
     expect(emu.snapshot('carol@example.test').items.map((i) => i.sha256)).toContain(sha);
   });
+
+  // AddAccountAlias.java -> LdapProvisioning.addAliasInternal: the alias's domain must exist
+  // (account.NO_SUCH_DOMAIN), an address already taken answers account.ACCOUNT_EXISTS; the alias
+  // joins zimbraMailAlias and mail of the account, so the address then resolves to it.
+  it('adds the aliases of a recreated account (zimbraMailAlias and zimbraAlias entries); an absent domain is reported', async () => {
+    fx = await backupFixture();
+    const rec = (dn: string, attributes: Record<string, string[]>): string => formatLdifRecord({ dn, attributes });
+    const ldif = [
+      rec('dc=aliased,dc=test', {
+        objectClass: ['dcObject', 'organization', 'zimbraDomain'],
+        zimbraDomainName: ['aliased.test'],
+        zimbraId: ['eeeeeeee-2222-3333-4444-555555555555'],
+      }),
+      rec('uid=dora,ou=people,dc=aliased,dc=test', {
+        objectClass: ['inetOrgPerson', 'zimbraAccount'],
+        uid: ['dora'],
+        mail: ['dora@aliased.test', 'd.explorer@aliased.test'],
+        zimbraMailAlias: ['d.explorer@aliased.test', 'dora@gone.test'],
+        zimbraId: ['ffffffff-2222-3333-4444-555555555555'],
+      }),
+      // An alias entry (LdapProvisioning.addAliasInternal writes uid, zimbraId, zimbraAliasTargetId).
+      rec('uid=explorer,ou=people,dc=aliased,dc=test', {
+        objectClass: ['zimbraAlias'],
+        uid: ['explorer'],
+        zimbraId: ['99999999-2222-3333-4444-555555555555'],
+        zimbraAliasTargetId: ['ffffffff-2222-3333-4444-555555555555'],
+      }),
+    ].join('');
+    const bytes = Buffer.from(ldif);
+    await fx.repo.backend.put(directoryDumpKey(new Date('2026-11-21T10:00:00Z'), false), {
+      size: bytes.length,
+      open: () => Readable.from([bytes]),
+    });
+    const dry = await restoreDirectory({ repository: fx.repo, client: fx.client, dryRun: true });
+    expect(dry.created.map((o) => `${o.kind}:${o.name}`)).toEqual([
+      'domain:aliased.test',
+      'account:dora@aliased.test',
+      'alias:d.explorer@aliased.test',
+      'alias:dora@gone.test',
+      'alias:explorer@aliased.test',
+    ]);
+    const r = await restoreDirectory({ repository: fx.repo, client: fx.client });
+    expect(r.created.filter((o) => o.kind === 'alias').map((o) => [o.name, o.target])).toEqual([
+      ['d.explorer@aliased.test', 'dora@aliased.test'],
+      ['explorer@aliased.test', 'dora@aliased.test'],
+    ]);
+    expect(r.failures).toEqual([
+      {
+        kind: 'alias',
+        name: 'dora@gone.test',
+        target: 'dora@aliased.test',
+        reason: 'domain gone.test does not exist on the target',
+      },
+    ]);
+    const dora = await fx.client.getAccount('dora@aliased.test');
+    expect(dora.id).not.toBe('ffffffff-2222-3333-4444-555555555555');
+    expect([dora.attrs['zimbraMailAlias']].flat().sort()).toEqual(['d.explorer@aliased.test', 'explorer@aliased.test']);
+    // the alias resolves to the recreated account
+    expect((await fx.client.getAccount('explorer@aliased.test')).id).toBe(dora.id);
+    // objects without 'alias': the account only
+    fx.emu.deleteAccount('dora@aliased.test');
+    const noAliases = await restoreDirectory({ repository: fx.repo, client: fx.client, objects: ['account'] });
+    expect(noAliases.created.map((o) => o.kind)).toEqual(['account']);
+    expect((await fx.client.getAccount('dora@aliased.test')).attrs['zimbraMailAlias']).toBeUndefined();
+  });
 });

@@ -4,14 +4,14 @@ import { optList, optString, optTime } from '../args.js';
 import type { Command } from '../command.js';
 import { adminClientFromArgs, repositoryFromArgs, SERVER_OPTIONS, SERVER_USAGE } from '../connect.js';
 
-const KINDS: readonly DirectoryObjectKind[] = ['cos', 'domain', 'account', 'distributionList'];
+const KINDS: readonly DirectoryObjectKind[] = ['cos', 'domain', 'account', 'alias', 'distributionList'];
 
 /** `zimbra-backup restore-directory`: COS, domains, accounts and lists from the directory dump, via admin SOAP. */
 export const restoreDirectoryCommand: Command = {
   name: 'restore-directory',
   summary:
     'recreate COS, domains, accounts and distribution lists from the newest directory dump (admin SOAP, never raw LDIF)',
-  usage: `zimbra-backup restore-directory --repo R [--domain D] [--accounts a,b] [--objects cos,domain,account,distributionList] [--at ISO] ${SERVER_USAGE} [--dry-run] [--json]`,
+  usage: `zimbra-backup restore-directory --repo R [--domain D] [--accounts a,b] [--objects cos,domain,account,alias,distributionList] [--at ISO] ${SERVER_USAGE} [--dry-run] [--json]`,
   options: {
     ...SERVER_OPTIONS,
     repo: { type: 'string' },

@@ -2,6 +2,7 @@
  * The registry of typed SOAP requests (one module each), plus their types.
  * @module
  */
+import { AddAccountAlias } from './add-account-alias.js';
 import { AddDistributionListMember } from './add-distribution-list-member.js';
 import { AddMsg } from './add-msg.js';
 import { AdminCreateWaitSet } from './admin-create-wait-set.js';
@@ -58,6 +59,7 @@ export const requests = {
   CreateAccount,
   CreateDistributionList,
   AddDistributionListMember,
+  AddAccountAlias,
   ModifyAccount,
   Sync,
   GetFolder,
@@ -82,6 +84,7 @@ export const requests = {
   AdminBatch,
 } as const;
 
+export * from './add-account-alias.js';
 export * from './add-distribution-list-member.js';
 export * from './add-msg.js';
 export * from './admin-create-wait-set.js';

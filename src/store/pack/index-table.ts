@@ -68,6 +68,29 @@ export class IndexTable {
     return true;
   }
 
+  /**
+   * Adds an entry whose digest is the 32 bytes of `src` at `at` (index file loading: no
+   * intermediate objects). An existing entry for the digest is kept. Returns true when added.
+   */
+  addRaw(
+    src: Buffer,
+    at: number,
+    pack: string,
+    codec: Compression,
+    offset: number,
+    length: number,
+    rawSize: number,
+  ): boolean {
+    if (this.#findAt(src, at) >= 0) return false;
+    if (this.#n + 1 > this.#cap) this.#grow();
+    const i = this.#n++;
+    src.copy(this.#digests, i * 32, at, at + 32);
+    this.#set(i, { pack, codec, offset, length, rawSize });
+    this.#insertSlot(i);
+    this.#live++;
+    return true;
+  }
+
   /** The location of a digest, or undefined. */
   get(digest: string): BlobLocation | undefined {
     const i = this.#find(Buffer.from(digest, 'hex'));
@@ -129,12 +152,16 @@ export class IndexTable {
   }
 
   #find(d: Buffer): number {
+    return this.#findAt(d, 0);
+  }
+
+  #findAt(d: Buffer, at: number): number {
     if (this.#cap === 0) return -1;
-    let s = d.readUInt32BE(0) & this.#mask;
+    let s = d.readUInt32BE(at) & this.#mask;
     for (;;) {
       const i = this.#slots[s] as number;
       if (i < 0) return -1;
-      if (this.#pack[i] !== REMOVED && d.compare(this.#digests, i * 32, i * 32 + 32, 0, 32) === 0) return i;
+      if (this.#pack[i] !== REMOVED && d.compare(this.#digests, i * 32, i * 32 + 32, at, at + 32) === 0) return i;
       s = (s + 1) & this.#mask;
     }
   }

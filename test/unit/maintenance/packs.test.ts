@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { checkRepository } from '../../../src/maintenance/check.js';
 import { purgeRepository } from '../../../src/maintenance/purge.js';
 import type { Repository } from '../../../src/repository/repository.js';
+import { initRepository } from '../../../src/repository/repository.js';
 import { MemoryBackend } from '../../../src/store/backends/memory.js';
 import { A, commitAt, keys, msg, newRepo, readObject, reopen } from './helpers.js';
 
@@ -140,5 +141,23 @@ describe('format v2: check and purge over packs', () => {
     expect(r.orphanPacksDeleted).toBe(1);
     expect(await backend.stat(young)).toBeDefined();
     expect(await backend.stat(old)).toBeUndefined();
+  });
+
+  it('small packs (one per commit under real-time capture) are merged by purge; nothing is lost', async () => {
+    const backend = new MemoryBackend();
+    const repo = await initRepository({ backend, compression: 'none', packSize: 64 * 1024 });
+    const live: Array<{ digest: string; size: number }> = [];
+    for (let i = 0; i < 10; i++) {
+      const [b] = await blobs(repo, 1, `rt${i}`);
+      live.push(b!);
+      await commitAt(repo, A, [[1000 + i, [msg(String(i + 1), i + 1, b!)]]]);
+    }
+    expect((await keys(backend)).filter((k) => k.startsWith('packs/'))).toHaveLength(10);
+    const r = await purgeRepository({ repository: await reopen(backend), retentionMs: 0, now: NOW });
+    expect(r).toMatchObject({ blobsRemoved: 0, blobsKept: 10, packsRewritten: 10 });
+    expect((await keys(backend)).filter((k) => k.startsWith('packs/'))).toHaveLength(1);
+    const full = await checkRepository({ repository: await reopen(backend), full: true });
+    expect(full.problems).toEqual([]);
+    expect(full.blobsChecked).toBe(10);
   });
 });

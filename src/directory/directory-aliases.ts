@@ -1,0 +1,90 @@
+/**
+ * Account aliases of a directory dump, and adding them to a recreated account through admin SOAP
+ * (AddAccountAliasRequest), shared by `restoreDirectory` and import provisioning.
+ *
+ * ```text
+ * aliases of an account = its zimbraMailAlias values ∪ the alias entries (objectClass zimbraAlias)
+ *                         whose zimbraAliasTargetId is its zimbraId; lower-cased, deduplicated, sorted
+ * add each after the account exists: account.ACCOUNT_EXISTS -> existing (already there, e.g. a rerun)
+ *                                    account.NO_SUCH_DOMAIN -> failed, "domain ... does not exist"
+ *                                    other fault            -> failed with its message; never the whole run
+ * ```
+ * @module
+ */
+import { domainOf, entryAddress, getAttributeValues, entryValue, type DirectoryEntry } from './directory-entry.js';
+import { AddAccountAlias } from '../soap/requests/add-account-alias.js';
+import type { ZimbraClient } from '../soap/zimbra-client.js';
+
+/** Collects the aliases of accounts while a dump is read once. */
+export class AliasCollector {
+  private readonly byTarget = new Map<string, Set<string>>();
+
+  /** Takes what an entry says about aliases: an account's `zimbraMailAlias`, an alias entry's target. */
+  add(e: DirectoryEntry): void {
+    if (e.kind === 'account' || e.kind === 'calendarResource') {
+      const id = entryValue(e, 'zimbraId');
+      if (!id) return;
+      for (const v of getAttributeValues(e, 'zimbraMailAlias')) if (typeof v === 'string') this.put(id, v);
+    } else if (e.kind === 'alias') {
+      const target = entryValue(e, 'zimbraAliasTargetId');
+      const address = entryAddress(e);
+      if (target && address) this.put(target, address);
+    }
+  }
+
+  private put(targetId: string, alias: string): void {
+    const key = targetId.toLowerCase();
+    const set = this.byTarget.get(key) ?? new Set<string>();
+    set.add(alias.trim().toLowerCase());
+    this.byTarget.set(key, set);
+  }
+
+  /** The aliases of the account whose source zimbraId is `id` (never its own address), sorted. */
+  forAccount(id: string, address?: string): string[] {
+    const own = address?.toLowerCase();
+    return [...(this.byTarget.get(id.toLowerCase()) ?? [])].filter((a) => a !== own && a.includes('@')).sort();
+  }
+}
+
+/** What happened to one alias. */
+export interface AliasOutcome {
+  /** The alias address. */
+  alias: string;
+  /** `created`; `existing` (the address is already taken, perhaps by this alias); `failed`. */
+  status: 'created' | 'existing' | 'failed';
+  /** Why it is existing or failed. */
+  reason?: string;
+}
+
+function faultOf(err: unknown): string {
+  return (err as { faultCode?: string }).faultCode ?? '';
+}
+
+/**
+ * Adds aliases to an account (by its target zimbraId), one request each; per-alias faults are
+ * outcomes. Aborts and transport errors (no fault code) are thrown.
+ */
+export async function addAccountAliases(
+  client: ZimbraClient,
+  accountId: string,
+  aliases: readonly string[],
+  signal?: AbortSignal,
+): Promise<AliasOutcome[]> {
+  const io = signal ? { signal } : {};
+  const out: AliasOutcome[] = [];
+  for (const alias of aliases) {
+    try {
+      await client.send(AddAccountAlias, { id: accountId, alias }, io);
+      out.push({ alias, status: 'created' });
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      const code = faultOf(err);
+      if (code === 'account.ACCOUNT_EXISTS') out.push({ alias, status: 'existing', reason: 'address exists' });
+      else if (code === 'account.NO_SUCH_DOMAIN')
+        out.push({ alias, status: 'failed', reason: `domain ${domainOf(alias)} does not exist on the target` });
+      else if (code) out.push({ alias, status: 'failed', reason: (err as Error).message });
+      else throw err;
+    }
+  }
+  return out;
+}
