@@ -26,6 +26,7 @@ import type { JsonValue } from '../journal/types.js';
 import type { Repository } from '../repository/repository.js';
 import type { RepositoryLock } from '../repository/lock.js';
 import { acquireLease, releaseLease } from '../repository/lease.js';
+import { writeEngineAccountIndex } from '../repository/account-index.js';
 import type { DirectoryObject } from '../soap/requests/directory.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
 import { hostname } from 'node:os';
@@ -161,6 +162,8 @@ export class BackupEngine {
   readonly #leases = new Set<string>();
   /** The lock held by `run`/`watch` (set before the first directory listing). */
   #held: RepositoryLock | undefined;
+  /** `backup` or `watch` while running (names this engine's status and index files). */
+  #mode = 'backup';
   /** The per-server scanners while `watch` runs. */
   #fleet: ScannerFleet | undefined;
   /** Serializes exclusive sections and directory refreshes (both touch the index and journals). */
@@ -483,6 +486,7 @@ export class BackupEngine {
     });
     lock.startHeartbeat();
     this.#held = lock;
+    this.#mode = owner;
     try {
       this.#index = await this.#opts.repository.accounts(signal);
       await body(lock);
@@ -726,7 +730,10 @@ export class BackupEngine {
 
   async #saveIndex(signal?: AbortSignal): Promise<void> {
     if (!this.#indexDirty) return;
-    await this.#opts.repository.writeAccounts(this.#index, signal);
+    // Under a shared lock other engines update the index too: each writes its own file only.
+    if (this.#held?.mode === 'shared')
+      await writeEngineAccountIndex(this.#opts.repository.backend, this.#engineName(this.#mode), this.#index, signal);
+    else await this.#opts.repository.writeAccounts(this.#index, signal);
     this.#indexDirty = false;
   }
 }

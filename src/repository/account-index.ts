@@ -24,11 +24,72 @@ export interface AccountIndexEntry {
   deletedMs?: number;
 }
 
-/** Reads the account index; an absent index is empty. */
+/**
+ * Per-engine account indexes of engines under shared locks (docs/FORMAT.md, "Several writers"):
+ * each engine replaces only its own `index/accounts.d/<engine>.json`, so no engine overwrites
+ * another's update; readers merge them with `index/accounts.json`.
+ */
+export const ENGINE_ACCOUNT_INDEX_PREFIX = 'index/accounts.d/';
+
+/** Key of one engine's account index (the name reduced to `[A-Za-z0-9._-]`). */
+export function engineAccountIndexKey(engine: string): string {
+  const safe = engine
+    .replace(/[^A-Za-z0-9._-]/g, '_')
+    .replace(/^\.+/, '_')
+    .slice(0, 200);
+  return `${ENGINE_ACCOUNT_INDEX_PREFIX}${safe || '_'}.json`;
+}
+
+/**
+ * Reads the account index: `index/accounts.json` merged with every engine's own index. Per
+ * account the newest word wins (the larger of lastSeenMs and deletedMs), firstSeenMs is the
+ * earliest. An absent index is empty.
+ */
 export async function readAccountIndex(backend: StorageBackend, signal?: AbortSignal): Promise<AccountIndexEntry[]> {
+  const lists = [await readIndexObject(backend, ACCOUNT_INDEX_KEY, signal)];
+  for await (const { key } of backend.list(ENGINE_ACCOUNT_INDEX_PREFIX, signal ? { signal } : {}))
+    if (key.endsWith('.json')) lists.push(await readIndexObject(backend, key, signal));
+  if (lists.length === 1) return lists[0]!;
+  return mergeAccountIndexes(lists);
+}
+
+/** Merges account lists (see {@link readAccountIndex}). */
+export function mergeAccountIndexes(lists: readonly (readonly AccountIndexEntry[])[]): AccountIndexEntry[] {
+  const word = (e: AccountIndexEntry): number => Math.max(e.lastSeenMs, e.deletedMs ?? 0);
+  const out = new Map<string, AccountIndexEntry>();
+  for (const list of lists)
+    for (const e of list) {
+      const k = e.id.toLowerCase();
+      const prev = out.get(k);
+      if (!prev) {
+        out.set(k, { ...e });
+        continue;
+      }
+      const first = Math.min(prev.firstSeenMs, e.firstSeenMs);
+      const newer = word(e) > word(prev) || (word(e) === word(prev) && e.deletedMs !== undefined);
+      out.set(k, { ...(newer ? e : prev), firstSeenMs: first });
+    }
+  return [...out.values()].sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+}
+
+/** Replaces one engine's own account index (engines under a shared lock). */
+export async function writeEngineAccountIndex(
+  backend: StorageBackend,
+  engine: string,
+  accounts: AccountIndexEntry[],
+  signal?: AbortSignal,
+): Promise<void> {
+  await putIndex(backend, engineAccountIndexKey(engine), accounts, signal);
+}
+
+async function readIndexObject(
+  backend: StorageBackend,
+  key: string,
+  signal?: AbortSignal,
+): Promise<AccountIndexEntry[]> {
   let body: string;
   try {
-    body = await text(await backend.get(ACCOUNT_INDEX_KEY, signal ? { signal } : {}));
+    body = await text(await backend.get(key, signal ? { signal } : {}));
   } catch (err) {
     if (isZimbraBackupError(err, 'ZB_BLOB_NOT_FOUND')) return [];
     throw err;
@@ -38,27 +99,42 @@ export async function readAccountIndex(backend: StorageBackend, signal?: AbortSi
     if (parsed.version !== 1 || !Array.isArray(parsed.accounts)) throw new Error('unexpected shape');
     return parsed.accounts;
   } catch (cause) {
-    throw new ZimbraBackupError(`account index ${ACCOUNT_INDEX_KEY} is corrupt`, {
+    throw new ZimbraBackupError(`account index ${key} is corrupt`, {
       code: 'ZB_REPOSITORY_CORRUPT',
       cause,
-      data: { key: ACCOUNT_INDEX_KEY },
+      data: { key },
     });
   }
 }
 
-/** Replaces the account index (atomic put). Writers hold the repository lock. */
+/**
+ * Replaces the account index (atomic put). Writers hold the exclusive repository lock and pass
+ * the merged view ({@link readAccountIndex}), so the engines' own indexes are folded in and
+ * removed afterwards.
+ */
 export async function writeAccountIndex(
   backend: StorageBackend,
   accounts: AccountIndexEntry[],
   signal?: AbortSignal,
 ): Promise<void> {
+  await putIndex(backend, ACCOUNT_INDEX_KEY, accounts, signal);
+  const folded: string[] = [];
+  for await (const { key } of backend.list(ENGINE_ACCOUNT_INDEX_PREFIX, signal ? { signal } : {})) folded.push(key);
+  for (const key of folded)
+    await backend.delete(key).catch((err: unknown) => {
+      if (!isZimbraBackupError(err, 'ZB_BLOB_NOT_FOUND')) throw err;
+    });
+}
+
+async function putIndex(
+  backend: StorageBackend,
+  key: string,
+  accounts: AccountIndexEntry[],
+  signal?: AbortSignal,
+): Promise<void> {
   const sorted = [...accounts].sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
   const bytes = Buffer.from(`${JSON.stringify({ version: 1, accounts: sorted }, null, 1)}\n`);
-  await backend.put(
-    ACCOUNT_INDEX_KEY,
-    { size: bytes.length, open: () => Readable.from([bytes]) },
-    signal ? { signal } : {},
-  );
+  await backend.put(key, { size: bytes.length, open: () => Readable.from([bytes]) }, signal ? { signal } : {});
 }
 
 /** Finds an account by zimbraId or (case-insensitive) name; prefers a live one over a deleted one. */

@@ -135,4 +135,25 @@ describe('BackupEngine selection', () => {
     for await (const o of repo.backend.list('leases/')) left.push(o.key);
     expect(left).toEqual([]);
   });
+
+  it('shard engines running at once: no lost index update; an exclusive writer folds the engine indexes', async () => {
+    const { repo, ids } = await setup();
+    const engines = [1, 2, 3].map(
+      (index) => new BackupEngine({ client: client!, repository: repo, selection: { shard: { index, count: 3 } } }),
+    );
+    const results = await Promise.all(engines.map((e) => e.run()));
+    expect(results.flatMap((r) => r.failures)).toEqual([]);
+    expect(results.reduce((n, r) => n + r.accounts, 0)).toBe(Object.keys(ids).length);
+    const engineFiles: string[] = [];
+    for await (const o of repo.backend.list('index/accounts.d/')) engineFiles.push(o.key);
+    expect(engineFiles.length).toBe(3);
+    // every reader goes through readAccountIndex and sees all shards
+    expect((await readAccountIndex(repo.backend)).map((e) => e.id).sort()).toEqual(Object.values(ids).sort());
+    // an exclusive run writes the merged view and removes the engine files
+    await new BackupEngine({ client: client!, repository: repo }).run();
+    const left: string[] = [];
+    for await (const o of repo.backend.list('index/accounts.d/')) left.push(o.key);
+    expect(left).toEqual([]);
+    expect((await readAccountIndex(repo.backend)).length).toBe(Object.keys(ids).length);
+  });
 });

@@ -88,16 +88,28 @@ describe('orderParentsFirst', () => {
 
 describe('generated test schema', () => {
   const ref = resolve(import.meta.dirname, '../../../../shared/zimbra-reference');
-  it.skipIf(!existsSync(resolve(ref, 'zimbra-attrs.xml')))(
-    'matches scripts/gen-ldap-schema.ts output (regenerate after changing it)',
+  const committedPath = resolve(import.meta.dirname, '../../fixtures/ldap/zimbra-test.schema');
+  const haveReference = existsSync(resolve(ref, 'zimbra-attrs.xml'));
+
+  // The generated file is in the repository, so what the tests rely on is checked everywhere
+  // (CI has no reference files beside the project); only the regeneration needs them.
+  it("the committed schema keeps Zimbra's OID scheme and binary syntaxes", () => {
+    const committed = readFileSync(committedPath, 'utf8');
+    // Zimbra's OID scheme: zimbraId is attribute 1, zimbraAccount object class 1.
+    expect(committed).toContain("attributetype ( 1.3.6.1.4.1.19348.2.1.1\n  NAME 'zimbraId'");
+    expect(committed).toContain("objectclass ( 1.3.6.1.4.1.19348.2.2.1\n  NAME 'zimbraAccount'");
+    expect(committed).toMatch(/NAME 'thumbnailPhoto'\n[^)]*SYNTAX 1\.3\.6\.1\.4\.1\.1466\.115\.121\.1\.40/);
+  });
+
+  if (!haveReference)
+    console.warn(
+      `skipping the schema regeneration check: no Zimbra reference files at ${ref} (the committed schema is still checked)`,
+    );
+  it.skipIf(!haveReference)(
+    'matches scripts/gen-ldap-schema.ts output (regenerate after changing it; needs the reference files)',
     () => {
       const fresh = generateSchema(resolve(ref, 'zimbra-attrs.xml'), resolve(ref, 'zimbra-ocs.xml'));
-      const committed = readFileSync(resolve(import.meta.dirname, '../../fixtures/ldap/zimbra-test.schema'), 'utf8');
-      expect(committed).toBe(fresh);
-      // Zimbra's OID scheme: zimbraId is attribute 1, zimbraAccount object class 1.
-      expect(fresh).toContain("attributetype ( 1.3.6.1.4.1.19348.2.1.1\n  NAME 'zimbraId'");
-      expect(fresh).toContain("objectclass ( 1.3.6.1.4.1.19348.2.2.1\n  NAME 'zimbraAccount'");
-      expect(fresh).toMatch(/NAME 'thumbnailPhoto'\n[^)]*SYNTAX 1\.3\.6\.1\.4\.1\.1466\.115\.121\.1\.40/);
+      expect(readFileSync(committedPath, 'utf8')).toBe(fresh);
     },
   );
 });
