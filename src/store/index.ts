@@ -37,5 +37,4 @@ export { type AppendableBackend, type AppendOptions, isAppendable } from './back
 export { LocalBackend, type LocalBackendOptions } from './backends/local.js';
 export { MemoryBackend, type MemoryBackendOptions } from './backends/memory.js';
 export { RetryBackend, type RetryBackendOptions } from './backends/retry.js';
-export { PackStore, DEFAULT_PACK_LAYOUT, type PackStoreOptions, type PackLayout } from './pack/pack-store.js';
 export { IndexTable, type BlobLocation } from './pack/index-table.js';
