@@ -154,6 +154,8 @@ export class BackupEngine {
   #startedMs = 0;
   /** Accounts whose last run failed, for the capture status. */
   readonly #failing = new Map<string, { sinceMs: number; error: string }>();
+  /** Accounts finished in the current `run()` pass, for progress events. */
+  #pass: { done: number; total: number } | undefined;
   /** Last successful run of each account in this engine's life, ms since the epoch. */
   readonly #lastCapture = new Map<string, number>();
   /** Accounts whose journal lease this engine holds (shared lock only). */
@@ -188,6 +190,8 @@ export class BackupEngine {
       });
       this.#live = { lock, scheduler, accounts };
       const passStarted = this.#now();
+      this.#pass = { done: 0, total: accounts.length };
+      this.#opts.onProgress?.({ phase: 'accounts', loaded: 0, total: accounts.length, unit: 'accounts' });
       for (const a of accounts) scheduler.schedule(a.id, 'pass');
       await scheduler.onIdle();
       await this.#serialized(() => this.#saveIndex(opts.signal));
@@ -489,6 +493,7 @@ export class BackupEngine {
       return { ...this.#result, durationMs: Date.now() - started };
     } finally {
       this.#live = undefined;
+      this.#pass = undefined;
       this.#held = undefined;
       await this.#closeJournals();
       for (const id of this.#leases)
@@ -542,6 +547,29 @@ export class BackupEngine {
   }
 
   async #runAccount(lock: RepositoryLock, id: string, full: boolean, signal: AbortSignal | undefined): Promise<void> {
+    try {
+      await this.#runAccountOnce(lock, id, full, signal);
+    } finally {
+      const pass = this.#pass;
+      if (pass && pass.done < pass.total) {
+        pass.done++;
+        this.#opts.onProgress?.({
+          phase: 'accounts',
+          accountId: id,
+          loaded: pass.done,
+          total: pass.total,
+          unit: 'accounts',
+        });
+      }
+    }
+  }
+
+  async #runAccountOnce(
+    lock: RepositoryLock,
+    id: string,
+    full: boolean,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     lock.assertHeld();
     if (!(await this.#lease(lock, id))) return;
     const journal = await this.#journal(id);

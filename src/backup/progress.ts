@@ -15,4 +15,12 @@ export interface BackupProgress {
   total?: number;
   /** Bytes downloaded so far in this account run. */
   bytes?: number;
+  /**
+   * With `unit`: units done so far in this phase. A pass reports `{ phase: 'accounts', loaded,
+   * total, unit: 'accounts' }` once the accounts are listed and after each account finishes
+   * (that event names the finished account in `accountId`).
+   */
+  loaded?: number;
+  /** What `loaded`/`total` count, when the event carries a phase-wide count. */
+  unit?: 'accounts' | 'items' | 'bytes';
 }

@@ -6,7 +6,7 @@ import { isCompression } from '../../store/blob-codec.js';
 import { optInt, optList, optString } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
 import { adminClientFromArgs, repositoryFromArgs, SERVER_OPTIONS, SERVER_USAGE } from '../connect.js';
-import { progressLine } from '../progress-line.js';
+import { progressLine, progressMode } from '../progress-line.js';
 import { directoryCaptureFromArgs, LDAP_OPTIONS, LDAP_USAGE } from '../directory-args.js';
 
 /** Flags of `backup` and `watch`. */
@@ -20,6 +20,7 @@ export const BACKUP_OPTIONS = {
   compression: { type: 'string' },
   full: { type: 'boolean' },
   'max-item-bytes': { type: 'string' },
+  progress: { type: 'string' },
   'server-url': { type: 'string', multiple: true },
   shard: { type: 'string' },
   'mail-servers': { type: 'string', multiple: true },
@@ -136,10 +137,10 @@ export function report(
 export const backupCommand: Command = {
   name: 'backup',
   summary: 'one incremental backup pass of every (or the given) account into the repository, plus a directory dump',
-  usage: `zimbra-backup backup --repo PATH|s3://bucket/prefix ${SERVER_USAGE} [--accounts a,b] [--concurrency N] [--item-concurrency N] [--compression gzip|none|zstd] [--full] [--shard i/n] [--mail-servers a,b] [--server-url NAME=URL] ${LDAP_USAGE} [--json]`,
+  usage: `zimbra-backup backup --repo PATH|s3://bucket/prefix ${SERVER_USAGE} [--accounts a,b] [--concurrency N] [--item-concurrency N] [--compression gzip|none|zstd] [--full] [--shard i/n] [--mail-servers a,b] [--server-url NAME=URL] ${LDAP_USAGE} [--progress tty|json|none] [--json]`,
   options: BACKUP_OPTIONS,
   async run(values, ctx) {
-    const progress = progressLine(ctx);
+    const progress = progressLine(ctx, progressMode(values, ctx));
     const { engine, client } = await engineFromArgs(values, ctx, progress.onProgress);
     try {
       const result = await engine.run({ signal: ctx.signal, full: values['full'] === true });

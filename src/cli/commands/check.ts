@@ -4,6 +4,7 @@ import { ZimbraBackupError } from '../../errors.js';
 import { optInt, optList, optString } from '../args.js';
 import type { Command } from '../command.js';
 import { repositoryFromArgs } from '../connect.js';
+import { PhaseProgressTracker, progressMode, progressReporter } from '../progress-line.js';
 
 function describe(p: CheckProblem): string {
   const where = p.accounts
@@ -40,7 +41,7 @@ export const checkCommand: Command = {
   summary:
     'verify that every referenced blob exists (quick) or re-hashes (--full) and every journal is intact; --repair quarantines damage and schedules refetches',
   usage:
-    'zimbra-backup check --repo PATH|s3://bucket/prefix [--full | --sample 5%] [--accounts a,b] [--repair] [--concurrency N] [--json]\n' +
+    'zimbra-backup check --repo PATH|s3://bucket/prefix [--full | --sample 5%] [--accounts a,b] [--repair] [--concurrency N] [--progress tty|json|none] [--json]\n' +
     '  quick (default): journals read, every referenced blob exists with the recorded size; blob contents are NOT re-hashed\n' +
     '  --sample P%: quick, plus re-hashing a random P% of the blobs; --full: re-hashes every blob and lists unreferenced ones',
   options: {
@@ -50,13 +51,14 @@ export const checkCommand: Command = {
     accounts: { type: 'string', multiple: true },
     repair: { type: 'boolean' },
     concurrency: { type: 'string' },
+    progress: { type: 'string' },
   },
   async run(values, ctx) {
     const repository = await repositoryFromArgs(values);
     const accounts = optList(values, 'accounts');
     const concurrency = optInt(values, 'concurrency', 1);
+    const progress = progressReporter(ctx, progressMode(values, ctx), new PhaseProgressTracker());
     const sample = sampleOf(optString(values, 'sample'));
-    let last = 0;
     const r = await checkRepository({
       ...(sample !== undefined ? { sample } : {}),
       repository,
@@ -65,15 +67,9 @@ export const checkCommand: Command = {
       signal: ctx.signal,
       ...(accounts ? { accounts } : {}),
       ...(concurrency !== undefined ? { concurrency } : {}),
-      onProgress: (p) => {
-        if (!ctx.tty || Date.now() - last < 200) return;
-        last = Date.now();
-        process.stderr.write(
-          `\r\x1b[K${p.phase} ${p.loaded}${p.total !== undefined ? `/${p.total}` : ''}${p.bytes !== undefined ? ` ${(p.bytes / 1e6).toFixed(1)} MB` : ''}`,
-        );
-      },
+      onProgress: progress.onProgress,
     });
-    if (ctx.tty) process.stderr.write('\r\x1b[K');
+    progress.done();
     const failed = values['repair'] === true ? r.remaining > 0 : r.errors > 0;
     if (values['json']) {
       ctx.out(JSON.stringify(r));

@@ -3,6 +3,7 @@ import { MIN_RETENTION_MS, purgeRepository } from '../../maintenance/purge.js';
 import { optString, parseDuration, requireString } from '../args.js';
 import type { Command } from '../command.js';
 import { repositoryFromArgs } from '../connect.js';
+import { PhaseProgressTracker, progressMode, progressReporter } from '../progress-line.js';
 
 /** `zimbra-backup purge`: retention and garbage collection. */
 export const purgeCommand: Command = {
@@ -10,7 +11,7 @@ export const purgeCommand: Command = {
   summary:
     'remove item versions and deleted items older than the retention, expired deleted accounts, then unreferenced blobs (takes the writer lock)',
   usage:
-    'zimbra-backup purge --repo PATH|s3://bucket/prefix --retention 30d [--deleted-accounts-retention 90d] [--force] [--dry-run] [--json]\n' +
+    'zimbra-backup purge --repo PATH|s3://bucket/prefix --retention 30d [--deleted-accounts-retention 90d] [--force] [--dry-run] [--progress tty|json|none] [--json]\n' +
     '  durations: 45s, 90min, 12h, 30d, 2w (no bare numbers; "m" is refused as ambiguous); 0 = keep forever;\n' +
     '  a retention under 1d is refused without --force',
   options: {
@@ -19,6 +20,7 @@ export const purgeCommand: Command = {
     'deleted-accounts-retention': { type: 'string' },
     'dry-run': { type: 'boolean' },
     force: { type: 'boolean' },
+    progress: { type: 'string' },
   },
   async run(values, ctx) {
     const retentionMs = parseDuration(requireString(values, 'retention'), 'retention');
@@ -35,13 +37,16 @@ export const purgeCommand: Command = {
           { code: 'ZB_INVALID_ARGUMENT', data: { field: name, ms, minMs: MIN_RETENTION_MS } },
         );
     const repository = await repositoryFromArgs(values);
+    const progress = progressReporter(ctx, progressMode(values, ctx), new PhaseProgressTracker());
     const r = await purgeRepository({
       repository,
       retentionMs,
       dryRun: values['dry-run'] === true,
       signal: ctx.signal,
+      onProgress: progress.onProgress,
       ...(accountsMs !== undefined ? { deletedAccountsRetentionMs: accountsMs } : {}),
     });
+    progress.done();
     if (values['json']) {
       ctx.out(JSON.stringify(r));
       return 0;
