@@ -127,17 +127,22 @@ export function accountLag(
     .filter((s) => s.accounts === undefined || s.accounts.includes(accountId))
     .sort((a, b) => b.updatedMs - a.updatedMs)[0];
   if (!covering) return undefined;
-  let completeMs = Math.min(covering.completeMs, covering.updatedMs);
-  let reason: string | undefined;
+  // Never wholly captured yet (the engine's first pass is running): lag counts from its start.
+  const firstPass = covering.completeMs <= 0;
+  let completeMs = firstPass ? covering.startedMs : Math.min(covering.completeMs, covering.updatedMs);
+  const reasons: string[] = [];
   const failing = covering.failing[accountId];
-  if (failing && failing.sinceMs < completeMs) {
-    completeMs = failing.sinceMs;
-    reason = `account failing: ${failing.error}`;
+  if (failing) {
+    completeMs = Math.min(completeMs, failing.sinceMs);
+    reasons.push(`account failing: ${failing.error}`);
   }
   const srv = server === undefined ? undefined : covering.servers.find((s) => s.name === server);
-  if (srv?.state === 'failing' && srv.sinceMs < completeMs) {
-    completeMs = srv.sinceMs;
-    reason = `server ${srv.name} failing${srv.lastError ? `: ${srv.lastError}` : ''}`;
+  if (srv?.state === 'failing') {
+    completeMs = Math.min(completeMs, srv.sinceMs);
+    // the server's state first: it explains the account's failures too
+    reasons.unshift(`server ${srv.name} failing${srv.lastError ? `: ${srv.lastError}` : ''}`);
   }
+  if (firstPass && reasons.length === 0) reasons.push('first pass not complete');
+  const reason = reasons[0];
   return { lagMs: Math.max(0, now - completeMs), completeMs, ...(reason ? { reason } : {}) };
 }
