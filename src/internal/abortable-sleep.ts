@@ -6,7 +6,9 @@ import { ZimbraBackupError } from '../errors.js';
 
 /**
  * Resolves after `ms` milliseconds, or rejects `ZB_ABORTED` as soon as any of `signals` aborts.
- * The timer is unref'd so a pending sleep never keeps the process alive on its own.
+ * The timer keeps the process alive: a pending sleep is work in progress (a storage retry's
+ * backoff), and an unref'd one let a CLI run end mid-retry with nothing else pending, reporting
+ * a half-done backup as finished. Shutdown cuts it short through the signals instead.
  */
 export function abortableSleep(ms: number, ...signals: Array<AbortSignal | undefined>): Promise<void> {
   const active = signals.filter((s): s is AbortSignal => s !== undefined);
@@ -29,7 +31,6 @@ export function abortableSleep(ms: number, ...signals: Array<AbortSignal | undef
       },
       Math.max(0, ms),
     );
-    timer.unref?.();
     for (const s of active) s.addEventListener('abort', onAbort, { once: true });
   });
 }
