@@ -38,7 +38,7 @@ import type { AccountIndexEntry } from '../repository/account-index.js';
 import { captureDirectory, type DirectoryCapture } from '../directory/capture-directory.js';
 import type { DirectorySnapshotResult } from '../directory/directory-snapshot.js';
 import { attributesChanged } from './account-attrs.js';
-import { withoutBlockedValues } from '../directory/account-attributes.js';
+import { mailHostOf, withoutBlockedValues } from '../directory/account-attributes.js';
 import type { BackupProgress } from './progress.js';
 import { AccountScheduler } from './scheduler.js';
 import { inSelection, isPartial, selectionLabel, validateSelection, type AccountSelection } from './selection.js';
@@ -389,7 +389,7 @@ export class BackupEngine {
       const partial = this.#opts.accounts !== undefined || isPartial(this.#opts.selection);
       const wanted = (id: string): boolean => live.accounts.some((a) => a.id === id) || !partial;
       for (const a of live.accounts) scheduler.schedule(a.id, 'initial');
-      const homeOf = (id: string): string | undefined => hostOf(live.accounts.find((a) => a.id === id)?.attrs);
+      const homeOf = (id: string): string | undefined => mailHostOf(live.accounts.find((a) => a.id === id)?.attrs);
       const started = new Set<string>();
       let initialServers = new Set<string>();
       const fleet = new ScannerFleet({
@@ -609,8 +609,8 @@ export class BackupEngine {
     // secrets come back as VALUE-BLOCKED: a placeholder a restore must never write back as a hash
     acct.attrs = withoutBlockedValues(acct.attrs);
     const prev = journal.current().account?.attrs;
-    const from = hostOf(prev);
-    const to = hostOf(acct.attrs);
+    const from = mailHostOf(prev);
+    const to = mailHostOf(acct.attrs);
     const state = journal.lastState() as CursorState | undefined;
     const moved = from !== undefined && to !== undefined && from !== to && state?.token !== undefined;
     if (!moved && !attributesChanged(prev, acct.attrs) && !journal.current().accountDeleted) return undefined;
@@ -665,7 +665,7 @@ export class BackupEngine {
       filter
         ? listed.filter((a) => filter.includes(a.id.toLowerCase()) || filter.includes(a.name.toLowerCase()))
         : listed
-    ).filter((a) => inSelection(sel, a.id, hostOf(a.attrs)));
+    ).filter((a) => inSelection(sel, a.id, mailHostOf(a.attrs)));
     if (filter) {
       const missing = filter.filter((f) => !listed.some((a) => a.id.toLowerCase() === f || a.name.toLowerCase() === f));
       for (const name of missing) {
@@ -720,7 +720,7 @@ export class BackupEngine {
     if (!inSelection({ ...(sel?.shard ? { shard: sel.shard } : {}) }, id, undefined)) return false;
     if (!sel?.mailServers) return true;
     const journal = await this.#journal(id);
-    const owned = inSelection(sel, id, hostOf(journal.current().account?.attrs));
+    const owned = inSelection(sel, id, mailHostOf(journal.current().account?.attrs));
     if (!owned) {
       this.#journals.delete(id);
       await journal.close();
@@ -736,12 +736,6 @@ export class BackupEngine {
     else await this.#opts.repository.writeAccounts(this.#index, signal);
     this.#indexDirty = false;
   }
-}
-
-/** The account's mailbox server, from its attributes. */
-function hostOf(attrs: Readonly<Record<string, string | readonly string[]>> | undefined): string | undefined {
-  const v = attrs?.['zimbraMailHost'];
-  return typeof v === 'string' ? v : v?.[0];
 }
 
 /** A cursor state that starts over with a full listing (the retry list is kept). */

@@ -3,6 +3,7 @@
  * stored size and the dedup and compression ratios. A reader: never takes the lock.
  * @module
  */
+import { mailHostOf } from '../directory/account-attributes.js';
 import { BLOBS_PREFIX } from '../repository/layout.js';
 import type { Repository } from '../repository/repository.js';
 import { cursorStateOf } from '../repository/cursor-state.js';
@@ -90,8 +91,7 @@ export async function repositoryStatus(opts: {
         unique.set(item.digest, item.size);
       }
       const cursor = cursorStateOf(journal.lastState());
-      const host = state.account?.attrs['zimbraMailHost'];
-      const server = typeof host === 'string' ? host : host?.[0];
+      const server = mailHostOf(state.account?.attrs);
       const lag = entry.deletedMs === undefined ? accountLag(captures, entry.id, server, now) : undefined;
       accounts.push({
         id: entry.id,

@@ -67,3 +67,11 @@ export function withoutBlockedValues(attrs: Record<string, string | string[]>): 
   }
   return out;
 }
+
+/** An account's mailbox server (`zimbraMailHost`) from its attributes, single- or multi-valued. */
+export function mailHostOf(
+  attrs: Readonly<Record<string, string | readonly string[]>> | undefined,
+): string | undefined {
+  const v = attrs?.['zimbraMailHost'];
+  return typeof v === 'string' ? v : v?.[0];
+}

@@ -4,6 +4,7 @@
  * LDIF compare equal.
  * @module
  */
+import { VALUE_BLOCKED } from './account-attributes.js';
 
 /** One attribute value: text when it is valid UTF-8 and the attribute is not binary, else bytes. */
 export type DirectoryValue = string | Buffer;
@@ -215,5 +216,5 @@ export function domainOf(address: string): string {
  */
 export function passwordHash(e: LdifRecord): string | undefined {
   const v = entryValue(e, 'userPassword');
-  return v === undefined || v === 'VALUE-BLOCKED' ? undefined : v;
+  return v === undefined || v === VALUE_BLOCKED ? undefined : v;
 }
