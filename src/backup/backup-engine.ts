@@ -29,6 +29,7 @@ import { acquireLease, releaseLease } from '../repository/lease.js';
 import { writeEngineAccountIndex } from '../repository/account-index.js';
 import type { DirectoryObject } from '../soap/requests/directory.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
+import { AccountInactiveError } from '../soap/faults.js';
 import { hostname } from 'node:os';
 import { ScannerFleet, type ServerCaptureStatus } from '../sync/scanner-fleet.js';
 import { readCaptureStatuses, writeCaptureStatus, type CaptureStatus } from './capture-status.js';
@@ -115,6 +116,12 @@ export interface BackupResult {
   accountsDeleted: number;
   /** Per-account or per-item failures (the run goes on). */
   failures: Array<{ accountId: string; itemId?: string; error: string }>;
+  /**
+   * Accounts the server refused as inactive (`account.ACCOUNT_INACTIVE`, maintenance mode):
+   * warnings, not failures. Skipped with their history kept, never marked deleted, tried again
+   * on the next pass; `sinceMs` is when they were first found inactive.
+   */
+  inactive: Array<{ accountId: string; sinceMs: number; error: string }>;
   /** The directory snapshot saved by this run, with the `directory` option. */
   directory?: DirectorySnapshotResult;
 }
@@ -154,6 +161,8 @@ export class BackupEngine {
   #startedMs = 0;
   /** Accounts whose last run failed, for the capture status. */
   readonly #failing = new Map<string, { sinceMs: number; error: string }>();
+  /** Accounts the server answers as inactive (maintenance), since when; warnings, not failures. */
+  readonly #inactive = new Map<string, { sinceMs: number; error: string }>();
   /** Accounts finished in the current `run()` pass, for progress events. */
   #pass: { done: number; total: number } | undefined;
   /** Last successful run of each account in this engine's life, ms since the epoch. */
@@ -189,6 +198,7 @@ export class BackupEngine {
         return list;
       });
       this.#live = { lock, scheduler, accounts };
+      this.#seedInactive(await this.#previousStatus('backup'));
       const passStarted = this.#now();
       this.#pass = { done: 0, total: accounts.length };
       this.#opts.onProgress?.({ phase: 'accounts', loaded: 0, total: accounts.length, unit: 'accounts' });
@@ -350,11 +360,18 @@ export class BackupEngine {
         ...(s.lastError !== undefined ? { lastError: s.lastError } : {}),
       })),
       failing: Object.fromEntries(this.#failing),
+      ...(this.#inactive.size > 0 ? { inactive: Object.fromEntries(this.#inactive) } : {}),
       ...(this.#opts.accounts !== undefined || isPartial(this.#opts.selection)
         ? { accounts: accounts.map((a) => a.id) }
         : {}),
     };
     await writeCaptureStatus(this.#opts.repository.backend, status, signal);
+  }
+
+  /** Since-when of accounts an earlier engine run already found inactive (it survives one-shot runs). */
+  #seedInactive(previous: CaptureStatus | undefined): void {
+    for (const [id, v] of Object.entries(previous?.inactive ?? {}))
+      if (!this.#inactive.has(id)) this.#inactive.set(id, v);
   }
 
   #serialized<T>(fn: () => Promise<T>): Promise<T> {
@@ -415,7 +432,9 @@ export class BackupEngine {
       await fleet.refresh(signal);
       initialServers = new Set(fleet.servers);
       // Complete up to the previous engine's word until the first pass is done, then up to now.
-      let completeMs = (await this.#previousStatus('watch'))?.completeMs ?? 0;
+      const previous = await this.#previousStatus('watch');
+      this.#seedInactive(previous);
+      let completeMs = previous?.completeMs ?? 0;
       const watchStarted = this.#now();
       void scheduler.onIdle().then(() => (completeMs = Math.max(completeMs, watchStarted)));
       const writeStatus = (): Promise<void> =>
@@ -510,6 +529,7 @@ export class BackupEngine {
       concurrency: this.#opts.concurrency ?? 4,
       run: (id, reasons) => this.#runAccount(lock, id, full || reasons.has('catch-up-full'), signal),
       onError: (id, err) => {
+        if (err instanceof AccountInactiveError) return this.#skipInactive(id, err);
         const error =
           err instanceof ZimbraBackupError
             ? `${(err as { faultCode?: string }).faultCode ?? err.code}: ${err.message}`
@@ -520,6 +540,20 @@ export class BackupEngine {
         this.#failing.set(id, { sinceMs: since, error: error.slice(0, 300) });
       },
     });
+  }
+
+  /**
+   * An account in maintenance (or otherwise inactive) is a warning: its history stays, it is not
+   * marked deleted, and the next pass tries it again (SoapEngine.java, UserServlet.java).
+   */
+  #skipInactive(id: string, err: AccountInactiveError): void {
+    const error = `${err.faultCode}: ${err.message}`.slice(0, 300);
+    const sinceMs = this.#inactive.get(id)?.sinceMs ?? this.#now();
+    this.#inactive.set(id, { sinceMs, error });
+    this.#failing.delete(id);
+    this.#result.inactive = this.#result.inactive.filter((x) => x.accountId !== id);
+    this.#result.inactive.push({ accountId: id, sinceMs, error });
+    this.#log.warn({ accountId: id, sinceMs, error }, 'account inactive on the server; skipped, tried again next pass');
   }
 
   #journal(id: string): Promise<Journal> {
@@ -592,6 +626,8 @@ export class BackupEngine {
     });
     this.#add(r);
     this.#failing.delete(id);
+    this.#inactive.delete(id);
+    this.#result.inactive = this.#result.inactive.filter((x) => x.accountId !== id);
     if (r.failures.length === 0) this.#lastCapture.set(id, (this.#opts.now ?? Date.now)());
     this.#opts.onAccountRun?.(r);
   }
@@ -754,5 +790,6 @@ function emptyResult(): BackupResult {
     durationMs: 0,
     accountsDeleted: 0,
     failures: [],
+    inactive: [],
   };
 }
