@@ -28,7 +28,7 @@ async function objects(backend: StorageBackend, prefix = ''): Promise<Map<string
 
 async function flipByte(backend: StorageBackend, key: string, at: (size: number) => number): Promise<void> {
   const bytes = await readAll(await backend.get(key));
-  bytes[at(bytes.length)] ^= 0x01;
+  bytes[at(bytes.length)] = (bytes[at(bytes.length)] as number) ^ 0x01;
   await backend.put(key, body(bytes));
 }
 
