@@ -21,7 +21,7 @@ import pLimit from 'p-limit';
 import { ZimbraBackupError } from '../errors.js';
 import { resolveLogger, type Logger } from '../internal/logger.js';
 import { safeZimbraId } from '../internal/safe-id.js';
-import { Journal } from '../journal/journal.js';
+import { type Journal } from '../journal/journal.js';
 import type { JsonValue } from '../journal/types.js';
 import type { Repository } from '../repository/repository.js';
 import type { RepositoryLock } from '../repository/lock.js';

@@ -6,9 +6,9 @@ import { createContact } from '../../../src/emulator/model/item-ops.js';
 import { SoapFault } from '../../../src/emulator/wire/soap-fault.js';
 
 function setup() {
-  let dir: Directory | undefined;
-  const ws = new WaitSetManager(() => dir!, { minSeconds: 0, defaultSeconds: 1, maxSeconds: 2 });
-  dir = new Directory('mail.example.test', (e) => ws.onChange(e));
+  // Each refers to the other through a closure called only after both exist.
+  const dir: Directory = new Directory('mail.example.test', (e) => ws.onChange(e));
+  const ws = new WaitSetManager(() => dir, { minSeconds: 0, defaultSeconds: 1, maxSeconds: 2 });
   dir.createDomain('example.test');
   const a = dir.createAccount('a@example.test', 'x');
   const b = dir.createAccount('b@example.test', 'x');
