@@ -307,6 +307,19 @@ export class Emulator {
     return { id: a.id, name: a.name };
   }
 
+  /**
+   * Sets an account's `zimbraAccountStatus` (`active`, `maintenance`, `locked`, `closed`,
+   * `lockout`, `pending`), as ModifyAccountRequest does. In `maintenance` every mail request on its
+   * behalf faults with `account.ACCOUNT_INACTIVE` (SoapEngine.java) and REST answers 404 "account is
+   * in maintenance mode" (UserServlet.java); other non-active states refuse only non-admin tokens.
+   */
+  setAccountStatus(
+    account: string,
+    status: 'active' | 'maintenance' | 'locked' | 'closed' | 'lockout' | 'pending',
+  ): void {
+    this.acct(account).attrs['zimbraAccountStatus'] = [status];
+  }
+
   /** Deletes an account (by name or zimbraId) with its mailbox. */
   deleteAccount(account: string): void {
     this.state.directory.deleteAccount(account);
