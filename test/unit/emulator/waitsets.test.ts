@@ -7,7 +7,7 @@ import { Directory } from '../../../src/emulator/model/directory.js';
 import { WaitSetManager } from '../../../src/emulator/model/waitsets.js';
 import { addMessage } from '../../../src/emulator/model/item-ops.js';
 import { createContact } from '../../../src/emulator/model/item-ops.js';
-import { SoapFault } from '../../../src/emulator/wire/soap-fault.js';
+import { type SoapFault } from '../../../src/emulator/wire/soap-fault.js';
 
 function setup() {
   // Each refers to the other through a closure called only after both exist.
