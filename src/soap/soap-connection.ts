@@ -18,7 +18,8 @@ import { DelegateAuth } from './requests/delegate-auth.js';
 import { responseNameOf, toSelector, type SoapRequestDefinition } from './requests/definition.js';
 import { GetAccount } from './requests/get-account.js';
 import { hasQualifiedIds, unqualifyItemIds } from './qualified-ids.js';
-import { retryDelay, sleep, type RetryPolicy } from './retry.js';
+import { abortableSleep } from '../internal/abortable-sleep.js';
+import { retryDelay, type RetryPolicy } from './retry.js';
 import { JsonTransport } from './transports/json.js';
 import type { AccountSelector, SoapTransport } from './transports/transport.js';
 import { XmlTransport } from './transports/xml.js';
@@ -506,7 +507,7 @@ export class SoapConnection {
           { request: def.name, attempt: attempt + 1, delayMs: delay, code: (err as ZimbraBackupError).code },
           'retrying SOAP request',
         );
-        await sleep(delay, ctx.signal);
+        await abortableSleep(delay, ctx.signal);
       }
     }
   }
