@@ -43,6 +43,9 @@ import {
   type LockOptions,
   type RepositoryLock,
 } from './lock.js';
+import { invalidOptionOf } from '../internal/invalid-argument.js';
+
+const invalid = invalidOptionOf();
 
 /** Options shared by {@link initRepository} and {@link openRepository}. */
 export interface OpenRepositoryOptions {
@@ -328,8 +331,4 @@ export async function openRepository(options: OpenRepositoryOptions): Promise<Re
     throw err;
   }
   return new Repository(backend, decodeFormat(bytes), options);
-}
-
-function invalid(field: string, why: string): ZimbraBackupError {
-  return new ZimbraBackupError(`${field} ${why}`, { code: 'ZB_INVALID_ARGUMENT', data: { field } });
 }

@@ -23,6 +23,9 @@ import { retryDelay, type RetryPolicy } from './retry.js';
 import { JsonTransport } from './transports/json.js';
 import type { AccountSelector, SoapTransport } from './transports/transport.js';
 import { XmlTransport } from './transports/xml.js';
+import { invalidOptionOf } from '../internal/invalid-argument.js';
+
+const invalid = invalidOptionOf('invalid option');
 
 /** Options of `ZimbraClient` (one object, validated in the constructor). */
 export interface ZimbraClientOptions {
@@ -113,10 +116,6 @@ interface Session {
   renewAt: number | undefined;
   renew: ((signal?: AbortSignal) => Promise<AuthResult>) | undefined;
   pending?: Promise<void> | undefined;
-}
-
-function invalid(field: string, why: string): ZimbraBackupError {
-  return new ZimbraBackupError(`invalid option ${field}: ${why}`, { code: 'ZB_INVALID_ARGUMENT', data: { field } });
 }
 
 function parseBaseUrl(value: string, field: string): URL {
