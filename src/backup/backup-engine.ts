@@ -28,6 +28,8 @@ import { ZimbraBackupError } from '../errors.js';
 import { resolveLogger, type Logger } from '../internal/logger.js';
 import type { RepositoryLock } from '../repository/lock.js';
 import type { DirectoryObject } from '../soap/requests/directory.js';
+import { AccountInactiveError } from '../soap/faults.js';
+import type { CaptureStatus } from './capture-status.js';
 import type { ScannerFleet, ServerCaptureStatus } from '../sync/scanner-fleet.js';
 import { captureDirectory } from '../directory/capture-directory.js';
 import { backupAccount, type AccountRunResult } from './account-backup.js';
@@ -66,6 +68,8 @@ export class BackupEngine {
   #startedMs = 0;
   /** Accounts whose last run failed, for the capture status. */
   readonly #failing = new Map<string, { sinceMs: number; error: string }>();
+  /** Accounts the server answers as inactive (maintenance), since when; warnings, not failures. */
+  readonly #inactive = new Map<string, { sinceMs: number; error: string }>();
   /** Accounts finished in the current `run()` pass, for progress events. */
   #pass: { done: number; total: number } | undefined;
   /** Last successful run of each account in this engine's life, ms since the epoch. */
@@ -113,6 +117,7 @@ export class BackupEngine {
         return list;
       });
       this.#live = { lock, scheduler, accounts };
+      this.#seedInactive(await previousCaptureStatus(this.#opts.repository.backend, engineName(this.#opts, 'backup')));
       const passStarted = this.#now();
       this.#pass = { done: 0, total: accounts.length };
       this.#opts.onProgress?.({ phase: 'accounts', loaded: 0, total: accounts.length, unit: 'accounts' });
@@ -256,6 +261,7 @@ export class BackupEngine {
       await routing.start(signal);
       // Complete up to the previous engine's word until the first pass is done, then up to now.
       const previous = await previousCaptureStatus(this.#opts.repository.backend, engineName(this.#opts, 'watch'));
+      this.#seedInactive(previous);
       let completeMs = previous?.completeMs ?? 0;
       const watchStarted = this.#now();
       void scheduler.onIdle().then(() => (completeMs = Math.max(completeMs, watchStarted)));
@@ -313,6 +319,7 @@ export class BackupEngine {
         completeMs,
         servers: this.#fleet?.status() ?? [],
         failing: this.#failing,
+        inactive: this.#inactive,
         accounts,
         partial: coversPart(this.#opts),
       },
@@ -374,11 +381,32 @@ export class BackupEngine {
     }
   }
 
+  /** Since-when of accounts an earlier engine run already found inactive (it survives one-shot runs). */
+  #seedInactive(previous: CaptureStatus | undefined): void {
+    for (const [id, v] of Object.entries(previous?.inactive ?? {}))
+      if (!this.#inactive.has(id)) this.#inactive.set(id, v);
+  }
+
+  /**
+   * An account in maintenance (or otherwise inactive) is a warning: its history stays, it is not
+   * marked deleted, and the next pass tries it again (SoapEngine.java, UserServlet.java).
+   */
+  #skipInactive(id: string, err: AccountInactiveError): void {
+    const error = `${err.faultCode}: ${err.message}`.slice(0, 300);
+    const sinceMs = this.#inactive.get(id)?.sinceMs ?? this.#now();
+    this.#inactive.set(id, { sinceMs, error });
+    this.#failing.delete(id);
+    this.#result.inactive = this.#result.inactive.filter((x) => x.accountId !== id);
+    this.#result.inactive.push({ accountId: id, sinceMs, error });
+    this.#log.warn({ accountId: id, sinceMs, error }, 'account inactive on the server; skipped, tried again next pass');
+  }
+
   #scheduler(lock: RepositoryLock, signal: AbortSignal | undefined, full: boolean): AccountScheduler {
     return new AccountScheduler({
       concurrency: this.#opts.concurrency ?? 4,
       run: (id, reasons) => this.#runAccount(lock, id, full || reasons.has('catch-up-full'), signal),
       onError: (id, err) => {
+        if (err instanceof AccountInactiveError) return this.#skipInactive(id, err);
         const error =
           err instanceof ZimbraBackupError ? `${faultCodeOf(err) ?? err.code}: ${err.message}` : String(err);
         this.#log.error({ accountId: id, error }, 'account backup failed');
@@ -440,6 +468,8 @@ export class BackupEngine {
     });
     addAccountRun(this.#result, this.#accountsRun, r);
     this.#failing.delete(id);
+    this.#inactive.delete(id);
+    this.#result.inactive = this.#result.inactive.filter((x) => x.accountId !== id);
     if (r.failures.length === 0) this.#lastCapture.set(id, this.#now());
     this.#opts.onAccountRun?.(r);
   }

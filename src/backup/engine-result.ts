@@ -23,6 +23,12 @@ export interface BackupResult {
   accountsDeleted: number;
   /** Per-account or per-item failures (the run goes on). */
   failures: Array<{ accountId: string; itemId?: string; error: string }>;
+  /**
+   * Accounts the server refused as inactive (`account.ACCOUNT_INACTIVE`, maintenance mode):
+   * warnings, not failures. Skipped with their history kept, never marked deleted, tried again
+   * on the next pass; `sinceMs` is when they were first found inactive.
+   */
+  inactive: Array<{ accountId: string; sinceMs: number; error: string }>;
   /** The directory snapshot saved by this run, with the `directory` option. */
   directory?: DirectorySnapshotResult;
 }
@@ -56,6 +62,7 @@ export function emptyResult(): BackupResult {
     durationMs: 0,
     accountsDeleted: 0,
     failures: [],
+    inactive: [],
   };
 }
 

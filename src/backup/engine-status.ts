@@ -41,6 +41,8 @@ export async function writeEngineCaptureStatus(
     completeMs: number;
     servers: readonly ServerCaptureStatus[];
     failing: ReadonlyMap<string, { sinceMs: number; error: string }>;
+    /** Accounts the server refuses as inactive (maintenance), since when. */
+    inactive?: ReadonlyMap<string, { sinceMs: number; error: string }>;
     /** The accounts covered, written only when the engine covers part of the repository. */
     accounts: readonly DirectoryObject[];
     partial: boolean;
@@ -60,6 +62,7 @@ export async function writeEngineCaptureStatus(
       ...(v.lastError !== undefined ? { lastError: v.lastError } : {}),
     })),
     failing: Object.fromEntries(s.failing),
+    ...(s.inactive && s.inactive.size > 0 ? { inactive: Object.fromEntries(s.inactive) } : {}),
     ...(s.partial ? { accounts: s.accounts.map((a) => a.id) } : {}),
   };
   await writeCaptureStatus(backend, status, signal);
@@ -92,7 +95,7 @@ export function engineStatus(s: {
   const out: EngineStatus = {
     running: live !== undefined,
     accounts: [],
-    totals: { ...s.totals, failures: [...s.totals.failures] },
+    totals: { ...s.totals, failures: [...s.totals.failures], inactive: [...s.totals.inactive] },
   };
   if (!live) return out;
   let downSince: number | undefined;
