@@ -1,4 +1,4 @@
-import { isZimbraBackupError, throwIfAborted, ZimbraBackupError } from '../errors.js';
+import { isZimbraBackupError, throwIfAborted } from '../errors.js';
 import { resolveLogger, type Logger } from '../internal/logger.js';
 import type { StorageBackend } from '../store/backends/backend.js';
 import {

@@ -2,7 +2,6 @@
  * Options of {@link buildCorpus}, their defaults and their validation.
  * @module
  */
-import { ZimbraBackupError } from '../../errors.js';
 import type { RealMessageSource } from './spam-assassin.js';
 import { invalidArgument } from '../../internal/invalid-argument.js';
 

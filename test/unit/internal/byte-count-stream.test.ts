@@ -7,7 +7,7 @@ import { ByteCountStream } from '../../../src/internal/byte-count-stream.js';
 async function run(chunks: string[], counter: ByteCountStream): Promise<{ seen: string[]; err: unknown }> {
   const seen: string[] = [];
   let err: unknown;
-  await pipeline(Readable.from(chunks.map((c) => Buffer.from(c))), counter, async function* (source) {
+  await pipeline(Readable.from(chunks.map((c) => Buffer.from(c))), counter, async function (source) {
     for await (const c of source) seen.push((c as Buffer).toString());
   }).catch((e: unknown) => (err = e));
   return { seen, err };
