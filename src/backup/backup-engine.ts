@@ -41,6 +41,8 @@ import { attributesChanged } from './account-attrs.js';
 import { mailHostOf, withoutBlockedValues } from '../directory/account-attributes.js';
 import type { BackupProgress } from './progress.js';
 import { AccountScheduler } from './scheduler.js';
+import { startDowntimeGuard } from './downtime-guard.js';
+import { runSignal, type RunSignal } from './run-signal.js';
 import { inSelection, isPartial, selectionLabel, validateSelection, type AccountSelection } from './selection.js';
 
 /** Options of {@link BackupEngine}. */
@@ -81,6 +83,11 @@ export interface BackupEngineOptions {
   waitSetTimeoutSeconds?: number;
   /** Directory refresh period in watch mode, in ms (new and deleted accounts). Default 300000. */
   refreshMs?: number;
+  /**
+   * `watch` gives up (rejects with `ZB_TRANSPORT` naming the server) once a mailbox server has
+   * been unreachable this long, in ms. Default: never; it retries with backoff and warns.
+   */
+  maxDowntimeMs?: number;
   /** Progress events (not monotonic: accounts run in parallel). */
   onProgress?: (p: BackupProgress) => void;
   /**
@@ -179,7 +186,27 @@ export class BackupEngine {
   /** One backup pass over the selected accounts. `full` lists every mailbox (SmartScan). */
   async run(opts: { signal?: AbortSignal; full?: boolean } = {}): Promise<BackupResult> {
     return this.#locked('backup', opts.signal, async (lock) => {
-      const scheduler = this.#scheduler(lock, opts.signal, opts.full ?? false);
+      // The account runs' own signal (run-signal.ts): room for their concurrency, one listener on the caller's.
+      const runs = this.#runSignal(opts.signal);
+      try {
+        await this.#runPass(lock, runs.signal, opts);
+      } finally {
+        runs.dispose();
+      }
+    });
+  }
+
+  #runSignal(outer: AbortSignal | undefined): RunSignal {
+    return runSignal(outer, this.#opts.concurrency ?? 4, this.#opts.itemConcurrency ?? 8);
+  }
+
+  async #runPass(
+    lock: RepositoryLock,
+    runs: AbortSignal,
+    opts: { signal?: AbortSignal; full?: boolean },
+  ): Promise<void> {
+    {
+      const scheduler = this.#scheduler(lock, runs, opts.full ?? false);
       const accounts = await this.#serialized(async () => {
         const list = await this.#refreshAccounts(opts.signal);
         // Written before any account runs, so what a pass commits is findable by name at once,
@@ -204,7 +231,7 @@ export class BackupEngine {
         );
       lock.assertHeld();
       await this.#captureDirectory(opts.signal);
-    });
+    }
   }
 
   /**
@@ -377,7 +404,7 @@ export class BackupEngine {
     return this.#locked('watch', undefined, async (lock) => {
       const { signal } = opts;
       await this.#captureDirectory(signal);
-      const inner = new AbortController();
+      const inner = this.#runSignal(undefined);
       const scheduler = this.#scheduler(lock, inner.signal, false);
       const accounts = await this.#serialized(async () => {
         const list = await this.#refreshAccounts(signal);
@@ -435,20 +462,42 @@ export class BackupEngine {
         }).catch((err: unknown) => this.#log.warn({ err: String(err) }, 'directory refresh failed'));
       }, this.#opts.refreshMs ?? 300_000);
       refresh.unref();
+      // A dead server is said out loud, shown in the status at once, and given up on only when asked.
+      let gaveUp: ZimbraBackupError | undefined;
+      let wake = (): void => {};
+      const stopGuard = startDowntimeGuard({
+        status: () => fleet.status(),
+        ...(this.#opts.maxDowntimeMs !== undefined ? { maxDowntimeMs: this.#opts.maxDowntimeMs } : {}),
+        onChange: () => void writeStatus(),
+        onGiveUp: (err) => {
+          gaveUp = err;
+          this.#log.error({ ...err.data }, err.message);
+          wake();
+        },
+        logger: this.#log,
+      });
       try {
-        await new Promise<void>((resolve) =>
-          signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true }),
-        );
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          if (signal.aborted) resolve();
+          else signal.addEventListener('abort', wake, { once: true });
+        });
       } finally {
+        signal.removeEventListener('abort', wake);
+        stopGuard();
         clearInterval(refresh);
         clearInterval(statusTimer);
+        // Giving up: runs against the dead server are cut short instead of waited for.
+        if (gaveUp) inner.abort(gaveUp);
         await writeStatus();
         await fleet.close();
         this.#fleet = undefined;
         await scheduler.close();
         inner.abort();
+        inner.dispose();
         await this.#serialized(() => this.#saveIndex());
       }
+      if (gaveUp) throw gaveUp;
     });
   }
 
@@ -591,7 +640,7 @@ export class BackupEngine {
       },
     });
     this.#add(r);
-    this.#failing.delete(id);
+    if (this.#failing.delete(id)) this.#recovered(id);
     if (r.failures.length === 0) this.#lastCapture.set(id, (this.#opts.now ?? Date.now)());
     this.#opts.onAccountRun?.(r);
   }
@@ -626,6 +675,16 @@ export class BackupEngine {
       { state: next as JsonValue | null, ...(signal ? { signal } : {}) },
     );
     return moved ? { from, to } : undefined;
+  }
+
+  /**
+   * An account whose earlier runs failed (its server was down) ran again successfully: those
+   * failures are history, not the run's outcome, so a watch that caught up exits 0.
+   */
+  #recovered(id: string): void {
+    const before = this.#result.failures.length;
+    this.#result.failures = this.#result.failures.filter((f) => f.accountId !== id || f.itemId !== undefined);
+    this.#log.info({ accountId: id, failedRuns: before - this.#result.failures.length }, 'account caught up');
   }
 
   #add(r: AccountRunResult): void {
