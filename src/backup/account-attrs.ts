@@ -1,7 +1,13 @@
 /**
- * Account attribute snapshots: which changes deserve a new journal record.
+ * Account attribute snapshots: which changes deserve a new journal record, and the record of a
+ * mailbox move (its sync token means nothing on the new server).
  * @module
  */
+import { mailHostOf, withoutBlockedValues } from '../directory/account-attributes.js';
+import type { Journal } from '../journal/journal.js';
+import type { JsonValue } from '../journal/types.js';
+import type { CursorState } from '../repository/cursor-state.js';
+import type { ZimbraClient } from '../soap/zimbra-client.js';
 
 /** Attributes the server rewrites on its own (logins, counters): a change of these alone is noise. */
 const VOLATILE = new Set([
@@ -28,4 +34,39 @@ export function attributesChanged(
   next: Record<string, string | string[]>,
 ): boolean {
   return normalise(prev) !== normalise(next);
+}
+
+/**
+ * Records the account's attributes when they changed; returns the old and new server when its
+ * `zimbraMailHost` changed since the last backup (a mailbox move).
+ */
+export async function captureAttributes(
+  client: ZimbraClient,
+  journal: Journal,
+  id: string,
+  signal: AbortSignal | undefined,
+): Promise<{ from: string; to: string } | undefined> {
+  const acct = await client.getAccount({ by: 'id', value: id }, signal ? { signal } : {});
+  // secrets come back as VALUE-BLOCKED: a placeholder a restore must never write back as a hash
+  acct.attrs = withoutBlockedValues(acct.attrs);
+  const prev = journal.current().account?.attrs;
+  const from = mailHostOf(prev);
+  const to = mailHostOf(acct.attrs);
+  const state = journal.lastState() as CursorState | undefined;
+  const moved = from !== undefined && to !== undefined && from !== to && state?.token !== undefined;
+  if (!moved && !attributesChanged(prev, acct.attrs) && !journal.current().accountDeleted) return undefined;
+  // A move makes the sync token meaningless (the new server's mailbox counts changes anew): the
+  // new attributes, a resync marker and a state without token commit together, so a crash
+  // before the full listing completes still lists in full on the next run.
+  const next: CursorState | null = moved ? withoutToken(state) : ((state ?? null) as CursorState | null);
+  await journal.commit(
+    [{ type: 'account', attrs: acct.attrs }, ...(moved ? [{ type: 'resync' as const, reason: 'account-moved' }] : [])],
+    { state: next as JsonValue | null, ...(signal ? { signal } : {}) },
+  );
+  return moved ? { from, to } : undefined;
+}
+
+/** A cursor state that starts over with a full listing (the retry list is kept). */
+function withoutToken(state: CursorState | undefined): CursorState {
+  return state?.retry?.length ? { retry: state.retry } : {};
 }

@@ -17,7 +17,7 @@
  */
 import { envelopeMeta, parseEnvelope } from './message-envelope.js';
 import { isRetryable, isZimbraBackupError } from '../errors.js';
-import { MustResyncError } from '../soap/faults.js';
+import { AccountInactiveError, MustResyncError } from '../soap/faults.js';
 import type { ItemSummary } from '../soap/requests/items.js';
 import type { Journal } from '../journal/journal.js';
 import type { ItemRecord, JournalRecordInput, JsonValue, MailboxState } from '../journal/types.js';
@@ -315,7 +315,8 @@ class AccountRun {
     } catch (err) {
       // A permanent repository failure (disk full, read-only, no permission) fails every next item
       // too: stop the account with it instead of downloading the whole mailbox in vain.
-      if (this.opts.fetch.signal?.aborted || isRepositoryFatal(err)) throw err;
+      // An account put in maintenance mid-run fails every next item too: stop, warn, retry next pass.
+      if (this.opts.fetch.signal?.aborted || isRepositoryFatal(err) || err instanceof AccountInactiveError) throw err;
       this.#failed(ref, err);
     }
   }
@@ -331,6 +332,7 @@ class AccountRun {
         if (!meta) return Promise.resolve();
         return this.#version(ref, meta, current, async () => {
           const stored = await storeContent(this.opts.fetch, ref.id, {
+            fmt: 'native',
             captureHead: true,
             ...(meta.size !== undefined ? { expectedSize: meta.size } : {}),
           });
@@ -375,9 +377,12 @@ class AccountRun {
         : await itemMetadata(this.opts.fetch, ref.id);
     if (!meta) return;
     await this.#version(ref, { ...ref.summary, ...meta }, current, async () => {
-      const stored = await storeContent(this.opts.fetch, ref.id);
+      // Appointments and tasks are kept as iCalendar (what restores replay through SetAppointment):
+      // asked for by name, never left to the server's per-type default (UserServlet.defaultFormat).
+      const calendar = ref.type === 'appointment' || ref.type === 'task';
+      const stored = await storeContent(this.opts.fetch, ref.id, { fmt: calendar ? 'ics' : 'native' });
       if (!stored) return undefined;
-      if (ref.type !== 'appointment' && ref.type !== 'task') return stored;
+      if (!calendar) return stored;
       const uid = await calendarUid(this.opts.fetch, ref.id);
       return { ...stored, ...(uid !== undefined ? { meta: { uid } } : {}) };
     });
