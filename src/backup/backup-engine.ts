@@ -46,7 +46,7 @@ import {
   writeEngineCaptureStatus,
 } from './engine-status.js';
 import { AccountScheduler } from './scheduler.js';
-import { startDowntimeGuard } from './downtime-guard.js';
+import { untilStoppedOrGivenUp } from './downtime-guard.js';
 import { runSignal, type RunSignal } from './run-signal.js';
 import { routeServers } from './server-routing.js';
 import { isPartial, selectionLabel, validateSelection } from './selection.js';
@@ -305,27 +305,14 @@ export class BackupEngine {
       refresh.unref();
       // A dead server is said out loud, shown in the status at once, and given up on only when asked.
       let gaveUp: ZimbraBackupError | undefined;
-      let wake = (): void => {};
-      const stopGuard = startDowntimeGuard({
-        status: () => fleet.status(),
-        ...(this.#opts.maxDowntimeMs !== undefined ? { maxDowntimeMs: this.#opts.maxDowntimeMs } : {}),
-        onChange: () => void writeStatus(),
-        onGiveUp: (err) => {
-          gaveUp = err;
-          this.#log.error({ ...err.data }, err.message);
-          wake();
-        },
-        logger: this.#log,
-      });
       try {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          if (signal.aborted) resolve();
-          else signal.addEventListener('abort', wake, { once: true });
+        gaveUp = await untilStoppedOrGivenUp(signal, {
+          status: () => fleet.status(),
+          ...(this.#opts.maxDowntimeMs !== undefined ? { maxDowntimeMs: this.#opts.maxDowntimeMs } : {}),
+          onChange: () => void writeStatus(),
+          logger: this.#log,
         });
       } finally {
-        signal.removeEventListener('abort', wake);
-        stopGuard();
         clearInterval(refresh);
         clearInterval(statusTimer);
         // Giving up: runs against the dead server are cut short instead of waited for.

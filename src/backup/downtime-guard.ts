@@ -87,3 +87,29 @@ export function startDowntimeGuard(opts: DowntimeGuardOptions): () => void {
     clearInterval(timer);
   };
 }
+
+/**
+ * Waits while capture runs: resolves with undefined when `signal` aborts (a normal stop), or
+ * with the guard's error once it gives up (logged as an error first).
+ */
+export function untilStoppedOrGivenUp(
+  signal: AbortSignal,
+  opts: Omit<DowntimeGuardOptions, 'onGiveUp'>,
+): Promise<ZimbraBackupError | undefined> {
+  return new Promise((resolve) => {
+    const onAbort = (): void => {
+      stop();
+      resolve(undefined);
+    };
+    const stop = startDowntimeGuard({
+      ...opts,
+      onGiveUp: (err) => {
+        signal.removeEventListener('abort', onAbort);
+        opts.logger.error({ ...err.data }, err.message);
+        resolve(err);
+      },
+    });
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
