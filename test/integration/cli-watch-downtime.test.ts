@@ -9,7 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { startEmulator } from '../../src/emulator/index.js';
 import { Journal } from '../../src/journal/journal.js';
 import { accountPrefix } from '../../src/repository/layout.js';
 import { LocalBackend } from '../../src/store/backends/local.js';
