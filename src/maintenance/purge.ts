@@ -19,7 +19,7 @@
 import pLimit from 'p-limit';
 import { isZimbraBackupError, throwIfAborted, ZimbraBackupError } from '../errors.js';
 import type { AccountIndexEntry } from '../repository/account-index.js';
-import { Journal } from '../journal/journal.js';
+import { type Journal } from '../journal/journal.js';
 import { recordDigests } from '../journal/record-digests.js';
 import { ACCOUNTS_PREFIX, accountPrefix } from '../repository/layout.js';
 import type { LockOptions, RepositoryLock } from '../repository/lock.js';
@@ -28,6 +28,9 @@ import { collectPacks } from './purge-packs.js';
 import { listAccountIds } from './references.js';
 import { retentionRule } from './retention.js';
 import type { PurgeProgress } from './types.js';
+import { invalidOptionOf } from '../internal/invalid-argument.js';
+
+const invalid = invalidOptionOf('purge option');
 
 /**
  * The shortest retention the CLI and the service accept without `--force` (one day): a shorter
@@ -447,8 +450,4 @@ async function recheck(
       data: { reason: 'journals-changed' },
     });
   }
-}
-
-function invalid(field: string, why: string): ZimbraBackupError {
-  return new ZimbraBackupError(`purge option ${field} ${why}`, { code: 'ZB_INVALID_ARGUMENT', data: { field } });
 }

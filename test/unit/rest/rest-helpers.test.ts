@@ -1,13 +1,13 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { ByteCountStream } from '../../../src/rest/byte-count-stream.js';
+import { ByteCountStream } from '../../../src/internal/byte-count-stream.js';
 import { parseItemHeaders } from '../../../src/rest/item-headers.js';
 import { parseUploadResponse } from '../../../src/rest/upload-file.js';
 
 async function drain(src: Readable, counter: ByteCountStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  await pipeline(src, counter, async function* (source) {
+  await pipeline(src, counter, async function (source) {
     for await (const c of source) chunks.push(c as Buffer);
   });
   return Buffer.concat(chunks);
