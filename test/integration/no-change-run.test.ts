@@ -3,7 +3,7 @@
 // and writes nothing; any change (mail, attributes, a deleted account coming back) still takes
 // the full run. The emulator's SyncRequest answers an unchanged token with an empty delta and
 // the same token, as zm-mailbox service/mail/Sync.java does (no change since `token`: no items).
-import { Readable } from 'node:stream';
+import { type Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BackupEngine } from '../../src/backup/backup-engine.js';
 import { buildCorpus } from '../../src/emulator/seed/index.js';
