@@ -27,6 +27,9 @@ import { ConnectTunnelAgent } from './connect-tunnel-agent.js';
 import { abortedError, networkError, timeoutError } from './errors.js';
 import { parseProxyUrl, proxyFor, type ProxyOptions } from './proxy.js';
 import { redactHeaders, redactUrl } from './redact.js';
+import { invalidOptionOf } from '../../internal/invalid-argument.js';
+
+const invalid = invalidOptionOf('invalid option');
 
 /**
  * axios's CommonJS build: one file, where its ESM entry is about 80 modules to resolve and link
@@ -123,10 +126,6 @@ function isAxiosInstance(v: unknown): v is AxiosInstance {
     typeof (v as AxiosInstance).request === 'function' &&
     typeof (v as AxiosInstance).interceptors === 'object'
   );
-}
-
-function invalid(field: string, why: string): ZimbraBackupError {
-  return new ZimbraBackupError(`invalid option ${field}: ${why}`, { code: 'ZB_INVALID_ARGUMENT', data: { field } });
 }
 
 /** Lower-case plain headers from an axios response. */
