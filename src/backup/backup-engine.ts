@@ -25,7 +25,7 @@ import { Journal } from '../journal/journal.js';
 import type { JsonValue } from '../journal/types.js';
 import type { Repository } from '../repository/repository.js';
 import type { RepositoryLock } from '../repository/lock.js';
-import { acquireLease, releaseLease } from '../repository/lease.js';
+import { EngineLeases } from './engine-leases.js';
 import { writeEngineAccountIndex } from '../repository/account-index.js';
 import type { DirectoryObject } from '../soap/requests/directory.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
@@ -158,8 +158,11 @@ export class BackupEngine {
   #pass: { done: number; total: number } | undefined;
   /** Last successful run of each account in this engine's life, ms since the epoch. */
   readonly #lastCapture = new Map<string, number>();
-  /** Accounts whose journal lease this engine holds (shared lock only). */
-  readonly #leases = new Set<string>();
+  /** The account journal leases this engine holds or waits for (shared lock only). */
+  readonly #leases: EngineLeases;
+  /** When the blob index was last re-read (shared lock: other engines index blobs too). */
+  #packsRefreshedMs = 0;
+  #packsRefreshing: Promise<void> | undefined;
   /** The lock held by `run`/`watch` (set before the first directory listing). */
   #held: RepositoryLock | undefined;
   /** `backup` or `watch` while running (names this engine's status and index files). */
@@ -174,6 +177,7 @@ export class BackupEngine {
     this.#opts = opts;
     this.#log = resolveLogger(opts.logger);
     this.#itemLimit = pLimit(opts.itemConcurrency ?? 8);
+    this.#leases = new EngineLeases(opts.repository.backend, this.#log, () => this.#now());
   }
 
   /** One backup pass over the selected accounts. `full` lists every mailbox (SmartScan). */
@@ -299,8 +303,11 @@ export class BackupEngine {
       out.servers = servers;
     }
     const pending = live.scheduler.pending();
+    // An account another engine still holds (e.g. the one of its old server after a move) is not
+    // captured by anyone here until its lease is handed over: it lags since the refusal.
+    const waiting = this.#leases.waiting();
     for (const a of live.accounts) {
-      const since = pending.get(a.id);
+      const since = pending.get(a.id) ?? waiting.get(a.id);
       const lagMs = Math.max(since === undefined ? 0 : now - since, downSince === undefined ? 0 : now - downSince);
       const last = this.#lastCapture.get(a.id);
       out.accounts.push({ id: a.id, name: a.name, lagMs, ...(last !== undefined ? { lastCaptureMs: last } : {}) });
@@ -387,7 +394,16 @@ export class BackupEngine {
       const live = { lock, scheduler, accounts };
       this.#live = live;
       const partial = this.#opts.accounts !== undefined || isPartial(this.#opts.selection);
-      const wanted = (id: string): boolean => live.accounts.some((a) => a.id === id) || !partial;
+      // A signal for an account this engine does not watch, from a server it watches, under a
+      // selection by part (not by name): the account moved in (or is new) since the last
+      // listing. Its run looks it up and adopts it when it is this engine's, at once rather than
+      // at the next directory refresh (#runAccountOnce, #adopt).
+      const discover = this.#opts.accounts === undefined;
+      const shard = this.#opts.selection?.shard;
+      const wanted = (id: string): boolean =>
+        !partial ||
+        live.accounts.some((a) => a.id === id) ||
+        (discover && inSelection(shard ? { shard } : undefined, id, undefined));
       for (const a of live.accounts) scheduler.schedule(a.id, 'initial');
       const homeOf = (id: string): string | undefined => mailHostOf(live.accounts.find((a) => a.id === id)?.attrs);
       const started = new Set<string>();
@@ -395,7 +411,7 @@ export class BackupEngine {
       const fleet = new ScannerFleet({
         client: this.#opts.client,
         onChange: (id) => {
-          if (wanted(id)) scheduler.schedule(id, 'waitset');
+          if (wanted(id)) scheduler.schedule(id, live.accounts.some((a) => a.id === id) ? 'waitset' : 'discovered');
         },
         onReset: (server, why) => {
           // The first WaitSet of a server known at start is covered by the initial pass; a server
@@ -428,8 +444,19 @@ export class BackupEngine {
         this.#serialized(async () => {
           const list = await this.#refreshAccounts(signal);
           const known = new Set(live.accounts.map((a) => a.id));
+          const now = new Set(list.map((a) => a.id));
+          const gone = live.accounts.filter((a) => !now.has(a.id)).map((a) => a.id);
           live.accounts = list;
           for (const a of list) if (!known.has(a.id)) scheduler.schedule(a.id, 'new-account');
+          // Accounts whose lease another engine held: try again (it may have stopped, died, or
+          // released the account after a move).
+          for (const id of this.#leases.waiting().keys())
+            if (now.has(id)) scheduler.schedule(id, 'lease-retry');
+            else this.#leases.forget(id);
+          // Accounts that left this engine's part (moved to another server) while it holds their
+          // lease: their own run releases it (#leave), so it never races a commit of theirs.
+          const deleted = new Set(this.#index.filter((e) => e.deletedMs !== undefined).map((e) => e.id));
+          for (const id of gone) if (this.#leases.holds(id) && !deleted.has(id)) scheduler.schedule(id, 'left');
           await this.#saveIndex(signal);
           await fleet.refresh(signal);
         }).catch((err: unknown) => this.#log.warn({ err: String(err) }, 'directory refresh failed'));
@@ -496,11 +523,7 @@ export class BackupEngine {
       this.#pass = undefined;
       this.#held = undefined;
       await this.#closeJournals();
-      for (const id of this.#leases)
-        await releaseLease(this.#opts.repository.backend, id, lock.id).catch((err: unknown) =>
-          this.#log.warn({ accountId: id, err: String(err) }, 'lease not released (it dies with the lock)'),
-        );
-      this.#leases.clear();
+      await this.#leases.releaseAll(lock);
       await lock.release();
     }
   }
@@ -534,16 +557,89 @@ export class BackupEngine {
 
   /**
    * Under a shared lock, the account's journal lease (lease.ts): false when another live engine
-   * writes this account (it is skipped with a warning). Under an exclusive lock, always true.
+   * writes this account (it is skipped, and retried at the next directory refresh). Under an
+   * exclusive lock, always true.
    */
-  async #lease(lock: RepositoryLock, id: string): Promise<boolean> {
-    if (lock.mode !== 'shared' || this.#leases.has(id)) return true;
-    if (!(await acquireLease(this.#opts.repository.backend, id, lock.id))) {
-      this.#log.warn({ accountId: id }, 'another engine holds this account; skipped');
-      return false;
+  #lease(lock: RepositoryLock, id: string): Promise<boolean> {
+    return this.#leases.acquire(lock, id);
+  }
+
+  /**
+   * True when the account, with its current attributes, belongs to this engine's part. Only
+   * `zimbraMailHost` can change which part an account is in (the shard is a function of the id).
+   */
+  #mine(id: string, attrs: DirectoryObject['attrs']): boolean {
+    const sel = this.#opts.selection;
+    return !isPartial(sel) || inSelection(sel, id, mailHostOf(attrs));
+  }
+
+  /**
+   * The account moved to a mailbox server outside this engine's part: it is dropped from the
+   * watched accounts and its lease is given up, so the engine of its new server takes it over
+   * (docs/FORMAT.md "Several engines"). Nothing is committed for it here: the new engine records
+   * the move and lists the new mailbox in full. Runs inside the account's own job, so no commit of
+   * this engine can follow the release.
+   */
+  async #leave(lock: RepositoryLock, id: string, mailHost: string | undefined): Promise<void> {
+    const live = this.#live;
+    if (live) live.accounts = live.accounts.filter((a) => a.id !== id);
+    this.#failing.delete(id);
+    if (!this.#leases.holds(id)) {
+      this.#leases.forget(id);
+      return;
     }
-    this.#leases.add(id);
-    return true;
+    // Its journal may be written by another engine from now on: never reuse this cached copy.
+    const cached = this.#journals.get(id);
+    this.#journals.delete(id);
+    await (await cached?.catch(() => undefined))?.close();
+    await this.#leases.release(lock, id);
+    this.#log.info(
+      { accountId: id, mailHost: mailHost ?? null },
+      "account moved to a mailbox server outside this engine's part; its lease is released for the engine of that server",
+    );
+  }
+
+  /**
+   * An account that is this engine's but not among its watched accounts (it moved in from
+   * another server, or was created, since the last directory listing) joins them at once, and
+   * the account index names it before its first commit.
+   */
+  async #adopt(acct: DirectoryObject, signal: AbortSignal | undefined): Promise<void> {
+    const live = this.#live;
+    if (!live || live.accounts.some((a) => a.id === acct.id)) return;
+    live.accounts = [...live.accounts, acct];
+    const now = this.#now();
+    const entry = this.#index.find((e) => e.id === acct.id);
+    if (entry) {
+      entry.name = acct.name;
+      entry.lastSeenMs = now;
+      delete entry.deletedMs;
+    } else this.#index.push({ id: acct.id, name: acct.name, firstSeenMs: now, lastSeenMs: now });
+    this.#indexDirty = true;
+    await this.#saveIndex(signal);
+    this.#log.info({ accountId: acct.id, mailHost: mailHostOf(acct.attrs) ?? null }, 'account joined this engine');
+  }
+
+  /**
+   * Re-reads index files other engines wrote (at most once a second, shared): a blob another
+   * engine stored since this one loaded the index is then deduplicated instead of stored again.
+   * Two engines storing the same new blob within that second may both store it (harmless: the
+   * index keeps one location; purge repacks the other away).
+   */
+  async #refreshBlobIndex(signal: AbortSignal | undefined): Promise<void> {
+    const packs = this.#opts.repository.blobs.packs;
+    if (!packs) return;
+    if (this.#packsRefreshing) return this.#packsRefreshing;
+    if (this.#now() - this.#packsRefreshedMs < 1000) return;
+    this.#packsRefreshing = packs
+      .refresh(signal ? { signal } : {})
+      .then(() => {
+        this.#packsRefreshedMs = this.#now();
+      })
+      .finally(() => {
+        this.#packsRefreshing = undefined;
+      });
+    return this.#packsRefreshing;
   }
 
   async #runAccount(lock: RepositoryLock, id: string, full: boolean, signal: AbortSignal | undefined): Promise<void> {
@@ -571,10 +667,19 @@ export class BackupEngine {
     signal: AbortSignal | undefined,
   ): Promise<void> {
     lock.assertHeld();
-    if (!(await this.#lease(lock, id))) return;
-    const journal = await this.#journal(id);
     const account = { by: 'id' as const, value: id };
-    const moved = await this.#captureAttributes(journal, id, signal);
+    const acct = await this.#opts.client.getAccount(account, signal ? { signal } : {});
+    // secrets come back as VALUE-BLOCKED: a placeholder a restore must never write back as a hash
+    acct.attrs = withoutBlockedValues(acct.attrs);
+    if (!this.#mine(id, acct.attrs)) {
+      await this.#leave(lock, id, mailHostOf(acct.attrs));
+      return;
+    }
+    if (!(await this.#lease(lock, id))) return;
+    await this.#adopt(acct, signal);
+    if (lock.mode === 'shared') await this.#refreshBlobIndex(signal);
+    const journal = await this.#journal(id);
+    const moved = await this.#captureAttributes(journal, acct.attrs, signal);
     if (moved) this.#log.info({ accountId: id, ...moved }, 'account moved to another mailbox server; resyncing');
     const r = await backupAccount({
       journal,
@@ -602,12 +707,10 @@ export class BackupEngine {
    */
   async #captureAttributes(
     journal: Journal,
-    id: string,
+    attrs: DirectoryObject['attrs'],
     signal: AbortSignal | undefined,
   ): Promise<{ from: string; to: string } | undefined> {
-    const acct = await this.#opts.client.getAccount({ by: 'id', value: id }, signal ? { signal } : {});
-    // secrets come back as VALUE-BLOCKED: a placeholder a restore must never write back as a hash
-    acct.attrs = withoutBlockedValues(acct.attrs);
+    const acct = { attrs };
     const prev = journal.current().account?.attrs;
     const from = mailHostOf(prev);
     const to = mailHostOf(acct.attrs);
@@ -738,9 +841,12 @@ export class BackupEngine {
   }
 }
 
-/** A cursor state that starts over with a full listing (the retry list is kept). */
+/**
+ * The cursor state after a move: no token (a full listing of the new mailbox), sequences not
+ * comparable until that listing completes (`moved`), the retry list kept.
+ */
 function withoutToken(state: CursorState | undefined): CursorState {
-  return state?.retry?.length ? { retry: state.retry } : {};
+  return { ...(state?.retry?.length ? { retry: state.retry } : {}), moved: true };
 }
 
 function emptyResult(): BackupResult {
