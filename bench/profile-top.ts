@@ -25,7 +25,7 @@ const file = readdirSync(dir)
 if (!file) throw new Error(`no .cpuprofile in ${dir}`);
 const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const label = (n: ProfileNode): string =>
-  `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/.*\/(src|node_modules)\//, '$1/')}:${n.callFrame.lineNumber + 1}`;
+  `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/.*\/(src|dist|node_modules)\//, '$1/')}:${n.callFrame.lineNumber + 1}`;
 const byId = new Map(p.nodes.map((n) => [n.id, n]));
 const parent = new Map<number, number>();
 for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -60,4 +60,4 @@ const show = (m: Map<string, number>, filter: (k: string) => boolean): void => {
 console.log('--- self time');
 show(self, () => true);
 console.log('--- inclusive, project code');
-show(incl, (k) => k.includes(' src/'));
+show(incl, (k) => k.includes(' src/') || k.includes(' dist/'));

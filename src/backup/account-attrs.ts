@@ -1,7 +1,14 @@
 /**
- * Account attribute snapshots: which changes deserve a new journal record.
+ * Account attribute snapshots: which changes deserve a new journal record, and the record of a
+ * mailbox move (its sync token means nothing on the new server).
  * @module
  */
+import { mailHostOf, withoutBlockedValues } from '../directory/account-attributes.js';
+import type { Journal } from '../journal/journal.js';
+import type { JsonValue } from '../journal/types.js';
+import type { CursorState } from '../repository/cursor-state.js';
+import type { DirectoryObject } from '../soap/requests/directory.js';
+import type { ZimbraClient } from '../soap/zimbra-client.js';
 
 /** Attributes the server rewrites on its own (logins, counters): a change of these alone is noise. */
 const VOLATILE = new Set([
@@ -28,4 +35,53 @@ export function attributesChanged(
   next: Record<string, string | string[]>,
 ): boolean {
   return normalise(prev) !== normalise(next);
+}
+
+/**
+ * The account's directory entry as a backup records it: GetAccount, with the values the server
+ * blocks (secrets come back as VALUE-BLOCKED: a placeholder a restore must never write back as a
+ * hash) left out.
+ */
+export async function fetchAccount(
+  client: ZimbraClient,
+  id: string,
+  signal: AbortSignal | undefined,
+): Promise<DirectoryObject> {
+  const acct = await client.getAccount({ by: 'id', value: id }, signal ? { signal } : {});
+  acct.attrs = withoutBlockedValues(acct.attrs);
+  return acct;
+}
+
+/**
+ * Records the account's attributes (from {@link fetchAccount}) when they changed; returns the old
+ * and new server when its `zimbraMailHost` changed since the last backup (a mailbox move).
+ */
+export async function captureAttributes(
+  acct: DirectoryObject,
+  journal: Journal,
+  signal: AbortSignal | undefined,
+): Promise<{ from: string; to: string } | undefined> {
+  const prev = journal.current().account?.attrs;
+  const from = mailHostOf(prev);
+  const to = mailHostOf(acct.attrs);
+  const state = journal.lastState() as CursorState | undefined;
+  const moved = from !== undefined && to !== undefined && from !== to && state?.token !== undefined;
+  if (!moved && !attributesChanged(prev, acct.attrs) && !journal.current().accountDeleted) return undefined;
+  // A move makes the sync token meaningless (the new server's mailbox counts changes anew): the
+  // new attributes, a resync marker and a state without token commit together, so a crash
+  // before the full listing completes still lists in full on the next run.
+  const next: CursorState | null = moved ? withoutToken(state) : ((state ?? null) as CursorState | null);
+  await journal.commit(
+    [{ type: 'account', attrs: acct.attrs }, ...(moved ? [{ type: 'resync' as const, reason: 'account-moved' }] : [])],
+    { state: next as JsonValue | null, ...(signal ? { signal } : {}) },
+  );
+  return moved ? { from, to } : undefined;
+}
+
+/**
+ * The cursor state after a move: no token (a full listing of the new mailbox), sequences not
+ * comparable until that listing completes (`moved`), the retry list kept.
+ */
+function withoutToken(state: CursorState | undefined): CursorState {
+  return { ...(state?.retry?.length ? { retry: state.retry } : {}), moved: true };
 }

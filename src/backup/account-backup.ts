@@ -17,7 +17,7 @@
  */
 import { envelopeMeta, parseEnvelope } from './message-envelope.js';
 import { isRetryable, isZimbraBackupError } from '../errors.js';
-import { MustResyncError } from '../soap/faults.js';
+import { AccountInactiveError, MustResyncError } from '../soap/faults.js';
 import type { ItemSummary } from '../soap/requests/items.js';
 import type { Journal } from '../journal/journal.js';
 import type { ItemRecord, JournalRecordInput, JsonValue, MailboxState } from '../journal/types.js';
@@ -324,7 +324,8 @@ class AccountRun {
     } catch (err) {
       // A permanent repository failure (disk full, read-only, no permission) fails every next item
       // too: stop the account with it instead of downloading the whole mailbox in vain.
-      if (this.opts.fetch.signal?.aborted || isRepositoryFatal(err)) throw err;
+      // An account put in maintenance mid-run fails every next item too: stop, warn, retry next pass.
+      if (this.opts.fetch.signal?.aborted || isRepositoryFatal(err) || err instanceof AccountInactiveError) throw err;
       this.#failed(ref, err);
     }
   }

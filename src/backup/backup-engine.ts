@@ -15,138 +15,52 @@
  * ```
  * Failure modes: one account's failure is reported in the result and does not stop others; a
  * lost lock stops everything (`ZB_LOCK_LOST`) before the next commit.
+ *
+ * This file orchestrates the passes; its parts: account-roster.ts (listing, account index,
+ * deleted accounts), engine-journals.ts (open journals, leases), account-attrs.ts (attribute
+ * records, mailbox moves), account-backup.ts (one account run), server-routing.ts (WaitSets per
+ * server -> scheduler), engine-status.ts (status snapshot, capture status file),
+ * engine-options.ts and engine-result.ts (the public types).
  * @module
  */
 import pLimit from 'p-limit';
 import { ZimbraBackupError } from '../errors.js';
 import { resolveLogger, type Logger } from '../internal/logger.js';
-import { safeZimbraId } from '../internal/safe-id.js';
-import { Journal } from '../journal/journal.js';
-import type { JsonValue } from '../journal/types.js';
-import type { Repository } from '../repository/repository.js';
 import type { RepositoryLock } from '../repository/lock.js';
-import { EngineLeases } from './engine-leases.js';
-import { writeEngineAccountIndex } from '../repository/account-index.js';
 import type { DirectoryObject } from '../soap/requests/directory.js';
-import type { ZimbraClient } from '../soap/zimbra-client.js';
-import { hostname } from 'node:os';
-import { ScannerFleet, type ServerCaptureStatus } from '../sync/scanner-fleet.js';
-import { readCaptureStatuses, writeCaptureStatus, type CaptureStatus } from './capture-status.js';
+import { AccountInactiveError } from '../soap/faults.js';
+import type { CaptureStatus } from './capture-status.js';
+import type { ScannerFleet, ServerCaptureStatus } from '../sync/scanner-fleet.js';
+import { captureDirectory } from '../directory/capture-directory.js';
 import { backupAccount, type AccountRunResult } from './account-backup.js';
-import type { CursorState } from '../repository/cursor-state.js';
-import type { AccountIndexEntry } from '../repository/account-index.js';
-import { captureDirectory, type DirectoryCapture } from '../directory/capture-directory.js';
-import type { DirectorySnapshotResult } from '../directory/directory-snapshot.js';
-import { attributesChanged } from './account-attrs.js';
-import { mailHostOf, withoutBlockedValues } from '../directory/account-attributes.js';
-import type { BackupProgress } from './progress.js';
+import { captureAttributes, fetchAccount } from './account-attrs.js';
+import { mailHostOf } from '../directory/account-attributes.js';
+import { AccountRoster } from './account-roster.js';
+import { EngineJournals } from './engine-journals.js';
+import type { BackupEngineOptions } from './engine-options.js';
+import { addAccountRun, emptyResult, type BackupResult, type EngineStatus } from './engine-result.js';
+import {
+  coversPart,
+  engineName,
+  engineStatus,
+  previousCaptureStatus,
+  writeEngineCaptureStatus,
+} from './engine-status.js';
 import { AccountScheduler } from './scheduler.js';
-import { inSelection, isPartial, selectionLabel, validateSelection, type AccountSelection } from './selection.js';
+import { routeServers } from './server-routing.js';
+import { inSelection, isPartial, selectionLabel, validateSelection } from './selection.js';
 
-/** Options of {@link BackupEngine}. */
-export interface BackupEngineOptions {
-  /** A client authenticated as a Zimbra admin. */
-  client: ZimbraClient;
-  /** The repository to write (the engine takes its writer lock while running). */
-  repository: Repository;
-  /**
-   * Only these accounts (names or zimbraIds). Default: every account. A name the server does not
-   * list is reported (a warning and a `ZB_NOT_FOUND` entry in `failures`, once per run) and the
-   * others are backed up: one deleted account in a list must not stop the backup of the rest.
-   */
-  accounts?: string[];
-  /**
-   * This engine's part of the accounts when several engines write one repository (`--shard`,
-   * `--mail-servers`): only those accounts are backed up or marked deleted, only those servers'
-   * WaitSets are watched, and the engine takes a shared lock (docs/FORMAT.md, "Several writers").
-   * Default: every account, exclusive lock.
-   */
-  selection?: AccountSelection;
-  /** Accounts backed up at once. Default 4. */
-  concurrency?: number;
-  /** Item downloads at once, across all accounts. Default 8. */
-  itemConcurrency?: number;
-  /** Largest item accepted, in bytes. Default: no bound. */
-  maxItemBytes?: number;
-  /**
-   * Admin base URL of each mailbox server by name, where the one derived from the server's
-   * `zimbraServiceHostname` and `zimbraAdminPort` is not reachable from here (watch).
-   */
-  serverUrls?: Readonly<Record<string, string>>;
-  /** How often `watch` rewrites its capture status (status/capture-<engine>.json), in ms. Default 15000. */
-  statusIntervalMs?: number;
-  /** This engine's name in the capture status. Default: `<host>-<lock owner>`. */
-  engineName?: string;
-  /** WaitSet poll timeout in seconds (watch). Default 300. */
-  waitSetTimeoutSeconds?: number;
-  /** Directory refresh period in watch mode, in ms (new and deleted accounts). Default 300000. */
-  refreshMs?: number;
-  /** Progress events (not monotonic: accounts run in parallel). */
-  onProgress?: (p: BackupProgress) => void;
-  /**
-   * Also save a directory snapshot into the repository, read over LDAP or through admin SOAP
-   * (`run`: after the pass; `watch`: before capture starts). Default: no directory snapshot.
-   */
-  directory?: DirectoryCapture;
-  /** Called after each directory snapshot (a SOAP snapshot carries a warning: no password hashes). */
-  onDirectory?: (r: DirectorySnapshotResult) => void;
-  /** Called after each account run (watch mode: after each real-time capture). */
-  onAccountRun?: (r: AccountRunResult) => void;
-  logger?: Logger | false;
-  /** Clock, ms since the epoch. Default `Date.now`. */
-  now?: () => number;
-  /** Owner label of the writer lock shown to other processes. Default: 'backup' (`run`), 'watch' (`watch`). */
-  lockOwner?: string;
-}
-
-/** The summary of a backup run (`zimbra-backup backup --json`). */
-export interface BackupResult {
-  /** Accounts backed up in this run. */
-  accounts: number;
-  itemsNew: number;
-  itemsChanged: number;
-  itemsDeleted: number;
-  /** Bytes received from the server. */
-  bytesDownloaded: number;
-  /** Bytes written to the repository after dedup and compression. */
-  bytesStored: number;
-  durationMs: number;
-  /** Accounts the server no longer lists, marked deleted in this run. */
-  accountsDeleted: number;
-  /** Per-account or per-item failures (the run goes on). */
-  failures: Array<{ accountId: string; itemId?: string; error: string }>;
-  /** The directory snapshot saved by this run, with the `directory` option. */
-  directory?: DirectorySnapshotResult;
-}
-
-/** A snapshot of a running engine, for metrics and alerts ({@link BackupEngine.status}). */
-export interface EngineStatus {
-  /** True while `run` or `watch` holds the repository. */
-  running: boolean;
-  /**
-   * Real-time notification over all mailbox servers: `connecting` before the first WaitSet,
-   * `up` while every server's polls succeed, `down` while any is failing; absent outside `watch`.
-   */
-  waitSet?: 'connecting' | 'up' | 'down';
-  /** Per mailbox server WaitSet state, in `watch`. */
-  servers?: ServerCaptureStatus[];
-  /** Per selected account: zimbraId, name, capture lag in ms, and the last successful run (ms since the epoch). */
-  accounts: Array<{ id: string; name: string; lagMs: number; lastCaptureMs?: number }>;
-  /** Totals of the current run or watch so far. */
-  totals: BackupResult;
-}
+export type { BackupEngineOptions } from './engine-options.js';
+export type { BackupResult, EngineStatus } from './engine-result.js';
 
 /** Runs backups of a Zimbra server into a repository. */
 export class BackupEngine {
   readonly #opts: BackupEngineOptions;
   readonly #log: Logger;
   readonly #itemLimit: ReturnType<typeof pLimit>;
-  readonly #journals = new Map<string, Promise<Journal>>();
-  #index: AccountIndexEntry[] = [];
-  #indexDirty = false;
+  readonly #journals: EngineJournals;
+  readonly #roster: AccountRoster;
   #result: BackupResult = emptyResult();
-  /** Selected names the server does not list, already reported in this run. */
-  #reportedMissing = new Set<string>();
   /** Accounts that ran in this run or watch (the result counts each once). */
   #accountsRun = new Set<string>();
   /** While `run`/`watch` runs: the held lock, the scheduler and the selected accounts. */
@@ -154,15 +68,12 @@ export class BackupEngine {
   #startedMs = 0;
   /** Accounts whose last run failed, for the capture status. */
   readonly #failing = new Map<string, { sinceMs: number; error: string }>();
+  /** Accounts the server answers as inactive (maintenance), since when; warnings, not failures. */
+  readonly #inactive = new Map<string, { sinceMs: number; error: string }>();
   /** Accounts finished in the current `run()` pass, for progress events. */
   #pass: { done: number; total: number } | undefined;
   /** Last successful run of each account in this engine's life, ms since the epoch. */
   readonly #lastCapture = new Map<string, number>();
-  /** The account journal leases this engine holds or waits for (shared lock only). */
-  readonly #leases: EngineLeases;
-  /** When the blob index was last re-read (shared lock: other engines index blobs too). */
-  #packsRefreshedMs = 0;
-  #packsRefreshing: Promise<void> | undefined;
   /** The lock held by `run`/`watch` (set before the first directory listing). */
   #held: RepositoryLock | undefined;
   /** `backup` or `watch` while running (names this engine's status and index files). */
@@ -171,13 +82,29 @@ export class BackupEngine {
   #fleet: ScannerFleet | undefined;
   /** Serializes exclusive sections and directory refreshes (both touch the index and journals). */
   #mutex: Promise<unknown> = Promise.resolve();
+  /** When the blob index was last re-read (shared lock: other engines index blobs too). */
+  #packsRefreshedMs = 0;
+  #packsRefreshing: Promise<void> | undefined;
 
   constructor(opts: BackupEngineOptions) {
     validateSelection(opts.selection);
     this.#opts = opts;
     this.#log = resolveLogger(opts.logger);
     this.#itemLimit = pLimit(opts.itemConcurrency ?? 8);
-    this.#leases = new EngineLeases(opts.repository.backend, this.#log, () => this.#now());
+    this.#journals = new EngineJournals(opts.repository, this.#log, () => this.#now());
+    this.#roster = new AccountRoster({
+      client: opts.client,
+      repository: opts.repository,
+      journals: this.#journals,
+      accounts: opts.accounts,
+      selection: opts.selection,
+      log: this.#log,
+      now: () => this.#now(),
+      held: () => this.#held,
+      engineName: () => engineName(this.#opts, this.#mode),
+      onFailure: (f) => this.#result.failures.push(f),
+      onDeleted: () => this.#result.accountsDeleted++,
+    });
   }
 
   /** One backup pass over the selected accounts. `full` lists every mailbox (SmartScan). */
@@ -189,16 +116,17 @@ export class BackupEngine {
         // Written before any account runs, so what a pass commits is findable by name at once,
         // also when the pass is interrupted (an index saved only at the end hid it until a later
         // complete run).
-        await this.#saveIndex(opts.signal);
+        await this.#roster.save(opts.signal);
         return list;
       });
       this.#live = { lock, scheduler, accounts };
+      this.#seedInactive(await previousCaptureStatus(this.#opts.repository.backend, engineName(this.#opts, 'backup')));
       const passStarted = this.#now();
       this.#pass = { done: 0, total: accounts.length };
       this.#opts.onProgress?.({ phase: 'accounts', loaded: 0, total: accounts.length, unit: 'accounts' });
       for (const a of accounts) scheduler.schedule(a.id, 'pass');
       await scheduler.onIdle();
-      await this.#serialized(() => this.#saveIndex(opts.signal));
+      await this.#serialized(() => this.#roster.save(opts.signal));
       await this.#writeStatus('backup', passStarted, accounts, opts.signal);
       // Format v2: one index file per run instead of one per flush (fewer objects to list and load).
       await this.#opts.repository.blobs.packs
@@ -246,13 +174,13 @@ export class BackupEngine {
       await live.scheduler.pause();
       try {
         live.lock.assertHeld();
-        await this.#saveIndex(opts.signal);
-        await this.#closeJournals();
+        await this.#roster.save(opts.signal);
+        await this.#journals.closeAll();
         const out = await fn(live.lock);
         return out;
       } finally {
-        await this.#closeJournals();
-        this.#index = await this.#opts.repository.accounts().catch(() => this.#index);
+        await this.#journals.closeAll();
+        await this.#roster.reload();
         live.scheduler.resume();
       }
     });
@@ -286,94 +214,20 @@ export class BackupEngine {
    * failing (all accounts: the engine does not track each account's home server here).
    */
   status(): EngineStatus {
-    const now = (this.#opts.now ?? Date.now)();
     const live = this.#live;
-    const out: EngineStatus = {
-      running: live !== undefined,
-      accounts: [],
-      totals: { ...this.#result, failures: [...this.#result.failures] },
-    };
-    if (!live) return out;
-    const servers = this.captureStatus();
-    let downSince: number | undefined;
-    if (this.#fleet) {
-      const failing = servers.filter((s) => s.state === 'failing');
-      downSince = failing.length > 0 ? Math.min(...failing.map((s) => s.sinceMs)) : undefined;
-      out.waitSet = failing.length > 0 ? 'down' : servers.length === 0 ? 'connecting' : 'up';
-      out.servers = servers;
-    }
-    const pending = live.scheduler.pending();
-    // An account another engine still holds (e.g. the one of its old server after a move) is not
-    // captured by anyone here until its lease is handed over: it lags since the refusal.
-    const waiting = this.#leases.waiting();
-    for (const a of live.accounts) {
-      const since = pending.get(a.id) ?? waiting.get(a.id);
-      const lagMs = Math.max(since === undefined ? 0 : now - since, downSince === undefined ? 0 : now - downSince);
-      const last = this.#lastCapture.get(a.id);
-      out.accounts.push({ id: a.id, name: a.name, lagMs, ...(last !== undefined ? { lastCaptureMs: last } : {}) });
-    }
-    return out;
+    return engineStatus({
+      now: this.#now(),
+      totals: this.#result,
+      live: live && { accounts: live.accounts, pending: () => live.scheduler.pending() },
+      servers: this.#fleet ? this.captureStatus() : undefined,
+      lastCapture: this.#lastCapture,
+      waiting: this.#journals.waiting(),
+    });
   }
 
   /** True while `run` or `watch` holds the repository. */
   get running(): boolean {
     return this.#live !== undefined;
-  }
-
-  #now(): number {
-    return (this.#opts.now ?? Date.now)();
-  }
-
-  #engineName(mode: string): string {
-    // Engines of one host with different selections must not share a status/index file.
-    const sel = selectionLabel(this.#opts.selection);
-    return this.#opts.engineName ?? `${hostname()}-${this.#opts.lockOwner ?? mode}${sel ? `-${sel}` : ''}`;
-  }
-
-  async #previousStatus(mode: string): Promise<CaptureStatus | undefined> {
-    const name = this.#engineName(mode);
-    const all = await readCaptureStatuses(this.#opts.repository.backend).catch(() => []);
-    return all.find((s) => s.engine === name);
-  }
-
-  /** Writes this engine's capture status (capture-status.ts): servers, failing accounts, completeness. */
-  async #writeStatus(
-    mode: string,
-    completeMs: number,
-    accounts: readonly DirectoryObject[],
-    signal?: AbortSignal,
-  ): Promise<void> {
-    const now = this.#now();
-    const status: CaptureStatus = {
-      version: 1,
-      engine: this.#engineName(mode),
-      startedMs: this.#startedMs,
-      updatedMs: now,
-      completeMs,
-      servers: (this.#fleet?.status() ?? []).map((s) => ({
-        name: s.name,
-        state: s.state,
-        sinceMs: s.sinceMs,
-        ...(s.lastError !== undefined ? { lastError: s.lastError } : {}),
-      })),
-      failing: Object.fromEntries(this.#failing),
-      ...(this.#opts.accounts !== undefined || isPartial(this.#opts.selection)
-        ? { accounts: accounts.map((a) => a.id) }
-        : {}),
-    };
-    await writeCaptureStatus(this.#opts.repository.backend, status, signal);
-  }
-
-  #serialized<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.#mutex.then(fn, fn);
-    this.#mutex = next.catch(() => undefined);
-    return next;
-  }
-
-  async #closeJournals(): Promise<void> {
-    const open = [...this.#journals.values()];
-    this.#journals.clear();
-    await Promise.all(open.map(async (j) => (await j.catch(() => undefined))?.close()));
   }
 
   /**
@@ -388,16 +242,17 @@ export class BackupEngine {
       const scheduler = this.#scheduler(lock, inner.signal, false);
       const accounts = await this.#serialized(async () => {
         const list = await this.#refreshAccounts(signal);
-        await this.#saveIndex(signal); // before any commit: see run()
+        await this.#roster.save(signal); // before any commit: see run()
         return list;
       });
       const live = { lock, scheduler, accounts };
       this.#live = live;
-      const partial = this.#opts.accounts !== undefined || isPartial(this.#opts.selection);
+      const partial = coversPart(this.#opts);
       // A signal for an account this engine does not watch, from a server it watches, under a
       // selection by part (not by name): the account moved in (or is new) since the last
       // listing. Its run looks it up and adopts it when it is this engine's, at once rather than
-      // at the next directory refresh (#runAccountOnce, #adopt).
+      // at the next directory refresh (#runAccountOnce). The shard is checked here: it needs no
+      // lookup, and a --shard engine hears every server.
       const discover = this.#opts.accounts === undefined;
       const shard = this.#opts.selection?.shard;
       const wanted = (id: string): boolean =>
@@ -405,33 +260,23 @@ export class BackupEngine {
         live.accounts.some((a) => a.id === id) ||
         (discover && inSelection(shard ? { shard } : undefined, id, undefined));
       for (const a of live.accounts) scheduler.schedule(a.id, 'initial');
-      const homeOf = (id: string): string | undefined => mailHostOf(live.accounts.find((a) => a.id === id)?.attrs);
-      const started = new Set<string>();
-      let initialServers = new Set<string>();
-      const fleet = new ScannerFleet({
+      const routing = routeServers({
         client: this.#opts.client,
-        onChange: (id) => {
-          if (wanted(id)) scheduler.schedule(id, live.accounts.some((a) => a.id === id) ? 'waitset' : 'discovered');
-        },
-        onReset: (server, why) => {
-          // The first WaitSet of a server known at start is covered by the initial pass; a server
-          // that appears later, or any WaitSet recreated, leaves a gap its accounts must catch up.
-          const first = why === 'created' && !started.has(server);
-          started.add(server);
-          if (first && initialServers.has(server)) return;
-          const single = fleet.servers.length <= 1;
-          for (const a of live.accounts) if (single || homeOf(a.id) === server) scheduler.schedule(a.id, 'catch-up');
-        },
-        ...(this.#opts.serverUrls ? { serverUrls: this.#opts.serverUrls } : {}),
-        ...(this.#opts.selection?.mailServers ? { servers: this.#opts.selection.mailServers } : {}),
+        live,
+        scheduler,
+        wanted,
+        serverUrls: this.#opts.serverUrls,
+        servers: this.#opts.selection?.mailServers,
         timeoutSeconds: this.#opts.waitSetTimeoutSeconds ?? 300,
         logger: this.#log,
       });
+      const fleet = routing.fleet;
       this.#fleet = fleet;
-      await fleet.refresh(signal);
-      initialServers = new Set(fleet.servers);
+      await routing.start(signal);
       // Complete up to the previous engine's word until the first pass is done, then up to now.
-      let completeMs = (await this.#previousStatus('watch'))?.completeMs ?? 0;
+      const previous = await previousCaptureStatus(this.#opts.repository.backend, engineName(this.#opts, 'watch'));
+      this.#seedInactive(previous);
+      let completeMs = previous?.completeMs ?? 0;
       const watchStarted = this.#now();
       void scheduler.onIdle().then(() => (completeMs = Math.max(completeMs, watchStarted)));
       const writeStatus = (): Promise<void> =>
@@ -444,20 +289,20 @@ export class BackupEngine {
         this.#serialized(async () => {
           const list = await this.#refreshAccounts(signal);
           const known = new Set(live.accounts.map((a) => a.id));
-          const now = new Set(list.map((a) => a.id));
-          const gone = live.accounts.filter((a) => !now.has(a.id)).map((a) => a.id);
+          const listed = new Set(list.map((a) => a.id));
+          const gone = live.accounts.filter((a) => !listed.has(a.id)).map((a) => a.id);
           live.accounts = list;
           for (const a of list) if (!known.has(a.id)) scheduler.schedule(a.id, 'new-account');
           // Accounts whose lease another engine held: try again (it may have stopped, died, or
-          // released the account after a move).
-          for (const id of this.#leases.waiting().keys())
-            if (now.has(id)) scheduler.schedule(id, 'lease-retry');
-            else this.#leases.forget(id);
+          // given the account up after a move).
+          for (const id of this.#journals.waiting().keys())
+            if (listed.has(id)) scheduler.schedule(id, 'lease-retry');
+            else this.#journals.forgetRefusal(id);
           // Accounts that left this engine's part (moved to another server) while it holds their
-          // lease: their own run releases it (#leave), so it never races a commit of theirs.
-          const deleted = new Set(this.#index.filter((e) => e.deletedMs !== undefined).map((e) => e.id));
-          for (const id of gone) if (this.#leases.holds(id) && !deleted.has(id)) scheduler.schedule(id, 'left');
-          await this.#saveIndex(signal);
+          // lease: their own run gives it up (#leave), so that never races a commit of theirs.
+          for (const id of gone)
+            if (this.#journals.holds(id) && !this.#roster.isDeleted(id)) scheduler.schedule(id, 'left');
+          await this.#roster.save(signal);
           await fleet.refresh(signal);
         }).catch((err: unknown) => this.#log.warn({ err: String(err) }, 'directory refresh failed'));
       }, this.#opts.refreshMs ?? 300_000);
@@ -474,9 +319,43 @@ export class BackupEngine {
         this.#fleet = undefined;
         await scheduler.close();
         inner.abort();
-        await this.#serialized(() => this.#saveIndex());
+        await this.#serialized(() => this.#roster.save());
       }
     });
+  }
+
+  #now(): number {
+    return (this.#opts.now ?? Date.now)();
+  }
+
+  /** Writes this engine's capture status (capture-status.ts): servers, failing accounts, completeness. */
+  async #writeStatus(
+    mode: string,
+    completeMs: number,
+    accounts: readonly DirectoryObject[],
+    signal?: AbortSignal,
+  ): Promise<void> {
+    await writeEngineCaptureStatus(
+      this.#opts.repository.backend,
+      {
+        engine: engineName(this.#opts, mode),
+        startedMs: this.#startedMs,
+        now: this.#now(),
+        completeMs,
+        servers: this.#fleet?.status() ?? [],
+        failing: this.#failing,
+        inactive: this.#inactive,
+        accounts,
+        partial: coversPart(this.#opts),
+      },
+      signal,
+    );
+  }
+
+  #serialized<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.#mutex.then(fn, fn);
+    this.#mutex = next.catch(() => undefined);
+    return next;
   }
 
   async #captureDirectory(signal: AbortSignal | undefined): Promise<void> {
@@ -502,7 +381,6 @@ export class BackupEngine {
     const started = Date.now();
     this.#startedMs = this.#now();
     this.#result = emptyResult();
-    this.#reportedMissing = new Set();
     this.#accountsRun = new Set();
     const partial = isPartial(this.#opts.selection);
     const lock = await this.#opts.repository.lock({
@@ -515,17 +393,37 @@ export class BackupEngine {
     this.#held = lock;
     this.#mode = owner;
     try {
-      this.#index = await this.#opts.repository.accounts(signal);
+      await this.#roster.load(signal);
       await body(lock);
       return { ...this.#result, durationMs: Date.now() - started };
     } finally {
       this.#live = undefined;
       this.#pass = undefined;
       this.#held = undefined;
-      await this.#closeJournals();
-      await this.#leases.releaseAll(lock);
+      await this.#journals.closeAll();
+      await this.#journals.releaseLeases(lock.id);
       await lock.release();
     }
+  }
+
+  /** Since-when of accounts an earlier engine run already found inactive (it survives one-shot runs). */
+  #seedInactive(previous: CaptureStatus | undefined): void {
+    for (const [id, v] of Object.entries(previous?.inactive ?? {}))
+      if (!this.#inactive.has(id)) this.#inactive.set(id, v);
+  }
+
+  /**
+   * An account in maintenance (or otherwise inactive) is a warning: its history stays, it is not
+   * marked deleted, and the next pass tries it again (SoapEngine.java, UserServlet.java).
+   */
+  #skipInactive(id: string, err: AccountInactiveError): void {
+    const error = `${err.faultCode}: ${err.message}`.slice(0, 300);
+    const sinceMs = this.#inactive.get(id)?.sinceMs ?? this.#now();
+    this.#inactive.set(id, { sinceMs, error });
+    this.#failing.delete(id);
+    this.#result.inactive = this.#result.inactive.filter((x) => x.accountId !== id);
+    this.#result.inactive.push({ accountId: id, sinceMs, error });
+    this.#log.warn({ accountId: id, sinceMs, error }, 'account inactive on the server; skipped, tried again next pass');
   }
 
   #scheduler(lock: RepositoryLock, signal: AbortSignal | undefined, full: boolean): AccountScheduler {
@@ -533,6 +431,7 @@ export class BackupEngine {
       concurrency: this.#opts.concurrency ?? 4,
       run: (id, reasons) => this.#runAccount(lock, id, full || reasons.has('catch-up-full'), signal),
       onError: (id, err) => {
+        if (err instanceof AccountInactiveError) return this.#skipInactive(id, err);
         const error =
           err instanceof ZimbraBackupError
             ? `${(err as { faultCode?: string }).faultCode ?? err.code}: ${err.message}`
@@ -545,101 +444,10 @@ export class BackupEngine {
     });
   }
 
-  #journal(id: string): Promise<Journal> {
-    let j = this.#journals.get(id);
-    if (!j) {
-      // A writable repo.journal flushes the blob store's open pack before each commit (format v2).
-      j = this.#opts.repository.journal(id, { logger: this.#log });
-      this.#journals.set(id, j);
-    }
-    return j;
-  }
-
-  /**
-   * Under a shared lock, the account's journal lease (lease.ts): false when another live engine
-   * writes this account (it is skipped, and retried at the next directory refresh). Under an
-   * exclusive lock, always true.
-   */
-  #lease(lock: RepositoryLock, id: string): Promise<boolean> {
-    return this.#leases.acquire(lock, id);
-  }
-
-  /**
-   * True when the account, with its current attributes, belongs to this engine's part. Only
-   * `zimbraMailHost` can change which part an account is in (the shard is a function of the id).
-   */
-  #mine(id: string, attrs: DirectoryObject['attrs']): boolean {
-    const sel = this.#opts.selection;
-    return !isPartial(sel) || inSelection(sel, id, mailHostOf(attrs));
-  }
-
-  /**
-   * The account moved to a mailbox server outside this engine's part: it is dropped from the
-   * watched accounts and its lease is given up, so the engine of its new server takes it over
-   * (docs/FORMAT.md "Several engines"). Nothing is committed for it here: the new engine records
-   * the move and lists the new mailbox in full. Runs inside the account's own job, so no commit of
-   * this engine can follow the release.
-   */
-  async #leave(lock: RepositoryLock, id: string, mailHost: string | undefined): Promise<void> {
-    const live = this.#live;
-    if (live) live.accounts = live.accounts.filter((a) => a.id !== id);
-    this.#failing.delete(id);
-    if (!this.#leases.holds(id)) {
-      this.#leases.forget(id);
-      return;
-    }
-    // Its journal may be written by another engine from now on: never reuse this cached copy.
-    const cached = this.#journals.get(id);
-    this.#journals.delete(id);
-    await (await cached?.catch(() => undefined))?.close();
-    await this.#leases.release(lock, id);
-    this.#log.info(
-      { accountId: id, mailHost: mailHost ?? null },
-      "account moved to a mailbox server outside this engine's part; its lease is released for the engine of that server",
-    );
-  }
-
-  /**
-   * An account that is this engine's but not among its watched accounts (it moved in from
-   * another server, or was created, since the last directory listing) joins them at once, and
-   * the account index names it before its first commit.
-   */
-  async #adopt(acct: DirectoryObject, signal: AbortSignal | undefined): Promise<void> {
-    const live = this.#live;
-    if (!live || live.accounts.some((a) => a.id === acct.id)) return;
-    live.accounts = [...live.accounts, acct];
-    const now = this.#now();
-    const entry = this.#index.find((e) => e.id === acct.id);
-    if (entry) {
-      entry.name = acct.name;
-      entry.lastSeenMs = now;
-      delete entry.deletedMs;
-    } else this.#index.push({ id: acct.id, name: acct.name, firstSeenMs: now, lastSeenMs: now });
-    this.#indexDirty = true;
-    await this.#saveIndex(signal);
-    this.#log.info({ accountId: acct.id, mailHost: mailHostOf(acct.attrs) ?? null }, 'account joined this engine');
-  }
-
-  /**
-   * Re-reads index files other engines wrote (at most once a second, shared): a blob another
-   * engine stored since this one loaded the index is then deduplicated instead of stored again.
-   * Two engines storing the same new blob within that second may both store it (harmless: the
-   * index keeps one location; purge repacks the other away).
-   */
-  async #refreshBlobIndex(signal: AbortSignal | undefined): Promise<void> {
-    const packs = this.#opts.repository.blobs.packs;
-    if (!packs) return;
-    if (this.#packsRefreshing) return this.#packsRefreshing;
-    if (this.#now() - this.#packsRefreshedMs < 1000) return;
-    this.#packsRefreshing = packs
-      .refresh(signal ? { signal } : {})
-      .then(() => {
-        this.#packsRefreshedMs = this.#now();
-      })
-      .finally(() => {
-        this.#packsRefreshing = undefined;
-      });
-    return this.#packsRefreshing;
+  /** Lists the accounts (roster.refresh), announcing the listing as a progress event. */
+  async #refreshAccounts(signal: AbortSignal | undefined): Promise<DirectoryObject[]> {
+    this.#opts.onProgress?.({ phase: 'accounts' });
+    return this.#roster.refresh(signal);
   }
 
   async #runAccount(lock: RepositoryLock, id: string, full: boolean, signal: AbortSignal | undefined): Promise<void> {
@@ -667,19 +475,16 @@ export class BackupEngine {
     signal: AbortSignal | undefined,
   ): Promise<void> {
     lock.assertHeld();
-    const account = { by: 'id' as const, value: id };
-    const acct = await this.#opts.client.getAccount(account, signal ? { signal } : {});
-    // secrets come back as VALUE-BLOCKED: a placeholder a restore must never write back as a hash
-    acct.attrs = withoutBlockedValues(acct.attrs);
-    if (!this.#mine(id, acct.attrs)) {
+    const acct = await fetchAccount(this.#opts.client, id, signal);
+    if (!this.#mine(id, acct)) {
       await this.#leave(lock, id, mailHostOf(acct.attrs));
       return;
     }
-    if (!(await this.#lease(lock, id))) return;
+    if (!(await this.#journals.lease(lock, id))) return;
     await this.#adopt(acct, signal);
     if (lock.mode === 'shared') await this.#refreshBlobIndex(signal);
-    const journal = await this.#journal(id);
-    const moved = await this.#captureAttributes(journal, acct.attrs, signal);
+    const journal = await this.#journals.get(id);
+    const moved = await captureAttributes(acct, journal, signal);
     if (moved) this.#log.info({ accountId: id, ...moved }, 'account moved to another mailbox server; resyncing');
     const r = await backupAccount({
       journal,
@@ -688,177 +493,84 @@ export class BackupEngine {
       ...(this.#opts.onProgress ? { onProgress: this.#opts.onProgress } : {}),
       fetch: {
         client: this.#opts.client,
-        account,
+        account: { by: 'id', value: id },
         blobs: this.#opts.repository.blobs,
         limit: (fn) => this.#itemLimit(fn),
         ...(this.#opts.maxItemBytes !== undefined ? { maxItemBytes: this.#opts.maxItemBytes } : {}),
         ...(signal ? { signal } : {}),
       },
     });
-    this.#add(r);
+    addAccountRun(this.#result, this.#accountsRun, r);
     this.#failing.delete(id);
-    if (r.failures.length === 0) this.#lastCapture.set(id, (this.#opts.now ?? Date.now)());
+    this.#inactive.delete(id);
+    this.#result.inactive = this.#result.inactive.filter((x) => x.accountId !== id);
+    if (r.failures.length === 0) this.#lastCapture.set(id, this.#now());
     this.#opts.onAccountRun?.(r);
   }
 
   /**
-   * Records the account's attributes when they changed; returns the old and new server when its
-   * `zimbraMailHost` changed since the last backup (a mailbox move).
+   * True when the account, with its current attributes, belongs to this engine's part. Only
+   * `zimbraMailHost` can change which part an account is in (the shard is a function of the id).
    */
-  async #captureAttributes(
-    journal: Journal,
-    attrs: DirectoryObject['attrs'],
-    signal: AbortSignal | undefined,
-  ): Promise<{ from: string; to: string } | undefined> {
-    const acct = { attrs };
-    const prev = journal.current().account?.attrs;
-    const from = mailHostOf(prev);
-    const to = mailHostOf(acct.attrs);
-    const state = journal.lastState() as CursorState | undefined;
-    const moved = from !== undefined && to !== undefined && from !== to && state?.token !== undefined;
-    if (!moved && !attributesChanged(prev, acct.attrs) && !journal.current().accountDeleted) return undefined;
-    // A move makes the sync token meaningless (the new server's mailbox counts changes anew): the
-    // new attributes, a resync marker and a state without token commit together, so a crash
-    // before the full listing completes still lists in full on the next run.
-    const next: CursorState | null = moved ? withoutToken(state) : ((state ?? null) as CursorState | null);
-    await journal.commit(
-      [
-        { type: 'account', attrs: acct.attrs },
-        ...(moved ? [{ type: 'resync' as const, reason: 'account-moved' }] : []),
-      ],
-      { state: next as JsonValue | null, ...(signal ? { signal } : {}) },
+  #mine(id: string, acct: DirectoryObject): boolean {
+    const sel = this.#opts.selection;
+    return !isPartial(sel) || inSelection(sel, id, mailHostOf(acct.attrs));
+  }
+
+  /**
+   * The account moved to a mailbox server outside this engine's part: it is dropped from the
+   * watched accounts and its lease is given up, so the engine of its new server takes it over
+   * (docs/FORMAT.md "Several engines"). Nothing is committed for it here: the new engine records
+   * the move and lists the new mailbox in full. Runs inside the account's own job, so no commit of
+   * this engine can follow the release.
+   */
+  async #leave(lock: RepositoryLock, id: string, mailHost: string | undefined): Promise<void> {
+    const live = this.#live;
+    if (live) live.accounts = live.accounts.filter((a) => a.id !== id);
+    this.#failing.delete(id);
+    if (!this.#journals.holds(id)) {
+      this.#journals.forgetRefusal(id);
+      return;
+    }
+    await this.#journals.release(lock, id);
+    this.#log.info(
+      { accountId: id, mailHost: mailHost ?? null },
+      "account moved to a mailbox server outside this engine's part; its lease is released for the engine of that server",
     );
-    return moved ? { from, to } : undefined;
   }
 
-  #add(r: AccountRunResult): void {
-    const t = this.#result;
-    // Accounts, not account runs: watch runs an account once per change (issue #15: "accounts 25" for 5).
-    this.#accountsRun.add(r.accountId);
-    t.accounts = this.#accountsRun.size;
-    t.itemsNew += r.itemsNew;
-    t.itemsChanged += r.itemsChanged;
-    t.itemsDeleted += r.itemsDeleted;
-    t.bytesDownloaded += r.bytesDownloaded;
-    t.bytesStored += r.bytesStored;
-    for (const f of r.failures) t.failures.push({ accountId: r.accountId, itemId: f.id, error: f.error });
+  /**
+   * An account that is this engine's but not among its watched accounts (it moved in from
+   * another server, or was created, since the last directory listing) joins them at once, and
+   * the account index names it before its first commit.
+   */
+  async #adopt(acct: DirectoryObject, signal: AbortSignal | undefined): Promise<void> {
+    const live = this.#live;
+    if (!live || live.accounts.some((a) => a.id === acct.id)) return;
+    live.accounts = [...live.accounts, acct];
+    await this.#roster.adopt(acct, signal);
+    this.#log.info({ accountId: acct.id, mailHost: mailHostOf(acct.attrs) ?? null }, 'account joined this engine');
   }
 
-  /** Lists accounts on the server, updates the index, and marks vanished ones deleted. */
-  async #refreshAccounts(signal: AbortSignal | undefined): Promise<DirectoryObject[]> {
-    this.#opts.onProgress?.({ phase: 'accounts' });
-    const now = (this.#opts.now ?? Date.now)();
-    const listed: DirectoryObject[] = [];
-    for await (const a of this.#opts.client.accounts(signal ? { signal } : {})) {
-      // DESIGN invariant 5: an id that cannot name accounts/<id>/ is refused here, before it
-      // reaches the account index (where it would fail every later run in #markDeleted).
-      try {
-        safeZimbraId(a.id);
-      } catch (err) {
-        const e = err as ZimbraBackupError;
-        this.#log.error({ accountId: String(a.id).slice(0, 80), code: e.code }, 'account skipped: unsafe zimbraId');
-        this.#result.failures.push({ accountId: String(a.id).slice(0, 80), error: `${e.code}: ${e.message}` });
-        continue;
-      }
-      listed.push(a);
-    }
-    const filter = this.#opts.accounts?.map((s) => s.toLowerCase());
-    const sel = this.#opts.selection;
-    const selected = (
-      filter
-        ? listed.filter((a) => filter.includes(a.id.toLowerCase()) || filter.includes(a.name.toLowerCase()))
-        : listed
-    ).filter((a) => inSelection(sel, a.id, mailHostOf(a.attrs)));
-    if (filter) {
-      const missing = filter.filter((f) => !listed.some((a) => a.id.toLowerCase() === f || a.name.toLowerCase() === f));
-      for (const name of missing) {
-        if (this.#reportedMissing.has(name)) continue;
-        this.#reportedMissing.add(name);
-        this.#log.warn({ account: name }, 'selected account not on the server; backing up the others');
-        this.#result.failures.push({ accountId: name, error: `ZB_NOT_FOUND: no such account on the server: ${name}` });
-      }
-    }
-    const byId = new Map(this.#index.map((e) => [e.id, e]));
-    for (const a of selected) {
-      const e = byId.get(a.id);
-      if (e) {
-        e.name = a.name;
-        e.lastSeenMs = now;
-        delete e.deletedMs;
-      } else {
-        const entry: AccountIndexEntry = { id: a.id, name: a.name, firstSeenMs: now, lastSeenMs: now };
-        this.#index.push(entry);
-        byId.set(a.id, entry);
-      }
-    }
-    this.#indexDirty = true;
-    if (!filter) await this.#markDeleted(new Set(listed.map((a) => a.id)), now, signal);
-    // Readers (status, ls, restores) find accounts through the index: write it before the first
-    // commit of a new account, so what is committed is visible at once, even if the run stops.
-    await this.#saveIndex(signal);
-    return selected;
-  }
-
-  async #markDeleted(live: Set<string>, now: number, signal: AbortSignal | undefined): Promise<void> {
-    for (const e of this.#index) {
-      if (live.has(e.id) || e.deletedMs !== undefined) continue;
-      // Another engine's account is never ours to mark deleted: the shard is a function of the id,
-      // the server is the last zimbraMailHost this repository recorded for it.
-      if (!(await this.#ownsVanished(e.id))) continue;
-      if (this.#held && !(await this.#lease(this.#held, e.id))) continue;
-      const journal = await this.#journal(e.id);
-      await journal.commit([{ type: 'account-deleted' }], {
-        state: journal.lastState() ?? null,
-        ...(signal ? { signal } : {}),
+  /**
+   * Re-reads the index files other engines wrote (at most once a second, shared by concurrent
+   * runs): a blob another engine stored since this one loaded the index is then found instead of
+   * stored again. Two engines storing the same new blob within that window may both store it
+   * (safe: the index keeps one location; see docs/FORMAT.md "Several engines").
+   */
+  async #refreshBlobIndex(signal: AbortSignal | undefined): Promise<void> {
+    const packs = this.#opts.repository.blobs.packs;
+    if (!packs) return;
+    if (this.#packsRefreshing) return this.#packsRefreshing;
+    if (this.#now() - this.#packsRefreshedMs < 1000) return;
+    this.#packsRefreshing = packs
+      .refresh(signal ? { signal } : {})
+      .then(() => {
+        this.#packsRefreshedMs = this.#now();
+      })
+      .finally(() => {
+        this.#packsRefreshing = undefined;
       });
-      e.deletedMs = now;
-      this.#result.accountsDeleted++;
-    }
+    return this.#packsRefreshing;
   }
-
-  /** True when an account the server no longer lists belongs to this engine's selection. */
-  async #ownsVanished(id: string): Promise<boolean> {
-    const sel = this.#opts.selection;
-    if (!isPartial(sel)) return true;
-    if (!inSelection({ ...(sel?.shard ? { shard: sel.shard } : {}) }, id, undefined)) return false;
-    if (!sel?.mailServers) return true;
-    const journal = await this.#journal(id);
-    const owned = inSelection(sel, id, mailHostOf(journal.current().account?.attrs));
-    if (!owned) {
-      this.#journals.delete(id);
-      await journal.close();
-    }
-    return owned;
-  }
-
-  async #saveIndex(signal?: AbortSignal): Promise<void> {
-    if (!this.#indexDirty) return;
-    // Under a shared lock other engines update the index too: each writes its own file only.
-    if (this.#held?.mode === 'shared')
-      await writeEngineAccountIndex(this.#opts.repository.backend, this.#engineName(this.#mode), this.#index, signal);
-    else await this.#opts.repository.writeAccounts(this.#index, signal);
-    this.#indexDirty = false;
-  }
-}
-
-/**
- * The cursor state after a move: no token (a full listing of the new mailbox), sequences not
- * comparable until that listing completes (`moved`), the retry list kept.
- */
-function withoutToken(state: CursorState | undefined): CursorState {
-  return { ...(state?.retry?.length ? { retry: state.retry } : {}), moved: true };
-}
-
-function emptyResult(): BackupResult {
-  return {
-    accounts: 0,
-    itemsNew: 0,
-    itemsChanged: 0,
-    itemsDeleted: 0,
-    bytesDownloaded: 0,
-    bytesStored: 0,
-    durationMs: 0,
-    accountsDeleted: 0,
-    failures: [],
-  };
 }

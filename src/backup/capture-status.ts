@@ -49,6 +49,11 @@ export interface CaptureStatus {
   servers: ServerCaptureState[];
   /** Accounts whose last run failed: since when they fail and why. */
   failing: Record<string, { sinceMs: number; error: string }>;
+  /**
+   * Accounts the server refuses as inactive (maintenance): since when and the server's answer.
+   * Absent when none (and in statuses written before it existed).
+   */
+  inactive?: Record<string, { sinceMs: number; error: string }>;
   /** Accounts covered by this engine (all when absent), for sharded or filtered engines. */
   accounts?: string[];
 }
@@ -103,6 +108,20 @@ function isCaptureStatus(v: unknown): v is CaptureStatus {
   );
 }
 
+/**
+ * Whether the engine that covers an account (the newest when several do) last found it inactive
+ * on the server (maintenance), since when and why; undefined when not.
+ */
+export function accountInactive(
+  statuses: readonly CaptureStatus[],
+  accountId: string,
+): { sinceMs: number; error: string } | undefined {
+  const covering = statuses
+    .filter((s) => s.accounts === undefined || s.accounts.includes(accountId))
+    .sort((a, b) => b.updatedMs - a.updatedMs)[0];
+  return covering?.inactive?.[accountId];
+}
+
 /** Lag of one account as the statuses say it (undefined when no engine covers it). */
 export interface AccountLag {
   /** ms since the instant up to which the account is known complete. */
@@ -131,6 +150,11 @@ export function accountLag(
   const firstPass = covering.completeMs <= 0;
   let completeMs = firstPass ? covering.startedMs : Math.min(covering.completeMs, covering.updatedMs);
   const reasons: string[] = [];
+  const inactive = covering.inactive?.[accountId];
+  if (inactive) {
+    completeMs = Math.min(completeMs, inactive.sinceMs);
+    reasons.push(`account inactive since ${new Date(inactive.sinceMs).toISOString()}: ${inactive.error}`);
+  }
   const failing = covering.failing[accountId];
   if (failing) {
     completeMs = Math.min(completeMs, failing.sinceMs);

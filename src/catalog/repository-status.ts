@@ -7,7 +7,7 @@ import { mailHostOf } from '../directory/account-attributes.js';
 import { BLOBS_PREFIX } from '../repository/layout.js';
 import type { Repository } from '../repository/repository.js';
 import { cursorStateOf } from '../repository/cursor-state.js';
-import { accountLag, readCaptureStatuses, type ServerCaptureState } from '../backup/capture-status.js';
+import { accountInactive, accountLag, readCaptureStatuses, type ServerCaptureState } from '../backup/capture-status.js';
 
 /** One account in a {@link RepositoryStatus}. */
 export interface AccountStatus {
@@ -34,6 +34,12 @@ export interface AccountStatus {
   lagMs?: number;
   /** Why it lags: the account's runs fail, or its server cannot be watched. */
   lagReason?: string;
+  /**
+   * The server refuses the account as inactive (maintenance mode, `account.ACCOUNT_INACTIVE`):
+   * since when (ms since the epoch) and its answer. The backup skips it with a warning and keeps
+   * trying; its history is kept.
+   */
+  inactive?: { sinceMs: number; error: string };
 }
 
 /** A mailbox server as the engines last reported it. */
@@ -93,6 +99,7 @@ export async function repositoryStatus(opts: {
       const cursor = cursorStateOf(journal.lastState());
       const server = mailHostOf(state.account?.attrs);
       const lag = entry.deletedMs === undefined ? accountLag(captures, entry.id, server, now) : undefined;
+      const inactive = entry.deletedMs === undefined ? accountInactive(captures, entry.id) : undefined;
       accounts.push({
         id: entry.id,
         name: entry.name,
@@ -104,6 +111,7 @@ export async function repositoryStatus(opts: {
         ...(entry.deletedMs !== undefined ? { deletedMs: entry.deletedMs } : {}),
         ...(server !== undefined ? { server } : {}),
         ...(lag ? { lagMs: lag.lagMs, ...(lag.reason ? { lagReason: lag.reason } : {}) } : {}),
+        ...(inactive ? { inactive: { sinceMs: inactive.sinceMs, error: inactive.error } } : {}),
       });
     } finally {
       await journal.close();

@@ -85,6 +85,13 @@ export interface EmulatorOptions {
    * turn by `zimbraMailHost` unless their attributes name one.
    */
   servers?: number;
+  /**
+   * Whether the servers' redo logs are on (`zimbraRedoLogEnabled`, default true as on a stock
+   * server). All-accounts WaitSets hear changes only through the redo log's commit callback
+   * (Mailbox.java, AllAccountsWaitSet.java), so with it off they stay silent; explicit-account
+   * WaitSets still signal. See also {@link Emulator.setRedoLog}.
+   */
+  redoLog?: boolean;
 }
 
 /** One mailbox server of a running emulator. */
@@ -166,6 +173,7 @@ export class Emulator {
       const a = directory.findAccount(e.accountId);
       if (a) this.node(directory.homeServer(a))?.state.waitSets.onChange(e);
     });
+    directory.onMailboxDeleted = (id, server) => this.node(server)?.state.waitSets.mailboxDeleted(id);
     directory.createDomain(domain);
     directory.createAccount(adminUser, adminPassword, { zimbraIsAdminAccount: 'TRUE' }, true);
     const home: HomeResolver = (account) => {
@@ -187,6 +195,7 @@ export class Emulator {
       home,
       ignoreNoQualify: opts.ignoreNoQualify === true,
       dosFilter: this.dos,
+      redoLog: opts.redoLog !== false,
       uploadLimits: {
         mtaMaxMessageSize:
           typeof opts.uploadMaxBytes === 'number'
@@ -237,6 +246,15 @@ export class Emulator {
   /** Switches Zimbra's DoSFilter rate limit on (`{ maxRequestsPerSec }`) or off (`undefined`). */
   setDosFilter(opts: DosFilterOptions | undefined): void {
     this.dos.configure(opts);
+  }
+
+  /**
+   * Switches the redo log of one server (by name or id), or of all, on or off
+   * (`zimbraRedoLogEnabled`): while off, all-accounts WaitSets receive no signals.
+   */
+  setRedoLog(enabled: boolean, server?: string): void {
+    for (const n of server === undefined ? this.nodes : [this.nodeOf(server)])
+      n.state.waitSets.redoLog.enabled = enabled;
   }
 
   /** Stops every server, dropping open connections and WaitSets. */
@@ -305,6 +323,19 @@ export class Emulator {
   createAccount(name: string, password: string, attrs?: Record<string, string | string[]>): NamedId {
     const a = this.state.directory.createAccount(name, password, attrs);
     return { id: a.id, name: a.name };
+  }
+
+  /**
+   * Sets an account's `zimbraAccountStatus` (`active`, `maintenance`, `locked`, `closed`,
+   * `lockout`, `pending`), as ModifyAccountRequest does. In `maintenance` every mail request on its
+   * behalf faults with `account.ACCOUNT_INACTIVE` (SoapEngine.java) and REST answers 404 "account is
+   * in maintenance mode" (UserServlet.java); other non-active states refuse only non-admin tokens.
+   */
+  setAccountStatus(
+    account: string,
+    status: 'active' | 'maintenance' | 'locked' | 'closed' | 'lockout' | 'pending',
+  ): void {
+    this.acct(account).attrs['zimbraAccountStatus'] = [status];
   }
 
   /** Deletes an account (by name or zimbraId) with its mailbox. */

@@ -10,6 +10,7 @@ import type { AuthTokens } from './model/auth-token.js';
 import type { Directory, DirEntry } from './model/directory.js';
 import { Uploads } from './model/uploads.js';
 import { WaitSetManager, type WaitSetTimeoutClamp } from './model/waitsets.js';
+import { RedoLog } from './model/redo-log.js';
 import type { FaultInjector } from './http/fault-injector.js';
 import type { HomeResolver } from './http/proxy.js';
 import { listen, type EmulatorStats, type Listener } from './http/server.js';
@@ -32,6 +33,8 @@ export interface ClusterShared {
   dosFilter: DosFilter;
   /** Upload size limits, see EmulatorOptions.uploadMaxBytes. */
   uploadLimits: { mtaMaxMessageSize: number; fileUploadMaxSize: number };
+  /** Whether each server starts with its redo log on, see EmulatorOptions.redoLog. */
+  redoLog: boolean;
 }
 
 /** A started (or stopped) mailbox server. */
@@ -59,6 +62,7 @@ export class ServerNode {
         () => shared.directory,
         shared.clamp,
         () => entry.name,
+        new RedoLog(shared.redoLog),
       ),
       uploads: new Uploads(entry.id),
       authTokenLifetimeMs: shared.authTokenLifetimeMs,

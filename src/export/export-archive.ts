@@ -15,6 +15,7 @@ import type { AccountIndexEntry } from '../repository/account-index.js';
 import { ZimbraBackupError, isZimbraBackupError, throwIfAborted } from '../errors.js';
 import { writeDirectoryLdif } from '../directory/directory-dump-io.js';
 import { parseDigest } from '../store/digest.js';
+import { inPackOrder } from '../store/read-order.js';
 import { recordDigestSize, recordDigests } from '../journal/record-digests.js';
 import {
   ARCHIVE_FORMAT_NAME,
@@ -151,7 +152,8 @@ export function selectAccounts(
 /**
  * Writes a deterministic export archive: `manifest.json`, `directory.ldif`, one
  * `accounts/<zimbraId>/state.jsonl` per account, then `blobs/<sha256>` for every distinct blob,
- * sorted. The same repository and `at` give byte-identical output.
+ * in the repository's pack order (read sequentially). The same repository and `at` give
+ * byte-identical output.
  *
  * Memory: one account's state at a time plus the set of distinct blob digests; metadata is
  * spooled to `tmpDir` so the manifest (first) can list its digests; blobs stream from the store.
@@ -226,7 +228,9 @@ export async function exportArchive(opts: ExportArchiveOptions): Promise<ExportA
       { gzip: false, ...(signal ? { signal } : {}) },
     );
     const directory: Spooled = { name: DIRECTORY_MEMBER, file: dirFile, ...(await hashFile(dirFile)) };
-    const digests = [...blobs.keys()].sort();
+    // Pack order (pack id, offset): the blobs are read pack by pack, each sequentially; digest
+    // order first, so blobs outside packs (format v1) come out sorted and the archive is stable.
+    const digests = await inPackOrder(repo.blobs, [...blobs.keys()].sort(), (d) => d, signal ? { signal } : {});
     const sizes = await blobSizes(repo, digests, blobs, signal);
     const manifest: ArchiveManifest = {
       format: ARCHIVE_FORMAT_NAME,

@@ -9,7 +9,7 @@ import type { SoapConnection } from '../soap/soap-connection.js';
 import type { AccountSelector } from '../soap/transports/transport.js';
 import { ByteCountStream } from './byte-count-stream.js';
 import { parseItemHeaders, type ItemHeaders } from './item-headers.js';
-import { openRest, restStatusError } from './rest-request.js';
+import { openRest, restFailure } from './rest-request.js';
 
 /** Options of {@link downloadItem}. */
 export interface DownloadItemOptions {
@@ -74,7 +74,7 @@ export async function downloadItem(client: SoapConnection, opts: DownloadItemOpt
       return { method: 'GET', url };
     },
   });
-  if (res.status !== 200) throw restStatusError(res, what, data);
+  if (res.status !== 200) throw await restFailure(res, what, data);
   const lengthHeader = res.headers['content-length'];
   const size = lengthHeader === undefined ? undefined : Number(lengthHeader);
   if (opts.maxBytes !== undefined && size !== undefined && size > opts.maxBytes) {

@@ -8,7 +8,7 @@ import { networkError } from '../soap/http/errors.js';
 import type { SoapConnection } from '../soap/soap-connection.js';
 import type { AccountSelector } from '../soap/transports/transport.js';
 import { ByteCountStream } from './byte-count-stream.js';
-import { openRest, restStatusError } from './rest-request.js';
+import { openRest, restFailure } from './rest-request.js';
 
 /** Options of {@link exportTgz}. */
 export interface ExportTgzOptions {
@@ -51,7 +51,7 @@ export async function exportTgz(client: SoapConnection, opts: ExportTgzOptions =
       return { method: 'GET', url };
     },
   });
-  if (res.status !== 200) throw restStatusError(res, 'export tgz');
+  if (res.status !== 200) throw await restFailure(res, 'export tgz');
   const len = res.headers['content-length'];
   const counter = new ByteCountStream({
     ...(opts.maxBytes === undefined ? {} : { maxBytes: opts.maxBytes }),

@@ -6,7 +6,7 @@
  */
 import type { Readable } from 'node:stream';
 import { ZimbraBackupError } from '../errors.js';
-import { NoSuchItemError } from '../soap/faults.js';
+import { AccountInactiveError, NoSuchItemError } from '../soap/faults.js';
 import { HttpStatusError, statusError } from '../soap/http/errors.js';
 import type { HttpResponse } from '../soap/http/http-client.js';
 import { retryDelay, sleep } from '../soap/retry.js';
@@ -96,4 +96,50 @@ export function restStatusError(
     });
   }
   return new HttpStatusError(res.status, what);
+}
+
+/** Most of a 404 body read to tell "account inactive" from "no such item" (Jetty's error page is small). */
+const ERROR_BODY_LIMIT = 16 * 1024;
+
+/**
+ * UserServlet.java answers an account in maintenance (and, for a token neither admin nor delegated,
+ * one that is not active) with `sendError(404, message)`, the same status as a missing item; only
+ * the message (`account is in maintenance mode`, `account is not active:<name>`, from
+ * AccountServiceException.java) tells them apart. Jetty writes it into its HTML error page.
+ */
+const INACTIVE_MESSAGE = /account is in maintenance mode|account is not active/i;
+
+/**
+ * Like {@link restStatusError}, but reads a 404's body first: UserServlet's answer for an
+ * inactive account becomes {@link AccountInactiveError} (the account is skipped and retried),
+ * never a missing item (which the backup would take for a vanished one).
+ */
+export async function restFailure(
+  res: HttpResponse,
+  what: string,
+  data: Record<string, unknown> = {},
+): Promise<ZimbraBackupError> {
+  if (res.status !== 404) return restStatusError(res, what, data);
+  const body = await readSome(res.body, ERROR_BODY_LIMIT).catch(() => '');
+  const m = INACTIVE_MESSAGE.exec(body);
+  if (m) {
+    const code = /maintenance/i.test(m[0]) ? 'account.MAINTENANCE_MODE' : 'account.ACCOUNT_INACTIVE';
+    return new AccountInactiveError(`${code}: ${what}: ${m[0]} (HTTP 404)`, {
+      faultCode: code,
+      senderOrReceiver: 'Receiver',
+    });
+  }
+  return restStatusError(res, what, data);
+}
+
+/** Up to `limit` bytes of a body as text; the rest is drained. */
+async function readSome(body: Readable, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer | string>) {
+    const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    if (size < limit) chunks.push(b.subarray(0, limit - size));
+    size += b.length;
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }

@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { ZimbraBackupError } from '../errors.js';
 import type { SoapConnection } from '../soap/soap-connection.js';
 import type { AccountSelector } from '../soap/transports/transport.js';
-import { openRest, restStatusError } from './rest-request.js';
+import { openRest, restFailure } from './rest-request.js';
 import { parseUploadStatus, uploadStatusError } from './upload-status.js';
 
 /** Options of {@link uploadFile}. */
@@ -106,7 +106,7 @@ async function uploadOnce(
       data: { op: 'uploadFile', status: 413 },
     });
   }
-  if (res.status !== 200) throw restStatusError(res, 'upload');
+  if (res.status !== 200) throw await restFailure(res, 'upload');
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const c of res.body as AsyncIterable<Buffer>) {

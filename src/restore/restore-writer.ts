@@ -5,7 +5,7 @@
  * load target tree + tags
  * folders, parents first: system folders (id < 256) map by path; others CreateFolder fie=1
  * tags: CreateTag unless one of that name exists
- * items, `concurrency` at a time:
+ * items, `concurrency` at a time, in the pack order of their blobs (sequential reads):
  *   in id map (earlier run) or in skipIds -> skipped
  *   same content already in the target folder -> skipped (recorded in the id map)
  *   else write (blob verified while streaming) -> id map old -> new
@@ -21,6 +21,7 @@ import { resolveLogger, type Logger } from '../internal/logger.js';
 import type { AccountSelector } from '../soap/transports/transport.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
 import type { BlobStore } from '../store/blob-store.js';
+import { inPackOrder } from '../store/read-order.js';
 import { contactMembers, writeItem } from './item-writers.js';
 import type { RestoreIdMap } from './restore-id-map.js';
 import { TargetMailbox } from './target-mailbox.js';
@@ -251,12 +252,11 @@ export class RestoreWriter {
           }),
         ),
       );
+    // Items start in the pack order of their blobs: each pack is read from start to end.
+    const ordered = await inPackOrder(this.#opts.blobs, plan.items, (it) => it.record.digest, signal ? { signal } : {});
     // Contact groups last, so that their members can point at the restored contacts.
     const isGroup = (it: PlannedItem): boolean => contactMembers(it.record).length > 0;
-    const settled = [
-      ...(await run(plan.items.filter((it) => !isGroup(it)))),
-      ...(await run(plan.items.filter(isGroup))),
-    ];
+    const settled = [...(await run(ordered.filter((it) => !isGroup(it)))), ...(await run(ordered.filter(isGroup)))];
     throwIfAborted(signal);
     const unexpected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (unexpected) throw unexpected.reason;

@@ -104,6 +104,23 @@ export class NoSuchWaitSetError extends SoapFaultError {
   override name = 'NoSuchWaitSetError';
 }
 
+/**
+ * `account.ACCOUNT_INACTIVE` or `account.MAINTENANCE_MODE`: the target account cannot be read now
+ * (maintenance; for a token that is neither admin nor delegated, any status but `active`). Zimbra
+ * answers so over SOAP (`SoapEngine.java`) and, as an HTTP 404 whose message says so, over REST
+ * (`UserServlet.java` `checkTargetAccountStatus`). The account is not gone: a backup skips it with
+ * a warning and tries again on its next pass.
+ */
+export class AccountInactiveError extends SoapFaultError {
+  override name = 'AccountInactiveError';
+}
+
+/** Codes of {@link AccountInactiveError} (`AccountServiceException`). */
+export const ACCOUNT_INACTIVE_CODES: ReadonlySet<string> = new Set([
+  'account.ACCOUNT_INACTIVE',
+  'account.MAINTENANCE_MODE',
+]);
+
 /** Codes that mean "this item does not exist" (`MailServiceException`). */
 export const NO_SUCH_ITEM_CODES: ReadonlySet<string> = new Set([
   'mail.NO_SUCH_ITEM',
@@ -164,6 +181,7 @@ export function faultToError(fault: SoapElement, ctx: { request?: string } = {})
   if (faultCode === 'service.AUTH_EXPIRED' || faultCode === 'service.AUTH_REQUIRED')
     return new AuthExpiredError(message, opts);
   if (NO_SUCH_ITEM_CODES.has(faultCode)) return new NoSuchItemError(message, opts);
+  if (ACCOUNT_INACTIVE_CODES.has(faultCode)) return new AccountInactiveError(message, opts);
   if (faultCode === 'admin.NO_SUCH_WAITSET' || faultCode === 'mail.NO_SUCH_WAITSET')
     return new NoSuchWaitSetError(message, opts);
   return new SoapFaultError(message, opts);

@@ -32,6 +32,8 @@ export {
   AuthExpiredError,
   NoSuchItemError,
   NoSuchWaitSetError,
+  AccountInactiveError,
+  ACCOUNT_INACTIVE_CODES,
   faultToError,
   redactTokens,
   NO_SUCH_ITEM_CODES,

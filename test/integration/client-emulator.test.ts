@@ -395,14 +395,14 @@ for (const transport of ['json', 'xml'] as const) {
       expect((res.results[2] as { error: unknown }).error).toBeInstanceOf(NoSuchItemError);
     });
 
-    it('WaitSets: allAccounts signal on delivery, timeout echoes seq, destroyed set faults', async () => {
-      const ws = await admin.createWaitSet({ allAccounts: true, defaultTypes: 'all' });
+    it('WaitSets: explicit set signals on delivery, timeout echoes seq, destroyed set faults', async () => {
+      const bob = emu.accounts().find((a) => a.name === 'bob@example.test')!;
+      const ws = await admin.createWaitSet({ defaultTypes: 'all', add: [{ id: bob.id }] });
       const idle = await admin.waitSet({ waitSetId: ws.waitSetId, sequence: ws.sequence, timeoutSeconds: 0 });
       expect(idle.signals).toEqual([]);
       const pending = admin.waitSet({ waitSetId: ws.waitSetId, sequence: idle.sequence, timeoutSeconds: 5 });
       setTimeout(() => emu.deliver('bob@example.test', RAW(500)), 50);
       const hit = await pending;
-      const bob = emu.accounts().find((a) => a.name === 'bob@example.test')!;
       expect(hit.signals.map((s) => s.id)).toContain(bob.id);
       expect(typeof hit.sequence).toBe('string');
       await admin.destroyWaitSet(ws.waitSetId);

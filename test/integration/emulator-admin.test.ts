@@ -217,40 +217,63 @@ describe('admin WaitSets', () => {
     await new Promise((r) => setTimeout(r, 50));
     emu.deliver(a.name, 'Subject: w\r\n\r\nx\r\n');
     const w = resp(await pending, 'AdminWaitSetResponse');
-    expect(w['seq']).toBe('1');
+    // an all-accounts seq is the redo log's commit id (AllAccountsWaitSet.java, CommitId.java)
+    expect(w['seq']).toMatch(/^\d+-\d+-\d+-\d+$/);
     expect(w['a']).toEqual([{ id: a.id, changeid: emu.lastChangeId(a.name) }]);
+    const seq = w['seq'] as string;
     // nothing new: the clamped timeout (1 s here) returns the request seq and no accounts
     const t0 = Date.now();
     const idle = resp(
       await admin({
-        AdminWaitSetRequest: { _jsns: 'urn:zimbraAdmin', waitSet: c['waitSet'], seq: '1', block: 1, timeout: 600 },
+        AdminWaitSetRequest: { _jsns: 'urn:zimbraAdmin', waitSet: c['waitSet'], seq, block: 1, timeout: 600 },
       }),
       'AdminWaitSetResponse',
     );
     expect(Date.now() - t0).toBeLessThan(3000);
-    expect(idle['seq']).toBe('1');
+    expect(idle['seq']).toBe(seq);
     expect(idle['a']).toBeUndefined();
     const canceled = admin({
-      AdminWaitSetRequest: { _jsns: 'urn:zimbraAdmin', waitSet: c['waitSet'], seq: '1', block: 1 },
+      AdminWaitSetRequest: { _jsns: 'urn:zimbraAdmin', waitSet: c['waitSet'], seq, block: 1 },
     });
     await new Promise((r) => setTimeout(r, 50));
     const second = admin({
-      AdminWaitSetRequest: { _jsns: 'urn:zimbraAdmin', waitSet: c['waitSet'], seq: '1', block: 0 },
+      AdminWaitSetRequest: { _jsns: 'urn:zimbraAdmin', waitSet: c['waitSet'], seq, block: 0 },
     });
-    expect(resp(await canceled, 'AdminWaitSetResponse')['canceled']).toBe(true);
+    // canceled="1" and no seq (WaitSetRequest.processCallback sets seq only when completed or timed out)
+    const canceledBody = resp(await canceled, 'AdminWaitSetResponse');
+    expect(canceledBody['canceled']).toBe(true);
+    expect(canceledBody['seq']).toBeUndefined();
     await second;
     resp(
       await admin({ AdminDestroyWaitSetRequest: { _jsns: 'urn:zimbraAdmin', waitSet: c['waitSet'] } }),
       'AdminDestroyWaitSetResponse',
     );
-    const gone = await admin({ AdminWaitSetRequest: { _jsns: 'urn:zimbraAdmin', waitSet: c['waitSet'], seq: '1' } });
+    // a destroyed all-accounts id is rebuilt from seq, not refused (WaitSetMgr.lookupOrCreateForAllAccts)
+    const rebuilt = await admin({
+      AdminWaitSetRequest: { _jsns: 'urn:zimbraAdmin', waitSet: c['waitSet'], seq, block: 0, defTypes: 'all' },
+    });
+    expect(rebuilt.status).toBe(200);
+    expect(resp(rebuilt, 'AdminWaitSetResponse')['waitSet']).toBe(c['waitSet']);
+    // an explicit set is refused once destroyed (WaitSetRequest.java)
+    const some = resp(
+      await admin({
+        AdminCreateWaitSetRequest: { _jsns: 'urn:zimbraAdmin', defTypes: 'all', add: { a: [{ id: a.id }] } },
+      }),
+      'AdminCreateWaitSetResponse',
+    );
+    expect(some['waitSet']).toMatch(/^WaitSet-/);
+    await admin({ AdminDestroyWaitSetRequest: { _jsns: 'urn:zimbraAdmin', waitSet: some['waitSet'] } });
+    const gone = await admin({ AdminWaitSetRequest: { _jsns: 'urn:zimbraAdmin', waitSet: some['waitSet'], seq: '1' } });
     expect(gone.status).toBe(500);
     expect(resp(gone, 'Fault')['Detail']['Error']['Code']).toBe('admin.NO_SUCH_WAITSET');
   });
 
   it('drops WaitSets on restart but keeps data and tokens', async () => {
+    const a = emu.accounts().find((x) => x.name === 'ws@example.test')!;
     const c = resp(
-      await admin({ AdminCreateWaitSetRequest: { _jsns: 'urn:zimbraAdmin', defTypes: 'all', allAccounts: 1 } }),
+      await admin({
+        AdminCreateWaitSetRequest: { _jsns: 'urn:zimbraAdmin', defTypes: 'all', add: { a: [{ id: a.id }] } },
+      }),
       'AdminCreateWaitSetResponse',
     );
     const before = emu.accounts().length;
@@ -262,5 +285,19 @@ describe('admin WaitSets', () => {
     const req = { AdminWaitSetRequest: { _jsns: 'urn:zimbraAdmin', waitSet: c['waitSet'], seq: '0' } };
     const gone = await admin(req).catch(async () => admin(req));
     expect(resp(gone, 'Fault')['Detail']['Error']['Code']).toBe('admin.NO_SUCH_WAITSET');
+  });
+
+  it('rebuilds a lost all-accounts set only from a commit id: seq "0" is service.PARSE_ERROR (CommitId.java)', async () => {
+    const c = resp(
+      await admin({ AdminCreateWaitSetRequest: { _jsns: 'urn:zimbraAdmin', defTypes: 'all', allAccounts: 1 } }),
+      'AdminCreateWaitSetResponse',
+    );
+    expect(c['waitSet']).toMatch(/^AllWaitSet-/);
+    await emu.restart();
+    const req = {
+      AdminWaitSetRequest: { _jsns: 'urn:zimbraAdmin', waitSet: c['waitSet'], seq: '0', defTypes: 'all', block: 0 },
+    };
+    const r = await admin(req).catch(async () => admin(req));
+    expect(resp(r, 'Fault')['Detail']['Error']['Code']).toBe('service.PARSE_ERROR');
   });
 });

@@ -91,7 +91,8 @@ describe('emulator cluster', () => {
       },
     });
     const body = r.json['Body']['AdminCreateWaitSetResponse'];
-    expect(body['error']).toEqual([{ id: ids[foreign], t: 'WRONG_HOST_FOR_ACCOUNT' }]);
+    // the attribute is `type` (soap/.../type/IdAndType.java), not the `t` of soap-waitset.txt
+    expect(body['error']).toEqual([{ id: ids[foreign], type: 'WRONG_HOST_FOR_ACCOUNT' }]);
     expect(remote.length).toBe(3);
   });
 
@@ -118,9 +119,11 @@ describe('emulator cluster', () => {
     const acct = 'fay@example.test';
     const home = serverOf(acct);
     const via = otherThan(acct);
+    const ids = Object.fromEntries(emu.accounts().map((a) => [a.name, a.id]));
+    // an explicit set: an all-accounts one would be rebuilt after the restart (WaitSetMgr.java)
     const ws = (
       await soap(home.adminUrl, {
-        AdminCreateWaitSetRequest: { _jsns: 'urn:zimbraAdmin', defTypes: 'all', allAccounts: 1 },
+        AdminCreateWaitSetRequest: { _jsns: 'urn:zimbraAdmin', defTypes: 'all', add: { a: [{ id: ids[acct] }] } },
       })
     ).json['Body']['AdminCreateWaitSetResponse']['waitSet'];
     await emu.stopServer(home.name);

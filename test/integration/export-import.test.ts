@@ -166,7 +166,12 @@ describe('export -> import into a second server', () => {
     };
     expect(manifest.directory.source).toBe('dump');
     const blobNames = names.filter((n) => n.startsWith('blobs/'));
-    expect(blobNames).toEqual([...blobNames].sort());
+    // Blobs come in the repository's pack order (pack id, then offset): read sequentially.
+    const place = (n: string): string => {
+      const loc = src.fx.repo.blobs.packs!.locate(n.slice('blobs/'.length))!;
+      return `${loc.pack}:${String(loc.offset).padStart(12, '0')}`;
+    };
+    expect(blobNames.map(place)).toEqual(blobNames.map(place).sort());
     expect(new Set(blobNames).size).toBe(blobNames.length);
     expect(blobNames.length).toBe(manifest.blobs.count);
     // A list post delivered to both users: referenced by both states, present once.

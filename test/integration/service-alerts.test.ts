@@ -82,6 +82,7 @@ function status(lagMs: number): EngineStatus {
       durationMs: 0,
       accountsDeleted: 0,
       failures: [],
+      inactive: [],
     },
   };
 }

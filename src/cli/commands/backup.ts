@@ -127,6 +127,11 @@ export function report(
     ctx.out(
       `accounts ${result.accounts}: ${result.itemsNew} new, ${result.itemsChanged} changed, ${result.itemsDeleted} deleted; ${(result.bytesDownloaded / 1e6).toFixed(1)} MB downloaded, ${(result.bytesStored / 1e6).toFixed(1)} MB stored in ${(result.durationMs / 1000).toFixed(1)} s`,
     );
+    // Warnings, not failures: the account is tried again on the next pass (exit code unchanged).
+    for (const w of result.inactive.slice(0, 20))
+      ctx.err(
+        `warning: account ${w.accountId} is inactive on the server since ${new Date(w.sinceMs).toISOString()}; skipped, history kept: ${w.error}`,
+      );
     for (const f of result.failures.slice(0, 20))
       ctx.err(`failed: account ${f.accountId}${f.itemId ? ` item ${f.itemId}` : ''}: ${f.error}`);
   }

@@ -27,6 +27,7 @@ export const statusCommand: Command = {
       const when = a.lastCommitMs > 0 ? new Date(a.lastCommitMs).toISOString() : 'never';
       const flags = [
         a.deletedMs !== undefined ? 'DELETED' : '',
+        a.inactive ? `INACTIVE since ${new Date(a.inactive.sinceMs).toISOString()}` : '',
         a.failingItems > 0 ? `${a.failingItems} failing` : '',
         a.lagReason ?? '',
       ]

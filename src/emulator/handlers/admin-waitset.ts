@@ -1,6 +1,8 @@
 /**
- * AdminCreateWaitSetRequest, AdminWaitSetRequest, AdminDestroyWaitSetRequest (PROTOCOL.md
- * section 3): `seq` as a string, `<a id changeid>`, `canceled`, `<error id t>`.
+ * AdminCreateWaitSetRequest, AdminWaitSetRequest, AdminDestroyWaitSetRequest
+ * (store/.../service/mail/CreateWaitSet.java, WaitSetRequest.java; soap/.../base/WaitSetResp.java):
+ * `seq` as a string, `<a id changeid>`, `canceled="1"` without `seq`, and `<error id type>`: the
+ * JAXB class IdAndType names the attribute `type` (store/docs/soap-waitset.txt says `t`).
  */
 import type { WaitSetAccountSpec, WaitSetError } from '../model/waitsets.js';
 import type { Element } from '../wire/element.js';
@@ -17,7 +19,7 @@ function specs(req: Element, group: string): WaitSetAccountSpec[] {
 }
 
 function errors(r: Element, list: WaitSetError[]): void {
-  for (const e of list) r.add('error').attr('id', e.id).attr('t', e.type);
+  for (const e of list) r.add('error').attr('id', e.id).attr('type', e.type);
 }
 
 const create: HandlerSpec = {
@@ -26,9 +28,10 @@ const create: HandlerSpec = {
   adminPort: true,
   handle(req, ctx) {
     requireAdmin(ctx);
-    const defTypes = req.get('defTypes') ?? 'all';
-    const { id, errors: errs } = ctx.state.waitSets.create(defTypes, req.getBool('allAccounts'), specs(req, 'add'));
-    const r = response(req, NS.admin).attr('waitSet', id).attr('defTypes', defTypes).attr('seq', '0');
+    // absent defTypes is no interest at all (CreateWaitSet.java); the echo is interestToStr's "f,m,c,..."
+    const created = ctx.state.waitSets.create(req.get('defTypes'), req.getBool('allAccounts'), specs(req, 'add'));
+    const r = response(req, NS.admin).attr('waitSet', created.id).attr('defTypes', created.defTypes).attr('seq', '0');
+    const errs = created.errors;
     errors(r, errs);
     return r;
   },
@@ -47,13 +50,14 @@ const wait: HandlerSpec = {
       seq: req.get('seq') ?? '0',
       block: req.getBool('block'),
       timeoutSeconds: timeout !== undefined && Number.isFinite(timeout) ? timeout : undefined,
+      defTypes: req.get('defTypes'),
       add: specs(req, 'add'),
       update: specs(req, 'update'),
       remove: specs(req, 'remove'),
     });
     const r = response(req, NS.admin).attr('waitSet', id);
     if (res.canceled) r.attr('canceled', true);
-    r.attr('seq', res.seq);
+    if (res.seq !== undefined) r.attr('seq', res.seq);
     for (const a of res.accounts) r.add('a').attr('id', a.id).attr('changeid', a.changeId);
     errors(r, res.errors);
     return r;

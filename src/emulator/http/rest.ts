@@ -59,6 +59,45 @@ function content(item: MailItem): { bytes: Buffer; type: string } {
   }
 }
 
+/**
+ * UserServlet.java `checkTargetAccountStatus`: nobody reads an account in maintenance
+ * (AccountServiceException.MAINTENANCE_MODE); an account in any other status but `active` only an
+ * admin or a delegated token (ACCOUNT_INACTIVE). Undefined when the account may be read.
+ */
+function inactiveMessage(acct: AccountEntry, adminOrDelegated: boolean): string | undefined {
+  const status = (acct.attrs['zimbraAccountStatus']?.[0] ?? 'active').toLowerCase();
+  if (status === 'maintenance') return 'account is in maintenance mode';
+  if (status !== 'active' && !adminOrDelegated) return `account is not active:${acct.name}`;
+  return undefined;
+}
+
+function claimsDelegated(state: EmulatorState, token: string | undefined): boolean {
+  try {
+    return token !== undefined && state.tokens.verify(token).adminId !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/**
+ * `HttpServletResponse.sendError(status, message)` as Jetty 9.4's default ErrorHandler renders it
+ * (UserServlet.java `sendError` for a cookie-authenticated GET): an HTML page carrying the message;
+ * the service webapp's web.xml maps no error page of its own.
+ */
+function jettyError(status: number, message: string, uri: string): HttpReply {
+  const m = escapeHtml(message);
+  const html =
+    '<html>\n<head>\n<meta http-equiv="Content-Type" content="text/html;charset=utf-8"/>\n' +
+    `<title>Error ${status} ${m}</title>\n</head>\n<body><h2>HTTP ERROR ${status} ${m}</h2>\n<table>\n` +
+    `<tr><th>URI:</th><td>${escapeHtml(uri)}</td></tr>\n<tr><th>STATUS:</th><td>${status}</td></tr>\n` +
+    `<tr><th>MESSAGE:</th><td>${m}</td></tr>\n<tr><th>SERVLET:</th><td>UserServlet</td></tr>\n</table>\n\n</body>\n</html>\n`;
+  return textReply(status, html, 'text/html;charset=utf-8');
+}
+
 /** Options of one REST request. */
 export interface RestRequest {
   state: EmulatorState;
@@ -91,6 +130,8 @@ export function handleRest(r: RestRequest): HttpReply {
   }
   const acct = who === '~' || who === '' ? auth : state.directory.findAccount(who);
   if (!acct) return textReply(404, `no such account: ${who}`);
+  const inactive = inactiveMessage(acct, admin || claimsDelegated(state, r.token));
+  if (inactive !== undefined) return jettyError(404, inactive, url.pathname);
   if (acct !== auth && !admin) return textReply(403, 'permission denied');
   if (r.method !== 'GET' && r.method !== 'HEAD') return textReply(405, 'method not allowed');
   const fmt = (url.searchParams.get('fmt') ?? '').toLowerCase();

@@ -215,7 +215,11 @@ export class Directory {
     this.accounts.delete(a.name);
     this.accountsById.delete(a.id);
     for (const alias of a.attrs['zimbraMailAlias'] ?? []) this.aliases.delete(alias);
+    this.onMailboxDeleted?.(a.id, this.homeServer(a));
   }
+
+  /** Called after an account's mailbox is deleted, with its home server (WaitSets signal MAILBOX_DELETED). */
+  onMailboxDeleted: ((accountId: string, server: string) => void) | undefined;
 
   /**
    * Moves an account's mailbox to another server: a new mailbox there holds the same items

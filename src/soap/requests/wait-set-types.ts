@@ -26,7 +26,7 @@ export interface WaitSetSignal {
   changeId: number | undefined;
 }
 
-/** A per-account error (`<error id t>`): NO_SUCH_ACCOUNT, WRONG_HOST_FOR_ACCOUNT... */
+/** A per-account error (`<error id type>`): NO_SUCH_ACCOUNT, WRONG_HOST_FOR_ACCOUNT... */
 export interface WaitSetAccountError {
   /** Account id. */
   id: string;
@@ -49,9 +49,15 @@ export function specsElement(specs: WaitSetAccountSpec[]): SoapElement {
   };
 }
 
-/** Reads `<error id t>` children. */
+/**
+ * Reads `<error id type>` children. The server writes `type` (soap/.../type/IdAndType.java, the
+ * JAXB class of WaitSetResp errors); store/docs/soap-waitset.txt says `t`, accepted too.
+ */
 export function parseWaitSetErrors(r: SoapElement): WaitSetAccountError[] {
-  return children(r, 'error').map((e) => ({ id: attrStr(e, 'id') ?? '', type: attrStr(e, 't') ?? 'UNKNOWN' }));
+  return children(r, 'error').map((e) => ({
+    id: attrStr(e, 'id') ?? '',
+    type: attrStr(e, 'type') ?? attrStr(e, 't') ?? 'UNKNOWN',
+  }));
 }
 
 /** Reads `<a id changeid>` children. */

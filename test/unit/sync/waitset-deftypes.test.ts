@@ -8,6 +8,32 @@ import { RealTimeScanner } from '../../../src/sync/real-time-scanner.js';
 import type { ZimbraClient } from '../../../src/soap/zimbra-client.js';
 
 describe('AdminWaitSet defTypes (WaitSetRequest.java, WaitSetMgr.java)', () => {
+  it('reads <error id type> as the server writes it (soap/.../type/IdAndType.java), and the documented t', () => {
+    const parsed = AdminWaitSet.parse(
+      {
+        waitSet: 'WaitSet-1',
+        seq: '3',
+        error: [
+          { id: 'a1', type: 'WRONG_HOST_FOR_ACCOUNT' },
+          { id: 'a2', t: 'MAILBOX_DELETED' },
+        ],
+      },
+      { waitSetId: 'WaitSet-1', sequence: '2' },
+    );
+    expect(parsed.errors).toEqual([
+      { id: 'a1', type: 'WRONG_HOST_FOR_ACCOUNT' },
+      { id: 'a2', type: 'MAILBOX_DELETED' },
+    ]);
+  });
+
+  it('a canceled answer carries no seq: the request seq is kept (WaitSetRequest.processCallback)', () => {
+    const parsed = AdminWaitSet.parse(
+      { waitSet: 'WaitSet-1', canceled: true },
+      { waitSetId: 'WaitSet-1', sequence: '7' },
+    );
+    expect(parsed).toMatchObject({ canceled: true, sequence: '7', signals: [] });
+  });
+
   it('is written as the defTypes attribute', () => {
     expect(AdminWaitSet.build({ waitSetId: 'AllWaitSet-1', sequence: '5', defaultTypes: 'all' })).toMatchObject({
       waitSet: 'AllWaitSet-1',

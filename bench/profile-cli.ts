@@ -1,0 +1,63 @@
+/**
+ * Profiling harness (not part of `npm run bench`): seeds a small corpus into the emulator (this process), makes
+ * an initial backup in a child, then runs the compiled CLI (`npm run build` first) for a no-change incremental
+ * `backup` with `--cpu-prof`, printing its wall time next to `node -e 0`. Run:
+ * `npx tsx bench/profile-cli.ts [accounts] [messages] [profile dir]`, then `npx tsx bench/profile-top.ts <dir>`.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { childBackup } from './lib/child.js';
+import { MODES, scratchDir, startBenchServer } from './lib/setup.js';
+import { note } from './lib/timing.js';
+
+const run = promisify(execFile);
+const accounts = Number(process.argv[2] ?? 5);
+const messages = Number(process.argv[3] ?? 200);
+const profDir = resolve(process.argv[4] ?? 'bench/results/profile-cli');
+const MAIN = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const mode = { ...MODES.quick, corpus: { ...MODES.quick.corpus, accounts, messagesPerAccount: messages } };
+const scratch = await scratchDir();
+const server = await startBenchServer(mode);
+try {
+  const repo = await mkdtemp(join(scratch, 'repo-'));
+  await childBackup(server, server.accounts, repo, 'gzip');
+  const env = { ...process.env, ZB_ADMIN_PASSWORD: server.emu.adminPassword };
+  const args = [
+    'backup',
+    '--repo',
+    repo,
+    '--server',
+    server.emu.adminUrl,
+    '--mail-url',
+    server.emu.url,
+    '--admin',
+    server.emu.adminUser,
+    '--accounts',
+    server.accounts.join(','),
+    '--json',
+  ];
+  const time = async (a: string[]): Promise<number> => {
+    const t = performance.now();
+    await run(process.execPath, a, { env, maxBuffer: 16 * 1024 * 1024 });
+    return performance.now() - t;
+  };
+  await time([MAIN, ...args]);
+  const plain: number[] = [];
+  const node: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    node.push(await time(['-e', '0']));
+    plain.push(await time([MAIN, ...args]));
+  }
+  note(
+    `node -e 0: ${node.map((x) => x.toFixed(0)).join(', ')} ms; no-change backup: ${plain.map((x) => x.toFixed(0)).join(', ')} ms`,
+  );
+  await time(['--cpu-prof', `--cpu-prof-dir=${profDir}`, MAIN, ...args]);
+  note(`profile in ${profDir}; requests ${JSON.stringify(server.emu.stats)}`);
+} finally {
+  server.client.close();
+  await server.emu.close();
+  await rm(scratch, { recursive: true, force: true });
+}

@@ -1,0 +1,68 @@
+/**
+ * The options of {@link BackupEngine}: what to back up, how much at once, and where events go.
+ * @module
+ */
+import type { Logger } from '../internal/logger.js';
+import type { Repository } from '../repository/repository.js';
+import type { ZimbraClient } from '../soap/zimbra-client.js';
+import type { DirectoryCapture } from '../directory/capture-directory.js';
+import type { DirectorySnapshotResult } from '../directory/directory-snapshot.js';
+import type { AccountRunResult } from './account-backup.js';
+import type { BackupProgress } from './progress.js';
+import type { AccountSelection } from './selection.js';
+
+/** Options of {@link BackupEngine}. */
+export interface BackupEngineOptions {
+  /** A client authenticated as a Zimbra admin. */
+  client: ZimbraClient;
+  /** The repository to write (the engine takes its writer lock while running). */
+  repository: Repository;
+  /**
+   * Only these accounts (names or zimbraIds). Default: every account. A name the server does not
+   * list is reported (a warning and a `ZB_NOT_FOUND` entry in `failures`, once per run) and the
+   * others are backed up: one deleted account in a list must not stop the backup of the rest.
+   */
+  accounts?: string[];
+  /**
+   * This engine's part of the accounts when several engines write one repository (`--shard`,
+   * `--mail-servers`): only those accounts are backed up or marked deleted, only those servers'
+   * WaitSets are watched, and the engine takes a shared lock (docs/FORMAT.md, "Several writers").
+   * Default: every account, exclusive lock.
+   */
+  selection?: AccountSelection;
+  /** Accounts backed up at once. Default 4. */
+  concurrency?: number;
+  /** Item downloads at once, across all accounts. Default 8. */
+  itemConcurrency?: number;
+  /** Largest item accepted, in bytes. Default: no bound. */
+  maxItemBytes?: number;
+  /**
+   * Admin base URL of each mailbox server by name, where the one derived from the server's
+   * `zimbraServiceHostname` and `zimbraAdminPort` is not reachable from here (watch).
+   */
+  serverUrls?: Readonly<Record<string, string>>;
+  /** How often `watch` rewrites its capture status (status/capture-<engine>.json), in ms. Default 15000. */
+  statusIntervalMs?: number;
+  /** This engine's name in the capture status. Default: `<host>-<lock owner>`. */
+  engineName?: string;
+  /** WaitSet poll timeout in seconds (watch). Default 300. */
+  waitSetTimeoutSeconds?: number;
+  /** Directory refresh period in watch mode, in ms (new and deleted accounts). Default 300000. */
+  refreshMs?: number;
+  /** Progress events (not monotonic: accounts run in parallel). */
+  onProgress?: (p: BackupProgress) => void;
+  /**
+   * Also save a directory snapshot into the repository, read over LDAP or through admin SOAP
+   * (`run`: after the pass; `watch`: before capture starts). Default: no directory snapshot.
+   */
+  directory?: DirectoryCapture;
+  /** Called after each directory snapshot (a SOAP snapshot carries a warning: no password hashes). */
+  onDirectory?: (r: DirectorySnapshotResult) => void;
+  /** Called after each account run (watch mode: after each real-time capture). */
+  onAccountRun?: (r: AccountRunResult) => void;
+  logger?: Logger | false;
+  /** Clock, ms since the epoch. Default `Date.now`. */
+  now?: () => number;
+  /** Owner label of the writer lock shown to other processes. Default: 'backup' (`run`), 'watch' (`watch`). */
+  lockOwner?: string;
+}
