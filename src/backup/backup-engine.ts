@@ -32,7 +32,7 @@ import { AccountInactiveError } from '../soap/faults.js';
 import type { CaptureStatus } from './capture-status.js';
 import type { ScannerFleet, ServerCaptureStatus } from '../sync/scanner-fleet.js';
 import { captureDirectory } from '../directory/capture-directory.js';
-import { backupAccount, type AccountRunResult } from './account-backup.js';
+import { backupAccount } from './account-backup.js';
 import { captureAttributes, fetchAccount } from './account-attrs.js';
 import { mailHostOf } from '../directory/account-attributes.js';
 import { AccountRoster } from './account-roster.js';

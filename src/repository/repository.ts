@@ -120,10 +120,10 @@ export interface InitRepositoryOptions extends OpenRepositoryOptions {
 }
 
 /** Options of {@link Repository.journal}. */
-export interface AccountJournalOptions extends Pick<
+export type AccountJournalOptions = Pick<
   JournalOptions,
   'readOnly' | 'logger' | 'clock' | 'checkpointMinRecords' | 'compactAfterSegments' | 'signal' | 'beforeCommit'
-> {}
+>;
 
 /** A directory dump stored in the repository (newest last in {@link Repository.directoryDumps}). */
 export interface DirectoryDumpObject {

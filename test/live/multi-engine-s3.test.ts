@@ -37,12 +37,10 @@ if (live === undefined) console.warn(`\n*** LIVE MULTI-ENGINE S3 TEST SKIPPED: $
 /** Polls `pred` until true; fails with `what` (and the last diagnosis) after `ms`. */
 async function until(what: string, pred: () => Promise<true | string>, ms = 45_000): Promise<void> {
   const deadline = Date.now() + ms;
-  let last = '';
   for (;;) {
     const r = await pred().catch((err: unknown) => `threw: ${String(err)}`);
     if (r === true) return;
-    last = r;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${last}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${r}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -163,7 +161,7 @@ describe.skipIf(live === undefined)('three engine processes on one S3 repository
       try {
         await until(what, converged);
       } catch (err) {
-        throw new Error(`${(err as Error).message}\n${engineLog()}`);
+        throw new Error(`${(err as Error).message}\n${engineLog()}`, { cause: err });
       }
       phase(what);
     };

@@ -103,7 +103,7 @@ export function handleRest(r: RestRequest): HttpReply {
   const who = decodeURIComponent(slash < 0 ? rest : rest.slice(0, slash));
   const folderPath = slash < 0 ? '' : decodeURIComponent(rest.slice(slash + 1));
   let auth: AccountEntry;
-  let admin = false;
+  let admin: boolean;
   try {
     if (!r.token) return textReply(401, 'must authenticate');
     const claims = state.tokens.verify(r.token);
