@@ -49,6 +49,7 @@ import {
 import { AccountScheduler } from './scheduler.js';
 import { routeServers } from './server-routing.js';
 import { inSelection, isPartial, selectionLabel, validateSelection } from './selection.js';
+import { faultCodeOf } from '../internal/fault-code.js';
 
 export type { BackupEngineOptions } from './engine-options.js';
 export type { BackupResult, EngineStatus } from './engine-result.js';
@@ -433,9 +434,7 @@ export class BackupEngine {
       onError: (id, err) => {
         if (err instanceof AccountInactiveError) return this.#skipInactive(id, err);
         const error =
-          err instanceof ZimbraBackupError
-            ? `${(err as { faultCode?: string }).faultCode ?? err.code}: ${err.message}`
-            : String(err);
+          err instanceof ZimbraBackupError ? `${faultCodeOf(err) ?? err.code}: ${err.message}` : String(err);
         this.#log.error({ accountId: id, error }, 'account backup failed');
         this.#result.failures.push({ accountId: id, error });
         const since = this.#failing.get(id)?.sinceMs ?? this.#now();
