@@ -32,7 +32,8 @@ import { AccountInactiveError } from '../soap/faults.js';
 import type { CaptureStatus } from './capture-status.js';
 import type { ScannerFleet, ServerCaptureStatus } from '../sync/scanner-fleet.js';
 import { captureDirectory } from '../directory/capture-directory.js';
-import { backupAccount } from './account-backup.js';
+import { backupAccount, type AccountRunResult } from './account-backup.js';
+import { unchangedAccount } from './quick-check.js';
 import { captureAttributes, fetchAccount } from './account-attrs.js';
 import { mailHostOf } from '../directory/account-attributes.js';
 import { AccountRoster } from './account-roster.js';
@@ -522,11 +523,39 @@ export class BackupEngine {
     }
     if (!(await this.#journals.lease(lock, id))) return;
     await this.#adopt(acct, signal);
+    // Nothing changed since the last commit: done without opening the journal (quick-check.ts).
+    const quick =
+      full || this.#journals.isOpen(id)
+        ? undefined
+        : await unchangedAccount({
+            client: this.#opts.client,
+            backend: this.#opts.repository.backend,
+            accountId: id,
+            account: acct,
+            signal,
+          });
+    const r = quick ?? (await this.#fullAccountRun(lock, acct, full, signal));
+    addAccountRun(this.#result, this.#accountsRun, r);
+    if (this.#failing.delete(id)) this.#recovered(id);
+    this.#inactive.delete(id);
+    this.#result.inactive = this.#result.inactive.filter((x) => x.accountId !== id);
+    if (r.failures.length === 0) this.#lastCapture.set(id, this.#now());
+    this.#opts.onAccountRun?.(r);
+  }
+
+  /** Attributes, then the sync delta (or listing) against the account's journal. */
+  async #fullAccountRun(
+    lock: RepositoryLock,
+    acct: DirectoryObject,
+    full: boolean,
+    signal: AbortSignal | undefined,
+  ): Promise<AccountRunResult> {
+    const id = acct.id;
     if (lock.mode === 'shared') await this.#refreshBlobIndex(signal);
     const journal = await this.#journals.get(id);
     const moved = await captureAttributes(acct, journal, signal);
     if (moved) this.#log.info({ accountId: id, ...moved }, 'account moved to another mailbox server; resyncing');
-    const r = await backupAccount({
+    return backupAccount({
       journal,
       accountId: id,
       full,
@@ -540,12 +569,6 @@ export class BackupEngine {
         ...(signal ? { signal } : {}),
       },
     });
-    addAccountRun(this.#result, this.#accountsRun, r);
-    if (this.#failing.delete(id)) this.#recovered(id);
-    this.#inactive.delete(id);
-    this.#result.inactive = this.#result.inactive.filter((x) => x.accountId !== id);
-    if (r.failures.length === 0) this.#lastCapture.set(id, this.#now());
-    this.#opts.onAccountRun?.(r);
   }
 
   /**
