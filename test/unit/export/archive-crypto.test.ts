@@ -1,18 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { decryptArchiveStream, encryptArchiveStream } from '../../../src/export/archive-crypto.js';
 
 const FAST = { N: 1024, r: 8, p: 1 };
 
-async function through(input: Buffer, t: NodeJS.ReadWriteStream): Promise<Buffer> {
+async function through(input: Buffer, t: Transform): Promise<Buffer> {
   const chunks: Buffer[] = [];
   // Odd-sized pieces: the decoder must reassemble chunks across writes.
   const pieces: Buffer[] = [];
   for (let i = 0; i < input.length; i += 777) pieces.push(input.subarray(i, i + 777));
-  await pipeline(Readable.from(pieces), t, async (src: AsyncIterable<Buffer>) => {
-    for await (const c of src) chunks.push(c);
+  await pipeline(Readable.from(pieces), t, async (src: AsyncIterable<Buffer | string>) => {
+    for await (const c of src) chunks.push(Buffer.from(c));
   });
   return Buffer.concat(chunks);
 }
