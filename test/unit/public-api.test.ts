@@ -87,12 +87,12 @@ const PINNED: Record<string, string> = {
     proxyFromEnv readAttrs redactHeaders redactSoapBody redactTokens redactUrl requests responseNameOf
     selectorElement specsElement text toAttrList toSelector unqualifyItemIds
   `,
-  // 39 names
+  // 40 names
   './emulator': `
     BuildCorpusOptions BuiltCorpus Corpus CorpusAccount CorpusAttachment CorpusCalendarItem CorpusContact
     CorpusDocument CorpusMessage CorpusStats DeliverOptions DosFilter DosFilterOptions Emulator EmulatorOptions
     EmulatorServerInfo EmulatorStats FaultInjector FaultPlan FaultRule FolderRef ItemType MailboxSnapshot
-    MeasureCorpusOptions NamedId RealMessageSource SnapshotFolder SnapshotItem SpamAssassinSource
+    MeasureCorpusOptions NamedId PurgeResult RealMessageSource SnapshotFolder SnapshotItem SpamAssassinSource
     WaitSetTimeoutClamp WriteCorpusAsFilesOptions WriteCorpusAsFilesResult buildCorpus corpusEpoch corpusStats
     defaultSpamAssassinDir measureCorpus startEmulator writeCorpusAsFiles
   `,
