@@ -32,7 +32,8 @@ import { AccountInactiveError } from '../soap/faults.js';
 import type { CaptureStatus } from './capture-status.js';
 import type { ScannerFleet, ServerCaptureStatus } from '../sync/scanner-fleet.js';
 import { captureDirectory } from '../directory/capture-directory.js';
-import { backupAccount } from './account-backup.js';
+import { backupAccount, type AccountRunResult } from './account-backup.js';
+import { unchangedAccount } from './quick-check.js';
 import { captureAttributes } from './account-attrs.js';
 import { AccountRoster } from './account-roster.js';
 import { EngineJournals } from './engine-journals.js';
@@ -490,10 +491,31 @@ export class BackupEngine {
   ): Promise<void> {
     lock.assertHeld();
     if (!(await this.#journals.lease(lock, id))) return;
+    // Nothing changed since the last commit: done without opening the journal (quick-check.ts).
+    const quick =
+      full || this.#journals.isOpen(id)
+        ? undefined
+        : await unchangedAccount({
+            client: this.#opts.client,
+            backend: this.#opts.repository.backend,
+            accountId: id,
+            signal,
+          });
+    const r = quick ?? (await this.#fullAccountRun(id, full, signal));
+    addAccountRun(this.#result, this.#accountsRun, r);
+    if (this.#failing.delete(id)) this.#recovered(id);
+    this.#inactive.delete(id);
+    this.#result.inactive = this.#result.inactive.filter((x) => x.accountId !== id);
+    if (r.failures.length === 0) this.#lastCapture.set(id, this.#now());
+    this.#opts.onAccountRun?.(r);
+  }
+
+  /** Attributes, then the sync delta (or listing) against the account's journal. */
+  async #fullAccountRun(id: string, full: boolean, signal: AbortSignal | undefined): Promise<AccountRunResult> {
     const journal = await this.#journals.get(id);
     const moved = await captureAttributes(this.#opts.client, journal, id, signal);
     if (moved) this.#log.info({ accountId: id, ...moved }, 'account moved to another mailbox server; resyncing');
-    const r = await backupAccount({
+    return backupAccount({
       journal,
       accountId: id,
       full,
@@ -507,11 +529,5 @@ export class BackupEngine {
         ...(signal ? { signal } : {}),
       },
     });
-    addAccountRun(this.#result, this.#accountsRun, r);
-    if (this.#failing.delete(id)) this.#recovered(id);
-    this.#inactive.delete(id);
-    this.#result.inactive = this.#result.inactive.filter((x) => x.accountId !== id);
-    if (r.failures.length === 0) this.#lastCapture.set(id, this.#now());
-    this.#opts.onAccountRun?.(r);
   }
 }
