@@ -107,11 +107,11 @@ const PINNED: Record<string, string> = {
     OperationEvent OperationKind OperationProgress OperationRecord OperationRunner OperationRunnerOptions
     OperationStatus SessionStoreOptions createConsoleServer isLoopback parseListen
   `,
-  // 17 names
+  // 15 names
   './testing': `
-    AppendOptions AppendableBackend BackendFactory BackendProperties ConformanceOptions ConformanceRunner Fault
-    FaultMethod FaultScript FaultyBackend IoOptions MemoryBackend MemoryBackendOptions ObjectInfo ReplayableBody
-    StorageBackend defineBackendConformance
+    BackendFactory BackendProperties ConformanceOptions ConformanceRunner Fault FaultMethod FaultScript
+    FaultyBackend IoOptions MemoryBackend MemoryBackendOptions ObjectInfo ReplayableBody StorageBackend
+    defineBackendConformance
   `,
 };
 
