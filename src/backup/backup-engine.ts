@@ -33,6 +33,7 @@ import type { CaptureStatus } from './capture-status.js';
 import type { ScannerFleet, ServerCaptureStatus } from '../sync/scanner-fleet.js';
 import { captureDirectory } from '../directory/capture-directory.js';
 import { backupAccount, type AccountRunResult } from './account-backup.js';
+import type { CursorState } from '../repository/cursor-state.js';
 import { captureAttributes } from './account-attrs.js';
 import { AccountRoster } from './account-roster.js';
 import { EngineJournals } from './engine-journals.js';
@@ -46,7 +47,7 @@ import {
   writeEngineCaptureStatus,
 } from './engine-status.js';
 import { AccountScheduler } from './scheduler.js';
-import { routeServers } from './server-routing.js';
+import { routeServers, type AccountRunOutcome } from './server-routing.js';
 import { isPartial, selectionLabel, validateSelection } from './selection.js';
 
 export type { BackupEngineOptions } from './engine-options.js';
@@ -79,6 +80,8 @@ export class BackupEngine {
   #mode = 'backup';
   /** The per-server scanners while `watch` runs. */
   #fleet: ScannerFleet | undefined;
+  /** While `watch` runs: tells the server routing about each finished account run. */
+  #afterRun: ((id: string, reasons: ReadonlySet<string>, out: AccountRunOutcome) => void) | undefined;
   /** Serializes exclusive sections and directory refreshes (both touch the index and journals). */
   #mutex: Promise<unknown> = Promise.resolve();
 
@@ -253,10 +256,14 @@ export class BackupEngine {
         serverUrls: this.#opts.serverUrls,
         servers: this.#opts.selection?.mailServers,
         timeoutSeconds: this.#opts.waitSetTimeoutSeconds ?? 300,
+        kind: this.#opts.waitSetKind ?? 'explicit',
+        maxExplicitAccounts: this.#opts.maxExplicitAccounts,
+        fallback: this.#opts.waitSetFallback,
         logger: this.#log,
       });
       const fleet = routing.fleet;
       this.#fleet = fleet;
+      this.#afterRun = routing.afterRun;
       await routing.start(signal);
       // Complete up to the previous engine's word until the first pass is done, then up to now.
       const previous = await previousCaptureStatus(this.#opts.repository.backend, engineName(this.#opts, 'watch'));
@@ -291,6 +298,7 @@ export class BackupEngine {
         await writeStatus();
         await fleet.close();
         this.#fleet = undefined;
+        this.#afterRun = undefined;
         await scheduler.close();
         inner.abort();
         await this.#serialized(() => this.#roster.save());
@@ -403,7 +411,11 @@ export class BackupEngine {
   #scheduler(lock: RepositoryLock, signal: AbortSignal | undefined, full: boolean): AccountScheduler {
     return new AccountScheduler({
       concurrency: this.#opts.concurrency ?? 4,
-      run: (id, reasons) => this.#runAccount(lock, id, full || reasons.has('catch-up-full'), signal),
+      run: async (id, reasons) => {
+        const out = await this.#runAccount(lock, id, full || reasons.has('catch-up-full'), signal);
+        // real-time capture learns tokens and probe results (deaf WaitSets) from each run
+        if (out) this.#afterRun?.(id, reasons, out);
+      },
       onError: (id, err) => {
         if (err instanceof AccountInactiveError) return this.#skipInactive(id, err);
         const error =
@@ -424,9 +436,14 @@ export class BackupEngine {
     return this.#roster.refresh(signal);
   }
 
-  async #runAccount(lock: RepositoryLock, id: string, full: boolean, signal: AbortSignal | undefined): Promise<void> {
+  async #runAccount(
+    lock: RepositoryLock,
+    id: string,
+    full: boolean,
+    signal: AbortSignal | undefined,
+  ): Promise<AccountRunOutcome | undefined> {
     try {
-      await this.#runAccountOnce(lock, id, full, signal);
+      return await this.#runAccountOnce(lock, id, full, signal);
     } finally {
       const pass = this.#pass;
       if (pass && pass.done < pass.total) {
@@ -447,9 +464,9 @@ export class BackupEngine {
     id: string,
     full: boolean,
     signal: AbortSignal | undefined,
-  ): Promise<void> {
+  ): Promise<AccountRunOutcome | undefined> {
     lock.assertHeld();
-    if (!(await this.#journals.lease(lock, id))) return;
+    if (!(await this.#journals.lease(lock, id))) return undefined;
     const journal = await this.#journals.get(id);
     const moved = await captureAttributes(this.#opts.client, journal, id, signal);
     if (moved) this.#log.info({ accountId: id, ...moved }, 'account moved to another mailbox server; resyncing');
@@ -473,5 +490,6 @@ export class BackupEngine {
     this.#result.inactive = this.#result.inactive.filter((x) => x.accountId !== id);
     if (r.failures.length === 0) this.#lastCapture.set(id, this.#now());
     this.#opts.onAccountRun?.(r);
+    return { result: r, token: (journal.lastState() as CursorState | undefined)?.token, moved: moved !== undefined };
   }
 }
