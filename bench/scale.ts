@@ -140,7 +140,8 @@ async function journalOpen(dir: string): Promise<void> {
   const files: string[] = [];
   const walk = async (d: string): Promise<void> => {
     for (const e of await readdir(d, { withFileTypes: true }))
-      e.isDirectory() ? await walk(join(d, e.name)) : files.push(join(d, e.name));
+      if (e.isDirectory()) await walk(join(d, e.name));
+      else files.push(join(d, e.name));
   };
   await walk(join(root, 'accounts'));
   const b0 = performance.now();

@@ -31,6 +31,10 @@ export type ErrorCode =
   | 'ZB_CONFLICT'
   | 'ZB_TARGET_EXISTS'
   | 'ZB_UNSUPPORTED'
+  /** The repository is encrypted and no password (key) was given. */
+  | 'ZB_KEY_REQUIRED'
+  /** The password opens none of the repository's key slots (or an archive's key). */
+  | 'ZB_KEY_INVALID'
   /** A bug or an unexpected non-library error (what the CLI, the daemon and the console report for it). */
   | 'ZB_INTERNAL';
 

@@ -332,6 +332,7 @@ class AccountRun {
         if (!meta) return Promise.resolve();
         return this.#version(ref, meta, current, async () => {
           const stored = await storeContent(this.opts.fetch, ref.id, {
+            fmt: 'native',
             captureHead: true,
             ...(meta.size !== undefined ? { expectedSize: meta.size } : {}),
           });
@@ -376,9 +377,12 @@ class AccountRun {
         : await itemMetadata(this.opts.fetch, ref.id);
     if (!meta) return;
     await this.#version(ref, { ...ref.summary, ...meta }, current, async () => {
-      const stored = await storeContent(this.opts.fetch, ref.id);
+      // Appointments and tasks are kept as iCalendar (what restores replay through SetAppointment):
+      // asked for by name, never left to the server's per-type default (UserServlet.defaultFormat).
+      const calendar = ref.type === 'appointment' || ref.type === 'task';
+      const stored = await storeContent(this.opts.fetch, ref.id, { fmt: calendar ? 'ics' : 'native' });
       if (!stored) return undefined;
-      if (ref.type !== 'appointment' && ref.type !== 'task') return stored;
+      if (!calendar) return stored;
       const uid = await calendarUid(this.opts.fetch, ref.id);
       return { ...stored, ...(uid !== undefined ? { meta: { uid } } : {}) };
     });

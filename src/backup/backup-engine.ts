@@ -32,7 +32,7 @@ import { AccountInactiveError } from '../soap/faults.js';
 import type { CaptureStatus } from './capture-status.js';
 import type { ScannerFleet, ServerCaptureStatus } from '../sync/scanner-fleet.js';
 import { captureDirectory } from '../directory/capture-directory.js';
-import { backupAccount, type AccountRunResult } from './account-backup.js';
+import { backupAccount } from './account-backup.js';
 import type { CursorState } from '../repository/cursor-state.js';
 import { captureAttributes } from './account-attrs.js';
 import { AccountRoster } from './account-roster.js';

@@ -121,6 +121,26 @@ export async function calendarUid(ctx: FetchContext, id: string): Promise<string
   }
 }
 
+/** Options of {@link storeContent}. */
+export interface StoreContentOptions {
+  expectedSize?: number;
+  part?: string;
+  captureHead?: boolean;
+  /** REST formatter asked for explicitly (never the server's per-type default). Default `native`. */
+  fmt?: 'native' | 'ics';
+}
+
+/**
+ * A body that cannot be what `fmt` asked for: a message or document asked in native form that
+ * comes back as iCalendar or an HTML page means another formatter answered (UserServlet.java
+ * `defaultFormat`); it must never be stored as the item's bytes.
+ */
+function wrongFormatter(fmt: 'native' | 'ics', contentType: string | undefined, isPart: boolean): boolean {
+  const ct = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (fmt === 'ics') return ct !== 'text/calendar' && ct !== 'text/plain';
+  return !isPart && ct === 'text/calendar';
+}
+
 /**
  * Streams an item (or one MIME part) from REST into the blob store. Undefined when the item
  * vanished meanwhile (`mail.NO_SUCH_ITEM`): the caller treats it as deleted. A body shorter or
@@ -129,7 +149,7 @@ export async function calendarUid(ctx: FetchContext, id: string): Promise<string
 export async function storeContent(
   ctx: FetchContext,
   id: string,
-  opts: { expectedSize?: number; part?: string; captureHead?: boolean } = {},
+  opts: StoreContentOptions = {},
 ): Promise<StoredContent | undefined> {
   const attempts = ctx.attempts ?? 3;
   for (let attempt = 1; ; attempt++) {
@@ -145,19 +165,24 @@ export async function storeContent(
   }
 }
 
-async function downloadOnce(
-  ctx: FetchContext,
-  id: string,
-  opts: { expectedSize?: number; part?: string; captureHead?: boolean },
-): Promise<StoredContent> {
+async function downloadOnce(ctx: FetchContext, id: string, opts: StoreContentOptions): Promise<StoredContent> {
+  const fmt = opts.fmt ?? 'native';
   const res = await downloadItem(ctx.client, {
     account: ctx.account,
     id,
+    fmt,
     ...(opts.part !== undefined ? { part: opts.part } : {}),
     ...(opts.expectedSize !== undefined ? { expectedSize: opts.expectedSize } : {}),
     ...(ctx.maxItemBytes !== undefined ? { maxBytes: ctx.maxItemBytes } : {}),
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
+  if (wrongFormatter(fmt, res.contentType, opts.part !== undefined)) {
+    res.stream.destroy();
+    throw new ZimbraBackupError(`item ${id}: asked for ${fmt}, the server answered ${res.contentType ?? 'no type'}`, {
+      code: 'ZB_PROTOCOL',
+      data: { itemId: id, fmt, contentType: res.contentType ?? null },
+    });
+  }
   let opened = false;
   const tap = opts.captureHead ? new HeaderTap() : undefined;
   const open = (): Readable => {

@@ -5,7 +5,8 @@
  * @module
  */
 import { ZimbraBackupError } from '../errors.js';
-import { Journal } from '../journal/journal.js';
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- imported for a TSDoc {@link} (typedoc resolves it through the import)
+import type { Journal } from '../journal/journal.js';
 import type { Repository } from '../repository/repository.js';
 import { resolveAccount } from './list-items.js';
 

@@ -16,9 +16,13 @@ export function accountParam(value: string | undefined, field = 'account'): stri
   return value;
 }
 
-/** A Zimbra item id. */
+/** A Zimbra item id (a bad one is a `ZB_INVALID_ARGUMENT` naming `field`, like the other params). */
 export function itemParam(value: string | undefined, field = 'item'): string {
-  return safeItemId(value ?? '');
+  try {
+    return safeItemId(value ?? '');
+  } catch {
+    throw badInput(`${field} is not a Zimbra item id`, field);
+  }
 }
 
 /** An optional zoned ISO time, as ms since the epoch. */

@@ -1,5 +1,6 @@
 import type { Logger } from '../internal/logger.js';
 import type { StorageBackend } from '../store/backends/backend.js';
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- imported for a TSDoc {@link} (typedoc resolves it through the import)
 import type { Journal } from './journal.js';
 
 /** A JSON value: what the opaque cursor state of a commit may hold. */

@@ -8,6 +8,7 @@ import pLimit from 'p-limit';
 import { isZimbraBackupError, throwIfAborted } from '../errors.js';
 import type { Repository } from '../repository/repository.js';
 import { BLOB_HEADER_SIZE } from '../store/blob-codec.js';
+import { SEAL_OVERHEAD } from '../store/crypto/cipher.js';
 import { parseDigest } from '../store/digest.js';
 import type { BlobLocation } from '../store/pack/index-table.js';
 import { readWholePack } from '../store/pack/pack-reader.js';
@@ -66,10 +67,11 @@ export async function checkPacks(opts: {
   });
   // Referenced blobs grouped by pack, each group in offset order: sequential reads.
   const byPack = new Map<string, Array<[string, BlobLocation, BlobReference]>>();
+  const sealOverhead = packs.cipher ? SEAL_OVERHEAD : 0;
   let loaded = 0;
   const total = refs.size;
   for (const [digest, ref] of refs) {
-    const loc = packs.locate(digest);
+    const loc = packs.locate(packs.idOf(digest));
     if (!loc) {
       out.problems.push(problem('missing-blob', 'referenced blob is in no index file', digest, '', ref));
       opts.onProgress?.({ phase: 'blobs', loaded: ++loaded, total, bytes: out.bytes });
@@ -93,11 +95,11 @@ export async function checkPacks(opts: {
             ref,
           ),
         );
-      else if (loc.codec === 'none' && loc.length !== BLOB_HEADER_SIZE + loc.rawSize)
+      else if (loc.codec === 'none' && loc.length !== BLOB_HEADER_SIZE + loc.rawSize + sealOverhead)
         out.problems.push(
           problem(
             'size-mismatch',
-            `uncompressed blob object is ${loc.length} bytes, expected ${BLOB_HEADER_SIZE + loc.rawSize}`,
+            `uncompressed blob object is ${loc.length} bytes, expected ${BLOB_HEADER_SIZE + loc.rawSize + sealOverhead}`,
             digest,
             key,
             ref,
@@ -121,7 +123,7 @@ export async function checkPacks(opts: {
         let whole: Buffer | undefined;
         if ((stored.get(id) ?? 0) <= WHOLE_PACK_LIMIT) {
           try {
-            whole = (await readWholePack(repository.backend, key, io)).bytes;
+            whole = (await readWholePack(repository.backend, key, io, packs.cipher)).bytes;
           } catch (err) {
             if (!isZimbraBackupError(err, 'ZB_REPOSITORY_CORRUPT')) throw err;
             // A damaged trailer: the blobs may still verify one by one through the index.
@@ -129,7 +131,7 @@ export async function checkPacks(opts: {
         }
         for (const [digest, loc, ref] of items) {
           const verdict = whole
-            ? verifyObject(whole.subarray(loc.offset, loc.offset + loc.length), digest, key)
+            ? verifyObject(whole.subarray(loc.offset, loc.offset + loc.length), packs.idOf(digest), key, packs.cipher)
             : undefined;
           if (verdict === undefined) {
             const r = await verifyBlob(repository, digest, ref, true, signal);
@@ -160,10 +162,12 @@ export async function checkPacks(opts: {
   if (full && opts.complete) {
     const indexed = new Set<string>();
     let seen = 0;
+    // Encrypted: the index holds keyed-MAC ids, so the references are compared by id.
+    const refIds = packs.cipher ? new Set([...refs.keys()].map((d) => packs.idOf(d))) : refs;
     for (const [digest, loc] of packs.table.entries()) {
       indexed.add(loc.pack);
       opts.onProgress?.({ phase: 'unreferenced', loaded: ++seen });
-      if (refs.has(digest)) continue;
+      if (refIds.has(digest)) continue;
       const key = packs.packKey(loc.pack);
       if (!stored.has(loc.pack)) {
         out.problems.push(

@@ -85,9 +85,11 @@ export async function collectPacks(o: PackGcOptions): Promise<PackGcResult> {
   }
   const live = new Map<string, Array<[string, BlobLocation]>>();
   const indexedPacks = new Set<string>();
+  // Encrypted: the index holds keyed-MAC ids, so the marked content digests are compared by id.
+  const markedIds = packs.cipher ? new Set([...marked].map((d) => packs.idOf(d))) : marked;
   for (const [digest, loc] of packs.table.entries()) {
     indexedPacks.add(loc.pack);
-    if (!marked.has(digest) || !stored.has(loc.pack)) {
+    if (!markedIds.has(digest) || !stored.has(loc.pack)) {
       r.blobsRemoved++;
       continue;
     }
@@ -131,6 +133,7 @@ export async function collectPacks(o: PackGcOptions): Promise<PackGcResult> {
     backend: repository.backend,
     layout: packs.layout,
     targetPackBytes: packs.targetPackBytes,
+    ...(packs.cipher ? { cipher: packs.cipher } : {}),
   });
   const keepWhole = new Set<string>();
   let done = 0;
@@ -141,16 +144,18 @@ export async function collectPacks(o: PackGcOptions): Promise<PackGcResult> {
     const entries = (live.get(id) ?? []).sort((a, b) => a[1].offset - b[1].offset);
     let bytes: Buffer | undefined;
     try {
-      bytes = (await readWholePack(repository.backend, key, io)).bytes;
+      bytes = (await readWholePack(repository.backend, key, io, packs.cipher)).bytes;
     } catch (err) {
       if (!isZimbraBackupError(err, 'ZB_REPOSITORY_CORRUPT')) throw err;
     }
     // A damaged pack (or a codec we cannot check synchronously) is kept as it is: check reports it.
     const objects = entries.map(([d, l]) => {
-      const obj = bytes?.subarray(l.offset, l.offset + l.length);
-      return { d, l, obj, ok: obj !== undefined && verifyObject(obj, d, key)?.ok === true };
+      const stored = bytes?.subarray(l.offset, l.offset + l.length);
+      const verdict = stored === undefined ? undefined : verifyObject(stored, d, key, packs.cipher);
+      // The plaintext object: the writer seals it again (fresh nonce) when the repository is encrypted.
+      return { d, l, obj: verdict?.ok ? verdict.object : undefined };
     });
-    if (objects.some((x) => !x.ok)) {
+    if (objects.some((x) => x.obj === undefined)) {
       keepWhole.add(id);
       continue;
     }

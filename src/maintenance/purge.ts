@@ -19,7 +19,7 @@
 import pLimit from 'p-limit';
 import { isZimbraBackupError, throwIfAborted, ZimbraBackupError } from '../errors.js';
 import type { AccountIndexEntry } from '../repository/account-index.js';
-import { Journal } from '../journal/journal.js';
+import { type Journal } from '../journal/journal.js';
 import { recordDigests } from '../journal/record-digests.js';
 import { ACCOUNTS_PREFIX, accountPrefix } from '../repository/layout.js';
 import type { LockOptions, RepositoryLock } from '../repository/lock.js';

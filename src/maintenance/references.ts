@@ -4,7 +4,7 @@
  * @module
  */
 import { isZimbraBackupError, throwIfAborted, ZimbraBackupError } from '../errors.js';
-import { Journal } from '../journal/journal.js';
+import { type Journal } from '../journal/journal.js';
 import { recordDigestSize, recordDigests } from '../journal/record-digests.js';
 import type { RecoveredObject } from '../journal/types.js';
 import { silentLogger } from '../internal/logger.js';

@@ -107,14 +107,15 @@ async function verifies(repository: Repository, digest: string, signal?: AbortSi
  */
 export async function quarantine(repository: Repository, digest: string, signal?: AbortSignal): Promise<string> {
   const backend = repository.backend;
-  const to = quarantineKey(`blob-${digest}-${compactTime(new Date())}`);
+  // Named by the stored id: in an encrypted repository a key must not reveal a content digest.
+  const to = quarantineKey(`blob-${repository.blobs.packs?.idOf(digest) ?? digest}-${compactTime(new Date())}`);
   const io = signal ? { signal } : {};
   const packs = repository.blobs.packs;
   if (packs) {
     // Format v2: copy the object's range out of its pack, then drop its index entry so the next
     // backup stores the content again (the pack itself is rewritten by a later purge).
     await packs.reload(io);
-    const loc = packs.locate(digest);
+    const loc = packs.locate(packs.idOf(digest));
     if (!loc) return to;
     const range = { ...io, offset: loc.offset, length: loc.length };
     if (await backend.stat(packs.packKey(loc.pack), io))
@@ -146,8 +147,9 @@ async function forgetIndexEntry(repository: Repository, digest: string, signal?:
   if (!packs) return;
   const io = signal ? { signal } : {};
   await packs.reload(io);
-  if (!packs.locate(digest)) return;
-  const entries = [...packs.table.entries()].filter(([d]) => d !== digest);
+  const id = packs.idOf(digest);
+  if (!packs.locate(id)) return;
+  const entries = [...packs.table.entries()].filter(([d]) => d !== id);
   await packs.replaceIndex(entries, [...packs.indexFiles], io);
 }
 

@@ -35,7 +35,29 @@ export interface RepositoryConfig {
   blobLayout: 'sha256-fanout-2-2' | 'packs';
   /** Version 2: target size of new packs, in bytes. */
   packSize?: number;
+  /** Version 2, encrypted repositories only (docs/FORMAT.md "Encryption"). */
+  encryption?: RepositoryEncryption;
 }
+
+/** The `encryption` field of an encrypted repository's FORMAT: the one scheme this library knows. */
+export interface RepositoryEncryption {
+  /** Scheme version: 1. */
+  version: 1;
+  /** AES-256-GCM with 96-bit random nonces. */
+  cipher: 'aes-256-gcm';
+  /** Key slots: scrypt password-derived keys (parameters recorded per slot). */
+  kdf: 'scrypt';
+  /** Blob ids: HMAC-SHA256 of the content's SHA-256 under a derived key. */
+  blobIds: 'hmac-sha256';
+}
+
+/** The encryption scheme of new encrypted repositories. */
+export const ENCRYPTION_V1: Readonly<RepositoryEncryption> = Object.freeze({
+  version: 1,
+  cipher: 'aes-256-gcm',
+  kdf: 'scrypt',
+  blobIds: 'hmac-sha256',
+});
 
 /** Serialises a config as the FORMAT object's bytes (pretty JSON + newline, for humans who `cat` it). */
 export function encodeFormat(config: RepositoryConfig): Buffer {
@@ -95,12 +117,45 @@ export function decodeFormat(bytes: Buffer): RepositoryConfig {
       data: { blobLayout: String(v['blobLayout']).slice(0, 40) },
     });
   }
+  if (version === 1 && v['encryption'] !== undefined)
+    throw new ZimbraBackupError('format version 1 repositories cannot be encrypted', {
+      code: 'ZB_FORMAT_UNSUPPORTED',
+      data: { version },
+    });
   if (version === 1)
     return { format: FORMAT_NAME, version, id, created, compression, gzipLevel, blobLayout: 'sha256-fanout-2-2' };
   const packSize = v['packSize'];
   if (typeof packSize !== 'number' || !Number.isInteger(packSize) || packSize < 1024 || packSize > 2 ** 32)
     throw corrupt('FORMAT packSize is not an integer between 1 KiB and 4 GiB');
-  return { format: FORMAT_NAME, version, id, created, compression, gzipLevel, blobLayout: 'packs', packSize };
+  const base = {
+    format: FORMAT_NAME,
+    version,
+    id,
+    created,
+    compression,
+    gzipLevel,
+    blobLayout: 'packs',
+    packSize,
+  } as const;
+  const enc = v['encryption'];
+  if (enc === undefined) return base;
+  const e = enc as Record<string, unknown> | null;
+  if (
+    typeof e !== 'object' ||
+    e === null ||
+    e['version'] !== 1 ||
+    e['cipher'] !== 'aes-256-gcm' ||
+    e['kdf'] !== 'scrypt' ||
+    e['blobIds'] !== 'hmac-sha256'
+  )
+    throw new ZimbraBackupError(
+      'the repository uses an encryption scheme this library does not know; upgrade zimbra-backup',
+      {
+        code: 'ZB_FORMAT_UNSUPPORTED',
+        data: { encryption: JSON.stringify(enc).slice(0, 200) },
+      },
+    );
+  return { ...base, encryption: { ...ENCRYPTION_V1 } };
 }
 
 function corrupt(message: string, cause?: unknown): ZimbraBackupError {

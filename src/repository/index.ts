@@ -26,7 +26,19 @@ export {
   type DirectoryDumpObject,
   type InitRepositoryOptions,
   type OpenRepositoryOptions,
+  type AddKeyOptions,
+  type RepositoryEncryptionOptions,
 } from './repository.js';
+export {
+  DEFAULT_SCRYPT,
+  KEYS_PREFIX,
+  addKeySlot,
+  listKeySlots,
+  removeKeySlot,
+  unlockMasterKey,
+  type KeySlotInfo,
+  type ScryptParams,
+} from './keys/key-slots.js';
 export { openOrInitRepository } from './open-or-init.js';
 export {
   RepositoryLock,
@@ -39,7 +51,15 @@ export {
   type LockMode,
 } from './lock.js';
 export { acquireLease, releaseLease, leaseKey, type LeaseOptions } from './lease.js';
-export { FORMAT_NAME, FORMAT_VERSION, decodeFormat, encodeFormat, type RepositoryConfig } from './format.js';
+export {
+  FORMAT_NAME,
+  FORMAT_VERSION,
+  ENCRYPTION_V1,
+  decodeFormat,
+  encodeFormat,
+  type RepositoryConfig,
+  type RepositoryEncryption,
+} from './format.js';
 export * as layout from './layout.js';
 export { readAccountIndex, writeAccountIndex, findAccount, type AccountIndexEntry } from './account-index.js';
 export { cursorStateOf, type CursorState } from './cursor-state.js';

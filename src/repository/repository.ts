@@ -3,10 +3,21 @@
  * configured from it, and the writer lock.
  * @module
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { ZimbraBackupError, isZimbraBackupError, throwIfAborted } from '../errors.js';
 import type { Logger } from '../internal/logger.js';
+import type { Secret } from '../internal/secret.js';
+import { RepositoryCipher } from '../store/crypto/cipher.js';
+import { EncryptedBackend } from '../store/crypto/encrypted-backend.js';
+import {
+  addKeySlot,
+  listKeySlots,
+  removeKeySlot,
+  unlockMasterKey,
+  type KeySlotInfo,
+  type ScryptParams,
+} from './keys/key-slots.js';
 import { Journal } from '../journal/journal.js';
 import type { JournalOptions } from '../journal/types.js';
 import type { StorageBackend } from '../store/backends/backend.js';
@@ -15,6 +26,7 @@ import { BlobStore } from '../store/blob-store.js';
 import { PackStore } from '../store/pack/pack-store.js';
 import {
   DEFAULT_PACK_SIZE,
+  ENCRYPTION_V1,
   FORMAT_NAME,
   FORMAT_VERSION,
   MAX_FORMAT_BYTES,
@@ -58,6 +70,39 @@ export interface OpenRepositoryOptions {
   signal?: AbortSignal;
   /** Format v2: target pack size of this writer, in bytes. Default: the FORMAT object's `packSize`. */
   packSize?: number;
+  /**
+   * The password of an encrypted repository (any of its key slots). Ignored for a repository that
+   * is not encrypted. Read it from a file or the environment, never from a command line.
+   */
+  password?: string | Secret;
+}
+
+/** Options of an encrypted new repository ({@link InitRepositoryOptions.encryption}). */
+export interface RepositoryEncryptionOptions {
+  /** Password of the first key slot. */
+  password: string | Secret;
+  /** Label of the first key slot. Default: empty. */
+  label?: string;
+  /** scrypt parameters of the first key slot. Default: N=32768, r=8, p=1. */
+  kdf?: ScryptParams;
+}
+
+/** Options of {@link Repository.addKey}. */
+export interface AddKeyOptions {
+  /** Password of the new slot. */
+  password: string | Secret;
+  /** Free text shown by `key list`. */
+  label?: string;
+  /** scrypt parameters. Default: N=32768, r=8, p=1. */
+  kdf?: ScryptParams;
+  /** Aborts. */
+  signal?: AbortSignal;
+}
+
+/** What an opened encrypted repository holds in memory: derived keys, the master key, the slot used. */
+interface UnlockedKey {
+  masterKey: Buffer;
+  slotId: string;
 }
 
 /** Options of {@link initRepository}. */
@@ -70,13 +115,15 @@ export interface InitRepositoryOptions extends OpenRepositoryOptions {
   now?: () => Date;
   /** Format version of the new repository: 2 (packs, the default) or 1 (one object per blob). */
   formatVersion?: 1 | 2;
+  /** Encrypt the new repository (format 2 only; docs/FORMAT.md "Encryption"). */
+  encryption?: RepositoryEncryptionOptions;
 }
 
 /** Options of {@link Repository.journal}. */
-export interface AccountJournalOptions extends Pick<
+export type AccountJournalOptions = Pick<
   JournalOptions,
   'readOnly' | 'logger' | 'clock' | 'checkpointMinRecords' | 'compactAfterSegments' | 'signal' | 'beforeCommit'
-> {}
+>;
 
 /** A directory dump stored in the repository (newest last in {@link Repository.directoryDumps}). */
 export interface DirectoryDumpObject {
@@ -98,21 +145,29 @@ export class Repository {
   readonly config: Readonly<RepositoryConfig>;
   /** The content-addressed blob store, compressing new blobs as `config` says. */
   readonly blobs: BlobStore;
+  /** True for an encrypted repository (opened with a password). */
+  readonly encrypted: boolean;
+  readonly #key: UnlockedKey | undefined;
 
   /** @internal Use {@link openRepository} or {@link initRepository}. */
-  constructor(backend: StorageBackend, config: RepositoryConfig, options: OpenRepositoryOptions) {
-    this.backend = backend;
+  constructor(backend: StorageBackend, config: RepositoryConfig, options: OpenRepositoryOptions, key?: UnlockedKey) {
+    const cipher = key ? RepositoryCipher.fromMasterKey(key.masterKey, config.id) : undefined;
+    // Encrypted: everything but packs, FORMAT, key slots and locks is sealed whole by the wrapper.
+    this.backend = cipher ? new EncryptedBackend(backend, cipher) : backend;
     this.config = Object.freeze({ ...config });
+    this.encrypted = cipher !== undefined;
+    this.#key = key;
     const packs =
       config.version >= 2
         ? new PackStore({
-            backend,
+            backend: this.backend,
+            ...(cipher ? { cipher } : {}),
             targetPackBytes: options.packSize ?? config.packSize ?? DEFAULT_PACK_SIZE,
             ...(options.logger === undefined ? {} : { logger: options.logger }),
           })
         : undefined;
     this.blobs = new BlobStore({
-      backend,
+      backend: this.backend,
       ...(packs ? { packs } : {}),
       compression: config.compression,
       gzipLevel: config.gzipLevel,
@@ -241,6 +296,52 @@ export class Repository {
     return out.sort((a, b) => a.takenMs - b.takenMs || a.key.localeCompare(b.key));
   }
 
+  /** The key slots of an encrypted repository, oldest first (none for one that is not encrypted). */
+  async keySlots(signal?: AbortSignal): Promise<KeySlotInfo[]> {
+    return this.#key ? listKeySlots(this.backend, signal) : [];
+  }
+
+  /** The id of the key slot this repository was opened with (undefined when not encrypted). */
+  get keySlotId(): string | undefined {
+    return this.#key?.slotId;
+  }
+
+  /**
+   * Adds a key slot: the master key sealed under a new password. Any slot's password then opens
+   * the repository.
+   * @throws `ZB_UNSUPPORTED` when the repository is not encrypted.
+   */
+  async addKey(options: AddKeyOptions): Promise<KeySlotInfo> {
+    const key = this.#requireKey();
+    return addKeySlot({
+      backend: this.backend,
+      repositoryId: this.config.id,
+      masterKey: key.masterKey,
+      password: options.password,
+      ...(options.label === undefined ? {} : { label: options.label }),
+      ...(options.kdf ? { kdf: options.kdf } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  }
+
+  /**
+   * Removes a key slot; never the last one, nor the one this repository was opened with.
+   * @throws `ZB_CONFLICT` for the last or the current slot; `ZB_NOT_FOUND`; `ZB_UNSUPPORTED` when
+   *   the repository is not encrypted.
+   */
+  async removeKey(id: string, signal?: AbortSignal): Promise<void> {
+    const key = this.#requireKey();
+    return removeKeySlot({ backend: this.backend, id, currentSlotId: key.slotId, ...(signal ? { signal } : {}) });
+  }
+
+  #requireKey(): UnlockedKey {
+    if (this.#key) return this.#key;
+    throw new ZimbraBackupError('the repository is not encrypted: it has no keys', {
+      code: 'ZB_UNSUPPORTED',
+      data: { reason: 'not-encrypted' },
+    });
+  }
+
   /** `restores/<restoreId>/`: where a restore or import keeps its bookkeeping (id maps, claims, progress). */
   restorePrefix(restoreId: string): string {
     return restorePrefix(restoreId);
@@ -288,13 +389,35 @@ export async function initRepository(options: InitRepositoryOptions): Promise<Re
     compression,
     gzipLevel,
   } as const;
+  if (options.encryption && version !== 2) throw invalid('encryption', 'needs format version 2');
   const config: RepositoryConfig =
     version === 1
       ? { ...base, version, blobLayout: 'sha256-fanout-2-2' }
-      : { ...base, version, blobLayout: 'packs', packSize };
+      : {
+          ...base,
+          version,
+          blobLayout: 'packs',
+          packSize,
+          ...(options.encryption ? { encryption: { ...ENCRYPTION_V1 } } : {}),
+        };
+  let key: UnlockedKey | undefined;
+  if (options.encryption) {
+    // The slot first, FORMAT last: a FORMAT object always means a usable repository.
+    const masterKey = randomBytes(32);
+    const slot = await addKeySlot({
+      backend,
+      repositoryId: config.id,
+      masterKey,
+      password: options.encryption.password,
+      ...(options.encryption.label === undefined ? {} : { label: options.encryption.label }),
+      ...(options.encryption.kdf ? { kdf: options.encryption.kdf } : {}),
+      ...(signal ? { signal } : {}),
+    });
+    key = { masterKey, slotId: slot.id };
+  }
   const bytes = encodeFormat(config);
   await backend.put(FORMAT_KEY, { size: bytes.length, open: () => Readable.from([bytes]) }, signal ? { signal } : {});
-  return new Repository(backend, config, options);
+  return new Repository(backend, config, options, key);
 }
 
 /**
@@ -327,7 +450,20 @@ export async function openRepository(options: OpenRepositoryOptions): Promise<Re
     }
     throw err;
   }
-  return new Repository(backend, decodeFormat(bytes), options);
+  const config = decodeFormat(bytes);
+  if (!config.encryption) return new Repository(backend, config, options);
+  if (options.password === undefined)
+    throw new ZimbraBackupError(
+      'the repository is encrypted: a password is needed (CLI: --repo-password-file F or env ZB_REPO_PASSWORD)',
+      { code: 'ZB_KEY_REQUIRED', data: { id: config.id } },
+    );
+  const key = await unlockMasterKey({
+    backend,
+    repositoryId: config.id,
+    password: options.password,
+    ...(signal ? { signal } : {}),
+  });
+  return new Repository(backend, config, options, key);
 }
 
 function invalid(field: string, why: string): ZimbraBackupError {

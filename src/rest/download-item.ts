@@ -19,8 +19,15 @@ export interface DownloadItemOptions {
   id: string;
   /** MIME part number (e.g. `2`, `1.1`) instead of the whole item. */
   part?: string;
-  /** `sync`: ask for the full `X-Zimbra-*` metadata headers (sent with `nohdr=1`, so the body stays the raw blob). */
-  fmt?: 'sync';
+  /**
+   * The REST formatter. Without it the server picks one by item type (UserServlet.java
+   * `defaultFormat`): ICS for appointments and tasks, vCard for contacts, an HTML page for Zimbra
+   * documents (`application/x-zimbra-doc`...), the native formatter otherwise. `native`: the
+   * stored bytes (a message as `text/plain` with its RFC 822 source, NativeFormatter.java); `ics`:
+   * the calendar item as iCalendar (IcsFormatter.java, no Content-Length); `sync`: the full
+   * `X-Zimbra-*` metadata headers (sent with `nohdr=1`, so the body stays the raw blob).
+   */
+  fmt?: 'sync' | 'native' | 'ics';
   /** Fail with `ZB_TOO_LARGE` when the item is larger, in bytes. Default: no bound. */
   maxBytes?: number;
   /** Fail with `ZB_SIZE_MISMATCH` at the end unless exactly this many bytes arrive (e.g. the item's `s`). */
@@ -46,7 +53,8 @@ export interface DownloadItemResult {
 const ITEM_ID = /^(?:[0-9a-f-]{36}:)?-?\d+$/i;
 
 /**
- * Opens a streaming download of an item. Resolves once the server answered 200; the bytes are
+ * Opens a streaming download of an item. Every download but `fmt: 'sync'` is sent with `disp=a`
+ * so that documents and parts come back unchanged (see {@link DownloadItemOptions.fmt}). Resolves once the server answered 200; the bytes are
  * checked while they stream (never truncated, never over `maxBytes`).
  * @throws `NoSuchItemError` (`mail.NO_SUCH_ITEM`) on 404; `ZB_TOO_LARGE` when Content-Length already exceeds `maxBytes`;
  *   `ZB_AUTH`, `ZB_TRANSPORT`, `ZB_TIMEOUT`, `ZB_ABORTED`, `ZB_INVALID_ARGUMENT`.
@@ -70,6 +78,11 @@ export async function downloadItem(client: SoapConnection, opts: DownloadItemOpt
       if (opts.fmt === 'sync') {
         url.searchParams.set('fmt', 'sync');
         url.searchParams.set('nohdr', '1');
+      } else {
+        if (opts.fmt !== undefined) url.searchParams.set('fmt', opts.fmt);
+        // NativeFormatter.sendbackOriginalDoc defangs HTML, SVG and XML shown inline (no `disp`
+        // is inline): only an attachment disposition sends a document or part byte for byte.
+        url.searchParams.set('disp', 'a');
       }
       return { method: 'GET', url };
     },

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Readable } from 'node:stream';
-import { ZimbraBackupError } from '../errors.js';
+import { type ZimbraBackupError } from '../errors.js';
 import { AccountInactiveError, NoSuchItemError } from '../soap/faults.js';
 import { HttpStatusError, statusError } from '../soap/http/errors.js';
 import type { HttpResponse } from '../soap/http/http-client.js';

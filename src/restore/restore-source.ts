@@ -3,7 +3,7 @@
  * repository's account index) and its journal, opened read-only (restores never take the lock).
  * @module
  */
-import { Journal } from '../journal/journal.js';
+import { type Journal } from '../journal/journal.js';
 import type { ItemKind, ItemRecord, MailboxState } from '../journal/types.js';
 import type { Repository } from '../repository/repository.js';
 import type { PlannedFolder, RestorePlan } from './types.js';

@@ -206,6 +206,8 @@ export class TargetMailbox {
     const res = await downloadItem(this.#client, {
       account: this.#account,
       id,
+      // messages and documents: their stored bytes, as the backup hashed them
+      fmt: 'native',
       ...(this.#signal ? { signal: this.#signal } : {}),
     });
     const h = createHash('sha256');

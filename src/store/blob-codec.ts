@@ -15,6 +15,7 @@
  */
 import { createGunzip, createGzip } from 'node:zlib';
 import type { Transform } from 'node:stream';
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- imported for a TSDoc {@link} (typedoc resolves it through the import)
 import type { ReplayableBody } from './backends/backend.js';
 import { ZimbraBackupError } from '../errors.js';
 

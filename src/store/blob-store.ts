@@ -233,11 +233,12 @@ export class BlobStore {
   async has(digest: Digest, opts: IoOptions = {}): Promise<boolean> {
     if (this.packs) {
       const d = parseDigest(digest);
+      const id = this.packs.idOf(d);
       await this.packs.load(opts);
-      if (this.packs.has(d)) return true;
+      if (this.packs.has(id)) return true;
       // Another process may have indexed it since we loaded.
       await this.packs.refresh(opts);
-      return this.packs.has(d);
+      return this.packs.has(id);
     }
     return (await this.backend.stat(this.layout.key(parseDigest(digest)), opts)) !== undefined;
   }
@@ -298,32 +299,38 @@ export class BlobStore {
   /** One ranged read of the blob's object inside its pack (or its bytes while still pending). */
   async #openPacked(d: Digest, opts: IoOptions): Promise<{ key: string; raw: Readable }> {
     const packs = this.packs as PackStore;
+    const id = packs.idOf(d);
     await packs.load(opts);
-    let loc = packs.locate(d);
+    let loc = packs.locate(id);
     if (!loc) {
-      const pending = packs.pendingBytes(d);
+      const pending = packs.pendingBytes(id);
       if (pending) return { key: `pending:${d}`, raw: Readable.from([pending]) };
       // Written by another process since we loaded the index?
       await packs.refresh(opts);
-      loc = packs.locate(d);
+      loc = packs.locate(id);
     }
     if (!loc) throw blobNotFound(d);
     const key = packs.packKey(loc.pack);
-    return { key, raw: await this.backend.get(key, { ...opts, offset: loc.offset, length: loc.length }) };
+    const stored = await this.backend.get(key, { ...opts, offset: loc.offset, length: loc.length });
+    return { key, raw: packs.openObjectStream(stored, id, key) };
   }
 
   async #statPacked(d: Digest, opts: IoOptions): Promise<BlobStat | undefined> {
     const packs = this.packs as PackStore;
+    const id = packs.idOf(d);
     await packs.load(opts);
-    const loc = packs.locate(d);
+    const loc = packs.locate(id);
     if (loc) return { digest: d, size: loc.rawSize, storedSize: loc.length, codec: loc.codec };
-    const pending = packs.pendingBytes(d);
+    const pending = packs.pendingBytes(id);
     if (!pending) return undefined;
     const h = decodeBlobHeader(pending, `pending:${d}`);
     return { digest: d, size: h.size, storedSize: pending.length, codec: h.codec };
   }
 
-  /** Every stored digest (objects under the layout prefix that are not blob keys are skipped). */
+  /**
+   * Every stored digest (objects under the layout prefix that are not blob keys are skipped). In an
+   * encrypted repository these are the stored ids (keyed MACs), not content digests.
+   */
   async *list(opts: IoOptions = {}): AsyncIterable<Digest> {
     if (this.packs) {
       await this.packs.load(opts);
@@ -446,7 +453,7 @@ export class BlobStore {
         const io = signal ? { signal } : {};
         await this.packs.load(io);
         // The index is in memory: deduplication costs no request.
-        const st = this.packs.has(digest) ? await this.#statPacked(digest, io) : undefined;
+        const st = this.packs.has(this.packs.idOf(digest)) ? await this.#statPacked(digest, io) : undefined;
         if (st) return { digest, size: size ?? st.size ?? 0, storedSize: st.storedSize, stored: false };
         return this.#limit(write);
       }
@@ -473,11 +480,12 @@ export class BlobStore {
     const storedSize = spool.size;
     const head = spool.contents();
     const codec = this.compression;
+    const id = packs.idOf(digest);
     if (head === undefined && storedSize >= this.#largeBytes) {
-      await packs.addLarge(digest, size, codec, storedSize, () => spool.open(), signal ? { signal } : {});
+      await packs.addLarge(id, size, codec, storedSize, () => spool.open(), signal ? { signal } : {});
     } else {
       const bytes = head ?? (await collect(spool.open()));
-      await packs.add(digest, size, codec, bytes);
+      await packs.add(id, size, codec, bytes);
     }
     return { digest, size, storedSize, stored: true };
   }

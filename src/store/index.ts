@@ -32,6 +32,8 @@ export {
 export { type BlobKeyLayout, fanOutBlobLayout } from './blob-key.js';
 export { PackStore, DEFAULT_PACK_LAYOUT, type PackLayout, type PackStoreOptions } from './pack/pack-store.js';
 export { IndexTable, type BlobLocation } from './pack/index-table.js';
+export { RepositoryCipher, SEAL_OVERHEAD } from './crypto/cipher.js';
+export { EncryptedBackend, isPlainKey } from './crypto/encrypted-backend.js';
 export type { StorageBackend, ReplayableBody, IoOptions, ObjectInfo, BackendProperties } from './backends/backend.js';
 export { type AppendableBackend, type AppendOptions, isAppendable } from './backends/appendable.js';
 export { LocalBackend, type LocalBackendOptions } from './backends/local.js';

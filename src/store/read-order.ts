@@ -30,7 +30,8 @@ export async function inPackOrder<T>(
   await packs.load(opts);
   const keyed = items.map((item, i) => {
     const d = digestOf(item);
-    const loc = d === undefined ? undefined : packs.locate(d);
+    // Encrypted repositories index blobs by keyed-MAC id: look items up by that.
+    const loc = d === undefined ? undefined : packs.locate(packs.idOf(d));
     return { item, i, pack: loc?.pack, offset: loc?.offset ?? 0 };
   });
   keyed.sort((a, b) => {

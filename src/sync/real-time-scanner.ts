@@ -59,7 +59,7 @@ export interface RealTimeScannerOptions {
    */
   onRefused?: (accountId: string, type: string) => void;
   /**
-   * The accounts of this server to watch with an explicit WaitSet (see {@link setAccounts}).
+   * The accounts of this server to watch with an explicit WaitSet (see `setAccounts`).
    * Absent: one all-accounts WaitSet, as before.
    */
   accounts?: Iterable<WatchedAccount>;

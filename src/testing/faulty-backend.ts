@@ -4,7 +4,7 @@
  * test cannot pass because its fault never fired.
  * @module
  */
-import { Readable, Transform, pipeline, type TransformCallback } from 'node:stream';
+import { type Readable, Transform, pipeline, type TransformCallback } from 'node:stream';
 import { ZimbraBackupError } from '../errors.js';
 import { abortableSleep } from '../internal/abortable-sleep.js';
 import type {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { BackupEngine } from '../../src/backup/backup-engine.js';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { type Emulator } from '../../src/emulator/index.js';
 import { backupFixture, journalState, type BackupFixture } from './backup-helpers.js';
 
 let dir: string;

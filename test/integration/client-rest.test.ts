@@ -86,9 +86,10 @@ describe('downloadItem', () => {
     await readAll((await downloadItem(c, { account: { by: 'id', value: 'uuid-1' }, id: '300', part: '2' })).stream);
     await readAll((await downloadItem(c, { account: { by: 'id', value: 'uuid-1' }, id: '301' })).stream);
     const gets = fake.seen.filter((s) => s.method === 'GET');
+    // disp=a on every download: NativeFormatter.java defangs inline HTML/SVG/XML (sendbackOriginalDoc)
     expect(gets.map((g) => g.path)).toEqual([
-      '/service/home/u%40example.com/?id=300&part=2',
-      '/service/home/u%40example.com/?id=301',
+      '/service/home/u%40example.com/?id=300&part=2&disp=a',
+      '/service/home/u%40example.com/?id=301&disp=a',
     ]);
     expect(gets[0]!.headers.cookie).toBe(`ZM_ADMIN_AUTH_TOKEN=${TOKEN}`);
     expect(fake.seen.filter((s) => s.method === 'POST')).toHaveLength(2);

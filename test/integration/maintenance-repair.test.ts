@@ -104,10 +104,9 @@ describe('maintenance against a backed-up emulator', () => {
     for (let i = 0; i < 5; i++) emu.deliver(acct.name, `Subject: during ${i}\r\n\r\n${'body '.repeat(200)}${i}\r\n`);
 
     // Purge during a backup: the backup holds the lock.
-    let purgeDuring: unknown;
     const backup = engine.run({});
     await new Promise((r) => setTimeout(r, 5));
-    purgeDuring = await purgeRepository({ repository: repo, retentionMs: 1 }).catch((e: unknown) => e);
+    const purgeDuring: unknown = await purgeRepository({ repository: repo, retentionMs: 1 }).catch((e: unknown) => e);
     expect((await backup).failures).toEqual([]);
     expect(purgeDuring).toMatchObject({ code: 'ZB_LOCK_HELD' });
 

@@ -4,7 +4,7 @@
  * SUMMARY_FIELDS has no Change.CONTENT), so capture reads the header block while it streams the
  * blob it downloads anyway; no extra request, no second download.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';

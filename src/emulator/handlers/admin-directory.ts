@@ -4,7 +4,7 @@
  */
 import type { AccountEntry, DirEntry, DlEntry } from '../model/directory.js';
 import { BLOCKED_ATTRS } from '../model/passwords.js';
-import { Element } from '../wire/element.js';
+import { type Element } from '../wire/element.js';
 import { SoapFault, faults } from '../wire/soap-fault.js';
 import {
   NS,

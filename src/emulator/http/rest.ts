@@ -13,6 +13,7 @@ import { textReply, type HttpReply } from './reply.js';
 import { tgzExport } from './tgz-export.js';
 import { vcard } from './vcard.js';
 import { decodedBody, findPart, mimeTree } from '../model/mime-parts.js';
+import { defaultFormat, htmlItem, icsItem, nativeItem, originalDoc, vcfItem, type ItemFormat } from './rest-formats.js';
 
 /** Formats the emulator serves (`FormatterFactory.FormatType` subset). */
 const FORMATS = new Set(['native', 'sync', 'tgz', 'tar', 'ics', 'vcf']);
@@ -43,20 +44,6 @@ function syncHeaders(acct: AccountEntry, item: MailItem): Array<[string, string]
     ['X-Zimbra-Revision', String(item.savedSequence)],
     ...(item.type === 'message' ? ([['X-Zimbra-Conv', convIdOf(item)]] as Array<[string, string]>) : []),
   ];
-}
-
-function content(item: MailItem): { bytes: Buffer; type: string } {
-  switch (item.type) {
-    case 'contact':
-      return { bytes: Buffer.from(vcard(item), 'utf8'), type: 'text/x-vcard; charset=utf-8' };
-    case 'appointment':
-    case 'task':
-      return { bytes: item.blob ?? Buffer.alloc(0), type: 'text/calendar; charset=utf-8' };
-    case 'document':
-      return { bytes: item.blob ?? Buffer.alloc(0), type: item.contentType ?? 'application/octet-stream' };
-    default:
-      return { bytes: item.blob ?? Buffer.alloc(0), type: 'message/rfc822' };
-  }
 }
 
 /**
@@ -116,7 +103,7 @@ export function handleRest(r: RestRequest): HttpReply {
   const who = decodeURIComponent(slash < 0 ? rest : rest.slice(0, slash));
   const folderPath = slash < 0 ? '' : decodeURIComponent(rest.slice(slash + 1));
   let auth: AccountEntry;
-  let admin = false;
+  let admin: boolean;
   try {
     if (!r.token) return textReply(401, 'must authenticate');
     const claims = state.tokens.verify(r.token);
@@ -144,7 +131,9 @@ export function handleRest(r: RestRequest): HttpReply {
   if (!item || item.type === 'folder' || item.type === 'tag' || item.type === 'conversation')
     return textReply(404, `no such item: ${idParam}`);
   const part = url.searchParams.get('part');
-  if (part !== null) {
+  const disp = url.searchParams.get('disp');
+  const format = (fmt === '' ? defaultFormat(item, part !== null) : fmt) as ItemFormat;
+  if (part !== null && format === 'native') {
     let p = item.type === 'contact' ? item.parts?.[Number(part) - 1] : undefined;
     if (item.type === 'message' && item.blob) {
       const mp = findPart(mimeTree(item.blob), part);
@@ -156,32 +145,52 @@ export function handleRest(r: RestRequest): HttpReply {
           filename: mp.filename ?? `part${part}`,
         };
     }
-    if (!p) return textReply(404, `no such part: ${part}`);
-    const disp = `attachment; filename="${p.filename.replace(/["\\\r\n]/g, '_')}"`;
-    return {
-      status: 200,
-      headers: { 'Content-Type': p.contentType, 'Content-Length': p.bytes.length, 'Content-Disposition': disp },
-      body: p.bytes,
-    };
+    // NativeFormatter.handleMessagePart: 400 "part not found"; else sendbackOriginalDoc
+    if (!p) return textReply(400, 'part not found');
+    return originalDoc(p.bytes, p.contentType, p.filename, disp);
   }
-  const c = content(item);
-  if (fmt === 'sync') {
-    const hdrs = syncHeaders(acct, item);
-    const nohdr = url.searchParams.get('nohdr') === '1';
-    const body = nohdr
-      ? c.bytes
-      : Buffer.concat([Buffer.from(hdrs.map(([k, v]) => `${k}: ${v}\r\n`).join(''), 'utf8'), c.bytes]);
-    // header values go out as UTF-8 bytes (Node writes header strings as latin1)
-    const wire = hdrs.map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('latin1')]);
-    return {
-      status: 200,
-      headers: { 'Content-Type': c.type, 'Content-Length': body.length, ...Object.fromEntries(wire) },
-      body,
-    };
+  switch (format) {
+    case 'sync':
+      return syncItem(acct, item, url.searchParams.get('nohdr') === '1');
+    case 'ics': {
+      const noAttach = /^(1|true)$/i.test(url.searchParams.get('noAttach') ?? '');
+      return icsItem(item, noAttach, folderPath);
+    }
+    case 'vcf':
+      return vcfItem(item);
+    case 'html':
+      return htmlItem(item);
+    default:
+      return nativeItem(item, disp, nativeHeaders(item));
   }
+}
+
+/** SyncFormatter: the metadata headers (also prepended to the body unless `nohdr=1`), the item's own bytes. */
+function syncItem(acct: AccountEntry, item: MailItem, nohdr: boolean): HttpReply {
+  const hdrs = syncHeaders(acct, item);
+  const c = syncContent(item);
+  const body = nohdr
+    ? c.bytes
+    : Buffer.concat([Buffer.from(hdrs.map(([k, v]) => `${k}: ${v}\r\n`).join(''), 'utf8'), c.bytes]);
+  // header values go out as UTF-8 bytes (Node writes header strings as latin1)
+  const wire = hdrs.map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('latin1')]);
   return {
     status: 200,
-    headers: { 'Content-Type': c.type, 'Content-Length': c.bytes.length, ...nativeHeaders(item) },
-    body: c.bytes,
+    headers: { 'Content-Type': c.type, 'Content-Length': body.length, ...Object.fromEntries(wire) },
+    body,
   };
+}
+
+function syncContent(item: MailItem): { bytes: Buffer; type: string } {
+  switch (item.type) {
+    case 'contact':
+      return { bytes: Buffer.from(vcard(item), 'utf8'), type: 'text/x-vcard; charset=utf-8' };
+    case 'appointment':
+    case 'task':
+      return { bytes: item.blob ?? Buffer.alloc(0), type: 'text/calendar; charset=utf-8' };
+    case 'document':
+      return { bytes: item.blob ?? Buffer.alloc(0), type: item.contentType ?? 'application/octet-stream' };
+    default:
+      return { bytes: item.blob ?? Buffer.alloc(0), type: 'message/rfc822' };
+  }
 }

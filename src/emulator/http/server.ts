@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import type { EmulatorState } from '../handlers/context.js';
 import type { Logger } from '../../internal/logger.js';
 import { SoapFault } from '../wire/soap-fault.js';
-import { FaultInjector, type FaultPlan } from './fault-injector.js';
+import { type FaultInjector, type FaultPlan } from './fault-injector.js';
 import { cookie, textReply, type HttpReply } from './reply.js';
 import { handleRest } from './rest.js';
 import { handleSoap, parseSoap } from './soap-endpoint.js';

@@ -74,7 +74,7 @@ function checkTargetActive(req: Element, ctx: SoapContext): void {
   const spec = ctx.header?.child('account');
   if (!spec || spec.content === undefined || req.ns === 'urn:zimbraAdmin') return;
   let target;
-  let admin = false;
+  let admin: boolean;
   try {
     admin = claims(ctx).admin;
     target = targetAccount(ctx);

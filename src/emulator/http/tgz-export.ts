@@ -5,7 +5,7 @@
  * (ms), `meta=0`, `body=0`. Streams the archive entry by entry with backpressure.
  */
 import { createHash } from 'node:crypto';
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { pack as tarPack } from 'tar-stream';
 import type { AccountEntry } from '../model/directory.js';

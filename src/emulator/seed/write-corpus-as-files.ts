@@ -29,7 +29,6 @@ export interface WriteCorpusAsFilesResult {
  * become `_`, and `.`/`..`/empty become `_`-prefixed, so no name can leave the output directory.
  */
 export function safePathSegment(name: string): string {
-  // eslint-disable-next-line no-control-regex
   const cleaned = name.replace(/[/\\\u0000-\u001f\u007f]/g, '_');
   return cleaned === '' || cleaned === '.' || cleaned === '..' ? `_${cleaned}` : cleaned;
 }

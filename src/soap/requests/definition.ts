@@ -29,7 +29,7 @@ export interface SoapRequestDefinition<P, R> {
 }
 
 /** Any request definition (for registries and batches). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- parameter and result types vary per request; `unknown` would refuse every concrete definition (function parameters are contravariant)
 export type AnySoapRequestDefinition = SoapRequestDefinition<any, any>;
 
 /** The response element name of a definition. */

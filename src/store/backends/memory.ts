@@ -5,7 +5,9 @@
  */
 import { Readable, addAbortSignal } from 'node:stream';
 import { ZimbraBackupError, throwIfAborted } from '../../errors.js';
-import type { BackendProperties, IoOptions, ObjectInfo, ReplayableBody, StorageBackend } from './backend.js';
+import type { BackendProperties, IoOptions, ObjectInfo, ReplayableBody } from './backend.js';
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- imported for a TSDoc {@link} (typedoc resolves it through the import)
+import type { StorageBackend } from './backend.js';
 import type { AppendOptions, AppendableBackend } from './appendable.js';
 import { assertValidKey, assertValidPrefix, resolveRange } from './key.js';
 import { notFound, sizeMismatch, toStorageError } from './storage-error.js';

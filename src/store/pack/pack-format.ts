@@ -10,11 +10,25 @@
  * ```
  * All integers are big-endian. `offset`/`length` locate the blob object inside the pack, so one
  * ranged read of `[offset, offset + length)` returns a complete v1 blob object.
+ *
+ * Encrypted repositories write version 2 packs (docs/FORMAT.md "Encryption", "Packs"): the header
+ * and footer carry version 2, each blob object is sealed on its own (nonce | AES-256-GCM of the v1
+ * blob object | tag, AAD naming the blob id), and the entry table is sealed as one value (AAD naming
+ * the pack id), so the table is `64 x N + 28` bytes; the CRC covers the sealed table.
  * @module
  */
 import { crc32 } from 'node:zlib';
 import { ZimbraBackupError } from '../../errors.js';
 import type { Compression } from '../blob-codec.js';
+import { SEAL_OVERHEAD, aad, type RepositoryCipher } from '../crypto/cipher.js';
+
+/** The keys of an encrypted pack: the repository's cipher and the pack's id (for the AAD). */
+export interface PackSealing {
+  /** The repository's cipher. */
+  cipher: RepositoryCipher;
+  /** Id of the pack (32 hex). */
+  packId: string;
+}
 
 /** Bytes of the pack header. */
 export const PACK_HEADER_SIZE = 8;
@@ -26,6 +40,7 @@ export const PACK_FOOTER_SIZE = 16;
 const HEADER_MAGIC = Buffer.from('ZBPK', 'latin1');
 const FOOTER_MAGIC = Buffer.from('ZBPT', 'latin1');
 const VERSION = 1;
+const ENCRYPTED_VERSION = 2;
 const CODECS: readonly Compression[] = ['none', 'gzip', 'zstd'];
 
 /** Where one blob lives inside a pack. */
@@ -42,25 +57,45 @@ export interface PackEntry {
   codec: Compression;
 }
 
-/** The fixed pack header. */
-export function encodePackHeader(): Buffer {
+/** The fixed pack header (version 2 when `encrypted`). */
+export function encodePackHeader(encrypted = false): Buffer {
   const b = Buffer.alloc(PACK_HEADER_SIZE);
   HEADER_MAGIC.copy(b, 0);
-  b[4] = VERSION;
+  b[4] = encrypted ? ENCRYPTED_VERSION : VERSION;
   return b;
 }
 
 /**
- * Checks a pack header.
+ * Checks a pack header (version 2 in an encrypted repository, 1 otherwise).
  * @throws `ZB_REPOSITORY_CORRUPT` naming `key`.
  */
-export function checkPackHeader(b: Buffer, key: string): void {
+export function checkPackHeader(b: Buffer, key: string, encrypted = false): void {
   if (b.length < PACK_HEADER_SIZE || !b.subarray(0, 4).equals(HEADER_MAGIC)) throw corrupt(key, 'bad pack magic');
-  if (b[4] !== VERSION) throw corrupt(key, `unknown pack version ${b[4]}`);
+  if (b[4] !== (encrypted ? ENCRYPTED_VERSION : VERSION)) throw corrupt(key, `unexpected pack version ${b[4]}`);
 }
 
-/** Entries + footer: the trailer appended after the last blob. */
-export function encodePackTrailer(entries: readonly PackEntry[]): Buffer {
+/** Entries + footer: the trailer appended after the last blob (the entries sealed when `sealing`). */
+export function encodePackTrailer(entries: readonly PackEntry[], sealing?: PackSealing): Buffer {
+  const plain = encodePlainTrailer(entries);
+  if (!sealing) return plain;
+  const table = sealing.cipher.seal(
+    plain.subarray(0, entries.length * PACK_ENTRY_SIZE),
+    aad.packEntries(sealing.packId),
+  );
+  const footer = Buffer.alloc(PACK_FOOTER_SIZE);
+  footer.writeUInt32BE(entries.length, 0);
+  footer.writeUInt32BE(crc32(table), 4);
+  FOOTER_MAGIC.copy(footer, 8);
+  footer[12] = ENCRYPTED_VERSION;
+  return Buffer.concat([table, footer]);
+}
+
+/** Bytes of the entry table of `count` entries as stored. */
+export function packTableSize(count: number, encrypted = false): number {
+  return count * PACK_ENTRY_SIZE + (encrypted ? SEAL_OVERHEAD : 0);
+}
+
+function encodePlainTrailer(entries: readonly PackEntry[]): Buffer {
   const out = Buffer.alloc(entries.length * PACK_ENTRY_SIZE + PACK_FOOTER_SIZE);
   entries.forEach((e, i) => {
     const at = i * PACK_ENTRY_SIZE;
@@ -82,11 +117,17 @@ export function encodePackTrailer(entries: readonly PackEntry[]): Buffer {
  * Reads the entry count from a footer.
  * @throws `ZB_REPOSITORY_CORRUPT`.
  */
-export function decodePackFooter(b: Buffer, key: string, packSize: number): { count: number; crc: number } {
+export function decodePackFooter(
+  b: Buffer,
+  key: string,
+  packSize: number,
+  encrypted = false,
+): { count: number; crc: number } {
   if (b.length !== PACK_FOOTER_SIZE || !b.subarray(8, 12).equals(FOOTER_MAGIC)) throw corrupt(key, 'bad pack footer');
-  if (b[12] !== VERSION) throw corrupt(key, `unknown pack footer version ${b[12]}`);
+  if (b[12] !== (encrypted ? ENCRYPTED_VERSION : VERSION))
+    throw corrupt(key, `unexpected pack footer version ${b[12]}`);
   const count = b.readUInt32BE(0);
-  if (PACK_HEADER_SIZE + count * PACK_ENTRY_SIZE + PACK_FOOTER_SIZE > packSize)
+  if (PACK_HEADER_SIZE + packTableSize(count, encrypted) + PACK_FOOTER_SIZE > packSize)
     throw corrupt(key, 'entry count exceeds the pack size');
   return { count, crc: b.readUInt32BE(4) };
 }
@@ -100,10 +141,12 @@ export function decodePackEntries(
   footer: { count: number; crc: number },
   key: string,
   packSize: number,
+  sealing?: PackSealing,
 ): PackEntry[] {
-  if (b.length !== footer.count * PACK_ENTRY_SIZE || crc32(b) !== footer.crc)
+  if (b.length !== packTableSize(footer.count, sealing !== undefined) || crc32(b) !== footer.crc)
     throw corrupt(key, 'pack entries fail their checksum');
   const end = packSize - b.length - PACK_FOOTER_SIZE;
+  if (sealing) b = sealing.cipher.open(b, aad.packEntries(sealing.packId), key);
   const out: PackEntry[] = [];
   for (let i = 0; i < footer.count; i++) {
     const at = i * PACK_ENTRY_SIZE;

@@ -17,6 +17,7 @@ import { ZimbraBackupError, isZimbraBackupError } from '../../errors.js';
 import { resolveLogger, type Logger } from '../../internal/logger.js';
 import type { IoOptions, StorageBackend } from '../backends/backend.js';
 import type { Compression } from '../blob-codec.js';
+import { SEAL_OVERHEAD, aad, type RepositoryCipher } from '../crypto/cipher.js';
 import { readSmallObject } from './read-object.js';
 import { decodeIndexFile, encodeIndexFile } from './index-file.js';
 import { IndexTable, type BlobLocation } from './index-table.js';
@@ -47,6 +48,12 @@ export interface PackStoreOptions {
   logger?: Logger | false;
   /** Clock (seconds in names). Default: `Date.now`. */
   now?: () => number;
+  /**
+   * Encrypted repository: blob objects and pack entry tables are sealed with it, and blobs are
+   * stored under keyed-MAC ids ({@link PackStore.idOf}). Index files are sealed by the
+   * repository's encrypting backend, not here.
+   */
+  cipher?: RepositoryCipher;
 }
 
 const ID = /^[0-9a-f]{32}$/;
@@ -79,6 +86,8 @@ export class PackStore {
   readonly #compactAfter: number;
   readonly #log: Logger;
   readonly #now: () => number;
+  /** The cipher of an encrypted repository. */
+  readonly cipher: RepositoryCipher | undefined;
   #table = new IndexTable();
   #indexFiles = new Set<string>();
   #loaded: Promise<void> | undefined;
@@ -108,6 +117,28 @@ export class PackStore {
     this.#compactAfter = options.compactIndexAfter ?? 32;
     this.#log = resolveLogger(options.logger);
     this.#now = options.now ?? Date.now;
+    this.cipher = options.cipher;
+  }
+
+  /**
+   * The id a blob is stored under: its content digest, or in an encrypted repository the keyed MAC
+   * of it. Every method below that takes an `id` takes this.
+   */
+  idOf(contentDigest: string): string {
+    return this.cipher ? this.cipher.blobId(contentDigest) : contentDigest;
+  }
+
+  /** The plaintext blob object of stored object bytes (decrypted and authenticated when encrypted). */
+  openObject(stored: Buffer, id: string, key: string): Buffer {
+    return this.cipher ? this.cipher.open(stored, aad.blob(id), key) : stored;
+  }
+
+  /** As {@link PackStore.openObject}, streaming (the stream fails at its end when not authentic). */
+  openObjectStream(stored: Readable, id: string, key: string): Readable {
+    if (!this.cipher) return stored;
+    const out = this.cipher.decryptStream(aad.blob(id), key);
+    stored.on('error', (err) => out.destroy(err));
+    return stored.pipe(out);
   }
 
   /** Key of a pack. */
@@ -194,21 +225,24 @@ export class PackStore {
     return this.#table.get(digest);
   }
 
-  /** The object bytes of a blob not yet in a durable pack. */
+  /** The plaintext blob object of a blob not yet in a durable pack. */
   pendingBytes(digest: string): Buffer | undefined {
-    return this.#pending.get(digest);
+    const stored = this.#pending.get(digest);
+    return stored && this.openObject(stored, digest, `pending:${digest}`);
   }
 
   /**
-   * Appends a small blob object (v1 blob header + payload) to the open pack; seals it when full.
-   * Waits while two packs are already being written (memory stays bounded).
+   * Appends a small blob object (v1 blob header + payload; sealed here when encrypted) to the open
+   * pack; seals the pack when full. Waits while two packs are already being written (memory stays
+   * bounded).
    */
-  async add(digest: string, rawSize: number, codec: Compression, object: Buffer): Promise<void> {
+  async add(digest: string, rawSize: number, codec: Compression, plainObject: Buffer): Promise<void> {
     this.#throwIfFailed();
     if (this.has(digest)) return;
+    const object = this.cipher ? this.cipher.seal(plainObject, aad.blob(digest)) : plainObject;
     const open = (this.#open ??= {
       id: newObjectId(this.#now()),
-      chunks: [encodePackHeader()],
+      chunks: [encodePackHeader(this.cipher !== undefined)],
       size: PACK_HEADER_SIZE,
       entries: [],
     });
@@ -223,21 +257,34 @@ export class PackStore {
     }
   }
 
-  /** Writes a large blob object as a pack of its own (streamed; resolves once it is durable). */
+  /**
+   * Writes a large blob object (`plainLength` bytes before sealing) as a pack of its own
+   * (streamed; resolves once it is durable).
+   */
   async addLarge(
     digest: string,
     rawSize: number,
     codec: Compression,
-    length: number,
-    open: () => Readable,
+    plainLength: number,
+    openPlain: () => Readable,
     opts: IoOptions = {},
   ): Promise<void> {
     this.#throwIfFailed();
     if (this.has(digest)) return;
     const id = newObjectId(this.#now());
+    const cipher = this.cipher;
+    const length = cipher ? plainLength + SEAL_OVERHEAD : plainLength;
+    const open = (): Readable => {
+      if (!cipher) return openPlain();
+      const src = openPlain();
+      const enc = cipher.encryptStream(aad.blob(digest));
+      src.on('error', (err) => enc.destroy(err));
+      return src.pipe(enc);
+    };
     const entries: PackEntry[] = [{ digest, offset: PACK_HEADER_SIZE, length, rawSize, codec }];
-    const trailer = encodePackTrailer(entries);
+    const trailer = encodePackTrailer(entries, cipher && { cipher, packId: id });
     const size = PACK_HEADER_SIZE + length + trailer.length;
+    const header = encodePackHeader(cipher !== undefined);
     await this.backend.put(
       this.packKey(id),
       {
@@ -245,7 +292,7 @@ export class PackStore {
         open: () =>
           Readable.from(
             (async function* () {
-              yield encodePackHeader();
+              yield header;
               yield* open();
               yield trailer;
             })(),
@@ -360,7 +407,7 @@ export class PackStore {
     const pack = this.#open;
     if (!pack) return;
     this.#open = undefined;
-    pack.chunks.push(encodePackTrailer(pack.entries));
+    pack.chunks.push(encodePackTrailer(pack.entries, this.cipher && { cipher: this.cipher, packId: pack.id }));
     this.#write(pack);
   }
 

@@ -7,15 +7,31 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { BLOB_HEADER_SIZE, decodeBlobHeader } from '../blob-codec.js';
+import { aad, type RepositoryCipher } from '../crypto/cipher.js';
 
-/** Outcome of {@link verifyObject}: the decoded size, or why it failed. */
-export type ObjectVerdict = { ok: true; size: number } | { ok: false; reason: string; size: number };
+/** Outcome of {@link verifyObject}: the decoded size and the plaintext object, or why it failed. */
+export type ObjectVerdict = { ok: true; size: number; object: Buffer } | { ok: false; reason: string; size: number };
 
 /**
- * Decodes and hashes a blob object. Returns undefined for codecs it cannot decode synchronously
- * (zstd): the caller then verifies through the streaming reader.
+ * Decodes and hashes a stored blob object (`stored`, as it is in the pack). `id` is the blob's
+ * stored id: its SHA-256, or with `cipher` (an encrypted repository) the keyed MAC of it; the
+ * object is then first authenticated and decrypted. Returns undefined for codecs it cannot decode
+ * synchronously (zstd): the caller then verifies through the streaming reader.
  */
-export function verifyObject(object: Buffer, digest: string, key: string): ObjectVerdict | undefined {
+export function verifyObject(
+  stored: Buffer,
+  id: string,
+  key: string,
+  cipher?: RepositoryCipher,
+): ObjectVerdict | undefined {
+  let object = stored;
+  if (cipher) {
+    try {
+      object = cipher.open(stored, aad.blob(id), key);
+    } catch (err) {
+      return { ok: false, reason: (err as Error).message, size: 0 };
+    }
+  }
   let header;
   try {
     header = decodeBlobHeader(object, key);
@@ -34,7 +50,9 @@ export function verifyObject(object: Buffer, digest: string, key: string): Objec
   } else return undefined;
   if (header.size !== undefined && header.size !== raw.length)
     return { ok: false, reason: `size ${raw.length} differs from the header's ${header.size}`, size: raw.length };
-  const actual = createHash('sha256').update(raw).digest('hex');
-  if (actual !== digest) return { ok: false, reason: `content hashes to ${actual}`, size: raw.length };
-  return { ok: true, size: raw.length };
+  const sha = createHash('sha256').update(raw).digest('hex');
+  const actual = cipher ? cipher.blobId(sha) : sha;
+  if (actual !== id)
+    return { ok: false, reason: `content hashes to ${cipher ? 'the id ' : ''}${actual}`, size: raw.length };
+  return { ok: true, size: raw.length, object };
 }

@@ -89,7 +89,8 @@ async function waitUntilAnswering(info: Extract<S3LiveInfo, { endpoint: string }
         await client.send(new HeadBucketCommand({ Bucket: info.bucket }));
         return;
       } catch (err) {
-        if (Date.now() > deadline) throw new Error(`bucket ${info.bucket} not answering: ${String(err)}`);
+        if (Date.now() > deadline)
+          throw new Error(`bucket ${info.bucket} not answering: ${String(err)}`, { cause: err });
         await new Promise((r) => setTimeout(r, 100));
       }
     }

@@ -113,6 +113,10 @@ describe('browser inputs', () => {
   it('accepts decimal item ids only', () => {
     expect(itemParam('257')).toBe('257');
     for (const bad of ['0', '-1', '1e3', '01', '..', '1/2', '99999999999']) expect(() => itemParam(bad), bad).toThrow();
+    // The field is named, as for the other params, so the browser can point at it.
+    expect(() => itemParam('..', 'ids')).toThrow(
+      expect.objectContaining({ code: 'ZB_INVALID_ARGUMENT', data: { field: 'ids' } }),
+    );
   });
 
   it('accepts zoned ISO times only', () => {

@@ -7,12 +7,12 @@ import { Directory } from '../../../src/emulator/model/directory.js';
 import { WaitSetManager } from '../../../src/emulator/model/waitsets.js';
 import { addMessage } from '../../../src/emulator/model/item-ops.js';
 import { createContact } from '../../../src/emulator/model/item-ops.js';
-import { SoapFault } from '../../../src/emulator/wire/soap-fault.js';
+import { type SoapFault } from '../../../src/emulator/wire/soap-fault.js';
 
 function setup() {
-  let dir: Directory | undefined;
-  const ws = new WaitSetManager(() => dir!, { minSeconds: 0, defaultSeconds: 1, maxSeconds: 2 });
-  dir = new Directory('mail.example.test', (e) => ws.onChange(e));
+  // Each refers to the other through a closure called only after both exist.
+  const dir: Directory = new Directory('mail.example.test', (e) => ws.onChange(e));
+  const ws = new WaitSetManager(() => dir, { minSeconds: 0, defaultSeconds: 1, maxSeconds: 2 });
   dir.onMailboxDeleted = (id) => ws.mailboxDeleted(id);
   dir.createDomain('example.test');
   const a = dir.createAccount('a@example.test', 'x');

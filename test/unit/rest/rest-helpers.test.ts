@@ -7,7 +7,7 @@ import { parseUploadResponse } from '../../../src/rest/upload-file.js';
 
 async function drain(src: Readable, counter: ByteCountStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  await pipeline(src, counter, async function* (source) {
+  await pipeline(src, counter, async function (source) {
     for await (const c of source) chunks.push(c as Buffer);
   });
   return Buffer.concat(chunks);

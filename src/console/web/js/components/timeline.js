@@ -45,7 +45,7 @@ export function Timeline({ data, onSelect, onPick }) {
           scale: 'd',
           stroke: '#dc2626',
           fill: 'rgba(220,38,38,0.7)',
-          paths: bars,
+          paths: thin,
           points: { show: false },
         },
       ],
@@ -57,7 +57,7 @@ export function Timeline({ data, onSelect, onPick }) {
             const from = u.posToVal(u.select.left, 'x') * 1000;
             const to = u.posToVal(u.select.left + u.select.width, 'x') * 1000;
             // Snap to bucket edges so a selected bar is wholly inside the window.
-            onSelect && onSelect(Math.floor(from / width) * width, Math.ceil(to / width) * width);
+            onSelect?.(Math.floor(from / width) * width, Math.ceil(to / width) * width);
           },
         ],
       },
@@ -70,7 +70,7 @@ export function Timeline({ data, onSelect, onPick }) {
     plot.current = u;
     const click = () => {
       if (u.select.width >= 2 || u.cursor.left == null || u.cursor.left < 0) return;
-      onPick && onPick(Math.round(u.posToVal(u.cursor.left, 'x') * 1000));
+      onPick?.(Math.round(u.posToVal(u.cursor.left, 'x') * 1000));
     };
     u.over.addEventListener('click', click);
     const resize = () => u.setSize({ width: Math.max(280, box.current.clientWidth), height: 160 });

@@ -108,7 +108,8 @@ function AccountBrowser({ name, query }) {
   };
   const toggle = (id) => {
     const s = new Set(selected);
-    s.has(id) ? s.delete(id) : s.add(id);
+    if (s.has(id)) s.delete(id);
+    else s.add(id);
     setSelected(s);
   };
   const target = toAccount.trim() ? { toAccount: toAccount.trim() } : {};
@@ -139,7 +140,9 @@ function AccountBrowser({ name, query }) {
           value=${win ? toUtcInput(win.from) : ''}
           onChange=${(e) => {
             const t = fromUtcInput(e.target.value);
-            if (t !== undefined) (setWin({ from: t, to: win ? win.to : Date.now() }), setMode('deleted'));
+            if (t === undefined) return;
+            setWin({ from: t, to: win ? win.to : Date.now() });
+            setMode('deleted');
           }}
         />
       </label>
@@ -152,7 +155,9 @@ function AccountBrowser({ name, query }) {
           value=${win ? toUtcInput(win.to) : ''}
           onChange=${(e) => {
             const t = fromUtcInput(e.target.value);
-            if (t !== undefined) (setWin({ from: win ? win.from : 0, to: t }), setMode('deleted'));
+            if (t === undefined) return;
+            setWin({ from: win ? win.from : 0, to: t });
+            setMode('deleted');
           }}
         />
       </label>

@@ -3,7 +3,7 @@ import { api } from '../api.js';
 import { ago, bytes, time } from '../format.js';
 import { html } from '../html.js';
 
-function OpLine({ op, label }) {
+function OpLine({ op }) {
   if (!op) return html`<dd>never (from this console)</dd>`;
   return html`<dd>
     <a href=${'#/operations/' + op.id}>${op.summary}</a>: <span class=${'st st-' + op.status}>${op.status}</span>,
