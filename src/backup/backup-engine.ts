@@ -47,8 +47,11 @@ import {
   writeEngineCaptureStatus,
 } from './engine-status.js';
 import { AccountScheduler } from './scheduler.js';
+import { untilStoppedOrGivenUp } from './downtime-guard.js';
+import { runSignal, type RunSignal } from './run-signal.js';
 import { routeServers, type AccountRunOutcome } from './server-routing.js';
 import { isPartial, selectionLabel, validateSelection } from './selection.js';
+import { faultCodeOf } from '../internal/fault-code.js';
 
 export type { BackupEngineOptions } from './engine-options.js';
 export type { BackupResult, EngineStatus } from './engine-result.js';
@@ -109,7 +112,27 @@ export class BackupEngine {
   /** One backup pass over the selected accounts. `full` lists every mailbox (SmartScan). */
   async run(opts: { signal?: AbortSignal; full?: boolean } = {}): Promise<BackupResult> {
     return this.#locked('backup', opts.signal, async (lock) => {
-      const scheduler = this.#scheduler(lock, opts.signal, opts.full ?? false);
+      // The account runs' own signal (run-signal.ts): room for their concurrency, one listener on the caller's.
+      const runs = this.#runSignal(opts.signal);
+      try {
+        await this.#runPass(lock, runs.signal, opts);
+      } finally {
+        runs.dispose();
+      }
+    });
+  }
+
+  #runSignal(outer: AbortSignal | undefined): RunSignal {
+    return runSignal(outer, this.#opts.concurrency ?? 4, this.#opts.itemConcurrency ?? 8);
+  }
+
+  async #runPass(
+    lock: RepositoryLock,
+    runs: AbortSignal,
+    opts: { signal?: AbortSignal; full?: boolean },
+  ): Promise<void> {
+    {
+      const scheduler = this.#scheduler(lock, runs, opts.full ?? false);
       const accounts = await this.#serialized(async () => {
         const list = await this.#refreshAccounts(opts.signal);
         // Written before any account runs, so what a pass commits is findable by name at once,
@@ -135,7 +158,7 @@ export class BackupEngine {
         );
       lock.assertHeld();
       await this.#captureDirectory(opts.signal);
-    });
+    }
   }
 
   /**
@@ -236,7 +259,7 @@ export class BackupEngine {
     return this.#locked('watch', undefined, async (lock) => {
       const { signal } = opts;
       await this.#captureDirectory(signal);
-      const inner = new AbortController();
+      const inner = this.#runSignal(undefined);
       const scheduler = this.#scheduler(lock, inner.signal, false);
       const accounts = await this.#serialized(async () => {
         const list = await this.#refreshAccounts(signal);
@@ -288,21 +311,30 @@ export class BackupEngine {
         }).catch((err: unknown) => this.#log.warn({ err: String(err) }, 'directory refresh failed'));
       }, this.#opts.refreshMs ?? 300_000);
       refresh.unref();
+      // A dead server is said out loud, shown in the status at once, and given up on only when asked.
+      let gaveUp: ZimbraBackupError | undefined;
       try {
-        await new Promise<void>((resolve) =>
-          signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true }),
-        );
+        gaveUp = await untilStoppedOrGivenUp(signal, {
+          status: () => fleet.status(),
+          ...(this.#opts.maxDowntimeMs !== undefined ? { maxDowntimeMs: this.#opts.maxDowntimeMs } : {}),
+          onChange: () => void writeStatus(),
+          logger: this.#log,
+        });
       } finally {
         clearInterval(refresh);
         clearInterval(statusTimer);
+        // Giving up: runs against the dead server are cut short instead of waited for.
+        if (gaveUp) inner.abort(gaveUp);
         await writeStatus();
         await fleet.close();
         this.#fleet = undefined;
         this.#afterRun = undefined;
         await scheduler.close();
         inner.abort();
+        inner.dispose();
         await this.#serialized(() => this.#roster.save());
       }
+      if (gaveUp) throw gaveUp;
     });
   }
 
@@ -408,6 +440,16 @@ export class BackupEngine {
     this.#log.warn({ accountId: id, sinceMs, error }, 'account inactive on the server; skipped, tried again next pass');
   }
 
+  /**
+   * An account whose earlier runs failed (its server was down) ran again successfully: those
+   * failures are history, not the run's outcome, so a watch that caught up exits 0.
+   */
+  #recovered(id: string): void {
+    const before = this.#result.failures.length;
+    this.#result.failures = this.#result.failures.filter((f) => f.accountId !== id || f.itemId !== undefined);
+    this.#log.info({ accountId: id, failedRuns: before - this.#result.failures.length }, 'account caught up');
+  }
+
   #scheduler(lock: RepositoryLock, signal: AbortSignal | undefined, full: boolean): AccountScheduler {
     return new AccountScheduler({
       concurrency: this.#opts.concurrency ?? 4,
@@ -419,9 +461,7 @@ export class BackupEngine {
       onError: (id, err) => {
         if (err instanceof AccountInactiveError) return this.#skipInactive(id, err);
         const error =
-          err instanceof ZimbraBackupError
-            ? `${(err as { faultCode?: string }).faultCode ?? err.code}: ${err.message}`
-            : String(err);
+          err instanceof ZimbraBackupError ? `${faultCodeOf(err) ?? err.code}: ${err.message}` : String(err);
         this.#log.error({ accountId: id, error }, 'account backup failed');
         this.#result.failures.push({ accountId: id, error });
         const since = this.#failing.get(id)?.sinceMs ?? this.#now();
@@ -485,7 +525,7 @@ export class BackupEngine {
       },
     });
     addAccountRun(this.#result, this.#accountsRun, r);
-    this.#failing.delete(id);
+    if (this.#failing.delete(id)) this.#recovered(id);
     this.#inactive.delete(id);
     this.#result.inactive = this.#result.inactive.filter((x) => x.accountId !== id);
     if (r.failures.length === 0) this.#lastCapture.set(id, this.#now());

@@ -64,6 +64,11 @@ export interface BackupEngineOptions {
   waitSetFallback?: { pollIntervalMs?: number; deafThreshold?: number };
   /** Directory refresh period in watch mode, in ms (new and deleted accounts). Default 300000. */
   refreshMs?: number;
+  /**
+   * `watch` gives up (rejects with `ZB_TRANSPORT` naming the server) once a mailbox server has
+   * been unreachable this long, in ms. Default: never; it retries with backoff and warns.
+   */
+  maxDowntimeMs?: number;
   /** Progress events (not monotonic: accounts run in parallel). */
   onProgress?: (p: BackupProgress) => void;
   /**

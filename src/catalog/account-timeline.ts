@@ -4,11 +4,11 @@
  * deletion window or an instant on.
  * @module
  */
-import { ZimbraBackupError } from '../errors.js';
 // eslint-disable-next-line @typescript-eslint/no-unused-vars -- imported for a TSDoc {@link} (typedoc resolves it through the import)
 import type { Journal } from '../journal/journal.js';
 import type { Repository } from '../repository/repository.js';
 import { resolveAccount } from './list-items.js';
+import { invalidArgument as invalid } from '../internal/invalid-argument.js';
 
 /** Bucket width of a {@link AccountTimeline}. */
 export type TimelineBucketSize = 'hour' | 'day';
@@ -103,8 +103,4 @@ export async function accountTimeline(opts: AccountTimelineOptions): Promise<Acc
   } finally {
     await journal.close();
   }
-}
-
-function invalid(message: string): ZimbraBackupError {
-  return new ZimbraBackupError(message, { code: 'ZB_INVALID_ARGUMENT' });
 }

@@ -1,12 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { ZimbraBackupError } from '../errors.js';
 import { Secret } from '../internal/secret.js';
+import { invalidArgument as invalid } from '../internal/invalid-argument.js';
 
 type Values = Record<string, string | boolean | string[] | undefined>;
-
-function invalid(message: string): ZimbraBackupError {
-  return new ZimbraBackupError(message, { code: 'ZB_INVALID_ARGUMENT' });
-}
 
 /** A required string option. */
 export function requireString(values: Values, name: string): string {

@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { ZimbraBackupError } from '../errors.js';
 import type { Command, CommandContext } from './command.js';
 import { commandEntries } from './commands/registry.js';
+import { faultCodeOf } from '../internal/fault-code.js';
 
 function globalHelp(): string {
   const width = Math.max(...commandEntries.map((c) => c.name.length));
@@ -115,8 +116,7 @@ export async function main(argv: string[], ctxIn?: Partial<CommandContext>): Pro
 
 function reportError(err: unknown, json: boolean, ctx: CommandContext): void {
   if (err instanceof ZimbraBackupError) {
-    const faultCode = (err as { faultCode?: string }).faultCode;
-    const code = faultCode ?? err.code;
+    const code = faultCodeOf(err) ?? err.code;
     if (json) ctx.out(JSON.stringify({ error: err.toJSON() }));
     // A SOAP fault's message already starts with its code ("account.AUTH_FAILED: ..."): once is enough.
     const first = err.message.split('\n')[0] ?? '';

@@ -14,6 +14,7 @@
 import { domainOf, entryAddress, getAttributeValues, entryValue, type DirectoryEntry } from './directory-entry.js';
 import { AddAccountAlias } from '../soap/requests/add-account-alias.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
+import { faultCodeOf } from '../internal/fault-code.js';
 
 /** Collects the aliases of accounts while a dump is read once. */
 export class AliasCollector {
@@ -56,10 +57,6 @@ export interface AliasOutcome {
   reason?: string;
 }
 
-function faultOf(err: unknown): string {
-  return (err as { faultCode?: string }).faultCode ?? '';
-}
-
 /**
  * Adds aliases to an account (by its target zimbraId), one request each; per-alias faults are
  * outcomes. Aborts and transport errors (no fault code) are thrown.
@@ -78,7 +75,7 @@ export async function addAccountAliases(
       out.push({ alias, status: 'created' });
     } catch (err) {
       if (signal?.aborted) throw err;
-      const code = faultOf(err);
+      const code = faultCodeOf(err);
       if (code === 'account.ACCOUNT_EXISTS') out.push({ alias, status: 'existing', reason: 'address exists' });
       else if (code === 'account.NO_SUCH_DOMAIN')
         out.push({ alias, status: 'failed', reason: `domain ${domainOf(alias)} does not exist on the target` });

@@ -26,6 +26,7 @@ import { CreateDomain } from '../soap/requests/create-domain.js';
 import { GetDistributionList } from '../soap/requests/get-distribution-list.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
 import { creatableAttrs, remapCos } from './directory-attrs.js';
+import { faultCodeOf } from '../internal/fault-code.js';
 
 /** Kinds of directory object an import creates. */
 export type ProvisionKind = 'cos' | 'domain' | 'account' | 'alias' | 'distributionList';
@@ -135,10 +136,6 @@ export async function planProvisioning(
   return { planned: [...sorted(cos), ...sorted(doms.values()), ...sorted(accs.values()), ...sorted(lists)], cosNames };
 }
 
-function faultOf(err: unknown): string {
-  return (err as { faultCode?: string }).faultCode ?? '';
-}
-
 async function exists(client: ZimbraClient, o: Planned, signal?: AbortSignal): Promise<boolean> {
   const io = signal ? { signal } : {};
   try {
@@ -146,7 +143,7 @@ async function exists(client: ZimbraClient, o: Planned, signal?: AbortSignal): P
     else await client.send(GetDistributionList, { dl: { by: 'name', value: o.name } }, io);
     return true;
   } catch (err) {
-    if (/^account\.NO_SUCH_(ACCOUNT|DISTRIBUTION_LIST)$/.test(faultOf(err))) return false;
+    if (/^account\.NO_SUCH_(ACCOUNT|DISTRIBUTION_LIST)$/.test(faultCodeOf(err) ?? '')) return false;
     throw err;
   }
 }
@@ -287,7 +284,7 @@ async function createOne(
     }
   } catch (err) {
     if (signal?.aborted) throw err;
-    if (!/_EXISTS$/.test(faultOf(err))) return { ...base, status: 'failed', reason: (err as Error).message };
+    if (!/_EXISTS$/.test(faultCodeOf(err) ?? '')) return { ...base, status: 'failed', reason: (err as Error).message };
     if (!mine) return { ...base, status: 'existing' };
     // Claimed by an earlier run, which created it (perhaps crashing before it could say so).
     if (claimedBefore) return { ...base, status: 'ours' };

@@ -26,6 +26,7 @@ import { copyableAccountAttrs } from './account-attributes.js';
 import { AliasCollector, addAccountAliases } from './directory-aliases.js';
 import { dumpEntries, entryValue, findDirectoryDump, passwordHash } from './directory-source.js';
 import { creatableAttrs, remapCos } from './directory-attrs.js';
+import { faultCodeOf } from '../internal/fault-code.js';
 
 /** Directory object kinds {@link restoreDirectory} recreates. */
 export type DirectoryObjectKind = 'cos' | 'domain' | 'account' | 'alias' | 'distributionList';
@@ -176,9 +177,7 @@ async function planFromJournals(opts: RestoreDirectoryOptions): Promise<PlannedO
 const ORDER: Record<DirectoryObjectKind, number> = { cos: 0, domain: 1, account: 2, alias: 3, distributionList: 4 };
 
 function existsFault(err: unknown): boolean {
-  return /^account\.(ACCOUNT|DOMAIN|COS|DISTRIBUTION_LIST)_EXISTS$/.test(
-    (err as { faultCode?: string }).faultCode ?? '',
-  );
+  return /^account\.(ACCOUNT|DOMAIN|COS|DISTRIBUTION_LIST)_EXISTS$/.test(faultCodeOf(err) ?? '');
 }
 
 /**

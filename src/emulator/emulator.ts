@@ -36,6 +36,7 @@ import { EmulatorStats } from './http/server.js';
 import type { HomeResolver } from './http/proxy.js';
 import { ServerNode } from './server-node.js';
 import { applyCorpus } from './seed-apply.js';
+import { purgeMailbox, type PurgeResult } from './model/purge.js';
 import { snapshotOf, type MailboxSnapshot } from './snapshot.js';
 import type { Corpus } from './seed/corpus-types.js';
 
@@ -78,6 +79,11 @@ export interface EmulatorOptions {
    * Default off; see also {@link Emulator.setDosFilter}.
    */
   dosFilter?: DosFilterOptions;
+  /**
+   * Start the mailbox clock this many ms ahead of the real one (item, change and tombstone dates,
+   * purge lifetimes; model/clock.ts). Default 0. See also {@link Emulator.advanceClock}.
+   */
+  clockOffsetMs?: number;
   /**
    * Mailbox servers sharing one directory (default 1). Server 1 is `serverName`, server N>1 is
    * `mail<N>.<domain>`; each has its own mail and admin ports (`port`/`adminPort` apply to the
@@ -173,6 +179,7 @@ export class Emulator {
       const a = directory.findAccount(e.accountId);
       if (a) this.node(directory.homeServer(a))?.state.waitSets.onChange(e);
     });
+    if (opts.clockOffsetMs !== undefined) directory.clock.advance(opts.clockOffsetMs);
     directory.onMailboxDeleted = (id, server) => this.node(server)?.state.waitSets.mailboxDeleted(id);
     directory.createDomain(domain);
     directory.createAccount(adminUser, adminPassword, { zimbraIsAdminAccount: 'TRUE' }, true);
@@ -440,6 +447,30 @@ export class Emulator {
     const mbox = this.acct(account).mailbox;
     const folder = folderPath !== undefined ? createFolderPath(mbox, folderPath, 'document').id : 16;
     return saveDocument(mbox, name, bytes, contentType, folder).id;
+  }
+
+  /**
+   * Moves the mailbox clock forward by `ms` and runs the mailbox purge on every mailbox, as
+   * Zimbra's purge thread would have meanwhile ({@link Emulator.purgeMessages}). Returns the
+   * purge results by account name.
+   */
+  advanceClock(ms: number): Map<string, PurgeResult> {
+    this.state.directory.clock.advance(ms);
+    const out = new Map<string, PurgeResult>();
+    for (const a of this.state.directory.accounts.values()) out.set(a.name, this.purgeMessages(a.name));
+    return out;
+  }
+
+  /**
+   * Mailbox.purgeMessages at the mailbox clock's time (model/purge.ts): Trash and Junk items older
+   * than `zimbraMailTrashLifetime`/`zimbraMailSpamLifetime` (30 days) by change date are deleted
+   * (tombstoned); tombstones older than 3 months are dropped, so older sync tokens get
+   * `mail.MUST_RESYNC`. `tombstoneMaxAgeMs` stands for LC `tombstone_max_age_ms`.
+   */
+  purgeMessages(account: string, opts: { tombstoneMaxAgeMs?: number } = {}): PurgeResult {
+    const a = this.acct(account);
+    const cos = this.state.directory.cosOf(a);
+    return purgeMailbox(a.mailbox, (n) => a.attrs[n]?.[0] ?? cos?.attrs[n]?.[0], opts);
   }
 
   /** The mailbox purge: drops tombstones and raises the sync cutoff, so older tokens get `mail.MUST_RESYNC`. */

@@ -43,6 +43,7 @@ export type { MailboxSnapshot, SnapshotFolder, SnapshotItem } from './snapshot.j
 export type { WaitSetTimeoutClamp } from './model/waitsets.js';
 export type { FolderRef } from './model/folder-ops.js';
 export type { ItemType } from './model/item.js';
+export type { PurgeResult } from './model/purge.js';
 export type {
   Corpus,
   CorpusAccount,

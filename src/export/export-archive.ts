@@ -33,6 +33,9 @@ import { domainOf, exportDirectorySource, type DirectoryAccount } from './export
 import { openAccountState, type RepositoryReader } from './repository-reader.js';
 import { countKinds, encodeStateLine, stateRecords } from './state-lines.js';
 import { TarOutput } from './tar-output.js';
+import { invalidOptionOf } from '../internal/invalid-argument.js';
+
+const invalid = invalidOptionOf();
 
 /** A progress event of {@link exportArchive}; `loaded`/`total` count accounts, then blobs. */
 export interface ExportProgress {
@@ -82,10 +85,6 @@ export interface ExportArchiveResult {
 
 interface Spooled extends ManifestMember {
   file: string;
-}
-
-function invalid(field: string, why: string): ZimbraBackupError {
-  return new ZimbraBackupError(`${field} ${why}`, { code: 'ZB_INVALID_ARGUMENT', data: { field } });
 }
 
 /** Writes text chunks to a file, returning its size and SHA-256. */

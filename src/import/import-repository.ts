@@ -275,7 +275,7 @@ async function importAccount(
     }
     r.status = 'failed';
     r.error = {
-      code: isZimbraBackupError(err) ? err.code : ((err as { faultCode?: string }).faultCode ?? 'ERROR'),
+      code: isZimbraBackupError(err) ? err.code : 'ERROR',
       message: (err as Error).message,
     };
   }

@@ -1,4 +1,4 @@
-import { isZimbraBackupError, throwIfAborted, ZimbraBackupError } from '../errors.js';
+import { isZimbraBackupError, throwIfAborted } from '../errors.js';
 import { resolveLogger, type Logger } from '../internal/logger.js';
 import type { StorageBackend } from '../store/backends/backend.js';
 import {
@@ -30,10 +30,7 @@ import type {
   RecoveredObject,
 } from './types.js';
 import { JOURNAL_DIR } from './journal-dir.js';
-
-function invalid(message: string, data: Record<string, unknown> = {}): ZimbraBackupError {
-  return new ZimbraBackupError(message, { code: 'ZB_INVALID_ARGUMENT', data });
-}
+import { invalidArgument as invalid } from '../internal/invalid-argument.js';
 
 function checkCount(value: number | undefined, field: string, fallback: number): number {
   if (value === undefined) return fallback;

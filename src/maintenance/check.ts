@@ -14,6 +14,9 @@ import { checkPacks } from './check-packs.js';
 import { scanReferences, selectAccounts, type BlobReference } from './references.js';
 import { repairProblems } from './repair.js';
 import type { AffectedAccount, CheckProblem, CheckProgress } from './types.js';
+import { invalidOptionOf } from '../internal/invalid-argument.js';
+
+const invalid = invalidOptionOf('check option');
 
 /** Options of {@link checkRepository}. */
 export interface CheckOptions {
@@ -319,8 +322,4 @@ export async function verifyBlob(
     };
   }
   return { bytes: size };
-}
-
-function invalid(field: string, why: string): ZimbraBackupError {
-  return new ZimbraBackupError(`check option ${field} ${why}`, { code: 'ZB_INVALID_ARGUMENT', data: { field } });
 }

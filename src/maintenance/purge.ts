@@ -28,6 +28,9 @@ import { collectPacks } from './purge-packs.js';
 import { listAccountIds } from './references.js';
 import { retentionRule } from './retention.js';
 import type { PurgeProgress } from './types.js';
+import { invalidOptionOf } from '../internal/invalid-argument.js';
+
+const invalid = invalidOptionOf('purge option');
 
 /**
  * The shortest retention the CLI and the service accept without `--force` (one day): a shorter
@@ -447,8 +450,4 @@ async function recheck(
       data: { reason: 'journals-changed' },
     });
   }
-}
-
-function invalid(field: string, why: string): ZimbraBackupError {
-  return new ZimbraBackupError(`purge option ${field} ${why}`, { code: 'ZB_INVALID_ARGUMENT', data: { field } });
 }

@@ -55,6 +55,9 @@ import {
   type LockOptions,
   type RepositoryLock,
 } from './lock.js';
+import { invalidOptionOf } from '../internal/invalid-argument.js';
+
+const invalid = invalidOptionOf();
 
 /** Options shared by {@link initRepository} and {@link openRepository}. */
 export interface OpenRepositoryOptions {
@@ -464,8 +467,4 @@ export async function openRepository(options: OpenRepositoryOptions): Promise<Re
     ...(signal ? { signal } : {}),
   });
   return new Repository(backend, config, options, key);
-}
-
-function invalid(field: string, why: string): ZimbraBackupError {
-  return new ZimbraBackupError(`${field} ${why}`, { code: 'ZB_INVALID_ARGUMENT', data: { field } });
 }

@@ -7,7 +7,7 @@ import { ZimbraBackupError } from '../errors.js';
 import { networkError } from '../soap/http/errors.js';
 import type { SoapConnection } from '../soap/soap-connection.js';
 import type { AccountSelector } from '../soap/transports/transport.js';
-import { ByteCountStream } from './byte-count-stream.js';
+import { ByteCountStream } from '../internal/byte-count-stream.js';
 import { parseItemHeaders, type ItemHeaders } from './item-headers.js';
 import { openRest, restFailure } from './rest-request.js';
 

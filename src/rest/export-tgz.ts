@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { networkError } from '../soap/http/errors.js';
 import type { SoapConnection } from '../soap/soap-connection.js';
 import type { AccountSelector } from '../soap/transports/transport.js';
-import { ByteCountStream } from './byte-count-stream.js';
+import { ByteCountStream } from '../internal/byte-count-stream.js';
 import { openRest, restFailure } from './rest-request.js';
 
 /** Options of {@link exportTgz}. */

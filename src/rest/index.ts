@@ -15,4 +15,4 @@ export { downloadItem, type DownloadItemOptions, type DownloadItemResult } from 
 export { uploadFile, parseUploadResponse, type UploadFileOptions } from './upload-file.js';
 export { exportTgz, type ExportTgzOptions } from './export-tgz.js';
 export { parseItemHeaders, type ItemHeaders } from './item-headers.js';
-export { ByteCountStream, type ByteCountStreamOptions } from './byte-count-stream.js';
+export { ByteCountStream, type ByteCountStreamOptions } from '../internal/byte-count-stream.js';

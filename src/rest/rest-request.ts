@@ -9,7 +9,8 @@ import { type ZimbraBackupError } from '../errors.js';
 import { AccountInactiveError, NoSuchItemError } from '../soap/faults.js';
 import { HttpStatusError, statusError } from '../soap/http/errors.js';
 import type { HttpResponse } from '../soap/http/http-client.js';
-import { retryDelay, sleep } from '../soap/retry.js';
+import { abortableSleep } from '../internal/abortable-sleep.js';
+import { retryDelay } from '../soap/retry.js';
 import type { RestTarget, SoapConnection } from '../soap/soap-connection.js';
 import type { AccountSelector } from '../soap/transports/transport.js';
 
@@ -76,7 +77,7 @@ export async function openRest(client: SoapConnection, opts: OpenRestOptions): P
         { op: opts.what, attempt: attempt + 1, delayMs: delay, code: (err as ZimbraBackupError).code },
         'retrying REST request',
       );
-      await sleep(delay, opts.signal);
+      await abortableSleep(delay, opts.signal);
     }
   }
 }

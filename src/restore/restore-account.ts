@@ -4,7 +4,7 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { ZimbraBackupError } from '../errors.js';
+import { ZimbraBackupError, isZimbraBackupError } from '../errors.js';
 import { Secret } from '../internal/secret.js';
 import type { FolderInfo } from '../soap/requests/items.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
@@ -84,7 +84,7 @@ async function accountIdOn(client: ZimbraClient, name: string, signal?: AbortSig
   try {
     return (await client.getAccount(name, signal ? { signal, attrs: ['zimbraId'] } : { attrs: ['zimbraId'] })).id;
   } catch (err) {
-    if ((err as { faultCode?: string }).faultCode === 'account.NO_SUCH_ACCOUNT') return undefined;
+    if (isZimbraBackupError(err, 'account.NO_SUCH_ACCOUNT')) return undefined;
     throw err;
   }
 }

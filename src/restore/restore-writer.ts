@@ -33,6 +33,7 @@ import {
   type RestoreProgress,
   type RestoreWriteResult,
 } from './types.js';
+import { errorCodeOf } from '../internal/fault-code.js';
 
 /** Options of {@link RestoreWriter}. */
 export interface RestoreWriterOptions {
@@ -65,8 +66,8 @@ export function idMapKey(kind: string, id: string): string {
 }
 
 function failureOf(id: string, kind: PlannedItem['record']['kind'], err: unknown): RestoreFailure {
-  const e = err as { faultCode?: string; code?: string; message?: string };
-  return { id, kind, code: e.faultCode ?? e.code ?? 'ERROR', message: e.message ?? String(err) };
+  const message = (err as { message?: string } | undefined)?.message;
+  return { id, kind, code: errorCodeOf(err) ?? 'ERROR', message: message ?? String(err) };
 }
 
 /**

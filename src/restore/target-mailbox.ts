@@ -11,6 +11,7 @@ import type { FolderInfo } from '../soap/requests/items.js';
 import type { AccountSelector } from '../soap/transports/transport.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
 import { contactKey } from './content-keys.js';
+import { isZimbraBackupError } from '../errors.js';
 
 /** Existing content of one target folder, consumed as restored items match it. */
 interface FolderContent {
@@ -131,7 +132,7 @@ export class TargetMailbox {
         (err: unknown) => {
           this.#tags.delete(key);
           // Another writer (or a previous run) created it meanwhile.
-          if ((err as { faultCode?: string }).faultCode === 'mail.ALREADY_EXISTS') return;
+          if (isZimbraBackupError(err, 'mail.ALREADY_EXISTS')) return;
           throw err;
         },
       );

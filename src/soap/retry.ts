@@ -1,18 +1,17 @@
 /**
- * Exponential backoff with jitter, and the client's retry rule (SOAP and REST).
+ * The client's retry rule (SOAP and REST): which failed calls may be repeated, and after how long.
+ * Whether a failure is transient at all is the error model's one verdict (`isRetryable` in
+ * errors.ts); this file adds what only the wire knows: which errors the HTTP layer vouches for,
+ * and whether a request that is not idempotent may be sent again. The delay is the shared
+ * backoff (internal/backoff.ts) unless the server sent `Retry-After`.
  * @module
  */
-import { ZimbraBackupError } from '../errors.js';
+import { ZimbraBackupError, isRetryable } from '../errors.js';
+import { backoffDelay, type BackoffOptions } from '../internal/backoff.js';
 import { SoapFaultError } from './faults.js';
 import { HttpStatusError } from './http/errors.js';
 
-/** Backoff settings. */
-export interface BackoffOptions {
-  /** First delay, in ms. */
-  baseDelayMs: number;
-  /** Largest delay, in ms. */
-  maxDelayMs: number;
-}
+export { backoffDelay, type BackoffOptions } from '../internal/backoff.js';
 
 /** The client's retry policy (see `ZimbraClientOptions`). */
 export interface RetryPolicy extends BackoffOptions {
@@ -20,31 +19,6 @@ export interface RetryPolicy extends BackoffOptions {
   retries: number;
   /** Longest `Retry-After` honoured, in ms; a longer one is not waited for. */
   retryAfterMaxMs: number;
-}
-
-/** Delay before retry number `attempt` (1-based): uniform in [cap/2, cap], cap = min(max, base * 2^(attempt-1)). */
-export function backoffDelay(attempt: number, opts: BackoffOptions, random: () => number = Math.random): number {
-  const cap = Math.min(opts.maxDelayMs, opts.baseDelayMs * 2 ** (attempt - 1));
-  return Math.round(cap / 2 + (random() * cap) / 2);
-}
-
-/** Resolves after `ms`, or rejects with `ZB_ABORTED` when `signal` fires first. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(new ZimbraBackupError('operation aborted', { code: 'ZB_ABORTED', cause: signal.reason }));
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new ZimbraBackupError('operation aborted', { code: 'ZB_ABORTED', cause: signal?.reason }));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** Node error codes that prove the request never reached the server (safe to retry any request). */
@@ -59,16 +33,29 @@ const NOT_SENT = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREAC
  * from a proxy after Zimbra applied the request, so a restore never adds a message twice.
  */
 export function shouldRetry(err: unknown, idempotent: boolean): boolean {
-  if (err instanceof SoapFaultError) return err.retryable;
-  if (err instanceof HttpStatusError) return err.retryable && (idempotent || err.throttled);
+  if (!vouchedFor(err) || !isRetryable(err)) return false;
+  return idempotent || notApplied(err);
+}
+
+/**
+ * The errors the client itself raises and marks: SOAP faults, HTTP statuses, timeouts, and
+ * transport errors the HTTP layer marked `retryable` (a request body closed early or an
+ * embedder's interceptor failing is not repeated).
+ */
+function vouchedFor(err: unknown): err is ZimbraBackupError {
+  if (err instanceof SoapFaultError || err instanceof HttpStatusError) return true;
   if (!(err instanceof ZimbraBackupError)) return false;
-  if (err.code === 'ZB_ABORTED') return false;
-  if (err.code === 'ZB_TIMEOUT') return idempotent;
-  if (err.code === 'ZB_TRANSPORT' && (err as { retryable?: boolean }).retryable === true) {
-    const errno = err.data['errno'];
-    return idempotent || (typeof errno === 'string' && NOT_SENT.has(errno));
-  }
-  return false;
+  if (err.code === 'ZB_TIMEOUT') return true;
+  return err.code === 'ZB_TRANSPORT' && (err as { retryable?: boolean }).retryable === true;
+}
+
+/** True when a retryable failure proves the server did not apply the request. */
+function notApplied(err: ZimbraBackupError): boolean {
+  // A fault is the server's own answer: service.TEMPORARILY_UNAVAILABLE did nothing.
+  if (err instanceof SoapFaultError) return true;
+  if (err instanceof HttpStatusError) return err.throttled;
+  const errno = err.data['errno'];
+  return err.code === 'ZB_TRANSPORT' && typeof errno === 'string' && NOT_SENT.has(errno);
 }
 
 /**

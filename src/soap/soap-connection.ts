@@ -18,10 +18,14 @@ import { DelegateAuth } from './requests/delegate-auth.js';
 import { responseNameOf, toSelector, type SoapRequestDefinition } from './requests/definition.js';
 import { GetAccount } from './requests/get-account.js';
 import { hasQualifiedIds, unqualifyItemIds } from './qualified-ids.js';
-import { retryDelay, sleep, type RetryPolicy } from './retry.js';
+import { abortableSleep } from '../internal/abortable-sleep.js';
+import { retryDelay, type RetryPolicy } from './retry.js';
 import { JsonTransport } from './transports/json.js';
 import type { AccountSelector, SoapTransport } from './transports/transport.js';
 import { XmlTransport } from './transports/xml.js';
+import { invalidOptionOf } from '../internal/invalid-argument.js';
+
+const invalid = invalidOptionOf('invalid option');
 
 /** Options of `ZimbraClient` (one object, validated in the constructor). */
 export interface ZimbraClientOptions {
@@ -112,10 +116,6 @@ interface Session {
   renewAt: number | undefined;
   renew: ((signal?: AbortSignal) => Promise<AuthResult>) | undefined;
   pending?: Promise<void> | undefined;
-}
-
-function invalid(field: string, why: string): ZimbraBackupError {
-  return new ZimbraBackupError(`invalid option ${field}: ${why}`, { code: 'ZB_INVALID_ARGUMENT', data: { field } });
 }
 
 function parseBaseUrl(value: string, field: string): URL {
@@ -506,7 +506,7 @@ export class SoapConnection {
           { request: def.name, attempt: attempt + 1, delayMs: delay, code: (err as ZimbraBackupError).code },
           'retrying SOAP request',
         );
-        await sleep(delay, ctx.signal);
+        await abortableSleep(delay, ctx.signal);
       }
     }
   }

@@ -42,6 +42,9 @@ import { parseDigest, type Digest } from './digest.js';
 import { DigestStream } from './digest-stream.js';
 import { Spool } from './spool.js';
 import type { PackStore } from './pack/pack-store.js';
+import { invalidOptionOf } from '../internal/invalid-argument.js';
+
+const invalid = invalidOptionOf('BlobStore option');
 
 /** Options of {@link BlobStore}. */
 export interface BlobStoreOptions {
@@ -549,8 +552,4 @@ function blobNotFound(digest: Digest): ZimbraBackupError {
     code: 'ZB_BLOB_NOT_FOUND',
     data: { digest },
   });
-}
-
-function invalid(field: string, why: string): ZimbraBackupError {
-  return new ZimbraBackupError(`BlobStore option ${field} ${why}`, { code: 'ZB_INVALID_ARGUMENT', data: { field } });
 }

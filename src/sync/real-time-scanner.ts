@@ -27,6 +27,7 @@
  * @module
  */
 import { throwIfAborted, ZimbraBackupError } from '../errors.js';
+import { abortableSleep } from '../internal/abortable-sleep.js';
 import { resolveLogger, type Logger } from '../internal/logger.js';
 import { NoSuchWaitSetError, SoapFaultError } from '../soap/faults.js';
 import type { WaitSetAccountError } from '../soap/requests/wait-set-types.js';
@@ -180,7 +181,8 @@ export class RealTimeScanner {
           this.stats.failures++;
           this.#lastError = describe(err);
           this.#log.warn({ err: describe(err) }, 'WaitSet poll failed; retrying');
-          await sleep(delay, signal);
+          // An abort ends the wait early (its ZB_ABORTED is the loop's exit, not a failure).
+          await abortableSleep(delay, signal).catch(() => undefined);
           delay = Math.min(delay * 2, 30_000);
         }
       }
@@ -264,19 +266,4 @@ export class RealTimeScanner {
 
 function describe(err: unknown): string {
   return err instanceof ZimbraBackupError ? `${err.code}: ${err.message}` : String(err);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(t);
-      resolve();
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -13,7 +13,7 @@ import { AlertMonitor, emailSink, webhookSink, type AlertSinks } from '../../dae
 import { measureRepository, ServiceMetrics } from '../../daemon/metrics.js';
 import { startMetricsServer, type MetricsServer } from '../../daemon/metrics-server.js';
 import { BackupService, type ServiceTasks } from '../../daemon/service.js';
-import { optList, optString, parseDuration, readPassword } from '../args.js';
+import { optDuration, optList, optString, parseDuration, readPassword } from '../args.js';
 import type { Command, CommandContext, OptionSpec } from '../command.js';
 import { configFlags, DEFAULT_CONFIG_PATH, loadConfig, parseListen, parseSchedule } from '../config/config-file.js';
 import { SERVER_USAGE } from '../connect.js';
@@ -42,12 +42,13 @@ export const SERVICE_OPTIONS: OptionSpec = {
   'notify-smtp-user': { type: 'string' },
   'notify-smtp-password-file': { type: 'string' },
   'notify-lag': { type: 'string' },
+  'max-downtime': { type: 'string' },
 };
 
 const SERVICE_USAGE =
   '[--retention 30d] [--schedule-purge "daily 03:00Z"] [--schedule-smartscan "every 24h"] [--schedule-check "every 7d" [--check-full] [--check-repair]] ' +
   '[--metrics-listen 127.0.0.1:9464] [--log-format text|json] [--log-level info] ' +
-  '[--notify-webhook URL] [--notify-email-to a,b --notify-email-from F --notify-smtp-url smtp://host:25 [--notify-smtp-user U --notify-smtp-password-file F]] [--notify-lag 15min]';
+  '[--max-downtime 30min (default: retry for ever)] [--notify-webhook URL] [--notify-email-to a,b --notify-email-from F --notify-smtp-url smtp://host:25 [--notify-smtp-user U --notify-smtp-password-file F]] [--notify-lag 15min]';
 
 /** The scheduled tasks the flags describe. */
 export function tasksFromValues(values: Values): ServiceTasks {
@@ -142,10 +143,13 @@ async function runService(cmd: Command, cli: Values, ctx: CommandContext, requir
     },
   });
   const listen = optString(values, 'metrics-listen');
+  // A dead server is retried for ever (with warnings) unless the administrator set a limit; 0 is "never give up" too.
+  const maxDowntimeMs = optDuration(values, 'max-downtime');
   const { engine, client, repository } = await engineFromArgs(values, ctx, () => {}, {
     logger: log,
     onAccountRun: (r) => metrics.observeRun(r),
     lockOwner: cmd.name === 'run' ? 'run' : 'watch',
+    ...(maxDowntimeMs ? { maxDowntimeMs } : {}),
   });
   const service = new BackupService({
     engine,

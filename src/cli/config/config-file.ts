@@ -11,6 +11,7 @@ import type { Schedule } from '../../daemon/schedule.js';
 import { parseDuration } from '../args.js';
 import type { Command } from '../command.js';
 import { CONFIG_KEYS, CONFIG_SECTIONS, type ConfigKey, type ConfigType } from './config-keys.js';
+import { invalidArgument as invalid } from '../../internal/invalid-argument.js';
 
 /** Where `run` and `config check` look when `--config` is not given. */
 export const DEFAULT_CONFIG_PATH = '/etc/zimbra-backup/config.toml';
@@ -251,10 +252,6 @@ export function parseListen(text: string): { host: string; port: number } {
   if (!['127.0.0.1', 'localhost', '::1'].includes(host) && !host.startsWith('127.'))
     throw invalid(`"${text}": the metrics endpoint listens on loopback only (127.0.0.1, ::1); put a proxy in front`);
   return { host, port };
-}
-
-function invalid(message: string): ZimbraBackupError {
-  return new ZimbraBackupError(message, { code: 'ZB_INVALID_ARGUMENT' });
 }
 
 function isTable(v: unknown): v is Record<string, unknown> {

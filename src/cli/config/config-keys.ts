@@ -101,6 +101,13 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     commands: SERVICE,
     doc: 'scheduled checks quarantine damage and schedule refetches',
   },
+  {
+    key: 'capture.max-downtime',
+    flag: 'max-downtime',
+    type: 'duration',
+    commands: SERVICE,
+    doc: 'give up (exit non-zero) once a mailbox server has been unreachable this long; default 0: retry for ever',
+  },
   { key: 'schedule.smartscan', flag: 'schedule-smartscan', type: 'schedule', doc: 'when to run SmartScan' },
   { key: 'schedule.check', flag: 'schedule-check', type: 'schedule', doc: 'when to run the coherency check' },
   { key: 'schedule.purge', flag: 'schedule-purge', type: 'schedule', doc: 'when to purge (needs retention.items)' },

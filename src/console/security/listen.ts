@@ -5,7 +5,10 @@
  * @module
  */
 import { isIP } from 'node:net';
-import { ZimbraBackupError } from '../../errors.js';
+import { invalidArgument } from '../../internal/invalid-argument.js';
+
+/** What every refusal here names. */
+const LISTEN = { field: 'listen' };
 
 /** A parsed listen address. */
 export interface ListenAddress {
@@ -13,17 +16,14 @@ export interface ListenAddress {
   port: number;
 }
 
-function invalid(message: string): ZimbraBackupError {
-  return new ZimbraBackupError(message, { code: 'ZB_INVALID_ARGUMENT', data: { field: 'listen' } });
-}
-
 /** Parses `host:port`, `[v6]:port` or `:port` (host 127.0.0.1). */
 export function parseListen(text: string): ListenAddress {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim());
-  if (!m) throw invalid(`--listen must look like 127.0.0.1:8080 or [::1]:8080, got ${JSON.stringify(text)}`);
+  if (!m)
+    throw invalidArgument(`--listen must look like 127.0.0.1:8080 or [::1]:8080, got ${JSON.stringify(text)}`, LISTEN);
   const host = m[1] ?? (m[2] || '127.0.0.1');
   const port = Number(m[3]);
-  if (port > 65535) throw invalid(`--listen port must be 0-65535, got ${port}`);
+  if (port > 65535) throw invalidArgument(`--listen port must be 0-65535, got ${port}`, LISTEN);
   return { host, port };
 }
 
@@ -39,7 +39,8 @@ export function isLoopback(host: string): boolean {
  */
 export function assertListenAllowed(host: string, tls: boolean, insecureHttp: boolean): void {
   if (isLoopback(host) || tls || insecureHttp) return;
-  throw invalid(
+  throw invalidArgument(
     `refusing to serve the console on ${host} over plain HTTP: give --tls-cert and --tls-key, or --insecure-http to accept it`,
+    LISTEN,
   );
 }

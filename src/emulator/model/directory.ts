@@ -8,6 +8,7 @@ import { SoapFault, faults } from '../wire/soap-fault.js';
 import { Mailbox, type ChangeEvent } from './mailbox.js';
 import { copyMailbox } from './mailbox-move.js';
 import { encodePassword, verifyPassword } from './passwords.js';
+import { MailboxClock } from './clock.js';
 
 /** Multi-valued attribute map. */
 export type Attrs = Record<string, string[]>;
@@ -55,6 +56,8 @@ export class Directory {
   readonly accounts = new Map<string, AccountEntry>();
   readonly dls = new Map<string, DlEntry>();
   private readonly accountsById = new Map<string, AccountEntry>();
+  /** The clock of every mailbox (clock.ts): advanced by `Emulator.advanceClock`. */
+  readonly clock = new MailboxClock();
   /** Alias address to the account or list it names (`zimbraAlias` entries). */
   readonly aliases = new Map<string, AccountEntry | DlEntry>();
   private nextMailboxId = 1;
@@ -178,7 +181,7 @@ export class Directory {
       attrs: a,
       isAdmin,
       signatures: [],
-      mailbox: new Mailbox(id, this.nextMailboxId++),
+      mailbox: new Mailbox(id, this.nextMailboxId++, this.clock),
     };
     entry.mailbox.onChange(this.changeListener);
     this.accounts.set(key, entry);

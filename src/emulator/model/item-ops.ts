@@ -45,7 +45,7 @@ export function addMessage(mbox: Mailbox, raw: Buffer, opts: AddMessageOptions =
       folderId: folder.id,
       flags: normalizeFlags(flags),
       tagIds: [...tagIds, ...tagIdsFor(mbox, txn, opts.tagNames ?? [])],
-      date: opts.receivedMs ?? Date.now(),
+      date: opts.receivedMs ?? mbox.clock.now(),
       size: raw.length,
       blob: raw,
       digest: sha256Hex(raw),

@@ -9,7 +9,7 @@ import type { MailItem } from './item.js';
 
 /** Copies `old` into a new mailbox with id `mailboxId`; the caller swaps it in and drops the old one. */
 export function copyMailbox(old: Mailbox, mailboxId: number): Mailbox {
-  const fresh = new Mailbox(old.accountId, mailboxId);
+  const fresh = new Mailbox(old.accountId, mailboxId, old.clock);
   const clone = (it: MailItem): MailItem => ({ ...it, tagIds: [...it.tagIds] });
   fresh.transaction((txn) => {
     for (const it of [...old.items.values()].sort((a, b) => a.id - b.id)) {

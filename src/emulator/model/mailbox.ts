@@ -5,6 +5,7 @@
  * transactions do; every item it touches gets `ms` = that id (PROTOCOL.md 2f).
  */
 import { randomUUID } from 'node:crypto';
+import { REAL_CLOCK, type MailboxClock } from './clock.js';
 import { FIRST_USER_ID, FOLDER, INTEREST, newItem, type ItemType, type MailItem } from './item.js';
 
 /** A deleted item remembered for delta sync (`mail_item_tombstone`). */
@@ -12,6 +13,8 @@ export interface Tombstone {
   changeId: number;
   id: number;
   type: ItemType;
+  /** When the item was deleted (the `date` column of `tombstone`: purged by age). */
+  dateMs: number;
 }
 
 /** What one committed transaction changed, for WaitSets. */
@@ -75,6 +78,8 @@ export class Mailbox {
   constructor(
     readonly accountId: string,
     readonly mailboxId: number,
+    /** Dates of items, changes and tombstones (clock.ts). */
+    readonly clock: MailboxClock = REAL_CLOCK,
   ) {
     this.transaction((txn) => {
       for (const [id, name, parent, view] of SYSTEM_FOLDERS) {
@@ -96,7 +101,7 @@ export class Mailbox {
     if (this.current) return body(this.current.txn);
     const changeId = this.lastChangeId + 1;
     const interests = new Set<string>();
-    const now = Date.now();
+    const now = this.clock.now();
     const txn: Txn = {
       changeId,
       create: (init) => {
@@ -129,7 +134,7 @@ export class Mailbox {
         this.unindex(item);
         this.items.delete(item.id);
         if (item.messageId && this.messageIds.get(item.messageId) === item.id) this.messageIds.delete(item.messageId);
-        if (this.trackingSync) this.tombstones.push({ changeId, id: item.id, type: item.type });
+        if (this.trackingSync) this.tombstones.push({ changeId, id: item.id, type: item.type, dateMs: now });
         interests.add(INTEREST[item.type]);
       },
     };
@@ -204,6 +209,24 @@ export class Mailbox {
       else hi = mid;
     }
     return this.tombstones.slice(lo).sort((a, b) => a.changeId - b.changeId || a.id - b.id);
+  }
+
+  /**
+   * DbMailItem.purgeTombstones: drops the tombstones written at or before `beforeMs` and raises
+   * the sync cutoff to the newest change among them, so a token older than that answers
+   * `mail.MUST_RESYNC`. Returns that change (0: none dropped).
+   */
+  purgeTombstonesBefore(beforeMs: number): number {
+    let keep = 0;
+    let largest = 0;
+    // appended in change order, and change dates only grow: the old ones are a prefix
+    while (keep < this.tombstones.length && (this.tombstones[keep]?.dateMs ?? 0) <= beforeMs) {
+      largest = Math.max(largest, this.tombstones[keep]?.changeId ?? 0);
+      keep++;
+    }
+    this.tombstones.splice(0, keep);
+    if (largest > this.syncCutoff) this.syncCutoff = largest;
+    return largest;
   }
 
   /** Drops tombstones up to `upTo` and raises the sync cutoff (the purge hook). */

@@ -135,7 +135,7 @@ function deltaSync(mbox: Mailbox, t: SyncToken, root: MailItem | undefined, p: S
     const f = mbox.get(fid);
     if (!f || f.modifiedSequence <= begin) continue;
     if (!targets || targets.has(f.id)) out.folders.push(f);
-    else deletes.push({ changeId: f.modifiedSequence, id: f.id, type: 'folder' });
+    else deletes.push({ changeId: f.modifiedSequence, id: f.id, type: 'folder', dateMs: f.changeDate });
   }
   out.folders.sort((a, b) => a.modifiedSequence - b.modifiedSequence || a.id - b.id);
   for (const tid of mbox.tagIds) {
@@ -151,7 +151,7 @@ function deltaSync(mbox: Mailbox, t: SyncToken, root: MailItem | undefined, p: S
     if (cutoffMs !== undefined && item.type === 'message' && item.date < cutoffMs) continue;
     if (targets && !targets.has(item.folderId) && item.type !== 'conversation') {
       // an item that left the synced subtree is a "synthetic tombstone"
-      deletes.push({ changeId: ms, id: item.id, type: item.type });
+      deletes.push({ changeId: ms, id: item.id, type: item.type, dateMs: item.changeDate });
       continue;
     }
     if (out.items.length >= changeLimit) {

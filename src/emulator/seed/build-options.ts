@@ -2,8 +2,8 @@
  * Options of {@link buildCorpus}, their defaults and their validation.
  * @module
  */
-import { ZimbraBackupError } from '../../errors.js';
 import type { RealMessageSource } from './spam-assassin.js';
+import { invalidArgument } from '../../internal/invalid-argument.js';
 
 /** Options of {@link buildCorpus}. Every option changes the corpus; equal options give an identical corpus. */
 export interface BuildCorpusOptions {
@@ -54,19 +54,17 @@ const DOMAIN_RE = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-
 /** Upper bound of one attachment: larger ones would need streaming composition, which the corpus does not do. */
 const MAX_ATTACHMENT_BYTES = 64 * 1024 * 1024;
 
-function invalid(message: string, data: Record<string, unknown>): ZimbraBackupError {
-  return new ZimbraBackupError(`buildCorpus: ${message}`, { code: 'ZB_INVALID_ARGUMENT', data });
-}
-
 function count(name: string, value: number | undefined, fallback: number, max: number): number {
   const v = value ?? fallback;
-  if (!Number.isInteger(v) || v < 0 || v > max) throw invalid(`${name} must be an integer in 0..${max}`, { [name]: v });
+  if (!Number.isInteger(v) || v < 0 || v > max)
+    throw invalidArgument(`buildCorpus: ${name} must be an integer in 0..${max}`, { [name]: v });
   return v;
 }
 
 function share(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
-  if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw invalid(`${name} must be a number in 0..1`, { [name]: v });
+  if (typeof v !== 'number' || !(v >= 0 && v <= 1))
+    throw invalidArgument(`buildCorpus: ${name} must be a number in 0..1`, { [name]: v });
   return v;
 }
 
@@ -76,9 +74,11 @@ function share(name: string, value: number | undefined, fallback: number): numbe
  * or an invalid domain.
  */
 export function resolveCorpusOptions(opts: BuildCorpusOptions): ResolvedCorpusOptions {
-  if (!Number.isSafeInteger(opts.seed)) throw invalid('seed must be a safe integer', { seed: opts.seed });
+  if (!Number.isSafeInteger(opts.seed))
+    throw invalidArgument('buildCorpus: seed must be a safe integer', { seed: opts.seed });
   const domain = opts.domain ?? 'example.test';
-  if (!DOMAIN_RE.test(domain)) throw invalid('domain must be a host name with at least two labels', { domain });
+  if (!DOMAIN_RE.test(domain))
+    throw invalidArgument('buildCorpus: domain must be a host name with at least two labels', { domain });
   const sizes = opts.attachmentSizes ?? { min: 2_048, max: 40_960 };
   if (
     !Number.isInteger(sizes.min) ||
@@ -87,10 +87,13 @@ export function resolveCorpusOptions(opts: BuildCorpusOptions): ResolvedCorpusOp
     sizes.min > sizes.max ||
     sizes.max > MAX_ATTACHMENT_BYTES
   ) {
-    throw invalid(`attachmentSizes must be integers with 1 <= min <= max <= ${MAX_ATTACHMENT_BYTES}`, {
-      min: sizes.min,
-      max: sizes.max,
-    });
+    throw invalidArgument(
+      `buildCorpus: attachmentSizes must be integers with 1 <= min <= max <= ${MAX_ATTACHMENT_BYTES}`,
+      {
+        min: sizes.min,
+        max: sizes.max,
+      },
+    );
   }
   return {
     seed: opts.seed,

@@ -31,6 +31,9 @@ import { ConnectTunnelAgent } from './connect-tunnel-agent.js';
 import { abortedError, networkError, timeoutError } from './errors.js';
 import { parseProxyUrl, proxyFor, type ProxyOptions } from './proxy.js';
 import { redactHeaders, redactUrl } from './redact.js';
+import { invalidOptionOf } from '../../internal/invalid-argument.js';
+
+const invalid = invalidOptionOf('invalid option');
 
 /** TLS settings: verification is on unless `insecure` is set explicitly. */
 export interface TlsOptions {
@@ -120,10 +123,6 @@ function isAxiosInstance(v: unknown): v is AxiosInstance {
     typeof (v as AxiosInstance).request === 'function' &&
     typeof (v as AxiosInstance).interceptors === 'object'
   );
-}
-
-function invalid(field: string, why: string): ZimbraBackupError {
-  return new ZimbraBackupError(`invalid option ${field}: ${why}`, { code: 'ZB_INVALID_ARGUMENT', data: { field } });
 }
 
 /** Lower-case plain headers from an axios response. */

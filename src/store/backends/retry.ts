@@ -1,6 +1,6 @@
 /**
  * Retry wrapper (restic `backend/retry`): re-runs failed backend calls with exponential backoff
- * and full jitter while `isRetryable(err)` says the failure is transient. Retries live here, never
+ * and jitter (internal/backoff.ts) while `isRetryable(err)` says the failure is transient. Retries live here, never
  * inside a concrete backend (STYLE.md "Wrappers are separate backends").
  *
  * What is retried: `put` (the {@link ReplayableBody} is re-opened for each attempt), opening a
@@ -18,6 +18,7 @@ import {
   throwIfAborted,
 } from '../../errors.js';
 import { abortableSleep } from '../../internal/abortable-sleep.js';
+import { backoffDelay } from '../../internal/backoff.js';
 import { resolveLogger, type Logger } from '../../internal/logger.js';
 import type { BackendProperties, IoOptions, ObjectInfo, ReplayableBody, StorageBackend } from './backend.js';
 import { isAppendable, type AppendOptions, type AppendableBackend } from './appendable.js';
@@ -162,12 +163,11 @@ export class RetryBackend implements AppendableBackend {
     error: unknown,
     signal: AbortSignal | undefined,
   ): Promise<void> {
-    const ceiling = Math.min(this.#maxDelay, this.#minDelay * 2 ** attempt);
-    // Full jitter (AWS architecture blog), but never below the server's Retry-After hint.
+    // The shared backoff (jittered), but never below the server's Retry-After hint.
     const hinted = (error as { retryAfterMs?: unknown }).retryAfterMs;
     const delayMs = Math.max(
       typeof hinted === 'number' ? Math.min(hinted, this.#maxDelay) : 0,
-      Math.round(ceiling * (0.5 + Math.random() / 2)),
+      backoffDelay(attempt + 1, { baseDelayMs: this.#minDelay, maxDelayMs: this.#maxDelay }),
     );
     this.#log.warn(
       { op, key, attempt: attempt + 1, delayMs, code: (error as { code?: unknown }).code },

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { ZimbraBackupError } from '../../errors.js';
-import { ByteCountStream } from './s3-byte-count.js';
+import { ByteCountStream } from '../../internal/byte-count-stream.js';
 import { toS3Error, type S3ErrorContext } from './s3-errors.js';
 
 /** Options of {@link wrapS3Download}. */
@@ -20,14 +20,14 @@ export interface S3DownloadOptions {
  */
 export function wrapS3Download(body: Readable, opts: S3DownloadOptions): Readable {
   const { signal, ctx } = opts;
-  const out = new ByteCountStream(
-    opts.expected,
-    (expected, actual) =>
+  const out = new ByteCountStream({
+    ...(opts.expected === undefined ? {} : { expectedSize: opts.expected }),
+    onMismatch: (expected, actual) =>
       new ZimbraBackupError(`S3 get of "${ctx.key ?? ''}" ended after ${actual} of ${expected} bytes`, {
         code: 'ZB_STORAGE',
         data: { ...ctx, expected, actual, transient: true },
       }),
-  );
+  });
   const onAbort = (): void => {
     out.destroy(toS3Error(signal?.reason ?? new Error('aborted'), { ...ctx, signal }));
   };

@@ -1,4 +1,5 @@
 import { ZimbraBackupError } from '../../errors.js';
+import { invalidArgument } from '../../internal/invalid-argument.js';
 
 /** A repository location on S3-compatible storage, as parsed from an `s3://` URL. */
 export interface S3Url {
@@ -19,10 +20,6 @@ export interface S3Url {
 const BUCKET_RE = /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/;
 const QUERY_KEYS = new Set(['endpoint', 'region', 'path-style']);
 
-function invalid(message: string, field: string): ZimbraBackupError {
-  return new ZimbraBackupError(message, { code: 'ZB_INVALID_ARGUMENT', data: { field } });
-}
-
 /**
  * Normalises a repository prefix: strips surrounding `/`, refuses empty, `.` and `..` segments
  * (a prefix is a path inside the bucket and must not be able to climb out of it on servers
@@ -34,7 +31,7 @@ export function normalizeS3Prefix(prefix: string): string {
   if (trimmed === '') return '';
   for (const segment of trimmed.split('/')) {
     if (segment === '' || segment === '.' || segment === '..') {
-      throw invalid(`invalid S3 prefix: empty, "." or ".." segment in "${prefix}"`, 'prefix');
+      throw invalidArgument(`invalid S3 prefix: empty, "." or ".." segment in "${prefix}"`, { field: 'prefix' });
     }
   }
   return trimmed;
@@ -46,14 +43,16 @@ export function normalizeS3Prefix(prefix: string): string {
  */
 export function assertS3Bucket(bucket: string): void {
   if (!BUCKET_RE.test(bucket) || bucket.includes('..')) {
-    throw invalid(`invalid S3 bucket name "${bucket}"`, 'bucket');
+    throw invalidArgument(`invalid S3 bucket name "${bucket}"`, { field: 'bucket' });
   }
 }
 
 function parseBool(value: string): boolean {
   if (value === 'true' || value === '1' || value === '') return true;
   if (value === 'false' || value === '0') return false;
-  throw invalid(`invalid path-style value "${value}" in S3 URL (expected true or false)`, 'path-style');
+  throw invalidArgument(`invalid path-style value "${value}" in S3 URL (expected true or false)`, {
+    field: 'path-style',
+  });
 }
 
 /**
@@ -73,12 +72,15 @@ export function parseS3Url(url: string): S3Url {
   // Parsed by hand: WHATWG URL parsing would resolve "a/../b" to "b" and silently change the
   // repository location, where refusing it is the safe answer.
   const match = /^s3:\/\/([^/?#]*)([^?#]*)(\?[^#]*)?$/.exec(url);
-  if (match === null) throw invalid('invalid S3 URL (expected s3://bucket/prefix)', 'url');
+  if (match === null) throw invalidArgument('invalid S3 URL (expected s3://bucket/prefix)', { field: 'url' });
   const authority = match[1] ?? '';
   if (authority.includes('@')) {
-    throw invalid('credentials are not accepted in an S3 URL; use the AWS environment or a profile', 'url');
+    throw invalidArgument('credentials are not accepted in an S3 URL; use the AWS environment or a profile', {
+      field: 'url',
+    });
   }
-  if (authority.includes(':')) throw invalid('an S3 URL names a bucket, not a host:port; use ?endpoint=', 'url');
+  if (authority.includes(':'))
+    throw invalidArgument('an S3 URL names a bucket, not a host:port; use ?endpoint=', { field: 'url' });
   assertS3Bucket(authority);
   let path: string;
   try {
@@ -93,18 +95,18 @@ export function parseS3Url(url: string): S3Url {
   const result: S3Url = { bucket: authority, prefix: normalizeS3Prefix(path) };
   const params = new URLSearchParams(match[3] ?? '');
   for (const name of params.keys()) {
-    if (!QUERY_KEYS.has(name)) throw invalid(`unknown S3 URL parameter "${name}"`, name);
+    if (!QUERY_KEYS.has(name)) throw invalidArgument(`unknown S3 URL parameter "${name}"`, { field: name });
   }
   const endpoint = params.get('endpoint');
   if (endpoint !== null) {
     if (!/^https?:\/\/[^/@]+(\/|$)/.test(endpoint)) {
-      throw invalid('endpoint must be an http(s) URL without credentials', 'endpoint');
+      throw invalidArgument('endpoint must be an http(s) URL without credentials', { field: 'endpoint' });
     }
     result.endpoint = endpoint;
   }
   const region = params.get('region');
   if (region !== null) {
-    if (!/^[a-z0-9-]+$/.test(region)) throw invalid(`invalid region "${region}"`, 'region');
+    if (!/^[a-z0-9-]+$/.test(region)) throw invalidArgument(`invalid region "${region}"`, { field: 'region' });
     result.region = region;
   }
   const pathStyle = params.get('path-style');

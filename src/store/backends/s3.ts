@@ -30,7 +30,7 @@ import { resolveLogger, type Logger } from '../../internal/logger.js';
 import type { Secret } from '../../internal/secret.js';
 import type { BackendProperties, IoOptions, ObjectInfo, ReplayableBody, StorageBackend } from './backend.js';
 import { assertValidKey, assertValidPrefix, resolveRange } from './key.js';
-import { ByteCountStream } from './s3-byte-count.js';
+import { ByteCountStream } from '../../internal/byte-count-stream.js';
 import { buildS3ClientConfig, intOption } from './s3-client-config.js';
 import { isS3Transient, s3HttpStatus, toS3Error } from './s3-errors.js';
 import { assertS3Bucket, normalizeS3Prefix, parseS3Url } from './s3-url.js';
@@ -169,14 +169,14 @@ export class S3Backend implements StorageBackend {
     throwIfAborted(signal);
     const objectKey = this.#objectKey(key);
     const started = Date.now();
-    const counter = new ByteCountStream(
-      body.size,
-      (expected, actual) =>
+    const counter = new ByteCountStream({
+      ...(body.size === undefined ? {} : { expectedSize: body.size }),
+      onMismatch: (expected, actual) =>
         new ZimbraBackupError(`body of "${key}" has ${actual} bytes, expected ${expected}`, {
           code: 'ZB_SIZE_MISMATCH',
           data: { op: 'put', key, expected, actual },
         }),
-    );
+    });
     let source: Readable;
     try {
       source = body.open();

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { ByteCountStream } from '../../../src/rest/byte-count-stream.js';
+import { ByteCountStream } from '../../../src/internal/byte-count-stream.js';
 import { parseItemHeaders } from '../../../src/rest/item-headers.js';
 import { parseUploadResponse } from '../../../src/rest/upload-file.js';
 

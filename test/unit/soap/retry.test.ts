@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ZimbraBackupError } from '../../../src/errors.js';
+import { ZimbraBackupError, isRetryable } from '../../../src/errors.js';
 import { faultToError } from '../../../src/soap/faults.js';
 import { HttpStatusError, networkError } from '../../../src/soap/http/errors.js';
-import { backoffDelay, retryDelay, shouldRetry, sleep } from '../../../src/soap/retry.js';
+import { backoffDelay, retryDelay, shouldRetry } from '../../../src/soap/retry.js';
 
 const fault = (code: string) =>
   faultToError({ Code: { Value: 'soap:Receiver' }, Reason: { Text: 'x' }, Detail: { Error: { Code: code } } });
@@ -18,13 +18,6 @@ describe('backoff', () => {
     const d = backoffDelay(2, o);
     expect(d).toBeGreaterThanOrEqual(100);
     expect(d).toBeLessThanOrEqual(200);
-  });
-
-  it('sleep rejects with ZB_ABORTED when aborted', async () => {
-    const ac = new AbortController();
-    const p = sleep(10_000, ac.signal);
-    ac.abort();
-    await expect(p).rejects.toMatchObject({ code: 'ZB_ABORTED' });
   });
 });
 
@@ -60,6 +53,22 @@ describe('shouldRetry', () => {
     expect(shouldRetry(new HttpStatusError(429, 'x'), false)).toBe(true);
     expect(shouldRetry(new HttpStatusError(503, 'x', { throttled: true }), false)).toBe(true);
     expect(new HttpStatusError(502, 'x', { throttled: true }).throttled).toBe(false);
+  });
+
+  it('repeats only the transport errors the HTTP layer marked, and timeouts only when idempotent', () => {
+    // The transience verdict is errors.ts isRetryable (true for an unmarked ZB_TRANSPORT); the wire
+    // rule keeps an embedder's failing interceptor or a request body closed early from repeating.
+    const unmarked = new ZimbraBackupError('interceptor', { code: 'ZB_TRANSPORT' });
+    expect(isRetryable(unmarked)).toBe(true);
+    expect(shouldRetry(unmarked, true)).toBe(false);
+    const timeout = new ZimbraBackupError('t', { code: 'ZB_TIMEOUT' });
+    expect(shouldRetry(timeout, true)).toBe(true);
+    // A fault that says "retryable" is the server's own refusal: repeated even when not idempotent.
+    expect(shouldRetry(fault('service.TEMPORARILY_UNAVAILABLE'), false)).toBe(true);
+    // Marked retryable but not a wire error: not the client's to repeat.
+    expect(
+      shouldRetry(Object.assign(new ZimbraBackupError('x', { code: 'ZB_STORAGE' }), { retryable: true }), true),
+    ).toBe(false);
   });
 
   it('a certificate that does not verify is never retried', () => {
