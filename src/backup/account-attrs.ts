@@ -3,6 +3,7 @@
  * mailbox move (its sync token means nothing on the new server).
  * @module
  */
+import { createHash } from 'node:crypto';
 import { mailHostOf, withoutBlockedValues } from '../directory/account-attributes.js';
 import type { Journal } from '../journal/journal.js';
 import type { JsonValue } from '../journal/types.js';
@@ -34,6 +35,11 @@ export function attributesChanged(
   next: Record<string, string | string[]>,
 ): boolean {
   return normalise(prev) !== normalise(next);
+}
+
+/** A digest of the attributes that {@link attributesChanged} compares (the cursor state's `attrsDigest`). */
+export function attributesDigest(attrs: Record<string, string | string[]>): string {
+  return createHash('sha256').update(normalise(attrs)).digest('hex');
 }
 
 /**

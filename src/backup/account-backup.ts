@@ -15,6 +15,7 @@
  * and `sameVersion` makes the repeat add nothing.
  * @module
  */
+import { attributesDigest } from './account-attrs.js';
 import { envelopeMeta, parseEnvelope } from './message-envelope.js';
 import { isRetryable, isZimbraBackupError } from '../errors.js';
 import { AccountInactiveError, MustResyncError } from '../soap/faults.js';
@@ -96,6 +97,12 @@ class AccountRun {
       failures: [],
     };
     this.#state = { ...((opts.journal.lastState() as CursorState | undefined) ?? {}) };
+    // The attributes the journal holds, as a digest in the state: the next run tells "nothing
+    // changed" from the last commit marker alone (quick-check.ts). A deleted account has none.
+    const current = opts.journal.current();
+    const attrs = current.account?.attrs;
+    if (attrs && !current.accountDeleted) this.#state.attrsDigest = attributesDigest(attrs);
+    else delete this.#state.attrsDigest;
     const onBytes = opts.fetch.onBytes;
     opts.fetch = {
       ...opts.fetch,
@@ -205,6 +212,7 @@ class AccountRun {
     if (this.#state.retry?.length) state.retry = this.#state.retry;
     const scanned = listed ? token : this.#state.scannedToken;
     if (scanned !== undefined) state.scannedToken = scanned;
+    if (this.#state.attrsDigest !== undefined) state.attrsDigest = this.#state.attrsDigest;
     this.#state = state;
     return state;
   }

@@ -34,6 +34,7 @@ import type { ScannerFleet, ServerCaptureStatus } from '../sync/scanner-fleet.js
 import { captureDirectory } from '../directory/capture-directory.js';
 import { backupAccount } from './account-backup.js';
 import type { CursorState } from '../repository/cursor-state.js';
+import { unchangedAccount } from './quick-check.js';
 import { captureAttributes } from './account-attrs.js';
 import { AccountRoster } from './account-roster.js';
 import { EngineJournals } from './engine-journals.js';
@@ -507,10 +508,38 @@ export class BackupEngine {
   ): Promise<AccountRunOutcome | undefined> {
     lock.assertHeld();
     if (!(await this.#journals.lease(lock, id))) return undefined;
+    // Nothing changed since the last commit: done without opening the journal (quick-check.ts).
+    const quick =
+      full || this.#journals.isOpen(id)
+        ? undefined
+        : await unchangedAccount({
+            client: this.#opts.client,
+            backend: this.#opts.repository.backend,
+            accountId: id,
+            signal,
+          });
+    const out: AccountRunOutcome = quick
+      ? { result: quick, token: undefined, moved: false }
+      : await this.#fullAccountRun(id, full, signal);
+    const r = out.result;
+    addAccountRun(this.#result, this.#accountsRun, r);
+    if (this.#failing.delete(id)) this.#recovered(id);
+    this.#inactive.delete(id);
+    this.#result.inactive = this.#result.inactive.filter((x) => x.accountId !== id);
+    if (r.failures.length === 0) this.#lastCapture.set(id, this.#now());
+    this.#opts.onAccountRun?.(r);
+    return out;
+  }
+
+  /**
+   * Attributes, then the sync delta (or listing) against the account's journal; with the token
+   * it committed and whether the account moved (real-time capture uses both).
+   */
+  async #fullAccountRun(id: string, full: boolean, signal: AbortSignal | undefined): Promise<AccountRunOutcome> {
     const journal = await this.#journals.get(id);
     const moved = await captureAttributes(this.#opts.client, journal, id, signal);
     if (moved) this.#log.info({ accountId: id, ...moved }, 'account moved to another mailbox server; resyncing');
-    const r = await backupAccount({
+    const result = await backupAccount({
       journal,
       accountId: id,
       full,
@@ -524,12 +553,6 @@ export class BackupEngine {
         ...(signal ? { signal } : {}),
       },
     });
-    addAccountRun(this.#result, this.#accountsRun, r);
-    if (this.#failing.delete(id)) this.#recovered(id);
-    this.#inactive.delete(id);
-    this.#result.inactive = this.#result.inactive.filter((x) => x.accountId !== id);
-    if (r.failures.length === 0) this.#lastCapture.set(id, this.#now());
-    this.#opts.onAccountRun?.(r);
-    return { result: r, token: (journal.lastState() as CursorState | undefined)?.token, moved: moved !== undefined };
+    return { result, token: (journal.lastState() as CursorState | undefined)?.token, moved: moved !== undefined };
   }
 }

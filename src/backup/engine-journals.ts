@@ -38,6 +38,11 @@ export class EngineJournals {
     return j;
   }
 
+  /** True when the account's journal is open (or opening) in this engine. */
+  isOpen(id: string): boolean {
+    return this.#journals.has(id);
+  }
+
   /** Closes and forgets one account's journal (`journal` is the one `get` returned). */
   async forget(id: string, journal: Journal): Promise<void> {
     this.#journals.delete(id);

@@ -108,8 +108,9 @@ export function routeServers(o: ServerRoutingOptions): {
       initialServers = new Set(fleet.servers);
     },
     afterRun: (id, reasons, out) => {
-      if (out.moved || out.token === undefined) tokens.delete(id);
-      else tokens.set(id, out.token);
+      // a quick check (nothing changed) reports no token: the known one stays valid
+      if (out.moved) tokens.delete(id);
+      else if (out.token !== undefined) tokens.set(id, out.token);
       if (reasons.has('waitset') || ![...reasons].some((r) => PROBES.has(r))) return;
       const r = out.result;
       fleet.noteProbe(id, r.itemsNew + r.itemsChanged + r.itemsDeleted > 0, homeOf(id));

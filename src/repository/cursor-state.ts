@@ -18,6 +18,12 @@ export interface CursorState {
   retry?: Array<{ id: string; type: string; attempts: number; error: string; refetch?: boolean }>;
   /** The token at the end of the last full listing (SmartScan's cheap probe compares against it). */
   scannedToken?: string;
+  /**
+   * SHA-256 of the account attributes the journal holds (volatile ones left out), present while
+   * the account is not marked deleted: a run compares the server's attributes against it and, when
+   * the sync token reports no change either, is done without opening the journal.
+   */
+  attrsDigest?: string;
 }
 
 /** The cursor state of a journal's last commit, or an empty one (never backed up). */
