@@ -150,6 +150,11 @@ class AccountRun {
     this.#progress('commit', { records: records.length });
     const commitOpts = {
       state: state as unknown as JsonValue,
+      // Until the listing after a move completes, the journal's sequences are the old mailbox's.
+      // (The last committed state says so; the listing's final commit is the one that clears it.)
+      ...((this.opts.journal.lastState() as CursorState | null | undefined)?.moved === true
+        ? { newSequences: true }
+        : {}),
       ...(this.opts.fetch.signal ? { signal: this.opts.fetch.signal } : {}),
     };
     await this.opts.journal.commit(records, commitOpts);
@@ -291,7 +296,10 @@ class AccountRun {
     try {
       let content: { digest?: string; size?: number; meta?: { [k: string]: JsonValue } } | undefined;
       // A repair mark: the stored blob was bad, so neither shortcut below may trust the journal.
-      const refetch = this.#state.retry?.some((r) => r.id === ref.id && r.refetch === true) === true;
+      // After a move the recorded sequences belong to the old mailbox (CursorState.moved): an
+      // equal number there means nothing, so neither shortcut below applies.
+      const refetch =
+        this.#state.moved === true || this.#state.retry?.some((r) => r.id === ref.id && r.refetch === true) === true;
       // Same modified sequence: nothing about the item changed since the recorded version.
       if (
         !refetch &&
@@ -318,6 +326,7 @@ class AccountRun {
         content = await fetchContent();
         if (content === undefined) return; // vanished: its delete arrives with the next delta
       }
+
       this.#upsert(prev, itemRecord(kind, meta, content));
       this.#succeeded(ref.id);
     } catch (err) {

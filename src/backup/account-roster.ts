@@ -137,6 +137,27 @@ export class AccountRoster {
     return selected;
   }
 
+  /**
+   * An account that joined this engine since the last listing (moved in from another server, or
+   * new): its index entry is added or refreshed and the index written before its first commit.
+   */
+  async adopt(acct: DirectoryObject, signal: AbortSignal | undefined): Promise<void> {
+    const now = this.#o.now();
+    const entry = this.#index.find((e) => e.id === acct.id);
+    if (entry) {
+      entry.name = acct.name;
+      entry.lastSeenMs = now;
+      delete entry.deletedMs;
+    } else this.#index.push({ id: acct.id, name: acct.name, firstSeenMs: now, lastSeenMs: now });
+    this.#dirty = true;
+    await this.save(signal);
+  }
+
+  /** True when the index marks the account deleted. */
+  isDeleted(id: string): boolean {
+    return this.#index.some((e) => e.id === id && e.deletedMs !== undefined);
+  }
+
   /** Writes the index when it changed since the last write. */
   async save(signal?: AbortSignal): Promise<void> {
     if (!this.#dirty) return;

@@ -20,6 +20,7 @@ import { peekLastState } from '../journal/peek.js';
 import { cursorStateOf } from '../repository/cursor-state.js';
 import { accountPrefix } from '../repository/layout.js';
 import type { StorageBackend } from '../store/backends/backend.js';
+import type { DirectoryObject } from '../soap/requests/directory.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
 import { SyncCursor } from '../sync/sync-cursor.js';
 import { attributesDigest } from './account-attrs.js';
@@ -33,6 +34,8 @@ export async function unchangedAccount(opts: {
   client: ZimbraClient;
   backend: StorageBackend;
   accountId: string;
+  /** The account's entry when the caller already fetched it (GetAccount is then not sent again). */
+  account?: DirectoryObject | undefined;
   signal?: AbortSignal | undefined;
 }): Promise<AccountRunResult | undefined> {
   const { client, accountId: id, signal } = opts;
@@ -42,7 +45,7 @@ export async function unchangedAccount(opts: {
     const token = state.token;
     if (token === undefined || state.attrsDigest === undefined || (state.retry?.length ?? 0) > 0) return undefined;
     const io = signal ? { signal } : {};
-    const acct = await client.getAccount({ by: 'id', value: id }, io);
+    const acct = opts.account ?? (await client.getAccount({ by: 'id', value: id }, io));
     if (attributesDigest(withoutBlockedValues(acct.attrs)) !== state.attrsDigest) return undefined;
     const cursor = new SyncCursor({ client, account: { by: 'id', value: id }, token, ...io });
     for await (const b of cursor.batches()) {
