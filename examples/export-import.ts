@@ -7,14 +7,8 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BackupEngine } from '../src/backup/backup-engine.js';
-import { startEmulator } from '../src/emulator/index.js';
-import { buildCorpus } from '../src/emulator/seed/index.js';
-import { exportArchive } from '../src/export/index.js';
-import { importArchive } from '../src/import/index.js';
-import { initRepository } from '../src/repository/index.js';
-import { ZimbraClient } from '../src/soap/zimbra-client.js';
-import { MemoryBackend } from '../src/store/backends/memory.js';
+import { BackupEngine, exportArchive, importArchive, initRepository, MemoryBackend, ZimbraClient } from 'zimbra-backup';
+import { buildCorpus, startEmulator } from 'zimbra-backup/emulator';
 
 const source = await startEmulator({ domain: 'example.test' });
 const target = await startEmulator({ domain: 'new.test' });

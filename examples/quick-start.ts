@@ -14,16 +14,17 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  type AccountRunResult,
   BackupEngine,
   initRepository,
   LocalBackend,
   repositoryStatus,
+  restoreAccount,
+  undelete,
   ZimbraClient,
-  type AccountRunResult,
-} from '../src/index.js';
-import { restoreAccount, undelete } from '../src/restore/index.js';
-import { buildCorpus, startEmulator, type Emulator } from '../src/emulator/index.js';
-import { createConsoleServer } from '../src/console/index.js';
+} from 'zimbra-backup';
+import { buildCorpus, type Emulator, startEmulator } from 'zimbra-backup/emulator';
+import { createConsoleServer } from 'zimbra-backup/console';
 
 const log = (s: string): void => console.log(s);
 

@@ -2,13 +2,8 @@
  * Restore an account as it was an instant ago into a new account, after the user emptied the Inbox.
  * Run: `npx tsx examples/restore-account.ts` (self-contained: starts the bundled emulator).
  */
-import { BackupEngine } from '../src/backup/backup-engine.js';
-import { startEmulator } from '../src/emulator/index.js';
-import { buildCorpus } from '../src/emulator/seed/index.js';
-import { initRepository } from '../src/repository/index.js';
-import { restoreAccount } from '../src/restore/index.js';
-import { ZimbraClient } from '../src/soap/zimbra-client.js';
-import { MemoryBackend } from '../src/store/backends/memory.js';
+import { BackupEngine, initRepository, MemoryBackend, restoreAccount, ZimbraClient } from 'zimbra-backup';
+import { buildCorpus, startEmulator } from 'zimbra-backup/emulator';
 
 const emu = await startEmulator({ domain: 'example.test' });
 const client = new ZimbraClient({ url: emu.url, adminUrl: emu.adminUrl });

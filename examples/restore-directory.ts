@@ -4,13 +4,15 @@
  * its mailbox follows with restoreAccount.
  * Run: `npx tsx examples/restore-directory.ts` (self-contained: starts the bundled emulator).
  */
-import { BackupEngine } from '../src/backup/backup-engine.js';
-import { startEmulator } from '../src/emulator/index.js';
-import { initRepository } from '../src/repository/index.js';
-import { restoreDirectory } from '../src/directory/index.js';
-import { restoreAccount } from '../src/restore/index.js';
-import { ZimbraClient } from '../src/soap/zimbra-client.js';
-import { MemoryBackend } from '../src/store/backends/memory.js';
+import {
+  BackupEngine,
+  initRepository,
+  MemoryBackend,
+  restoreAccount,
+  restoreDirectory,
+  ZimbraClient,
+} from 'zimbra-backup';
+import { startEmulator } from 'zimbra-backup/emulator';
 
 const emu = await startEmulator({ domain: 'example.test' });
 const client = new ZimbraClient({ url: emu.url, adminUrl: emu.adminUrl });

@@ -2,13 +2,8 @@
  * Single-item restore: one deleted message comes back into its original folder, timed.
  * Run: `npx tsx examples/restore-item.ts` (self-contained: starts the bundled emulator).
  */
-import { BackupEngine } from '../src/backup/backup-engine.js';
-import { startEmulator } from '../src/emulator/index.js';
-import { buildCorpus } from '../src/emulator/seed/index.js';
-import { initRepository } from '../src/repository/index.js';
-import { restoreItems } from '../src/restore/index.js';
-import { ZimbraClient } from '../src/soap/zimbra-client.js';
-import { MemoryBackend } from '../src/store/backends/memory.js';
+import { BackupEngine, initRepository, MemoryBackend, restoreItems, ZimbraClient } from 'zimbra-backup';
+import { buildCorpus, startEmulator } from 'zimbra-backup/emulator';
 
 const emu = await startEmulator({ domain: 'example.test' });
 const client = new ZimbraClient({ url: emu.url, adminUrl: emu.adminUrl });

@@ -3,13 +3,8 @@
  * the last hour into a `Restored <date>` folder that mirrors the original paths.
  * Run: `npx tsx examples/undelete.ts` (self-contained: starts the bundled emulator).
  */
-import { BackupEngine } from '../src/backup/backup-engine.js';
-import { startEmulator } from '../src/emulator/index.js';
-import { buildCorpus } from '../src/emulator/seed/index.js';
-import { initRepository } from '../src/repository/index.js';
-import { undelete } from '../src/restore/index.js';
-import { ZimbraClient } from '../src/soap/zimbra-client.js';
-import { MemoryBackend } from '../src/store/backends/memory.js';
+import { BackupEngine, initRepository, MemoryBackend, undelete, ZimbraClient } from 'zimbra-backup';
+import { buildCorpus, startEmulator } from 'zimbra-backup/emulator';
 
 const emu = await startEmulator({ domain: 'example.test' });
 const client = new ZimbraClient({ url: emu.url, adminUrl: emu.adminUrl });

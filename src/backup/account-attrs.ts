@@ -3,10 +3,12 @@
  * mailbox move (its sync token means nothing on the new server).
  * @module
  */
+import { createHash } from 'node:crypto';
 import { mailHostOf, withoutBlockedValues } from '../directory/account-attributes.js';
 import type { Journal } from '../journal/journal.js';
 import type { JsonValue } from '../journal/types.js';
 import type { CursorState } from '../repository/cursor-state.js';
+import type { DirectoryObject } from '../soap/requests/directory.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
 
 /** Attributes the server rewrites on its own (logins, counters): a change of these alone is noise. */
@@ -36,19 +38,35 @@ export function attributesChanged(
   return normalise(prev) !== normalise(next);
 }
 
+/** A digest of the attributes that {@link attributesChanged} compares (the cursor state's `attrsDigest`). */
+export function attributesDigest(attrs: Record<string, string | string[]>): string {
+  return createHash('sha256').update(normalise(attrs)).digest('hex');
+}
+
 /**
- * Records the account's attributes when they changed; returns the old and new server when its
- * `zimbraMailHost` changed since the last backup (a mailbox move).
+ * The account's directory entry as a backup records it: GetAccount, with the values the server
+ * blocks (secrets come back as VALUE-BLOCKED: a placeholder a restore must never write back as a
+ * hash) left out.
  */
-export async function captureAttributes(
+export async function fetchAccount(
   client: ZimbraClient,
-  journal: Journal,
   id: string,
   signal: AbortSignal | undefined,
-): Promise<{ from: string; to: string } | undefined> {
+): Promise<DirectoryObject> {
   const acct = await client.getAccount({ by: 'id', value: id }, signal ? { signal } : {});
-  // secrets come back as VALUE-BLOCKED: a placeholder a restore must never write back as a hash
   acct.attrs = withoutBlockedValues(acct.attrs);
+  return acct;
+}
+
+/**
+ * Records the account's attributes (from {@link fetchAccount}) when they changed; returns the old
+ * and new server when its `zimbraMailHost` changed since the last backup (a mailbox move).
+ */
+export async function captureAttributes(
+  acct: DirectoryObject,
+  journal: Journal,
+  signal: AbortSignal | undefined,
+): Promise<{ from: string; to: string } | undefined> {
   const prev = journal.current().account?.attrs;
   const from = mailHostOf(prev);
   const to = mailHostOf(acct.attrs);
@@ -66,7 +84,10 @@ export async function captureAttributes(
   return moved ? { from, to } : undefined;
 }
 
-/** A cursor state that starts over with a full listing (the retry list is kept). */
+/**
+ * The cursor state after a move: no token (a full listing of the new mailbox), sequences not
+ * comparable until that listing completes (`moved`), the retry list kept.
+ */
 function withoutToken(state: CursorState | undefined): CursorState {
-  return state?.retry?.length ? { retry: state.retry } : {};
+  return { ...(state?.retry?.length ? { retry: state.retry } : {}), moved: true };
 }

@@ -15,6 +15,7 @@
  * and `sameVersion` makes the repeat add nothing.
  * @module
  */
+import { attributesDigest } from './account-attrs.js';
 import { envelopeMeta, parseEnvelope } from './message-envelope.js';
 import { isRetryable, isZimbraBackupError } from '../errors.js';
 import { AccountInactiveError, MustResyncError } from '../soap/faults.js';
@@ -96,6 +97,12 @@ class AccountRun {
       failures: [],
     };
     this.#state = { ...((opts.journal.lastState() as CursorState | undefined) ?? {}) };
+    // The attributes the journal holds, as a digest in the state: the next run tells "nothing
+    // changed" from the last commit marker alone (quick-check.ts). A deleted account has none.
+    const current = opts.journal.current();
+    const attrs = current.account?.attrs;
+    if (attrs && !current.accountDeleted) this.#state.attrsDigest = attributesDigest(attrs);
+    else delete this.#state.attrsDigest;
     const onBytes = opts.fetch.onBytes;
     opts.fetch = {
       ...opts.fetch,
@@ -143,6 +150,11 @@ class AccountRun {
     this.#progress('commit', { records: records.length });
     const commitOpts = {
       state: state as unknown as JsonValue,
+      // Until the listing after a move completes, the journal's sequences are the old mailbox's.
+      // (The last committed state says so; the listing's final commit is the one that clears it.)
+      ...((this.opts.journal.lastState() as CursorState | null | undefined)?.moved === true
+        ? { newSequences: true }
+        : {}),
       ...(this.opts.fetch.signal ? { signal: this.opts.fetch.signal } : {}),
     };
     await this.opts.journal.commit(records, commitOpts);
@@ -205,6 +217,7 @@ class AccountRun {
     if (this.#state.retry?.length) state.retry = this.#state.retry;
     const scanned = listed ? token : this.#state.scannedToken;
     if (scanned !== undefined) state.scannedToken = scanned;
+    if (this.#state.attrsDigest !== undefined) state.attrsDigest = this.#state.attrsDigest;
     this.#state = state;
     return state;
   }
@@ -284,7 +297,10 @@ class AccountRun {
     try {
       let content: { digest?: string; size?: number; meta?: { [k: string]: JsonValue } } | undefined;
       // A repair mark: the stored blob was bad, so neither shortcut below may trust the journal.
-      const refetch = this.#state.retry?.some((r) => r.id === ref.id && r.refetch === true) === true;
+      // After a move the recorded sequences belong to the old mailbox (CursorState.moved): an
+      // equal number there means nothing, so neither shortcut below applies.
+      const refetch =
+        this.#state.moved === true || this.#state.retry?.some((r) => r.id === ref.id && r.refetch === true) === true;
       // Same modified sequence: nothing about the item changed since the recorded version.
       if (
         !refetch &&
@@ -311,6 +327,7 @@ class AccountRun {
         content = await fetchContent();
         if (content === undefined) return; // vanished: its delete arrives with the next delta
       }
+
       this.#upsert(prev, itemRecord(kind, meta, content));
       this.#succeeded(ref.id);
     } catch (err) {

@@ -16,7 +16,13 @@ import type { ZimbraBackupError } from '../errors.js';
 import type { Logger } from '../internal/logger.js';
 import { safeZimbraId } from '../internal/safe-id.js';
 import { mailHostOf } from '../directory/account-attributes.js';
-import { writeEngineAccountIndex, type AccountIndexEntry } from '../repository/account-index.js';
+import {
+  ENGINE_ACCOUNT_INDEX_PREFIX,
+  writeEngineAccountIndex,
+  type AccountIndexEntry,
+} from '../repository/account-index.js';
+import { cursorStateOf } from '../repository/cursor-state.js';
+import type { JsonValue } from '../journal/types.js';
 import type { RepositoryLock } from '../repository/lock.js';
 import type { Repository } from '../repository/repository.js';
 import type { DirectoryObject } from '../soap/requests/directory.js';
@@ -60,6 +66,13 @@ export class AccountRoster {
   async load(signal: AbortSignal | undefined): Promise<void> {
     this.#reportedMissing = new Set();
     this.#index = await this.#o.repository.accounts(signal);
+    this.#dirty = false;
+    // An exclusive writer folds the engines' own index files into the main one (docs/FORMAT.md).
+    if (this.#o.held()?.mode !== 'shared')
+      for await (const _ of this.#o.repository.backend.list(ENGINE_ACCOUNT_INDEX_PREFIX, signal ? { signal } : {})) {
+        this.#dirty = true;
+        break;
+      }
   }
 
   /** Re-reads the index after another writer may have changed it (kept as it was if unreadable). */
@@ -104,6 +117,9 @@ export class AccountRoster {
     for (const a of selected) {
       const e = byId.get(a.id);
       if (e) {
+        // Only a new name or a return from deletion is news to readers: a run that changes
+        // neither leaves the index object alone (lastSeenMs is refreshed with the next change).
+        if (e.name !== a.name || e.deletedMs !== undefined) this.#dirty = true;
         e.name = a.name;
         e.lastSeenMs = now;
         delete e.deletedMs;
@@ -111,14 +127,35 @@ export class AccountRoster {
         const entry: AccountIndexEntry = { id: a.id, name: a.name, firstSeenMs: now, lastSeenMs: now };
         this.#index.push(entry);
         byId.set(a.id, entry);
+        this.#dirty = true;
       }
     }
-    this.#dirty = true;
     if (!filter) await this.#markDeleted(new Set(listed.map((a) => a.id)), now, signal);
     // Readers (status, ls, restores) find accounts through the index: write it before the first
     // commit of a new account, so what is committed is visible at once, even if the run stops.
     await this.save(signal);
     return selected;
+  }
+
+  /**
+   * An account that joined this engine since the last listing (moved in from another server, or
+   * new): its index entry is added or refreshed and the index written before its first commit.
+   */
+  async adopt(acct: DirectoryObject, signal: AbortSignal | undefined): Promise<void> {
+    const now = this.#o.now();
+    const entry = this.#index.find((e) => e.id === acct.id);
+    if (entry) {
+      entry.name = acct.name;
+      entry.lastSeenMs = now;
+      delete entry.deletedMs;
+    } else this.#index.push({ id: acct.id, name: acct.name, firstSeenMs: now, lastSeenMs: now });
+    this.#dirty = true;
+    await this.save(signal);
+  }
+
+  /** True when the index marks the account deleted. */
+  isDeleted(id: string): boolean {
+    return this.#index.some((e) => e.id === id && e.deletedMs !== undefined);
   }
 
   /** Writes the index when it changed since the last write. */
@@ -140,11 +177,15 @@ export class AccountRoster {
       if (!(await this.#ownsVanished(e.id))) continue;
       if (held && !(await this.#o.journals.lease(held, e.id))) continue;
       const journal = await this.#o.journals.get(e.id);
+      // Without its attributes digest: should the account come back, its run must open the
+      // journal and record the attributes again (quick-check.ts never skips it).
+      const { attrsDigest: _gone, ...state } = cursorStateOf(journal.lastState());
       await journal.commit([{ type: 'account-deleted' }], {
-        state: journal.lastState() ?? null,
+        state: journal.lastState() == null ? null : (state as JsonValue),
         ...(signal ? { signal } : {}),
       });
       e.deletedMs = now;
+      this.#dirty = true;
       this.#o.onDeleted();
     }
   }

@@ -32,8 +32,10 @@ import { AccountInactiveError } from '../soap/faults.js';
 import type { CaptureStatus } from './capture-status.js';
 import type { ScannerFleet, ServerCaptureStatus } from '../sync/scanner-fleet.js';
 import { captureDirectory } from '../directory/capture-directory.js';
-import { backupAccount } from './account-backup.js';
-import { captureAttributes } from './account-attrs.js';
+import { backupAccount, type AccountRunResult } from './account-backup.js';
+import { unchangedAccount } from './quick-check.js';
+import { captureAttributes, fetchAccount } from './account-attrs.js';
+import { mailHostOf } from '../directory/account-attributes.js';
 import { AccountRoster } from './account-roster.js';
 import { EngineJournals } from './engine-journals.js';
 import type { BackupEngineOptions } from './engine-options.js';
@@ -49,7 +51,7 @@ import { AccountScheduler } from './scheduler.js';
 import { untilStoppedOrGivenUp } from './downtime-guard.js';
 import { runSignal, type RunSignal } from './run-signal.js';
 import { routeServers } from './server-routing.js';
-import { isPartial, selectionLabel, validateSelection } from './selection.js';
+import { inSelection, isPartial, selectionLabel, validateSelection } from './selection.js';
 import { faultCodeOf } from '../internal/fault-code.js';
 
 export type { BackupEngineOptions } from './engine-options.js';
@@ -84,13 +86,16 @@ export class BackupEngine {
   #fleet: ScannerFleet | undefined;
   /** Serializes exclusive sections and directory refreshes (both touch the index and journals). */
   #mutex: Promise<unknown> = Promise.resolve();
+  /** When the blob index was last re-read (shared lock: other engines index blobs too). */
+  #packsRefreshedMs = 0;
+  #packsRefreshing: Promise<void> | undefined;
 
   constructor(opts: BackupEngineOptions) {
     validateSelection(opts.selection);
     this.#opts = opts;
     this.#log = resolveLogger(opts.logger);
     this.#itemLimit = pLimit(opts.itemConcurrency ?? 8);
-    this.#journals = new EngineJournals(opts.repository, this.#log);
+    this.#journals = new EngineJournals(opts.repository, this.#log, () => this.#now());
     this.#roster = new AccountRoster({
       client: opts.client,
       repository: opts.repository,
@@ -240,6 +245,7 @@ export class BackupEngine {
       live: live && { accounts: live.accounts, pending: () => live.scheduler.pending() },
       servers: this.#fleet ? this.captureStatus() : undefined,
       lastCapture: this.#lastCapture,
+      waiting: this.#journals.waiting(),
     });
   }
 
@@ -266,7 +272,17 @@ export class BackupEngine {
       const live = { lock, scheduler, accounts };
       this.#live = live;
       const partial = coversPart(this.#opts);
-      const wanted = (id: string): boolean => live.accounts.some((a) => a.id === id) || !partial;
+      // A signal for an account this engine does not watch, from a server it watches, under a
+      // selection by part (not by name): the account moved in (or is new) since the last
+      // listing. Its run looks it up and adopts it when it is this engine's, at once rather than
+      // at the next directory refresh (#runAccountOnce). The shard is checked here: it needs no
+      // lookup, and a --shard engine hears every server.
+      const discover = this.#opts.accounts === undefined;
+      const shard = this.#opts.selection?.shard;
+      const wanted = (id: string): boolean =>
+        !partial ||
+        live.accounts.some((a) => a.id === id) ||
+        (discover && inSelection(shard ? { shard } : undefined, id, undefined));
       for (const a of live.accounts) scheduler.schedule(a.id, 'initial');
       const routing = routeServers({
         client: this.#opts.client,
@@ -297,8 +313,19 @@ export class BackupEngine {
         this.#serialized(async () => {
           const list = await this.#refreshAccounts(signal);
           const known = new Set(live.accounts.map((a) => a.id));
+          const listed = new Set(list.map((a) => a.id));
+          const gone = live.accounts.filter((a) => !listed.has(a.id)).map((a) => a.id);
           live.accounts = list;
           for (const a of list) if (!known.has(a.id)) scheduler.schedule(a.id, 'new-account');
+          // Accounts whose lease another engine held: try again (it may have stopped, died, or
+          // given the account up after a move).
+          for (const id of this.#journals.waiting().keys())
+            if (listed.has(id)) scheduler.schedule(id, 'lease-retry');
+            else this.#journals.forgetRefusal(id);
+          // Accounts that left this engine's part (moved to another server) while it holds their
+          // lease: their own run gives it up (#leave), so that never races a commit of theirs.
+          for (const id of gone)
+            if (this.#journals.holds(id) && !this.#roster.isDeleted(id)) scheduler.schedule(id, 'left');
           await this.#roster.save(signal);
           await fleet.refresh(signal);
         }).catch((err: unknown) => this.#log.warn({ err: String(err) }, 'directory refresh failed'));
@@ -489,11 +516,48 @@ export class BackupEngine {
     signal: AbortSignal | undefined,
   ): Promise<void> {
     lock.assertHeld();
+    const acct = await fetchAccount(this.#opts.client, id, signal);
+    if (!this.#mine(id, acct)) {
+      await this.#leave(lock, id, mailHostOf(acct.attrs));
+      return;
+    }
+    // Adopted before its lease: an account waiting for another engine to give it up is this
+    // engine's already, and status reports it as lagging meanwhile.
+    await this.#adopt(acct, signal);
     if (!(await this.#journals.lease(lock, id))) return;
+    // Nothing changed since the last commit: done without opening the journal (quick-check.ts).
+    const quick =
+      full || this.#journals.isOpen(id)
+        ? undefined
+        : await unchangedAccount({
+            client: this.#opts.client,
+            backend: this.#opts.repository.backend,
+            accountId: id,
+            account: acct,
+            signal,
+          });
+    const r = quick ?? (await this.#fullAccountRun(lock, acct, full, signal));
+    addAccountRun(this.#result, this.#accountsRun, r);
+    if (this.#failing.delete(id)) this.#recovered(id);
+    this.#inactive.delete(id);
+    this.#result.inactive = this.#result.inactive.filter((x) => x.accountId !== id);
+    if (r.failures.length === 0) this.#lastCapture.set(id, this.#now());
+    this.#opts.onAccountRun?.(r);
+  }
+
+  /** Attributes, then the sync delta (or listing) against the account's journal. */
+  async #fullAccountRun(
+    lock: RepositoryLock,
+    acct: DirectoryObject,
+    full: boolean,
+    signal: AbortSignal | undefined,
+  ): Promise<AccountRunResult> {
+    const id = acct.id;
+    if (lock.mode === 'shared') await this.#refreshBlobIndex(signal);
     const journal = await this.#journals.get(id);
-    const moved = await captureAttributes(this.#opts.client, journal, id, signal);
+    const moved = await captureAttributes(acct, journal, signal);
     if (moved) this.#log.info({ accountId: id, ...moved }, 'account moved to another mailbox server; resyncing');
-    const r = await backupAccount({
+    return backupAccount({
       journal,
       accountId: id,
       full,
@@ -507,11 +571,71 @@ export class BackupEngine {
         ...(signal ? { signal } : {}),
       },
     });
-    addAccountRun(this.#result, this.#accountsRun, r);
-    if (this.#failing.delete(id)) this.#recovered(id);
-    this.#inactive.delete(id);
-    this.#result.inactive = this.#result.inactive.filter((x) => x.accountId !== id);
-    if (r.failures.length === 0) this.#lastCapture.set(id, this.#now());
-    this.#opts.onAccountRun?.(r);
+  }
+
+  /**
+   * True when the account, with its current attributes, belongs to this engine's part. Only
+   * `zimbraMailHost` can change which part an account is in (the shard is a function of the id).
+   */
+  #mine(id: string, acct: DirectoryObject): boolean {
+    const sel = this.#opts.selection;
+    return !isPartial(sel) || inSelection(sel, id, mailHostOf(acct.attrs));
+  }
+
+  /**
+   * The account moved to a mailbox server outside this engine's part: it is dropped from the
+   * watched accounts and its lease is given up, so the engine of its new server takes it over
+   * (docs/FORMAT.md "Several engines"). Nothing is committed for it here: the new engine records
+   * the move and lists the new mailbox in full. Runs inside the account's own job, so no commit of
+   * this engine can follow the release.
+   */
+  async #leave(lock: RepositoryLock, id: string, mailHost: string | undefined): Promise<void> {
+    const live = this.#live;
+    if (live) live.accounts = live.accounts.filter((a) => a.id !== id);
+    this.#failing.delete(id);
+    if (!this.#journals.holds(id)) {
+      this.#journals.forgetRefusal(id);
+      return;
+    }
+    await this.#journals.release(lock, id);
+    this.#log.info(
+      { accountId: id, mailHost: mailHost ?? null },
+      "account moved to a mailbox server outside this engine's part; its lease is released for the engine of that server",
+    );
+  }
+
+  /**
+   * An account that is this engine's but not among its watched accounts (it moved in from
+   * another server, or was created, since the last directory listing) joins them at once, and
+   * the account index names it before its first commit.
+   */
+  async #adopt(acct: DirectoryObject, signal: AbortSignal | undefined): Promise<void> {
+    const live = this.#live;
+    if (!live || live.accounts.some((a) => a.id === acct.id)) return;
+    live.accounts = [...live.accounts, acct];
+    await this.#roster.adopt(acct, signal);
+    this.#log.info({ accountId: acct.id, mailHost: mailHostOf(acct.attrs) ?? null }, 'account joined this engine');
+  }
+
+  /**
+   * Re-reads the index files other engines wrote (at most once a second, shared by concurrent
+   * runs): a blob another engine stored since this one loaded the index is then found instead of
+   * stored again. Two engines storing the same new blob within that window may both store it
+   * (safe: the index keeps one location; see docs/FORMAT.md "Several engines").
+   */
+  async #refreshBlobIndex(signal: AbortSignal | undefined): Promise<void> {
+    const packs = this.#opts.repository.blobs.packs;
+    if (!packs) return;
+    if (this.#packsRefreshing) return this.#packsRefreshing;
+    if (this.#now() - this.#packsRefreshedMs < 1000) return;
+    this.#packsRefreshing = packs
+      .refresh(signal ? { signal } : {})
+      .then(() => {
+        this.#packsRefreshedMs = this.#now();
+      })
+      .finally(() => {
+        this.#packsRefreshing = undefined;
+      });
+    return this.#packsRefreshing;
   }
 }

@@ -1,11 +1,20 @@
 /**
  * The journals an engine holds open while it runs, one per account, and the journal leases it
- * holds under a shared lock (repository/lease.ts).
+ * holds under a shared lock (repository/lease.ts; docs/FORMAT.md "Several engines").
  *
+ * ```text
+ * lease(id)     shared lock: take the lease, or remember the refusal (since when): the account
+ *               is retried at the next directory refresh and reported as lagging meanwhile
+ * release(id)   the account left this engine's part (moved to a server outside --mail-servers):
+ *               its cached journal is closed and its lease deleted, so the engine of its new
+ *               server can take it over
+ * releaseLeases when the engine stops (a lease dies with its lock anyway)
+ * ```
  * Journals are opened on first use and cached for the run: an account that runs again in watch
- * mode reuses its open journal. Failure modes: a journal that failed to open is not retried until
- * the cache is closed (`closeAll`); a lease another live engine holds makes `lease` false (the
- * account is skipped with a warning); a lease that cannot be released dies with the lock.
+ * mode reuses its open journal. Only the account's own run (the scheduler runs one job per
+ * account at a time) takes or gives up its lease, so a lease is never given up while that
+ * account is being committed. Failure modes: a journal that failed to open is not retried until
+ * the cache is closed (`closeAll`); a lease that cannot be released dies with the lock.
  * @module
  */
 import type { Logger } from '../internal/logger.js';
@@ -19,12 +28,31 @@ export class EngineJournals {
   readonly #repository: Repository;
   readonly #log: Logger;
   readonly #journals = new Map<string, Promise<Journal>>();
+  readonly #now: () => number;
   /** Accounts whose journal lease this engine holds (shared lock only). */
   readonly #leases = new Set<string>();
+  /** Accounts whose lease another live engine holds, with the time of the first refusal. */
+  readonly #refused = new Map<string, number>();
 
-  constructor(repository: Repository, log: Logger) {
+  constructor(repository: Repository, log: Logger, now: () => number = Date.now) {
     this.#repository = repository;
     this.#log = log;
+    this.#now = now;
+  }
+
+  /** True when this engine holds the account's lease (always false under an exclusive lock). */
+  holds(id: string): boolean {
+    return this.#leases.has(id);
+  }
+
+  /** Accounts waiting for another engine to give their lease up, with since when (ms since the epoch). */
+  waiting(): ReadonlyMap<string, number> {
+    return this.#refused;
+  }
+
+  /** Forgets a refusal (the account is no longer this engine's). */
+  forgetRefusal(id: string): void {
+    this.#refused.delete(id);
   }
 
   /** The account's writable journal, opened once and cached. */
@@ -36,6 +64,11 @@ export class EngineJournals {
       this.#journals.set(id, j);
     }
     return j;
+  }
+
+  /** True when the account's journal is open (or opening) in this engine. */
+  isOpen(id: string): boolean {
+    return this.#journals.has(id);
   }
 
   /** Closes and forgets one account's journal (`journal` is the one `get` returned). */
@@ -53,16 +86,38 @@ export class EngineJournals {
 
   /**
    * Under a shared lock, the account's journal lease (lease.ts): false when another live engine
-   * writes this account (it is skipped with a warning). Under an exclusive lock, always true.
+   * writes this account (it is skipped, the refusal remembered; see {@link EngineJournals.waiting}).
+   * Under an exclusive lock, always true.
    */
   async lease(lock: RepositoryLock, id: string): Promise<boolean> {
     if (lock.mode !== 'shared' || this.#leases.has(id)) return true;
     if (!(await acquireLease(this.#repository.backend, id, lock.id))) {
-      this.#log.warn({ accountId: id }, 'another engine holds this account; skipped');
+      if (!this.#refused.has(id)) {
+        this.#refused.set(id, this.#now());
+        this.#log.warn({ accountId: id }, 'another engine holds this account; retried at the next directory refresh');
+      }
       return false;
     }
+    const waited = this.#refused.get(id);
+    this.#refused.delete(id);
+    if (waited !== undefined)
+      this.#log.info({ accountId: id, waitedMs: this.#now() - waited }, 'account lease taken over');
     this.#leases.add(id);
     return true;
+  }
+
+  /**
+   * Gives the account up (it left this engine's part): its cached journal is closed, since
+   * another engine may write it from now on, and its lease deleted. Idempotent.
+   */
+  async release(lock: RepositoryLock, id: string): Promise<void> {
+    this.#refused.delete(id);
+    if (!this.#leases.has(id)) return;
+    const cached = this.#journals.get(id);
+    this.#journals.delete(id);
+    await (await cached?.catch(() => undefined))?.close();
+    await releaseLease(this.#repository.backend, id, lock.id);
+    this.#leases.delete(id);
   }
 
   /** Releases every lease taken under `lockId` (a failure is logged: the lease dies with the lock). */
@@ -72,5 +127,6 @@ export class EngineJournals {
         this.#log.warn({ accountId: id, err: String(err) }, 'lease not released (it dies with the lock)'),
       );
     this.#leases.clear();
+    this.#refused.clear();
   }
 }

@@ -80,7 +80,9 @@ export function coversPart(opts: {
  * Where capture stands, for metrics and alerts. An account's lag is the age of its oldest
  * change signal that no finished run covers; while a mailbox server's WaitSet is failing,
  * changes cannot be signalled, so every account's lag is at least the time since it started
- * failing (all accounts: the engine does not track each account's home server here).
+ * failing (all accounts: the engine does not track each account's home server here). An account
+ * whose lease another engine still holds (the engine of its old server, after a move) is
+ * captured by no one until the lease is handed over: it lags since the refusal.
  */
 export function engineStatus(s: {
   now: number;
@@ -90,6 +92,8 @@ export function engineStatus(s: {
   /** The per-server WaitSet states, when `watch` runs. */
   servers: readonly ServerCaptureStatus[] | undefined;
   lastCapture: ReadonlyMap<string, number>;
+  /** Accounts waiting for another engine's lease, since when. */
+  waiting?: ReadonlyMap<string, number>;
 }): EngineStatus {
   const { now, live } = s;
   const out: EngineStatus = {
@@ -108,7 +112,9 @@ export function engineStatus(s: {
   }
   const pending = live.pending();
   for (const a of live.accounts) {
-    const since = pending.get(a.id);
+    const signalled = pending.get(a.id);
+    const refused = s.waiting?.get(a.id);
+    const since = signalled === undefined ? refused : refused === undefined ? signalled : Math.min(signalled, refused);
     const lagMs = Math.max(since === undefined ? 0 : now - since, downSince === undefined ? 0 : now - downSince);
     const last = s.lastCapture.get(a.id);
     out.accounts.push({ id: a.id, name: a.name, lagMs, ...(last !== undefined ? { lastCaptureMs: last } : {}) });

@@ -11,8 +11,11 @@
  * @module
  */
 import { Transform, type TransformCallback } from 'node:stream';
-import PostalMime from 'postal-mime';
+import type PostalMimeType from 'postal-mime';
 import type { JsonValue } from '../journal/types.js';
+
+/** postal-mime, loaded with the first message to parse: a run that stores no message never pays for it. */
+let postalMime: Promise<typeof PostalMimeType> | undefined;
 
 /** The header block is at most this long; a longer one is cut (the envelope is then best effort). */
 export const HEADER_LIMIT = 32 * 1024;
@@ -69,7 +72,8 @@ function blankLine(b: Buffer): number {
 /** Parses a header block into an envelope; undefined when it holds none of the fields. */
 export async function parseEnvelope(head: Buffer): Promise<MessageEnvelope | undefined> {
   if (head.length === 0) return undefined;
-  let email: Awaited<ReturnType<typeof PostalMime.parse>>;
+  const PostalMime = await (postalMime ??= import('postal-mime').then((m) => m.default));
+  let email: Awaited<ReturnType<typeof PostalMimeType.parse>>;
   try {
     // Only the headers: postal-mime sees a message with an empty body.
     email = await PostalMime.parse(blankLine(head) >= 0 ? head : Buffer.concat([head, Buffer.from('\r\n\r\n')]));

@@ -223,7 +223,7 @@ export class Journal {
   async #commit(records: readonly JournalRecordInput[], opts: CommitOptions): Promise<CommitResult> {
     throwIfAborted(opts.signal);
     const prev = this.#state;
-    const { fresh, skipped } = prev.filterReplays(records);
+    const { fresh, skipped } = prev.filterReplays(records, { bySequence: opts.newSequences !== true });
     const now = opts.captureMs ?? this.#clock();
     if (!Number.isFinite(now)) throw invalid('the clock returned a non-finite time', { field: 'clock' });
     const captureMs = Math.max(Math.trunc(now), prev.captureMs);

@@ -107,9 +107,14 @@ export class StateBuilder {
    * Splits `records` into those that add something and those that replay what the state already
    * holds (DESIGN invariant 3): an item version with a modified sequence at or below the current
    * (or deleted) one, an identical version when sequences are unknown, a delete of an item already
-   * gone, an unchanged account snapshot. Earlier records of the same batch count.
+   * gone, an unchanged account snapshot. Earlier records of the same batch count. Without
+   * `bySequence` (sequences restarted after a mailbox move) only identical versions are replays.
    */
-  filterReplays(records: readonly JournalRecordInput[]): { fresh: JournalRecordInput[]; skipped: number } {
+  filterReplays(
+    records: readonly JournalRecordInput[],
+    opts: { bySequence?: boolean } = {},
+  ): { fresh: JournalRecordInput[]; skipped: number } {
+    const bySequence = opts.bySequence !== false;
     type Slot = { live: Omit<ItemRecord, 'captureMs'> } | { dead: number };
     const overlay = new Map<string, Slot>();
     const lookup = (id: string): Slot | undefined => {
@@ -130,10 +135,10 @@ export class StateBuilder {
         if (slot && 'live' in slot) {
           const cur = slot.live;
           replay =
-            rec.modifiedSequence !== undefined && cur.modifiedSequence !== undefined
+            bySequence && rec.modifiedSequence !== undefined && cur.modifiedSequence !== undefined
               ? rec.modifiedSequence <= cur.modifiedSequence
               : sameVersion(cur, rec);
-        } else if (slot && rec.modifiedSequence !== undefined) {
+        } else if (slot && bySequence && rec.modifiedSequence !== undefined) {
           replay = rec.modifiedSequence <= slot.dead;
         }
         if (!replay) overlay.set(rec.id, { live: rec });

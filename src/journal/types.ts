@@ -207,6 +207,14 @@ export interface CommitOptions {
   captureMs?: number;
   /** Aborts the commit before its segment is written. */
   signal?: AbortSignal;
+  /**
+   * The mailbox's modified sequences started anew since the versions in the journal were
+   * recorded (the account moved to another server: a new mailbox with its own change counter).
+   * A record then replays a version only when it is identical to it, never because its sequence
+   * is lower. Default false: a version whose modified sequence is at or below the recorded one
+   * is a replay (DESIGN invariant 3).
+   */
+  newSequences?: boolean;
 }
 
 /** What {@link Journal.commit} did. */

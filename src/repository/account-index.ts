@@ -18,7 +18,11 @@ export interface AccountIndexEntry {
   name: string;
   /** First capture, ms since the epoch. */
   firstSeenMs: number;
-  /** Last time the server listed it, ms since the epoch. */
+  /**
+   * When an engine last recorded the account as listed, ms since the epoch: written with the
+   * entry's last change (new, renamed, back from deletion), not on every run, so a run that
+   * changes nothing does not rewrite the index.
+   */
   lastSeenMs: number;
   /** When the server stopped listing it (the backup is kept for the account retention). */
   deletedMs?: number;

@@ -22,7 +22,6 @@ import { abortableSleep } from '../internal/abortable-sleep.js';
 import { retryDelay, type RetryPolicy } from './retry.js';
 import { JsonTransport } from './transports/json.js';
 import type { AccountSelector, SoapTransport } from './transports/transport.js';
-import { XmlTransport } from './transports/xml.js';
 import { invalidOptionOf } from '../internal/invalid-argument.js';
 
 const invalid = invalidOptionOf('invalid option');
@@ -151,7 +150,9 @@ export class SoapConnection {
   readonly #options: ZimbraClientOptions;
   #http: HttpClient;
   #ownsHttp = true;
-  readonly #transport: SoapTransport;
+  readonly #format: 'json' | 'xml';
+  /** The codec, built on the first exchange (the XML one loads fast-xml-parser: only when asked for). */
+  #transport: SoapTransport | undefined;
   readonly #userAgent: string;
   readonly #maxResponseBytes: number;
   readonly #renewMarginMs: number;
@@ -168,7 +169,7 @@ export class SoapConnection {
     this.adminUrl = options.adminUrl === undefined ? undefined : parseBaseUrl(options.adminUrl, 'adminUrl');
     if (options.transport !== undefined && options.transport !== 'json' && options.transport !== 'xml')
       throw invalid('transport', "must be 'json' or 'xml'");
-    this.#transport = options.transport === 'xml' ? new XmlTransport() : new JsonTransport();
+    this.#format = options.transport === 'xml' ? 'xml' : 'json';
     this.timeoutMs = nonNegative(options.timeoutMs, 'timeoutMs', 60_000) || 60_000;
     this.retryPolicy = {
       retries: Math.floor(nonNegative(options.retries, 'retries', 3)),
@@ -191,7 +192,7 @@ export class SoapConnection {
 
   /** The wire encoding in use. */
   get transport(): 'json' | 'xml' {
-    return this.#transport.format;
+    return this.#format;
   }
 
   /** True once an admin token is held. */
@@ -486,7 +487,10 @@ export class SoapConnection {
       signal: AbortSignal | undefined;
     },
   ): Promise<SoapElement> {
-    const payload = this.#transport.encode({
+    this.#transport ??=
+      this.#format === 'xml' ? new (await import('./transports/xml.js')).XmlTransport() : new JsonTransport();
+    const transport = this.#transport;
+    const payload = transport.encode({
       name: def.name,
       namespace: def.namespace,
       body,
@@ -498,7 +502,7 @@ export class SoapConnection {
     });
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.#exchangeOnce(def, endpoint, payload, ctx.timeoutMs, ctx.signal);
+        return await this.#exchangeOnce(transport, def, endpoint, payload, ctx.timeoutMs, ctx.signal);
       } catch (err) {
         const delay = retryDelay(err, attempt + 1, def.idempotent !== false, this.retryPolicy);
         if (delay === undefined) throw err;
@@ -512,6 +516,7 @@ export class SoapConnection {
   }
 
   async #exchangeOnce(
+    transport: SoapTransport,
     def: SoapRequestDefinition<never, unknown>,
     endpoint: URL,
     payload: string,
@@ -523,7 +528,7 @@ export class SoapConnection {
       method: 'POST',
       url: endpoint,
       headers: {
-        'content-type': this.#transport.contentType,
+        'content-type': transport.contentType,
         'user-agent': this.#userAgent,
         'content-length': String(Buffer.byteLength(payload)),
       },
@@ -541,7 +546,7 @@ export class SoapConnection {
       { request: def.name, path: endpoint.pathname, status: res.status, ms: Date.now() - started },
       'SOAP call',
     );
-    const env = this.#transport.decode(text);
+    const env = transport.decode(text);
     const fault = child(env.body, 'Fault');
     if (fault) throw faultToError(fault, { request: def.name });
     if (res.status === 500)

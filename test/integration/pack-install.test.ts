@@ -63,6 +63,16 @@ describe('the packed package', () => {
     );
     expect(main.stdout.trim()).toBe('function');
 
+    // An example, copied beside the installed package, runs as an embedder's script: its
+    // `zimbra-backup` and `zimbra-backup/emulator` imports resolve through the tarball's exports
+    // (no tsconfig here, so nothing maps them to src/).
+    await writeFile(join(scratch, 'restore-item.ts'), await readFile(join(root, 'examples', 'restore-item.ts')));
+    const example = await run(process.execPath, ['--import', 'tsx', 'restore-item.ts'], {
+      cwd: scratch,
+      timeout: 120_000,
+    });
+    expect(example.stdout.trim().length).toBeGreaterThan(0);
+
     const help = await run(process.execPath, [join(pkgDir, 'bin', 'zimbra-backup.js'), '--help'], { cwd: scratch });
     expect(help.stdout).toContain('Usage: zimbra-backup <command>');
     expect(help.stdout).toContain('init');

@@ -42,13 +42,31 @@ export const SERVICE_OPTIONS: OptionSpec = {
   'notify-smtp-user': { type: 'string' },
   'notify-smtp-password-file': { type: 'string' },
   'notify-lag': { type: 'string' },
+  'refresh-interval': { type: 'string' },
   'max-downtime': { type: 'string' },
 };
 
 const SERVICE_USAGE =
-  '[--retention 30d] [--schedule-purge "daily 03:00Z"] [--schedule-smartscan "every 24h"] [--schedule-check "every 7d" [--check-full] [--check-repair]] ' +
+  '[--refresh-interval 5min] [--retention 30d] [--schedule-purge "daily 03:00Z"] [--schedule-smartscan "every 24h"] [--schedule-check "every 7d" [--check-full] [--check-repair]] ' +
   '[--metrics-listen 127.0.0.1:9464] [--log-format text|json] [--log-level info] ' +
   '[--max-downtime 30min (default: retry for ever)] [--notify-webhook URL] [--notify-email-to a,b --notify-email-from F --notify-smtp-url smtp://host:25 [--notify-smtp-user U --notify-smtp-password-file F]] [--notify-lag 15min]';
+
+/**
+ * `--refresh-interval`: how often the directory is listed again while capturing (new, deleted
+ * and moved accounts). Default 5min (the engine's). At least 1s: 0 ("forever") is refused, since
+ * an engine that never lists again never hands a moved account over (docs/FORMAT.md).
+ */
+export function refreshIntervalOf(values: Values): number | undefined {
+  const v = optString(values, 'refresh-interval');
+  if (v === undefined) return undefined;
+  const ms = parseDuration(v, 'refresh-interval');
+  if (ms < 1000)
+    throw new ZimbraBackupError('--refresh-interval must be at least 1s (0 would never list the directory again)', {
+      code: 'ZB_INVALID_ARGUMENT',
+      data: { field: 'refresh-interval' },
+    });
+  return ms;
+}
 
 /** The scheduled tasks the flags describe. */
 export function tasksFromValues(values: Values): ServiceTasks {
@@ -143,9 +161,11 @@ async function runService(cmd: Command, cli: Values, ctx: CommandContext, requir
     },
   });
   const listen = optString(values, 'metrics-listen');
+  const refreshMs = refreshIntervalOf(values);
   // A dead server is retried for ever (with warnings) unless the administrator set a limit; 0 is "never give up" too.
   const maxDowntimeMs = optDuration(values, 'max-downtime');
   const { engine, client, repository } = await engineFromArgs(values, ctx, () => {}, {
+    ...(refreshMs !== undefined ? { refreshMs } : {}),
     logger: log,
     onAccountRun: (r) => metrics.observeRun(r),
     lockOwner: cmd.name === 'run' ? 'run' : 'watch',

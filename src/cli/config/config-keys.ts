@@ -83,6 +83,13 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     commands: ['backup', ...SERVICE],
     doc: 'accounts backed up at once',
   },
+  {
+    key: 'backup.refresh-interval',
+    flag: 'refresh-interval',
+    type: 'duration',
+    commands: SERVICE,
+    doc: 'how often capture lists the directory again: new, deleted and moved accounts (default 5min)',
+  },
   { key: 'backup.item-concurrency', flag: 'item-concurrency', type: 'int', doc: 'item downloads at once' },
   { key: 'backup.max-item-bytes', flag: 'max-item-bytes', type: 'int', doc: 'largest item accepted, in bytes' },
   { key: 'retention.items', flag: 'retention', type: 'duration', doc: 'keep item versions and deletions this long' },

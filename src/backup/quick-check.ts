@@ -1,0 +1,74 @@
+/**
+ * The no-change fast path of an account run (issue 12: a no-change incremental run costs one token
+ * check per account): when the last commit's cursor state says where the account stood, and the
+ * server confirms nothing moved since, the run is done without opening the journal (which replays
+ * every record).
+ *
+ * ```text
+ * last commit marker (peekLastState: one LIST + the newest segment)
+ *   -> token, no retry list, attrsDigest?            else: the full run
+ * GetAccount -> digest of its attributes == attrsDigest?   else: the full run
+ * SyncRequest(token) -> no folder, tag, item or delete, same token, no more?  else: the full run
+ * -> a run result with nothing new; nothing written
+ * ```
+ * Any error on the way (a fault, an inactive account, a damaged segment) also means "the full
+ * run", which meets it again and handles it as before; only an abort propagates.
+ * @module
+ */
+import { withoutBlockedValues } from '../directory/account-attributes.js';
+import { peekLastState } from '../journal/peek.js';
+import { cursorStateOf } from '../repository/cursor-state.js';
+import { accountPrefix } from '../repository/layout.js';
+import type { StorageBackend } from '../store/backends/backend.js';
+import type { DirectoryObject } from '../soap/requests/directory.js';
+import type { ZimbraClient } from '../soap/zimbra-client.js';
+import { SyncCursor } from '../sync/sync-cursor.js';
+import { attributesDigest } from './account-attrs.js';
+import type { AccountRunResult } from './account-backup.js';
+
+/**
+ * The result of an account run that found nothing to do, or undefined when the account needs a
+ * full run (see the module doc).
+ */
+export async function unchangedAccount(opts: {
+  client: ZimbraClient;
+  backend: StorageBackend;
+  accountId: string;
+  /** The account's entry when the caller already fetched it (GetAccount is then not sent again). */
+  account?: DirectoryObject | undefined;
+  signal?: AbortSignal | undefined;
+}): Promise<AccountRunResult | undefined> {
+  const { client, accountId: id, signal } = opts;
+  try {
+    const peeked = await peekLastState(opts.backend, accountPrefix(id), signal);
+    const state = cursorStateOf(peeked?.state);
+    const token = state.token;
+    if (token === undefined || state.attrsDigest === undefined || (state.retry?.length ?? 0) > 0) return undefined;
+    const io = signal ? { signal } : {};
+    const acct = opts.account ?? (await client.getAccount({ by: 'id', value: id }, io));
+    if (attributesDigest(withoutBlockedValues(acct.attrs)) !== state.attrsDigest) return undefined;
+    const cursor = new SyncCursor({ client, account: { by: 'id', value: id }, token, ...io });
+    for await (const b of cursor.batches()) {
+      const quiet =
+        !b.initial &&
+        !b.more &&
+        b.nextToken === token &&
+        b.folders.length + b.tags.length + b.items.length + b.deleted.length === 0;
+      if (!quiet) return undefined;
+    }
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    return undefined;
+  }
+  return {
+    accountId: id,
+    itemsNew: 0,
+    itemsChanged: 0,
+    itemsDeleted: 0,
+    bytesDownloaded: 0,
+    bytesStored: 0,
+    commits: 0,
+    fullListing: false,
+    failures: [],
+  };
+}

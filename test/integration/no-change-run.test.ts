@@ -1,0 +1,126 @@
+// Issue 12, "a no-change incremental run": an account whose attributes and sync token show no
+// change since the last commit is done without opening its journal (src/backup/quick-check.ts),
+// and writes nothing; any change (mail, attributes, a deleted account coming back) still takes
+// the full run. The emulator's SyncRequest answers an unchanged token with an empty delta and
+// the same token, as zm-mailbox service/mail/Sync.java does (no change since `token`: no items).
+import { type Readable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BackupEngine } from '../../src/backup/backup-engine.js';
+import { buildCorpus } from '../../src/emulator/seed/index.js';
+import { peekLastState } from '../../src/journal/peek.js';
+import { accountPrefix } from '../../src/repository/layout.js';
+import { openRepository, type Repository } from '../../src/repository/repository.js';
+import type { IoOptions, ObjectInfo, ReplayableBody, StorageBackend } from '../../src/store/backends/backend.js';
+import { backupFixture, diffMailbox, journalState, type BackupFixture } from './backup-helpers.js';
+
+/** Delegates to `inner` and counts reads and writes by key. */
+class CountingBackend implements StorageBackend {
+  gets: string[] = [];
+  puts: string[] = [];
+  constructor(readonly inner: StorageBackend) {}
+  get properties(): StorageBackend['properties'] {
+    return this.inner.properties;
+  }
+  put(key: string, body: ReplayableBody, opts?: IoOptions): Promise<void> {
+    this.puts.push(key);
+    return this.inner.put(key, body, opts);
+  }
+  get(key: string, opts?: IoOptions & { offset?: number; length?: number }): Promise<Readable> {
+    this.gets.push(key);
+    return this.inner.get(key, opts);
+  }
+  stat(key: string, opts?: IoOptions): Promise<{ size: number } | undefined> {
+    return this.inner.stat(key, opts);
+  }
+  list(prefix: string, opts?: IoOptions): AsyncIterable<ObjectInfo> {
+    return this.inner.list(prefix, opts);
+  }
+  delete(key: string, opts?: IoOptions): Promise<void> {
+    return this.inner.delete(key, opts);
+  }
+  reset(): void {
+    this.gets = [];
+    this.puts = [];
+  }
+}
+
+let fx: BackupFixture | undefined;
+afterEach(async () => {
+  await fx?.close();
+  fx = undefined;
+});
+
+async function setup(): Promise<{ fx: BackupFixture; counting: CountingBackend; repo: Repository }> {
+  fx = await backupFixture();
+  await fx.emu.seed(buildCorpus({ seed: 21, accounts: 2, messagesPerAccount: 30, domain: 'example.test' }));
+  const counting = new CountingBackend(fx.repo.backend);
+  const repo = await openRepository({ backend: counting });
+  return { fx, counting, repo };
+}
+
+const journalWrites = (keys: string[]): string[] => keys.filter((k) => k.startsWith('accounts/'));
+
+describe('a run that finds nothing changed', () => {
+  it('reads one segment per account, writes no journal or index, and still sees later changes', async () => {
+    const { fx, counting, repo } = await setup();
+    const engine = new BackupEngine({ client: fx.client, repository: repo });
+    expect((await engine.run()).failures).toEqual([]);
+    // The run after the first records the attribute digest in the state (once per account).
+    await engine.run();
+    const users = fx.emu.accounts();
+    for (const a of users) {
+      const peeked = await peekLastState(repo.backend, accountPrefix(a.id));
+      expect((peeked?.state as { attrsDigest?: string } | undefined)?.attrsDigest).toMatch(/^[0-9a-f]{64}$/);
+    }
+
+    counting.reset();
+    const quiet = await engine.run();
+    expect(quiet.failures).toEqual([]);
+    expect(quiet.accounts).toBe(users.length);
+    expect(quiet.itemsNew + quiet.itemsChanged + quiet.itemsDeleted).toBe(0);
+    expect(journalWrites(counting.puts)).toEqual([]);
+    expect(counting.puts.filter((k) => k.startsWith('index/'))).toEqual([]);
+    // One read per account (the newest segment's commit marker), not a replay of the journal.
+    for (const a of users) {
+      const reads = counting.gets.filter((k) => k.startsWith(accountPrefix(a.id)));
+      expect(reads.length).toBe(1);
+    }
+
+    // A change after a quiet run is captured by the next one.
+    const user = users.find((a) => a.name.startsWith('user'))!;
+    fx.emu.deliver(user.name, 'From: x@y.test\r\nSubject: after quiet\r\n\r\nhello\r\n', { folderPath: '/Inbox' });
+    const next = await engine.run();
+    expect(next.itemsNew).toBe(1);
+    expect(diffMailbox(fx.emu, user.name, await journalState(repo, user.id))).toEqual([]);
+  });
+
+  it('an attribute change takes the full run and is recorded', async () => {
+    const { fx, repo } = await setup();
+    const engine = new BackupEngine({ client: fx.client, repository: repo });
+    await engine.run();
+    await engine.run();
+    const user = fx.emu.accounts().find((a) => a.name.startsWith('user'))!;
+    await fx.client.modifyAccount(user.id, { displayName: 'Changed After Quiet' });
+    expect((await engine.run()).failures).toEqual([]);
+    const state = await journalState(repo, user.id);
+    expect(state.account?.attrs['displayName']).toBe('Changed After Quiet');
+    // And the state's digest follows the new attributes: the next run is quiet again.
+    const before = await peekLastState(repo.backend, accountPrefix(user.id));
+    await engine.run();
+    expect((await peekLastState(repo.backend, accountPrefix(user.id)))?.seq).toBe(before?.seq);
+  });
+
+  it('an account marked deleted loses its digest, so its return is recorded by a full run', async () => {
+    const { fx, repo } = await setup();
+    const engine = new BackupEngine({ client: fx.client, repository: repo });
+    await engine.run();
+    await engine.run();
+    const user = fx.emu.accounts().find((a) => a.name.startsWith('user'))!;
+    fx.emu.deleteAccount(user.name);
+    const r = await engine.run();
+    expect(r.accountsDeleted).toBe(1);
+    expect((await journalState(repo, user.id)).accountDeleted).toBe(true);
+    const peeked = await peekLastState(repo.backend, accountPrefix(user.id));
+    expect(peeked?.state).not.toHaveProperty('attrsDigest');
+  });
+});
