@@ -14,9 +14,9 @@ export const statusCommand: Command = {
   name: 'status',
   summary: 'accounts with item counts, last commit, token age; repository size, dedup and compression ratios',
   usage: 'zimbra-backup status --repo PATH|s3://bucket/prefix [--json]',
-  options: { repo: { type: 'string' } },
+  options: { repo: { type: 'string' }, 'repo-password-file': { type: 'string' } },
   async run(values, ctx) {
-    const repository = await repositoryFromArgs(values);
+    const repository = await repositoryFromArgs(values, ctx);
     const s = await repositoryStatus({ repository, signal: ctx.signal });
     if (values['json']) {
       ctx.out(JSON.stringify(s));
