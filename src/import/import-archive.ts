@@ -12,7 +12,7 @@ import type { Readable } from 'node:stream';
 import { ZimbraBackupError, isZimbraBackupError } from '../errors.js';
 import { initRepository, openRepository, type Repository } from '../repository/repository.js';
 import { LocalBackend } from '../store/backends/local.js';
-import type { ArchiveManifest } from '../export/archive-format.js';
+import type { ArchiveManifest } from '../export/index.js';
 import { readArchiveManifest, stageArchive } from './archive-reader.js';
 import { importRepository, type ImportOptions, type ImportResult } from './import-repository.js';
 
