@@ -521,8 +521,10 @@ export class BackupEngine {
       await this.#leave(lock, id, mailHostOf(acct.attrs));
       return;
     }
-    if (!(await this.#journals.lease(lock, id))) return;
+    // Adopted before its lease: an account waiting for another engine to give it up is this
+    // engine's already, and status reports it as lagging meanwhile.
     await this.#adopt(acct, signal);
+    if (!(await this.#journals.lease(lock, id))) return;
     // Nothing changed since the last commit: done without opening the journal (quick-check.ts).
     const quick =
       full || this.#journals.isOpen(id)
