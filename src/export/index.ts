@@ -34,6 +34,12 @@ export {
   type ItemCounts,
 } from './archive-format.js';
 export { type RepositoryReader } from './repository-reader.js';
+export {
+  ENCRYPTED_ARCHIVE_MAGIC,
+  decryptArchiveStream,
+  encryptArchiveStream,
+  type ArchiveEncryptionOptions,
+} from './archive-crypto.js';
 
 // The pieces import/ builds on (reading a repository and an archive the way export writes them):
 // import/ uses only this file, never export/'s other files.
