@@ -34,3 +34,9 @@ export {
   type ItemCounts,
 } from './archive-format.js';
 export { type RepositoryReader } from './repository-reader.js';
+export {
+  ENCRYPTED_ARCHIVE_MAGIC,
+  decryptArchiveStream,
+  encryptArchiveStream,
+  type ArchiveEncryptionOptions,
+} from './archive-crypto.js';

@@ -17,6 +17,7 @@ import { initCommand } from './init.js';
 import { migrateCommand } from './migrate.js';
 import { serveCommand } from './serve.js';
 import { configCheckCommand } from './config-check.js';
+import { keyAddCommand, keyListCommand, keyRemoveCommand } from './key.js';
 import { emulatorCtlDeliver, emulatorCtlDelete, emulatorCtlFlag, emulatorCtlMove } from './emulator-ctl.js';
 
 /** Every CLI command, in the order `--help` lists them. */
@@ -37,5 +38,6 @@ commands.push(checkCommand, purgeCommand, migrateCommand);
 commands.push(exportCommand, importCommand);
 commands.push(unlockCommand);
 commands.push(serveCommand);
+commands.push(keyAddCommand, keyListCommand, keyRemoveCommand);
 commands.push(configCheckCommand);
 commands.push(emulatorCtlDeliver, emulatorCtlDelete, emulatorCtlMove, emulatorCtlFlag);
