@@ -72,7 +72,9 @@ async function main(): Promise<void> {
         });
         const b = await timed(() => new BackupEngine({ client: server.client, repository }).run());
         if (b.value.failures.length > 0) throw new Error(`backup failures: ${JSON.stringify(b.value.failures[0])}`);
-        const reader = await (await import('../src/repository/repository.js')).openRepository({
+        const reader = await (
+          await import('../src/repository/repository.js')
+        ).openRepository({
           backend: new LocalBackend({ root }),
           ...(kind === 'encrypted' ? { password: 'bench password' } : {}),
         });
