@@ -32,7 +32,8 @@ import { AccountInactiveError } from '../soap/faults.js';
 import type { CaptureStatus } from './capture-status.js';
 import type { ScannerFleet, ServerCaptureStatus } from '../sync/scanner-fleet.js';
 import { captureDirectory } from '../directory/capture-directory.js';
-import { backupAccount, type AccountRunResult } from './account-backup.js';
+import { backupAccount } from './account-backup.js';
+import type { CursorState } from '../repository/cursor-state.js';
 import { unchangedAccount } from './quick-check.js';
 import { captureAttributes, fetchAccount } from './account-attrs.js';
 import { mailHostOf } from '../directory/account-attributes.js';
@@ -50,7 +51,7 @@ import {
 import { AccountScheduler } from './scheduler.js';
 import { untilStoppedOrGivenUp } from './downtime-guard.js';
 import { runSignal, type RunSignal } from './run-signal.js';
-import { routeServers } from './server-routing.js';
+import { routeServers, type AccountRunOutcome } from './server-routing.js';
 import { inSelection, isPartial, selectionLabel, validateSelection } from './selection.js';
 import { faultCodeOf } from '../internal/fault-code.js';
 
@@ -84,6 +85,8 @@ export class BackupEngine {
   #mode = 'backup';
   /** The per-server scanners while `watch` runs. */
   #fleet: ScannerFleet | undefined;
+  /** While `watch` runs: tells the server routing about each finished account run. */
+  #afterRun: ((id: string, reasons: ReadonlySet<string>, out: AccountRunOutcome) => void) | undefined;
   /** Serializes exclusive sections and directory refreshes (both touch the index and journals). */
   #mutex: Promise<unknown> = Promise.resolve();
   /** When the blob index was last re-read (shared lock: other engines index blobs too). */
@@ -95,7 +98,12 @@ export class BackupEngine {
     this.#opts = opts;
     this.#log = resolveLogger(opts.logger);
     this.#itemLimit = pLimit(opts.itemConcurrency ?? 8);
-    this.#journals = new EngineJournals(opts.repository, this.#log, () => this.#now());
+    this.#journals = new EngineJournals(
+      opts.repository,
+      this.#log,
+      () => this.#now(),
+      () => this.#held,
+    );
     this.#roster = new AccountRoster({
       client: opts.client,
       repository: opts.repository,
@@ -279,7 +287,8 @@ export class BackupEngine {
       const partial = coversPart(this.#opts);
       // A signal for an account this engine does not watch, from a server it watches, under a
       // selection by part (not by name): the account moved in (or is new) since the last
-      // listing. Its run looks it up and adopts it when it is this engine's, at once rather than
+      // listing. Only an all-accounts WaitSet can send one (explicit sets list known accounts;
+      // those engines learn of a moved-in account at their next directory refresh). Its run looks it up and adopts it when it is this engine's, at once rather than
       // at the next directory refresh (#runAccountOnce). The shard is checked here: it needs no
       // lookup, and a --shard engine hears every server.
       const discover = this.#opts.accounts === undefined;
@@ -297,10 +306,14 @@ export class BackupEngine {
         serverUrls: this.#opts.serverUrls,
         servers: this.#opts.selection?.mailServers,
         timeoutSeconds: this.#opts.waitSetTimeoutSeconds ?? 300,
+        kind: this.#opts.waitSetKind ?? 'explicit',
+        maxExplicitAccounts: this.#opts.maxExplicitAccounts,
+        fallback: this.#opts.waitSetFallback,
         logger: this.#log,
       });
       const fleet = routing.fleet;
       this.#fleet = fleet;
+      this.#afterRun = routing.afterRun;
       await routing.start(signal);
       // Complete up to the previous engine's word until the first pass is done, then up to now.
       const previous = await previousCaptureStatus(this.#opts.repository.backend, engineName(this.#opts, 'watch'));
@@ -353,6 +366,7 @@ export class BackupEngine {
         await writeStatus();
         await fleet.close();
         this.#fleet = undefined;
+        this.#afterRun = undefined;
         await scheduler.close();
         inner.abort();
         inner.dispose();
@@ -477,7 +491,11 @@ export class BackupEngine {
   #scheduler(lock: RepositoryLock, signal: AbortSignal | undefined, full: boolean): AccountScheduler {
     return new AccountScheduler({
       concurrency: this.#opts.concurrency ?? 4,
-      run: (id, reasons) => this.#runAccount(lock, id, full || reasons.has('catch-up-full'), signal),
+      run: async (id, reasons) => {
+        const out = await this.#runAccount(lock, id, full || reasons.has('catch-up-full'), signal);
+        // real-time capture learns tokens and probe results (deaf WaitSets) from each run
+        if (out) this.#afterRun?.(id, reasons, out);
+      },
       onError: (id, err) => {
         if (err instanceof AccountInactiveError) return this.#skipInactive(id, err);
         const error =
@@ -496,9 +514,14 @@ export class BackupEngine {
     return this.#roster.refresh(signal);
   }
 
-  async #runAccount(lock: RepositoryLock, id: string, full: boolean, signal: AbortSignal | undefined): Promise<void> {
+  async #runAccount(
+    lock: RepositoryLock,
+    id: string,
+    full: boolean,
+    signal: AbortSignal | undefined,
+  ): Promise<AccountRunOutcome | undefined> {
     try {
-      await this.#runAccountOnce(lock, id, full, signal);
+      return await this.#runAccountOnce(lock, id, full, signal);
     } finally {
       const pass = this.#pass;
       if (pass && pass.done < pass.total) {
@@ -519,15 +542,17 @@ export class BackupEngine {
     id: string,
     full: boolean,
     signal: AbortSignal | undefined,
-  ): Promise<void> {
+  ): Promise<AccountRunOutcome | undefined> {
     lock.assertHeld();
     const acct = await fetchAccount(this.#opts.client, id, signal);
     if (!this.#mine(id, acct)) {
       await this.#leave(lock, id, mailHostOf(acct.attrs));
-      return;
+      return undefined;
     }
-    if (!(await this.#journals.lease(lock, id))) return;
+    // Adopted before its lease: an account waiting for another engine to give it up is this
+    // engine's already, and status reports it as lagging meanwhile.
     await this.#adopt(acct, signal);
+    if (!(await this.#journals.lease(lock, id))) return undefined;
     // Nothing changed since the last commit: done without opening the journal (quick-check.ts).
     const quick =
       full || this.#journals.isOpen(id)
@@ -539,28 +564,35 @@ export class BackupEngine {
             account: acct,
             signal,
           });
-    const r = quick ?? (await this.#fullAccountRun(lock, acct, full, signal));
+    const out: AccountRunOutcome = quick
+      ? { result: quick, token: undefined, moved: false }
+      : await this.#fullAccountRun(lock, acct, full, signal);
+    const r = out.result;
     addAccountRun(this.#result, this.#accountsRun, r);
     if (this.#failing.delete(id)) this.#recovered(id);
     this.#inactive.delete(id);
     this.#result.inactive = this.#result.inactive.filter((x) => x.accountId !== id);
     if (r.failures.length === 0) this.#lastCapture.set(id, this.#now());
     this.#opts.onAccountRun?.(r);
+    return out;
   }
 
-  /** Attributes, then the sync delta (or listing) against the account's journal. */
+  /**
+   * Attributes, then the sync delta (or listing) against the account's journal; with the token
+   * it committed and whether the account moved (real-time capture uses both).
+   */
   async #fullAccountRun(
     lock: RepositoryLock,
     acct: DirectoryObject,
     full: boolean,
     signal: AbortSignal | undefined,
-  ): Promise<AccountRunResult> {
+  ): Promise<AccountRunOutcome> {
     const id = acct.id;
     if (lock.mode === 'shared') await this.#refreshBlobIndex(signal);
     const journal = await this.#journals.get(id);
     const moved = await captureAttributes(acct, journal, signal);
     if (moved) this.#log.info({ accountId: id, ...moved }, 'account moved to another mailbox server; resyncing');
-    return backupAccount({
+    const result = await backupAccount({
       journal,
       accountId: id,
       full,
@@ -574,6 +606,7 @@ export class BackupEngine {
         ...(signal ? { signal } : {}),
       },
     });
+    return { result, token: (journal.lastState() as CursorState | undefined)?.token, moved: moved !== undefined };
   }
 
   /**

@@ -29,6 +29,14 @@ export interface ServerCaptureState {
   /** Since when it is in that state, ms since the epoch. */
   sinceMs: number;
   lastError?: string;
+  /** The kind of WaitSet (absent in statuses written before it existed). */
+  waitSet?: 'explicit' | 'all-accounts';
+  /**
+   * Present while accounts of this server are polled: `accounts` whose changes a SmartScan found
+   * but the WaitSet never signalled, `refused` ones it would not watch, `server` when it signals
+   * nothing at all (an all-accounts WaitSet with the redo log off), since when.
+   */
+  deaf?: { accounts: number; refused: number; server: boolean; polling: number; sinceMs?: number };
 }
 
 /** One engine's capture status. */

@@ -47,6 +47,21 @@ export interface BackupEngineOptions {
   engineName?: string;
   /** WaitSet poll timeout in seconds (watch). Default 300. */
   waitSetTimeoutSeconds?: number;
+  /**
+   * Real-time capture (watch) uses one WaitSet per mailbox server over the accounts it holds
+   * (`explicit`, the default), or Zimbra's deprecated all-accounts WaitSet (`all-accounts`),
+   * which signals nothing while the server's redo log is off. A server with more than
+   * `maxExplicitAccounts` (default 20,000) accounts gets an all-accounts WaitSet either way.
+   */
+  waitSetKind?: 'explicit' | 'all-accounts';
+  /** See {@link BackupEngineOptions.waitSetKind}. */
+  maxExplicitAccounts?: number;
+  /**
+   * Polling fallback (watch): accounts whose changes a SmartScan found but no WaitSet signalled
+   * (`deafThreshold` probes in a row, default 2), or that a WaitSet refused, are run every
+   * `pollIntervalMs` (default 60000) until their server signals them again.
+   */
+  waitSetFallback?: { pollIntervalMs?: number; deafThreshold?: number };
   /** Directory refresh period in watch mode, in ms (new and deleted accounts). Default 300000. */
   refreshMs?: number;
   /**

@@ -60,6 +60,18 @@ export async function writeEngineCaptureStatus(
       state: v.state,
       sinceMs: v.sinceMs,
       ...(v.lastError !== undefined ? { lastError: v.lastError } : {}),
+      ...(v.waitSet !== undefined ? { waitSet: v.waitSet } : {}),
+      ...(v.deaf
+        ? {
+            deaf: {
+              accounts: v.deaf.deafAccounts,
+              refused: v.deaf.refusedAccounts,
+              server: v.deaf.serverDeaf,
+              polling: v.deaf.polling,
+              ...(v.deaf.sinceMs !== undefined ? { sinceMs: v.deaf.sinceMs } : {}),
+            },
+          }
+        : {}),
     })),
     failing: Object.fromEntries(s.failing),
     ...(s.inactive && s.inactive.size > 0 ? { inactive: Object.fromEntries(s.inactive) } : {}),

@@ -7,6 +7,10 @@
  * a server's WaitSet (re)created   -> schedule(each account homed there, 'catch-up')
  *   except the first WaitSet of a server known at start: the initial pass covers it
  *   a single-server site catches up every account (no home server needed)
+ * explicit WaitSets: each server's set lists the selected accounts homed there, with the sync
+ *   token of their last run on that server (a run that found a move forgets the token)
+ * a run that no signal caused (SmartScan 'catch-up-full', 'poll') is a probe: changes it found
+ *   tell the fleet the WaitSet may be deaf; accounts to poll come back as 'poll' runs
  * ```
  * @module
  */
@@ -15,7 +19,20 @@ import { mailHostOf } from '../directory/account-attributes.js';
 import type { DirectoryObject } from '../soap/requests/directory.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
 import { ScannerFleet } from '../sync/scanner-fleet.js';
+import type { AccountRunResult } from './account-backup.js';
 import type { AccountScheduler } from './scheduler.js';
+
+/** What a finished account run tells real-time capture. */
+export interface AccountRunOutcome {
+  result: AccountRunResult;
+  /** The sync token committed by the run (absent until a full listing completed). */
+  token: string | undefined;
+  /** The run found the account on another mailbox server than its last backup. */
+  moved: boolean;
+}
+
+/** Scheduler reasons of runs that check an account without a signal (their findings are probes). */
+const PROBES = new Set(['catch-up-full', 'poll']);
 
 /** What {@link routeServers} needs. */
 export interface ServerRoutingOptions {
@@ -29,6 +46,10 @@ export interface ServerRoutingOptions {
   /** Only these mailbox servers (`--mail-servers`). */
   servers?: readonly string[] | undefined;
   timeoutSeconds: number;
+  /** Explicit-account WaitSets (default) or all-accounts ones. */
+  kind?: 'explicit' | 'all-accounts';
+  maxExplicitAccounts?: number | undefined;
+  fallback?: { pollIntervalMs?: number; deafThreshold?: number } | undefined;
   logger: Logger;
 }
 
@@ -39,8 +60,11 @@ export interface ServerRoutingOptions {
 export function routeServers(o: ServerRoutingOptions): {
   fleet: ScannerFleet;
   start: (signal: AbortSignal) => Promise<void>;
+  /** Tells capture about a finished account run (its token; a probe's findings). */
+  afterRun: (id: string, reasons: ReadonlySet<string>, out: AccountRunOutcome) => void;
 } {
   const { live, scheduler } = o;
+  const tokens = new Map<string, string>();
   const homeOf = (id: string): string | undefined => mailHostOf(live.accounts.find((a) => a.id === id)?.attrs);
   const started = new Set<string>();
   let initialServers = new Set<string>();
@@ -61,6 +85,20 @@ export function routeServers(o: ServerRoutingOptions): {
     ...(o.serverUrls ? { serverUrls: o.serverUrls } : {}),
     ...(o.servers ? { servers: o.servers } : {}),
     timeoutSeconds: o.timeoutSeconds,
+    ...((o.kind ?? 'explicit') === 'explicit'
+      ? {
+          accounts: () =>
+            live.accounts
+              .filter((a) => o.wanted(a.id))
+              .map((a) => ({ id: a.id, server: mailHostOf(a.attrs), token: tokens.get(a.id) })),
+        }
+      : {}),
+    ...(o.maxExplicitAccounts !== undefined ? { maxExplicitAccounts: o.maxExplicitAccounts } : {}),
+    onPoll: (id) => {
+      if (o.wanted(id)) scheduler.schedule(id, 'poll');
+    },
+    ...(o.fallback?.pollIntervalMs !== undefined ? { pollIntervalMs: o.fallback.pollIntervalMs } : {}),
+    ...(o.fallback?.deafThreshold !== undefined ? { deafThreshold: o.fallback.deafThreshold } : {}),
     logger: o.logger,
   });
   return {
@@ -68,6 +106,14 @@ export function routeServers(o: ServerRoutingOptions): {
     start: async (signal) => {
       await fleet.refresh(signal);
       initialServers = new Set(fleet.servers);
+    },
+    afterRun: (id, reasons, out) => {
+      // a quick check (nothing changed) reports no token: the known one stays valid
+      if (out.moved) tokens.delete(id);
+      else if (out.token !== undefined) tokens.set(id, out.token);
+      if (reasons.has('waitset') || ![...reasons].some((r) => PROBES.has(r))) return;
+      const r = out.result;
+      fleet.noteProbe(id, r.itemsNew + r.itemsChanged + r.itemsDeleted > 0, homeOf(id));
     },
   };
 }

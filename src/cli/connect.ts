@@ -14,6 +14,7 @@ import { RetryBackend } from '../store/backends/retry.js';
 import type { StorageBackend } from '../store/backends/backend.js';
 import type { Compression } from '../store/blob-codec.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
+import type { Secret } from '../internal/secret.js';
 import { optString, readPassword, requireString } from './args.js';
 import type { CommandContext, OptionSpec } from './command.js';
 
@@ -52,14 +53,50 @@ export async function backendFromArg(repo: string): Promise<StorageBackend> {
   return new LocalBackend({ root: resolve(repo) });
 }
 
-/** Opens the repository of `--repo`; with `create`, initialises it when it does not exist yet. */
-export async function repositoryFromArgs(values: Values, create?: { compression?: Compression }): Promise<Repository> {
+/** The flag of the repository password file (the password may also come from env `ZB_REPO_PASSWORD`). */
+export const REPO_PASSWORD_OPTIONS: OptionSpec = { 'repo-password-file': { type: 'string' } };
+
+/** Usage text of {@link REPO_PASSWORD_OPTIONS}. */
+export const REPO_PASSWORD_USAGE = '[--repo-password-file F | env ZB_REPO_PASSWORD] (encrypted repositories)';
+
+/** The repository password from `--repo-password-file` or env `ZB_REPO_PASSWORD` (never argv). */
+export function repoPasswordFromArgs(values: Values, env: NodeJS.ProcessEnv): Promise<Secret | undefined> {
+  return readPassword(values, env, 'repo-password-file', 'ZB_REPO_PASSWORD');
+}
+
+/**
+ * Opens the repository of `--repo` (an encrypted one with the password of `--repo-password-file` or
+ * env `ZB_REPO_PASSWORD`); with `create`, initialises it when it does not exist yet, encrypted when
+ * `create.encrypt` is set.
+ */
+export async function repositoryFromArgs(
+  values: Values,
+  ctx?: Pick<CommandContext, 'env'>,
+  create?: { compression?: Compression; encrypt?: boolean },
+): Promise<Repository> {
   const repo = requireString(values, 'repo');
+  const password = ctx ? await repoPasswordFromArgs(values, ctx.env) : undefined;
+  if (create?.encrypt && !password)
+    throw new ZimbraBackupError('--encrypt needs a password: --repo-password-file F or env ZB_REPO_PASSWORD', {
+      code: 'ZB_KEY_REQUIRED',
+    });
   const backend = await backendFromArg(repo);
-  if (create)
-    return openOrInitRepository({ backend, ...(create.compression ? { compression: create.compression } : {}) });
+  if (create) {
+    const repository = await openOrInitRepository({
+      backend,
+      ...(password ? { password } : {}),
+      ...(create.compression ? { compression: create.compression } : {}),
+      ...(create.encrypt && password ? { encryption: { password } } : {}),
+    });
+    if (create.encrypt && !repository.encrypted)
+      throw new ZimbraBackupError(`${repo} exists and is not encrypted; --encrypt applies to new repositories only`, {
+        code: 'ZB_CONFLICT',
+        data: { repo, reason: 'not-encrypted' },
+      });
+    return repository;
+  }
   try {
-    return await openRepository({ backend });
+    return await openRepository({ backend, ...(password ? { password } : {}) });
   } catch (err) {
     if (isZimbraBackupError(err, 'ZB_NOT_A_REPOSITORY') && !(await backend.stat(FORMAT_KEY)))
       throw new ZimbraBackupError(

@@ -3,6 +3,7 @@
  * account's mailbox state at an instant and every referenced blob once (docs/archive-format.md).
  * @module
  */
+import { encryptArchiveStream, type ArchiveEncryptionOptions } from './archive-crypto.js';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -71,6 +72,11 @@ export interface ExportArchiveOptions {
   onProgress?: (p: ExportProgress) => void;
   /** Aborts the export (the destination is destroyed). */
   signal?: AbortSignal;
+  /**
+   * Encrypt the archive with a password (docs/FORMAT.md "Encrypted archives"); `importArchive`
+   * reads it given the same password.
+   */
+  encryption?: ArchiveEncryptionOptions;
 }
 
 /** What {@link exportArchive} wrote. */
@@ -246,8 +252,10 @@ export async function exportArchive(opts: ExportArchiveOptions): Promise<ExportA
       members: [directory, ...states].map(({ name, size, sha256 }) => ({ name, size, sha256 })),
       blobs: { count: digests.length, bytes: sizes.reduce((x, y) => x + y, 0) },
     };
+    const encrypt = opts.encryption ? await encryptArchiveStream(opts.encryption) : undefined;
     const out = new TarOutput(opts.out, {
       gzip: compression === 'gzip',
+      ...(encrypt ? { encrypt } : {}),
       atMs,
       ...(opts.gzipLevel ? { gzipLevel: opts.gzipLevel } : {}),
       ...(signal ? { signal } : {}),

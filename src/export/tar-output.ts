@@ -19,10 +19,13 @@ export class TarOutput {
   #bytes = 0;
 
   /**
-   * Starts the pipeline pack -> (gzip) -> counter -> out. `out` is ended when the archive is
-   * finished, and destroyed when it fails.
+   * Starts the pipeline pack -> (gzip) -> (encrypt) -> counter -> out. `out` is ended when the
+   * archive is finished, and destroyed when it fails.
    */
-  constructor(out: Writable, opts: { gzip: boolean; gzipLevel?: number; atMs: number; signal?: AbortSignal }) {
+  constructor(
+    out: Writable,
+    opts: { gzip: boolean; gzipLevel?: number; atMs: number; signal?: AbortSignal; encrypt?: Transform },
+  ) {
     this.#pack = tar.pack();
     this.#atMs = opts.atMs;
     const counter = new Transform({
@@ -32,9 +35,13 @@ export class TarOutput {
       },
     });
     const source = this.#pack as unknown as Readable;
-    const stages = opts.gzip
-      ? [source, createGzip({ level: opts.gzipLevel ?? 6 }), counter, out]
-      : [source, counter, out];
+    const stages = [
+      source,
+      ...(opts.gzip ? [createGzip({ level: opts.gzipLevel ?? 6 })] : []),
+      ...(opts.encrypt ? [opts.encrypt] : []),
+      counter,
+      out,
+    ];
     this.#done = pipeline(stages as [Readable, ...Writable[]], opts.signal ? { signal: opts.signal } : {});
     // Observed by finish()/fail(); an early failure must not surface as an unhandled rejection.
     this.#done.catch(() => {});

@@ -4,15 +4,16 @@
  * before the whole archive has been read and checked.
  * @module
  */
+import type { Secret } from '../internal/secret.js';
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open as openFile, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ZimbraBackupError, isZimbraBackupError } from '../errors.js';
 import { initRepository, openRepository, type Repository } from '../repository/repository.js';
 import { LocalBackend } from '../store/backends/local.js';
-import type { ArchiveManifest } from '../export/archive-format.js';
+import { ENCRYPTED_ARCHIVE_MAGIC, decryptArchiveStream, type ArchiveManifest } from '../export/index.js';
 import { readArchiveManifest, stageArchive } from './archive-reader.js';
 import { importRepository, type ImportOptions, type ImportResult } from './import-repository.js';
 
@@ -30,6 +31,11 @@ export interface ImportArchiveOptions extends ImportOptions {
   resume?: boolean;
   /** Largest archive member accepted, in bytes. Default 4 GiB. */
   maxMemberBytes?: number;
+  /**
+   * Password of an encrypted archive (`export --encrypt`). The staging repository in `workDir` is
+   * then encrypted with it too, so the archive's contents never rest on disk in the clear.
+   */
+  password?: string | Secret;
 }
 
 /** Result of {@link importArchive}. */
@@ -41,6 +47,19 @@ export interface ImportArchiveResult extends ImportResult {
 }
 
 const MARKER = 'staged.json';
+
+/** True when the file starts like an encrypted archive. */
+async function isEncryptedArchive(path: string): Promise<boolean> {
+  const fh = await openFile(path, 'r').catch(() => undefined);
+  if (!fh) return false; // the staging reports the unreadable file as it always did
+  try {
+    const head = Buffer.alloc(4);
+    const { bytesRead } = await fh.read(head, 0, 4, 0);
+    return bytesRead === 4 && head.equals(ENCRYPTED_ARCHIVE_MAGIC);
+  } finally {
+    await fh.close();
+  }
+}
 
 async function isEmptyDir(dir: string): Promise<boolean> {
   try {
@@ -83,7 +102,21 @@ async function readMarker(workDir: string): Promise<{ manifestSha256: string } |
  */
 export async function importArchive(opts: ImportArchiveOptions): Promise<ImportArchiveResult> {
   const { signal } = opts;
-  const open = (): Readable => (typeof opts.archive === 'string' ? createReadStream(opts.archive) : opts.archive);
+  const password = opts.password;
+  if (typeof opts.archive === 'string' && !password && (await isEncryptedArchive(opts.archive)))
+    throw new ZimbraBackupError(
+      'the archive is encrypted: give its password (CLI: --archive-password-file F or env ZB_ARCHIVE_PASSWORD)',
+      {
+        code: 'ZB_KEY_REQUIRED',
+      },
+    );
+  const open = (): Readable => {
+    const raw = typeof opts.archive === 'string' ? createReadStream(opts.archive) : opts.archive;
+    if (!password) return raw;
+    const plain = decryptArchiveStream(password);
+    raw.on('error', (err: Error) => plain.destroy(err));
+    return raw.pipe(plain);
+  };
   const own = opts.workDir === undefined;
   const workDir = opts.workDir ?? (await mkdtemp(join(tmpdir(), 'zb-import-')));
   let staging: Repository;
@@ -99,7 +132,7 @@ export async function importArchive(opts: ImportArchiveOptions): Promise<ImportA
           code: 'ZB_CONFLICT',
           data: { workDir },
         });
-      staging = await openRepository({ backend });
+      staging = await openRepository({ backend, ...(password ? { password } : {}) });
       manifest = head.manifest;
     } else {
       if (opts.resume && (await isStaleStaging(workDir))) {
@@ -114,7 +147,11 @@ export async function importArchive(opts: ImportArchiveOptions): Promise<ImportA
         });
       await mkdir(join(workDir, 'tmp'), { recursive: true, mode: 0o700 });
       // Staging data can always be re-read from the archive: no fsync per blob; the marker says when it is whole.
-      staging = await initRepository({ backend, compression: 'none' });
+      staging = await initRepository({
+        backend,
+        compression: 'none',
+        ...(password ? { encryption: { password, label: 'import staging' } } : {}),
+      });
       const staged = await stageArchive({
         archive: open(),
         staging,
@@ -131,7 +168,7 @@ export async function importArchive(opts: ImportArchiveOptions): Promise<ImportA
       );
     }
     imported = true;
-    const { archive: _a, workDir: _w, resume: _r, maxMemberBytes: _m, ...rest } = opts;
+    const { archive: _a, workDir: _w, resume: _r, maxMemberBytes: _m, password: _p, ...rest } = opts;
     const result = await importRepository({ ...rest, from: staging, at: manifest.atMs, stateBackend: staging.backend });
     const keep = !own || !result.complete;
     if (!keep) await rm(workDir, { recursive: true, force: true });

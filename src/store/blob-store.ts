@@ -6,6 +6,8 @@
  *     strategy 'spool' (default): one read of the source into a spool (header + encoded payload;
  *       in memory up to spoolMemoryBytes, then a local file); the spool is the replayable body of
  *       the upload, so a retry never re-reads a network source
+ *       (a source whose declared size fits in memory, i.e. most mail, is read into one buffer and
+ *       encoded in one call only when it is new: small-blob.ts, no per-blob stream pipeline)
  *     strategy 'rehash': pass 1 only hashes; pass 2 re-opens the source (cheap sources: files,
  *       memory) and streams it into the backend, verifying the digest again before the commit
  *   if the digest is stored or another put of it is in flight -> { stored: false } (dedup)
@@ -41,6 +43,7 @@ import { PrependCounter, mapReadError, readHead, relayWithMappedErrors } from '.
 import { parseDigest, type Digest } from './digest.js';
 import { DigestStream } from './digest-stream.js';
 import { Spool } from './spool.js';
+import { encodeWhole, isWholeCodec, readWhole } from './small-blob.js';
 import type { PackStore } from './pack/pack-store.js';
 import { invalidOptionOf } from '../internal/invalid-argument.js';
 
@@ -393,8 +396,33 @@ export class BlobStore {
     return this.#dedup(digest, size, () => this.#write(digest, size, source, signal), signal);
   }
 
+  /** A small source of known size: read into memory, hashed, and encoded only when new (small-blob.ts). */
+  async #putWhole(source: BlobSource & { size: number }, signal: AbortSignal | undefined): Promise<PutResult> {
+    const codec = this.compression as 'none' | 'gzip';
+    const { bytes, digest } = await readWhole(source, signal);
+    const size = bytes.length;
+    return this.#dedup(
+      digest,
+      size,
+      async () => {
+        const object = await encodeWhole(bytes, codec, this.#gzipLevel);
+        if (this.packs) await this.packs.add(this.packs.idOf(digest), size, codec, object);
+        else
+          await this.backend.put(
+            this.layout.key(digest),
+            { size: object.length, open: () => Readable.from([object]) },
+            signal ? { signal } : {},
+          );
+        return { digest, size, storedSize: object.length, stored: true };
+      },
+      signal,
+    );
+  }
+
   /** One pass into a spool (header + encoded bytes; memory, then a file), then upload it if new. */
   async #putSpool(source: BlobSource, signal: AbortSignal | undefined): Promise<PutResult> {
+    if (source.size !== undefined && source.size <= this.#spoolMemory && isWholeCodec(this.compression))
+      return this.#putWhole(source as BlobSource & { size: number }, signal);
     const spool = new Spool(this.#spoolDir, this.#spoolMemory);
     try {
       const hasher = new DigestStream(source.size === undefined ? {} : { expectSize: source.size });

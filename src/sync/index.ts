@@ -5,5 +5,23 @@
  * @module
  */
 export { SyncCursor, type SyncCursorOptions, type ChangeBatch, type ItemRef, type DeletedRef } from './sync-cursor.js';
-export { RealTimeScanner, type RealTimeScannerOptions, type RealTimeScannerStats } from './real-time-scanner.js';
-export { ScannerFleet, serverAdminUrl, type ScannerFleetOptions, type ServerCaptureStatus } from './scanner-fleet.js';
+export {
+  RealTimeScanner,
+  DEFAULT_MAX_EXPLICIT_ACCOUNTS,
+  type RealTimeScannerOptions,
+  type RealTimeScannerStats,
+} from './real-time-scanner.js';
+export {
+  ScannerFleet,
+  serverAdminUrl,
+  type ScannerFleetOptions,
+  type ServerCaptureStatus,
+  type FleetAccount,
+} from './scanner-fleet.js';
+export { DeafDetector, type DeafDetectorOptions, type DeafState } from './deaf-detector.js';
+export {
+  WaitSetMembership,
+  MEMBERSHIP_CHUNK,
+  type WatchedAccount,
+  type MembershipBatch,
+} from './waitset-membership.js';

@@ -15,13 +15,29 @@
  * ```
  * A server's admin URL is, in order: the `serverUrls` map (by server name), or the configured
  * admin URL's scheme with the server's `zimbraServiceHostname` and `zimbraAdminPort` (7071).
+ *
+ * With `accounts`, each server's WaitSet is an explicit list of the accounts it holds (their
+ * `zimbraMailHost`; on a single-server site, every account), kept in step on each refresh():
+ * accounts that appear, vanish or move are added to or removed from the right server's set, and
+ * a moved account is added without its old token (it means nothing on the new server).
+ * Deaf WaitSets (deaf-detector.ts): the caller reports each probe (`noteProbe`); accounts whose
+ * changes were found but never signalled, or that a WaitSet refused, are polled every
+ * `pollIntervalMs` through `onPoll` until a signal for them arrives again.
  * @module
  */
 import { ZimbraBackupError } from '../errors.js';
 import { resolveLogger, type Logger } from '../internal/logger.js';
 import type { DirectoryObject } from '../soap/requests/directory.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
+import { DeafDetector, type DeafState } from './deaf-detector.js';
 import { RealTimeScanner } from './real-time-scanner.js';
+import type { WatchedAccount } from './waitset-membership.js';
+
+/** An account for explicit WaitSets: its home server and last sync token. */
+export interface FleetAccount extends WatchedAccount {
+  /** Its `zimbraMailHost` (undefined: only a single-server site watches it). */
+  server?: string | undefined;
+}
 
 /** Options of {@link ScannerFleet}. */
 export interface ScannerFleetOptions {
@@ -42,6 +58,19 @@ export interface ScannerFleetOptions {
   timeoutSeconds?: number;
   /** First retry delay of a failing scanner in ms (doubles up to 30 s). Default 1000. */
   retryDelayMs?: number;
+  /**
+   * The accounts to watch with explicit-account WaitSets, read on each refresh(). Absent: one
+   * all-accounts WaitSet per server (deprecated by Zimbra and deaf while the redo log is off).
+   */
+  accounts?: () => Iterable<FleetAccount>;
+  /** Above this many accounts on a server, its WaitSet is all-accounts. Default 20,000. */
+  maxExplicitAccounts?: number;
+  /** Called for each account to poll (deaf or refused); default `onChange`. */
+  onPoll?: (accountId: string, server: string) => void;
+  /** Interval of the polling fallback in ms. Default 60,000. */
+  pollIntervalMs?: number;
+  /** Probes in a row with unsignalled changes before an account counts as deaf. Default 2. */
+  deafThreshold?: number;
   logger?: Logger | false;
 }
 
@@ -59,6 +88,10 @@ export interface ServerCaptureStatus {
   lastError?: string;
   /** Signals received from this server. */
   signals: number;
+  /** The kind of WaitSet: over an explicit account list, or all accounts. */
+  waitSet?: 'explicit' | 'all-accounts';
+  /** Present while accounts are polled because the WaitSet missed or refused them. */
+  deaf?: DeafState & { polling: number };
 }
 
 interface Running {
@@ -69,6 +102,9 @@ interface Running {
   done: Promise<void>;
   status: ServerCaptureStatus;
   failuresSeen: number;
+  detector: DeafDetector;
+  /** Warned that the whole WaitSet is deaf (once per episode). */
+  warnedServerDeaf: boolean;
 }
 
 /** Derives a server's admin base URL from its directory entry and the configured admin URL. */
@@ -85,6 +121,11 @@ export class ScannerFleet {
   readonly #log: Logger;
   readonly #running = new Map<string, Running>();
   #closed = false;
+  /** One server (or the configured one only): every account belongs to it. */
+  #single = true;
+  /** The server each account was last watched on (a move drops its token). */
+  readonly #lastServer = new Map<string, string>();
+  #pollTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: ScannerFleetOptions) {
     this.#opts = opts;
@@ -104,7 +145,11 @@ export class ScannerFleet {
     } catch (err) {
       if (signal?.aborted) throw err;
       this.#log.warn({ err: describe(err) }, 'cannot list mailbox servers; watching the configured server only');
-      if (this.#running.size === 0) this.#start('(configured)', this.#opts.client, configuredUrl(this.#opts.client));
+      if (this.#running.size === 0) {
+        this.#single = true;
+        this.#start('(configured)', this.#opts.client, configuredUrl(this.#opts.client));
+      }
+      this.#pushAccounts();
       return;
     }
     const only = this.#opts.servers?.map((n) => n.toLowerCase());
@@ -116,10 +161,13 @@ export class ScannerFleet {
     if (servers.length <= 1 && (!only || servers.every((s) => only.includes(s.name.toLowerCase())))) {
       // One server: the configured client as it is, so a single-server site behaves as before.
       const name = servers[0]?.name ?? '(configured)';
+      this.#single = true;
       for (const r of this.#running.values()) if (r.name !== name) await this.#stop(r);
       if (!this.#running.has(name)) this.#start(name, this.#opts.client, configuredUrl(this.#opts.client));
+      this.#pushAccounts();
       return;
     }
+    this.#single = false;
     const base = this.#opts.client.adminUrl;
     if (!base)
       throw new ZimbraBackupError('an admin URL is required for real-time capture', { code: 'ZB_INVALID_ARGUMENT' });
@@ -136,12 +184,112 @@ export class ScannerFleet {
       this.#log.info({ server: name, adminUrl: url }, 'watching mailbox server');
       this.#start(name, this.#opts.client.forAdminServer(url), url);
     }
+    this.#pushAccounts();
+  }
+
+  /**
+   * The caller's probe of an account (a SmartScan or poll run, not caused by a signal) found
+   * changes (`changed`) or none. Changes no signal announced, `deafThreshold` probes in a row,
+   * put the account under polling.
+   */
+  noteProbe(accountId: string, changed: boolean, server?: string): void {
+    const r = this.#runningFor(accountId, server);
+    if (!r || !r.detector.probe(accountId, changed)) return;
+    this.#log.warn(
+      { server: r.name, accountId, pollIntervalMs: this.#pollInterval },
+      'the WaitSet missed changes of this account; polling it until it signals again',
+    );
+    this.#ensurePolling();
+  }
+
+  get #pollInterval(): number {
+    return this.#opts.pollIntervalMs ?? 60_000;
+  }
+
+  #runningFor(accountId: string, server: string | undefined): Running | undefined {
+    if (this.#single || server === undefined)
+      return this.#running.size === 1 ? [...this.#running.values()][0] : undefined;
+    for (const r of this.#running.values()) if (r.name.toLowerCase() === server.toLowerCase()) return r;
+    return undefined;
+  }
+
+  /** The accounts of one server, from the caller's list (all of them on a single-server site). */
+  #accountsOf(name: string): WatchedAccount[] {
+    const source = this.#opts.accounts;
+    if (!source) return [];
+    const out: WatchedAccount[] = [];
+    for (const a of source()) {
+      if (!this.#single && a.server?.toLowerCase() !== name.toLowerCase()) continue;
+      const before = this.#lastServer.get(a.id);
+      this.#lastServer.set(a.id, name);
+      // a token counts changes of one server's mailbox: after a move it is meaningless
+      const moved = before !== undefined && before !== name;
+      const token = moved ? undefined : a.token;
+      out.push(token === undefined ? { id: a.id } : { id: a.id, token });
+      // changes made between the move and this add were heard by no WaitSet: run it once
+      if (moved) (this.#opts.onPoll ?? this.#opts.onChange)(a.id, name);
+    }
+    return out;
+  }
+
+  #pushAccounts(): void {
+    if (!this.#opts.accounts) return;
+    for (const r of this.#running.values()) {
+      r.detector.clearRefused();
+      r.scanner.setAccounts(this.#accountsOf(r.name));
+    }
+  }
+
+  /** Starts the polling timer when something is to be polled (it stops itself when nothing is). */
+  #ensurePolling(): void {
+    if (this.#pollTimer || this.#closed) return;
+    this.#pollTimer = setInterval(() => this.#pollOnce(), this.#pollInterval);
+    this.#pollTimer.unref();
+  }
+
+  #pollOnce(): void {
+    let any = false;
+    for (const r of this.#running.values()) {
+      const ids = r.detector.toPoll(() => this.#idsOf(r.name));
+      if (r.detector.serverDeaf && !r.warnedServerDeaf) {
+        r.warnedServerDeaf = true;
+        this.#log.warn(
+          { server: r.name, waitSet: r.scanner.kind },
+          'the WaitSet signals nothing while accounts change (an all-accounts WaitSet needs the redo log on); polling every account of the server',
+        );
+      }
+      for (const id of ids) (this.#opts.onPoll ?? this.#opts.onChange)(id, r.name);
+      any ||= ids.length > 0;
+    }
+    if (!any && this.#pollTimer) {
+      clearInterval(this.#pollTimer);
+      this.#pollTimer = undefined;
+    }
+  }
+
+  #idsOf(name: string): string[] {
+    const source = this.#opts.accounts;
+    if (!source) return [];
+    const out: string[] = [];
+    for (const a of source()) if (this.#single || a.server?.toLowerCase() === name.toLowerCase()) out.push(a.id);
+    return out;
   }
 
   /** Per-server state, sorted by name. */
   status(): ServerCaptureStatus[] {
     for (const r of this.#running.values()) this.#observe(r);
-    return [...this.#running.values()].map((r) => ({ ...r.status })).sort((a, b) => (a.name < b.name ? -1 : 1));
+    return [...this.#running.values()]
+      .map((r) => {
+        const d = r.detector.state();
+        const polling =
+          d.deafAccounts + d.refusedAccounts > 0 ? r.detector.toPoll(() => this.#idsOf(r.name)).length : 0;
+        return {
+          ...r.status,
+          waitSet: r.scanner.kind,
+          ...(polling > 0 || d.serverDeaf ? { deaf: { ...d, polling } } : {}),
+        };
+      })
+      .sort((a, b) => (a.name < b.name ? -1 : 1));
   }
 
   /** Names of the servers being watched. */
@@ -152,23 +300,36 @@ export class ScannerFleet {
   /** Stops every scanner (their WaitSets are destroyed) and resolves when all have ended. */
   async close(): Promise<void> {
     this.#closed = true;
+    if (this.#pollTimer) clearInterval(this.#pollTimer);
+    this.#pollTimer = undefined;
     await Promise.all([...this.#running.values()].map((r) => this.#stop(r)));
   }
 
   #start(name: string, client: ZimbraClient, adminUrl: string): void {
     const stop = new AbortController();
     const status: ServerCaptureStatus = { name, adminUrl, state: 'watching', sinceMs: Date.now(), signals: 0 };
+    const detector = new DeafDetector({ threshold: this.#opts.deafThreshold ?? 2 });
     const scanner = new RealTimeScanner({
       client,
       onChange: (id) => {
         status.signals++;
         this.#markHealthy(run);
+        if (detector.signal(id)) {
+          this.#log.info({ server: name, accountId: id }, 'the WaitSet signals this account again; polling it stops');
+          run.warnedServerDeaf = false;
+        }
         this.#opts.onChange(id, name);
       },
       onReset: (why) => {
         this.#markHealthy(run);
         this.#opts.onReset?.(name, why);
       },
+      onRefused: (id) => {
+        detector.refused(id);
+        this.#ensurePolling();
+      },
+      ...(this.#opts.accounts ? { accounts: this.#accountsOf(name) } : {}),
+      ...(this.#opts.maxExplicitAccounts !== undefined ? { maxExplicitAccounts: this.#opts.maxExplicitAccounts } : {}),
       timeoutSeconds: this.#opts.timeoutSeconds ?? 300,
       ...(this.#opts.retryDelayMs !== undefined ? { retryDelayMs: this.#opts.retryDelayMs } : {}),
       logger: withServer(this.#log, name),
@@ -180,6 +341,8 @@ export class ScannerFleet {
       stop,
       status,
       failuresSeen: 0,
+      detector,
+      warnedServerDeaf: false,
       done: scanner.run(stop.signal).catch((err: unknown) => {
         this.#log.error({ server: name, err: describe(err) }, 'scanner stopped');
       }),

@@ -14,10 +14,9 @@ import type {
   ReplayableBody,
   StorageBackend,
 } from '../store/backends/backend.js';
-import { isAppendable, type AppendOptions, type AppendableBackend } from '../store/backends/appendable.js';
 
 /** Backend methods a fault can target. */
-export type FaultMethod = 'put' | 'get' | 'stat' | 'list' | 'delete' | 'append' | 'truncate';
+export type FaultMethod = 'put' | 'get' | 'stat' | 'list' | 'delete';
 
 /**
  * One scripted fault. A bare fault (`{}`) fails the call with the default error; a fault with only
@@ -39,8 +38,7 @@ export interface Fault {
   error?: unknown | (() => unknown) | true;
   /**
    * put: the body stream fails after this many bytes reached the inner backend (a put cut midway);
-   * get: the returned stream fails after this many bytes;
-   * append: only the first `afterBytes` bytes are appended, then the call fails (a torn write).
+   * get: the returned stream fails after this many bytes.
    */
   afterBytes?: number;
   /** put: one byte of the stored object is flipped; get: one byte of the returned stream is flipped. */
@@ -58,19 +56,19 @@ interface ArmedFault extends Fault {
 }
 
 /** Wraps a backend and injects the scripted faults; calls without a matching fault pass through. */
-export class FaultyBackend implements AppendableBackend {
+export class FaultyBackend implements StorageBackend {
   /** The same properties as the wrapped backend. */
   readonly properties: BackendProperties;
   /** The wrapped backend. */
   readonly inner: StorageBackend;
   /** Calls seen per method, faulted or not. */
-  readonly calls: Record<FaultMethod, number> = { put: 0, get: 0, stat: 0, list: 0, delete: 0, append: 0, truncate: 0 };
+  readonly calls: Record<FaultMethod, number> = { put: 0, get: 0, stat: 0, list: 0, delete: 0 };
   readonly #faults: ArmedFault[] = [];
 
   /** Wraps `inner` with `script`; more faults can be added later with {@link FaultyBackend.add}. */
   constructor(inner: StorageBackend, script: FaultScript = {}) {
     this.inner = inner;
-    this.properties = { ...inner.properties, appendable: isAppendable(inner) };
+    this.properties = { ...inner.properties };
     this.add(script);
   }
 
@@ -144,26 +142,6 @@ export class FaultyBackend implements AppendableBackend {
     return this.inner.delete(key, opts);
   }
 
-  /** Appends through the wrapped backend; an `afterBytes` fault appends a prefix and then fails. */
-  async append(key: string, data: Uint8Array, opts: AppendOptions = {}): Promise<void> {
-    const inner = this.#appendable();
-    const f = await this.#enter('append', key, opts.signal);
-    if (f?.afterBytes !== undefined) {
-      await inner.append(key, data.subarray(0, Math.min(f.afterBytes, data.length)), opts);
-      throw makeError(f, key);
-    }
-    if (f && fails(f)) throw makeError(f, key);
-    return inner.append(key, data, opts);
-  }
-
-  /** @inheritDoc */
-  async truncate(key: string, size: number, opts: IoOptions = {}): Promise<void> {
-    const inner = this.#appendable();
-    const f = await this.#enter('truncate', key, opts.signal);
-    if (f && fails(f)) throw makeError(f, key);
-    return inner.truncate(key, size, opts);
-  }
-
   /** Closes the wrapped backend. */
   async close(): Promise<void> {
     await this.inner.close?.();
@@ -182,15 +160,6 @@ export class FaultyBackend implements AppendableBackend {
     f.hits++;
     if (f.delayMs) await abortableSleep(f.delayMs, signal);
     return f;
-  }
-
-  #appendable(): AppendableBackend {
-    if (!isAppendable(this.inner))
-      throw new ZimbraBackupError('the wrapped backend cannot append', {
-        code: 'ZB_UNSUPPORTED',
-        data: { op: 'append' },
-      });
-    return this.inner;
   }
 }
 

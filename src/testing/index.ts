@@ -25,4 +25,3 @@ export type {
   ObjectInfo,
   BackendProperties,
 } from '../store/backends/backend.js';
-export type { AppendableBackend, AppendOptions } from '../store/backends/appendable.js';

@@ -54,6 +54,12 @@ async function verify(repoDir: string): Promise<string[]> {
   return problems;
 }
 
+/** Pack files written so far (packs/<2 hex>/<id>). */
+async function countPacks(repoDir: string): Promise<number> {
+  const files = await readdir(join(repoDir, 'packs'), { recursive: true }).catch(() => [] as string[]);
+  return files.filter((f) => /[0-9a-f]{16,}$/.test(String(f))).length;
+}
+
 describe('crash: SIGKILL during migrate, then rerun', () => {
   it('4 kill points: every rerun completes and check --full is clean', async () => {
     const rnd = mulberry32(SEED);
@@ -67,6 +73,8 @@ describe('crash: SIGKILL during migrate, then rerun', () => {
     expect(r0.code, r0.stderr).toBe(0);
     expect(JSON.parse(r0.stdout)).toMatchObject({ fromVersion: 1, complete: true });
     expect(await verify(ref)).toEqual([]);
+    const refPacks = await countPacks(ref);
+    expect(refPacks).toBeGreaterThan(4);
 
     const problems: string[] = [];
     let killed = 0;
@@ -79,7 +87,15 @@ describe('crash: SIGKILL during migrate, then rerun', () => {
         () => (done = true),
         () => (done = true),
       );
-      await sleep(Math.floor(ms * (0.3 + 0.6 * rnd())));
+      if (i % 2 === 0) {
+        // Even points: after the k-th pack file appears. Timing alone is not enough on a loaded
+        // machine (a run timed once can finish before a timed kill), so half the points are tied
+        // to progress and always land mid-migration.
+        const k = Math.max(1, Math.floor(refPacks * (0.2 + 0.6 * rnd())));
+        while (!done && (await countPacks(repoDir)) < k) await sleep(2);
+      } else {
+        await sleep(Math.floor(ms * (0.3 + 0.6 * rnd())));
+      }
       if (!done) proc.child.kill('SIGKILL');
       const r = await proc.exited;
       if (r.signal === 'SIGKILL') killed++;

@@ -53,6 +53,8 @@ describe('BackupEngine on a cluster', () => {
       repository: repo,
       waitSetTimeoutSeconds: 2,
       statusIntervalMs: 100,
+      // explicit WaitSets follow a moved account from the next directory refresh
+      refreshMs: 300,
       serverUrls: Object.fromEntries(servers.map((s) => [s.name, s.adminUrl])),
       onAccountRun: (r) => runs.push(r),
     });
@@ -66,6 +68,8 @@ describe('BackupEngine on a cluster', () => {
     // A change on each server is captured through that server's own WaitSet (one per server).
     await until(() => emu!.stats.get('AdminCreateWaitSetRequest') >= 3);
     expect(emu.stats.get('AdminCreateWaitSetRequest')).toBe(3);
+    // each an explicit list of the accounts that server holds (SomeAccountsWaitSet.java)
+    expect(engine.captureStatus().map((s) => s.waitSet)).toEqual(['explicit', 'explicit', 'explicit']);
     for (const n of names) emu.deliver(n, msg(`${n.slice(0, 3)}-1`));
     await until(async () => {
       for (const n of names)

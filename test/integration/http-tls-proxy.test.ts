@@ -148,7 +148,7 @@ describe('proxies', () => {
     });
     await c.getFolder();
     await downloadItem(c, { id: '3' }).then((d) => d.stream.resume());
-    expect(intercepted).toEqual([`${httpsFake.url}/service/soap`, `${httpsFake.url}/service/home/~/?id=3`]);
+    expect(intercepted).toEqual([`${httpsFake.url}/service/soap`, `${httpsFake.url}/service/home/~/?id=3&disp=a`]);
     expect(authProxy.connects).toEqual([new URL(httpsFake.url).host]);
     expect(authProxy.authorizations).toEqual([`Basic ${Buffer.from('proxyuser:proxy-secret').toString('base64')}`]);
     const dump = JSON.stringify(lines);

@@ -15,6 +15,8 @@ export const BACKUP_OPTIONS = {
   ...SERVER_OPTIONS,
   ...LDAP_OPTIONS,
   repo: { type: 'string' },
+  'repo-password-file': { type: 'string' },
+  encrypt: { type: 'boolean' },
   accounts: { type: 'string', multiple: true },
   concurrency: { type: 'string' },
   'item-concurrency': { type: 'string' },
@@ -44,7 +46,7 @@ export async function engineFromArgs(
   const client = await adminClientFromArgs(values, ctx);
   let repository;
   try {
-    repository = await repositoryFromArgs(values, { compression });
+    repository = await repositoryFromArgs(values, ctx, { compression, encrypt: values['encrypt'] === true });
   } catch (err) {
     client.close();
     throw err;
@@ -143,7 +145,7 @@ export function report(
 export const backupCommand: Command = {
   name: 'backup',
   summary: 'one incremental backup pass of every (or the given) account into the repository, plus a directory dump',
-  usage: `zimbra-backup backup --repo PATH|s3://bucket/prefix ${SERVER_USAGE} [--accounts a,b] [--concurrency N] [--item-concurrency N] [--compression gzip|none|zstd] [--full] [--shard i/n] [--mail-servers a,b] [--server-url NAME=URL] ${LDAP_USAGE} [--progress tty|json|none] [--json]`,
+  usage: `zimbra-backup backup --repo PATH|s3://bucket/prefix ${SERVER_USAGE} [--accounts a,b] [--concurrency N] [--item-concurrency N] [--compression gzip|none|zstd] [--encrypt] [--repo-password-file F | env ZB_REPO_PASSWORD] [--full] [--shard i/n] [--mail-servers a,b] [--server-url NAME=URL] ${LDAP_USAGE} [--progress tty|json|none] [--json]`,
   options: BACKUP_OPTIONS,
   async run(values, ctx) {
     const progress = progressLine(ctx, progressMode(values, ctx));

@@ -47,6 +47,7 @@ export const checkCommand: Command = {
     '  --sample P%: quick, plus re-hashing a random P% of the blobs; --full: re-hashes every blob and lists unreferenced ones',
   options: {
     repo: { type: 'string' },
+    'repo-password-file': { type: 'string' },
     full: { type: 'boolean' },
     sample: { type: 'string' },
     accounts: { type: 'string', multiple: true },
@@ -55,7 +56,7 @@ export const checkCommand: Command = {
     progress: { type: 'string' },
   },
   async run(values, ctx) {
-    const repository = await repositoryFromArgs(values);
+    const repository = await repositoryFromArgs(values, ctx);
     const accounts = optList(values, 'accounts');
     const concurrency = optInt(values, 'concurrency', 1);
     const progress = progressReporter(ctx, progressMode(values, ctx), new PhaseProgressTracker());

@@ -3,7 +3,7 @@ import { rename, rm } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { ZimbraBackupError } from '../../errors.js';
 import { exportArchive, type ExportProgress } from '../../export/export-archive.js';
-import { optList, optString, optTime, requireString } from '../args.js';
+import { optList, optString, optTime, readPassword, requireString } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
 import { repositoryFromArgs } from '../connect.js';
 
@@ -35,14 +35,17 @@ export const exportCommand: Command = {
   summary:
     'write accounts (directory, mailbox state at an instant, each blob once) as one tar.gz archive, to a file or stdout',
   usage:
-    'zimbra-backup export --repo PATH|s3://bucket/prefix --out FILE.tar.gz|- [--accounts a,b] [--domain D] [--at ISO-TIME] [--compression gzip|none] [--json]',
+    'zimbra-backup export --repo PATH|s3://bucket/prefix --out FILE.tar.gz|- [--accounts a,b] [--domain D] [--at ISO-TIME] [--compression gzip|none] [--encrypt (--archive-password-file F | env ZB_ARCHIVE_PASSWORD)] [--repo-password-file F | env ZB_REPO_PASSWORD] [--json]',
   options: {
     repo: { type: 'string' },
+    'repo-password-file': { type: 'string' },
     out: { type: 'string' },
     accounts: { type: 'string', multiple: true },
     domain: { type: 'string', multiple: true },
     at: { type: 'string' },
     compression: { type: 'string' },
+    encrypt: { type: 'boolean' },
+    'archive-password-file': { type: 'string' },
   },
   async run(values, ctx) {
     const outPath = requireString(values, 'out');
@@ -52,7 +55,14 @@ export const exportCommand: Command = {
         code: 'ZB_INVALID_ARGUMENT',
         data: { field: 'compression' },
       });
-    const repo = await repositoryFromArgs(values);
+    const archivePassword = values['encrypt']
+      ? await readPassword(values, ctx.env, 'archive-password-file', 'ZB_ARCHIVE_PASSWORD')
+      : undefined;
+    if (values['encrypt'] && !archivePassword)
+      throw new ZimbraBackupError('--encrypt needs a password: --archive-password-file F or env ZB_ARCHIVE_PASSWORD', {
+        code: 'ZB_KEY_REQUIRED',
+      });
+    const repo = await repositoryFromArgs(values, ctx);
     const accounts = optList(values, 'accounts');
     const domains = optList(values, 'domain');
     const at = optTime(values, 'at');
@@ -66,6 +76,7 @@ export const exportCommand: Command = {
         out,
         compression,
         signal: ctx.signal,
+        ...(archivePassword ? { encryption: { password: archivePassword } } : {}),
         ...(accounts ? { accounts } : {}),
         ...(domains ? { domains } : {}),
         ...(at !== undefined ? { at } : {}),

@@ -1,7 +1,7 @@
 import { ZimbraBackupError } from '../../errors.js';
 import { importArchive } from '../../import/import-archive.js';
 import { importRepository, type ImportProgress, type ImportResult } from '../../import/import-repository.js';
-import { optInt, optList, optString, optTime } from '../args.js';
+import { optInt, optList, optString, optTime, readPassword } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
 import { SERVER_OPTIONS, SERVER_USAGE, adminClientFromArgs, backendFromArg } from '../connect.js';
 import { openRepository } from '../../repository/repository.js';
@@ -57,11 +57,13 @@ export const importCommand: Command = {
   name: 'import',
   summary:
     'provision domains, COS, lists and accounts on a server and restore their mailboxes from an export archive or a repository',
-  usage: `zimbra-backup import (--archive FILE | --from-repo PATH|s3://... [--at ISO-TIME]) ${SERVER_USAGE} [--accounts a,b] [--on-existing skip|fail] [--concurrency N] [--work-dir DIR [--resume]] [--json]`,
+  usage: `zimbra-backup import (--archive FILE [--archive-password-file F | env ZB_ARCHIVE_PASSWORD] | --from-repo PATH|s3://... [--from-repo-password-file F | env ZB_FROM_REPO_PASSWORD] [--at ISO-TIME]) ${SERVER_USAGE} [--accounts a,b] [--on-existing skip|fail] [--concurrency N] [--work-dir DIR [--resume]] [--json]`,
   options: {
     ...SERVER_OPTIONS,
     archive: { type: 'string' },
+    'archive-password-file': { type: 'string' },
     'from-repo': { type: 'string' },
+    'from-repo-password-file': { type: 'string' },
     at: { type: 'string' },
     accounts: { type: 'string', multiple: true },
     'on-existing': { type: 'string' },
@@ -94,15 +96,21 @@ export const importCommand: Command = {
     } as const;
     try {
       if (archive !== undefined) {
+        const password = await readPassword(values, ctx.env, 'archive-password-file', 'ZB_ARCHIVE_PASSWORD');
         const r = await importArchive({
           ...common,
           archive,
+          ...(password ? { password } : {}),
           ...(workDir ? { workDir } : {}),
           ...(values['resume'] === true ? { resume: true } : {}),
         });
         return print(ctx, values['json'] === true, r);
       }
-      const from = await openRepository({ backend: await backendFromArg(fromRepo!) });
+      const fromPassword = await readPassword(values, ctx.env, 'from-repo-password-file', 'ZB_FROM_REPO_PASSWORD');
+      const from = await openRepository({
+        backend: await backendFromArg(fromRepo!),
+        ...(fromPassword ? { password: fromPassword } : {}),
+      });
       const at = optTime(values, 'at');
       const r = await importRepository({
         ...common,

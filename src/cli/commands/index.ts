@@ -17,7 +17,14 @@ import { initCommand } from './init.js';
 import { migrateCommand } from './migrate.js';
 import { serveCommand } from './serve.js';
 import { configCheckCommand } from './config-check.js';
-import { emulatorCtlDeliver, emulatorCtlDelete, emulatorCtlFlag, emulatorCtlMove } from './emulator-ctl.js';
+import { keyAddCommand, keyListCommand, keyRemoveCommand } from './key.js';
+import {
+  emulatorCtlAccountStatus,
+  emulatorCtlDeliver,
+  emulatorCtlDelete,
+  emulatorCtlFlag,
+  emulatorCtlMove,
+} from './emulator-ctl.js';
 
 /** Every CLI command, in the order `--help` lists them. */
 export const commands: Command[] = [
@@ -37,5 +44,6 @@ commands.push(checkCommand, purgeCommand, migrateCommand);
 commands.push(exportCommand, importCommand);
 commands.push(unlockCommand);
 commands.push(serveCommand);
+commands.push(keyAddCommand, keyListCommand, keyRemoveCommand);
 commands.push(configCheckCommand);
-commands.push(emulatorCtlDeliver, emulatorCtlDelete, emulatorCtlMove, emulatorCtlFlag);
+commands.push(emulatorCtlDeliver, emulatorCtlDelete, emulatorCtlMove, emulatorCtlFlag, emulatorCtlAccountStatus);

@@ -15,6 +15,7 @@ export const lsCommand: Command = {
     '  its old meaning (start of the deletion window; use --sender there); --between: message date in that range (times with a zone)',
   options: {
     repo: { type: 'string' },
+    'repo-password-file': { type: 'string' },
     account: { type: 'string' },
     at: { type: 'string' },
     from: { type: 'string' },
@@ -25,7 +26,7 @@ export const lsCommand: Command = {
     between: { type: 'string' },
   },
   async run(values, ctx) {
-    const repository = await repositoryFromArgs(values);
+    const repository = await repositoryFromArgs(values, ctx);
     const at = optTime(values, 'at');
     const deleted = values['deleted'] === true;
     // --from was the deletion window's start (with --deleted) before it was the sender: both stay.

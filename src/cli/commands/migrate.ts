@@ -13,6 +13,7 @@ export const migrateCommand: Command = {
     '  rerun after an interruption to finish; a damaged blob stops it before the switch (run check --full --repair)',
   options: {
     repo: { type: 'string' },
+    'repo-password-file': { type: 'string' },
     'dry-run': { type: 'boolean' },
     'pack-size': { type: 'string' },
   },
@@ -24,7 +25,7 @@ export const migrateCommand: Command = {
         code: 'ZB_INVALID_ARGUMENT',
         data: { field: 'pack-size' },
       });
-    const repository = await repositoryFromArgs(values);
+    const repository = await repositoryFromArgs(values, ctx);
     const r = await migrateRepository({
       repository,
       dryRun: values['dry-run'] === true,

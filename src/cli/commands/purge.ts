@@ -17,6 +17,7 @@ export const purgeCommand: Command = {
     '  a retention under 1d is refused without --force',
   options: {
     repo: { type: 'string' },
+    'repo-password-file': { type: 'string' },
     retention: { type: 'string' },
     'deleted-accounts-retention': { type: 'string' },
     'dry-run': { type: 'boolean' },
@@ -37,7 +38,7 @@ export const purgeCommand: Command = {
           `--${name} ${values[name] as string} is shorter than the minimum of 1d: purge would drop almost all history; pass --force if that is what you want`,
           { code: 'ZB_INVALID_ARGUMENT', data: { field: name, ms, minMs: MIN_RETENTION_MS } },
         );
-    const repository = await repositoryFromArgs(values);
+    const repository = await repositoryFromArgs(values, ctx);
     const progress = progressReporter(ctx, progressMode(values, ctx), new PhaseProgressTracker());
     const dryRun = values['dry-run'] === true;
     let r: PurgeResult;

@@ -120,6 +120,22 @@ export const commandEntries: readonly CommandEntry[] = [
     load: async () => (await import('./serve.js')).serveCommand,
   },
   {
+    name: 'key add',
+    summary:
+      'add a key slot to an encrypted repository (its password from --new-password-file or env ZB_NEW_REPO_PASSWORD)',
+    load: async () => (await import('./key.js')).keyAddCommand,
+  },
+  {
+    name: 'key list',
+    summary: 'list the key slots of an encrypted repository (the one the given password opens is marked)',
+    load: async () => (await import('./key.js')).keyListCommand,
+  },
+  {
+    name: 'key remove',
+    summary: 'remove a key slot of an encrypted repository (never the last one, nor the one the given password opens)',
+    load: async () => (await import('./key.js')).keyRemoveCommand,
+  },
+  {
     name: 'config check',
     summary: 'validate a configuration file (TOML, or JSON by extension): types, units, schedules, readable files',
     load: async () => (await import('./config-check.js')).configCheckCommand,
@@ -143,5 +159,10 @@ export const commandEntries: readonly CommandEntry[] = [
     name: 'emulator-ctl flag',
     summary: 'flag (or with --unflag, unflag) items (ItemActionRequest op=flag)',
     load: async () => (await import('./emulator-ctl.js')).emulatorCtlFlag,
+  },
+  {
+    name: 'emulator-ctl account-status',
+    summary: "set an account's zimbraAccountStatus (ModifyAccountRequest), e.g. maintenance to see the backup skip it",
+    load: async () => (await import('./emulator-ctl.js')).emulatorCtlAccountStatus,
   },
 ];

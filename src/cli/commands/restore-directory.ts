@@ -15,6 +15,7 @@ export const restoreDirectoryCommand: Command = {
   options: {
     ...SERVER_OPTIONS,
     repo: { type: 'string' },
+    'repo-password-file': { type: 'string' },
     domain: { type: 'string' },
     accounts: { type: 'string', multiple: true },
     objects: { type: 'string' },
@@ -29,7 +30,7 @@ export const restoreDirectoryCommand: Command = {
           code: 'ZB_INVALID_ARGUMENT',
         });
     const at = optTime(values, 'at');
-    const repository = await repositoryFromArgs(values);
+    const repository = await repositoryFromArgs(values, ctx);
     const client = await adminClientFromArgs(values, ctx);
     try {
       const domain = optString(values, 'domain');

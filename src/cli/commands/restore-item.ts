@@ -24,7 +24,7 @@ export const restoreItemCommand: Command = {
     const ids = optList(values, 'id');
     if (!ids) throw new ZimbraBackupError('--id is required', { code: 'ZB_INVALID_ARGUMENT' });
     const at = optTime(values, 'at');
-    const repository = await repositoryFromArgs(values);
+    const repository = await repositoryFromArgs(values, ctx);
     const client = await adminClientFromArgs(values, ctx);
     try {
       const folder = optString(values, 'folder');

@@ -10,6 +10,7 @@ import type { Secret } from '../../internal/secret.js';
 /** Options common to the mailbox restore commands (besides the server ones). */
 export const RESTORE_OPTIONS: OptionSpec = {
   repo: { type: 'string' },
+  'repo-password-file': { type: 'string' },
   account: { type: 'string' },
   'dry-run': { type: 'boolean' },
   concurrency: { type: 'string' },

@@ -23,7 +23,7 @@ export const restoreCommand: Command = {
     const account = requireString(values, 'account');
     requireString(values, 'at');
     const at = optTime(values, 'at')!;
-    const repository = await repositoryFromArgs(values);
+    const repository = await repositoryFromArgs(values, ctx);
     const client = await adminClientFromArgs(values, ctx);
     try {
       const toAccount = optString(values, 'to-account');

@@ -256,7 +256,7 @@ export const watchCommand: Command = {
   name: 'watch',
   summary:
     'backup pass, then real-time capture (WaitSet) until SIGINT/SIGTERM; stops after committing what is in flight (with --config or schedules: the service, as run)',
-  usage: `zimbra-backup watch --repo PATH|s3://bucket/prefix ${SERVER_USAGE} [--accounts a,b] [--concurrency N] [--compression gzip|none|zstd] [--shard i/n] [--mail-servers a,b] [--server-url NAME=URL] ${LDAP_USAGE} [--config FILE] ${SERVICE_USAGE} [--json]`,
+  usage: `zimbra-backup watch --repo PATH|s3://bucket/prefix ${SERVER_USAGE} [--accounts a,b] [--concurrency N] [--compression gzip|none|zstd] [--encrypt] [--repo-password-file F | env ZB_REPO_PASSWORD] [--shard i/n] [--mail-servers a,b] [--server-url NAME=URL] ${LDAP_USAGE} [--config FILE] ${SERVICE_USAGE} [--json]`,
   options: OPTIONS,
   ownsConfig: true,
   run: (values, ctx) => runService(watchCommand, values, ctx, false),

@@ -24,6 +24,7 @@ export const serveCommand: Command = {
     '  without it, with a token printed at start, and restores are unavailable.',
   options: {
     repo: { type: 'string' },
+    'repo-password-file': { type: 'string' },
     server: { type: 'string' },
     'mail-url': { type: 'string' },
     'ca-file': { type: 'string' },
@@ -41,7 +42,7 @@ export const serveCommand: Command = {
     const keyFile = optString(values, 'tls-key');
     if ((certFile === undefined) !== (keyFile === undefined))
       throw new ZimbraBackupError('--tls-cert and --tls-key go together', { code: 'ZB_INVALID_ARGUMENT' });
-    const repository = await repositoryFromArgs(values);
+    const repository = await repositoryFromArgs(values, ctx);
     const server = optString(values, 'server');
     const caFile = optString(values, 'ca-file');
     const filesDir = optString(values, 'files-dir');

@@ -1,4 +1,4 @@
-import { repositoryStatus } from '../../catalog/repository-status.js';
+import { repositoryStatus, type ServerStatus } from '../../catalog/repository-status.js';
 import type { Command } from '../command.js';
 import { repositoryFromArgs } from '../connect.js';
 
@@ -14,9 +14,9 @@ export const statusCommand: Command = {
   name: 'status',
   summary: 'accounts with item counts, last commit, token age; repository size, dedup and compression ratios',
   usage: 'zimbra-backup status --repo PATH|s3://bucket/prefix [--json]',
-  options: { repo: { type: 'string' } },
+  options: { repo: { type: 'string' }, 'repo-password-file': { type: 'string' } },
   async run(values, ctx) {
-    const repository = await repositoryFromArgs(values);
+    const repository = await repositoryFromArgs(values, ctx);
     const s = await repositoryStatus({ repository, signal: ctx.signal });
     if (values['json']) {
       ctx.out(JSON.stringify(s));
@@ -39,7 +39,7 @@ export const statusCommand: Command = {
     }
     for (const srv of s.servers)
       ctx.out(
-        `server ${srv.name}: ${srv.state} since ${new Date(srv.sinceMs).toISOString()}, ${srv.accounts} accounts (reported by ${srv.engine} ${age(now - srv.reportedMs)} ago)${srv.lastError ? `: ${srv.lastError}` : ''}`,
+        `server ${srv.name}: ${srv.state} since ${new Date(srv.sinceMs).toISOString()}, ${srv.accounts} accounts (reported by ${srv.engine} ${age(now - srv.reportedMs)} ago)${srv.lastError ? `: ${srv.lastError}` : ''}${srv.waitSet ? `; ${srv.waitSet} WaitSet` : ''}${deafText(srv.deaf)}`,
       );
     ctx.out(
       `repository: ${(s.repositoryBytes / 1e6).toFixed(1)} MB in total, ${s.blobs} blobs (${(s.blobBytesStored / 1e6).toFixed(1)} MB stored); mailboxes hold ${(s.logicalBytes / 1e6).toFixed(1)} MB; dedup ${s.dedupRatio.toFixed(2)}x, compression ${s.compressionRatio.toFixed(2)}x`,
@@ -47,3 +47,13 @@ export const statusCommand: Command = {
     return 0;
   },
 };
+
+/** The polling fallback of a server, for the status line ('' when none). */
+function deafText(d: ServerStatus['deaf']): string {
+  if (!d) return '';
+  const what = d.server
+    ? 'WaitSet DEAF (no signals while accounts change)'
+    : `WaitSet missed ${d.accounts} account(s), refused ${d.refused}`;
+  const since = d.sinceMs !== undefined ? ` since ${new Date(d.sinceMs).toISOString()}` : '';
+  return `; ${what}${since}: polling ${d.polling} account(s)`;
+}

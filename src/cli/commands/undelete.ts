@@ -26,7 +26,7 @@ export const undeleteCommand: Command = {
     const to = optTime(values, 'to');
     if (from === undefined || to === undefined)
       throw new ZimbraBackupError('--from and --to are required', { code: 'ZB_INVALID_ARGUMENT' });
-    const repository = await repositoryFromArgs(values);
+    const repository = await repositoryFromArgs(values, ctx);
     const client = await adminClientFromArgs(values, ctx);
     try {
       const toAccount = optString(values, 'to-account');

@@ -9,12 +9,13 @@ export const unlockCommand: Command = {
   usage: 'zimbra-backup unlock --repo R [--lock-id ID] [--force] [--dry-run] [--json]',
   options: {
     repo: { type: 'string' },
+    'repo-password-file': { type: 'string' },
     'lock-id': { type: 'string' },
     force: { type: 'boolean' },
     'dry-run': { type: 'boolean' },
   },
   async run(values, ctx) {
-    const repository = await repositoryFromArgs(values);
+    const repository = await repositoryFromArgs(values, ctx);
     const lockId = optString(values, 'lock-id');
     const locks = await repository.locks();
     const removed = values['dry-run']

@@ -45,6 +45,12 @@ const SERVICE = ['run', 'watch'] as const;
 export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: 'repository', flag: 'repo', type: 'string', doc: 'repository: a local path or s3://bucket/prefix' },
   {
+    key: 'repository-password-file',
+    flag: 'repo-password-file',
+    type: 'string',
+    doc: 'file holding the password of an encrypted repository (or env ZB_REPO_PASSWORD)',
+  },
+  {
     key: 'compression',
     flag: 'compression',
     type: { oneOf: ['gzip', 'none', 'zstd'] },

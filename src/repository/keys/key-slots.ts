@@ -239,6 +239,20 @@ function checkParams(k: ScryptParams, where: string): ScryptParams {
   return { N, r, p };
 }
 
+/**
+ * scrypt with bounded parameters (32-byte output): the KDF of key slots and of encrypted export
+ * archives.
+ * @throws `ZB_INVALID_ARGUMENT` for parameters out of range (`where` names them).
+ */
+export function deriveScryptKey(
+  password: string | Secret,
+  salt: Buffer,
+  params: ScryptParams,
+  where = 'kdf',
+): Promise<Buffer> {
+  return scrypt(passwordBytes(password), salt, checkParams(params, where));
+}
+
 function scrypt(password: Buffer, salt: Buffer, k: ScryptParams): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     scryptCb(password, salt, KEY_SIZE, { N: k.N, r: k.r, p: k.p, maxmem: 256 * k.N * k.r + 1024 * 1024 }, (err, key) =>

@@ -31,8 +31,6 @@ export interface BackendProperties {
   atomicReplace: boolean;
   /** Suggested maximum of concurrent operations. */
   maxConnections: number;
-  /** True when objects can be appended to in place (local files); object stores cannot. */
-  appendable: boolean;
 }
 
 /**

@@ -14,8 +14,7 @@ import { mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { Readable, addAbortSignal } from 'node:stream';
 import { ZimbraBackupError, throwIfAborted } from '../../errors.js';
-import type { BackendProperties, IoOptions, ObjectInfo, ReplayableBody } from './backend.js';
-import type { AppendOptions, AppendableBackend } from './appendable.js';
+import type { BackendProperties, IoOptions, ObjectInfo, ReplayableBody, StorageBackend } from './backend.js';
 import { assertValidKey, assertValidPrefix, resolveRange } from './key.js';
 import { notFound, sizeMismatch, toStorageError } from './storage-error.js';
 
@@ -40,7 +39,7 @@ export interface LocalBackendOptions {
 const TEMP_RE = /^\..*\.tmp-[0-9a-f]{16}$/;
 
 /** Stores each object as one file under `root`; keys map to relative paths. */
-export class LocalBackend implements AppendableBackend {
+export class LocalBackend implements StorageBackend {
   /** @inheritDoc */
   readonly properties: BackendProperties;
   /** Absolute root directory. */
@@ -70,7 +69,7 @@ export class LocalBackend implements AppendableBackend {
     this.#fsync = options.fsync ?? true;
     this.#fileMode = options.fileMode ?? 0o600;
     this.#dirMode = options.dirMode ?? 0o700;
-    this.properties = { atomicReplace: true, maxConnections, appendable: true };
+    this.properties = { atomicReplace: true, maxConnections };
   }
 
   /** @inheritDoc */
@@ -165,64 +164,6 @@ export class LocalBackend implements AppendableBackend {
       const code = (err as { code?: string }).code;
       if (isMissing(err) || code === 'EISDIR') throw notFound('delete', key, err);
       throw toStorageError(err, 'delete', key);
-    }
-  }
-
-  /** @inheritDoc */
-  async append(key: string, data: Uint8Array, opts: AppendOptions = {}): Promise<void> {
-    const file = this.#path(key);
-    throwIfAborted(opts.signal);
-    const sync = (opts.sync ?? true) && this.#fsync;
-    let fh: FileHandle | undefined;
-    try {
-      await this.#mkdirs(dirname(file));
-      let created = true;
-      try {
-        fh = await open(
-          file,
-          fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT | fsConstants.O_EXCL,
-          this.#fileMode,
-        );
-      } catch (err) {
-        if ((err as { code?: string }).code !== 'EEXIST') throw err;
-        created = false;
-        fh = await open(file, fsConstants.O_WRONLY | fsConstants.O_APPEND);
-      }
-      await writeAll(fh, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-      if (sync) await fh.sync();
-      await fh.close();
-      fh = undefined;
-      if (sync && created) await fsyncDir(dirname(file));
-    } catch (err) {
-      await fh?.close().catch(() => {});
-      throw toStorageError(err, 'append', key);
-    }
-  }
-
-  /** @inheritDoc */
-  async truncate(key: string, size: number, opts: IoOptions = {}): Promise<void> {
-    const file = this.#path(key);
-    throwIfAborted(opts.signal);
-    if (!Number.isInteger(size) || size < 0) {
-      throw new ZimbraBackupError('truncate size must be a non-negative integer', {
-        code: 'ZB_INVALID_ARGUMENT',
-        data: { key, size },
-      });
-    }
-    let fh: FileHandle | undefined;
-    try {
-      fh = await open(file, 'r+');
-      const st = await fh.stat();
-      if (size < st.size) {
-        await fh.truncate(size);
-        if (this.#fsync) await fh.sync();
-      }
-      await fh.close();
-      fh = undefined;
-    } catch (err) {
-      await fh?.close().catch(() => {});
-      if (isMissing(err)) throw notFound('truncate', key, err);
-      throw toStorageError(err, 'truncate', key);
     }
   }
 

@@ -6,25 +6,18 @@
 import { Readable, addAbortSignal } from 'node:stream';
 import { ZimbraBackupError, throwIfAborted } from '../../errors.js';
 import type { BackendProperties, IoOptions, ObjectInfo, ReplayableBody } from './backend.js';
-// eslint-disable-next-line @typescript-eslint/no-unused-vars -- imported for a TSDoc {@link} (typedoc resolves it through the import)
 import type { StorageBackend } from './backend.js';
-import type { AppendOptions, AppendableBackend } from './appendable.js';
 import { assertValidKey, assertValidPrefix, resolveRange } from './key.js';
 import { notFound, sizeMismatch, toStorageError } from './storage-error.js';
 
 /** Options of {@link MemoryBackend}. */
 export interface MemoryBackendOptions {
-  /**
-   * Offer the append capability (like the local backend) instead of behaving like an object store.
-   * Default: false.
-   */
-  appendable?: boolean;
   /** Chunk size of the streams returned by `get`, in bytes. Default: 65536. */
   chunkSize?: number;
 }
 
 /** Stores objects in a `Map`; nothing survives the process. Objects are immutable once stored. */
-export class MemoryBackend implements AppendableBackend {
+export class MemoryBackend implements StorageBackend {
   /** @inheritDoc */
   readonly properties: BackendProperties;
   readonly #objects = new Map<string, Buffer>();
@@ -40,7 +33,7 @@ export class MemoryBackend implements AppendableBackend {
       });
     }
     this.#chunkSize = chunkSize;
-    this.properties = { atomicReplace: true, maxConnections: 64, appendable: options.appendable ?? false };
+    this.properties = { atomicReplace: true, maxConnections: 64 };
   }
 
   /** Number of stored objects (a test convenience). */
@@ -117,34 +110,6 @@ export class MemoryBackend implements AppendableBackend {
   }
 
   /**
-   * Appends bytes (only when constructed with `appendable: true`); see {@link AppendableBackend}.
-   * @throws `ZB_UNSUPPORTED` when the backend was created without `appendable`.
-   */
-  async append(key: string, data: Uint8Array, opts: AppendOptions = {}): Promise<void> {
-    this.#assertAppendable();
-    assertValidKey(key);
-    throwIfAborted(opts.signal);
-    const old = this.#objects.get(key);
-    this.#objects.set(key, old ? Buffer.concat([old, data]) : Buffer.from(data));
-  }
-
-  /** Shortens an object (only when `appendable`); see {@link AppendableBackend}. */
-  async truncate(key: string, size: number, opts: IoOptions = {}): Promise<void> {
-    this.#assertAppendable();
-    assertValidKey(key);
-    throwIfAborted(opts.signal);
-    const old = this.#objects.get(key);
-    if (!old) throw notFound('truncate', key);
-    if (!Number.isInteger(size) || size < 0) {
-      throw new ZimbraBackupError('truncate size must be a non-negative integer', {
-        code: 'ZB_INVALID_ARGUMENT',
-        data: { key, size },
-      });
-    }
-    this.#objects.set(key, Buffer.from(old.subarray(0, Math.min(size, old.length))));
-  }
-
-  /**
    * Flips bytes of a stored object in place, for corruption tests: XORs the byte at `offset` with
    * `mask`. Not part of any contract.
    */
@@ -155,14 +120,5 @@ export class MemoryBackend implements AppendableBackend {
     const at = Math.min(Math.max(offset, 0), copy.length - 1);
     copy[at] = (copy[at] ?? 0) ^ mask;
     this.#objects.set(key, copy);
-  }
-
-  #assertAppendable(): void {
-    if (!this.properties.appendable) {
-      throw new ZimbraBackupError('this MemoryBackend was created without appendable: true', {
-        code: 'ZB_UNSUPPORTED',
-        data: { op: 'append' },
-      });
-    }
   }
 }

@@ -6,8 +6,7 @@
  * What is retried: `put` (the {@link ReplayableBody} is re-opened for each attempt), opening a
  * `get` stream (a stream that fails after it was returned is the reader's business: the blob
  * store re-verifies digests), `stat`, `delete` (a NOT_FOUND on a retry counts as success: the
- * earlier attempt did it), `truncate`, and `list` until it has yielded its first object.
- * `append` is never retried: appending twice is not idempotent.
+ * earlier attempt did it), and `list` until it has yielded its first object.
  * @module
  */
 import type { Readable } from 'node:stream';
@@ -21,7 +20,6 @@ import { abortableSleep } from '../../internal/abortable-sleep.js';
 import { backoffDelay } from '../../internal/backoff.js';
 import { resolveLogger, type Logger } from '../../internal/logger.js';
 import type { BackendProperties, IoOptions, ObjectInfo, ReplayableBody, StorageBackend } from './backend.js';
-import { isAppendable, type AppendOptions, type AppendableBackend } from './appendable.js';
 
 /** Options of {@link RetryBackend}. */
 export interface RetryBackendOptions {
@@ -42,7 +40,7 @@ export interface RetryBackendOptions {
 }
 
 /** A {@link StorageBackend} that retries transient failures of another one. */
-export class RetryBackend implements AppendableBackend {
+export class RetryBackend implements StorageBackend {
   /** The same properties as the wrapped backend. */
   readonly properties: BackendProperties;
   /** The wrapped backend. */
@@ -58,7 +56,7 @@ export class RetryBackend implements AppendableBackend {
   /** Wraps `inner`; see {@link RetryBackendOptions} for the defaults. */
   constructor(inner: StorageBackend, options: RetryBackendOptions = {}) {
     this.inner = inner;
-    this.properties = { ...inner.properties, appendable: isAppendable(inner) };
+    this.properties = { ...inner.properties };
     this.#retries = nonNegativeInt(options.retries ?? 5, 'retries');
     this.#minDelay = nonNegativeInt(options.minDelayMs ?? 100, 'minDelayMs');
     this.#maxDelay = nonNegativeInt(options.maxDelayMs ?? 10_000, 'maxDelayMs');
@@ -123,17 +121,6 @@ export class RetryBackend implements AppendableBackend {
     });
   }
 
-  /** Appends through the wrapped backend, once (appends are not idempotent). */
-  append(key: string, data: Uint8Array, opts?: AppendOptions): Promise<void> {
-    return this.#appendable().append(key, data, opts);
-  }
-
-  /** Truncates through the wrapped backend, retrying transient failures (truncation is idempotent). */
-  truncate(key: string, size: number, opts: IoOptions = {}): Promise<void> {
-    const inner = this.#appendable();
-    return this.#retry('truncate', key, opts.signal, () => inner.truncate(key, size, opts));
-  }
-
   /** Closes the wrapped backend. */
   async close(): Promise<void> {
     await this.inner.close?.();
@@ -175,16 +162,6 @@ export class RetryBackend implements AppendableBackend {
     );
     this.#onRetry?.({ op, key, attempt: attempt + 1, delayMs, error });
     await abortableSleep(delayMs, signal, this.#signal);
-  }
-
-  #appendable(): AppendableBackend {
-    if (!isAppendable(this.inner)) {
-      throw new ZimbraBackupError('the wrapped backend cannot append', {
-        code: 'ZB_UNSUPPORTED',
-        data: { op: 'append' },
-      });
-    }
-    return this.inner;
   }
 }
 

@@ -119,7 +119,7 @@ const MAX_PART_SIZE = 5 * 1024 * MIB;
  * ```
  */
 export class S3Backend implements StorageBackend {
-  /** `atomicReplace` (S3 swaps whole objects), not appendable, and the connection limit. */
+  /** `atomicReplace` (S3 swaps whole objects) and the connection limit. */
   readonly properties: BackendProperties;
   /** Bucket holding the repository. */
   readonly bucket: string;
@@ -146,7 +146,7 @@ export class S3Backend implements StorageBackend {
     this.#listPageSize = intOption(options.listPageSize, 'listPageSize', 1000, 1, 1000);
     const maxConnections = intOption(options.maxConnections, 'maxConnections', 16);
     this.#logger = resolveLogger(options.logger);
-    this.properties = { atomicReplace: true, appendable: false, maxConnections };
+    this.properties = { atomicReplace: true, maxConnections };
     if (options.client !== undefined) {
       this.#client = options.client;
       this.#ownsClient = false;

@@ -37,7 +37,7 @@ export function isPlainKey(key: string): boolean {
 
 /** Encrypts every object outside the plain prefixes of another backend. */
 export class EncryptedBackend implements StorageBackend {
-  /** As the inner backend's, but never appendable. */
+  /** As the inner backend's. */
   readonly properties: BackendProperties;
   /** The wrapped backend. */
   readonly inner: StorageBackend;
@@ -47,7 +47,7 @@ export class EncryptedBackend implements StorageBackend {
   constructor(inner: StorageBackend, cipher: RepositoryCipher) {
     this.inner = inner;
     this.#cipher = cipher;
-    this.properties = { ...inner.properties, appendable: false };
+    this.properties = { ...inner.properties };
   }
 
   /** @inheritDoc */

@@ -5,7 +5,6 @@ import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isRetryable } from '../../../src/errors.js';
 import { LocalBackend } from '../../../src/store/backends/local.js';
-import { isAppendable } from '../../../src/store/backends/appendable.js';
 import { toStorageError } from '../../../src/store/backends/storage-error.js';
 
 let root: string;
@@ -46,7 +45,7 @@ describe('LocalBackend', () => {
     const keys: string[] = [];
     for await (const o of b.list('')) keys.push(o.key);
     expect(keys).toEqual(['blobs/ab/cd/abcd']);
-    expect(b.properties).toMatchObject({ atomicReplace: true, appendable: true });
+    expect(b.properties).toMatchObject({ atomicReplace: true });
   });
 
   it.each(['../x', '/abs', 'a//b', '.hidden', 'a/./b', 'a/../b', 'a\\b', 'a\0b', '', 'x/'])(
@@ -82,20 +81,6 @@ describe('LocalBackend', () => {
       expect(isRetryable(toStorageError(Object.assign(new Error(errno), { code: errno }), 'put', 'k'))).toBe(false);
     for (const errno of ['EMFILE', 'EBUSY', 'EAGAIN'])
       expect(isRetryable(toStorageError(Object.assign(new Error(errno), { code: errno }), 'put', 'k'))).toBe(true);
-  });
-
-  it('appends, syncs and truncates (the journal capability)', async () => {
-    const b = new LocalBackend({ root });
-    expect(isAppendable(b)).toBe(true);
-    await b.append('accounts/a/journal/open', Buffer.from('one\n'));
-    await b.append('accounts/a/journal/open', Buffer.from('two\n'), { sync: false });
-    expect(await readFile(join(root, 'accounts/a/journal/open'), 'utf8')).toBe('one\ntwo\n');
-    await b.truncate('accounts/a/journal/open', 4);
-    expect(await b.stat('accounts/a/journal/open')).toEqual({ size: 4 });
-    await b.truncate('accounts/a/journal/open', 100); // never grows
-    expect(await b.stat('accounts/a/journal/open')).toEqual({ size: 4 });
-    await expect(b.truncate('missing', 0)).rejects.toMatchObject({ code: 'ZB_BLOB_NOT_FOUND' });
-    await expect(b.truncate('accounts/a/journal/open', -1)).rejects.toMatchObject({ code: 'ZB_INVALID_ARGUMENT' });
   });
 
   it('removes stale temp files older than the cut-off only', async () => {

@@ -1,7 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { MemoryBackend } from '../../../src/store/backends/memory.js';
-import { isAppendable } from '../../../src/store/backends/appendable.js';
 
 const body = (text: string) => ({ open: () => Readable.from([Buffer.from(text)]) });
 async function text(r: Readable): Promise<string> {
@@ -11,19 +10,6 @@ async function text(r: Readable): Promise<string> {
 }
 
 describe('MemoryBackend', () => {
-  it('behaves as an object store by default and can offer appends', async () => {
-    const plain = new MemoryBackend();
-    expect(isAppendable(plain)).toBe(false);
-    await expect(plain.append('k', Buffer.from('x'))).rejects.toMatchObject({ code: 'ZB_UNSUPPORTED' });
-    const appendable = new MemoryBackend({ appendable: true });
-    expect(isAppendable(appendable)).toBe(true);
-    await appendable.append('j', Buffer.from('abc'));
-    await appendable.append('j', Buffer.from('def'));
-    await appendable.truncate('j', 4);
-    expect(await text(await appendable.get('j'))).toBe('abcd');
-    await expect(appendable.truncate('nope', 0)).rejects.toMatchObject({ code: 'ZB_BLOB_NOT_FOUND' });
-  });
-
   it('streams gets in chunks of chunkSize and isolates stored bytes from later corruption of copies', async () => {
     const b = new MemoryBackend({ chunkSize: 4 });
     await b.put('k', body('0123456789'));

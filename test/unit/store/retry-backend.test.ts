@@ -50,17 +50,14 @@ describe('RetryBackend', () => {
     expect(faulty.calls.stat).toBe(3);
   });
 
-  it('never retries permanent errors, aborts or appends', async () => {
+  it('never retries permanent errors or aborts', async () => {
     const permanent = new ZimbraBackupError('disk full', { code: 'ZB_STORAGE', data: { transient: false } });
-    const faulty = new FaultyBackend(new MemoryBackend({ appendable: true }), {
+    const faulty = new FaultyBackend(new MemoryBackend(), {
       put: { error: permanent },
-      append: {},
     });
     const b = new RetryBackend(faulty, fast);
     await expect(b.put('k', body('x'))).rejects.toBe(permanent);
     expect(faulty.calls.put).toBe(1);
-    await expect(b.append('j', Buffer.from('x'))).rejects.toMatchObject({ code: 'ZB_STORAGE' });
-    expect(faulty.calls.append).toBe(1);
     await expect(b.get('missing')).rejects.toMatchObject({ code: 'ZB_BLOB_NOT_FOUND' });
     expect(faulty.calls.get).toBe(1);
   });
@@ -116,15 +113,14 @@ describe('FaultyBackend', () => {
     expect(() => f.expectAllFaultsExercised()).toThrow(/put \(1\/2 hits\), get/);
   });
 
-  it('skips, matches keys, delays, corrupts and tears appends', async () => {
-    const inner = new MemoryBackend({ appendable: true });
+  it('skips, matches keys, delays and corrupts', async () => {
+    const inner = new MemoryBackend();
     const f = new FaultyBackend(inner, {
       put: [
         { key: 'c', corrupt: true },
         { skip: 1, key: /^s/ },
       ],
       get: { corrupt: true, delayMs: 5 },
-      append: { afterBytes: 2 },
     });
     await f.put('c', body('hello'));
     expect(await text(await inner.get('c'))).not.toBe('hello');
@@ -134,8 +130,6 @@ describe('FaultyBackend', () => {
     const t0 = Date.now();
     expect(await text(await f.get('g'))).not.toBe('abcdef');
     expect(Date.now() - t0).toBeGreaterThanOrEqual(4);
-    await expect(f.append('j', Buffer.from('record'))).rejects.toMatchObject({ code: 'ZB_STORAGE' });
-    expect(await text(await inner.get('j'))).toBe('re');
     f.expectAllFaultsExercised();
   });
 

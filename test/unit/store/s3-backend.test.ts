@@ -48,7 +48,7 @@ async function readAll(stream: Readable): Promise<Buffer> {
 describe('S3Backend (scripted client)', () => {
   it('has the S3 properties and a normalised prefix', () => {
     const { b } = backend(() => ({}), { maxConnections: 7 });
-    expect(b.properties).toEqual({ atomicReplace: true, appendable: false, maxConnections: 7 });
+    expect(b.properties).toEqual({ atomicReplace: true, maxConnections: 7 });
     expect(b.prefix).toBe('repo/one');
   });
 
