@@ -273,13 +273,14 @@ class AccountRun {
       byType.set(r.type, list);
     }
     const tasks: Array<Promise<void>> = [];
-    const messages = byType.get('message') ?? [];
+    const messages = [...(byType.get('message') ?? []), ...(byType.get('chat') ?? [])];
     if (messages.length > 0) tasks.push(this.#messages(messages, current));
     const contacts = byType.get('contact') ?? [];
     if (contacts.length > 0) tasks.push(this.#contacts(contacts, current));
     for (const type of ['appointment', 'task', 'document', 'wiki']) {
       for (const ref of byType.get(type) ?? []) tasks.push(this.#generic(ref, current));
     }
+    for (const ref of byType.get('note') ?? []) tasks.push(this.#note(ref, current));
     await Promise.all(tasks);
   }
 
@@ -355,7 +356,16 @@ class AccountRun {
           });
           if (!stored) return undefined;
           const envelope = stored.head ? await parseEnvelope(stored.head) : undefined;
-          return { digest: stored.digest, size: stored.size, ...(envelope ? { meta: envelopeMeta(envelope) } : {}) };
+          const recMeta = {
+            ...(envelope ? envelopeMeta(envelope) : {}),
+            // a chat restores as a message (no request creates a chat): the record says what it was
+            ...(ref.type === 'chat' ? { zimbraType: 'chat' } : {}),
+          };
+          return {
+            digest: stored.digest,
+            size: stored.size,
+            ...(Object.keys(recMeta).length > 0 ? { meta: recMeta } : {}),
+          };
         });
       }),
     );
@@ -385,6 +395,19 @@ class AccountRun {
         );
       }),
     );
+  }
+
+  /** A note (Note.java) has no blob: its text, bounds and color are its metadata (GetItem, ToXML.encodeNote). */
+  async #note(ref: ItemRef, current: MailboxState): Promise<void> {
+    const meta = await itemMetadata(this.opts.fetch, ref.id);
+    if (!meta) return;
+    const content = meta.content ?? '';
+    const noteMeta: { [k: string]: JsonValue } = { content };
+    if (meta.bounds !== undefined) noteMeta['bounds'] = meta.bounds;
+    if (meta.color !== undefined) noteMeta['color'] = meta.color;
+    await this.#version(ref, { ...ref.summary, ...meta, size: Buffer.byteLength(content) }, current, async () => ({
+      meta: noteMeta,
+    }));
   }
 
   async #generic(ref: ItemRef, current: MailboxState): Promise<void> {

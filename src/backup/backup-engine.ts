@@ -98,7 +98,12 @@ export class BackupEngine {
     this.#opts = opts;
     this.#log = resolveLogger(opts.logger);
     this.#itemLimit = pLimit(opts.itemConcurrency ?? 8);
-    this.#journals = new EngineJournals(opts.repository, this.#log, () => this.#now());
+    this.#journals = new EngineJournals(
+      opts.repository,
+      this.#log,
+      () => this.#now(),
+      () => this.#held,
+    );
     this.#roster = new AccountRoster({
       client: opts.client,
       repository: opts.repository,

@@ -34,10 +34,19 @@ export class EngineJournals {
   /** Accounts whose lease another live engine holds, with the time of the first refusal. */
   readonly #refused = new Map<string, number>();
 
-  constructor(repository: Repository, log: Logger, now: () => number = Date.now) {
+  readonly #held: () => RepositoryLock | undefined;
+
+  /** `held` is the engine's lock while it runs: every commit checks it is still held. */
+  constructor(
+    repository: Repository,
+    log: Logger,
+    now: () => number = Date.now,
+    held: () => RepositoryLock | undefined = () => undefined,
+  ) {
     this.#repository = repository;
     this.#log = log;
     this.#now = now;
+    this.#held = held;
   }
 
   /** True when this engine holds the account's lease (always false under an exclusive lock). */
@@ -59,8 +68,16 @@ export class EngineJournals {
   get(id: string): Promise<Journal> {
     let j = this.#journals.get(id);
     if (!j) {
-      // A writable repo.journal flushes the blob store's open pack before each commit (format v2).
-      j = this.#repository.journal(id, { logger: this.#log });
+      // Before each commit: the blob store's open pack is flushed (every blob a commit names is
+      // durable, format v2), then the lock is checked, so a lost lock (or one whose heartbeat is
+      // too old: another engine may take the account over) stops the very next commit.
+      j = this.#repository.journal(id, {
+        logger: this.#log,
+        beforeCommit: async (signal) => {
+          await this.#repository.blobs.flush(signal ? { signal } : {});
+          this.#held()?.assertHeld();
+        },
+      });
       this.#journals.set(id, j);
     }
     return j;

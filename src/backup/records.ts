@@ -22,6 +22,11 @@ export function kindOf(type: ItemType): ItemKind | undefined {
       return 'mountpoint';
     case 'wiki':
       return 'document';
+    // Chat.java: a Message subclass with an RFC 822 blob; kept as a message (meta.zimbraType "chat")
+    case 'chat':
+      return 'message';
+    case 'note':
+      return 'note';
     default:
       return undefined;
   }

@@ -370,6 +370,36 @@ export class Emulator {
     return addMessage(mbox, bytes, { folder, flags: opts.flags, tagNames: opts.tags, receivedMs: opts.receivedMs }).id;
   }
 
+  /**
+   * Stores a chat transcript (MailItem.Type.CHAT, Chat.java) in Chats (14) unless `folderId` says
+   * otherwise: a message of its own type, as the IM service and archive imports (ArchiveFormatter
+   * `createChat`) made them; no SOAP request creates one. Returns its id.
+   */
+  addChat(account: string, raw: Buffer | string, opts: { folderId?: number; flags?: string } = {}): number {
+    const bytes = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
+    return addMessage(this.acct(account).mailbox, bytes, { folder: opts.folderId ?? 14, flags: opts.flags, chat: true })
+      .id;
+  }
+
+  /**
+   * Adds a note (MailItem.Type.NOTE, Note.java, what CreateNoteRequest makes): its text, bounds
+   * `x,y,width,height` and color; no blob. Default folder: Inbox (2). Returns its id.
+   */
+  addNote(account: string, text: string, opts: { folderId?: number; bounds?: string; color?: number } = {}): number {
+    const mbox = this.acct(account).mailbox;
+    const folder = resolveFolder(mbox, opts.folderId ?? 2);
+    return mbox.transaction((txn) =>
+      txn.create({
+        type: 'note',
+        folderId: folder.id,
+        subject: text,
+        size: Buffer.byteLength(text),
+        bounds: opts.bounds ?? '0,0,0,0',
+        ...(opts.color !== undefined ? { color: opts.color } : {}),
+      }),
+    ).id;
+  }
+
   /** Creates a folder by absolute path (parents too); returns its id (existing folders are returned). */
   createFolder(account: string, path: string, view?: string): number {
     return createFolderPath(this.acct(account).mailbox, path, view).id;

@@ -8,7 +8,17 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 
 /** Kinds of mailbox item the journal records (Zimbra's item types, readable names). */
 export type ItemKind =
-  'folder' | 'tag' | 'message' | 'contact' | 'appointment' | 'task' | 'document' | 'search' | 'mountpoint';
+  | 'folder'
+  | 'tag'
+  | 'message'
+  | 'contact'
+  | 'appointment'
+  | 'task'
+  | 'document'
+  | 'search'
+  | 'mountpoint'
+  /** A sticky note (MailItem.Type.NOTE): metadata only (`meta.content`, `meta.bounds`), no blob. */
+  | 'note';
 
 /** Every {@link ItemKind}, for validation. */
 export const ITEM_KINDS: readonly ItemKind[] = [
@@ -21,6 +31,7 @@ export const ITEM_KINDS: readonly ItemKind[] = [
   'document',
   'search',
   'mountpoint',
+  'note',
 ];
 
 /** Item kinds that form the folder tree (Zimbra's Folder subclasses). */

@@ -101,6 +101,8 @@ export class RepositoryLock {
   #lost: ZimbraBackupError | undefined;
   #released = false;
   #beat: Promise<void> = Promise.resolve();
+  /** Time (our clock) written in the last lock object that reached the backend. */
+  #lastBeatMs: number;
 
   /** @internal Use {@link acquireLock} or `Repository.lock`. */
   constructor(backend: StorageBackend, id: string, createdMs: number, opts: NormalizedLockOptions) {
@@ -109,6 +111,7 @@ export class RepositoryLock {
     this.mode = opts.mode ?? 'exclusive';
     this.key = lockKey(id);
     this.#createdMs = createdMs;
+    this.#lastBeatMs = createdMs;
     this.#opts = opts;
     this.#log = resolveLogger(opts.logger);
   }
@@ -118,7 +121,13 @@ export class RepositoryLock {
     return this.#lost !== undefined;
   }
 
-  /** Throws `ZB_LOCK_LOST` when the lock was lost or released: call before each commit. */
+  /**
+   * Throws `ZB_LOCK_LOST` when the lock was lost or released: call before each commit. Also when
+   * the last heartbeat that reached the backend is older than half the stale time (by this
+   * process's clock): others may soon call the lock stale and take its accounts over, so the
+   * holder stops first. This fences a process that was frozen (SIGSTOP, a paused VM) and resumes
+   * before its heartbeat timer could notice.
+   */
   assertHeld(): void {
     if (this.#lost) throw this.#lost;
     if (this.#released)
@@ -126,6 +135,15 @@ export class RepositoryLock {
         code: 'ZB_LOCK_LOST',
         data: { lockId: this.id },
       });
+    const age = this.#opts.now() - this.#lastBeatMs;
+    if (age > this.#opts.staleAfterMs / 2) {
+      const err = new ZimbraBackupError(
+        `the repository lock's last heartbeat is ${Math.round(age / 1000)} s old (stale after ${Math.round(this.#opts.staleAfterMs / 1000)} s): another process may take over; stopping`,
+        { code: 'ZB_LOCK_LOST', data: { lockId: this.id, heartbeatAgeMs: age } },
+      );
+      this.#markLost(err);
+      throw err;
+    }
   }
 
   /** Writes the lock object with a fresh heartbeat; detects a lock broken by someone else. */
@@ -140,7 +158,9 @@ export class RepositoryLock {
       );
       this.assertHeld();
     }
-    await writeLock(this.#backend, this.key, this.#body(this.#opts.now()));
+    const at = this.#opts.now();
+    await writeLock(this.#backend, this.key, this.#body(at));
+    this.#lastBeatMs = at;
   }
 
   /** Stops the heartbeat and deletes the lock object (idempotent). */

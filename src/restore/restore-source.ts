@@ -83,6 +83,15 @@ export function planFromState(state: MailboxState, opts: { keep?: (rec: ItemReco
     plan.tags.push({ name: t.name, ...(color !== undefined ? { color } : {}) });
   }
   for (const [, rec] of state.items) {
+    if (rec.kind === 'note') {
+      // kept in the backup (text, bounds, color); CreateNoteRequest (CreateNote.java) would recreate it
+      plan.unsupported.push({
+        id: rec.id,
+        kind: rec.kind,
+        reason: 'notes are kept in the backup but not restored yet',
+      });
+      continue;
+    }
     if (!ITEM_KINDS_RESTORABLE.has(rec.kind)) continue;
     if (opts.keep && !opts.keep(rec)) continue;
     const path = state.folders.get(rec.folderId ?? '')?.path;

@@ -82,7 +82,7 @@ export interface RestoreFailure {
   message: string;
 }
 
-/** What a {@link RestoreWriter} run did. */
+/** What one restore write run did (the writer is internal; its counts make up {@link RestoreResult}). */
 export interface RestoreWriteResult {
   /** Counters per item kind, plus `folder` and `tag`. */
   counts: Record<RestoreItemKind | 'folder' | 'tag', RestoreKindCounts>;

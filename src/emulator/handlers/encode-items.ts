@@ -92,7 +92,7 @@ export function encodeSyncItem(parent: Element, mbox: Mailbox, item: MailItem, c
   if (!created) {
     el.attr('f', item.flags).attr('t', item.tagIds.join(',')).attr('tn', tagNames(mbox, item));
   }
-  if (item.type === 'message') el.attr('cid', convIdOf(item));
+  if (item.type === 'message' || item.type === 'chat') el.attr('cid', convIdOf(item));
   if (!created && item.type === 'document') el.attr('name', item.name);
   if (!created && item.color !== undefined) el.attr('color', item.color);
   return el.attr('d', item.date).attr('rev', item.savedSequence).attr('md', md(item)).attr('ms', item.modifiedSequence);
@@ -111,7 +111,8 @@ function stamps(el: Element, item: MailItem): Element {
 
 /** `GetMsgMetadataRequest` encoding: `id f t tn s d l cid rev md ms`. */
 export function encodeMsgMetadata(parent: Element, mbox: Mailbox, m: MailItem): Element {
-  const el = common(parent.add('m'), mbox, m);
+  // ToXML.encodeMessageCommon: a Chat is serialized as <chat>, every other message as <m>
+  const el = common(parent.add(m.type === 'chat' ? 'chat' : 'm'), mbox, m);
   el.attr('s', m.size).attr('d', m.date).attr('cid', convIdOf(m));
   return stamps(el, m);
 }
@@ -220,6 +221,18 @@ export function encodeDocument(parent: Element, mbox: Mailbox, d: MailItem): Ele
   return stamps(el, d);
 }
 
+/** ToXML.encodeNote: `id rev l d [t tn] pos color <content> md ms`. */
+export function encodeNote(parent: Element, mbox: Mailbox, n: MailItem): Element {
+  const el = parent.add('note').attr('id', String(n.id)).attr('rev', n.savedSequence).attr('l', String(n.folderId));
+  el.attr('d', n.date);
+  if (n.flags) el.attr('f', n.flags);
+  if (n.tagIds.length > 0) el.attr('t', n.tagIds.join(',')).attr('tn', tagNames(mbox, n));
+  el.attr('pos', n.bounds ?? '0,0,0,0');
+  if (n.color !== undefined) el.attr('color', n.color);
+  el.text('content', n.subject ?? '');
+  return el.attr('md', md(n)).attr('ms', n.modifiedSequence);
+}
+
 /** Any item by type (GetItem, Search). */
 export function encodeAny(parent: Element, mbox: Mailbox, item: MailItem): Element {
   switch (item.type) {
@@ -228,7 +241,10 @@ export function encodeAny(parent: Element, mbox: Mailbox, item: MailItem): Eleme
     case 'tag':
       return encodeTag(parent, item);
     case 'message':
+    case 'chat':
       return encodeMessage(parent, mbox, item);
+    case 'note':
+      return encodeNote(parent, mbox, item);
     case 'contact':
       return encodeContact(parent, mbox, item);
     case 'appointment':

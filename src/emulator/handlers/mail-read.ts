@@ -66,7 +66,8 @@ const handlers: HandlerSpec[] = [
       const r = response(req, NS.mail);
       for (const id of idList(req.child('m')?.get('ids'))) {
         const m = mbox.get(id);
-        if (m?.type === 'message') encodeMsgMetadata(r, mbox, m);
+        // GetMsg.getMsgs asks for MESSAGE, which a CHAT satisfies (MailItem.isAcceptableType)
+        if (m?.type === 'message' || m?.type === 'chat') encodeMsgMetadata(r, mbox, m);
       }
       return r;
     },

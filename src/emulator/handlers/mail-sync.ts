@@ -11,7 +11,16 @@ import { NS, response, targetAccount, type HandlerSpec } from './context.js';
 import { encodeFolder, encodeSyncItem, encodeTag, tagCounts } from './encode-items.js';
 
 // order of the id lists inside a folder (Sync.folderSync)
-const LIST_ORDER: ItemType[] = ['message', 'contact', 'appointment', 'task', 'document', 'conversation'];
+const LIST_ORDER: ItemType[] = [
+  'message',
+  'contact',
+  'appointment',
+  'task',
+  'document',
+  'chat',
+  'note',
+  'conversation',
+];
 
 function encodeTree(
   parent: Element,

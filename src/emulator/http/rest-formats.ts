@@ -116,7 +116,8 @@ function calendarMime(item: MailItem): Buffer {
  */
 export function nativeItem(item: MailItem, disp: string | null, extra: Record<string, string | number>): HttpReply {
   switch (item.type) {
-    case 'message': {
+    case 'message':
+    case 'chat': {
       // handleMessage: text/plain with the message's size as Content-Length, whatever the MIME type
       const bytes = item.blob ?? Buffer.alloc(0);
       return {

@@ -25,6 +25,8 @@ export interface AddMessageOptions {
   tagIds?: number[] | undefined;
   /** Received date in ms; default now. */
   receivedMs?: number | undefined;
+  /** Store it as a chat (MailItem.Type.CHAT, Chat.java): a message of its own type, never threaded. */
+  chat?: boolean | undefined;
 }
 
 /** Stores a raw RFC822 message; threads it into a conversation when it replies to a stored message. */
@@ -41,7 +43,7 @@ export function addMessage(mbox: Mailbox, raw: Buffer, opts: AddMessageOptions =
     flags += 'a';
   return mbox.transaction((txn) => {
     const msg = txn.create({
-      type: 'message',
+      type: opts.chat ? 'chat' : 'message',
       folderId: folder.id,
       flags: normalizeFlags(flags),
       tagIds: [...tagIds, ...tagIdsFor(mbox, txn, opts.tagNames ?? [])],
@@ -53,6 +55,7 @@ export function addMessage(mbox: Mailbox, raw: Buffer, opts: AddMessageOptions =
       sender: header(h, 'from'),
       messageId,
     });
+    if (opts.chat) return msg; // a chat is its own conversation (Chat.java: parentId = -id)
     if (messageId && !mbox.messageIds.has(messageId)) mbox.messageIds.set(messageId, msg.id);
     thread(mbox, txn, msg, refs);
     return msg;

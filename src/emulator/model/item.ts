@@ -7,7 +7,19 @@
 import type { Grant } from './acl.js';
 
 /** Item types the emulator stores. */
-export type ItemType = 'folder' | 'tag' | 'conversation' | 'message' | 'contact' | 'appointment' | 'task' | 'document';
+export type ItemType =
+  | 'folder'
+  | 'tag'
+  | 'conversation'
+  | 'message'
+  | 'contact'
+  | 'appointment'
+  | 'task'
+  | 'document'
+  // MailItem.Type.CHAT: a Message subclass (Chat.java), kept in the Chats folder; no SOAP request creates one
+  | 'chat'
+  // MailItem.Type.NOTE: a sticky note (Note.java): text, bounds and color, no blob
+  | 'note';
 
 /** SOAP element name per type (`Sync.elementNameForType`). */
 export const ELEMENT_NAME: Record<ItemType, string> = {
@@ -19,6 +31,8 @@ export const ELEMENT_NAME: Record<ItemType, string> = {
   appointment: 'appt',
   task: 'task',
   document: 'doc',
+  chat: 'chat',
+  note: 'note',
 };
 
 /** `MailItem.Type` byte values, as written in `.meta` files. */
@@ -29,8 +43,10 @@ export const TYPE_NUMBER: Record<ItemType, number> = {
   message: 5,
   contact: 6,
   document: 8,
+  note: 9,
   appointment: 11,
   task: 15,
+  chat: 16,
 };
 
 /** WaitSet interest letter per type (`f m c a t d`); tags and conversations count as folders/messages. */
@@ -43,6 +59,10 @@ export const INTEREST: Record<ItemType, string> = {
   appointment: 'a',
   task: 't',
   document: 'd',
+  // a chat is a message to a WaitSet (PendingModifications counts Message subclasses as messages)
+  chat: 'm',
+  // no interest letter covers notes: only `all` hears them
+  note: '',
 };
 
 /** System folder ids (`Mailbox.ID_FOLDER_*`). */
@@ -122,6 +142,8 @@ export interface MailItem {
   /** Lower-case hex SHA-256 of the blob. */
   digest: string | undefined;
   color: number | undefined;
+  /** A note's bounds, `x,y,width,height` (Note.Rectangle; the `pos` attribute). */
+  bounds?: string;
   /** Folder view (`message`, `contact`...). */
   view: string | undefined;
   contentType: string | undefined;

@@ -46,7 +46,8 @@ const SYSTEM_FOLDERS: Array<[number, string, number, string | undefined]> = [
   [FOLDER.CONVERSATIONS, 'Conversations', FOLDER.ROOT, undefined],
   [FOLDER.CALENDAR, 'Calendar', FOLDER.USER_ROOT, 'appointment'],
   [FOLDER.AUTO_CONTACTS, 'Emailed Contacts', FOLDER.USER_ROOT, 'contact'],
-  [FOLDER.CHATS, 'Chats', FOLDER.USER_ROOT, 'chat'],
+  // Mailbox.java creates Chats (ID_FOLDER_IM_LOGS) with the message view; zm-mailbox's captured GetFolderResponses agree
+  [FOLDER.CHATS, 'Chats', FOLDER.USER_ROOT, 'message'],
   [FOLDER.TASKS, 'Tasks', FOLDER.USER_ROOT, 'task'],
   [FOLDER.BRIEFCASE, 'Briefcase', FOLDER.USER_ROOT, 'document'],
 ];

@@ -23,5 +23,11 @@ export const GetMsgMetadata: SoapRequestDefinition<GetMsgMetadataParams, GetMsgM
   name: 'GetMsgMetadataRequest',
   namespace: 'urn:zimbraMail',
   build: (p) => ({ m: { ids: p.ids.join(',') } }),
-  parse: (r) => ({ messages: children(r, 'm').map((m) => parseItem(m, 'message')) }),
+  // ToXML.encodeMessageCommon writes a chat (MailItem.Type.CHAT) as <chat>, not <m>
+  parse: (r) => ({
+    messages: [
+      ...children(r, 'm').map((m) => parseItem(m, 'message')),
+      ...children(r, 'chat').map((m) => parseItem(m, 'chat')),
+    ],
+  }),
 };

@@ -93,6 +93,10 @@ export interface ItemSummary {
   subject?: string;
   /** Fragment (`fr`), on search hits. */
   fragment?: string;
+  /** A note's text (`<content>`, ToXML.encodeNote). */
+  content?: string;
+  /** A note's bounds `x,y,width,height` (`pos`). */
+  bounds?: string;
 }
 
 function splitList(s: string | undefined): string[] | undefined {
@@ -129,6 +133,11 @@ export function parseItem(el: SoapElement, type: ItemType): ItemSummary {
   set('uuid', attrStr(el, 'uuid'));
   set('subject', attrStr(el, 'su'));
   set('fragment', attrStr(el, 'fr'));
+  if (type === 'note') {
+    // ToXML.encodeNote: the text as <content>, the bounds as `pos`
+    set('content', attrStr(el, 'content'));
+    set('bounds', attrStr(el, 'pos'));
+  }
   return out;
 }
 
