@@ -282,7 +282,8 @@ export class BackupEngine {
       const partial = coversPart(this.#opts);
       // A signal for an account this engine does not watch, from a server it watches, under a
       // selection by part (not by name): the account moved in (or is new) since the last
-      // listing. Its run looks it up and adopts it when it is this engine's, at once rather than
+      // listing. Only an all-accounts WaitSet can send one (explicit sets list known accounts;
+      // those engines learn of a moved-in account at their next directory refresh). Its run looks it up and adopts it when it is this engine's, at once rather than
       // at the next directory refresh (#runAccountOnce). The shard is checked here: it needs no
       // lookup, and a --shard engine hears every server.
       const discover = this.#opts.accounts === undefined;

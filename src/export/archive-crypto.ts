@@ -6,8 +6,8 @@
  * ```
  * header  96 bytes: "ZBEA" | version 1 | 3 zero | scrypt N u32 | r u32 | p u32 | salt (32)
  *                   | nonce prefix (8) | chunk size u32 | key check (32)
- * chunks  ciphertext of `chunk size` plaintext bytes | tag (16); the last chunk is shorter (may be
- *         empty: a tag alone)
+ * chunks  ciphertext of `chunk size` plaintext bytes | tag (16); the last chunk holds 1 to `chunk
+ *         size` bytes (0 only for an empty archive) and is sealed with the final flag
  * key     = HKDF-SHA256(scrypt(password, salt, N, r, p, 32), salt "", info "zimbra-backup/v1/archive", 32)
  * check   = HMAC-SHA256(key, the first 64 header bytes)   (a wrong password is told from damage)
  * chunk i = AES-256-GCM(key, nonce = prefix | i as u32 BE, AAD = header (96) | final flag u8)

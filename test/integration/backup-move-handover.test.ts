@@ -50,13 +50,20 @@ async function client(e: Emulator): Promise<ZimbraClient> {
 }
 
 /** Starts `watch` on an engine limited to one server; returns the engine. */
-async function watchServer(e: Emulator, repo: Repository, server: string, refreshMs: number): Promise<BackupEngine> {
+async function watchServer(
+  e: Emulator,
+  repo: Repository,
+  server: string,
+  refreshMs: number,
+  waitSetKind: 'explicit' | 'all-accounts' = 'explicit',
+): Promise<BackupEngine> {
   const engine = new BackupEngine({
     client: await client(e),
     repository: repo,
     selection: { mailServers: [server] },
     serverUrls: Object.fromEntries(e.servers().map((s) => [s.name, s.adminUrl])),
     waitSetTimeoutSeconds: 1,
+    waitSetKind,
     refreshMs,
   });
   const stop = new AbortController();
@@ -76,46 +83,55 @@ async function leaseHolders(repo: Repository, id: string): Promise<string[]> {
 }
 
 describe('accounts moving between the engines of their servers', () => {
-  it('the old engine gives the lease up at its refresh; the new one adopts the account on its first signal', async () => {
-    emu = await startEmulator({ servers: 2, domain: 'example.test', waitSetTimeoutClamp: { maxSeconds: 1 } });
-    const [s1, s2] = emu.servers();
-    const ann = emu.createAccount('ann@example.test', 'pw', { zimbraMailHost: s1!.name });
-    const bob = emu.createAccount('bob@example.test', 'pw', { zimbraMailHost: s2!.name });
-    emu.deliver(ann.name, msg('ann-0'));
-    emu.deliver(bob.name, msg('bob-0'));
-    const repo = await initRepository({ backend: new MemoryBackend(), compression: 'gzip' });
-    // The old engine refreshes often; the new one effectively never: only a signal can tell it.
-    const e1 = await watchServer(emu, repo, s1!.name, 200);
-    const e2 = await watchServer(emu, repo, s2!.name, 600_000);
-    await until('both first passes', async () => {
-      for (const a of [ann, bob])
-        if (diffMailbox(emu!, a.name, await journalState(repo, a.id)).length > 0) return false;
-      return true;
-    });
-    await until('both WaitSets', () => emu!.stats.get('AdminCreateWaitSetRequest') >= 2);
-    const locks = new Map((await readLocks(repo.backend)).map((l) => [l.selection, l.id]));
-    expect(await leaseHolders(repo, ann.id)).toEqual([locks.get(s1!.name)]);
+  // Explicit WaitSets (the default) list the accounts an engine knows: the new engine learns of
+  // the account at its directory refresh. An all-accounts WaitSet (servers over
+  // maxExplicitAccounts) hears every mailbox of its server: the new engine adopts the account on
+  // its first signal, long before its next refresh.
+  it.each([
+    { kind: 'explicit' as const, newRefreshMs: 300 },
+    { kind: 'all-accounts' as const, newRefreshMs: 600_000 },
+  ])(
+    'the old engine gives the lease up at its refresh; the new one takes it ($kind WaitSets)',
+    async ({ kind, newRefreshMs }) => {
+      emu = await startEmulator({ servers: 2, domain: 'example.test', waitSetTimeoutClamp: { maxSeconds: 1 } });
+      const [s1, s2] = emu.servers();
+      const ann = emu.createAccount('ann@example.test', 'pw', { zimbraMailHost: s1!.name });
+      const bob = emu.createAccount('bob@example.test', 'pw', { zimbraMailHost: s2!.name });
+      emu.deliver(ann.name, msg('ann-0'));
+      emu.deliver(bob.name, msg('bob-0'));
+      const repo = await initRepository({ backend: new MemoryBackend(), compression: 'gzip' });
+      const e1 = await watchServer(emu, repo, s1!.name, 200, kind);
+      const e2 = await watchServer(emu, repo, s2!.name, newRefreshMs, kind);
+      await until('both first passes', async () => {
+        for (const a of [ann, bob])
+          if (diffMailbox(emu!, a.name, await journalState(repo, a.id)).length > 0) return false;
+        return true;
+      });
+      await until('both WaitSets', () => emu!.stats.get('AdminCreateWaitSetRequest') >= 2);
+      const locks = new Map((await readLocks(repo.backend)).map((l) => [l.selection, l.id]));
+      expect(await leaseHolders(repo, ann.id)).toEqual([locks.get(s1!.name)]);
 
-    emu.moveAccount(ann.name, s2!.name);
-    await until('the old engine giving the lease up', async () => (await leaseHolders(repo, ann.id)).length === 0);
-    expect(e1.status().accounts.map((a) => a.name)).not.toContain(ann.name);
+      emu.moveAccount(ann.name, s2!.name);
+      await until('the old engine giving the lease up', async () => (await leaseHolders(repo, ann.id)).length === 0);
+      expect(e1.status().accounts.map((a) => a.name)).not.toContain(ann.name);
 
-    // Mail on the new server: its WaitSet signals an account engine 2 never listed.
-    const id = emu.deliver(ann.name, msg('ann-after-move'));
-    emu.setFlags(ann.name, id, 'f');
-    await until('the moved account captured by the new engine', async () => {
-      return diffMailbox(emu!, ann.name, await journalState(repo, ann.id)).length === 0;
-    });
-    expect(await leaseHolders(repo, ann.id)).toEqual([locks.get(s2!.name)]);
-    expect(
-      e2
-        .status()
-        .accounts.map((a) => a.name)
-        .sort(),
-    ).toEqual([ann.name, bob.name]);
-    // The account index names the account (engine 2 wrote it before its first commit).
-    expect((await repo.accounts()).some((a) => a.id === ann.id && a.deletedMs === undefined)).toBe(true);
-  });
+      // Mail on the new server (an all-accounts WaitSet signals an account engine 2 never listed).
+      const id = emu.deliver(ann.name, msg('ann-after-move'));
+      emu.setFlags(ann.name, id, 'f');
+      await until('the moved account captured by the new engine', async () => {
+        return diffMailbox(emu!, ann.name, await journalState(repo, ann.id)).length === 0;
+      });
+      expect(await leaseHolders(repo, ann.id)).toEqual([locks.get(s2!.name)]);
+      expect(
+        e2
+          .status()
+          .accounts.map((a) => a.name)
+          .sort(),
+      ).toEqual([ann.name, bob.name]);
+      // The account index names the account (engine 2 wrote it before its first commit).
+      expect((await repo.accounts()).some((a) => a.id === ann.id && a.deletedMs === undefined)).toBe(true);
+    },
+  );
 
   it('an account whose lease the old engine still holds lags in status until the hand-over', async () => {
     emu = await startEmulator({ servers: 2, domain: 'example.test', waitSetTimeoutClamp: { maxSeconds: 1 } });
@@ -134,7 +150,7 @@ describe('accounts moving between the engines of their servers', () => {
       refreshMs: 600_000,
     });
     const e1Done = e1.watch({ signal: e1Stop.signal });
-    const e2 = await watchServer(emu, repo, s2!.name, 600_000);
+    const e2 = await watchServer(emu, repo, s2!.name, 300);
     await until('the first pass', async () => e1.status().accounts.some((a) => a.lastCaptureMs !== undefined));
     await until('both WaitSets', () => emu!.stats.get('AdminCreateWaitSetRequest') >= 2);
 
@@ -144,7 +160,7 @@ describe('accounts moving between the engines of their servers', () => {
     const lagging = async (): Promise<number> => e2.status().accounts.find((a) => a.id === ann.id)?.lagMs ?? 0;
     await until('a growing lag', async () => (await lagging()) >= 200);
 
-    // The old engine stops (its leases go with it); the next signal hands the account over.
+    // The old engine stops (its leases go with it); the next refresh hands the account over.
     e1Stop.abort();
     await e1Done;
     emu.deliver(ann.name, msg('ann-after-stop'));
