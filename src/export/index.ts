@@ -40,3 +40,11 @@ export {
   encryptArchiveStream,
   type ArchiveEncryptionOptions,
 } from './archive-crypto.js';
+
+// The pieces import/ builds on (reading a repository and an archive the way export writes them):
+// import/ uses only this file, never export/'s other files.
+export { selectAccounts } from './export-archive.js';
+export { exportDirectorySource, type DirectoryAccount, type DirectorySource } from './export-directory.js';
+export { openAccountState } from './repository-reader.js';
+export { parseStateLine, type StateRecord } from './state-lines.js';
+export { MAX_MANIFEST_BYTES, archiveInvalid } from './archive-format.js';

@@ -38,8 +38,9 @@ import {
   parseManifest,
   type ArchiveManifest,
   type ManifestMember,
-} from '../export/archive-format.js';
-import { parseStateLine, type StateRecord } from '../export/state-lines.js';
+  parseStateLine,
+  type StateRecord,
+} from '../export/index.js';
 
 /** One member as tar-stream's extract yields it: a byte stream with its header. */
 type TarEntry = Readable & { header: tar.Header };

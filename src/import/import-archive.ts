@@ -4,7 +4,6 @@
  * before the whole archive has been read and checked.
  * @module
  */
-import { ENCRYPTED_ARCHIVE_MAGIC, decryptArchiveStream } from '../export/archive-crypto.js';
 import type { Secret } from '../internal/secret.js';
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, open as openFile, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -14,7 +13,7 @@ import type { Readable } from 'node:stream';
 import { ZimbraBackupError, isZimbraBackupError } from '../errors.js';
 import { initRepository, openRepository, type Repository } from '../repository/repository.js';
 import { LocalBackend } from '../store/backends/local.js';
-import type { ArchiveManifest } from '../export/archive-format.js';
+import { ENCRYPTED_ARCHIVE_MAGIC, decryptArchiveStream, type ArchiveManifest } from '../export/index.js';
 import { readArchiveManifest, stageArchive } from './archive-reader.js';
 import { importRepository, type ImportOptions, type ImportResult } from './import-repository.js';
 

@@ -8,18 +8,21 @@ import { ZimbraBackupError, isZimbraBackupError, throwIfAborted } from '../error
 import type { Logger } from '../internal/logger.js';
 import type { Secret } from '../internal/secret.js';
 import type { Repository } from '../repository/repository.js';
-import { RestoreIdMap } from '../restore/restore-id-map.js';
-import { restoreIdOf } from '../restore/restore-id.js';
-import { RestoreWriter } from '../restore/restore-writer.js';
-import { planFromState } from '../restore/restore-source.js';
-import type { RestoreFailure, RestoreProgress, RestoreWriteResult } from '../restore/types.js';
+import {
+  RestoreIdMap,
+  RestoreWriter,
+  planFromState,
+  restoreIdOf,
+  type RestoreFailure,
+  type RestoreProgress,
+  type RestoreWriteResult,
+} from '../restore/index.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
 import type { StorageBackend } from '../store/backends/backend.js';
-import { selectAccounts } from '../export/export-archive.js';
-import { domainOf, exportDirectorySource } from '../export/export-directory.js';
+import { exportDirectorySource, openAccountState, selectAccounts } from '../export/index.js';
 import { ImportState } from './import-state.js';
+import { domainOf } from '../directory/index.js';
 import { provision, type ProvisionAccount, type ProvisionOutcome } from '../directory/provision.js';
-import { openAccountState } from '../export/repository-reader.js';
 
 /** Progress of an import: `stage` (archive), `provision`, then per-account `items` events. */
 export interface ImportProgress {
