@@ -189,7 +189,32 @@ describe('CLI: an inactive account is a warning and exit code 0 (SoapEngine.java
       const server = ['--server', emu.adminUrl, '--mail-url', emu.url, '--admin', emu.adminUser];
       const pw = ['--password-file', join(dir, 'pw'), '--no-directory'];
       expect((await cli(['backup', '--repo', repo, ...server, ...pw])).code).toBe(0);
-      emu.setAccountStatus(u.name, 'maintenance');
+      // the emulator control, plain ModifyAccountRequest
+      const set = await cli([
+        'emulator-ctl',
+        'account-status',
+        '--account',
+        u.name,
+        '--status',
+        'maintenance',
+        ...server,
+        '--password-file',
+        join(dir, 'pw'),
+      ]);
+      expect(set.code).toBe(0);
+      expect(set.out).toContain('status: maintenance');
+      const bad = await cli([
+        'emulator-ctl',
+        'account-status',
+        '--account',
+        u.name,
+        '--status',
+        'asleep',
+        ...server,
+        '--password-file',
+        join(dir, 'pw'),
+      ]);
+      expect(bad.code).not.toBe(0);
       const b = await cli(['backup', '--repo', repo, ...server, ...pw]);
       expect(b.code).toBe(0);
       expect(b.err).toMatch(

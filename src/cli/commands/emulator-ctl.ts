@@ -131,3 +131,25 @@ export const emulatorCtlFlag: Command = {
       return { [op === 'flag' ? 'flagged' : 'unflagged']: r.ids.join(','), account };
     }),
 };
+
+/** `zimbraAccountStatus` values (zimbra-attrs.xml, id 2). */
+const ACCOUNT_STATUSES = ['active', 'maintenance', 'locked', 'closed', 'lockout', 'pending'];
+
+export const emulatorCtlAccountStatus: Command = {
+  name: 'emulator-ctl account-status',
+  summary: "set an account's zimbraAccountStatus (ModifyAccountRequest), e.g. maintenance to see the backup skip it",
+  usage: `zimbra-backup emulator-ctl account-status ${BASE_USAGE} --status active|maintenance|locked|closed|lockout|pending [--json]`,
+  options: { ...BASE, status: { type: 'string' } },
+  run: (values, ctx) =>
+    withClient(values, ctx, async (client, account) => {
+      const status = requireString(values, 'status');
+      if (!ACCOUNT_STATUSES.includes(status))
+        throw new ZimbraBackupError(`--status must be one of ${ACCOUNT_STATUSES.join(', ')}`, {
+          code: 'ZB_INVALID_ARGUMENT',
+          data: { field: 'status' },
+        });
+      const found = await client.getAccount({ by: 'name', value: account }, { signal: ctx.signal });
+      await client.modifyAccount(found.id, { zimbraAccountStatus: status }, { signal: ctx.signal });
+      return { account, status };
+    }),
+};

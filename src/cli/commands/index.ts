@@ -18,7 +18,13 @@ import { migrateCommand } from './migrate.js';
 import { serveCommand } from './serve.js';
 import { configCheckCommand } from './config-check.js';
 import { keyAddCommand, keyListCommand, keyRemoveCommand } from './key.js';
-import { emulatorCtlDeliver, emulatorCtlDelete, emulatorCtlFlag, emulatorCtlMove } from './emulator-ctl.js';
+import {
+  emulatorCtlAccountStatus,
+  emulatorCtlDeliver,
+  emulatorCtlDelete,
+  emulatorCtlFlag,
+  emulatorCtlMove,
+} from './emulator-ctl.js';
 
 /** Every CLI command, in the order `--help` lists them. */
 export const commands: Command[] = [
@@ -40,4 +46,4 @@ commands.push(unlockCommand);
 commands.push(serveCommand);
 commands.push(keyAddCommand, keyListCommand, keyRemoveCommand);
 commands.push(configCheckCommand);
-commands.push(emulatorCtlDeliver, emulatorCtlDelete, emulatorCtlMove, emulatorCtlFlag);
+commands.push(emulatorCtlDeliver, emulatorCtlDelete, emulatorCtlMove, emulatorCtlFlag, emulatorCtlAccountStatus);

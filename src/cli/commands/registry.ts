@@ -160,4 +160,9 @@ export const commandEntries: readonly CommandEntry[] = [
     summary: 'flag (or with --unflag, unflag) items (ItemActionRequest op=flag)',
     load: async () => (await import('./emulator-ctl.js')).emulatorCtlFlag,
   },
+  {
+    name: 'emulator-ctl account-status',
+    summary: "set an account's zimbraAccountStatus (ModifyAccountRequest), e.g. maintenance to see the backup skip it",
+    load: async () => (await import('./emulator-ctl.js')).emulatorCtlAccountStatus,
+  },
 ];
