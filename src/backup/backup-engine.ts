@@ -392,13 +392,29 @@ export class BackupEngine {
         now: this.#now(),
         completeMs,
         servers: this.#fleet?.status() ?? [],
-        failing: this.#failing,
+        failing: this.#failingOrWaiting(),
         inactive: this.#inactive,
         accounts,
         partial: coversPart(this.#opts),
       },
       signal,
     );
+  }
+
+  /**
+   * The failing accounts, plus those waiting for another engine to give their lease up (after a
+   * move): nobody captures them meanwhile, so `status` shows them lagging, and why.
+   */
+  #failingOrWaiting(): Map<string, { sinceMs: number; error: string }> {
+    const out = new Map(this.#failing);
+    for (const [id, sinceMs] of this.#journals.waiting())
+      if (!out.has(id))
+        out.set(id, {
+          sinceMs,
+          error:
+            'ZB_LOCK_HELD: another engine still holds this account (after a move: until it lists the directory again)',
+        });
+    return out;
   }
 
   #serialized<T>(fn: () => Promise<T>): Promise<T> {
