@@ -257,6 +257,11 @@ export class BackupEngine {
     });
   }
 
+  /** The writer lock while `run`/`watch` holds it (task requests from other processes address its id). */
+  get heldLock(): RepositoryLock | undefined {
+    return this.#held;
+  }
+
   /** True while `run` or `watch` holds the repository. */
   get running(): boolean {
     return this.#live !== undefined;
