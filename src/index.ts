@@ -192,6 +192,9 @@ export {
   SyncCursor,
   RealTimeScanner,
   ScannerFleet,
+  DEFAULT_MAX_EXPLICIT_ACCOUNTS,
+  DeafDetector,
+  type DeafDetectorOptions,
   type SyncCursorOptions,
   type ChangeBatch,
   type DeletedRef,
@@ -200,6 +203,9 @@ export {
   type RealTimeScannerStats,
   type ScannerFleetOptions,
   type ServerCaptureStatus,
+  type FleetAccount,
+  type WatchedAccount,
+  type DeafState,
 } from './sync/index.js';
 
 // The backup engine.
@@ -294,11 +300,14 @@ export { migrateRepository, type MigrateOptions, type MigrateResult } from './ma
 // Export to a portable archive, import from one or from a repository.
 export {
   exportArchive,
+  encryptArchiveStream,
+  decryptArchiveStream,
   ARCHIVE_FORMAT_NAME,
   ARCHIVE_FORMAT_VERSION,
   type ExportArchiveOptions,
   type ExportArchiveResult,
   type ExportProgress,
+  type ArchiveEncryptionOptions,
   type ArchiveManifest,
   type ManifestAccount,
   type ManifestMember,

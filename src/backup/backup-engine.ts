@@ -257,6 +257,11 @@ export class BackupEngine {
     });
   }
 
+  /** The writer lock while `run`/`watch` holds it (task requests from other processes address its id). */
+  get heldLock(): RepositoryLock | undefined {
+    return this.#held;
+  }
+
   /** True while `run` or `watch` holds the repository. */
   get running(): boolean {
     return this.#live !== undefined;
@@ -301,7 +306,9 @@ export class BackupEngine {
         serverUrls: this.#opts.serverUrls,
         servers: this.#opts.selection?.mailServers,
         timeoutSeconds: this.#opts.waitSetTimeoutSeconds ?? 300,
-        kind: this.#opts.waitSetKind ?? 'explicit',
+        // An engine of some servers (--mail-servers) must hear accounts that move in before its
+        // directory refresh lists them: only an all-accounts set does (it signals any local mailbox).
+        kind: this.#opts.waitSetKind ?? (this.#opts.selection?.mailServers ? 'all-accounts' : 'explicit'),
         maxExplicitAccounts: this.#opts.maxExplicitAccounts,
         fallback: this.#opts.waitSetFallback,
         logger: this.#log,
@@ -390,13 +397,29 @@ export class BackupEngine {
         now: this.#now(),
         completeMs,
         servers: this.#fleet?.status() ?? [],
-        failing: this.#failing,
+        failing: this.#failingOrWaiting(),
         inactive: this.#inactive,
         accounts,
         partial: coversPart(this.#opts),
       },
       signal,
     );
+  }
+
+  /**
+   * The failing accounts, plus those waiting for another engine to give their lease up (after a
+   * move): nobody captures them meanwhile, so `status` shows them lagging, and why.
+   */
+  #failingOrWaiting(): Map<string, { sinceMs: number; error: string }> {
+    const out = new Map(this.#failing);
+    for (const [id, sinceMs] of this.#journals.waiting())
+      if (!out.has(id))
+        out.set(id, {
+          sinceMs,
+          error:
+            'ZB_LOCK_HELD: another engine still holds this account (after a move: until it lists the directory again)',
+        });
+    return out;
   }
 
   #serialized<T>(fn: () => Promise<T>): Promise<T> {

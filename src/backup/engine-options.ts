@@ -49,9 +49,13 @@ export interface BackupEngineOptions {
   waitSetTimeoutSeconds?: number;
   /**
    * Real-time capture (watch) uses one WaitSet per mailbox server over the accounts it holds
-   * (`explicit`, the default), or Zimbra's deprecated all-accounts WaitSet (`all-accounts`),
-   * which signals nothing while the server's redo log is off. A server with more than
-   * `maxExplicitAccounts` (default 20,000) accounts gets an all-accounts WaitSet either way.
+   * (`explicit`), or Zimbra's deprecated all-accounts WaitSet (`all-accounts`), which signals
+   * nothing while the server's redo log is off (the deaf-WaitSet fallback then polls). Default:
+   * `explicit`, except for an engine limited to some servers (`selection.mailServers`), which
+   * must hear accounts that move in before its directory refresh lists them, so `all-accounts`.
+   * An explicit set learns of a moved or new account at the directory refresh (`refreshMs`).
+   * A server with more than `maxExplicitAccounts` (default 20,000) accounts gets an
+   * all-accounts WaitSet either way.
    */
   waitSetKind?: 'explicit' | 'all-accounts';
   /** See {@link BackupEngineOptions.waitSetKind}. */

@@ -136,10 +136,11 @@ function lockHint(err: ZimbraBackupError): string | undefined {
   const owner = err.data['owner'];
   if (owner !== 'watch' && owner !== 'run') return undefined;
   return (
-    `hint: the repository is being written by real-time capture (\`${owner}\`). Purge, SmartScan (backup --full) and ` +
-    'check --repair run inside that process: give `zimbra-backup run --config FILE` a [schedule] for them, ' +
-    'or stop the capture (SIGTERM commits what is in flight), run the command, and start it again. ' +
-    'Read-only commands (check without --repair, ls, status, restore, export) work beside it.'
+    `hint: the repository is being written by real-time capture (\`${owner}\`). purge, check --repair and ` +
+    'backup --full (of the whole repository) are handed to that process and run inside it; this command cannot be: ' +
+    'give `zimbra-backup run --config FILE` a [schedule] for it, or stop the capture (SIGTERM commits what is in ' +
+    'flight), run the command, and start it again. Read-only commands (check without --repair, ls, status, restore, ' +
+    'export) work beside it.'
   );
 }
 

@@ -9,6 +9,8 @@
  *   check:     checkRepository (reader: capture goes on); errors + repair -> again inside
  *              engine.exclusive with the shared lock
  *   purge:     engine.exclusive(lock => purgeRepository({ heldLock: lock }))  (capture pauses)
+ * requests/ from other processes (purge, check --repair, backup --full): the same queue, with
+ *        the requester's parameters (request-server.ts, repository/task-requests.ts)
  * reconfigure(tasks): timers re-armed from now (SIGHUP)
  * abort: timers stop, a running task gets the abort (each is consistent at any stop),
  *        capture commits what is in flight, the lock is released
@@ -23,6 +25,8 @@ import type { BackupEngine, BackupResult } from '../backup/backup-engine.js';
 import { checkRepository, type CheckResult } from '../maintenance/check.js';
 import { purgeRepository, type PurgeResult } from '../maintenance/purge.js';
 import type { Repository } from '../repository/repository.js';
+import type { RequestedTask } from '../repository/task-requests.js';
+import { serveTaskRequests } from './request-server.js';
 import { nextRun, type Schedule } from './schedule.js';
 
 /** The scheduled work of a {@link BackupService}. Absent entries do not run. */
@@ -69,6 +73,8 @@ export interface BackupServiceOptions {
   logger?: Logger | false;
   /** Clock, ms since the epoch. Default `Date.now`. */
   now?: () => number;
+  /** How often requests of other processes are looked for, in ms. Default 2000. */
+  requestPollMs?: number;
 }
 
 /** Real-time capture plus scheduled maintenance, until aborted. */
@@ -104,12 +110,20 @@ export class BackupService {
     this.#signal = signal;
     const watching = this.#opts.engine.watch({ signal });
     this.#arm();
+    const stopRequests = serveTaskRequests({
+      backend: this.#opts.repository.backend,
+      lock: () => this.#opts.engine.heldLock,
+      run: (spec) => this.runTask(spec.task, spec),
+      logger: this.#log,
+      ...(this.#opts.requestPollMs !== undefined ? { pollMs: this.#opts.requestPollMs } : {}),
+    });
     const stop = (): void => this.#disarm();
     signal.addEventListener('abort', stop, { once: true });
     try {
       return await watching;
     } finally {
       signal.removeEventListener('abort', stop);
+      await stopRequests();
       this.#disarm();
       await this.#queue;
       this.#signal = undefined;
@@ -127,9 +141,12 @@ export class BackupService {
     this.#log.info({ tasks: [...this.#due.keys()] }, 'schedule reloaded');
   }
 
-  /** Runs one task now (queued behind a running one), whatever its schedule. */
-  runTask(task: ServiceTaskName): Promise<ServiceTaskResult> {
-    const next = this.#queue.then(() => this.#execute(task));
+  /**
+   * Runs one task now (queued behind a running one), whatever its schedule; `spec` (a request of
+   * another process) gives its parameters instead of the configured ones.
+   */
+  runTask(task: ServiceTaskName, spec?: RequestedTask): Promise<ServiceTaskResult> {
+    const next = this.#queue.then(() => this.#execute(task, spec));
     this.#queue = next.then(
       () => undefined,
       () => undefined,
@@ -170,7 +187,7 @@ export class BackupService {
     this.#due.clear();
   }
 
-  async #execute(task: ServiceTaskName): Promise<ServiceTaskResult> {
+  async #execute(task: ServiceTaskName, spec?: RequestedTask): Promise<ServiceTaskResult> {
     const now = this.#opts.now ?? Date.now;
     const startedMs = now();
     const started = performance.now();
@@ -182,7 +199,7 @@ export class BackupService {
       if (signal?.aborted) throw new ZimbraBackupError('the service is stopping', { code: 'ZB_ABORTED' });
       if (task === 'smartscan') await this.#opts.engine.smartScan();
       else if (task === 'check') {
-        const c = this.#tasks.check;
+        const c = spec?.task === 'check' ? spec : this.#tasks.check;
         result.check = await checkRepository({ repository: this.#opts.repository, full: c?.full === true, ...io });
         if (!result.check.ok && c?.repair) {
           result.check = await this.#opts.engine.exclusive(
@@ -199,7 +216,7 @@ export class BackupService {
           result.ok = result.check.remaining === 0;
         } else result.ok = result.check.ok;
       } else {
-        const p = this.#tasks.purge;
+        const p = spec?.task === 'purge' ? spec : this.#tasks.purge;
         if (!p) throw new ZimbraBackupError('no purge is configured', { code: 'ZB_INVALID_ARGUMENT' });
         result.purge = await this.#opts.engine.exclusive(
           (lock) =>
@@ -207,6 +224,7 @@ export class BackupService {
               repository: this.#opts.repository,
               retentionMs: p.retentionMs,
               heldLock: lock,
+              ...('dryRun' in p && p.dryRun ? { dryRun: true } : {}),
               ...(p.deletedAccountsRetentionMs !== undefined
                 ? { deletedAccountsRetentionMs: p.deletedAccountsRetentionMs }
                 : {}),

@@ -34,6 +34,8 @@ export const RESTORES_PREFIX = 'restores/';
 export const QUARANTINE_PREFIX = 'quarantine/';
 /** Prefix of the web console's operation history (who ran what, when, with what outcome). */
 export const CONSOLE_OPERATIONS_PREFIX = 'console/operations/';
+/** Prefix of task requests to the process holding the writer lock (task-requests.ts). */
+export const REQUESTS_PREFIX = 'requests/';
 /** The accounts the repository has seen (zimbraId, name, first/last seen, deleted). */
 export const ACCOUNT_INDEX_KEY = 'index/accounts.json';
 
@@ -97,6 +99,17 @@ export function restorePrefix(restoreId: string): string {
 /** `console/operations/<id>.json`: one operation of the console's history (`id` validated like an id). */
 export function consoleOperationKey(id: string): string {
   return `${CONSOLE_OPERATIONS_PREFIX}${safeSegment(id, 'operationId')}.json`;
+}
+
+/** `requests/<id>.json` (a task request to the lock holder), or `requests/<id>.result.json` (its answer). */
+export function requestKey(id: string, result = false): string {
+  return `${REQUESTS_PREFIX}${safeSegment(id, 'requestId')}${result ? '.result' : ''}.json`;
+}
+
+/** The request id of a `requests/` key, and whether it is the answer. */
+export function requestIdOfKey(key: string): { id: string; result: boolean } | undefined {
+  const m = /^requests\/([^/]+?)(\.result)?\.json$/.exec(key);
+  return m ? { id: m[1] as string, result: m[2] !== undefined } : undefined;
 }
 
 /** `quarantine/<name>` for an object moved aside by check/repair (`name` is validated like an id). */

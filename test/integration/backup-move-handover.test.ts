@@ -12,6 +12,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { BackupEngine } from '../../src/backup/backup-engine.js';
+import { accountLag, readCaptureStatuses } from '../../src/backup/capture-status.js';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { LEASES_PREFIX } from '../../src/repository/lease.js';
 import { readLocks } from '../../src/repository/lock.js';
@@ -65,6 +66,7 @@ async function watchServer(
     waitSetTimeoutSeconds: 1,
     waitSetKind,
     refreshMs,
+    statusIntervalMs: 100,
   });
   const stop = new AbortController();
   const done = engine.watch({ signal: stop.signal });
@@ -159,6 +161,11 @@ describe('accounts moving between the engines of their servers', () => {
     await until('the new engine refused', () => e2.status().accounts.some((a) => a.id === ann.id));
     const lagging = async (): Promise<number> => e2.status().accounts.find((a) => a.id === ann.id)?.lagMs ?? 0;
     await until('a growing lag', async () => (await lagging()) >= 200);
+    // `status` (from the capture status files) says so too, and why.
+    await until('the capture status naming the wait', async () => {
+      const lag = accountLag(await readCaptureStatuses(repo.backend), ann.id, s2!.name, Date.now());
+      return lag?.reason?.includes('another engine still holds this account') === true;
+    });
 
     // The old engine stops (its leases go with it); the next refresh hands the account over.
     e1Stop.abort();

@@ -137,22 +137,43 @@ describe('purge beside real-time capture', () => {
     await purgeRepository({ repository: repo, retentionMs: 0 });
   }, 60_000);
 
-  it('a separate CLI purge beside a running watch is refused with a hint saying how', async () => {
+  it('a separate CLI purge asks the watch; when the watch stops without running it, nothing is done and it says so', async () => {
+    // The serving side is tested with the real CLI in purge-beside-watch.test.ts; here the "watch"
+    // is a bare lock that never answers, and then goes away (repository/task-requests.ts).
     const dir = await mkdtemp(join(tmpdir(), 'zb-purge-watch-'));
     try {
       const repository = await initRepository({ backend: new LocalBackend({ root: dir }) });
       const lock = await repository.lock({ owner: 'watch' });
       let err = '';
-      const code = await main(['purge', '--repo', dir, '--retention', '30d'], {
-        out: () => {},
-        err: (t) => (err += t),
-        env: {},
-        tty: false,
-      });
+      const ctx = { out: () => {}, err: (t: string) => (err += t), env: {}, tty: false };
+      const running = main(['purge', '--repo', dir, '--retention', '30d'], ctx);
+      const requests = async (): Promise<string[]> => {
+        const keys: string[] = [];
+        for await (const o of repository.backend.list('requests/')) keys.push(o.key);
+        return keys;
+      };
+      for (let i = 0; (await requests()).length === 0; i++) {
+        if (i > 200) throw new Error(`no request written; stderr: ${err}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(err).toContain('asked it to run the purge');
       await lock.release();
+      expect(await running).toBe(1);
+      expect(err).toMatch(/ZB_LOCK_HELD: the capturing process stopped before it ran the request; nothing was done/);
+      expect(await requests()).toEqual([]);
+
+      // Engines sharing the repository (--shard) cannot run a purge: the refusal stays, with the hint.
+      const again = await repository.lock({ owner: 'watch', mode: 'shared', selection: 'shard-1of2' });
+      let err2 = '';
+      const code = await main(['purge', '--repo', dir, '--retention', '30d'], {
+        ...ctx,
+        err: (t: string) => (err2 += t),
+      });
+      await again.release();
       expect(code).toBe(1);
-      expect(err).toMatch(/^ZB_LOCK_HELD: repository is locked by watch/);
-      expect(err).toMatch(/hint: .*zimbra-backup run --config FILE.*\[schedule\]/);
+      expect(err2).toMatch(/^ZB_LOCK_HELD: repository is locked by watch/);
+      expect(err2).toMatch(/hint: .*purge, check --repair and backup --full .* are handed to that process/);
+      expect(err2).not.toContain('asked it to run');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

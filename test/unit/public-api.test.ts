@@ -13,20 +13,21 @@ const ROOT = resolve(import.meta.dirname, '../..');
 
 /** Sorted export names per subpath, whitespace-separated. */
 const PINNED: Record<string, string> = {
-  // 252 names
+  // 261 names
   '.': `
     ARCHIVE_FORMAT_NAME ARCHIVE_FORMAT_VERSION AccountCoverage AccountDeletedRecord AccountInactiveError
     AccountIndexEntry AccountJournalOptions AccountLag AccountRecord AccountRunResult AccountSelection
     AccountSelector AccountStatus AccountTimeline AccountTimelineOptions AddKeyOptions AffectedAccount
-    ArchiveManifest AuthExpiredError AuthInfo BackendProperties BackoffOptions BackupEngine BackupEngineOptions
-    BackupProgress BackupResult BlobKeyLayout BlobLocation BlobReference BlobSource BlobStat BlobStore
-    BlobStoreOptions BlobStoreStats BreakLockOptions CaptureDirectoryOptions CaptureStatus ChangeBatch
-    CheckOptions CheckProblem CheckProblemKind CheckProgress CheckResult CheckSeverity CommitOptions CommitResult
-    CompactOptions CompactResult Compression CursorState DEFAULT_OPERATIONAL_ATTRIBUTES DEFAULT_PACK_LAYOUT
-    DeleteRecord DeletedItem DeletedRef Digest DirectoryCapture DirectoryDumpObject DirectoryDumpOptions
-    DirectoryDumpResult DirectoryDumpSummary DirectoryEntry DirectoryEntryKind DirectoryObjectKind
-    DirectoryObjectOutcome DirectorySnapshotResult DirectoryValue DownloadItemOptions DownloadItemResult
-    EngineStatus ErrorCode ExportArchiveOptions ExportArchiveResult ExportProgress ExportTgzOptions FORMAT_VERSION
+    ArchiveEncryptionOptions ArchiveManifest AuthExpiredError AuthInfo BackendProperties BackoffOptions
+    BackupEngine BackupEngineOptions BackupProgress BackupResult BlobKeyLayout BlobLocation BlobReference
+    BlobSource BlobStat BlobStore BlobStoreOptions BlobStoreStats BreakLockOptions CaptureDirectoryOptions
+    CaptureStatus ChangeBatch CheckOptions CheckProblem CheckProblemKind CheckProgress CheckResult CheckSeverity
+    CommitOptions CommitResult CompactOptions CompactResult Compression CursorState DEFAULT_MAX_EXPLICIT_ACCOUNTS
+    DEFAULT_OPERATIONAL_ATTRIBUTES DEFAULT_PACK_LAYOUT DeafDetector DeafDetectorOptions DeafState DeleteRecord
+    DeletedItem DeletedRef Digest DirectoryCapture DirectoryDumpObject DirectoryDumpOptions DirectoryDumpResult
+    DirectoryDumpSummary DirectoryEntry DirectoryEntryKind DirectoryObjectKind DirectoryObjectOutcome
+    DirectorySnapshotResult DirectoryValue DownloadItemOptions DownloadItemResult EngineStatus ErrorCode
+    ExportArchiveOptions ExportArchiveResult ExportProgress ExportTgzOptions FORMAT_VERSION FleetAccount
     FolderEntry HttpStatusError ITEM_KINDS ImportAccountResult ImportArchiveOptions ImportArchiveResult
     ImportOptions ImportProgress ImportRepositoryOptions ImportResult IndexTable InitRepositoryOptions IoOptions
     ItemCounts ItemHeaders ItemHistory ItemHistoryOptions ItemKind ItemRecord ItemRef ItemVersionOptions
@@ -45,14 +46,14 @@ const PINNED: Record<string, string> = {
     RestoreWriteResult ResyncRecord RetryBackend RetryBackendOptions RetryPolicy ScannerFleet ScannerFleetOptions
     ScryptParams Secret SendOptions ServerCaptureState ServerCaptureStatus ServerStatus SoapConnection
     SoapDirectoryCapture SoapFaultError StagedArchive StorageBackend SyncCursor SyncCursorOptions TimelineBucket
-    TimelineBucketSize TlsOptions UndeleteOptions UndeleteResult UploadFileOptions ZimbraBackupError
-    ZimbraBackupErrorOptions ZimbraClient ZimbraClientOptions accountCoverage accountTimeline acquireLock
-    breakLock captureDirectory checkRepository classifyEntry digestOf downloadItem dumpDirectory exportArchive
-    exportTgz importArchive importRepository initRepository isDigest isRetryable isZimbraBackupError itemHistory
-    itemVersion listItems messageAttachment messagePreview migrateRepository openItemContent openOrInitRepository
-    openRepository parseDigest parseLdif proxyFromEnv purgeRepository readArchiveManifest readDirectoryDump
-    readLocks repositoryStatus restoreAccount restoreDirectory restoreItems shardOf throwIfAborted toSecret
-    undelete uploadFile verifyBlob
+    TimelineBucketSize TlsOptions UndeleteOptions UndeleteResult UploadFileOptions WatchedAccount
+    ZimbraBackupError ZimbraBackupErrorOptions ZimbraClient ZimbraClientOptions accountCoverage accountTimeline
+    acquireLock breakLock captureDirectory checkRepository classifyEntry decryptArchiveStream digestOf
+    downloadItem dumpDirectory encryptArchiveStream exportArchive exportTgz importArchive importRepository
+    initRepository isDigest isRetryable isZimbraBackupError itemHistory itemVersion listItems messageAttachment
+    messagePreview migrateRepository openItemContent openOrInitRepository openRepository parseDigest parseLdif
+    proxyFromEnv purgeRepository readArchiveManifest readDirectoryDump readLocks repositoryStatus restoreAccount
+    restoreDirectory restoreItems shardOf throwIfAborted toSecret undelete uploadFile verifyBlob
   `,
   // 195 names
   './soap': `

@@ -7,6 +7,7 @@ import { optInt, optList, optString } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
 import { adminClientFromArgs, repositoryFromArgs, SERVER_OPTIONS, SERVER_USAGE } from '../connect.js';
 import { progressLine, progressMode } from '../progress-line.js';
+import { runInLockHolder } from '../delegate.js';
 import { directoryCaptureFromArgs, LDAP_OPTIONS, LDAP_USAGE } from '../directory-args.js';
 
 /** Flags of `backup` and `watch`. */
@@ -148,9 +149,27 @@ export const backupCommand: Command = {
   options: BACKUP_OPTIONS,
   async run(values, ctx) {
     const progress = progressLine(ctx, progressMode(values, ctx));
-    const { engine, client } = await engineFromArgs(values, ctx, progress.onProgress);
+    const { engine, client, repository } = await engineFromArgs(values, ctx, progress.onProgress);
     try {
-      const result = await engine.run({ signal: ctx.signal, full: values['full'] === true });
+      let result: BackupResult;
+      try {
+        result = await engine.run({ signal: ctx.signal, full: values['full'] === true });
+      } catch (err) {
+        // --full (SmartScan) of every account beside a running watch/run: that process runs it.
+        const whole =
+          values['full'] === true &&
+          optList(values, 'accounts') === undefined &&
+          optString(values, 'shard') === undefined &&
+          optList(values, 'mail-servers') === undefined;
+        const delegated = whole
+          ? await runInLockHolder(repository, err, { task: 'smartscan' }, ctx, 'SmartScan (backup --full)')
+          : undefined;
+        if (delegated === undefined) throw err;
+        progress.done();
+        if (values['json']) ctx.out(JSON.stringify({ delegated: true, task: 'smartscan', ok: true }));
+        else ctx.out('SmartScan done by the capturing process: every account listed in full against its journal');
+        return 0;
+      }
       progress.done();
       return report(result, {}, values, ctx);
     } finally {

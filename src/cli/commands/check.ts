@@ -1,9 +1,10 @@
-import { checkRepository } from '../../maintenance/check.js';
+import { checkRepository, type CheckResult } from '../../maintenance/check.js';
 import type { CheckProblem } from '../../maintenance/types.js';
 import { ZimbraBackupError } from '../../errors.js';
 import { optInt, optList, optString } from '../args.js';
 import type { Command } from '../command.js';
 import { repositoryFromArgs } from '../connect.js';
+import { runInLockHolder } from '../delegate.js';
 import { PhaseProgressTracker, progressMode, progressReporter } from '../progress-line.js';
 
 function describe(p: CheckProblem): string {
@@ -60,16 +61,28 @@ export const checkCommand: Command = {
     const concurrency = optInt(values, 'concurrency', 1);
     const progress = progressReporter(ctx, progressMode(values, ctx), new PhaseProgressTracker());
     const sample = sampleOf(optString(values, 'sample'));
-    const r = await checkRepository({
-      ...(sample !== undefined ? { sample } : {}),
-      repository,
-      full: values['full'] === true,
-      repair: values['repair'] === true,
-      signal: ctx.signal,
-      ...(accounts ? { accounts } : {}),
-      ...(concurrency !== undefined ? { concurrency } : {}),
-      onProgress: progress.onProgress,
-    });
+    const full = values['full'] === true;
+    let r: CheckResult;
+    try {
+      r = await checkRepository({
+        ...(sample !== undefined ? { sample } : {}),
+        repository,
+        full,
+        repair: values['repair'] === true,
+        signal: ctx.signal,
+        ...(accounts ? { accounts } : {}),
+        ...(concurrency !== undefined ? { concurrency } : {}),
+        onProgress: progress.onProgress,
+      });
+    } catch (err) {
+      // --repair beside a running watch/run: that process checks and repairs (whole repository only).
+      const whole = accounts === undefined && sample === undefined;
+      const delegated = whole
+        ? await runInLockHolder(repository, err, { task: 'check', full, repair: true }, ctx, 'check --repair')
+        : undefined;
+      if (delegated === undefined) throw err;
+      r = delegated as CheckResult;
+    }
     progress.done();
     const failed = values['repair'] === true ? r.remaining > 0 : r.errors > 0;
     if (values['json']) {

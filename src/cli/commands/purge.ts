@@ -1,15 +1,16 @@
 import { ZimbraBackupError } from '../../errors.js';
-import { MIN_RETENTION_MS, purgeRepository } from '../../maintenance/purge.js';
+import { MIN_RETENTION_MS, purgeRepository, type PurgeResult } from '../../maintenance/purge.js';
 import { optString, parseDuration, requireString } from '../args.js';
 import type { Command } from '../command.js';
 import { repositoryFromArgs } from '../connect.js';
+import { runInLockHolder } from '../delegate.js';
 import { PhaseProgressTracker, progressMode, progressReporter } from '../progress-line.js';
 
 /** `zimbra-backup purge`: retention and garbage collection. */
 export const purgeCommand: Command = {
   name: 'purge',
   summary:
-    'remove item versions and deleted items older than the retention, expired deleted accounts, then unreferenced blobs (takes the writer lock)',
+    'remove item versions and deleted items older than the retention, expired deleted accounts, then unreferenced blobs (takes the writer lock; beside a running watch/run, that process runs it)',
   usage:
     'zimbra-backup purge --repo PATH|s3://bucket/prefix --retention 30d [--deleted-accounts-retention 90d] [--force] [--dry-run] [--progress tty|json|none] [--json]\n' +
     '  durations: 45s, 90min, 12h, 30d, 2w (no bare numbers; "m" is refused as ambiguous); 0 = keep forever;\n' +
@@ -39,14 +40,29 @@ export const purgeCommand: Command = {
         );
     const repository = await repositoryFromArgs(values, ctx);
     const progress = progressReporter(ctx, progressMode(values, ctx), new PhaseProgressTracker());
-    const r = await purgeRepository({
-      repository,
-      retentionMs,
-      dryRun: values['dry-run'] === true,
-      signal: ctx.signal,
-      onProgress: progress.onProgress,
-      ...(accountsMs !== undefined ? { deletedAccountsRetentionMs: accountsMs } : {}),
-    });
+    const dryRun = values['dry-run'] === true;
+    let r: PurgeResult;
+    try {
+      r = await purgeRepository({
+        repository,
+        retentionMs,
+        dryRun,
+        signal: ctx.signal,
+        onProgress: progress.onProgress,
+        ...(accountsMs !== undefined ? { deletedAccountsRetentionMs: accountsMs } : {}),
+      });
+    } catch (err) {
+      // A running watch/run holds the lock: it runs the purge for us (docs/FORMAT.md, "Writers beside real-time capture").
+      const spec = {
+        task: 'purge' as const,
+        retentionMs,
+        ...(dryRun ? { dryRun } : {}),
+        ...(accountsMs !== undefined ? { deletedAccountsRetentionMs: accountsMs } : {}),
+      };
+      const delegated = await runInLockHolder(repository, err, spec, ctx, 'purge');
+      if (delegated === undefined) throw err;
+      r = delegated as PurgeResult;
+    }
     progress.done();
     if (values['json']) {
       ctx.out(JSON.stringify(r));

@@ -88,7 +88,7 @@ export const commandEntries: readonly CommandEntry[] = [
   {
     name: 'purge',
     summary:
-      'remove item versions and deleted items older than the retention, expired deleted accounts, then unreferenced blobs (takes the writer lock)',
+      'remove item versions and deleted items older than the retention, expired deleted accounts, then unreferenced blobs (takes the writer lock; beside a running watch/run, that process runs it)',
     load: async () => (await import('./purge.js')).purgeCommand,
   },
   {

@@ -55,7 +55,7 @@ const sync: HandlerSpec = {
       deleteLimit: req.getInt('deleteLimit'),
       msgCutoff: req.getInt('msgCutoff'),
     });
-    const r = response(req, NS.mail).attr('md', Math.floor(Date.now() / 1000));
+    const r = response(req, NS.mail).attr('md', Math.floor(mbox.clock.now() / 1000));
     if (result.kind === 'initial') {
       r.attr('token', result.token).attr('s', result.size);
       encodeTree(r, mbox, result, result.root, tagCounts(mbox));

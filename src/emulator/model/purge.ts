@@ -76,35 +76,21 @@ export function purgeMailbox(mbox: Mailbox, attr: PurgeAttrs, opts: { tombstoneM
     durationMs(attr('zimbraMailSpamLifetime') ?? DEFAULT_LIFETIME),
     durationMs(attr('zimbraPrefJunkLifetime')),
   );
-  const purged: number[] = [];
-  mbox.transaction((txn) => {
-    if (trash > 0)
-      purgeFolder(
-        mbox,
-        FOLDER.TRASH,
-        now - trash,
-        bool('zimbraMailPurgeUseChangeDateForTrash'),
-        true,
-        (item) => {
-          purged.push(item.id);
-          removeItemIn(mbox, txn, item);
-        },
-        (f) => txn.remove(f),
-      );
-    if (junk > 0)
-      purgeFolder(
-        mbox,
-        FOLDER.JUNK,
-        now - junk,
-        bool('zimbraMailPurgeUseChangeDateForSpam'),
-        false,
-        (item) => {
-          purged.push(item.id);
-          removeItemIn(mbox, txn, item);
-        },
-        (f) => txn.remove(f),
-      );
-  });
+  const items: MailItem[] = [];
+  const folders: MailItem[] = [];
+  const collect = (root: number, lifetime: number, changeDateAttr: string, trashOnly: boolean): void => {
+    if (lifetime > 0) purgeFolder(mbox, root, now - lifetime, bool(changeDateAttr), trashOnly, items, folders);
+  };
+  collect(FOLDER.TRASH, trash, 'zimbraMailPurgeUseChangeDateForTrash', true);
+  collect(FOLDER.JUNK, junk, 'zimbraMailPurgeUseChangeDateForSpam', false);
+  // one change for the whole purge, and none at all when nothing is old enough (Zimbra takes a
+  // change number only when something is modified)
+  if (items.length + folders.length > 0)
+    mbox.transaction((txn) => {
+      for (const item of items) removeItemIn(mbox, txn, item);
+      for (const f of folders) txn.remove(f);
+    });
+  const purged = items.map((i) => i.id);
   let tombstoneCutoff = 0;
   if (mbox.trackingSync)
     tombstoneCutoff = mbox.purgeTombstonesBefore(now - (opts.tombstoneMaxAgeMs ?? TOMBSTONE_MAX_AGE_MS));
@@ -118,8 +104,8 @@ function purgeFolder(
   beforeMs: number,
   useChangeDate: boolean,
   deleteEmptySubfolders: boolean,
-  remove: (item: MailItem) => void,
-  removeFolder: (f: MailItem) => void,
+  items: MailItem[],
+  emptied: MailItem[],
 ): void {
   const when = (i: MailItem): number => (useChangeDate ? i.changeDate : i.date);
   // the hierarchy, parents first; subfolders changed (moved to Trash) since the cutoff are skipped
@@ -135,12 +121,19 @@ function purgeFolder(
   for (const f of folders)
     for (const id of [...mbox.folderContents(f.id).ids]) {
       const item = mbox.get(id);
-      if (item && !LEAF_EXCLUDED.has(item.type) && when(item) < beforeMs) remove(item);
+      if (item && !LEAF_EXCLUDED.has(item.type) && when(item) < beforeMs) items.push(item);
     }
   if (!deleteEmptySubfolders) return;
+  const leaving = new Set(items.map((i) => i.id));
+  const gone = new Set<number>();
+  // deepest first: a folder emptied by this purge (and whose subfolders go too) goes as well
   for (let i = folders.length - 1; i >= 1; i--) {
     const f = folders[i]!;
-    const empty = mbox.folderContents(f.id).ids.size === 0 && mbox.subfolders(f.id).length === 0;
-    if (empty && when(f) < beforeMs) removeFolder(f);
+    const left = [...mbox.folderContents(f.id).ids].filter((id) => !leaving.has(id)).length;
+    const subs = mbox.subfolders(f.id).filter((s) => !gone.has(s.id)).length;
+    if (left === 0 && subs === 0 && when(f) < beforeMs) {
+      gone.add(f.id);
+      emptied.push(f);
+    }
   }
 }
