@@ -92,6 +92,19 @@ export async function migrateRepository(opts: MigrateOptions): Promise<MigrateRe
   }
   result.blobObjects = objects.length;
   result.bytes = objects.reduce((n, o) => n + o.size, 0);
+  if (repository.encrypted) {
+    // Encrypted repositories are created as version 2 and never hold version 1 blob objects; FORMAT
+    // (with its encryption field) is left alone.
+    if (objects.length > 0)
+      throw new ZimbraBackupError(
+        'an encrypted repository holds version 1 blob objects; this library never writes them there',
+        {
+          code: 'ZB_UNSUPPORTED',
+          data: { reason: 'encrypted', key: objects[0]?.key },
+        },
+      );
+    return { ...result, complete: true };
+  }
   const packs = new PackStore({ backend, targetPackBytes: packSize });
   await packs.load(io);
   result.alreadyPacked = objects.filter((o) => packs.has(o.digest)).length;
