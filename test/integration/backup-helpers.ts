@@ -22,7 +22,7 @@ export interface BackupFixture {
  * parsing (src/soap/qualified-ids.ts) is exercised by every backup and restore here.
  */
 export async function backupFixture(
-  opts: { ignoreNoQualify?: boolean; packSize?: number } = {},
+  opts: { ignoreNoQualify?: boolean; packSize?: number; encrypted?: boolean } = {},
 ): Promise<BackupFixture> {
   const emu = await startEmulator({ domain: 'example.test', ignoreNoQualify: opts.ignoreNoQualify ?? true });
   const client = new ZimbraClient({ url: emu.url, adminUrl: emu.adminUrl, retries: 2, retryBaseDelayMs: 10 });
@@ -31,6 +31,7 @@ export async function backupFixture(
     backend: new MemoryBackend(),
     compression: 'gzip',
     ...(opts.packSize ? { packSize: opts.packSize } : {}),
+    ...(opts.encrypted ? { encryption: { password: 'fixture password', kdf: { N: 1024, r: 8, p: 1 } } } : {}),
   });
   return {
     emu,

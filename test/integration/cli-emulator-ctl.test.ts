@@ -68,6 +68,33 @@ describe('emulator by hand', () => {
     }
   });
 
+  it('--redo-log off starts the servers with the redo log off (AllAccountsWaitSet.java: deaf all-accounts WaitSets); a bad value is refused', async () => {
+    const stop = new AbortController();
+    let ready = '';
+    const running = main(['emulator', '--seed-accounts', '1', '--redo-log', 'off'], {
+      out: (t) => {
+        ready = t;
+        stop.abort();
+      },
+      err: () => {},
+      env: {},
+      tty: false,
+      signal: stop.signal,
+    });
+    expect(await running).toBe(0);
+    expect((JSON.parse(ready) as { redoLog: boolean }).redoLog).toBe(false);
+    const errs: string[] = [];
+    const bad = await main(['emulator', '--redo-log', 'maybe'], {
+      out: () => {},
+      err: (t) => errs.push(t),
+      env: {},
+      tty: false,
+      signal: new AbortController().signal,
+    });
+    expect(bad).not.toBe(0);
+    expect(errs.join('')).toContain('--redo-log');
+  });
+
   it('deliver, flag, move and delete reach the mailbox and real-time capture records each', async () => {
     let fx: BackupFixture | undefined;
     const stop = new AbortController();

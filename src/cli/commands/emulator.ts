@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { startEmulator } from '../../emulator/index.js';
+import { ZimbraBackupError } from '../../errors.js';
 import { buildCorpus } from '../../emulator/seed/index.js';
 import { optInt, optString } from '../args.js';
 import type { Command } from '../command.js';
@@ -9,7 +10,7 @@ export const emulatorCommand: Command = {
   name: 'emulator',
   summary: 'start a Zimbra-compatible server (mail + admin ports) on 127.0.0.1 and print one JSON ready line',
   usage:
-    'zimbra-backup emulator [--port P] [--admin-port P] [--servers N] [--domain D] [--seed-accounts N (default 3; 0 for none)] [--seed-messages M (default 10)] [--seed S] [--write-password-file F]',
+    'zimbra-backup emulator [--port P] [--admin-port P] [--servers N] [--domain D] [--seed-accounts N (default 3; 0 for none)] [--seed-messages M (default 10)] [--seed S] [--redo-log on|off (default on)] [--write-password-file F]',
   options: {
     port: { type: 'string' },
     'admin-port': { type: 'string' },
@@ -19,10 +20,17 @@ export const emulatorCommand: Command = {
     'seed-messages': { type: 'string' },
     seed: { type: 'string' },
     'write-password-file': { type: 'string' },
+    'redo-log': { type: 'string' },
   },
   async run(values, ctx) {
     const domain = optString(values, 'domain') ?? 'example.test';
+    // all-accounts WaitSets hear changes only through the redo log (AllAccountsWaitSet.java): off
+    // shows a deaf WaitSet and the backup's polling fallback
+    const redo = optString(values, 'redo-log') ?? 'on';
+    if (redo !== 'on' && redo !== 'off')
+      throw new ZimbraBackupError('--redo-log must be on or off', { code: 'ZB_INVALID_ARGUMENT' });
     const emulator = await startEmulator({
+      redoLog: redo === 'on',
       port: optInt(values, 'port') ?? 0,
       adminPort: optInt(values, 'admin-port') ?? 0,
       servers: optInt(values, 'servers') ?? 1,
@@ -54,6 +62,7 @@ export const emulatorCommand: Command = {
           adminPassword: emulator.adminPassword,
           accounts: emulator.accounts().map((a) => a.name),
           servers: emulator.servers().map((s) => ({ name: s.name, url: s.url, adminUrl: s.adminUrl })),
+          redoLog: redo === 'on',
         }),
       );
       await new Promise<void>((resolve) => {
