@@ -133,10 +133,13 @@ class AccountRun {
   }
 
   #progress(phase: BackupProgress['phase'], extra: Partial<BackupProgress> = {}): void {
+    const items = this.result.itemsNew + this.result.itemsChanged + this.result.itemsDeleted;
     this.opts.onProgress?.({
       phase,
       accountId: this.opts.accountId,
-      items: this.result.itemsNew + this.result.itemsChanged + this.result.itemsDeleted,
+      loaded: items,
+      unit: 'items',
+      items,
       bytes: this.result.bytesDownloaded,
       ...extra,
     });
