@@ -5,7 +5,7 @@
  *
  * ```text
  * items -> blob digest -> index location (pack id, offset)
- *   sorted by pack id (ids start with their creation time: older packs first), then offset;
+ *   sorted by pack id (random, so any fixed order of the packs), then offset;
  *   items without a located blob (format v1, no blob, not indexed) keep their order, first
  * ```
  * @module

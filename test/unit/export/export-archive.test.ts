@@ -9,6 +9,7 @@ import type { JournalRecordInput } from '../../../src/journal/types.js';
 import { accountPrefix, blobLayout } from '../../../src/repository/layout.js';
 import { initRepository, type Repository } from '../../../src/repository/repository.js';
 import { MemoryBackend } from '../../../src/store/backends/memory.js';
+import { inPackOrder } from '../../../src/store/read-order.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,11 +124,17 @@ describe('exportArchive', () => {
       `accounts/${A}/state.jsonl`,
       `accounts/${B}/state.jsonl`,
       `accounts/${C}/state.jsonl`,
-      ...es
-        .filter((e) => e.name.startsWith('blobs/'))
-        .map((e) => e.name)
-        .sort(),
+      // Blobs in pack order (pack id, offset), which is what the export reads sequentially;
+      // the packs' ids are random, so this is not the digest order.
+      ...(
+        await inPackOrder(
+          repo.blobs,
+          es.filter((e) => e.name.startsWith('blobs/')).map((e) => e.name.slice('blobs/'.length)),
+          (d) => d,
+        )
+      ).map((d) => `blobs/${d}`),
     ]);
+    expect(new Set(es.map((e) => e.name)).size).toBe(es.length);
     expect(es.filter((e) => e.name === `blobs/${shared}`)).toHaveLength(1);
     expect(es.some((e) => e.name === `blobs/${late}`)).toBe(false);
     for (const e of es)
