@@ -26,6 +26,7 @@ export {
 } from './errors.js';
 export { Secret, toSecret } from './internal/secret.js';
 export type { Logger } from './internal/logger.js';
+export type { ProgressEvent } from './internal/progress.js';
 
 // The Zimbra client (the wire toolkit is `zimbra-backup/soap`).
 export {

@@ -528,7 +528,7 @@ export class BackupEngine {
 
   /** Lists the accounts (roster.refresh), announcing the listing as a progress event. */
   async #refreshAccounts(signal: AbortSignal | undefined): Promise<DirectoryObject[]> {
-    this.#opts.onProgress?.({ phase: 'accounts' });
+    this.#opts.onProgress?.({ phase: 'accounts', loaded: 0, unit: 'accounts' });
     return this.#roster.refresh(signal);
   }
 

@@ -23,6 +23,8 @@ export interface ProgressSnapshot {
   /** Units done in this phase and their total when known (check, purge: blobs, accounts). */
   loaded?: number;
   total?: number;
+  /** What `loaded`/`total` count (the event's `unit`). */
+  unit?: string;
   /** Items recorded (backup). */
   items?: number;
   /** Bytes downloaded or verified so far. */
@@ -93,20 +95,23 @@ export class BackupProgressTracker {
   }
 }
 
-/** Folds `{ phase, loaded, total, bytes? }` events (check, purge) into a snapshot with a per-phase estimate. */
+/**
+ * Folds `{ phase, loaded, total, unit, bytes? }` events (restore, undelete, export, import, check,
+ * purge, migrate) into a snapshot with a per-phase estimate.
+ */
 export class PhaseProgressTracker {
   readonly #started: number;
   readonly #now: () => number;
   #phase = '';
   #phaseStarted = 0;
-  #last: { loaded: number; total?: number; bytes?: number } = { loaded: 0 };
+  #last: { loaded: number; total?: number; unit?: string; bytes?: number } = { loaded: 0 };
 
   constructor(now: () => number = Date.now) {
     this.#now = now;
     this.#started = now();
   }
 
-  update(p: { phase: string; loaded: number; total?: number; bytes?: number }): void {
+  update(p: { phase: string; loaded: number; total?: number; unit?: string; bytes?: number }): void {
     if (p.phase !== this.#phase) {
       this.#phase = p.phase;
       this.#phaseStarted = this.#now();
@@ -114,6 +119,7 @@ export class PhaseProgressTracker {
     this.#last = {
       loaded: p.loaded,
       ...(p.total !== undefined ? { total: p.total } : {}),
+      ...(p.unit !== undefined ? { unit: p.unit } : {}),
       ...(p.bytes !== undefined ? { bytes: p.bytes } : {}),
     };
   }
@@ -121,9 +127,10 @@ export class PhaseProgressTracker {
   snapshot(): ProgressSnapshot {
     const now = this.#now();
     const elapsedS = (now - this.#started) / 1000;
-    const { loaded, total, bytes } = this.#last;
+    const { loaded, total, unit, bytes } = this.#last;
     const out: ProgressSnapshot = { phase: this.#phase, loaded, elapsedS: round(elapsedS) };
     if (total !== undefined) out.total = total;
+    if (unit !== undefined) out.unit = unit;
     if (bytes !== undefined) {
       out.bytes = bytes;
       if (elapsedS > 0) out.mbPerS = round(bytes / 1e6 / elapsedS);
@@ -139,7 +146,8 @@ export class PhaseProgressTracker {
 export function formatProgress(s: ProgressSnapshot): string {
   const parts = [s.phase];
   if (s.accounts) parts.push(`accounts ${s.accounts.done}/${s.accounts.total}`);
-  if (s.loaded !== undefined) parts.push(`${s.loaded}${s.total !== undefined ? `/${s.total}` : ''}`);
+  if (s.loaded !== undefined)
+    parts.push(`${s.loaded}${s.total !== undefined ? `/${s.total}` : ''}${s.unit !== undefined ? ` ${s.unit}` : ''}`);
   if (s.items !== undefined) parts.push(`items ${s.items}`);
   if (s.bytes !== undefined) parts.push(`${(s.bytes / 1e6).toFixed(1)} MB`);
   if (s.mbPerS !== undefined) parts.push(`${s.mbPerS.toFixed(1)} MB/s`);

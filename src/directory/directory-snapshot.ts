@@ -97,7 +97,12 @@ export async function* soapDirectoryEntries(
   for (const dl of await client.getAllDistributionLists({ ...opts, withMembers: true })) {
     const members: Record<string, DirectoryValue[]> =
       dl.members.length > 0 ? { zimbraMailForwardingAddress: dl.members } : {};
-    yield entry(addressDn(dl.name), dl, ['zimbraDistributionList', 'zimbraMailRecipient'], members);
+    // A dynamic group is objectClass zimbraGroup in LDAP (its members are the accounts that are
+    // zimbraMemberOf it); through SOAP its GetDistributionList members are kept like a list's.
+    const classes = dl.dynamic
+      ? ['zimbraGroup', 'zimbraMailRecipient']
+      : ['zimbraDistributionList', 'zimbraMailRecipient'];
+    yield entry(addressDn(dl.name), dl, classes, members);
   }
 }
 

@@ -22,6 +22,7 @@ import type { ZimbraAttrs } from '../soap/element.js';
 import { AddDistributionListMember } from '../soap/requests/add-distribution-list-member.js';
 import { CreateCos } from '../soap/requests/create-cos.js';
 import { CreateDistributionList } from '../soap/requests/create-distribution-list.js';
+import { GroupMembership } from './group-plan.js';
 import { CreateDomain } from '../soap/requests/create-domain.js';
 import { GetDistributionList } from '../soap/requests/get-distribution-list.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
@@ -74,6 +75,8 @@ interface Planned {
   sourceId?: string;
   members?: string[];
   aliases?: string[];
+  /** A dynamic group (distributionList kind). */
+  dynamic?: boolean;
 }
 
 /** Builds the creation plan from the directory entries and the accounts to import. */
@@ -89,8 +92,10 @@ export async function planProvisioning(
   const lists: Planned[] = [];
   const cosNames = new Map<string, string>();
   const aliases = new AliasCollector();
+  const groups = new GroupMembership();
   for await (const e of entries) {
     aliases.add(e);
+    groups.add(e);
     if (e.kind === 'cos') {
       const name = entryValue(e, 'cn');
       const id = entryValue(e, 'zimbraId');
@@ -109,13 +114,10 @@ export async function planProvisioning(
         sourceId: a.id,
         attrs: { ...copyableAccountAttrs(creatableAttrs(e.attributes)), ...(hash ? { userPassword: hash } : {}) },
       });
-    } else if (e.kind === 'distributionList') {
+    } else if (e.kind === 'distributionList' || e.kind === 'dynamicGroup') {
       const name = entryAddress(e);
       if (!name || (!domains.has(domainOf(name)) && !doms.has(domainOf(name)))) continue;
-      const members = (e.attributes['zimbraMailForwardingAddress'] ?? []).filter(
-        (v): v is string => typeof v === 'string',
-      );
-      lists.push({ kind: 'distributionList', name, attrs: creatableAttrs(e.attributes), members });
+      lists.push({ kind: 'distributionList', ...groups.plan(e, name) });
     }
   }
   for (const d of domains) if (!doms.has(d)) doms.set(d, { kind: 'domain', name: d, attrs: {} });
@@ -274,7 +276,11 @@ async function createOne(
         return { ...base, status: 'created', id: created.id };
       }
       case 'distributionList': {
-        const dl = await client.send(CreateDistributionList, { name: o.name, attrs }, io);
+        const dl = await client.send(
+          CreateDistributionList,
+          { name: o.name, attrs, ...(o.dynamic ? { dynamic: true } : {}) },
+          io,
+        );
         if (o.members?.length) await client.send(AddDistributionListMember, { id: dl.id, members: o.members }, io);
         return { ...base, status: 'created', id: dl.id };
       }

@@ -20,6 +20,7 @@ import type { ZimbraAttrs } from '../soap/element.js';
 import { AddDistributionListMember } from '../soap/requests/add-distribution-list-member.js';
 import { CreateCos } from '../soap/requests/create-cos.js';
 import { CreateDistributionList } from '../soap/requests/create-distribution-list.js';
+import { GroupMembership } from './group-plan.js';
 import { CreateDomain } from '../soap/requests/create-domain.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
 import { copyableAccountAttrs } from './account-attributes.js';
@@ -96,6 +97,8 @@ interface PlannedObject {
   members?: string[];
   /** Account aliases, added after the account is created. */
   aliases?: string[];
+  /** A dynamic group (distributionList kind). */
+  dynamic?: boolean;
 }
 
 function inDomain(name: string, domain: string | undefined): boolean {
@@ -115,8 +118,10 @@ async function planFromDump(
   const wantAccounts = opts.accounts?.map((a) => a.toLowerCase());
   const aliases = new AliasCollector();
   const sourceIds = new Map<PlannedObject, string>();
+  const groups = new GroupMembership();
   for await (const e of dumpEntries(opts.repository.backend, key, opts.signal)) {
     aliases.add(e);
+    groups.add(e);
     if (e.kind === 'cos') {
       const name = entryValue(e, 'cn');
       const id = entryValue(e, 'zimbraId');
@@ -140,12 +145,10 @@ async function planFromDump(
       };
       if (id) sourceIds.set(planned, id);
       out.push(planned);
-    } else if (e.kind === 'distributionList') {
+    } else if (e.kind === 'distributionList' || e.kind === 'dynamicGroup') {
       const name = entryAddress(e);
       if (!name || !inDomain(name, opts.domain) || wantAccounts) continue;
-      const members =
-        e.attributes['zimbraMailForwardingAddress']?.filter((v): v is string => typeof v === 'string') ?? [];
-      out.push({ kind: 'distributionList', name, attrs: creatableAttrs(e.attributes), members });
+      out.push({ kind: 'distributionList', ...groups.plan(e, name) });
     }
   }
   // alias entries may come after their account in the dump: attached once all are read
@@ -274,7 +277,11 @@ async function createObject(
       return created.id;
     }
     case 'distributionList': {
-      const dl = await opts.client.send(CreateDistributionList, { name: o.name, attrs }, io);
+      const dl = await opts.client.send(
+        CreateDistributionList,
+        { name: o.name, attrs, ...(o.dynamic ? { dynamic: true } : {}) },
+        io,
+      );
       if (o.members?.length) await opts.client.send(AddDistributionListMember, { id: dl.id, members: o.members }, io);
       return dl.id;
     }

@@ -35,15 +35,12 @@ import { openAccountState, type RepositoryReader } from './repository-reader.js'
 import { countKinds, encodeStateLine, stateRecords } from './state-lines.js';
 import { TarOutput } from './tar-output.js';
 import { invalidOptionOf } from '../internal/invalid-argument.js';
+import type { ProgressEvent } from '../internal/progress.js';
 
 const invalid = invalidOptionOf();
 
-/** A progress event of {@link exportArchive}; `loaded`/`total` count accounts, then blobs. */
-export interface ExportProgress {
-  /** `metadata` (account states), `blobs`, `done`. */
-  phase: 'metadata' | 'blobs' | 'done';
-  /** Entries of the phase done. */
-  loaded: number;
+/** A progress event of {@link exportArchive}: `metadata` counts accounts, `blobs` and `done` blobs. */
+export interface ExportProgress extends ProgressEvent<'metadata' | 'blobs' | 'done', 'accounts' | 'blobs'> {
   /** Entries of the phase in all. */
   total: number;
   /** Archive bytes written so far (after compression). */
@@ -188,7 +185,7 @@ export async function exportArchive(opts: ExportArchiveOptions): Promise<ExportA
     for (const a of entries) {
       throwIfAborted(signal);
       const state = await openAccountState(repo, a.id, atMs, signal);
-      opts.onProgress?.({ phase: 'metadata', loaded: ++loaded, total: entries.length, bytes: 0 });
+      opts.onProgress?.({ phase: 'metadata', loaded: ++loaded, total: entries.length, unit: 'accounts', bytes: 0 });
       // Not backed up yet at `at`, or gone by then (unless asked for by name): nothing to migrate.
       if (state.seq === 0 || (state.accountDeleted && !named.has(a.id))) continue;
       const own = new Map<string, number>();
@@ -269,14 +266,20 @@ export async function exportArchive(opts: ExportArchiveOptions): Promise<ExportA
       const ahead = new ReadAhead(repo, digests, sizes, blobs, signal);
       for (let i = 0; i < digests.length; i++) {
         await out.addStream(blobMember(digests[i]!), sizes[i]!, await ahead.take(i), signal);
-        opts.onProgress?.({ phase: 'blobs', loaded: i + 1, total: digests.length, bytes: out.bytes });
+        opts.onProgress?.({ phase: 'blobs', loaded: i + 1, total: digests.length, unit: 'blobs', bytes: out.bytes });
       }
       await out.finish();
     } catch (err) {
       await out.fail(err);
       throw err;
     }
-    opts.onProgress?.({ phase: 'done', loaded: digests.length, total: digests.length, bytes: out.bytes });
+    opts.onProgress?.({
+      phase: 'done',
+      loaded: digests.length,
+      total: digests.length,
+      unit: 'blobs',
+      bytes: out.bytes,
+    });
     return { manifest, bytes: out.bytes, durationMs: Date.now() - started };
   } finally {
     await rm(tmp, { recursive: true, force: true });

@@ -157,7 +157,9 @@ export async function importArchive(opts: ImportArchiveOptions): Promise<ImportA
         staging,
         tmpDir: join(workDir, 'tmp'),
         ...(opts.maxMemberBytes ? { maxMemberBytes: opts.maxMemberBytes } : {}),
-        ...(opts.onProgress ? { onProgress: (p) => opts.onProgress!({ phase: 'stage', loaded: p.loaded }) } : {}),
+        ...(opts.onProgress
+          ? { onProgress: (p) => opts.onProgress!({ phase: 'stage', loaded: p.loaded, unit: 'entries' }) }
+          : {}),
         ...(signal ? { signal } : {}),
       });
       manifest = staged.manifest;

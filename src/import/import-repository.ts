@@ -23,15 +23,14 @@ import { exportDirectorySource, openAccountState, selectAccounts } from '../expo
 import { ImportState } from './import-state.js';
 import { domainOf } from '../directory/index.js';
 import { provision, type ProvisionAccount, type ProvisionOutcome } from '../directory/provision.js';
+import type { ProgressEvent } from '../internal/progress.js';
 
 /** Progress of an import: `stage` (archive), `provision`, then per-account `items` events. */
-export interface ImportProgress {
-  /** Which part of the import. */
-  phase: 'stage' | 'provision' | 'account';
-  /** Entries of the phase done (accounts finished for `account`). */
-  loaded: number;
-  /** Entries of the phase in all, when known. */
-  total?: number;
+export interface ImportProgress extends ProgressEvent<
+  'stage' | 'provision' | 'account',
+  'entries' | 'objects' | 'accounts'
+> {
+  // `stage` counts archive entries, `provision` directory objects, `account` accounts finished.
   /** The account an `account` event is about. */
   account?: string;
   /** The restore writer's event for that account. */
@@ -172,7 +171,10 @@ export async function importRepository(opts: ImportRepositoryOptions): Promise<I
     onExisting,
     state,
     ...(opts.onProgress
-      ? { onProgress: (p) => opts.onProgress!({ phase: 'provision', loaded: p.loaded, total: p.total }) }
+      ? {
+          onProgress: (p) =>
+            opts.onProgress!({ phase: 'provision', loaded: p.loaded, total: p.total, unit: 'objects' }),
+        }
       : {}),
     ...(signal ? { signal } : {}),
   });
@@ -203,7 +205,13 @@ export async function importRepository(opts: ImportRepositoryOptions): Promise<I
           itemConcurrency,
           importable: prov.importable.has(r.sourceId) || state.isDone(r.sourceId),
         });
-        opts.onProgress?.({ phase: 'account', loaded: ++finished, total: results.length, account: r.name });
+        opts.onProgress?.({
+          phase: 'account',
+          loaded: ++finished,
+          total: results.length,
+          unit: 'accounts',
+          account: r.name,
+        });
       }),
     ),
   );
@@ -257,7 +265,7 @@ async function importAccount(
       ...(opts.onProgress
         ? {
             onProgress: (p: RestoreProgress) =>
-              opts.onProgress!({ phase: 'account', loaded: 0, account: r.name, restore: p }),
+              opts.onProgress!({ phase: 'account', loaded: 0, unit: 'accounts', account: r.name, restore: p }),
           }
         : {}),
       ...(signal ? { signal } : {}),

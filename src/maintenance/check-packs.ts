@@ -74,13 +74,13 @@ export async function checkPacks(opts: {
     const loc = packs.locate(packs.idOf(digest));
     if (!loc) {
       out.problems.push(problem('missing-blob', 'referenced blob is in no index file', digest, '', ref));
-      opts.onProgress?.({ phase: 'blobs', loaded: ++loaded, total, bytes: out.bytes });
+      opts.onProgress?.({ phase: 'blobs', loaded: ++loaded, total, unit: 'blobs', bytes: out.bytes });
       continue;
     }
     const key = packs.packKey(loc.pack);
     if (!stored.has(loc.pack)) {
       out.problems.push(problem('missing-blob', `the pack holding this blob is missing (${key})`, digest, key, ref));
-      opts.onProgress?.({ phase: 'blobs', loaded: ++loaded, total, bytes: out.bytes });
+      opts.onProgress?.({ phase: 'blobs', loaded: ++loaded, total, unit: 'blobs', bytes: out.bytes });
       continue;
     }
     const recorded = [...ref.sizes];
@@ -106,7 +106,7 @@ export async function checkPacks(opts: {
           ),
         );
       else out.bytes += loc.rawSize;
-      opts.onProgress?.({ phase: 'blobs', loaded: ++loaded, total, bytes: out.bytes });
+      opts.onProgress?.({ phase: 'blobs', loaded: ++loaded, total, unit: 'blobs', bytes: out.bytes });
       continue;
     }
     const list = byPack.get(loc.pack) ?? [];
@@ -154,7 +154,7 @@ export async function checkPacks(opts: {
                 ),
               );
           }
-          opts.onProgress?.({ phase: 'blobs', loaded: ++loaded, total, bytes: out.bytes });
+          opts.onProgress?.({ phase: 'blobs', loaded: ++loaded, total, unit: 'blobs', bytes: out.bytes });
         }
       }),
     ),
@@ -166,7 +166,7 @@ export async function checkPacks(opts: {
     const refIds = packs.cipher ? new Set([...refs.keys()].map((d) => packs.idOf(d))) : refs;
     for (const [digest, loc] of packs.table.entries()) {
       indexed.add(loc.pack);
-      opts.onProgress?.({ phase: 'unreferenced', loaded: ++seen });
+      opts.onProgress?.({ phase: 'unreferenced', loaded: ++seen, unit: 'objects' });
       if (refIds.has(digest)) continue;
       const key = packs.packKey(loc.pack);
       if (!stored.has(loc.pack)) {

@@ -112,7 +112,7 @@ export async function checkRepository(opts: CheckOptions): Promise<CheckResult> 
     limit: pLimit(Math.min(concurrency, 4)),
     checkpoints: true,
     ...(signal ? { signal } : {}),
-    onAccount: (loaded, total) => opts.onProgress?.({ phase: 'journals', loaded, total }),
+    onAccount: (loaded, total) => opts.onProgress?.({ phase: 'journals', loaded, total, unit: 'accounts' }),
   });
   const problems: CheckProblem[] = [];
   for (const { accountId, error } of scan.failed) {
@@ -168,7 +168,7 @@ export async function checkRepository(opts: CheckOptions): Promise<CheckResult> 
           const r = await verifyBlob(repository, digest, ref, full || deep.has(digest), signal);
           bytes += r.bytes;
           if (r.problem) problems.push(r.problem);
-          opts.onProgress?.({ phase: 'blobs', loaded: ++loaded, total, bytes });
+          opts.onProgress?.({ phase: 'blobs', loaded: ++loaded, total, unit: 'blobs', bytes });
         }),
       ),
     );
@@ -181,7 +181,7 @@ export async function checkRepository(opts: CheckOptions): Promise<CheckResult> 
       signal ? { signal } : {},
     )) {
       const digest = repository.blobs.layout.parse(key);
-      opts.onProgress?.({ phase: 'unreferenced', loaded: ++seen });
+      opts.onProgress?.({ phase: 'unreferenced', loaded: ++seen, unit: 'objects' });
       if (!digest || scan.refs.has(digest)) continue;
       unreferencedBlobs += 1;
       unreferencedBytes += size;

@@ -27,6 +27,7 @@ import { readHead } from '../store/blob-stream.js';
 import { PackStore } from '../store/pack/pack-store.js';
 import { readSmallObject } from '../store/pack/read-object.js';
 import { verifyObject } from '../store/pack/verify-object.js';
+import type { ProgressEvent } from '../internal/progress.js';
 
 /** Options of {@link migrateRepository}. */
 export interface MigrateOptions {
@@ -39,7 +40,7 @@ export interface MigrateOptions {
   /** Writer-lock options (owner defaults to 'migrate'). */
   lock?: LockOptions;
   /** Progress: blob objects done so far. */
-  onProgress?: (p: { phase: 'pack' | 'cleanup'; loaded: number; total: number }) => void;
+  onProgress?: (p: ProgressEvent<'pack' | 'cleanup', 'objects'> & { total: number }) => void;
   signal?: AbortSignal;
 }
 
@@ -92,6 +93,19 @@ export async function migrateRepository(opts: MigrateOptions): Promise<MigrateRe
   }
   result.blobObjects = objects.length;
   result.bytes = objects.reduce((n, o) => n + o.size, 0);
+  if (repository.encrypted) {
+    // Encrypted repositories are created as version 2 and never hold version 1 blob objects; FORMAT
+    // (with its encryption field) is left alone.
+    if (objects.length > 0)
+      throw new ZimbraBackupError(
+        'an encrypted repository holds version 1 blob objects; this library never writes them there',
+        {
+          code: 'ZB_UNSUPPORTED',
+          data: { reason: 'encrypted', key: objects[0]?.key },
+        },
+      );
+    return { ...result, complete: true };
+  }
   const packs = new PackStore({ backend, targetPackBytes: packSize });
   await packs.load(io);
   result.alreadyPacked = objects.filter((o) => packs.has(o.digest)).length;
@@ -111,7 +125,7 @@ export async function migrateRepository(opts: MigrateOptions): Promise<MigrateRe
           lock.assertHeld();
           await packs.flush(io);
         }
-        opts.onProgress?.({ phase: 'pack', loaded: done, total: objects.length });
+        opts.onProgress?.({ phase: 'pack', loaded: done, total: objects.length, unit: 'objects' });
       }
       await packs.flush(io);
       result.packsWritten = packs.counters.packsWritten;
@@ -140,7 +154,7 @@ export async function migrateRepository(opts: MigrateOptions): Promise<MigrateRe
         if (!isZimbraBackupError(err, 'ZB_BLOB_NOT_FOUND')) throw err;
       });
       deleted++;
-      opts.onProgress?.({ phase: 'cleanup', loaded: deleted, total: objects.length });
+      opts.onProgress?.({ phase: 'cleanup', loaded: deleted, total: objects.length, unit: 'objects' });
     }
     result.objectsDeleted = deleted;
     result.complete = deleted === objects.length;

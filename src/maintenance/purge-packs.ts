@@ -160,7 +160,7 @@ export async function collectPacks(o: PackGcOptions): Promise<PackGcResult> {
       continue;
     }
     for (const x of objects) await writer.add(x.d, x.l.rawSize, x.l.codec, x.obj as Buffer);
-    o.onProgress?.({ phase: 'sweep', loaded: ++done, total: repack.length });
+    o.onProgress?.({ phase: 'sweep', loaded: ++done, total: repack.length, unit: 'packs' });
   }
   await writer.flush(io);
   // One index of everything live: kept packs' live entries, then the rewritten blobs' new places.

@@ -177,7 +177,7 @@ export async function purgeRepository(opts: PurgeOptions): Promise<PurgeResult> 
       await withJournal(repository, id, true, signal, async (j) => {
         if (accountRetentionMs > 0 && isExpired(index, id, j, now - accountRetentionMs)) removals.push(id);
       });
-      opts.onProgress?.({ phase: 'plan', loaded: i + 1, total: ids.length });
+      opts.onProgress?.({ phase: 'plan', loaded: i + 1, total: ids.length, unit: 'accounts' });
     }
     const removed = new Set(removals);
     const kept = ids.filter((id) => !removed.has(id));
@@ -187,7 +187,7 @@ export async function purgeRepository(opts: PurgeOptions): Promise<PurgeResult> 
       throwIfAborted(signal);
       lock?.assertHeld();
       await withJournal(repository, id, dryRun, signal, (j) => applyRetention(j, result, marked, dryRun, signal));
-      opts.onProgress?.({ phase: 'compact', loaded: ++done, total: kept.length });
+      opts.onProgress?.({ phase: 'compact', loaded: ++done, total: kept.length, unit: 'accounts' });
     }
     await removeAccounts(repository, removals, index, result, dryRun, lock, opts.onProgress, signal);
     // Taken before the mark: a commit slipping in between mark and sweep changes it.
@@ -201,7 +201,7 @@ export async function purgeRepository(opts: PurgeOptions): Promise<PurgeResult> 
       done = 0;
       for (const id of kept) {
         await withJournal(repository, id, true, signal, (j) => markDigests(j, marked, signal));
-        opts.onProgress?.({ phase: 'mark', loaded: ++done, total: kept.length });
+        opts.onProgress?.({ phase: 'mark', loaded: ++done, total: kept.length, unit: 'accounts' });
       }
     }
     if (packs) {
@@ -345,7 +345,7 @@ async function removeAccounts(
       result.accountBytesReclaimed += o.size;
     }
     result.accountsRemoved.push(id);
-    onProgress?.({ phase: 'accounts', loaded: ++done, total: ids.length });
+    onProgress?.({ phase: 'accounts', loaded: ++done, total: ids.length, unit: 'accounts' });
   }
   if (!dryRun && ids.length > 0) {
     lock?.assertHeld();
@@ -420,7 +420,7 @@ async function sweep(
         }
         result.blobsRemoved += 1;
         result.blobBytesReclaimed += g.size;
-        onProgress?.({ phase: 'sweep', loaded: ++done, total: garbage.length });
+        onProgress?.({ phase: 'sweep', loaded: ++done, total: garbage.length, unit: 'blobs' });
       }),
     ),
   );

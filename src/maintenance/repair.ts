@@ -68,7 +68,7 @@ export async function repairProblems(opts: RepairOptions): Promise<void> {
         // Format v2: an index entry whose pack is gone would make the next backup skip the blob.
         await forgetIndexEntry(repository, p.digest as string, signal);
       }
-      opts.onProgress?.({ phase: 'repair', loaded: ++done, total: blobProblems.length });
+      opts.onProgress?.({ phase: 'repair', loaded: ++done, total: blobProblems.length, unit: 'blobs' });
     }
     await markRefetch(
       repository,

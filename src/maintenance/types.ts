@@ -1,4 +1,5 @@
 /** Types of the coherency check and the purge. @module */
+import type { ProgressEvent } from '../internal/progress.js';
 
 /** What kind of problem {@link CheckProblem} describes. */
 export type CheckProblemKind =
@@ -61,23 +62,21 @@ export interface CheckProblem {
 }
 
 /** Progress of a check (`loaded` may not be monotonic across phases). */
-export interface CheckProgress {
-  /** `journals`: reading journals; `blobs`: stat/verify of referenced blobs; `unreferenced`: listing all blobs; `repair`. */
-  phase: 'journals' | 'blobs' | 'unreferenced' | 'repair';
-  /** Units done in this phase (accounts, blobs). */
-  loaded: number;
-  /** Units in this phase, when known. */
-  total?: number;
+export interface CheckProgress extends ProgressEvent<
+  'journals' | 'blobs' | 'unreferenced' | 'repair',
+  'accounts' | 'blobs' | 'objects'
+> {
+  // phase: `journals` (unit accounts): reading journals; `blobs`: stat/verify of referenced blobs;
+  // `unreferenced` (unit objects): listing all blob objects; `repair` (unit blobs).
   /** Uncompressed bytes verified so far (full mode). */
   bytes?: number;
 }
 
-/** Progress of a purge. */
-export interface PurgeProgress {
-  /** `plan`/`compact`: per account; `accounts`: removing deleted accounts; `mark`/`sweep`: garbage collection. */
-  phase: 'plan' | 'compact' | 'accounts' | 'mark' | 'sweep';
-  /** Units done in this phase. */
-  loaded: number;
-  /** Units in this phase, when known. */
-  total?: number;
-}
+/**
+ * Progress of a purge: `plan`/`compact`/`mark` count accounts; `accounts`: removing deleted
+ * accounts; `sweep`: garbage blobs (format v1) or packs to rewrite (format v2).
+ */
+export type PurgeProgress = ProgressEvent<
+  'plan' | 'compact' | 'accounts' | 'mark' | 'sweep',
+  'accounts' | 'blobs' | 'packs'
+>;

@@ -108,12 +108,18 @@ export class RestoreWriter {
     const target = new TargetMailbox(client, account, signal);
     let failed = false;
     try {
-      progress({ phase: 'prepare', loaded: 0 });
+      progress({ phase: 'prepare', loaded: 0, unit: 'items' });
       await target.load();
       await this.#folders(plan, target, result, progress);
       await this.#tags(plan, target, result, progress);
       await this.#items(plan, target, result, progress);
-      progress({ phase: 'done', loaded: plan.items.length, total: plan.items.length, bytes: result.bytes });
+      progress({
+        phase: 'done',
+        loaded: plan.items.length,
+        total: plan.items.length,
+        unit: 'items',
+        bytes: result.bytes,
+      });
       return { ...result, durationMs: Date.now() - started };
     } catch (err) {
       failed = true;
@@ -150,7 +156,7 @@ export class RestoreWriter {
         }));
       result.counts.folder[existing ? 'skipped' : 'restored']++;
       if (f.sourceId !== undefined) this.#opts.idMap.set(idMapKey('folder', f.sourceId), id);
-      progress({ phase: 'folders', loaded: ++done, total: folders.length });
+      progress({ phase: 'folders', loaded: ++done, total: folders.length, unit: 'folders' });
     }
   }
 
@@ -173,7 +179,7 @@ export class RestoreWriter {
         await target.ensureTag(t.name, t.color);
         result.counts.tag.restored++;
       }
-      progress({ phase: 'tags', loaded: ++done, total: wanted.size });
+      progress({ phase: 'tags', loaded: ++done, total: wanted.size, unit: 'tags' });
     }
   }
 
@@ -248,7 +254,7 @@ export class RestoreWriter {
             try {
               await one(item);
             } finally {
-              progress({ phase: 'items', loaded: ++done, total, bytes: result.bytes });
+              progress({ phase: 'items', loaded: ++done, total, unit: 'items', bytes: result.bytes });
             }
           }),
         ),

@@ -6,6 +6,7 @@ import type { ItemKind, ItemRecord } from '../journal/types.js';
 import type { Logger } from '../internal/logger.js';
 import type { Repository } from '../repository/repository.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
+import type { ProgressEvent } from '../internal/progress.js';
 
 /** Item kinds a restore writes as items (folders and tags are set up before them). */
 export type RestoreItemKind = 'message' | 'contact' | 'appointment' | 'task' | 'document';
@@ -49,13 +50,10 @@ export interface RestorePlan {
  * A progress event. Phases run `prepare` -> `folders` -> `tags` -> `items` -> `done`; `loaded` and
  * `total` count entries of the phase. Events may repeat a count (concurrent items finish out of order).
  */
-export interface RestoreProgress {
-  /** Current phase. */
-  phase: 'prepare' | 'folders' | 'tags' | 'items' | 'done';
-  /** Entries of the phase done so far. */
-  loaded: number;
-  /** Entries of the phase in all, when known. */
-  total?: number;
+export interface RestoreProgress extends ProgressEvent<
+  'prepare' | 'folders' | 'tags' | 'items' | 'done',
+  'items' | 'folders' | 'tags'
+> {
   /** Bytes of item content written so far (uncompressed). */
   bytes?: number;
 }

@@ -41,9 +41,9 @@ describe('progress', () => {
     const tr = new BackupProgressTracker(() => t);
     tr.update({ phase: 'accounts', loaded: 0, total: 4, unit: 'accounts' });
     t = 10_000;
-    tr.update({ phase: 'download', accountId: 'a', items: 50, total: 100, bytes: 5e6 });
+    tr.update({ phase: 'download', accountId: 'a', loaded: 50, unit: 'items', items: 50, total: 100, bytes: 5e6 });
     tr.update({ phase: 'accounts', accountId: 'a', loaded: 1, total: 4, unit: 'accounts' });
-    tr.update({ phase: 'download', accountId: 'b', items: 50, total: 100, bytes: 5e6 });
+    tr.update({ phase: 'download', accountId: 'b', loaded: 50, unit: 'items', items: 50, total: 100, bytes: 5e6 });
     const s = tr.snapshot();
     // Done: account a (1) plus half of b: 1.5 of 4 in 10 s -> 25/1.5*... = 10 * 2.5 / 1.5 s left.
     expect(s).toMatchObject({ accounts: { done: 1, total: 4 }, items: 100, bytes: 1e7, mbPerS: 1, etaS: 17 });

@@ -161,6 +161,16 @@ describe('encrypted repository through the CLI', () => {
     expect(msgs(dst)).toHaveLength(1);
     expect(msgs(src)).toContain(msgs(dst)[0]);
 
+    // import --from-repo reads the encrypted repository with its own password variable.
+    const dst2 = await startEmulator({ domain: 'third.test' });
+    cleanups.push(() => dst2.close());
+    await writeFile(dstPw, `${dst2.adminPassword}\n`);
+    const fromRepo = ['import', '--from-repo', repo, ...server(dst2), '--password-file', dstPw, '--json'];
+    expect((await cli(fromRepo)).err).toContain('ZB_KEY_REQUIRED');
+    const viaRepo = await cli(fromRepo, { ZB_FROM_REPO_PASSWORD: second.ZB_REPO_PASSWORD });
+    expect(viaRepo.code, viaRepo.err).toBe(0);
+    expect(msgs(dst2)).toEqual(msgs(dst));
+
     // Tampering: a flipped byte in a pack, then in a journal segment, is named by check.
     const packs = (await files(join(repo, 'packs'))).sort();
     const pack = packs[0] as string;

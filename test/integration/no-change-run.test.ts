@@ -9,7 +9,8 @@ import { BackupEngine } from '../../src/backup/backup-engine.js';
 import { buildCorpus } from '../../src/emulator/seed/index.js';
 import { peekLastState } from '../../src/journal/peek.js';
 import { accountPrefix } from '../../src/repository/layout.js';
-import { openRepository, type Repository } from '../../src/repository/repository.js';
+import { initRepository, openRepository, type Repository } from '../../src/repository/repository.js';
+import { MemoryBackend } from '../../src/store/backends/memory.js';
 import type { IoOptions, ObjectInfo, ReplayableBody, StorageBackend } from '../../src/store/backends/backend.js';
 import { backupFixture, diffMailbox, journalState, type BackupFixture } from './backup-helpers.js';
 
@@ -61,6 +62,27 @@ async function setup(): Promise<{ fx: BackupFixture; counting: CountingBackend; 
 const journalWrites = (keys: string[]): string[] => keys.filter((k) => k.startsWith('accounts/'));
 
 describe('a run that finds nothing changed', () => {
+  it('also in an encrypted repository (the commit marker is read through the decrypting backend)', async () => {
+    fx = await backupFixture();
+    await fx.emu.seed(buildCorpus({ seed: 22, accounts: 1, messagesPerAccount: 10, domain: 'example.test' }));
+    const inner = new CountingBackend(new MemoryBackend());
+    const repo = await initRepository({
+      backend: inner,
+      encryption: { password: 'no change here', kdf: { N: 1024, r: 8, p: 1 }, label: 'test' },
+    });
+    const engine = new BackupEngine({ client: fx.client, repository: repo });
+    await engine.run();
+    await engine.run();
+    inner.reset();
+    const quiet = await engine.run();
+    expect(quiet.failures).toEqual([]);
+    expect(quiet.itemsNew + quiet.itemsChanged + quiet.itemsDeleted).toBe(0);
+    expect(journalWrites(inner.puts)).toEqual([]);
+    // The quick path, not a replay that happened to find nothing: one segment read per account.
+    for (const a of fx.emu.accounts())
+      expect(inner.gets.filter((k) => k.startsWith(accountPrefix(a.id))).length).toBe(1);
+  });
+
   it('reads one segment per account, writes no journal or index, and still sees later changes', async () => {
     const { fx, counting, repo } = await setup();
     const engine = new BackupEngine({ client: fx.client, repository: repo });

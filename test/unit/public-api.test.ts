@@ -13,7 +13,7 @@ const ROOT = resolve(import.meta.dirname, '../..');
 
 /** Sorted export names per subpath, whitespace-separated. */
 const PINNED: Record<string, string> = {
-  // 261 names
+  // 262 names
   '.': `
     ARCHIVE_FORMAT_NAME ARCHIVE_FORMAT_VERSION AccountCoverage AccountDeletedRecord AccountInactiveError
     AccountIndexEntry AccountJournalOptions AccountLag AccountRecord AccountRunResult AccountSelection
@@ -36,7 +36,7 @@ const PINNED: Record<string, string> = {
     LocalBackendOptions LockInfo LockMode LockOptions Logger MIN_RETENTION_MS MailboxState ManifestAccount
     ManifestMember MemoryBackend MemoryBackendOptions MessagePreview MigrateOptions MigrateResult MustResyncError
     NoSuchItemError NoSuchWaitSetError ObjectInfo OpenRepositoryOptions PackLayout PackStore PackStoreOptions
-    ParseLdifOptions PlannedEntry PlannedFolder PlannedItem PreviewAttachment ProblemRepair ProvisionClaims
+    ParseLdifOptions PlannedEntry PlannedFolder PlannedItem PreviewAttachment ProblemRepair ProgressEvent ProvisionClaims
     ProvisionKind ProvisionOutcome ProxyOptions PurgeOptions PurgeProgress PurgeResult PutOptions PutResult
     QualifiedIdMismatchError RESTORE_ITEM_KINDS RealTimeScanner RealTimeScannerOptions RealTimeScannerStats
     RecordTimes RecoveredObject ReplayableBody Repository RepositoryCipher RepositoryConfig RepositoryEncryption

@@ -69,7 +69,7 @@ function needClient(session: ConsoleSession): ZimbraClient {
 /** Relays the library's `{ phase, loaded, total }` events, at most every 100 ms (plus phase changes). */
 function relay(
   ctx: OperationContext,
-): (p: { phase: string; loaded: number; total?: number; account?: string }) => void {
+): (p: { phase: string; loaded: number; total?: number; unit?: string; account?: string }) => void {
   let last = 0;
   let phase = '';
   return (p) => {
@@ -79,6 +79,7 @@ function relay(
     phase = p.phase;
     const out: OperationProgress = { phase: p.phase, loaded: p.loaded };
     if (p.total !== undefined) out.total = p.total;
+    if (p.unit !== undefined) out.unit = p.unit;
     if (p.account !== undefined) out.detail = p.account;
     ctx.progress(out);
   };

@@ -17,11 +17,13 @@ import type { Repository } from '../../repository/repository.js';
 /** How an operation ended (or that it has not). */
 export type OperationStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
 
-/** Progress of a running operation (the library's `{ phase, loaded, total? }` shape). */
+/** Progress of a running operation (the library's `{ phase, loaded, total, unit }` shape). */
 export interface OperationProgress {
   phase: string;
   loaded: number;
   total?: number;
+  /** What `loaded`/`total` count (accounts, items, blobs...). */
+  unit?: string;
   /** Free text the library attached (an account name, a folder path). */
   detail?: string;
 }

@@ -141,13 +141,13 @@ const handlers: HandlerSpec[] = [
     const domain = req.child('domain')?.content?.toLowerCase();
     const r = response(req, NS.admin);
     for (const d of ctx.state.directory.dls.values())
-      if (!domain || d.name.endsWith(`@${domain}`)) encodeEntry(r, 'dl', d).attr('dynamic', false);
+      if (!domain || d.name.endsWith(`@${domain}`)) encodeEntry(r, 'dl', d).attr('dynamic', d.dynamic === true);
     return r;
   }),
   admin('GetDistributionListRequest', (req, ctx) => {
     const dl = dlFrom(ctx, req);
     const r = response(req, NS.admin);
-    const el = encodeEntry(r, 'dl', dl).attr('dynamic', false);
+    const el = encodeEntry(r, 'dl', dl).attr('dynamic', dl.dynamic === true);
     for (const m of dl.members) el.add('dlm').setContent(m);
     return r.attr('more', false).attr('total', dl.members.length);
   }),
@@ -217,11 +217,14 @@ const handlers: HandlerSpec[] = [
     return r;
   }),
   admin('CreateDistributionListRequest', (req, ctx) => {
+    // CreateDistributionList.java: dynamic="1" creates a group (LdapProvisioning.createDynamicGroup);
+    // the answer encodes it as GetDistributionList.encodeDistributionList does, dynamic="1".
+    const dynamic = ['1', 'true'].includes((req.get('dynamic') ?? '').toLowerCase());
+    const name = req.get('name') ?? '';
+    if (!name) throw faults.invalidRequest('missing name');
+    const dl = ctx.state.directory.createDistributionList(name, [], requestAttrs(req), dynamic);
     const r = response(req, NS.admin);
-    encodeEntry(r, 'dl', ctx.state.directory.createDistributionList(req.get('name') ?? '', [], requestAttrs(req))).attr(
-      'dynamic',
-      false,
-    );
+    encodeEntry(r, 'dl', dl).attr('dynamic', dynamic);
     return r;
   }),
   admin('AddDistributionListMemberRequest', (req, ctx) => {

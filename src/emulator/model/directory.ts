@@ -31,6 +31,8 @@ export interface AccountEntry extends DirEntry {
 /** A distribution list entry. */
 export interface DlEntry extends DirEntry {
   members: string[];
+  /** A dynamic group (objectClass zimbraGroup): membership by `memberURL`. */
+  dynamic?: boolean;
 }
 
 /** Generalized time (`20240101120000Z`). */
@@ -323,27 +325,59 @@ export class Directory {
     a.isAdmin = status === 'TRUE';
   }
 
-  /** Creates a static distribution list. */
-  createDistributionList(name: string, members: string[] = [], attrs?: Record<string, string | string[]>): DlEntry {
+  /**
+   * Creates a distribution list, or with `dynamic` a dynamic group as LdapProvisioning.createDynamicGroup
+   * does: without a `memberURL` it gets the default one (members are the accounts that are
+   * `zimbraMemberOf` it: LdapDynamicGroup.getDefaultMemberURL) and `zimbraIsACLGroup` TRUE (FALSE is
+   * refused); with a custom `memberURL` membership is the server's LDAP query, which the emulator
+   * does not evaluate (no members), and members cannot be added.
+   */
+  createDistributionList(
+    name: string,
+    members: string[] = [],
+    attrs?: Record<string, string | string[]>,
+    dynamic = false,
+  ): DlEntry {
     const key = name.toLowerCase();
     this.domainOf(key);
     if (this.addressTaken(key)) throw faults.dlExists(name);
     const id = randomUUID();
+    const given = toAttrs(attrs);
+    const extra: Record<string, string[]> = {};
+    if (dynamic && !given['memberURL']?.length) {
+      if (given['zimbraIsACLGroup']?.[0] === 'FALSE')
+        throw faults.invalidRequest('No custom memberURL is provided, zimbraIsACLGroup cannot be set to FALSE');
+      extra['memberURL'] = [`ldap:///??sub?(|(zimbraMemberOf=${id})(zimbraId=${randomUUID()}))`];
+      extra['zimbraIsACLGroup'] = ['TRUE'];
+    } else if (dynamic && !given['zimbraIsACLGroup']?.length) extra['zimbraIsACLGroup'] = ['TRUE'];
     const entry: DlEntry = {
       id,
       name: key,
       members: [],
-      attrs: { ...toAttrs(attrs), zimbraId: [id], mail: [key], zimbraMailStatus: ['enabled'] },
+      attrs: { zimbraMailStatus: ['enabled'], ...given, ...extra, zimbraId: [id], mail: [key] },
+      ...(dynamic ? { dynamic: true } : {}),
     };
     this.dls.set(key, entry);
     this.addMembers(entry, members);
     return entry;
   }
 
-  /** Adds members to a list (duplicates ignored). */
+  /**
+   * Adds members to a list (duplicates ignored). A static list keeps them in
+   * `zimbraMailForwardingAddress`; a dynamic group's members are accounts marked `zimbraMemberOf`.
+   */
   addMembers(dl: DlEntry, members: string[]): void {
+    if (members.length === 0) return;
+    if (dl.dynamic && !customMemberUrl(dl))
+      for (const m of members) {
+        const a = this.findAccount(m);
+        if (!a) throw faults.noSuchAccount(m);
+        const of = a.attrs['zimbraMemberOf'] ?? [];
+        if (!of.includes(dl.id)) a.attrs['zimbraMemberOf'] = [...of, dl.id];
+      }
+    else if (dl.dynamic) throw faults.invalidRequest('cannot add members to dynamic group with custom memberURL');
     for (const m of members) if (!dl.members.includes(m.toLowerCase())) dl.members.push(m.toLowerCase());
-    dl.attrs['zimbraMailForwardingAddress'] = [...dl.members];
+    if (!dl.dynamic) dl.attrs['zimbraMailForwardingAddress'] = [...dl.members];
   }
 
   /** Finds a list by name or id, or raises `account.NO_SUCH_DISTRIBUTION_LIST`. */
@@ -356,4 +390,10 @@ export class Directory {
     if (!dl) throw faults.noSuchDl(nameOrId);
     return dl;
   }
+}
+
+/** True when a dynamic group's membership is a custom LDAP query (not the default zimbraMemberOf one). */
+function customMemberUrl(dl: DlEntry): boolean {
+  const url = dl.attrs['memberURL']?.[0] ?? '';
+  return !url.includes(`(zimbraMemberOf=${dl.id})`);
 }

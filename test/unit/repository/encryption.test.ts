@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { initRepository, openRepository } from '../../../src/repository/repository.js';
 import { openOrInitRepository } from '../../../src/repository/open-or-init.js';
+import { migrateRepository } from '../../../src/maintenance/migrate.js';
 import { MemoryBackend } from '../../../src/store/backends/memory.js';
 import type { StorageBackend } from '../../../src/store/backends/backend.js';
 import { Secret } from '../../../src/internal/secret.js';
@@ -201,6 +202,18 @@ describe('encrypted repositories', () => {
     const slots = await objects(backend, 'keys/');
     const slot = JSON.parse((slots.values().next().value as Buffer).toString()) as Record<string, unknown>;
     expect(slot).toMatchObject({ version: 1, cipher: 'aes-256-gcm', kdf: { name: 'scrypt', N: 1024, r: 8, p: 1 } });
+  });
+
+  it('migrate leaves an encrypted repository (always version 2) and its FORMAT alone', async () => {
+    const { backend, repo } = await encryptedRepo();
+    await repo.blobs.put(body(Buffer.from('kept')));
+    await repo.blobs.flush();
+    const before = await objects(backend);
+    const r = await migrateRepository({ repository: repo });
+    expect(r).toMatchObject({ complete: true, blobObjects: 0, packsWritten: 0 });
+    expect(await objects(backend)).toEqual(before);
+    await backend.put('blobs/ab/ab/' + 'ab'.repeat(2) + '0'.repeat(60), body(Buffer.from('stray')));
+    await expect(migrateRepository({ repository: repo })).rejects.toMatchObject({ code: 'ZB_UNSUPPORTED' });
   });
 
   it('an unencrypted repository has no keys, and init refuses encryption for format 1', async () => {

@@ -37,7 +37,7 @@ export function Progress({ progress }) {
     <progress aria-label=${'Progress: ' + progress.phase} max="100" value=${pct}></progress>
     <span class="muted" aria-live="polite"
       >${progress.phase}
-      ${progress.loaded}${progress.total ? ' / ' + progress.total : ''}${progress.detail ? ' — ' + progress.detail : ''}</span
+      ${progress.loaded}${progress.total ? ' / ' + progress.total : ''}${progress.unit ? ' ' + progress.unit : ''}${progress.detail ? ' — ' + progress.detail : ''}</span
     >
   </div>`;
 }
