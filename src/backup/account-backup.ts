@@ -54,6 +54,21 @@ export interface AccountRunResult {
   failures: Array<{ id: string; error: string }>;
 }
 
+/** The result of an account run that did nothing (yet). */
+export function emptyAccountRun(accountId: string): AccountRunResult {
+  return {
+    accountId,
+    itemsNew: 0,
+    itemsChanged: 0,
+    itemsDeleted: 0,
+    bytesDownloaded: 0,
+    bytesStored: 0,
+    commits: 0,
+    fullListing: false,
+    failures: [],
+  };
+}
+
 /** Options of {@link backupAccount}. */
 export interface AccountBackupOptions {
   fetch: FetchContext;
@@ -85,17 +100,7 @@ class AccountRun {
   #pending: Input[] = [];
 
   constructor(private readonly opts: AccountBackupOptions) {
-    this.result = {
-      accountId: opts.accountId,
-      itemsNew: 0,
-      itemsChanged: 0,
-      itemsDeleted: 0,
-      bytesDownloaded: 0,
-      bytesStored: 0,
-      commits: 0,
-      fullListing: false,
-      failures: [],
-    };
+    this.result = emptyAccountRun(opts.accountId);
     this.#state = { ...((opts.journal.lastState() as CursorState | undefined) ?? {}) };
     // The attributes the journal holds, as a digest in the state: the next run tells "nothing
     // changed" from the last commit marker alone (quick-check.ts). A deleted account has none.

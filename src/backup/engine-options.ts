@@ -63,9 +63,11 @@ export interface BackupEngineOptions {
   /**
    * Polling fallback (watch): accounts whose changes a SmartScan found but no WaitSet signalled
    * (`deafThreshold` probes in a row, default 2), or that a WaitSet refused, are run every
-   * `pollIntervalMs` (default 60000) until their server signals them again.
+   * `pollIntervalMs` (default 60000) until their server signals them again. Besides SmartScan,
+   * `probeSample` accounts per server (default 10, in turn) are run every `probeIntervalMs`
+   * (default 600000; 0: none) as probes, so a deaf WaitSet shows within minutes.
    */
-  waitSetFallback?: { pollIntervalMs?: number; deafThreshold?: number };
+  waitSetFallback?: { pollIntervalMs?: number; deafThreshold?: number; probeIntervalMs?: number; probeSample?: number };
   /** Directory refresh period in watch mode, in ms (new and deleted accounts). Default 300000. */
   refreshMs?: number;
   /**

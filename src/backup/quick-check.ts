@@ -24,7 +24,7 @@ import type { DirectoryObject } from '../soap/requests/directory.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
 import { SyncCursor } from '../sync/sync-cursor.js';
 import { attributesDigest } from './account-attrs.js';
-import type { AccountRunResult } from './account-backup.js';
+import { emptyAccountRun, type AccountRunResult } from './account-backup.js';
 
 /**
  * The result of an account run that found nothing to do, or undefined when the account needs a
@@ -60,15 +60,5 @@ export async function unchangedAccount(opts: {
     if (signal?.aborted) throw err;
     return undefined;
   }
-  return {
-    accountId: id,
-    itemsNew: 0,
-    itemsChanged: 0,
-    itemsDeleted: 0,
-    bytesDownloaded: 0,
-    bytesStored: 0,
-    commits: 0,
-    fullListing: false,
-    failures: [],
-  };
+  return emptyAccountRun(id);
 }

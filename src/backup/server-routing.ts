@@ -9,7 +9,7 @@
  *   a single-server site catches up every account (no home server needed)
  * explicit WaitSets: each server's set lists the selected accounts homed there, with the sync
  *   token of their last run on that server (a run that found a move forgets the token)
- * a run that no signal caused (SmartScan 'catch-up-full', 'poll') is a probe: changes it found
+ * a run that no signal caused (SmartScan 'catch-up-full', 'poll', the fleet's sample 'probe') is a probe: changes it found
  *   tell the fleet the WaitSet may be deaf; accounts to poll come back as 'poll' runs
  * ```
  * @module
@@ -32,7 +32,7 @@ export interface AccountRunOutcome {
 }
 
 /** Scheduler reasons of runs that check an account without a signal (their findings are probes). */
-const PROBES = new Set(['catch-up-full', 'poll']);
+const PROBES = new Set(['catch-up-full', 'poll', 'probe']);
 
 /** What {@link routeServers} needs. */
 export interface ServerRoutingOptions {
@@ -49,7 +49,8 @@ export interface ServerRoutingOptions {
   /** Explicit-account WaitSets (default) or all-accounts ones. */
   kind?: 'explicit' | 'all-accounts';
   maxExplicitAccounts?: number | undefined;
-  fallback?: { pollIntervalMs?: number; deafThreshold?: number } | undefined;
+  fallback?:
+    { pollIntervalMs?: number; deafThreshold?: number; probeIntervalMs?: number; probeSample?: number } | undefined;
   logger: Logger;
 }
 
@@ -85,19 +86,21 @@ export function routeServers(o: ServerRoutingOptions): {
     ...(o.serverUrls ? { serverUrls: o.serverUrls } : {}),
     ...(o.servers ? { servers: o.servers } : {}),
     timeoutSeconds: o.timeoutSeconds,
-    ...((o.kind ?? 'explicit') === 'explicit'
-      ? {
-          accounts: () =>
-            live.accounts
-              .filter((a) => o.wanted(a.id))
-              .map((a) => ({ id: a.id, server: mailHostOf(a.attrs), token: tokens.get(a.id) })),
-        }
-      : {}),
+    accounts: () =>
+      live.accounts
+        .filter((a) => o.wanted(a.id))
+        .map((a) => ({ id: a.id, server: mailHostOf(a.attrs), token: tokens.get(a.id) })),
+    allAccounts: o.kind === 'all-accounts',
     ...(o.maxExplicitAccounts !== undefined ? { maxExplicitAccounts: o.maxExplicitAccounts } : {}),
     onPoll: (id) => {
       if (o.wanted(id)) scheduler.schedule(id, 'poll');
     },
     ...(o.fallback?.pollIntervalMs !== undefined ? { pollIntervalMs: o.fallback.pollIntervalMs } : {}),
+    onProbe: (id) => {
+      if (o.wanted(id)) scheduler.schedule(id, 'probe');
+    },
+    ...(o.fallback?.probeIntervalMs !== undefined ? { probeIntervalMs: o.fallback.probeIntervalMs } : {}),
+    ...(o.fallback?.probeSample !== undefined ? { probeSample: o.fallback.probeSample } : {}),
     ...(o.fallback?.deafThreshold !== undefined ? { deafThreshold: o.fallback.deafThreshold } : {}),
     logger: o.logger,
   });

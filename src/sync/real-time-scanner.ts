@@ -114,6 +114,11 @@ export class RealTimeScanner {
     return this.#kind;
   }
 
+  /** True when the explicit set holds the account, as far as the server answered. */
+  isWatching(accountId: string): boolean {
+    return this.#kind === 'explicit' && this.#membership?.has(accountId) === true;
+  }
+
   /** Accounts the server refused to watch (id -> error type); empty for an all-accounts set. */
   get refused(): ReadonlyMap<string, string> {
     return this.#membership?.refused ?? new Map();

@@ -63,6 +63,11 @@ export interface ScannerFleetOptions {
    * all-accounts WaitSet per server (deprecated by Zimbra and deaf while the redo log is off).
    */
   accounts?: () => Iterable<FleetAccount>;
+  /**
+   * All-accounts WaitSets even with `accounts` (the list then serves polling and probes only).
+   * Default false.
+   */
+  allAccounts?: boolean;
   /** Above this many accounts on a server, its WaitSet is all-accounts. Default 20,000. */
   maxExplicitAccounts?: number;
   /** Called for each account to poll (deaf or refused); default `onChange`. */
@@ -71,6 +76,15 @@ export interface ScannerFleetOptions {
   pollIntervalMs?: number;
   /** Probes in a row with unsignalled changes before an account counts as deaf. Default 2. */
   deafThreshold?: number;
+  /**
+   * Sample probes: every `probeIntervalMs` (default 600,000; 0: none) the next `probeSample`
+   * accounts of each server (default 10, in turn) are handed to `onProbe`, so that a deaf WaitSet
+   * shows within minutes rather than at the next SmartScan. Needs `accounts`.
+   */
+  probeIntervalMs?: number;
+  probeSample?: number;
+  /** Called for each sampled account; the caller runs it and reports through `noteProbe`. */
+  onProbe?: (accountId: string, server: string) => void;
   logger?: Logger | false;
 }
 
@@ -126,6 +140,9 @@ export class ScannerFleet {
   /** The server each account was last watched on (a move drops its token). */
   readonly #lastServer = new Map<string, string>();
   #pollTimer: NodeJS.Timeout | undefined;
+  #probeTimer: NodeJS.Timeout | undefined;
+  /** Where each server's probe sample goes on next. */
+  readonly #probeCursor = new Map<string, number>();
 
   constructor(opts: ScannerFleetOptions) {
     this.#opts = opts;
@@ -234,6 +251,7 @@ export class ScannerFleet {
 
   #pushAccounts(): void {
     if (!this.#opts.accounts) return;
+    this.#startProbes();
     for (const r of this.#running.values()) {
       r.detector.clearRefused();
       r.scanner.setAccounts(this.#accountsOf(r.name));
@@ -264,6 +282,26 @@ export class ScannerFleet {
     if (!any && this.#pollTimer) {
       clearInterval(this.#pollTimer);
       this.#pollTimer = undefined;
+    }
+  }
+
+  #startProbes(): void {
+    const every = this.#opts.probeIntervalMs ?? 600_000;
+    if (this.#probeTimer || this.#closed || every <= 0 || !this.#opts.onProbe) return;
+    this.#probeTimer = setInterval(() => this.#probeOnce(), every);
+    this.#probeTimer.unref();
+  }
+
+  #probeOnce(): void {
+    const sample = this.#opts.probeSample ?? 10;
+    for (const r of this.#running.values()) {
+      if (r.status.state === 'failing') continue;
+      const ids = this.#idsOf(r.name);
+      if (ids.length === 0) continue;
+      const at = (this.#probeCursor.get(r.name) ?? 0) % ids.length;
+      const picked = Math.min(sample, ids.length);
+      for (let i = 0; i < picked; i++) this.#opts.onProbe?.(ids[(at + i) % ids.length]!, r.name);
+      this.#probeCursor.set(r.name, at + picked);
     }
   }
 
@@ -302,6 +340,8 @@ export class ScannerFleet {
     this.#closed = true;
     if (this.#pollTimer) clearInterval(this.#pollTimer);
     this.#pollTimer = undefined;
+    if (this.#probeTimer) clearInterval(this.#probeTimer);
+    this.#probeTimer = undefined;
     await Promise.all([...this.#running.values()].map((r) => this.#stop(r)));
   }
 
@@ -328,7 +368,7 @@ export class ScannerFleet {
         detector.refused(id);
         this.#ensurePolling();
       },
-      ...(this.#opts.accounts ? { accounts: this.#accountsOf(name) } : {}),
+      ...(this.#opts.accounts && !this.#opts.allAccounts ? { accounts: this.#accountsOf(name) } : {}),
       ...(this.#opts.maxExplicitAccounts !== undefined ? { maxExplicitAccounts: this.#opts.maxExplicitAccounts } : {}),
       timeoutSeconds: this.#opts.timeoutSeconds ?? 300,
       ...(this.#opts.retryDelayMs !== undefined ? { retryDelayMs: this.#opts.retryDelayMs } : {}),

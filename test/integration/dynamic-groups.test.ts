@@ -11,7 +11,7 @@
  * addGroupMembers ("cannot add members to dynamic group with custom memberURL");
  * GetDistributionList.encodeDistributionList (the dl element's `dynamic` attribute).
  */
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BackupEngine } from '../../src/backup/backup-engine.js';
 import { formatLdifRecord } from '../../src/directory/ldif.js';
@@ -21,6 +21,8 @@ import { directoryDumpKey } from '../../src/repository/layout.js';
 import { AddDistributionListMember } from '../../src/soap/requests/add-distribution-list-member.js';
 import { CreateDistributionList } from '../../src/soap/requests/create-distribution-list.js';
 import { ZimbraClient } from '../../src/soap/zimbra-client.js';
+import { exportArchive } from '../../src/export/index.js';
+import { importArchive } from '../../src/import/index.js';
 import { backupFixture, type BackupFixture } from './backup-helpers.js';
 
 let fx: BackupFixture | undefined;
@@ -165,5 +167,33 @@ describe('dynamic groups', () => {
     expect(ops.dynamic).toBe(true);
     expect(ops.members).toEqual(['carla@example.test']);
     expect(String(ops.attrs['memberURL'])).toContain(`(zimbraMemberOf=${ops.id})`);
+  });
+
+  it('round-trip: export archive -> import on another server creates the groups with their members', async () => {
+    fx = await backupFixture();
+    const { emu, client, repo } = fx;
+    emu.createAccount('ana@example.test', 'pw');
+    emu.createAccount('bob@example.test', 'pw');
+    const acl = await client.send(CreateDistributionList, { name: 'staff@example.test', dynamic: true, attrs: {} });
+    await client.send(AddDistributionListMember, { id: acl.id, members: ['ana@example.test', 'bob@example.test'] });
+    await client.send(CreateDistributionList, {
+      name: 'active@example.test',
+      dynamic: true,
+      attrs: { memberURL: CUSTOM, zimbraIsACLGroup: 'FALSE' },
+    });
+    await new BackupEngine({ client, repository: repo, directory: { source: 'soap' } }).run();
+    const chunks: Buffer[] = [];
+    const out = new PassThrough();
+    out.on('data', (c: Buffer) => chunks.push(c));
+    await exportArchive({ repo, out, accounts: ['ana@example.test', 'bob@example.test'] });
+    other = await secondServer();
+    const r = await importArchive({ archive: Readable.from([Buffer.concat(chunks)]), client: other.client });
+    expect(r.complete).toBe(true);
+    const lists = new Map((await other.client.getAllDistributionLists()).map((l) => [l.name, l]));
+    const staff = lists.get('staff@example.test')!;
+    expect(staff.dynamic).toBe(true);
+    expect([...staff.members].sort()).toEqual(['ana@example.test', 'bob@example.test']);
+    expect(String(staff.attrs['memberURL'])).toContain(`(zimbraMemberOf=${staff.id})`);
+    expect(lists.get('active@example.test')?.attrs['memberURL']).toBe(CUSTOM);
   });
 });

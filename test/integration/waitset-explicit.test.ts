@@ -74,7 +74,7 @@ describe('explicit-account WaitSet (RealTimeScanner with accounts)', () => {
 
     // <remove> ann, <add> cid: cut a blocked poll short and go out at once
     scanner.setAccounts([{ id: ids['bob']! }, { id: ids['cid']! }]);
-    await until(() => emu!.stats.get('AdminWaitSetRequest') > 0 && scanner.stats.polls >= 3);
+    await until(() => scanner.isWatching(ids['cid']!) && !scanner.isWatching(ids['ann']!));
     signalled.length = 0;
     emu!.deliver('ann@example.test', msg('a2'));
     emu!.deliver('cid@example.test', msg('c2'));
@@ -103,7 +103,8 @@ describe('explicit-account WaitSet (RealTimeScanner with accounts)', () => {
     await until(() => resets.length >= 2);
     expect(resets[1]).toBe('recreated');
     signalled.length = 0;
-    await until(() => scanner.stats.polls >= 1 && !scanner.refused.has(ids['cid']!));
+    // added again without a token: changes count from the add (WaitSetSession), so wait for it
+    await until(() => scanner.isWatching(ids['cid']!));
     emu!.deliver('cid@example.test', msg('c3'));
     await until(() => signalled.includes(ids['cid']!));
     stop.abort();
@@ -197,6 +198,34 @@ describe('deaf WaitSet: all-accounts with the redo log off', () => {
     const result = await watching;
     expect(result.failures).toEqual([]);
   }, 60_000);
+
+  it('sample probes find a deaf WaitSet without a SmartScan', async () => {
+    const ids = await setup({ redoLog: false });
+    const repo = await initRepository({ backend: new MemoryBackend(), compression: 'gzip' });
+    const engine = new BackupEngine({
+      client: client!,
+      repository: repo,
+      waitSetTimeoutSeconds: 1,
+      waitSetKind: 'all-accounts',
+      waitSetFallback: { pollIntervalMs: 150, deafThreshold: 2, probeIntervalMs: 200, probeSample: 10 },
+    });
+    const stop = new AbortController();
+    stops.push(stop);
+    const watching = engine.watch({ signal: stop.signal });
+    await until(() => engine.captureStatus().length === 1 && engine.status().accounts.every((a) => a.lagMs === 0));
+    // mail keeps arriving, nothing is signalled: the probes run the accounts and see it
+    let i = 0;
+    await until(async () => {
+      emu!.deliver('cid@example.test', msg(`p${i++}`));
+      await new Promise((r) => setTimeout(r, 150));
+      return engine.captureStatus()[0]!.deaf !== undefined;
+    });
+    expect(engine.captureStatus()[0]!.deaf).toMatchObject({ deafAccounts: 1 });
+    const last = emu!.deliver('cid@example.test', msg('last'));
+    await until(async () => (await journalState(repo, ids['cid']!)).items.has(String(last)));
+    stop.abort();
+    await watching;
+  }, 30_000);
 
   it('the default explicit sets keep signalling with the redo log off', async () => {
     const ids = await setup({ redoLog: false });
