@@ -14,9 +14,8 @@
  * advisory (a lost write only makes the lag look older) and never read by the backup itself.
  * @module
  */
-import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
-import type { StorageBackend } from '../store/backends/backend.js';
+import { type StorageBackend, bufferBody } from '../store/backends/backend.js';
 
 /** Key prefix of the capture status objects. */
 export const CAPTURE_STATUS_PREFIX = 'status/';
@@ -78,11 +77,7 @@ export async function writeCaptureStatus(
   signal?: AbortSignal,
 ): Promise<void> {
   const bytes = Buffer.from(JSON.stringify(status));
-  await backend.put(
-    captureStatusKey(status.engine),
-    { size: bytes.length, open: () => Readable.from([bytes]) },
-    signal ? { signal } : {},
-  );
+  await backend.put(captureStatusKey(status.engine), bufferBody(bytes), signal ? { signal } : {});
 }
 
 /** Reads every engine's status; unreadable objects are skipped (the status is advisory). */

@@ -4,11 +4,10 @@
  * which accounts finished. Rewritten atomically after each change; small (names only).
  * @module
  */
-import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { ZimbraBackupError, isZimbraBackupError } from '../errors.js';
 import { restorePrefix } from '../repository/layout.js';
-import type { StorageBackend } from '../store/backends/backend.js';
+import { type StorageBackend, bufferBody } from '../store/backends/backend.js';
 
 interface StateBody {
   version: 1;
@@ -91,11 +90,7 @@ export class ImportState {
     const run = this.#saving.then(async () => {
       const body: StateBody = { version: 1, ours: [...this.#ours].sort(), done: [...this.#done].sort() };
       const bytes = Buffer.from(`${JSON.stringify(body)}\n`);
-      await this.#backend.put(
-        this.#key,
-        { size: bytes.length, open: () => Readable.from([bytes]) },
-        signal ? { signal } : {},
-      );
+      await this.#backend.put(this.#key, bufferBody(bytes), signal ? { signal } : {});
     });
     this.#saving = run.catch(() => {});
     return run;

@@ -1,6 +1,5 @@
-import { Readable } from 'node:stream';
 import { ZimbraBackupError } from '../errors.js';
-import type { ReplayableBody, StorageBackend } from '../store/backends/backend.js';
+import { type ReplayableBody, type StorageBackend, bufferBody } from '../store/backends/backend.js';
 import {
   chainLine,
   decodeLine,
@@ -147,7 +146,7 @@ export function segmentHeader(first: number, last: number): string {
 export function batchBody(batch: Batch, recordLines?: readonly string[]): { body: ReplayableBody; size: number } {
   const text = segmentHeader(batch.seq, batch.seq) + [...encodeBatch(batch, recordLines)].join('');
   const buf = Buffer.from(text, 'utf8');
-  return { body: { size: buf.length, open: () => Readable.from([buf]) }, size: buf.length };
+  return { body: bufferBody(buf), size: buf.length };
 }
 
 /**

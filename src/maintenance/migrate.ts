@@ -28,6 +28,7 @@ import { PackStore } from '../store/pack/pack-store.js';
 import { readSmallObject } from '../store/pack/read-object.js';
 import { verifyObject } from '../store/pack/verify-object.js';
 import type { ProgressEvent } from '../internal/progress.js';
+import { bufferBody } from '../store/backends/backend.js';
 
 /** Options of {@link migrateRepository}. */
 export interface MigrateOptions {
@@ -143,7 +144,7 @@ export async function migrateRepository(opts: MigrateOptions): Promise<MigrateRe
         packSize,
       };
       const bytes = encodeFormat(next);
-      await backend.put(FORMAT_KEY, { size: bytes.length, open: () => Readable.from([bytes]) }, io);
+      await backend.put(FORMAT_KEY, bufferBody(bytes), io);
     }
     let deleted = 0;
     for (const o of objects) {

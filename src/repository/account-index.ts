@@ -4,11 +4,10 @@
  * `status`, `ls` and restores find an account by name without listing every object.
  * @module
  */
-import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { isZimbraBackupError, ZimbraBackupError } from '../errors.js';
 import { ACCOUNT_INDEX_KEY } from './layout.js';
-import type { StorageBackend } from '../store/backends/backend.js';
+import { type StorageBackend, bufferBody } from '../store/backends/backend.js';
 
 /** One account known to the repository. */
 export interface AccountIndexEntry {
@@ -138,7 +137,7 @@ async function putIndex(
 ): Promise<void> {
   const sorted = [...accounts].sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
   const bytes = Buffer.from(`${JSON.stringify({ version: 1, accounts: sorted }, null, 1)}\n`);
-  await backend.put(key, { size: bytes.length, open: () => Readable.from([bytes]) }, signal ? { signal } : {});
+  await backend.put(key, bufferBody(bytes), signal ? { signal } : {});
 }
 
 /** Finds an account by zimbraId or (case-insensitive) name; prefers a live one over a deleted one. */

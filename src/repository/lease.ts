@@ -14,11 +14,10 @@
  * for the next run), never both proceed, provided listing is read-after-write consistent.
  * @module
  */
-import { Readable } from 'node:stream';
 import { isZimbraBackupError } from '../errors.js';
 import { abortableSleep } from '../internal/abortable-sleep.js';
 import { safeSegment, safeZimbraId } from '../internal/safe-id.js';
-import type { StorageBackend } from '../store/backends/backend.js';
+import { type StorageBackend, bufferBody } from '../store/backends/backend.js';
 import { readLocks, type LockOptions } from './lock.js';
 
 /** Where leases live. */
@@ -76,7 +75,7 @@ export async function acquireLease(
     `${JSON.stringify({ format: 'zimbra-backup-lease', version: 1, lockId, account: zimbraId })}\n`,
   );
   const key = leaseKey(zimbraId, lockId);
-  await backend.put(key, { size: body.length, open: () => Readable.from([body]) });
+  await backend.put(key, bufferBody(body));
   if (opts.settleMs) await abortableSleep(opts.settleMs, opts.signal);
   const again = await live();
   if ((await holders()).some((id) => id !== lockId && again.has(id))) {

@@ -21,11 +21,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Readable } from 'node:stream';
 import { ZimbraBackupError, isZimbraBackupError, throwIfAborted } from '../errors.js';
 import { abortableSleep } from '../internal/abortable-sleep.js';
 import { resolveLogger, type Logger } from '../internal/logger.js';
-import type { StorageBackend } from '../store/backends/backend.js';
+import { type StorageBackend, bufferBody } from '../store/backends/backend.js';
 import { LOCKS_PREFIX, compactTime, lockIdOfKey, lockKey } from './layout.js';
 
 /** What a lock object says about its holder. */
@@ -437,7 +436,7 @@ function defaultIsAlive(pid: number): boolean {
 
 async function writeLock(backend: StorageBackend, key: string, body: Record<string, unknown>): Promise<void> {
   const bytes = Buffer.from(`${JSON.stringify(body)}\n`);
-  await backend.put(key, { size: bytes.length, open: () => Readable.from([bytes]) });
+  await backend.put(key, bufferBody(bytes));
 }
 
 /** Reads a small object whole (lock objects are ~300 bytes; capped so a hostile one cannot exhaust memory). */

@@ -4,7 +4,6 @@
  * @module
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
 import { ZimbraBackupError, isZimbraBackupError, throwIfAborted } from '../errors.js';
 import type { Logger } from '../internal/logger.js';
 import type { Secret } from '../internal/secret.js';
@@ -20,7 +19,7 @@ import {
 } from './keys/key-slots.js';
 import { Journal } from '../journal/journal.js';
 import type { JournalOptions } from '../journal/types.js';
-import type { StorageBackend } from '../store/backends/backend.js';
+import { type StorageBackend, bufferBody } from '../store/backends/backend.js';
 import { assertCodecAvailable, isCompression, type Compression } from '../store/blob-codec.js';
 import { BlobStore } from '../store/blob-store.js';
 import { PackStore } from '../store/pack/pack-store.js';
@@ -419,7 +418,7 @@ export async function initRepository(options: InitRepositoryOptions): Promise<Re
     key = { masterKey, slotId: slot.id };
   }
   const bytes = encodeFormat(config);
-  await backend.put(FORMAT_KEY, { size: bytes.length, open: () => Readable.from([bytes]) }, signal ? { signal } : {});
+  await backend.put(FORMAT_KEY, bufferBody(bytes), signal ? { signal } : {});
   return new Repository(backend, config, options, key);
 }
 

@@ -19,9 +19,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Readable } from 'node:stream';
 import { isZimbraBackupError, ZimbraBackupError } from '../errors.js';
-import type { StorageBackend } from '../store/backends/backend.js';
+import { type StorageBackend, bufferBody } from '../store/backends/backend.js';
 import { compactTime, REQUESTS_PREFIX, requestIdOfKey, requestKey } from './layout.js';
 import { readSmall } from './lock.js';
 
@@ -64,7 +63,7 @@ export interface TaskAnswer {
 
 async function putJson(backend: StorageBackend, key: string, value: unknown, signal?: AbortSignal): Promise<void> {
   const bytes = Buffer.from(JSON.stringify(value));
-  await backend.put(key, { size: bytes.length, open: () => Readable.from([bytes]) }, signal ? { signal } : {});
+  await backend.put(key, bufferBody(bytes), signal ? { signal } : {});
 }
 
 async function readJson(backend: StorageBackend, key: string): Promise<unknown> {

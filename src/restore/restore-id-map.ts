@@ -14,11 +14,10 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { isZimbraBackupError, ZimbraBackupError } from '../errors.js';
 import { restorePrefix } from '../repository/layout.js';
-import type { StorageBackend } from '../store/backends/backend.js';
+import { bufferBody, type ReplayableBody, type StorageBackend } from '../store/backends/backend.js';
 import type { JsonValue } from '../journal/types.js';
 
 /** Options of {@link RestoreIdMap.open}. */
@@ -37,9 +36,9 @@ export interface RestoreIdMapOptions {
   signal?: AbortSignal;
 }
 
-function jsonBody(value: unknown): { size: number; open: () => Readable } {
+function jsonBody(value: unknown): ReplayableBody {
   const bytes = Buffer.from(`${JSON.stringify(value)}\n`);
-  return { size: bytes.length, open: () => Readable.from([bytes]) };
+  return bufferBody(bytes);
 }
 
 /**

@@ -24,7 +24,7 @@ import { pipeline } from 'node:stream/promises';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { ZimbraBackupError, isZimbraBackupError, throwIfAborted } from '../errors.js';
 import { resolveLogger, type Logger } from '../internal/logger.js';
-import type { IoOptions, ReplayableBody, StorageBackend } from './backends/backend.js';
+import { type IoOptions, type ReplayableBody, type StorageBackend, bufferBody } from './backends/backend.js';
 import { toStorageError } from './backends/storage-error.js';
 import {
   BLOB_HEADER_SIZE,
@@ -416,12 +416,7 @@ export class BlobStore {
       async () => {
         const object = await encodeWhole(bytes, codec, this.#gzipLevel);
         if (this.packs) await this.packs.add(this.packs.idOf(digest), size, codec, object);
-        else
-          await this.backend.put(
-            this.layout.key(digest),
-            { size: object.length, open: () => Readable.from([object]) },
-            signal ? { signal } : {},
-          );
+        else await this.backend.put(this.layout.key(digest), bufferBody(object), signal ? { signal } : {});
         return { digest, size, storedSize: object.length, stored: true };
       },
       signal,

@@ -14,10 +14,9 @@
  * @module
  */
 import { createCipheriv, createDecipheriv, randomBytes, scrypt as scryptCb } from 'node:crypto';
-import { Readable } from 'node:stream';
 import { ZimbraBackupError, isZimbraBackupError } from '../../errors.js';
 import { toSecret, type Secret } from '../../internal/secret.js';
-import type { IoOptions, StorageBackend } from '../../store/backends/backend.js';
+import { type IoOptions, type StorageBackend, bufferBody } from '../../store/backends/backend.js';
 import { KEY_SIZE, NONCE_SIZE, TAG_SIZE } from '../../store/crypto/cipher.js';
 
 /** Prefix of the key slot objects. */
@@ -98,7 +97,7 @@ export async function addKeySlot(opts: {
     sealedKey: sealedKey.toString('base64'),
   };
   const bytes = Buffer.from(`${JSON.stringify(json, null, 2)}\n`, 'utf8');
-  await opts.backend.put(keySlotKey(id), { size: bytes.length, open: () => Readable.from([bytes]) }, io(opts.signal));
+  await opts.backend.put(keySlotKey(id), bufferBody(bytes), io(opts.signal));
   return info;
 }
 

@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 
 /** Per-call options of every I/O operation. */
 export interface IoOptions {
@@ -15,6 +15,11 @@ export interface ReplayableBody {
   size?: number;
   /** Opens a new stream over the same bytes. */
   open(): Readable;
+}
+
+/** A body over bytes already in memory (small objects: status, index, lock, request files). */
+export function bufferBody(bytes: Buffer): ReplayableBody {
+  return { size: bytes.length, open: () => Readable.from([bytes]) };
 }
 
 /** One object returned by {@link StorageBackend.list}. */

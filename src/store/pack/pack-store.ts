@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { ZimbraBackupError, isZimbraBackupError } from '../../errors.js';
 import { resolveLogger, type Logger } from '../../internal/logger.js';
-import type { IoOptions, StorageBackend } from '../backends/backend.js';
+import { type IoOptions, type StorageBackend, bufferBody } from '../backends/backend.js';
 import type { Compression } from '../blob-codec.js';
 import { SEAL_OVERHEAD, aad, type RepositoryCipher } from '../crypto/cipher.js';
 import { readSmallObject } from './read-object.js';
@@ -355,7 +355,7 @@ export class PackStore {
   async #writeIndex(entries: Iterable<[string, BlobLocation]>, opts: IoOptions): Promise<string> {
     const id = newObjectId(this.#now());
     const bytes = encodeIndexFile(entries);
-    await this.backend.put(this.indexKey(id), { size: bytes.length, open: () => Readable.from([bytes]) }, opts);
+    await this.backend.put(this.indexKey(id), bufferBody(bytes), opts);
     this.#indexFiles.add(id);
     this.counters.indexFilesWritten++;
     return id;
