@@ -6,25 +6,29 @@
  * @module
  */
 import { VALUE_BLOCKED } from './account-attributes.js';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { classifyEntry, type DirectoryEntry, type DirectoryValue } from './directory-entry.js';
-import { writeDirectoryLdif, type DirectoryDumpSummary } from './directory-dump-io.js';
+import type { DirectoryDumpSummary } from './directory-dump-io.js';
+import { storeDirectoryEntries, type StoredDirectoryDump } from './dump-store.js';
 import type { DirectoryObject } from '../soap/requests/directory.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
 import type { StorageBackend } from '../store/backends/backend.js';
 
 /** What a saved directory snapshot holds. */
 export interface DirectorySnapshotResult {
-  /** Repository key of the LDIF. */
+  /** Repository key of the LDIF: the new dump, or the newest existing one when `unchanged`. */
   key: string;
   /** Where the entries came from. */
   source: 'ldap' | 'soap';
   summary: DirectoryDumpSummary;
-  /** Stored bytes (gzip). */
+  /** Stored bytes (gzip); 0 when `unchanged`. */
   bytes: number;
+  /** Content digest (hex) recorded in the dump's header (dump-digest.ts). */
+  digest: string;
+  /**
+   * True when the directory held the same content as the newest dump: nothing was written, and
+   * that dump (`key`) stays the one restores find for every instant from its time on.
+   */
+  unchanged: boolean;
   /** Present when something the restore needs is missing from this snapshot. */
   warning?: string;
 }
@@ -106,25 +110,23 @@ export async function* soapDirectoryEntries(
   }
 }
 
-/** Writes entries as gzip LDIF into the repository under `key` (spooled: a backend put must be replayable). */
+/**
+ * Writes entries as gzip LDIF into the repository under `key` (spooled: a backend put must be
+ * replayable); with `ifChanged`, nothing when the newest dump holds the same content (dump-store.ts).
+ */
 export async function saveDirectoryEntries(
   backend: StorageBackend,
   key: string,
   entries: AsyncIterable<DirectoryEntry>,
   signal?: AbortSignal,
-): Promise<{ summary: DirectoryDumpSummary; bytes: number }> {
-  const dir = await mkdtemp(join(tmpdir(), 'zb-dir-'));
-  try {
-    const file = join(dir, 'directory.ldif.gz');
-    const written = await writeDirectoryLdif(entries, createWriteStream(file, { mode: 0o600 }), {
-      gzip: true,
-      header: `zimbra-backup directory snapshot (admin SOAP)\ncreated: ${new Date().toISOString()}`,
-      ...(signal ? { signal } : {}),
-    });
-    const { size } = await stat(file);
-    await backend.put(key, { size, open: () => createReadStream(file) }, signal ? { signal } : {});
-    return written;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  opts: { ifChanged?: boolean } = {},
+): Promise<StoredDirectoryDump> {
+  return storeDirectoryEntries({
+    backend,
+    key,
+    entries,
+    header: `zimbra-backup directory snapshot (admin SOAP)\ncreated: ${new Date().toISOString()}`,
+    ...(opts.ifChanged !== undefined ? { ifChanged: opts.ifChanged } : {}),
+    ...(signal ? { signal } : {}),
+  });
 }
