@@ -160,9 +160,10 @@ export class BackupEngine {
       await scheduler.onIdle();
       await this.#serialized(() => this.#roster.save(opts.signal));
       await this.#writeStatus('backup', passStarted, accounts, opts.signal);
-      // Format v2: one index file per run instead of one per flush (fewer objects to list and load).
+      // Format v2: the run's index files merged (fewer objects to list and load); size-tiered, so an
+      // incremental run rewrites what it added, not the whole index (issue 12).
       await this.#opts.repository.blobs.packs
-        ?.compactIndex(opts.signal ? { signal: opts.signal } : {})
+        ?.compactIndexTiered(opts.signal ? { signal: opts.signal } : {})
         .catch((err: unknown) =>
           this.#log.warn({ err: String(err) }, 'index compaction failed (the index stays valid)'),
         );
