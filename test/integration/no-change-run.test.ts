@@ -147,9 +147,16 @@ describe('a run that finds nothing changed', () => {
   });
 });
 
+let cleanup: BackupFixture | undefined;
+afterEach(async () => {
+  await cleanup?.close();
+  cleanup = undefined;
+});
+
 describe('the requests of a no-change pass', () => {
   it('are one listing, one SyncRequest per account and two directory batches', async () => {
-    fx = await backupFixture();
+    const fx = await backupFixture();
+    cleanup = fx;
     await fx.emu.seed(buildCorpus({ seed: 23, accounts: 2, messagesPerAccount: 5, domain: 'example.test' }));
     fx.emu.createDistributionList('team@example.test', [fx.emu.accounts()[0]!.name]);
     const engine = new BackupEngine({ client: fx.client, repository: fx.repo, directory: { source: 'soap' } });
