@@ -57,7 +57,7 @@ export interface ListAccountsOptions {
   /** Restrict to a domain (name). */
   domain?: string;
   /**
-   * Attributes to fetch per account (default {@link LISTING_ATTRS}); `'all'` sends no `attrs`, and
+   * Attributes to fetch per account (default: zimbraId, zimbraMailHost, zimbraAccountStatus); `'all'` sends no `attrs`, and
    * the server returns every attribute, as GetAccount does (SearchDirectory.java, ToXML.encodeAccount).
    */
   attrs?: string[] | 'all';
