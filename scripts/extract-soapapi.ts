@@ -77,6 +77,8 @@ const COMMANDS = [
   'GetServer',
   'AddAccountAlias',
   'RemoveAccountAlias',
+  'AddDistributionListAlias',
+  'RemoveDistributionListAlias',
   'RenameAccount',
   'SetPassword',
   'DeleteAccount',

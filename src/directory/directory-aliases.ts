@@ -1,11 +1,14 @@
 /**
- * Account aliases of a directory dump, and adding them to a recreated account through admin SOAP
- * (AddAccountAliasRequest), shared by `restoreDirectory` and import provisioning.
+ * Aliases of the accounts, distribution lists and dynamic groups of a directory dump, and adding
+ * them to a recreated object through admin SOAP (AddAccountAliasRequest,
+ * AddDistributionListAliasRequest), shared by `restoreDirectory` and import provisioning.
  *
  * ```text
- * aliases of an account = its zimbraMailAlias values ∪ the alias entries (objectClass zimbraAlias)
- *                         whose zimbraAliasTargetId is its zimbraId; lower-cased, deduplicated, sorted
- * add each after the account exists: account.ACCOUNT_EXISTS -> existing (already there, e.g. a rerun)
+ * aliases of an object = its zimbraMailAlias values ∪ the alias entries (objectClass zimbraAlias)
+ *                        whose zimbraAliasTargetId is its zimbraId; lower-cased, deduplicated, sorted,
+ *                        minus its own address (a list's zimbraMailAlias holds it too:
+ *                        LdapProvisioning.createDistributionList)
+ * add each after the object exists: account.ACCOUNT_EXISTS -> existing (already there, e.g. a rerun)
  *                                    account.NO_SUCH_DOMAIN -> failed, "domain ... does not exist"
  *                                    other fault            -> failed with its message; never the whole run
  * ```
@@ -13,16 +16,22 @@
  */
 import { domainOf, entryAddress, getAttributeValues, entryValue, type DirectoryEntry } from './directory-entry.js';
 import { AddAccountAlias } from '../soap/requests/add-account-alias.js';
+import { AddDistributionListAlias } from '../soap/requests/add-distribution-list-alias.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
 import { faultCodeOf } from '../internal/fault-code.js';
 
-/** Collects the aliases of accounts while a dump is read once. */
+const ALIASED_KINDS: ReadonlySet<string> = new Set(['account', 'calendarResource', 'distributionList', 'dynamicGroup']);
+
+/** Collects the aliases of accounts and groups while a dump is read once. */
 export class AliasCollector {
   private readonly byTarget = new Map<string, Set<string>>();
 
-  /** Takes what an entry says about aliases: an account's `zimbraMailAlias`, an alias entry's target. */
+  /**
+   * Takes what an entry says about aliases: an account's or group's `zimbraMailAlias`, an alias
+   * entry's target.
+   */
   add(e: DirectoryEntry): void {
-    if (e.kind === 'account' || e.kind === 'calendarResource') {
+    if (ALIASED_KINDS.has(e.kind)) {
       const id = entryValue(e, 'zimbraId');
       if (!id) return;
       for (const v of getAttributeValues(e, 'zimbraMailAlias')) if (typeof v === 'string') this.put(id, v);
@@ -40,8 +49,8 @@ export class AliasCollector {
     this.byTarget.set(key, set);
   }
 
-  /** The aliases of the account whose source zimbraId is `id` (never its own address), sorted. */
-  forAccount(id: string, address?: string): string[] {
+  /** The aliases of the account or group whose source zimbraId is `id` (never its own address), sorted. */
+  forTarget(id: string, address?: string): string[] {
     const own = address?.toLowerCase();
     return [...(this.byTarget.get(id.toLowerCase()) ?? [])].filter((a) => a !== own && a.includes('@')).sort();
   }
@@ -61,9 +70,24 @@ export interface AliasOutcome {
  * Adds aliases to an account (by its target zimbraId), one request each; per-alias faults are
  * outcomes. Aborts and transport errors (no fault code) are thrown.
  */
-export async function addAccountAliases(
+export function addAccountAliases(
   client: ZimbraClient,
   accountId: string,
+  aliases: readonly string[],
+  signal?: AbortSignal,
+): Promise<AliasOutcome[]> {
+  return addAliases(client, 'account', accountId, aliases, signal);
+}
+
+/**
+ * Adds aliases to an account or to a distribution list / dynamic group (`group`, through
+ * AddDistributionListAliasRequest), by its target zimbraId, one request each; per-alias faults are
+ * outcomes. Aborts and transport errors (no fault code) are thrown.
+ */
+export async function addAliases(
+  client: ZimbraClient,
+  target: 'account' | 'group',
+  id: string,
   aliases: readonly string[],
   signal?: AbortSignal,
 ): Promise<AliasOutcome[]> {
@@ -71,7 +95,8 @@ export async function addAccountAliases(
   const out: AliasOutcome[] = [];
   for (const alias of aliases) {
     try {
-      await client.send(AddAccountAlias, { id: accountId, alias }, io);
+      if (target === 'account') await client.send(AddAccountAlias, { id, alias }, io);
+      else await client.send(AddDistributionListAlias, { id, alias }, io);
       out.push({ alias, status: 'created' });
     } catch (err) {
       if (signal?.aborted) throw err;

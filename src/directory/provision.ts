@@ -7,7 +7,8 @@
  * plan   = directory entries of the selection: COS, domains (plus the domain of every account),
  *          the accounts to import (an account without an entry: from its attribute record), lists
  * fail   = onExisting 'fail' and an account or list exists that this import did not create -> ZB_CONFLICT, nothing written
- * create = COS -> domains -> accounts (+ their aliases, AddAccountAlias) -> lists (+ members); COS ids remapped by COS name
+ * create = COS -> domains -> accounts (+ their aliases, AddAccountAlias) -> lists (+ members, + their aliases,
+ *          AddDistributionListAlias); COS ids remapped by COS name
  *          existing COS/domain: reused; existing account/list not ours: skipped (onExisting 'skip')
  * ```
  * @module
@@ -17,7 +18,7 @@ import { ZimbraBackupError, throwIfAborted } from '../errors.js';
 import { Secret } from '../internal/secret.js';
 import { domainOf, entryAddress, entryValue, passwordHash, type DirectoryEntry } from './directory-entry.js';
 import { copyableAccountAttrs } from './account-attributes.js';
-import { AliasCollector, addAccountAliases } from './directory-aliases.js';
+import { AliasCollector, addAliases } from './directory-aliases.js';
 import type { ZimbraAttrs } from '../soap/element.js';
 import { AddDistributionListMember } from '../soap/requests/add-distribution-list-member.js';
 import { CreateCos } from '../soap/requests/create-cos.js';
@@ -117,7 +118,8 @@ export async function planProvisioning(
     } else if (e.kind === 'distributionList' || e.kind === 'dynamicGroup') {
       const name = entryAddress(e);
       if (!name || (!domains.has(domainOf(name)) && !doms.has(domainOf(name)))) continue;
-      lists.push({ kind: 'distributionList', ...groups.plan(e, name) });
+      const id = entryValue(e, 'zimbraId');
+      lists.push({ kind: 'distributionList', ...groups.plan(e, name), ...(id ? { sourceId: id } : {}) });
     }
   }
   for (const d of domains) if (!doms.has(d)) doms.set(d, { kind: 'domain', name: d, attrs: {} });
@@ -129,8 +131,8 @@ export async function planProvisioning(
         sourceId: a.id,
         attrs: copyableAccountAttrs(a.attrs),
       });
-  for (const a of accs.values()) {
-    const list = aliases.forAccount(a.sourceId!, a.name);
+  for (const a of [...accs.values(), ...lists]) {
+    const list = a.sourceId ? aliases.forTarget(a.sourceId, a.name) : [];
     if (list.length) a.aliases = list;
   }
   const sorted = <T extends Planned>(xs: Iterable<T>): T[] =>
@@ -222,7 +224,7 @@ export async function provision(opts: ProvisionOptions): Promise<ProvisionResult
   return result;
 }
 
-/** Adds the aliases of an account this import created (or created in an earlier run). */
+/** Adds the aliases of an account or list this import created (or created in an earlier run). */
 async function provisionAliases(
   client: ZimbraClient,
   o: Planned,
@@ -230,15 +232,21 @@ async function provisionAliases(
   signal?: AbortSignal,
 ): Promise<ProvisionOutcome[]> {
   const base = { kind: 'alias' as const, target: o.name };
+  const io = signal ? { signal } : {};
+  const target = o.kind === 'account' ? 'account' : 'group';
   let id = out.id;
   try {
-    id ??= (await client.getAccount(o.name, { ...(signal ? { signal } : {}), attrs: ['zimbraId'] })).id;
+    // An object created by an earlier run ('ours') is looked up for its new id.
+    id ??=
+      target === 'account'
+        ? (await client.getAccount(o.name, { ...io, attrs: ['zimbraId'] })).id
+        : (await client.send(GetDistributionList, { dl: { by: 'name', value: o.name }, limit: 1 }, io)).list.id;
   } catch (err) {
     if (signal?.aborted) throw err;
-    const reason = `account not found: ${(err as Error).message}`;
+    const reason = `${target === 'account' ? 'account' : 'list'} not found: ${(err as Error).message}`;
     return o.aliases!.map((name) => ({ ...base, name, status: 'failed' as const, reason }));
   }
-  return (await addAccountAliases(client, id, o.aliases!, signal)).map((a) => ({
+  return (await addAliases(client, target, id, o.aliases!, signal)).map((a) => ({
     ...base,
     name: a.alias,
     status: a.status,
@@ -285,8 +293,8 @@ async function createOne(
         return { ...base, status: 'created', id: dl.id };
       }
       case 'alias':
-        // aliases are planned on their account (Planned.aliases), never on their own
-        return { ...base, status: 'failed', reason: 'an alias is added with its account' };
+        // aliases are planned on their account or list (Planned.aliases), never on their own
+        return { ...base, status: 'failed', reason: 'an alias is added with its account or list' };
     }
   } catch (err) {
     if (signal?.aborted) throw err;

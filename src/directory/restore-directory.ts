@@ -5,7 +5,8 @@
  *
  * ```text
  * dump = newest directory/<time>.ldif[.gz] at or before `at` (none: accounts from the journals' attribute records)
- * COS -> domains -> accounts (each followed by its aliases, AddAccountAlias) -> distribution lists, then list members
+ * COS -> domains -> accounts (each followed by its aliases, AddAccountAlias)
+ *     -> distribution lists and dynamic groups (each with its members, then its aliases, AddDistributionListAlias)
  * existing objects (`*_EXISTS`) are skipped; COS ids in attributes are remapped by COS name
  * ```
  * @module
@@ -24,7 +25,7 @@ import { GroupMembership } from './group-plan.js';
 import { CreateDomain } from '../soap/requests/create-domain.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
 import { copyableAccountAttrs } from './account-attributes.js';
-import { AliasCollector, addAccountAliases } from './directory-aliases.js';
+import { AliasCollector, addAliases } from './directory-aliases.js';
 import { dumpEntries, entryValue, findDirectoryDump, passwordHash } from './directory-source.js';
 import { creatableAttrs, remapCos } from './directory-attrs.js';
 import { faultCodeOf } from '../internal/fault-code.js';
@@ -38,7 +39,7 @@ export interface RestoreDirectoryOptions {
   repository: Repository;
   /** Admin-authenticated client of the target server. */
   client: ZimbraClient;
-  /** Kinds to restore. Default: all. `alias` adds the aliases of the accounts this run creates. */
+  /** Kinds to restore. Default: all. `alias` adds the aliases of the accounts and lists this run creates. */
   objects?: DirectoryObjectKind[];
   /** Only objects of this domain (the domain itself, its accounts and lists; COS are kept). */
   domain?: string;
@@ -95,7 +96,7 @@ interface PlannedObject {
   name: string;
   attrs: ZimbraAttrs;
   members?: string[];
-  /** Account aliases, added after the account is created. */
+  /** Aliases of an account or list, added after it is created. */
   aliases?: string[];
   /** A dynamic group (distributionList kind). */
   dynamic?: boolean;
@@ -148,12 +149,15 @@ async function planFromDump(
     } else if (e.kind === 'distributionList' || e.kind === 'dynamicGroup') {
       const name = entryAddress(e);
       if (!name || !inDomain(name, opts.domain) || wantAccounts) continue;
-      out.push({ kind: 'distributionList', ...groups.plan(e, name) });
+      const planned: PlannedObject = { kind: 'distributionList', ...groups.plan(e, name) };
+      const id = entryValue(e, 'zimbraId')?.toLowerCase();
+      if (id) sourceIds.set(planned, id);
+      out.push(planned);
     }
   }
   // alias entries may come after their account in the dump: attached once all are read
   for (const [o, id] of sourceIds) {
-    const list = aliases.forAccount(id, o.name);
+    const list = aliases.forTarget(id, o.name);
     if (list.length) o.aliases = list;
   }
   return out;
@@ -235,9 +239,10 @@ export async function restoreDirectory(opts: RestoreDirectoryOptions): Promise<R
       const id = await createObject(opts, o, remapCos(o.attrs, oldCosNames, newCosIds), result);
       if (o.kind === 'cos') newCosIds.set(o.name.toLowerCase(), id);
       result.created.push({ kind: o.kind, name: o.name, id });
-      // Aliases only for an account this run created: an existing account is not modified.
+      // Aliases only for an account or list this run created: an existing one is not modified.
+      const target = o.kind === 'account' ? 'account' : 'group';
       if (o.aliases?.length)
-        for (const a of await addAccountAliases(opts.client, id, o.aliases, opts.signal)) {
+        for (const a of await addAliases(opts.client, target, id, o.aliases, opts.signal)) {
           const out = {
             kind: 'alias' as const,
             name: a.alias,
@@ -286,7 +291,7 @@ async function createObject(
       return dl.id;
     }
     case 'alias':
-      // aliases are planned on their account (PlannedObject.aliases), never on their own
-      throw new ZimbraBackupError('an alias is added with its account', { code: 'ZB_INVALID_ARGUMENT' });
+      // aliases are planned on their account or list (PlannedObject.aliases), never on their own
+      throw new ZimbraBackupError('an alias is added with its account or list', { code: 'ZB_INVALID_ARGUMENT' });
   }
 }

@@ -86,6 +86,57 @@ describe('admin commands', () => {
     );
   });
 
+  // AddDistributionListAlias.java: the group by zimbraId only (getGroup(DistributionListBy.id)), an
+  // absent one is account.NO_SUCH_DISTRIBUTION_LIST for an admin (AdminDocumentHandler
+  // .defendAgainstGroupHarvesting); LdapProvisioning.addGroupAlias -> addAliasInternal: same checks
+  // as an account alias, the alias joins zimbraMailAlias and mail. A list's zimbraMailAlias also holds
+  // its own address (LdapProvisioning.createDistributionList / createDynamicGroup), and a list is
+  // found by name through zimbraMailAlias (UBIDLdapFilterFactory.distributionListByName).
+  // RemoveDistributionListAlias.java: NO_SUCH_DISTRIBUTION_LIST for an unknown id.
+  it('AddDistributionListAlias makes the alias resolve to the list or group; taken addresses refused; RemoveDistributionListAlias', async () => {
+    const attrsOf = (el: { a: Array<{ n: string; _content: string }> }, n: string): string[] =>
+      el.a.filter((a) => a.n === n).map((a) => a._content);
+    const created = await adm('CreateDistributionListRequest', { name: 'team@example.test' });
+    const team = created.el['dl'][0] as { id: string; a: Array<{ n: string; _content: string }> };
+    expect(attrsOf(team, 'zimbraMailAlias')).toEqual(['team@example.test']);
+    expect((await adm('AddDistributionListAliasRequest', { id: team.id, alias: 'Crew@Example.test' })).el).toEqual({
+      _jsns: A,
+    });
+    const got = await adm('GetDistributionListRequest', { dl: { by: 'id', _content: team.id } });
+    const dl = got.el['dl'][0] as { id: string; a: Array<{ n: string; _content: string }> };
+    expect(attrsOf(dl, 'zimbraMailAlias')).toEqual(['team@example.test', 'crew@example.test']);
+    expect(attrsOf(dl, 'mail')).toEqual(['team@example.test', 'crew@example.test']);
+    const viaAlias = await adm('GetDistributionListRequest', { dl: { by: 'name', _content: 'crew@example.test' } });
+    expect(viaAlias.el['dl'][0]['id']).toBe(team.id);
+    // the same alias again, an account's address, and an account alias over the list alias
+    for (const alias of ['crew@example.test', ann.name])
+      expect((await adm('AddDistributionListAliasRequest', { id: team.id, alias })).code).toBe(
+        'account.ACCOUNT_EXISTS',
+      );
+    expect((await adm('AddAccountAliasRequest', { id: ann.id, alias: 'crew@example.test' })).code).toBe(
+      'account.ACCOUNT_EXISTS',
+    );
+    expect((await adm('AddDistributionListAliasRequest', { id: team.id, alias: 'x@nowhere.test' })).code).toBe(
+      'account.NO_SUCH_DOMAIN',
+    );
+    // by id only: the list's name is no id
+    expect(
+      (await adm('AddDistributionListAliasRequest', { id: 'team@example.test', alias: 'y@example.test' })).code,
+    ).toBe('account.NO_SUCH_DISTRIBUTION_LIST');
+    // a dynamic group takes aliases the same way
+    const group = (await adm('CreateDistributionListRequest', { name: 'dyn@example.test', dynamic: '1' })).el['dl'][0];
+    await adm('AddDistributionListAliasRequest', { id: group['id'], alias: 'dyn-alias@other.test' });
+    const g = await adm('GetDistributionListRequest', { dl: { by: 'name', _content: 'dyn-alias@other.test' } });
+    expect(g.el['dl'][0]).toMatchObject({ id: group['id'], dynamic: true });
+    await adm('RemoveDistributionListAliasRequest', { id: team.id, alias: 'crew@example.test' });
+    expect((await adm('GetDistributionListRequest', { dl: { by: 'name', _content: 'crew@example.test' } })).code).toBe(
+      'account.NO_SUCH_DISTRIBUTION_LIST',
+    );
+    expect((await adm('RemoveDistributionListAliasRequest', { id: 'nope', alias: 'crew@example.test' })).code).toBe(
+      'account.NO_SUCH_DISTRIBUTION_LIST',
+    );
+  });
+
   it('RenameAccount answers the renamed account; the new name logs in (RenameAccount.java)', async () => {
     const z = emu.accounts().find((a) => a.name === 'zed@other.test')!;
     const r = await adm('RenameAccountRequest', { id: z.id, newName: 'zoe@other.test' });

@@ -308,6 +308,9 @@ describe('emulator responses conform to the Zimbra API description', () => {
     const bob = emu.accounts().find((a) => a.name === 'bob@example.test')!;
     await admin('AddAccountAlias', { id: bob.id, alias: 'robert@example.test' });
     await admin('RemoveAccountAlias', { id: bob.id, alias: 'robert@example.test' });
+    const list = emu.createDistributionList('conform@example.test', []);
+    await admin('AddDistributionListAlias', { id: list.id, alias: 'conform-alias@example.test' });
+    await admin('RemoveDistributionListAlias', { id: list.id, alias: 'conform-alias@example.test' });
     await admin('SetPassword', { id: bob.id, newPassword: 'new-pw' });
     await admin('RenameAccount', { id: bob.id, newName: 'bobby@example.test' });
     await admin('DeleteAccount', { id: bob.id });

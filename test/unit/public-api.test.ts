@@ -55,10 +55,10 @@ const PINNED: Record<string, string> = {
     proxyFromEnv purgeRepository readArchiveManifest readDirectoryDump readLocks repositoryStatus restoreAccount
     restoreDirectory restoreItems shardOf throwIfAborted toSecret undelete uploadFile verifyBlob
   `,
-  // 195 names
+  // 197 names
   './soap': `
     ACCOUNT_INACTIVE_CODES AccountInactiveError AccountSelector AddAccountAlias AddAccountAliasParams
-    AddDistributionListMember AddDistributionListMemberParams AddMsg AddMsgParams AdminAuth AdminAuthParams
+    AddDistributionListAlias AddDistributionListAliasParams AddDistributionListMember AddDistributionListMemberParams AddMsg AddMsgParams AdminAuth AdminAuthParams
     AdminBatch AdminCreateWaitSet AdminCreateWaitSetParams AdminCreateWaitSetResult AdminDestroyWaitSet
     AdminDestroyWaitSetParams AdminWaitSet AdminWaitSetParams AdminWaitSetResult AnySoapRequestDefinition
     AppointmentComponent AppointmentInfo Auth AuthExpiredError AuthInfo AuthParams AuthResult BackoffOptions Batch

@@ -1,10 +1,11 @@
 /**
  * urn:zimbraAdmin commands tools call to look around a server: NoOp, GetVersionInfo, GetDomain,
  * CountAccount, GetMailboxStats, GetAllMailboxes, GetQuotaUsage, GetAllCalendarResources,
- * GetAllConfig, AddAccountAlias, RemoveAccountAlias, RenameAccount. Each follows the handler of
+ * GetAllConfig, AddAccountAlias, RemoveAccountAlias, AddDistributionListAlias,
+ * RemoveDistributionListAlias, RenameAccount. Each follows the handler of
  * the same name in `store/src/java/com/zimbra/cs/service/admin/`.
  */
-import type { AccountEntry } from '../model/directory.js';
+import type { AccountEntry, DlEntry } from '../model/directory.js';
 import type { Element } from '../wire/element.js';
 import { faults } from '../wire/soap-fault.js';
 import { encodeEntry } from './admin-directory.js';
@@ -28,6 +29,18 @@ function byId(ctx: SoapContext, id: string | undefined): AccountEntry {
   const a = ctx.state.directory.findAccount(id);
   if (!a || a.id !== id) throw faults.noSuchAccount(id);
   return a;
+}
+
+/**
+ * A list or dynamic group by zimbraId only (AddDistributionListAlias.getGroup uses
+ * DistributionListBy.id): a name or an alias is no id and finds nothing. An admin asking for an
+ * absent group gets account.NO_SUCH_DISTRIBUTION_LIST (AdminDocumentHandler.defendAgainstGroupHarvesting).
+ */
+function dlById(ctx: SoapContext, id: string | undefined): DlEntry {
+  if (id === undefined) throw faults.invalidRequest('missing required attribute: id');
+  const dl = [...ctx.state.directory.dls.values()].find((d) => d.id === id);
+  if (!dl) throw faults.noSuchDl(id);
+  return dl;
 }
 
 function inDomain(a: AccountEntry, domain: string | undefined): boolean {
@@ -173,6 +186,27 @@ const handlers: HandlerSpec[] = [
     const alias = req.get('alias');
     if (alias === undefined) throw faults.invalidRequest('missing required attribute: alias');
     ctx.state.directory.removeAlias(byId(ctx, req.get('id')), alias);
+    return response(req, NS.admin);
+  }),
+  // AddDistributionListAlias.java -> LdapProvisioning.addGroupAlias -> addAliasInternal, the same
+  // checks as an account alias (domain must exist, address free: account.ACCOUNT_EXISTS); the
+  // alias joins the group's zimbraMailAlias and mail. Empty response.
+  admin('AddDistributionListAliasRequest', (req, ctx) => {
+    const dl = dlById(ctx, req.get('id'));
+    const alias = req.get('alias');
+    if (alias === undefined) throw faults.invalidRequest('missing required attribute: alias');
+    ctx.state.directory.addAlias(dl, alias);
+    return response(req, NS.admin);
+  }),
+  // RemoveDistributionListAlias.java: the alias is removed first and NO_SUCH_DISTRIBUTION_LIST
+  // raised after, for an unknown id (a dangling alias is cleaned up as far as possible).
+  admin('RemoveDistributionListAliasRequest', (req, ctx) => {
+    const alias = req.get('alias');
+    if (alias === undefined) throw faults.invalidRequest('missing required attribute: alias');
+    const id = req.get('id');
+    const dl = [...ctx.state.directory.dls.values()].find((d) => d.id === id);
+    if (!dl) throw faults.noSuchDl(id ?? '');
+    ctx.state.directory.removeAlias(dl, alias);
     return response(req, NS.admin);
   }),
   // RenameAccount.java: answers the renamed account with its attributes

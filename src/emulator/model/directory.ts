@@ -354,7 +354,10 @@ export class Directory {
       id,
       name: key,
       members: [],
-      attrs: { zimbraMailStatus: ['enabled'], ...given, ...extra, zimbraId: [id], mail: [key] },
+      // LdapProvisioning.createDistributionList / createDynamicGroup: unlike an account (whose own
+      // address is zimbraMailDeliveryAddress), a list keeps its own address in zimbraMailAlias
+      // beside its aliases; the by-name lookups match zimbraMailAlias (UBIDLdapFilterFactory).
+      attrs: { zimbraMailStatus: ['enabled'], ...given, ...extra, zimbraId: [id], mail: [key], zimbraMailAlias: [key] },
       ...(dynamic ? { dynamic: true } : {}),
     };
     this.dls.set(key, entry);

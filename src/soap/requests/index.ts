@@ -3,6 +3,7 @@
  * @module
  */
 import { AddAccountAlias } from './add-account-alias.js';
+import { AddDistributionListAlias } from './add-distribution-list-alias.js';
 import { AddDistributionListMember } from './add-distribution-list-member.js';
 import { AddMsg } from './add-msg.js';
 import { AdminCreateWaitSet } from './admin-create-wait-set.js';
@@ -60,6 +61,7 @@ export const requests = {
   CreateDistributionList,
   AddDistributionListMember,
   AddAccountAlias,
+  AddDistributionListAlias,
   ModifyAccount,
   Sync,
   GetFolder,
@@ -85,6 +87,7 @@ export const requests = {
 } as const;
 
 export * from './add-account-alias.js';
+export * from './add-distribution-list-alias.js';
 export * from './add-distribution-list-member.js';
 export * from './add-msg.js';
 export * from './admin-create-wait-set.js';

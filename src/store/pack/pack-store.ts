@@ -109,6 +109,8 @@ export class PackStore {
   readonly cipher: RepositoryCipher | undefined;
   #table = new IndexTable();
   #indexFiles = new Set<string>();
+  /** Stored size (bytes) of each index file, where known (listed or written by this store). */
+  readonly #indexSizes = new Map<string, number>();
   #loaded: Promise<void> | undefined;
   /** Blobs not yet in a durable pack: their object bytes (views into their pack's buffer). */
   readonly #pending = new Map<string, Buffer>();
@@ -209,14 +211,16 @@ export class PackStore {
     await this.flush(opts);
     this.#table = new IndexTable();
     this.#indexFiles = new Set();
+    this.#indexSizes.clear();
     this.#loaded = undefined;
     await this.load(opts);
   }
 
   async #loadNew(opts: IoOptions): Promise<void> {
-    for await (const { key } of this.backend.list(this.layout.indexPrefix, opts)) {
+    for await (const { key, size } of this.backend.list(this.layout.indexPrefix, opts)) {
       const id = this.indexIdOfKey(key);
       if (!id || this.#indexFiles.has(id)) continue;
+      this.#indexSizes.set(id, size);
       let bytes: Buffer;
       try {
         bytes = await readSmallObject(this.backend, key, opts);
@@ -400,6 +404,7 @@ export class PackStore {
     const bytes = encodeIndexFile(entries);
     await this.backend.put(this.indexKey(id), bufferBody(bytes), opts);
     this.#indexFiles.add(id);
+    this.#indexSizes.set(id, bytes.length);
     this.counters.indexFilesWritten++;
     return id;
   }
@@ -419,6 +424,43 @@ export class PackStore {
         if (!isZimbraBackupError(err, 'ZB_BLOB_NOT_FOUND')) throw err;
       });
       this.#indexFiles.delete(id);
+      this.#indexSizes.delete(id);
+    }
+    this.#indexFiles.add(kept);
+  }
+
+  /**
+   * Size-tiered merge, for the end of every backup run (issue 12): merges only the small index
+   * files, so a run's cost follows what it added, not the repository's size. Files sorted by size;
+   * the smallest are taken while each next one is at most twice the bytes taken so far; the rest
+   * (each larger than twice all smaller ones together) stay. The files left form a geometric
+   * series: O(log n) of them, and each entry is rewritten O(log n) times over its life. Crash-safe
+   * as {@link PackStore.compactIndex}: the merged file is durable before the small ones go.
+   */
+  async compactIndexTiered(opts: IoOptions = {}): Promise<void> {
+    const sized = [...this.#indexFiles]
+      .map((id) => ({ id, size: this.#indexSizes.get(id) }))
+      .sort((a, b) => (a.size ?? Infinity) - (b.size ?? Infinity));
+    const take: string[] = [];
+    let bytes = 0;
+    for (const f of sized) {
+      if (f.size === undefined || (take.length > 0 && f.size > 2 * bytes)) break;
+      take.push(f.id);
+      bytes += f.size;
+    }
+    if (take.length < 2) return;
+    const merged = new IndexTable();
+    for (const id of take) {
+      const key = this.indexKey(id);
+      decodeIndexFile(await readSmallObject(this.backend, key, opts), key, merged);
+    }
+    const kept = await this.#writeIndex(merged.entries(), opts);
+    for (const id of take) {
+      await this.backend.delete(this.indexKey(id), opts).catch((err: unknown) => {
+        if (!isZimbraBackupError(err, 'ZB_BLOB_NOT_FOUND')) throw err;
+      });
+      this.#indexFiles.delete(id);
+      this.#indexSizes.delete(id);
     }
     this.#indexFiles.add(kept);
   }

@@ -50,6 +50,48 @@ describe('planProvisioning', () => {
     expect(planned[0]!.aliases).toBeUndefined();
   });
 
+  // An LDAP dump of a list with aliases: its zimbraMailAlias holds its own address and the aliases
+  // (LdapProvisioning.createDistributionList, addAliasInternal), and each alias has a zimbraAlias
+  // entry whose zimbraAliasTargetId is the list's zimbraId (AddDistributionListAlias.java).
+  it('plans the aliases of a list and a dynamic group, never their own address', async () => {
+    const { planned } = await planProvisioning(
+      from([
+        e('uid=team,ou=people,dc=a,dc=test', {
+          objectClass: ['zimbraDistributionList'],
+          mail: ['team@a.test', 'crew@a.test'],
+          zimbraId: ['DL-1'],
+          zimbraMailAlias: ['team@a.test', 'Crew@a.test'],
+        }),
+        e('uid=dyn,ou=people,dc=a,dc=test', {
+          objectClass: ['zimbraGroup'],
+          mail: ['dyn@a.test'],
+          zimbraId: ['dg-1'],
+          zimbraMailAlias: ['dyn@a.test'],
+        }),
+        e('uid=crew,ou=people,dc=a,dc=test', {
+          objectClass: ['zimbraAlias'],
+          uid: ['crew'],
+          zimbraAliasTargetId: ['dl-1'],
+        }),
+        e('uid=mates,ou=people,dc=b,dc=test', {
+          objectClass: ['zimbraAlias'],
+          uid: ['mates'],
+          zimbraAliasTargetId: ['dl-1'],
+        }),
+        e('uid=all,ou=people,dc=a,dc=test', {
+          objectClass: ['zimbraAlias'],
+          uid: ['all'],
+          zimbraAliasTargetId: ['dg-1'],
+        }),
+      ]),
+      [{ id: ACC, name: 'zed@a.test' }],
+    );
+    expect(planned.filter((p) => p.kind === 'distributionList').map((p) => [p.name, p.aliases])).toEqual([
+      ['dyn@a.test', ['all@a.test']],
+      ['team@a.test', ['crew@a.test', 'mates@b.test']],
+    ]);
+  });
+
   it('an account without aliases plans none', async () => {
     const { planned } = await planProvisioning(from([]), [{ id: 'q', name: 'q@c.test' }]);
     expect(planned.map((p) => [p.kind, p.name, p.aliases])).toEqual([
@@ -69,6 +111,6 @@ describe('AliasCollector', () => {
         zimbraMailAlias: ['g@a.test', 'gee@a.test', 'not-an-address'],
       }),
     );
-    expect(c.forAccount('G', 'g@a.test')).toEqual(['gee@a.test']);
+    expect(c.forTarget('G', 'g@a.test')).toEqual(['gee@a.test']);
   });
 });

@@ -142,6 +142,40 @@ describe('format v2: packs behind the BlobStore', () => {
     for (const d of all) expect(await reader.has(d as never)).toBe(true);
   });
 
+  it('the size-tiered merge of a run rewrites only the small index files (issue 12: not the whole index)', async () => {
+    const backend = new MemoryBackend();
+    const blobs = store(backend, 1 << 20);
+    const all: string[] = [];
+    // One big index file (an initial backup), then three small ones (incremental runs).
+    for (let i = 0; i < 200; i++) all.push((await blobs.put(body(randomBytes(64)))).digest);
+    await blobs.flush();
+    const [big] = await keys(backend, 'packindex/');
+    for (let r = 0; r < 3; r++) {
+      all.push((await blobs.put(body(randomBytes(64)))).digest);
+      await blobs.flush();
+    }
+    expect(await keys(backend, 'packindex/')).toHaveLength(4);
+    const writes: string[] = [];
+    const put = backend.put.bind(backend);
+    backend.put = (key, b, o) => {
+      writes.push(key);
+      return put(key, b, o);
+    };
+    await blobs.packs!.compactIndexTiered();
+    const after = await keys(backend, 'packindex/');
+    // The big file stays as it was; the three small ones became one file of three entries.
+    expect(after).toHaveLength(2);
+    expect(after).toContain(big);
+    expect(writes).toHaveLength(1);
+    const table = new IndexTable();
+    expect(decodeIndexFile(await readAll(await backend.get(writes[0]!)), writes[0]!, table)).toBe(3);
+    const reader = store(backend);
+    for (const d of all) expect(await reader.has(d as never)).toBe(true);
+    // Nothing left to merge: a second call writes nothing.
+    await blobs.packs!.compactIndexTiered();
+    expect(writes).toHaveLength(1);
+  });
+
   it('a flipped byte in a pack fails the read of that blob', async () => {
     const inner = new MemoryBackend();
     const blobs = store(inner);
