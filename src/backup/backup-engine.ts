@@ -637,6 +637,7 @@ export class BackupEngine {
       journal,
       accountId: id,
       full,
+      ...(this.#opts.bulkDownload === false ? { bulkDownload: false } : {}),
       ...(this.#opts.onProgress ? { onProgress: this.#opts.onProgress } : {}),
       fetch: {
         client: this.#opts.client,
