@@ -19,6 +19,23 @@ const messages = Number(process.argv[3] ?? 200);
 const profDir = resolve(process.argv[4] ?? 'bench/results/profile-cli');
 const MAIN = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const mode = { ...MODES.quick, corpus: { ...MODES.quick.corpus, accounts, messagesPerAccount: messages } };
+
+/** fsync + fdatasync calls of one run under `strace -f -c`, or undefined without strace. */
+async function countFsyncs(a: string[], env: NodeJS.ProcessEnv): Promise<number | undefined> {
+  try {
+    const out = await run('strace', ['-f', '-c', '-e', 'trace=fsync,fdatasync', process.execPath, ...a], {
+      env,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    let n = 0;
+    for (const m of out.stderr.matchAll(/^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?(fsync|fdatasync)$/gm))
+      n += Number(m[1]);
+    return n;
+  } catch {
+    return undefined;
+  }
+}
+
 const scratch = await scratchDir();
 const server = await startBenchServer(mode);
 try {
@@ -45,6 +62,15 @@ try {
     return performance.now() - t;
   };
   await time([MAIN, ...args]);
+  // One no-change run on its own: the SOAP requests it sends (the emulator's counts) and, when strace is
+  // installed, its fsync/fdatasync calls; neither depends on the machine's load.
+  server.emu.stats.reset();
+  await time([MAIN, ...args]);
+  const perRun = { ...server.emu.stats.counts };
+  const total = Object.values(perRun).reduce((a, b) => a + b, 0);
+  note(`one no-change run: ${total} requests ${JSON.stringify(perRun)}`);
+  const fsyncs = await countFsyncs([MAIN, ...args], env);
+  if (fsyncs !== undefined) note(`one no-change run: ${fsyncs} fsync/fdatasync calls (strace)`);
   const plain: number[] = [];
   const node: number[] = [];
   for (let i = 0; i < 3; i++) {

@@ -36,6 +36,7 @@ import {
   type FetchContext,
 } from './item-fetch.js';
 import { folderRecord, itemRecord, kindOf, sameVersion, tagRecord } from './records.js';
+import { BulkMessageFetcher } from './bulk-fetch.js';
 import type { BackupProgress } from './progress.js';
 import type { CursorState } from '../repository/cursor-state.js';
 
@@ -85,6 +86,12 @@ export interface AccountBackupOptions {
   sliceRecords?: number;
   /** Give up retrying an item after this many runs (it stays reported). Default 5. */
   maxItemAttempts?: number;
+  /**
+   * During a full listing, download new messages in `fmt=tar&list=…` batches (bulk-fetch.ts),
+   * one request per batch instead of one per message; anything the archive lacks or gets wrong is
+   * fetched per item. Default true.
+   */
+  bulkDownload?: boolean;
   onProgress?: (p: BackupProgress) => void;
 }
 
@@ -103,6 +110,7 @@ class AccountRun {
   readonly result: AccountRunResult;
   #state: CursorState;
   #pending: Input[] = [];
+  readonly #bulk: BulkMessageFetcher | undefined;
 
   constructor(private readonly opts: AccountBackupOptions) {
     this.result = emptyAccountRun(opts.accountId);
@@ -122,6 +130,7 @@ class AccountRun {
         onBytes?.(d, s);
       },
     };
+    this.#bulk = opts.bulkDownload === false ? undefined : new BulkMessageFetcher(opts.fetch);
   }
 
   async execute(): Promise<AccountRunResult> {
@@ -379,11 +388,13 @@ class AccountRun {
         const meta = metas.get(ref.id);
         if (!meta) return Promise.resolve();
         return this.#version(ref, meta, current, async () => {
-          const stored = await storeContent(this.opts.fetch, ref.id, {
-            fmt: 'native',
-            captureHead: true,
-            ...(meta.size !== undefined ? { expectedSize: meta.size } : {}),
-          });
+          const stored =
+            (this.result.fullListing ? await this.#bulk?.request(ref.id, meta.size) : undefined) ??
+            (await storeContent(this.opts.fetch, ref.id, {
+              fmt: 'native',
+              captureHead: true,
+              ...(meta.size !== undefined ? { expectedSize: meta.size } : {}),
+            }));
           if (!stored) return undefined;
           const envelope = stored.head ? await parseEnvelope(stored.head) : undefined;
           const recMeta = {

@@ -15,7 +15,7 @@
 import type { ZimbraBackupError } from '../errors.js';
 import type { Logger } from '../internal/logger.js';
 import { safeZimbraId } from '../internal/safe-id.js';
-import { mailHostOf } from '../directory/account-attributes.js';
+import { mailHostOf, withoutBlockedValues } from '../directory/account-attributes.js';
 import {
   ENGINE_ACCOUNT_INDEX_PREFIX,
   writeEngineAccountIndex,
@@ -26,7 +26,9 @@ import type { JsonValue } from '../journal/types.js';
 import type { RepositoryLock } from '../repository/lock.js';
 import type { Repository } from '../repository/repository.js';
 import type { DirectoryObject } from '../soap/requests/directory.js';
-import type { ZimbraClient } from '../soap/zimbra-client.js';
+import { LISTING_ATTRS, type ZimbraClient } from '../soap/zimbra-client.js';
+import type { ZimbraAttrs } from '../soap/element.js';
+import { attributesDigest } from './account-attrs.js';
 import type { EngineJournals } from './engine-journals.js';
 import { inSelection, isPartial, type AccountSelection } from './selection.js';
 
@@ -55,6 +57,8 @@ export class AccountRoster {
   readonly #o: AccountRosterOptions;
   #index: AccountIndexEntry[] = [];
   #dirty = false;
+  /** Accounts of the last listing made with `digests`, with their attribute digest (empty otherwise). */
+  #digests = new Map<string, { account: DirectoryObject; digest: string }>();
   /** Selected names the server does not list, already reported in this run. */
   #reportedMissing = new Set<string>();
 
@@ -80,11 +84,25 @@ export class AccountRoster {
     this.#index = await this.#o.repository.accounts().catch(() => this.#index);
   }
 
-  /** Lists accounts on the server, updates the index, and marks vanished ones deleted. */
-  async refresh(signal: AbortSignal | undefined): Promise<DirectoryObject[]> {
+  /**
+   * Lists accounts on the server, updates the index, and marks vanished ones deleted. With
+   * `digests`, the listing carries every attribute (as GetAccount would answer it) and keeps only
+   * their digest per account ({@link listedDigest}) beside the few attributes a listing usually
+   * fetches, so memory stays as small as a plain listing's.
+   */
+  async refresh(signal: AbortSignal | undefined, opts: { digests?: boolean } = {}): Promise<DirectoryObject[]> {
     const now = this.#o.now();
     const listed: DirectoryObject[] = [];
-    for await (const a of this.#o.client.accounts(signal ? { signal } : {})) {
+    this.#digests = new Map();
+    const attrs = opts.digests ? ('all' as const) : undefined;
+    for await (const full of this.#o.client.accounts({ ...(signal ? { signal } : {}), ...(attrs ? { attrs } : {}) })) {
+      let a = full;
+      if (attrs) {
+        // The digest quick-check.ts compares with the one the account's last commit recorded
+        // (account-attrs.ts: the attributes GetAccount returns, blocked values left out).
+        a = { id: full.id, name: full.name, attrs: pick(full.attrs, LISTING_ATTRS) };
+        this.#digests.set(full.id, { account: a, digest: attributesDigest(withoutBlockedValues(full.attrs)) });
+      }
       // DESIGN invariant 5: an id that cannot name accounts/<id>/ is refused here, before it
       // reaches the account index (where it would fail every later run in #markDeleted).
       try {
@@ -153,6 +171,15 @@ export class AccountRoster {
     await this.save(signal);
   }
 
+  /**
+   * The account as the last listing returned it (its usual few attributes) and the digest of all
+   * its attributes, when that listing fetched every attribute (`refresh(signal, { digests: true })`);
+   * undefined otherwise.
+   */
+  listed(id: string): { account: DirectoryObject; digest: string } | undefined {
+    return this.#digests.get(id);
+  }
+
   /** True when the index marks the account deleted. */
   isDeleted(id: string): boolean {
     return this.#index.some((e) => e.id === id && e.deletedMs !== undefined);
@@ -201,4 +228,12 @@ export class AccountRoster {
     if (!owned) await this.#o.journals.forget(id, journal);
     return owned;
   }
+}
+
+/** The named attributes of `attrs` (names compared case-insensitively, as LDAP does). */
+function pick(attrs: ZimbraAttrs, names: readonly string[]): ZimbraAttrs {
+  const wanted = new Set(names.map((n) => n.toLowerCase()));
+  const out: ZimbraAttrs = {};
+  for (const [k, v] of Object.entries(attrs)) if (wanted.has(k.toLowerCase())) out[k] = v;
+  return out;
 }

@@ -143,8 +143,12 @@ export class BackupEngine {
   ): Promise<void> {
     {
       const scheduler = this.#scheduler(lock, runs, opts.full ?? false);
+      // Before the listing: the pass's no-change checks rely on the attributes it returns, so the
+      // pass vouches for nothing later than the listing (capture status `completeMs`).
+      const passStarted = this.#now();
       const accounts = await this.#serialized(async () => {
-        const list = await this.#refreshAccounts(opts.signal);
+        // Every attribute, digested: a pass's no-change check needs no GetAccount (quick-check.ts).
+        const list = await this.#refreshAccounts(opts.signal, { digests: true });
         // Written before any account runs, so what a pass commits is findable by name at once,
         // also when the pass is interrupted (an index saved only at the end hid it until a later
         // complete run).
@@ -153,7 +157,6 @@ export class BackupEngine {
       });
       this.#live = { lock, scheduler, accounts };
       this.#seedInactive(await previousCaptureStatus(this.#opts.repository.backend, engineName(this.#opts, 'backup')));
-      const passStarted = this.#now();
       this.#pass = { done: 0, total: accounts.length };
       this.#opts.onProgress?.({ phase: 'accounts', loaded: 0, total: accounts.length, unit: 'accounts' });
       for (const a of accounts) scheduler.schedule(a.id, 'pass');
@@ -511,7 +514,10 @@ export class BackupEngine {
     return new AccountScheduler({
       concurrency: this.#opts.concurrency ?? 4,
       run: async (id, reasons) => {
-        const out = await this.#runAccount(lock, id, full || reasons.has('catch-up-full'), signal);
+        // Only a pass's own run may take its attributes from the pass's listing; a run for any
+        // other reason (a change signal, a new account) reads them afresh.
+        const listed = reasons.size === 1 && reasons.has('pass');
+        const out = await this.#runAccount(lock, id, full || reasons.has('catch-up-full'), signal, listed);
         // real-time capture learns tokens and probe results (deaf WaitSets) from each run
         if (out) this.#afterRun?.(id, reasons, out);
       },
@@ -528,9 +534,12 @@ export class BackupEngine {
   }
 
   /** Lists the accounts (roster.refresh), announcing the listing as a progress event. */
-  async #refreshAccounts(signal: AbortSignal | undefined): Promise<DirectoryObject[]> {
+  async #refreshAccounts(
+    signal: AbortSignal | undefined,
+    opts: { digests?: boolean } = {},
+  ): Promise<DirectoryObject[]> {
     this.#opts.onProgress?.({ phase: 'accounts', loaded: 0, unit: 'accounts' });
-    return this.#roster.refresh(signal);
+    return this.#roster.refresh(signal, opts);
   }
 
   async #runAccount(
@@ -538,9 +547,10 @@ export class BackupEngine {
     id: string,
     full: boolean,
     signal: AbortSignal | undefined,
+    listed = false,
   ): Promise<AccountRunOutcome | undefined> {
     try {
-      return await this.#runAccountOnce(lock, id, full, signal);
+      return await this.#runAccountOnce(lock, id, full, signal, listed);
     } finally {
       const pass = this.#pass;
       if (pass && pass.done < pass.total) {
@@ -561,9 +571,14 @@ export class BackupEngine {
     id: string,
     full: boolean,
     signal: AbortSignal | undefined,
+    fromListing: boolean,
   ): Promise<AccountRunOutcome | undefined> {
     lock.assertHeld();
-    const acct = await fetchAccount(this.#opts.client, id, signal);
+    // A pass's run of a listed account checks for "no change" against the listing's attribute
+    // digest (the same attributes GetAccount returns); GetAccount is sent only when it goes on
+    // to a full run, which records attributes read at run time.
+    const listed = fromListing && !full ? this.#roster.listed(id) : undefined;
+    let acct = listed?.account ?? (await fetchAccount(this.#opts.client, id, signal));
     if (!this.#mine(id, acct)) {
       await this.#leave(lock, id, mailHostOf(acct.attrs));
       return undefined;
@@ -580,9 +595,16 @@ export class BackupEngine {
             client: this.#opts.client,
             backend: this.#opts.repository.backend,
             accountId: id,
-            account: acct,
+            ...(listed ? { attrsDigest: listed.digest } : { account: acct }),
             signal,
           });
+    if (!quick && listed) {
+      acct = await fetchAccount(this.#opts.client, id, signal);
+      if (!this.#mine(id, acct)) {
+        await this.#leave(lock, id, mailHostOf(acct.attrs));
+        return undefined;
+      }
+    }
     const out: AccountRunOutcome = quick
       ? { result: quick, token: undefined, moved: false }
       : await this.#fullAccountRun(lock, acct, full, signal);
@@ -615,6 +637,7 @@ export class BackupEngine {
       journal,
       accountId: id,
       full,
+      ...(this.#opts.bulkDownload === false ? { bulkDownload: false } : {}),
       ...(this.#opts.onProgress ? { onProgress: this.#opts.onProgress } : {}),
       fetch: {
         client: this.#opts.client,

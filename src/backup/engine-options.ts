@@ -37,6 +37,12 @@ export interface BackupEngineOptions {
   /** Largest item accepted, in bytes. Default: no bound. */
   maxItemBytes?: number;
   /**
+   * Full listings (first backup, `--full`, MUST_RESYNC) download new messages in `fmt=tar&list=…`
+   * batches, one request per batch (ArchiveFormatter.java), falling back to one GET per message for
+   * anything the archive lacks or gets wrong. Default true; false: one GET per message.
+   */
+  bulkDownload?: boolean;
+  /**
    * Admin base URL of each mailbox server by name, where the one derived from the server's
    * `zimbraServiceHostname` and `zimbraAdminPort` is not reachable from here (watch).
    */

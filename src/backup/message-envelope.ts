@@ -62,6 +62,13 @@ export class HeaderTap extends Transform {
   }
 }
 
+/** The header block of a whole message: what a {@link HeaderTap} keeps of the same bytes. */
+export function headerBlock(bytes: Buffer): Buffer {
+  const first = bytes.subarray(0, HEADER_LIMIT);
+  const end = blankLine(first);
+  return end >= 0 ? first.subarray(0, end) : first;
+}
+
 function blankLine(b: Buffer): number {
   const crlf = b.indexOf('\r\n\r\n');
   const lf = b.indexOf('\n\n');

@@ -4,10 +4,19 @@
  * server confirms nothing moved since, the run is done without opening the journal (which replays
  * every record).
  *
+ * In a backup pass the attributes come from the pass's listing (SearchDirectory without `attrs`
+ * answers every attribute of each account exactly as GetAccount does: both encode
+ * `Account.getUnicodeAttrs(applyCos)` through `ToXML.encodeAccount`, zm-mailbox
+ * service/admin/SearchDirectory.java and GetAccount.java, and we send applyCos=0 to both). An
+ * attribute change after the listing is then seen by the next run, like one after a GetAccount;
+ * the pass's completeness instant (capture status) is taken before the listing, so it claims
+ * nothing later than what the listing saw.
+ *
  * ```text
  * last commit marker (peekLastState: one LIST + the newest segment)
  *   -> token, no retry list, attrsDigest?            else: the full run
- * GetAccount -> digest of its attributes == attrsDigest?   else: the full run
+ * digest of its attributes == attrsDigest?                 else: the full run
+ *   (from a backup pass's listing of every attribute, or from GetAccount)
  * SyncRequest(token) -> no folder, tag, item or delete, same token, no more?  else: the full run
  * -> a run result with nothing new; nothing written
  * ```
@@ -36,6 +45,11 @@ export async function unchangedAccount(opts: {
   accountId: string;
   /** The account's entry when the caller already fetched it (GetAccount is then not sent again). */
   account?: DirectoryObject | undefined;
+  /**
+   * The digest of the account's current attributes when the caller has it from a listing of
+   * every attribute (account-roster.ts): neither GetAccount nor `account` is needed then.
+   */
+  attrsDigest?: string | undefined;
   signal?: AbortSignal | undefined;
 }): Promise<AccountRunResult | undefined> {
   const { client, accountId: id, signal } = opts;
@@ -45,8 +59,12 @@ export async function unchangedAccount(opts: {
     const token = state.token;
     if (token === undefined || state.attrsDigest === undefined || (state.retry?.length ?? 0) > 0) return undefined;
     const io = signal ? { signal } : {};
-    const acct = opts.account ?? (await client.getAccount({ by: 'id', value: id }, io));
-    if (attributesDigest(withoutBlockedValues(acct.attrs)) !== state.attrsDigest) return undefined;
+    const digest =
+      opts.attrsDigest ??
+      attributesDigest(
+        withoutBlockedValues((opts.account ?? (await client.getAccount({ by: 'id', value: id }, io))).attrs),
+      );
+    if (digest !== state.attrsDigest) return undefined;
     const cursor = new SyncCursor({ client, account: { by: 'id', value: id }, token, ...io });
     for await (const b of cursor.batches()) {
       const quiet =

@@ -2,10 +2,11 @@
  * The directory part of a backup, and the choice of where it is read from: over LDAP when LDAP
  * credentials are given (complete, password hashes included), otherwise through admin SOAP with
  * {@link SOAP_DIRECTORY_WARNING} (no `userPassword`; restores then generate passwords). The
- * result is one LDIF object `directory/<yyyymmddThhmmssZ>.ldif.gz` in the repository.
+ * result is one LDIF object `directory/<yyyymmddThhmmssZ>.ldif.gz` in the repository, or none when
+ * the directory holds the same content as the newest dump (dump-store.ts).
  *
  * ```text
- * capture = { source: 'ldap', url, bindDN, password }  -> saveDirectoryDump (spooled, stored whole)
+ * capture = { source: 'ldap', url, bindDN, password }  -> saveDirectoryDump (spooled, stored whole unless unchanged)
  *         | { source: 'soap' }                         -> soapDirectoryEntries -> same LDIF, + warning
  * ```
  * Failure modes: an LDAP bind or search failure is `ZB_LDAP` (the password never appears) and
@@ -16,7 +17,7 @@ import { directoryDumpKey } from '../repository/layout.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
 import type { StorageBackend } from '../store/backends/backend.js';
 import type { DirectoryDumpOptions } from './directory-dump.js';
-import { saveDirectoryDump } from './directory-dump-io.js';
+import { saveDirectoryDump } from './dump-store.js';
 import {
   SOAP_DIRECTORY_WARNING,
   saveDirectoryEntries,
@@ -47,6 +48,11 @@ export interface CaptureDirectoryOptions {
   backend: StorageBackend;
   /** When the dump is taken (names the object). Default: now. */
   at?: Date;
+  /**
+   * Store a new dump even when the newest one holds the same content. Default false: an
+   * unchanged directory writes nothing (the result says `unchanged`, its key the newest dump's).
+   */
+  always?: boolean;
   signal?: AbortSignal;
 }
 
@@ -57,11 +63,20 @@ export interface CaptureDirectoryOptions {
 export async function captureDirectory(opts: CaptureDirectoryOptions): Promise<DirectorySnapshotResult> {
   const { capture, backend, signal } = opts;
   const key = directoryDumpKey(opts.at ?? new Date());
+  const ifChanged = opts.always !== true;
   if (capture.source === 'ldap') {
     const { source: _source, ...ldap } = capture;
-    const r = await saveDirectoryDump({ ...ldap, backend, key, ...(signal ? { signal } : {}) });
-    return { key, source: 'ldap', summary: r.summary, bytes: r.bytes };
+    const r = await saveDirectoryDump({ ...ldap, backend, key, ifChanged, ...(signal ? { signal } : {}) });
+    return { key: r.key, source: 'ldap', summary: r.summary, bytes: r.bytes, digest: r.digest, unchanged: r.unchanged };
   }
-  const r = await saveDirectoryEntries(backend, key, soapDirectoryEntries(opts.client, signal), signal);
-  return { key, source: 'soap', summary: r.summary, bytes: r.bytes, warning: SOAP_DIRECTORY_WARNING };
+  const r = await saveDirectoryEntries(backend, key, soapDirectoryEntries(opts.client, signal), signal, { ifChanged });
+  return {
+    key: r.key,
+    source: 'soap',
+    summary: r.summary,
+    bytes: r.bytes,
+    digest: r.digest,
+    unchanged: r.unchanged,
+    warning: SOAP_DIRECTORY_WARNING,
+  };
 }

@@ -1,17 +1,12 @@
 /**
- * Directory dumps as files: LDIF (gzip by default) to a stream or into a repository through a
- * {@link StorageBackend}, and read back as entries.
+ * Directory dumps as files: LDIF (gzip by default) to a stream, and read back as entries (into a
+ * repository: dump-store.ts).
  * @module
  */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PassThrough, Readable, Transform, pipeline as pipelineCb, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import { ZimbraBackupError } from '../errors.js';
-import type { StorageBackend } from '../store/backends/backend.js';
 import { dumpDirectory, DEFAULT_OPERATIONAL_ATTRIBUTES, type DirectoryDumpOptions } from './directory-dump.js';
 import {
   classifyEntry,
@@ -112,7 +107,8 @@ export interface WriteDirectoryDumpOptions extends DirectoryDumpOptions {
   gzip?: boolean;
 }
 
-function headerFor(opts: DirectoryDumpOptions, at: Date): string {
+/** The header comment of an LDAP dump taken at `at`. */
+export function ldapDumpHeader(opts: DirectoryDumpOptions, at: Date): string {
   return [
     'zimbra-backup directory dump',
     `created: ${at.toISOString()}`,
@@ -129,47 +125,10 @@ export async function writeDirectoryDump(opts: WriteDirectoryDumpOptions): Promi
   const startedAt = new Date();
   const { summary, bytes } = await writeDirectoryLdif(dumpDirectory(opts), opts.out, {
     gzip: opts.gzip ?? true,
-    header: headerFor(opts, startedAt),
+    header: ldapDumpHeader(opts, startedAt),
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
   return { summary, bytes, startedAt, durationMs: Date.now() - startedAt.getTime() };
-}
-
-/** Options of {@link saveDirectoryDump}. */
-export interface SaveDirectoryDumpOptions extends DirectoryDumpOptions {
-  /** Repository storage. */
-  backend: StorageBackend;
-  /** Object key, chosen by the repository layout (e.g. `directory/<time>.ldif.gz`). */
-  key: string;
-  /** Gzip the LDIF. Default true. */
-  gzip?: boolean;
-  /** Directory for the spool file. Default `os.tmpdir()`. */
-  tmpDir?: string;
-}
-
-/**
- * Dumps the directory into a repository object. The LDIF is spooled to a temporary file first,
- * because a backend put needs a body it can replay on retry and an LDAP dump cannot be replayed
- * identically; nothing is stored unless the whole dump succeeded.
- * @throws `ZB_LDAP`, `ZB_ABORTED`, `ZB_STORAGE` (from the backend).
- */
-export async function saveDirectoryDump(
-  opts: SaveDirectoryDumpOptions,
-): Promise<DirectoryDumpResult & { key: string }> {
-  const dir = await mkdtemp(join(opts.tmpDir ?? tmpdir(), 'zb-ldif-'));
-  try {
-    const file = join(dir, 'dump.ldif');
-    const result = await writeDirectoryDump({ ...opts, out: createWriteStream(file, { mode: 0o600 }) });
-    const { size } = await stat(file);
-    await opts.backend.put(
-      opts.key,
-      { size, open: () => createReadStream(file) },
-      opts.signal ? { signal: opts.signal } : {},
-    );
-    return { ...result, key: opts.key };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
 }
 
 /** Yields the bytes of `source`, gunzipped when they start with the gzip magic number. */

@@ -6,25 +6,36 @@
  * @module
  */
 import { VALUE_BLOCKED } from './account-attributes.js';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { classifyEntry, type DirectoryEntry, type DirectoryValue } from './directory-entry.js';
-import { writeDirectoryLdif, type DirectoryDumpSummary } from './directory-dump-io.js';
+import type { DirectoryDumpSummary } from './directory-dump-io.js';
+import { storeDirectoryEntries, type StoredDirectoryDump } from './dump-store.js';
 import type { DirectoryObject } from '../soap/requests/directory.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
+import { GetAllCos } from '../soap/requests/get-all-cos.js';
+import { GetAllDistributionLists } from '../soap/requests/get-all-distribution-lists.js';
+import { GetAllDomains } from '../soap/requests/get-all-domains.js';
+import { GetAllServers } from '../soap/requests/get-all-servers.js';
+import { GetDistributionList } from '../soap/requests/get-distribution-list.js';
+import { SearchDirectory } from '../soap/requests/search-directory.js';
+import { batchRead, read } from './soap-batch-read.js';
 import type { StorageBackend } from '../store/backends/backend.js';
 
 /** What a saved directory snapshot holds. */
 export interface DirectorySnapshotResult {
-  /** Repository key of the LDIF. */
+  /** Repository key of the LDIF: the new dump, or the newest existing one when `unchanged`. */
   key: string;
   /** Where the entries came from. */
   source: 'ldap' | 'soap';
   summary: DirectoryDumpSummary;
-  /** Stored bytes (gzip). */
+  /** Stored bytes (gzip); 0 when `unchanged`. */
   bytes: number;
+  /** Content digest (hex) recorded in the dump's header (dump-digest.ts). */
+  digest: string;
+  /**
+   * True when the directory held the same content as the newest dump: nothing was written, and
+   * that dump (`key`) stays the one restores find for every instant from its time on.
+   */
+  unchanged: boolean;
   /** Present when something the restore needs is missing from this snapshot. */
   warning?: string;
 }
@@ -80,21 +91,41 @@ export async function* soapDirectoryEntries(
   client: ZimbraClient,
   signal?: AbortSignal,
 ): AsyncGenerator<DirectoryEntry> {
-  const opts = signal ? { signal } : {};
-  for (const s of await client.getAllServers(opts))
-    yield entry(`cn=${escapeRdn(s.name)},cn=servers,cn=zimbra`, s, ['zimbraServer']);
-  for (const c of await client.getAllCos(opts))
-    yield entry(`cn=${escapeRdn(c.name)},cn=cos,cn=zimbra`, c, ['zimbraCOS']);
-  for (const d of await client.getAllDomains(opts))
-    yield entry(dcDn(d.name), d, ['dcObject', 'organization', 'zimbraDomain']);
-  for (let offset = 0; ;) {
-    // No `attrs`: the server returns every attribute of each account.
-    const page = await client.searchDirectory({ types: 'accounts', limit: 500, offset, sortBy: 'name' }, opts);
+  // The configuration, the first page of accounts and the list of lists in one round trip, the
+  // lists' members in a few more (soap-batch-read.ts); the same requests and answers as one by one.
+  const ACCOUNTS = { types: 'accounts', limit: 500, sortBy: 'name' } as const;
+  const [servers, coses, domains, firstPage, all] = await batchRead(
+    client,
+    [
+      read(GetAllServers, {}),
+      read(GetAllCos, {}),
+      read(GetAllDomains, {}),
+      // No `attrs`: the server returns every attribute of each account.
+      read(SearchDirectory, { ...ACCOUNTS, offset: 0 }),
+      read(GetAllDistributionLists, {}),
+    ],
+    signal,
+  );
+  for (const s of servers.servers) yield entry(`cn=${escapeRdn(s.name)},cn=servers,cn=zimbra`, s, ['zimbraServer']);
+  for (const c of coses.coses) yield entry(`cn=${escapeRdn(c.name)},cn=cos,cn=zimbra`, c, ['zimbraCOS']);
+  for (const d of domains.domains) yield entry(dcDn(d.name), d, ['dcObject', 'organization', 'zimbraDomain']);
+  for (let page = firstPage, offset = 0; ;) {
     for (const a of page.accounts) yield entry(addressDn(a.name), a, ['inetOrgPerson', 'zimbraAccount']);
     offset += page.accounts.length;
     if (!page.more || page.accounts.length === 0) break;
+    page = await client.searchDirectory({ ...ACCOUNTS, offset }, signal ? { signal } : {});
   }
-  for (const dl of await client.getAllDistributionLists({ ...opts, withMembers: true })) {
+  const full = await batchRead(
+    client,
+    all.lists.map((dl) => read(GetDistributionList, { dl: { by: 'id', value: dl.id } })),
+    signal,
+  );
+  const lists = all.lists.map((dl, i) => {
+    const one = full[i]!.list;
+    // as ZimbraClient.getAllDistributionLists: the list's own answer, members included
+    return { ...dl, members: one.members, attrs: Object.keys(one.attrs).length ? one.attrs : dl.attrs };
+  });
+  for (const dl of lists) {
     const members: Record<string, DirectoryValue[]> =
       dl.members.length > 0 ? { zimbraMailForwardingAddress: dl.members } : {};
     // A dynamic group is objectClass zimbraGroup in LDAP (its members are the accounts that are
@@ -106,25 +137,23 @@ export async function* soapDirectoryEntries(
   }
 }
 
-/** Writes entries as gzip LDIF into the repository under `key` (spooled: a backend put must be replayable). */
+/**
+ * Writes entries as gzip LDIF into the repository under `key` (spooled: a backend put must be
+ * replayable); with `ifChanged`, nothing when the newest dump holds the same content (dump-store.ts).
+ */
 export async function saveDirectoryEntries(
   backend: StorageBackend,
   key: string,
   entries: AsyncIterable<DirectoryEntry>,
   signal?: AbortSignal,
-): Promise<{ summary: DirectoryDumpSummary; bytes: number }> {
-  const dir = await mkdtemp(join(tmpdir(), 'zb-dir-'));
-  try {
-    const file = join(dir, 'directory.ldif.gz');
-    const written = await writeDirectoryLdif(entries, createWriteStream(file, { mode: 0o600 }), {
-      gzip: true,
-      header: `zimbra-backup directory snapshot (admin SOAP)\ncreated: ${new Date().toISOString()}`,
-      ...(signal ? { signal } : {}),
-    });
-    const { size } = await stat(file);
-    await backend.put(key, { size, open: () => createReadStream(file) }, signal ? { signal } : {});
-    return written;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  opts: { ifChanged?: boolean } = {},
+): Promise<StoredDirectoryDump> {
+  return storeDirectoryEntries({
+    backend,
+    key,
+    entries,
+    header: `zimbra-backup directory snapshot (admin SOAP)\ncreated: ${new Date().toISOString()}`,
+    ...(opts.ifChanged !== undefined ? { ifChanged: opts.ifChanged } : {}),
+    ...(signal ? { signal } : {}),
+  });
 }

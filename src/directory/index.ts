@@ -30,15 +30,21 @@ export {
 export {
   writeDirectoryDump,
   writeDirectoryLdif,
-  saveDirectoryDump,
   readDirectoryDump,
   summarizeDirectoryEntries,
   type DirectoryDumpSummary,
   type DirectoryDumpResult,
   type WriteDirectoryDumpOptions,
   type WriteDirectoryLdifOptions,
-  type SaveDirectoryDumpOptions,
 } from './directory-dump-io.js';
+export {
+  saveDirectoryDump,
+  storeDirectoryEntries,
+  type SaveDirectoryDumpOptions,
+  type StoreDirectoryEntriesOptions,
+  type StoredDirectoryDump,
+} from './dump-store.js';
+export { DumpDigest, dumpDigestOf, DUMP_DIGEST_LABEL } from './dump-digest.js';
 export {
   classifyEntry,
   getAttributeValues,

@@ -435,6 +435,17 @@ export class Emulator {
     setTags(this.acct(account).mailbox, [id], tags);
   }
 
+  /**
+   * Damages an item's stored blob without touching its metadata (size, digest), as a lost or
+   * rewritten blob file on a real server: `bytes` replace the content, undefined removes it.
+   * Tests use it for what REST exports do then (ArchiveFormatter.java pads or skips the item).
+   */
+  damageBlob(account: string, id: number, bytes: Buffer | undefined): void {
+    const item = this.acct(account).mailbox.get(id);
+    if (!item) throw new Error(`no such item: ${id}`);
+    item.blob = bytes;
+  }
+
   /** Hard-deletes an item. */
   deleteItem(account: string, id: number): void {
     deleteItems(this.acct(account).mailbox, [id]);

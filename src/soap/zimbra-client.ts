@@ -56,15 +56,19 @@ export interface ListAccountsOptions {
   query?: string;
   /** Restrict to a domain (name). */
   domain?: string;
-  /** Attributes to fetch per account (default: zimbraId, zimbraMailHost, zimbraAccountStatus). */
-  attrs?: string[];
+  /**
+   * Attributes to fetch per account (default: zimbraId, zimbraMailHost, zimbraAccountStatus); `'all'` sends no `attrs`, and
+   * the server returns every attribute, as GetAccount does (SearchDirectory.java, ToXML.encodeAccount).
+   */
+  attrs?: string[] | 'all';
   /** Accounts per page. Default 500. */
   pageSize?: number;
   /** Aborts between and during pages. */
   signal?: AbortSignal;
 }
 
-const ACCOUNT_ATTRS = ['zimbraId', 'zimbraMailHost', 'zimbraAccountStatus'];
+/** The attributes an account listing fetches by default. */
+export const LISTING_ATTRS: readonly string[] = ['zimbraId', 'zimbraMailHost', 'zimbraAccountStatus'];
 
 /**
  * A typed Zimbra SOAP client (JSON by default, XML on request) with admin, user and delegated
@@ -244,7 +248,7 @@ export class ZimbraClient extends SoapConnection {
           types: 'accounts',
           limit,
           offset,
-          attrs: opts.attrs ?? ACCOUNT_ATTRS,
+          ...(opts.attrs === 'all' ? {} : { attrs: opts.attrs ?? [...LISTING_ATTRS] }),
           sortBy: 'name',
           ...(opts.query === undefined ? {} : { query: opts.query }),
           ...(opts.domain === undefined ? {} : { domain: opts.domain }),

@@ -27,6 +27,7 @@
  */
 import { ZimbraBackupError } from '../errors.js';
 import { resolveLogger, type Logger } from '../internal/logger.js';
+import { attrValues } from '../soap/element.js';
 import type { DirectoryObject } from '../soap/requests/directory.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
 import { DeafDetector, type DeafState } from './deaf-detector.js';
@@ -123,8 +124,9 @@ interface Running {
 
 /** Derives a server's admin base URL from its directory entry and the configured admin URL. */
 export function serverAdminUrl(server: DirectoryObject, configured: URL): string {
-  const host = server.attrs['zimbraServiceHostname']?.[0] ?? server.name;
-  const port = server.attrs['zimbraAdminPort']?.[0] ?? '7071';
+  // a single value is a string, not an array (readAttrs): `[0]` of it would be its first letter
+  const host = attrValues(server.attrs, 'zimbraServiceHostname')[0] ?? server.name;
+  const port = attrValues(server.attrs, 'zimbraAdminPort')[0] ?? '7071';
   const bracketed = host.includes(':') ? `[${host}]` : host;
   return `${configured.protocol}//${bracketed}:${port}`;
 }

@@ -12,6 +12,7 @@ import { restoreAccount } from '../../src/restore/index.js';
 import { parseDigest } from '../../src/store/digest.js';
 import { faultFixture, type FaultFixture } from './support/fault-fixture.js';
 import { sleep } from './support/random.js';
+import { serverArgs } from '../helpers/cli.js';
 
 // Concurrency on one repository (DESIGN.md invariant 6): one writer at a time, the second one
 // gets ZB_LOCK_HELD naming the holder; a crashed holder on this host does not block; readers
@@ -48,28 +49,12 @@ describe('two writers on one repository', () => {
     await writeFile(pw, f.emu.adminPassword);
     let out = '';
     let errText = '';
-    const code = await main(
-      [
-        'backup',
-        '--repo',
-        f.repoDir,
-        '--server',
-        f.emu.adminUrl,
-        '--mail-url',
-        f.emu.url,
-        '--admin',
-        f.emu.adminUser,
-        '--password-file',
-        pw,
-        '--json',
-      ],
-      {
-        out: (t) => (out += t),
-        err: (t) => (errText += t),
-        env: {},
-        tty: false,
-      },
-    );
+    const code = await main(['backup', '--repo', f.repoDir, ...serverArgs(f.emu, pw), '--json'], {
+      out: (t) => (out += t),
+      err: (t) => (errText += t),
+      env: {},
+      tty: false,
+    });
     expect(code).toBe(1);
     expect(errText).toMatch(/^ZB_LOCK_HELD: repository is locked by backup on /);
     expect(JSON.parse(out).error).toMatchObject({ code: 'ZB_LOCK_HELD', data: { owner: 'backup', pid: process.pid } });

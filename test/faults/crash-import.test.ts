@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -16,6 +16,7 @@ import { ZimbraClient } from '../../src/soap/zimbra-client.js';
 import { LocalBackend } from '../../src/store/backends/local.js';
 import { prepareCli, spawnCli, type CliRunner } from './support/cli-child.js';
 import { mulberry32, sleep } from './support/random.js';
+import { serverArgs, writePasswordFile } from '../helpers/cli.js';
 
 // Kill -9 during `zimbra-backup import --archive` (child process), resume with --resume until done
 // (DESIGN.md section 6, issue 7): no account, message, folder or tag is missing or duplicated.
@@ -31,7 +32,7 @@ async function emulator(domain: string): Promise<{ emu: Emulator; pwFile: string
   const dir = await mkdtemp(join(tmpdir(), 'zb-crash-import-'));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   const pwFile = join(dir, 'admin-password');
-  await writeFile(pwFile, `${emu.adminPassword}\n`, { mode: 0o600 });
+  await writePasswordFile(pwFile, emu.adminPassword);
   return { emu, pwFile };
 }
 
@@ -110,14 +111,7 @@ describe('crash: SIGKILL during an archive import, then --resume', () => {
       'import',
       '--archive',
       archive,
-      '--server',
-      t.emu.adminUrl,
-      '--mail-url',
-      t.emu.url,
-      '--admin',
-      t.emu.adminUser,
-      '--password-file',
-      t.pwFile,
+      ...serverArgs(t.emu, t.pwFile),
       '--work-dir',
       workDir,
       '--json',

@@ -2,13 +2,13 @@ import { readFile, truncate, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BackupEngine } from '../../src/backup/backup-engine.js';
-import { main } from '../../src/cli/main.js';
 import { Journal } from '../../src/journal/journal.js';
 import { accountPrefix } from '../../src/repository/layout.js';
 import { openRepository } from '../../src/repository/repository.js';
 import { LocalBackend } from '../../src/store/backends/local.js';
 import { faultFixture, treeOf, type FaultFixture } from './support/fault-fixture.js';
 import { committedRecords, lostRecords } from './support/verify-repository.js';
+import { runMain as cli, serverArgs } from '../helpers/cli.js';
 
 // Corrupt FORMAT objects and journals (DESIGN.md invariants 2 and 7): opening is a clear typed
 // error, never a silent rewrite; a damaged journal fails its account only, and is left as found.
@@ -17,17 +17,6 @@ afterEach(async () => {
   await fx?.close();
   fx = undefined;
 });
-
-/** Runs the CLI in-process, capturing its output. */
-async function cli(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(args, { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), env, tty: false });
-  return { code, out, err };
-}
 
 const FORMATS: Array<[string, string | Buffer, string]> = [
   ['garbage bytes', Buffer.from([0xff, 0x00, 0xfe, 0x7b, 0x22]), 'ZB_REPOSITORY_CORRUPT'],
@@ -83,14 +72,7 @@ describe('corrupt FORMAT objects', () => {
         'backup',
         '--repo',
         shared.repoDir,
-        '--server',
-        shared.emu.adminUrl,
-        '--mail-url',
-        shared.emu.url,
-        '--admin',
-        shared.emu.adminUser,
-        '--password-file',
-        join(shared.dir, 'pw'),
+        ...serverArgs(shared.emu, join(shared.dir, 'pw')),
         '--json',
       ]);
       expect(r.code).not.toBe(0);

@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { Journal } from '../../src/journal/journal.js';
 import { accountPrefix } from '../../src/repository/layout.js';
 import { initRepository } from '../../src/repository/repository.js';
 import { LocalBackend } from '../../src/store/backends/local.js';
+import { runMain as cli } from '../helpers/cli.js';
 
 const ACCOUNT = '0d000000-0000-4000-8000-00000000000e';
 let dir: string | undefined;
@@ -19,13 +19,6 @@ afterEach(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
   dir = undefined;
 });
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(args, { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), tty: false, env: {} });
-  return { code, out, err };
-}
 
 describe('check --sample', () => {
   it('quick check names what it skips; --sample re-hashes a random fraction and finds same-size corruption', async () => {

@@ -2,8 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { runMain as cli, serverArgs, writePasswordFile } from '../helpers/cli.js';
 
 let emu: Emulator;
 let dir: string;
@@ -13,7 +13,7 @@ beforeAll(async () => {
   emu.createAccount('cli@example.test', 'pw-cli');
   emu.deliver('cli@example.test', 'Subject: hello\r\n\r\nbody\r\n', { folderPath: '/Inbox' });
   dir = await mkdtemp(join(tmpdir(), 'zb-cli-'));
-  await writeFile(join(dir, 'pw'), `${emu.adminPassword}\n`, { mode: 0o600 });
+  await writePasswordFile(join(dir, 'pw'), emu.adminPassword);
 });
 
 afterAll(async () => {
@@ -21,17 +21,10 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(args, { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), tty: false, env });
-  return { code, out, err };
-}
-
 describe('CLI: backup, status, ls', () => {
   it('backs up with --json, then reports status and lists items', async () => {
     const repo = join(dir, 'repo');
-    const server = ['--server', emu.adminUrl, '--mail-url', emu.url, '--admin', emu.adminUser];
+    const server = serverArgs(emu);
     const b = await cli(['backup', '--repo', repo, ...server, '--password-file', join(dir, 'pw'), '--json']);
     expect(b.err).toMatch(/password hashes/); // the SOAP directory path says what it lacks
     expect(b.code).toBe(0);

@@ -3,7 +3,7 @@
  * ordinary SOAP (AddMsgRequest; ItemActionRequest op=delete/move/flag, as in
  * zm-mailbox service/mail/ItemAction.java) while real-time capture picks each change up.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { main } from '../../src/cli/main.js';
 import { BackupEngine } from '../../src/backup/backup-engine.js';
 import { type Emulator } from '../../src/emulator/index.js';
 import { backupFixture, journalState, type BackupFixture } from './backup-helpers.js';
+import { runMain, serverArgs, writePasswordFile } from '../helpers/cli.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -20,18 +21,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function cli(argv: string[], signal?: AbortSignal) {
-  let out = '';
-  let err = '';
-  const code = await main(argv, {
-    out: (t) => (out += `${t}\n`),
-    err: (t) => (err += `${t}\n`),
-    env: {},
-    tty: false,
-    ...(signal ? { signal } : {}),
-  });
-  return { code, out, err };
-}
+const cli = (argv: string[], signal?: AbortSignal) => runMain(argv, {}, signal ? { signal } : {});
 
 async function until(pred: () => Promise<boolean>, ms = 20_000): Promise<void> {
   const start = Date.now();
@@ -103,8 +93,8 @@ describe('emulator by hand', () => {
       const { emu, client, repo } = fx as BackupFixture & { emu: Emulator };
       const acct = emu.createAccount('walt@example.test', 'pw-w');
       const pw = join(dir, 'admin.pw');
-      await writeFile(pw, `${emu.adminPassword}\n`);
-      const auth = ['--server', emu.adminUrl, '--mail-url', emu.url, '--admin', emu.adminUser, '--password-file', pw];
+      await writePasswordFile(pw, emu.adminPassword);
+      const auth = serverArgs(emu, pw);
       const engine = new BackupEngine({ client, repository: repo, waitSetTimeoutSeconds: 2 });
       const watching = engine.watch({ signal: stop.signal });
 

@@ -9,8 +9,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { runMain as cli, serverArgs, writePasswordFile } from '../helpers/cli.js';
 
 let emu: Emulator;
 let dir: string;
@@ -24,20 +24,13 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'zb-errors-'));
   goodPw = join(dir, 'good.pw');
   badPw = join(dir, 'bad.pw');
-  await writeFile(goodPw, `${emu.adminPassword}\n`);
+  await writePasswordFile(goodPw, emu.adminPassword);
   await writeFile(badPw, 'not-the-password\n');
 });
 afterAll(async () => {
   await emu.close();
   await rm(dir, { recursive: true, force: true });
 });
-
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), env: {} });
-  return { code, out, err };
-}
 
 const exists = (p: string) =>
   access(p).then(
@@ -49,19 +42,7 @@ describe('first contact and error messages', () => {
   it('an authentication failure against a new --repo path creates nothing, and says AUTH_FAILED once', async () => {
     const repo = join(dir, 'new-repo');
     for (const cmd of ['backup', 'watch']) {
-      const r = await cli([
-        cmd,
-        '--repo',
-        repo,
-        '--server',
-        emu.adminUrl,
-        '--mail-url',
-        emu.url,
-        '--admin',
-        emu.adminUser,
-        '--password-file',
-        badPw,
-      ]);
+      const r = await cli([cmd, '--repo', repo, ...serverArgs(emu, badPw)]);
       expect(r.code).toBe(1);
       expect(r.err).toMatch(/^account\.AUTH_FAILED: authentication failed/m);
       expect(r.err).not.toMatch(/account\.AUTH_FAILED: account\.AUTH_FAILED/);
@@ -133,14 +114,7 @@ describe('first contact and error messages', () => {
       'backup',
       '--repo',
       repo,
-      '--server',
-      emu.adminUrl,
-      '--mail-url',
-      emu.url,
-      '--admin',
-      emu.adminUser,
-      '--password-file',
-      goodPw,
+      ...serverArgs(emu, goodPw),
       '--accounts',
       'ghost@example.test,user1@example.test',
       '--json',
@@ -164,14 +138,7 @@ describe('first contact and error messages', () => {
       'backup',
       '--repo',
       repo,
-      '--server',
-      emu.adminUrl,
-      '--mail-url',
-      emu.url,
-      '--admin',
-      emu.adminUser,
-      '--password-file',
-      goodPw,
+      ...serverArgs(emu, goodPw),
       '--accounts',
       'ghost@example.test,user1@example.test',
     ]);

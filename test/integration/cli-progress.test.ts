@@ -1,11 +1,11 @@
 /** Progress with totals and an estimate: the trackers, and `--progress json` line streams of backup, check and purge. */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { BackupProgressTracker, formatProgress, PhaseProgressTracker } from '../../src/cli/progress-line.js';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { runMain, serverArgs, writePasswordFile } from '../helpers/cli.js';
 
 let emu: Emulator;
 let dir: string;
@@ -17,7 +17,7 @@ beforeAll(async () => {
       emu.deliver(`p${a}@example.test`, `Subject: m${i}\r\n\r\n${'x'.repeat(2000)} ${a} ${i}\r\n`);
   }
   dir = await mkdtemp(join(tmpdir(), 'zb-progress-'));
-  await writeFile(join(dir, 'pw'), `${emu.adminPassword}\n`);
+  await writePasswordFile(join(dir, 'pw'), emu.adminPassword);
 });
 afterAll(async () => {
   await emu?.close();
@@ -25,9 +25,7 @@ afterAll(async () => {
 });
 
 async function cli(args: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(args, { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), env: {}, tty: false });
+  const { code, out, err } = await runMain(args);
   const progress = err
     .split('\n')
     .filter((l) => l.startsWith('{"progress"'))
@@ -57,16 +55,7 @@ describe('progress', () => {
 
   it('backup, check and purge --progress json print JSON lines ending with the totals', async () => {
     const repo = join(dir, 'repo');
-    const server = [
-      '--server',
-      emu.adminUrl,
-      '--mail-url',
-      emu.url,
-      '--admin',
-      emu.adminUser,
-      '--password-file',
-      join(dir, 'pw'),
-    ];
+    const server = serverArgs(emu, join(dir, 'pw'));
     const b = await cli([
       'backup',
       '--repo',

@@ -13,7 +13,7 @@ import { checkRepository } from '../../src/maintenance/check.js';
 import { accountPrefix } from '../../src/repository/layout.js';
 import { openRepository } from '../../src/repository/repository.js';
 import { LocalBackend } from '../../src/store/backends/local.js';
-import { prepareCli, spawnCli, type CliProcess, type CliRunner } from '../faults/support/cli-child.js';
+import { prepareCli, spawnCli, type CliRunner, waitForOutput as waitFor } from '../faults/support/cli-child.js';
 import { diffMailbox } from './backup-helpers.js';
 
 let cli: CliRunner;
@@ -38,15 +38,6 @@ function logs(stderr: string): Array<Record<string, unknown>> {
     .split('\n')
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as Record<string, unknown>);
-}
-
-async function waitFor(proc: CliProcess, read: () => string, pred: (s: string) => boolean, ms = 30_000) {
-  const start = Date.now();
-  while (!pred(read())) {
-    if (proc.child.exitCode !== null) throw new Error(`the service exited early:\n${read()}`);
-    if (Date.now() - start > ms) throw new Error(`timed out; stderr so far:\n${read()}`);
-    await sleep(50);
-  }
 }
 
 describe('zimbra-backup run --config', () => {

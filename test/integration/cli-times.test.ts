@@ -3,16 +3,16 @@
  * resolved (UTC) in its output and --json, and warns when that instant is before the account's
  * first backup or after its last commit.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BackupEngine } from '../../src/backup/backup-engine.js';
-import { main } from '../../src/cli/main.js';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { initRepository } from '../../src/repository/repository.js';
 import { ZimbraClient } from '../../src/soap/zimbra-client.js';
 import { LocalBackend } from '../../src/store/backends/local.js';
+import { runMain as cli, serverArgs, writePasswordFile } from '../helpers/cli.js';
 
 let emu: Emulator;
 let dir: string;
@@ -26,7 +26,7 @@ beforeAll(async () => {
   emu = await startEmulator({ domain: 'example.test' });
   dir = await mkdtemp(join(tmpdir(), 'zb-times-'));
   repoDir = join(dir, 'repo');
-  await writeFile(join(dir, 'pw'), `${emu.adminPassword}\n`);
+  await writePasswordFile(join(dir, 'pw'), emu.adminPassword);
   emu.createAccount(user, 'pw1');
   emu.deliver(user, 'From: a@b.test\r\nSubject: one\r\n\r\none\r\n');
   const client = new ZimbraClient({ url: emu.url, adminUrl: emu.adminUrl });
@@ -36,28 +36,12 @@ beforeAll(async () => {
   expect((await new BackupEngine({ client, repository }).run()).failures).toEqual([]);
   after = Date.now() + 60_000;
   client.close();
-  server = [
-    '--server',
-    emu.adminUrl,
-    '--mail-url',
-    emu.url,
-    '--admin',
-    emu.adminUser,
-    '--password-file',
-    join(dir, 'pw'),
-  ];
+  server = serverArgs(emu, join(dir, 'pw'));
 });
 afterAll(async () => {
   await emu.close();
   await rm(dir, { recursive: true, force: true });
 });
-
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), env: {} });
-  return { code, out, err };
-}
 
 const zoneless = '2026-12-07T00:25:00';
 

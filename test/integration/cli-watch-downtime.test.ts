@@ -5,7 +5,7 @@
  * summary counting accounts (not account runs); with `--max-downtime` it gives up with a clear
  * message and a non-zero exit. No `MaxListenersExceededWarning` on the way (run-signal.ts).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,15 @@ import { startEmulator } from '../../src/emulator/index.js';
 import { Journal } from '../../src/journal/journal.js';
 import { accountPrefix } from '../../src/repository/layout.js';
 import { LocalBackend } from '../../src/store/backends/local.js';
-import { prepareCli, runCli, spawnCli, type CliProcess, type CliRunner } from '../faults/support/cli-child.js';
+import {
+  prepareCli,
+  runCli,
+  spawnCli,
+  type CliProcess,
+  type CliRunner,
+  waitForOutput,
+} from '../faults/support/cli-child.js';
+import { serverArgs, writePasswordFile } from '../helpers/cli.js';
 
 let cli: CliRunner;
 let dir: string;
@@ -28,14 +36,8 @@ afterAll(async () => {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor(proc: CliProcess, read: () => string, pred: (s: string) => boolean, ms = 40_000) {
-  const start = Date.now();
-  while (!pred(read())) {
-    if (proc.child.exitCode !== null) throw new Error(`watch exited early:\n${read()}`);
-    if (Date.now() - start > ms) throw new Error(`timed out; stderr so far:\n${read()}`);
-    await sleep(50);
-  }
-}
+const waitFor = (proc: CliProcess, read: () => string, pred: (s: string) => boolean, ms = 40_000) =>
+  waitForOutput(proc, read, pred, ms);
 
 async function until(pred: () => Promise<boolean>, ms = 40_000): Promise<void> {
   const start = Date.now();
@@ -51,20 +53,8 @@ async function setup(name: string, accounts: number) {
   for (const u of users) for (let i = 0; i < 5; i++) emu.deliver(u.name, `Subject: before ${i}\r\n\r\nx${i}\r\n`);
   const repo = join(dir, name);
   const pw = join(dir, `${name}.pw`);
-  await writeFile(pw, `${emu.adminPassword}\n`);
-  const args = [
-    '--repo',
-    repo,
-    '--server',
-    emu.adminUrl,
-    '--mail-url',
-    emu.url,
-    '--admin',
-    emu.adminUser,
-    '--password-file',
-    pw,
-    '--no-directory',
-  ];
+  await writePasswordFile(pw, emu.adminPassword);
+  const args = ['--repo', repo, ...serverArgs(emu, pw), '--no-directory'];
   return { emu, users, repo, args, server: emu.servers()[0]!.name };
 }
 

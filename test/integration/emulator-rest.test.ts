@@ -123,7 +123,8 @@ describe('REST UserServlet', () => {
       size: RAW.length,
       blob_digest: digest,
       FlagStr: 'fu',
-      Path: '/Inbox',
+      // MailItem.getPath(): the folder path + '/' + the item's name (a message has none)
+      Path: '/Inbox/',
     });
     expect(meta['blob_digest']).toHaveLength(44);
   });

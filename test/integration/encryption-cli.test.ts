@@ -7,20 +7,13 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { runMain as cli, serverArgs, writePasswordFile } from '../helpers/cli.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(args, { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), tty: false, env });
-  return { code, out, err };
-}
 
 async function files(root: string): Promise<string[]> {
   const out: string[] = [];
@@ -48,8 +41,7 @@ describe('encrypted repository through the CLI', () => {
     const gone = src.deliver(user, 'From: a@b.test\r\nSubject: PLAINTEXT-MARKER-two\r\n\r\ntwo\r\n');
     const repo = join(dir, 'repo');
     const adminPw = join(dir, 'admin-pw');
-    await writeFile(adminPw, `${src.adminPassword}\n`);
-    const server = (emu: Emulator) => ['--server', emu.adminUrl, '--mail-url', emu.url, '--admin', emu.adminUser];
+    await writePasswordFile(adminPw, src.adminPassword);
     const env = { ZB_REPO_PASSWORD: 'first-repo-password' };
 
     expect((await cli(['init', '--repo', repo, '--encrypt'])).err).toContain('ZB_KEY_REQUIRED');
@@ -58,7 +50,7 @@ describe('encrypted repository through the CLI', () => {
     const firstSlot = (JSON.parse(init.out) as { keyId: string; encrypted: boolean }).keyId;
     expect(JSON.parse(init.out)).toMatchObject({ encrypted: true });
 
-    const backupArgs = ['backup', '--repo', repo, ...server(src), '--password-file', adminPw, '--json'];
+    const backupArgs = ['backup', '--repo', repo, ...serverArgs(src, adminPw), '--json'];
     const noKey = await cli(backupArgs);
     expect(noKey.code).toBe(1);
     expect(noKey.err).toContain('ZB_KEY_REQUIRED');
@@ -85,7 +77,7 @@ describe('encrypted repository through the CLI', () => {
         'undelete',
         '--repo',
         repo,
-        ...server(src),
+        ...serverArgs(src),
         '--account',
         user,
         '--from',
@@ -142,8 +134,8 @@ describe('encrypted repository through the CLI', () => {
     const dst = await startEmulator({ domain: 'elsewhere.test' });
     cleanups.push(() => dst.close());
     const dstPw = join(dir, 'dst-pw');
-    await writeFile(dstPw, `${dst.adminPassword}\n`);
-    const importArgs = ['import', '--archive', archive, ...server(dst), '--password-file', dstPw, '--json'];
+    await writePasswordFile(dstPw, dst.adminPassword);
+    const importArgs = ['import', '--archive', archive, ...serverArgs(dst, dstPw), '--json'];
     const imNoKey = await cli(importArgs);
     expect(imNoKey.err).toContain('ZB_KEY_REQUIRED');
     const imWrong = await cli(importArgs, { ZB_ARCHIVE_PASSWORD: 'nope' });
@@ -164,8 +156,8 @@ describe('encrypted repository through the CLI', () => {
     // import --from-repo reads the encrypted repository with its own password variable.
     const dst2 = await startEmulator({ domain: 'third.test' });
     cleanups.push(() => dst2.close());
-    await writeFile(dstPw, `${dst2.adminPassword}\n`);
-    const fromRepo = ['import', '--from-repo', repo, ...server(dst2), '--password-file', dstPw, '--json'];
+    await writePasswordFile(dstPw, dst2.adminPassword);
+    const fromRepo = ['import', '--from-repo', repo, ...serverArgs(dst2, dstPw), '--json'];
     expect((await cli(fromRepo)).err).toContain('ZB_KEY_REQUIRED');
     const viaRepo = await cli(fromRepo, { ZB_FROM_REPO_PASSWORD: second.ZB_REPO_PASSWORD });
     expect(viaRepo.code, viaRepo.err).toBe(0);

@@ -1,40 +1,20 @@
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BackupEngine } from '../../src/backup/backup-engine.js';
-import type { Command, CommandContext } from '../../src/cli/command.js';
 import { exportCommand } from '../../src/cli/commands/export.js';
 import { importCommand } from '../../src/cli/commands/import.js';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { initRepository } from '../../src/repository/repository.js';
 import { ZimbraClient } from '../../src/soap/zimbra-client.js';
 import { LocalBackend } from '../../src/store/backends/local.js';
+import { runCommand as run, serverArgs, writePasswordFile } from '../helpers/cli.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-async function run(
-  cmd: Command,
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<{ code: number; out: string; err: string }> {
-  const { values } = parseArgs({ args, options: { ...cmd.options, json: { type: 'boolean' } }, strict: true });
-  let out = '';
-  let err = '';
-  const ctx: CommandContext = {
-    out: (t) => (out += `${t}\n`),
-    err: (t) => (err += `${t}\n`),
-    tty: false,
-    env,
-    signal: new AbortController().signal,
-  };
-  const code = await cmd.run(values as Record<string, string | boolean | string[] | undefined>, ctx);
-  return { code, out, err };
-}
 
 async function emulator(domain: string): Promise<Emulator> {
   const emu = await startEmulator({ domain });
@@ -90,21 +70,8 @@ describe('export and import CLI commands', () => {
       ['--from-repo', repoDir],
     ]) {
       const dst = await emulator('elsewhere.test');
-      await writeFile(pwFile, `${dst.adminPassword}\n`);
-      const im = await run(importCommand, [
-        ...how,
-        '--server',
-        dst.adminUrl,
-        '--mail-url',
-        dst.url,
-        '--admin',
-        dst.adminUser,
-        '--password-file',
-        pwFile,
-        '--accounts',
-        user,
-        '--json',
-      ]);
+      await writePasswordFile(pwFile, dst.adminPassword);
+      const im = await run(importCommand, [...how, ...serverArgs(dst, pwFile), '--accounts', user, '--json']);
       expect(im.code).toBe(0);
       const r = JSON.parse(im.out) as {
         complete: boolean;

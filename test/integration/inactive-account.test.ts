@@ -8,18 +8,18 @@
 // active:<name>" (store/src/java/com/zimbra/cs/account/AccountServiceException.java), the same
 // status as a missing item. The backup skips such an account with a WARNING (not a failure), keeps
 // its history, never marks it deleted and tries it again on the next pass.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BackupEngine } from '../../src/backup/backup-engine.js';
 import { backupAccount } from '../../src/backup/account-backup.js';
 import { repositoryStatus } from '../../src/catalog/repository-status.js';
-import { main } from '../../src/cli/main.js';
 import { startEmulator } from '../../src/emulator/index.js';
 import { downloadItem } from '../../src/rest/download-item.js';
 import { AccountInactiveError, NoSuchItemError } from '../../src/soap/faults.js';
 import { backupFixture, journalState, type BackupFixture } from './backup-helpers.js';
+import { runMain, serverArgs, writePasswordFile } from '../helpers/cli.js';
 
 let fx: BackupFixture | undefined;
 afterEach(async () => {
@@ -173,21 +173,11 @@ describe('CLI: an inactive account is a warning and exit code 0 (SoapEngine.java
     try {
       const u = emu.createAccount('cli-maint@example.test', 'pw-cm');
       emu.deliver(u.name, 'Subject: c\r\n\r\nx\r\n');
-      await writeFile(join(dir, 'pw'), `${emu.adminPassword}\n`, { mode: 0o600 });
-      const cli = async (args: string[]) => {
-        let out = '';
-        let err = '';
-        const code = await main(args, {
-          out: (t) => (out += `${t}\n`),
-          err: (t) => (err += `${t}\n`),
-          tty: false,
-          env: {},
-        });
-        return { code, out, err };
-      };
+      await writePasswordFile(join(dir, 'pw'), emu.adminPassword);
       const repo = join(dir, 'repo');
-      const server = ['--server', emu.adminUrl, '--mail-url', emu.url, '--admin', emu.adminUser];
+      const server = serverArgs(emu);
       const pw = ['--password-file', join(dir, 'pw'), '--no-directory'];
+      const cli = (args: string[]) => runMain(args);
       expect((await cli(['backup', '--repo', repo, ...server, ...pw])).code).toBe(0);
       // the emulator control, plain ModifyAccountRequest
       const set = await cli([

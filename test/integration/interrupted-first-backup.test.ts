@@ -3,16 +3,16 @@
  * was committed until a later run completed, because the account index (how they find an
  * account by name) was written only at the end of a pass. Committed is committed.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BackupEngine } from '../../src/backup/backup-engine.js';
-import { main } from '../../src/cli/main.js';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { initRepository } from '../../src/repository/repository.js';
 import { ZimbraClient } from '../../src/soap/zimbra-client.js';
 import { LocalBackend } from '../../src/store/backends/local.js';
+import { runMain as cli, serverArgs, writePasswordFile } from '../helpers/cli.js';
 
 let emu: Emulator | undefined;
 let dir: string | undefined;
@@ -23,19 +23,12 @@ afterEach(async () => {
   dir = undefined;
 });
 
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), env: {} });
-  return { code, out, err };
-}
-
 describe('an interrupted first backup', () => {
   it('leaves what it committed visible to status, ls and restore at once', async () => {
     emu = await startEmulator({ domain: 'example.test' });
     dir = await mkdtemp(join(tmpdir(), 'zb-interrupted-'));
     const repoDir = join(dir, 'repo');
-    await writeFile(join(dir, 'pw'), `${emu.adminPassword}\n`);
+    await writePasswordFile(join(dir, 'pw'), emu.adminPassword);
     const users = ['a1@example.test', 'a2@example.test', 'a3@example.test'];
     for (const u of users) {
       emu.createAccount(u, 'pw');
@@ -77,14 +70,7 @@ describe('an interrupted first backup', () => {
       'restore',
       '--repo',
       repoDir,
-      '--server',
-      emu.adminUrl,
-      '--mail-url',
-      emu.url,
-      '--admin',
-      emu.adminUser,
-      '--password-file',
-      join(dir, 'pw'),
+      ...serverArgs(emu, join(dir, 'pw')),
       '--account',
       committed!.name,
       '--at',

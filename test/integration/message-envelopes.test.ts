@@ -13,13 +13,13 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BackupEngine } from '../../src/backup/backup-engine.js';
 import { HeaderTap, parseEnvelope } from '../../src/backup/message-envelope.js';
-import { main } from '../../src/cli/main.js';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { Journal } from '../../src/journal/journal.js';
 import { accountPrefix } from '../../src/repository/layout.js';
 import { initRepository } from '../../src/repository/repository.js';
 import { ZimbraClient } from '../../src/soap/zimbra-client.js';
 import { LocalBackend } from '../../src/store/backends/local.js';
+import { runMain } from '../helpers/cli.js';
 
 let dir: string;
 let emu: Emulator;
@@ -32,17 +32,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function ls(args: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(['ls', ...args], {
-    out: (t) => (out += `${t}\n`),
-    err: (t) => (err += `${t}\n`),
-    env: {},
-    tty: false,
-  });
-  return { code, out, err };
-}
+const ls = (args: string[]) => runMain(['ls', ...args]);
 
 describe('message envelopes', () => {
   it('the header tap keeps the header block across chunk boundaries and passes every byte on', async () => {

@@ -146,3 +146,67 @@ describe('a run that finds nothing changed', () => {
     expect(peeked?.state).not.toHaveProperty('attrsDigest');
   });
 });
+
+let cleanup: BackupFixture | undefined;
+afterEach(async () => {
+  await cleanup?.close();
+  cleanup = undefined;
+});
+
+describe('the requests of a no-change pass', () => {
+  it('are one listing, one SyncRequest per account and two directory batches', async () => {
+    const fx = await backupFixture();
+    cleanup = fx;
+    await fx.emu.seed(buildCorpus({ seed: 23, accounts: 2, messagesPerAccount: 5, domain: 'example.test' }));
+    fx.emu.createDistributionList('team@example.test', [fx.emu.accounts()[0]!.name]);
+    const engine = new BackupEngine({ client: fx.client, repository: fx.repo, directory: { source: 'soap' } });
+    await engine.run();
+    await engine.run(); // records the attribute digests
+    const accounts = fx.emu.accounts().length;
+    fx.emu.stats.reset();
+    const quiet = await engine.run();
+    expect(quiet.failures).toEqual([]);
+    expect(quiet.accounts).toBe(accounts);
+    expect(quiet.directory?.unchanged).toBe(true);
+    expect(accounts).toBe(3); // the corpus's two users and its admin
+    // Pinned (the CLI adds one AuthRequest); BatchRequest members are counted under their own names too.
+    expect(fx.emu.stats.counts).toEqual({
+      // 1 the pass's listing (every attribute: no GetAccount per account), 1 the directory's accounts
+      // page, sent inside the first BatchRequest
+      SearchDirectoryRequest: 2,
+      // one per account: the token check of quick-check.ts
+      SyncRequest: 3,
+      // the directory snapshot (soap-batch-read.ts): servers, COS, domains, accounts, lists; then members
+      BatchRequest: 2,
+      GetAllServersRequest: 1,
+      GetAllCosRequest: 1,
+      GetAllDomainsRequest: 1,
+      GetAllDistributionListsRequest: 1,
+      // the corpus's two lists and team@: inside the second BatchRequest
+      GetDistributionListRequest: 3,
+    });
+    // HTTP round trips: the listing, three SyncRequests, two batches.
+    const members = [
+      'GetAllServersRequest',
+      'GetAllCosRequest',
+      'GetAllDomainsRequest',
+      'GetAllDistributionListsRequest',
+    ];
+    const trips =
+      Object.values(fx.emu.stats.counts).reduce((a, b) => a + b, 0) -
+      members.reduce((a, m) => a + fx.emu.stats.get(m), 0) -
+      fx.emu.stats.get('GetDistributionListRequest') -
+      1; // the SearchDirectory inside the first batch
+    expect(trips).toBe(6);
+
+    // An account whose attributes changed is read with GetAccount (its full run records them); the others are not.
+    const user = fx.emu.accounts().find((a) => a.name.startsWith('user'))!;
+    await fx.client.modifyAccount(user.id, { displayName: 'Changed Since The Listing Before' });
+    fx.emu.stats.reset();
+    expect((await engine.run()).failures).toEqual([]);
+    expect(fx.emu.stats.get('GetAccountRequest')).toBe(1);
+    expect((await journalState(fx.repo, user.id)).account?.attrs['displayName']).toBe(
+      'Changed Since The Listing Before',
+    );
+  });
+});

@@ -6,7 +6,7 @@
  * equals its mailbox, the last changes included) and nothing is kept that the retention of the
  * last purge should have dropped. `backup --full` is handed over the same way.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,8 +17,9 @@ import type { PurgeResult } from '../../src/maintenance/purge.js';
 import { accountPrefix } from '../../src/repository/layout.js';
 import { openRepository } from '../../src/repository/repository.js';
 import { LocalBackend } from '../../src/store/backends/local.js';
-import { prepareCli, runCli, spawnCli, type CliProcess, type CliRunner } from '../faults/support/cli-child.js';
+import { prepareCli, runCli, spawnCli, type CliRunner, waitForOutput as waitFor } from '../faults/support/cli-child.js';
 import { diffMailbox } from './backup-helpers.js';
+import { serverArgs, writePasswordFile } from '../helpers/cli.js';
 
 let cli: CliRunner;
 let emu: Emulator;
@@ -35,15 +36,6 @@ afterAll(async () => {
 });
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(proc: CliProcess, read: () => string, pred: (s: string) => boolean, ms = 30_000) {
-  const start = Date.now();
-  while (!pred(read())) {
-    if (proc.child.exitCode !== null) throw new Error(`watch exited early:\n${read()}`);
-    if (Date.now() - start > ms) throw new Error(`timed out; stderr so far:\n${read()}`);
-    await sleep(50);
-  }
-}
 
 async function has(repo: string, accountId: string, itemId: number, present = true): Promise<boolean> {
   const j = await Journal.open({
@@ -65,8 +57,8 @@ describe('purge from another process beside a running watch', () => {
     for (let i = 0; i < 3; i++) emu.deliver(ana.name, `Subject: before ${i}\r\n\r\nx${i}\r\n`);
     const repo = join(dir, 'repo');
     const pw = join(dir, 'admin.pw');
-    await writeFile(pw, `${emu.adminPassword}\n`);
-    const server = ['--server', emu.adminUrl, '--mail-url', emu.url, '--admin', emu.adminUser, '--password-file', pw];
+    await writePasswordFile(pw, emu.adminPassword);
+    const server = serverArgs(emu, pw);
     const proc = spawnCli(cli, ['watch', '--repo', repo, ...server, '--no-directory', '--log-format', 'json']);
     let stderr = '';
     proc.child.stderr?.on('data', (d: string) => (stderr += d));

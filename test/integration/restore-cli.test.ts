@@ -1,10 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BackupEngine } from '../../src/backup/backup-engine.js';
-import type { Command, CommandContext } from '../../src/cli/command.js';
 import { restoreCommand } from '../../src/cli/commands/restore.js';
 import { restoreDirectoryCommand } from '../../src/cli/commands/restore-directory.js';
 import { restoreItemCommand } from '../../src/cli/commands/restore-item.js';
@@ -13,6 +11,7 @@ import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { initRepository } from '../../src/repository/repository.js';
 import { ZimbraClient } from '../../src/soap/zimbra-client.js';
 import { LocalBackend } from '../../src/store/backends/local.js';
+import { runCommand as run, serverArgs, writePasswordFile } from '../helpers/cli.js';
 
 let emu: Emulator | undefined;
 let dir: string | undefined;
@@ -23,32 +22,13 @@ afterEach(async () => {
   dir = undefined;
 });
 
-async function run(
-  cmd: Command,
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<{ code: number; out: string; err: string }> {
-  const { values } = parseArgs({ args, options: { ...cmd.options, json: { type: 'boolean' } }, strict: true });
-  let out = '';
-  let err = '';
-  const ctx: CommandContext = {
-    out: (t) => (out += `${t}\n`),
-    err: (t) => (err += `${t}\n`),
-    tty: false,
-    env,
-    signal: new AbortController().signal,
-  };
-  const code = await cmd.run(values as Record<string, string | boolean | string[] | undefined>, ctx);
-  return { code, out, err };
-}
-
 describe('restore CLI commands', () => {
   it('restore, undelete, restore-item and restore-directory against a local repository', async () => {
     emu = await startEmulator({ domain: 'example.test' });
     dir = await mkdtemp(join(tmpdir(), 'zb-restore-cli-'));
     const repoDir = join(dir, 'repo');
     const pwFile = join(dir, 'pw');
-    await writeFile(pwFile, `${emu.adminPassword}\n`);
+    await writePasswordFile(pwFile, emu.adminPassword);
     const user = 'dana@example.test';
     emu.createAccount(user, 'pw-dana');
     const keep = emu.deliver(user, 'From: a@b.test\r\nSubject: keep\r\n\r\nkeep\r\n');
@@ -64,7 +44,7 @@ describe('restore CLI commands', () => {
     await engine.run();
     const t2 = new Date(Date.now() + 1000).toISOString();
     client.close();
-    const server = ['--repo', repoDir, '--server', emu.adminUrl, '--mail-url', emu.url, '--admin', emu.adminUser];
+    const server = ['--repo', repoDir, ...serverArgs(emu)];
 
     const dry = await run(undeleteCommand, [
       ...server,

@@ -4,17 +4,17 @@
  * `--into-existing` to the explicit opt-in, and a rerun of a restore that created its account
  * resumes instead of being refused.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BackupEngine } from '../../src/backup/backup-engine.js';
-import { main } from '../../src/cli/main.js';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { initRepository } from '../../src/repository/repository.js';
 import { restoreAccount } from '../../src/restore/restore-account.js';
 import { ZimbraClient } from '../../src/soap/zimbra-client.js';
 import { LocalBackend } from '../../src/store/backends/local.js';
+import { runMain as cli, serverArgs, writePasswordFile } from '../helpers/cli.js';
 
 let emu: Emulator | undefined;
 let dir: string | undefined;
@@ -36,7 +36,7 @@ async function setup() {
   dir = await mkdtemp(join(tmpdir(), 'zb-target-'));
   const repoDir = join(dir, 'repo');
   const pwFile = join(dir, 'pw');
-  await writeFile(pwFile, `${emu.adminPassword}\n`);
+  await writePasswordFile(pwFile, emu.adminPassword);
   emu.createAccount(src, 'pw1');
   emu.createAccount(other, 'pw2');
   emu.deliver(src, 'From: a@b.test\r\nSubject: one\r\n\r\none\r\n');
@@ -48,15 +48,8 @@ async function setup() {
   const r = await new BackupEngine({ client, repository, accounts: [src] }).run();
   expect(r.failures).toEqual([]);
   const at = new Date(Date.now() + 1000).toISOString();
-  const server = ['--repo', repoDir, '--server', emu.adminUrl, '--mail-url', emu.url, '--admin', emu.adminUser];
+  const server = ['--repo', repoDir, ...serverArgs(emu)];
   return { repository, at, server, pwFile, emu };
-}
-
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), env: {} });
-  return { code, out, err };
 }
 
 const messagesOf = (e: Emulator, a: string) => e.snapshot(a).items.filter((i) => i.type === 'message').length;

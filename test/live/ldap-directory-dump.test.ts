@@ -215,6 +215,28 @@ describe.skipIf(!live)('directory dump against a real slapd', () => {
     expect(n).toBe(pop.total);
   });
 
+  it('stores no second dump of an unchanged directory (ifChanged), and a new one when the content differs', async () => {
+    // Issue 12 (src/directory/dump-store.ts): the digest in the newest dump's header decides.
+    const backend = new MemoryBackend();
+    const k1 = 'directory/20261126T040000Z.ldif.gz';
+    const first = await saveDirectoryDump({ ...backup, backend, key: k1, ifChanged: true });
+    expect(first).toMatchObject({ key: k1, unchanged: false });
+    const again = await saveDirectoryDump({
+      ...backup,
+      backend,
+      key: 'directory/20261126T050000Z.ldif.gz',
+      ifChanged: true,
+    });
+    expect(again).toMatchObject({ key: k1, unchanged: true, bytes: 0, digest: first.digest });
+    // Without the operational attributes the content is different (the shared server is not modified).
+    const k3 = 'directory/20261126T060000Z.ldif.gz';
+    const other = await saveDirectoryDump({ ...backup, operationalAttributes: [], backend, key: k3, ifChanged: true });
+    expect(other).toMatchObject({ key: k3, unchanged: false });
+    const keys: string[] = [];
+    for await (const o of backend.list('directory/')) keys.push(o.key);
+    expect(keys.sort()).toEqual([k1, k3]);
+  });
+
   it('reports a wrong password as ZB_LDAP (result code 49) without the password anywhere', async () => {
     const wrong = `wrong-${randomBytes(6).toString('hex')}`;
     const err = await collect({ ...backup, password: wrong }).then(

@@ -23,6 +23,7 @@ export const BACKUP_OPTIONS = {
   compression: { type: 'string' },
   full: { type: 'boolean' },
   'max-item-bytes': { type: 'string' },
+  'no-bulk-download': { type: 'boolean' },
   progress: { type: 'string' },
   'server-url': { type: 'string', multiple: true },
   shard: { type: 'string' },
@@ -75,6 +76,8 @@ export async function engineFromArgs(
     ...(concurrency ? { concurrency } : {}),
     ...(itemConcurrency ? { itemConcurrency } : {}),
     ...(maxItemBytes ? { maxItemBytes } : {}),
+    // one GET per message instead of fmt=tar batches during full listings (bulk-fetch.ts)
+    ...(values['no-bulk-download'] === true ? { bulkDownload: false } : {}),
     ...(serverUrls ? { serverUrls } : {}),
     ...(isPartial(selection) ? { selection } : {}),
     ...extra,
@@ -145,7 +148,7 @@ export function report(
 export const backupCommand: Command = {
   name: 'backup',
   summary: 'one incremental backup pass of every (or the given) account into the repository, plus a directory dump',
-  usage: `zimbra-backup backup --repo PATH|s3://bucket/prefix ${SERVER_USAGE} [--accounts a,b] [--concurrency N] [--item-concurrency N] [--compression gzip|none|zstd] [--encrypt] [--repo-password-file F | env ZB_REPO_PASSWORD] [--full] [--shard i/n] [--mail-servers a,b] [--server-url NAME=URL] ${LDAP_USAGE} [--progress tty|json|none] [--json]`,
+  usage: `zimbra-backup backup --repo PATH|s3://bucket/prefix ${SERVER_USAGE} [--accounts a,b] [--concurrency N] [--item-concurrency N] [--no-bulk-download] [--compression gzip|none|zstd] [--encrypt] [--repo-password-file F | env ZB_REPO_PASSWORD] [--full] [--shard i/n] [--mail-servers a,b] [--server-url NAME=URL] ${LDAP_USAGE} [--progress tty|json|none] [--json]`,
   options: BACKUP_OPTIONS,
   async run(values, ctx) {
     const progress = progressLine(ctx, progressMode(values, ctx));

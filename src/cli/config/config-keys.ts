@@ -98,6 +98,12 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   },
   { key: 'backup.item-concurrency', flag: 'item-concurrency', type: 'int', doc: 'item downloads at once' },
   { key: 'backup.max-item-bytes', flag: 'max-item-bytes', type: 'int', doc: 'largest item accepted, in bytes' },
+  {
+    key: 'backup.no-bulk-download',
+    flag: 'no-bulk-download',
+    type: 'boolean',
+    doc: 'full listings fetch one message per request instead of fmt=tar batches',
+  },
   { key: 'retention.items', flag: 'retention', type: 'duration', doc: 'keep item versions and deletions this long' },
   {
     key: 'retention.deleted-accounts',

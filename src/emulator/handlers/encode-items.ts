@@ -168,14 +168,19 @@ function encodeParts(parent: Element, p: MimePart): void {
   for (const c of p.children) encodeParts(mp, c);
 }
 
+/** Contact.getFileAsString with the default file-as (last, first): `fileAsStr`, and archive entry names. */
+export function fileAsString(c: MailItem): string {
+  const f = c.fields ?? {};
+  return [f['lastName'], f['firstName']].filter((x) => x).join(', ') || f['company'] || f['email'] || '';
+}
+
 /** Contact encoding: fields as key/value pairs (`_attrs` in JSON), parts as `<a n part ct s filename>`. */
 export function encodeContact(parent: Element, mbox: Mailbox, c: MailItem): Element {
   const el = common(parent.add('cn'), mbox, c);
   el.attr('d', c.date);
   stamps(el, c);
   const f = c.fields ?? {};
-  const fileAs = [f['lastName'], f['firstName']].filter((x) => x).join(', ') || f['company'] || f['email'] || '';
-  el.attr('fileAsStr', fileAs);
+  el.attr('fileAsStr', fileAsString(c));
   for (const [k, v] of Object.entries(f)) el.pair(k, v);
   // ToXML.encodeContactAttachment: a key/value pair with part/ct/s/filename attributes (an object
   // under _attrs in JSON); ToXML.encodeContactGroupMemberBasic: <m type value> per group member.

@@ -27,6 +27,11 @@ export interface FaultRule {
   fault?: { code: string; reason?: string; sender?: boolean };
   /** Treat the request's auth token as expired (`service.AUTH_EXPIRED`, REST 401). */
   expireAuth?: boolean;
+  /**
+   * Called when the rule fires, before the request is handled: a test changes the mailbox between
+   * two requests of a client at a known point (an item deleted after its listing, before its download).
+   */
+  before?: () => void;
 }
 
 /** The rules that fired for one request. */
@@ -37,6 +42,7 @@ export interface FaultPlan {
   truncate: boolean;
   fault: FaultRule['fault'];
   expireAuth: boolean;
+  before: Array<() => void>;
 }
 
 /** The emulator's fault script. */
@@ -66,7 +72,16 @@ export class FaultInjector {
       if (r.match?.request !== undefined && r.match.request !== requestName) continue;
       if (r.match?.path !== undefined && !r.match.path.test(pathAndQuery)) continue;
       r.left--;
-      plan ??= { delayMs: 0, status: undefined, reset: false, truncate: false, fault: undefined, expireAuth: false };
+      plan ??= {
+        delayMs: 0,
+        status: undefined,
+        reset: false,
+        truncate: false,
+        fault: undefined,
+        expireAuth: false,
+        before: [],
+      };
+      if (r.before) plan.before.push(r.before);
       plan.delayMs += r.delayMs ?? 0;
       plan.status ??= r.status;
       plan.reset ||= r.reset ?? false;

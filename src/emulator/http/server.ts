@@ -18,7 +18,7 @@ import { forward, soapProxyAccount, type HomeResolver } from './proxy.js';
 /** Largest request body accepted, in bytes. */
 const MAX_BODY = 256 * 1024 * 1024;
 
-/** Request counters by name (SOAP request names, `REST`, `REST:tgz`, `UPLOAD`). */
+/** Request counters by name (SOAP request names, `REST`, `REST:tgz`, `REST:tar`, `UPLOAD`). */
 export class EmulatorStats {
   /** Counts by name; mutated in place. */
   readonly counts: Record<string, number> = {};
@@ -208,7 +208,7 @@ async function route(
   const plan = deps.faults.plan(undefined, path + url.search);
   if (/^\/(service\/)?home\//.test(path)) {
     const fmt = url.searchParams.get('fmt');
-    deps.stats.hit(fmt === 'tgz' ? 'REST:tgz' : 'REST');
+    deps.stats.hit(fmt === 'tgz' ? 'REST:tgz' : fmt === 'tar' ? 'REST:tar' : 'REST');
     if (await applyPlan(plan, res)) return;
     const token = cookieToken ?? url.searchParams.get('zauthtoken') ?? undefined;
     const user = decodeURIComponent(path.replace(/^\/(service\/)?home\//, '').split('/')[0] ?? '');
@@ -237,6 +237,7 @@ async function route(
 /** Applies delay, status and reset; true when the request was answered (or dropped). */
 async function applyPlan(plan: FaultPlan | undefined, res: ServerResponse): Promise<boolean> {
   if (!plan) return false;
+  for (const fn of plan.before) fn();
   if (plan.delayMs > 0) await new Promise((r) => setTimeout(r, plan.delayMs));
   if (plan.reset) {
     res.socket?.destroy();

@@ -1,154 +1,251 @@
 /**
- * `fmt=tgz` / `fmt=tar` whole-mailbox export in `ArchiveFormatter`'s layout (PROTOCOL.md 4b):
- * `<Folder/Path>/<0000000257>-<subject>.eml` followed by `….eml.meta` holding the `ItemData`
- * JSON, with `blob_digest` as Zimbra's FS-safe base64 SHA-256. Options: `types`, `start`/`end`
- * (ms), `meta=0`, `body=0`. Streams the archive entry by entry with backpressure.
+ * `fmt=tgz` / `fmt=tar` export (ArchiveFormatter.java `formatCallback` / `saveItem`, TarFormatter,
+ * TgzFormatter; PROTOCOL.md 4b), streamed entry by entry with backpressure:
+ *
+ * ```text
+ * items: list=<ids>  -> those ids in order; the first id that does not resolve ends the archive
+ *                       (saveItem on a null item throws; the loop's catch only logs it)
+ *        /<folder>/  -> the folder's own .meta, then the items under it
+ *        otherwise   -> without types/query/start/end: folders sorted by path (.meta only), then
+ *                       messages, contacts, documents, appointments, tasks, chats, notes
+ * per item: '<name>.meta' (ItemData JSON; meta=0: no such entry) BEFORE '<name>' (the blob, exactly
+ *   `size` bytes: a shorter blob is padded with spaces and followed by an empty '<name>.err')
+ * nothing at all -> 204 No Content (unless `emptyname` is given)
+ * ```
+ * Names and JSON: archive-names.ts; the tar framing (GNU long names): tar-writer.ts.
+ * @module
  */
-import { createHash } from 'node:crypto';
-import { PassThrough, type Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
-import { pack as tarPack } from 'tar-stream';
 import type { AccountEntry } from '../model/directory.js';
-import { TYPE_NUMBER, type ItemType, type MailItem } from '../model/item.js';
-import { tagNames } from '../model/folder-ops.js';
-import type { HttpReply } from './reply.js';
+import { FOLDER, TYPE_NUMBER, type ItemType, type MailItem } from '../model/item.js';
+import type { Mailbox } from '../model/mailbox.js';
+import { fileAsString } from '../handlers/encode-items.js';
+import { ArchiveNames, itemDataJson } from './archive-names.js';
+import { textReply, type HttpReply } from './reply.js';
+import { tarEnd, tarEntry } from './tar-writer.js';
 import { vcard } from './vcard.js';
 
-const EXT: Partial<Record<ItemType, string>> = { message: 'eml', contact: 'vcf', appointment: 'ics', task: 'task' };
-const TYPE_PARAM: Record<string, ItemType> = {
+/** ArchiveFormatter's default search types (conversations are never exported, bug 67407). */
+const SEARCH_TYPES: ItemType[] = ['message', 'contact', 'document', 'appointment', 'task', 'chat', 'note'];
+/** `MailItem.Type.of`: the upper-cased enum names the emulator knows, plus the `briefcase` synonym. */
+const TYPE_NAMES: Record<string, ItemType | 'other'> = {
   message: 'message',
   contact: 'contact',
+  document: 'document',
+  briefcase: 'document',
   appointment: 'appointment',
   task: 'task',
-  document: 'document',
-};
-// Flag bit = 1 << (-flagId - 1) (`Flag.java` ids: FROM_ME -1 … UNREAD -10 …)
-const FLAG_BITS: Record<string, number> = {
-  s: 1,
-  a: 2,
-  r: 4,
-  w: 8,
-  f: 32,
-  d: 64,
-  x: 128,
-  n: 256,
-  u: 512,
-  '!': 1024,
-  '?': 2048,
-  '/': 4096,
-  p: 16384,
-  t: 32768,
+  chat: 'chat',
+  note: 'note',
+  folder: 'folder',
+  tag: 'tag',
+  conversation: 'conversation',
+  wiki: 'other',
+  searchfolder: 'other',
+  mountpoint: 'other',
+  flag: 'other',
+  virtual_conversation: 'other',
+  comment: 'other',
+  link: 'other',
+  smartfolder: 'other',
 };
 
-/** Zimbra's blob digest: SHA-256, base64 with `/` replaced by `,` (`ByteUtil.encodeFSSafeBase64`). */
-export function zimbraDigest(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('base64').replace(/\//g, ',');
+/** Zimbra's blob digest from our hex SHA-256: base64 with `/` replaced by `,` (`ByteUtil.encodeFSSafeBase64`). */
+export function zimbraDigestOfHex(hex: string): string {
+  return Buffer.from(hex, 'hex').toString('base64').replace(/\//g, ',');
 }
 
-function sanitize(s: string): string {
-  return s.replace(/[\x00-\x1f/\\:*?"<>|]/g, '_').slice(0, 120);
+interface Options {
+  meta: boolean;
+  body: boolean;
 }
 
-function metaJson(acct: AccountEntry, item: MailItem, path: string, bytes: Buffer): string {
-  let flags = 0;
-  for (const c of item.flags) flags |= FLAG_BITS[c] ?? 0;
-  return JSON.stringify({
-    Ver: 10,
-    id: item.id,
-    uuid: item.uuid,
-    type: TYPE_NUMBER[item.type],
-    parent_id: item.type === 'message' ? (item.convId ?? -item.id) : -1,
-    folder_id: item.folderId,
-    index_id: item.id,
-    imap_id: item.id,
-    date: Math.floor(item.date / 1000),
-    size: item.size,
-    volume_id: 1,
-    blob_digest: zimbraDigest(bytes),
-    unread: item.flags.includes('u') ? 1 : 0,
-    flags,
-    tags: tagNames(acct.mailbox, item),
-    subject: item.subject ?? '',
-    name: item.name ?? '',
-    metadata: '',
-    mod_metadata: item.modifiedSequence,
-    change_date: Math.floor(item.changeDate / 1000),
-    mod_content: item.savedSequence,
-    sender: item.sender ?? '',
-    FlagStr: item.flags,
-    Path: path,
-  });
+/** The entries `saveItem` writes for one item (none for items it skips). */
+function* saveItem(mbox: Mailbox, names: ArchiveNames, item: MailItem, o: Options): Generator<Buffer> {
+  if (item.type === 'conversation') return;
+  let ext: string | undefined;
+  let name: string | undefined;
+  switch (item.type) {
+    case 'appointment':
+      if (o.meta) name = item.subject;
+      ext = o.meta ? 'appt' : 'ics';
+      break;
+    case 'chat':
+      ext = 'chat';
+      break;
+    case 'contact':
+      name = fileAsString(item);
+      if (!o.meta) ext = 'vcf';
+      break;
+    case 'folder':
+      name = item.id === FOLDER.ROOT ? 'ROOT' : item.id === FOLDER.USER_ROOT ? 'USER_ROOT' : item.name;
+      break;
+    case 'message':
+      ext = 'eml';
+      break;
+    case 'note':
+      ext = 'note';
+      break;
+    case 'task':
+      ext = 'task';
+      break;
+    default:
+      break;
+  }
+  const dir = names.folderDir(item.folderId, item.type === 'folder');
+  const path =
+    item.type === 'contact'
+      ? names.uniqueName(dir, name ?? '', ext)
+      : names.entryName(item, dir, name, ext, item.type !== 'document');
+  const blob = item.type === 'folder' || item.type === 'tag' || item.type === 'note' ? undefined : item.blob;
+  // "blob db size 0" and "missing blob for item": the item is skipped before any entry is written
+  if (item.size === 0 && item.digest !== undefined) return;
+  if (item.digest !== undefined && blob === undefined && item.type !== 'folder' && item.type !== 'note') return;
+  const header = { mtimeSec: Math.floor(item.date / 1000), gname: item.type, devmajor: TYPE_NUMBER[item.type] };
+  // TarArchiveOutputEntry.setUnread clears the owner-write bit of an unread message's entries
+  const mode = item.type === 'message' && item.flags.includes('u') ? 0o100444 : 0o100644;
+  let data: Buffer | undefined;
+  if (o.meta) {
+    const digest = blob !== undefined && item.digest !== undefined ? zimbraDigestOfHex(item.digest) : undefined;
+    const json = Buffer.from(itemDataJson(mbox, item, digest), 'utf8');
+    yield* tarEntry({ ...header, mode, name: `${path}.meta`, size: json.length }, json);
+  } else if (item.type === 'appointment' || item.type === 'task') {
+    data = blob ?? Buffer.alloc(0);
+  } else if (item.type === 'contact') {
+    data = Buffer.from(vcard(item), 'utf8');
+  }
+  if (data !== undefined) {
+    yield* tarEntry({ ...header, mode, name: path, size: data.length }, data);
+  } else if (blob !== undefined) {
+    if (!o.body) {
+      const end = headerEnd(blob);
+      yield* tarEntry({ ...header, mode, name: path, size: end }, blob.subarray(0, end));
+      return;
+    }
+    const bytes =
+      blob.length >= item.size
+        ? blob.subarray(0, item.size)
+        : Buffer.concat([blob, Buffer.alloc(item.size - blob.length, 0x20)]);
+    yield* tarEntry({ ...header, mode, name: path, size: item.size }, bytes);
+    if (blob.length !== item.size) yield* tarEntry({ ...header, mode, name: `${path}.err`, size: 0 }, Buffer.alloc(0));
+  }
+}
+
+/** HeadersOnlyInputStream: the bytes up to and including the blank line after the headers. */
+function headerEnd(blob: Buffer): number {
+  const crlf = blob.indexOf('\r\n\r\n');
+  const lf = blob.indexOf('\n\n');
+  if (crlf >= 0 && (lf < 0 || crlf < lf)) return crlf + 4;
+  return lf >= 0 ? lf + 2 : blob.length;
+}
+
+function* archive(mbox: Mailbox, items: Iterable<MailItem | undefined>, o: Options): Generator<Buffer> {
+  const names = new ArchiveNames(mbox);
+  let written = 0;
+  for (const item of items) {
+    if (item === undefined) break; // a list id that did not resolve: the rest is never written
+    for (const chunk of saveItem(mbox, names, item, o)) {
+      written += chunk.length;
+      yield chunk;
+    }
+  }
+  yield tarEnd(written);
 }
 
 /** Streams the export of an account (optionally one folder subtree). */
 export function tgzExport(acct: AccountEntry, url: URL, folderPath: string, gzip: boolean): HttpReply {
   const mbox = acct.mailbox;
-  const types = url.searchParams
-    .get('types')
-    ?.split(',')
-    .map((t) => TYPE_PARAM[t.trim()])
-    .filter((t): t is ItemType => t !== undefined);
-  const start = Number(url.searchParams.get('start') ?? NaN);
-  const end = Number(url.searchParams.get('end') ?? NaN);
-  const withMeta = url.searchParams.get('meta') !== '0';
-  const withBody = url.searchParams.get('body') !== '0';
+  const q = url.searchParams;
+  const typesParam = q.get('types');
+  let types: ItemType[] = SEARCH_TYPES;
+  if (typesParam !== null && typesParam !== '') {
+    const parsed: Array<ItemType | 'other'> = [];
+    for (const t of typesParam.split(',')) {
+      const type = TYPE_NAMES[t.trim().toLowerCase()];
+      // MailItem.Type.setOf throws; ArchiveFormatter turns it into mail.INVALID_TYPE (a ServletException: 500)
+      if (type === undefined) return textReply(500, `invalid item type: ${t.trim()}`);
+      parsed.push(type);
+    }
+    types = parsed.filter((t): t is ItemType => t !== 'other' && t !== 'conversation');
+  }
+  const start = Number(q.get('start') ?? NaN);
+  const end = Number(q.get('end') ?? NaN);
+  const query = q.get('query');
+  const o: Options = { meta: q.get('meta') === null || q.get('meta') !== '0', body: q.get('body') !== '0' };
   const root = folderPath ? mbox.folderByPath(folderPath) : undefined;
   if (folderPath && !root) {
     const body = Buffer.from(`no such folder: ${folderPath}`);
     return { status: 404, headers: { 'Content-Type': 'text/plain', 'Content-Length': body.length }, body };
   }
-  const prefix = root ? mbox.folderPath(root.id) : '/';
-  const ids = [...mbox.items.keys()].sort((a, b) => a - b);
-  const pack = tarPack();
-  const pending: Array<Promise<void>> = [];
-  async function* entries(): AsyncGenerator<void> {
-    for (const id of ids) {
-      const item = mbox.get(id);
-      if (!item || item.type === 'folder' || item.type === 'tag' || item.type === 'conversation') continue;
-      if (types && !types.includes(item.type)) continue;
-      if (!Number.isNaN(start) && item.date < start) continue;
-      if (!Number.isNaN(end) && item.date >= end) continue;
-      const path = mbox.folderPath(item.folderId);
-      if (prefix !== '/' && path !== prefix && !path.startsWith(prefix + '/')) continue;
-      const bytes = item.type === 'contact' ? Buffer.from(vcard(item), 'utf8') : (item.blob ?? Buffer.alloc(0));
-      const label =
-        item.type === 'document'
-          ? (item.name ?? String(item.id))
-          : `${String(item.id).padStart(10, '0')}-${sanitize(item.subject ?? item.name ?? '')}.${EXT[item.type] ?? 'bin'}`;
-      const name = `${path.replace(/^\//, '')}${path === '/' ? '' : '/'}${item.type === 'document' ? sanitize(label) : label}`;
-      const mtime = new Date(item.date);
-      const written: Array<Promise<void>> = [];
-      const add = (header: { name: string; size: number; mtime: Date }, data: Buffer): void =>
-        void written.push(new Promise<void>((res, rej) => pack.entry(header, data, (err) => (err ? rej(err) : res()))));
-      if (withBody) add({ name, size: bytes.length, mtime }, bytes);
-      if (withMeta) {
-        const meta = Buffer.from(metaJson(acct, item, path, bytes), 'utf8');
-        add({ name: `${name}.meta`, size: meta.length, mtime }, meta);
+  const list = q.get('list');
+  let items: Iterable<MailItem | undefined>;
+  if (list !== null && list !== '') {
+    items = list.split(',').map((id) => (/^\d+$/.test(id.trim()) ? mbox.get(Number(id.trim())) : undefined));
+  } else {
+    const subtree = root !== undefined && root.id !== FOLDER.USER_ROOT ? mbox.folderPath(root.id) : undefined;
+    const inRange = (it: MailItem): boolean =>
+      (Number.isNaN(start) || it.date >= start) && (Number.isNaN(end) || it.date < end);
+    const matches = (it: MailItem): boolean => {
+      if (!types.includes(it.type) || !inRange(it)) return false;
+      if (subtree === undefined) return true;
+      const p = mbox.folderPath(it.folderId);
+      return p === subtree || p.startsWith(subtree + '/');
+    };
+    const plain = subtree === undefined && (query ?? '') === '' && Number.isNaN(start) && Number.isNaN(end);
+    items = (function* (): Generator<MailItem> {
+      if (plain && (typesParam === null || typesParam === '')) {
+        // ArchiveFormatter's "system types" pass: folders sorted by path (search folders and mountpoints too)
+        const folders = [...mbox.folderIds].map((id) => mbox.get(id)).filter((f): f is MailItem => f !== undefined);
+        const key = (f: MailItem): string => mbox.folderPath(f.id);
+        yield* folders.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
       }
-      // wait for the entries only now and then: one await per entry costs a scheduler round-trip each
-      pending.push(...written);
-      if (pending.length >= 64) await Promise.all(pending.splice(0));
-      yield;
-    }
+      let first = true;
+      for (const id of [...mbox.items.keys()].sort((a, b) => a - b)) {
+        const it = mbox.get(id);
+        if (!it || !matches(it)) continue;
+        if (first && subtree !== undefined && root) yield root; // the target folder's own entry
+        first = false;
+        yield it;
+      }
+    })();
   }
-  const out = new PassThrough();
-  (async () => {
-    for await (const _ of entries()) {
-      // backpressure: wait while the consumer is behind
-      if (out.writableNeedDrain) await new Promise((res) => out.once('drain', res));
-    }
-    await Promise.all(pending.splice(0));
-    pack.finalize();
-  })().catch((err: unknown) => pack.destroy(err as Error));
-  const stream = (gzip ? pack.pipe(createGzip()) : pack) as unknown as Readable;
-  stream.pipe(out);
-  const filename = `${acct.name.replace(/[^A-Za-z0-9@._-]/g, '_')}.${gzip ? 'tgz' : 'tar'}`;
+  const chunks = archive(mbox, items, o);
+  // The first chunk tells whether anything is written (ArchiveFormatter opens its stream lazily).
+  const firstEntry = chunks.next();
+  const emptyname = q.get('emptyname');
+  const onlyEnd = firstEntry.done === true || isEnd(firstEntry.value);
+  if (onlyEnd && (emptyname === null || emptyname === '')) return { status: 204, headers: {}, body: Buffer.alloc(0) };
+  const ext = gzip ? 'tgz' : 'tar';
+  const filename = onlyEnd ? withExt(emptyname!, ext) : withExt(q.get('filename') || defaultName(acct), ext);
+  const body = Readable.from(
+    (function* (): Generator<Buffer> {
+      if (!firstEntry.done) yield firstEntry.value;
+      yield* chunks;
+    })(),
+    { objectMode: false },
+  );
   return {
     status: 200,
     headers: {
-      'Content-Type': gzip ? 'application/x-compressed' : 'application/x-tar',
-      'Content-Disposition': `attachment; filename="${filename}"`,
+      'Content-Type': gzip ? 'application/x-compressed-tar' : 'application/x-tar',
+      'Content-Disposition': `attachment; filename="${filename.replace(/["\\]/g, '_')}"`,
     },
-    body: out,
+    body: gzip ? body.pipe(createGzip()) : body,
   };
+}
+
+/** True for the archive's end blocks (all zero, a multiple of 512). */
+function isEnd(chunk: Buffer): boolean {
+  return chunk.length >= 1024 && chunk.every((b) => b === 0);
+}
+
+/** `<accountId>.<M-d-yy>.<H-m-s>`: ArchiveFormatter's default file name (US short date). */
+function defaultName(acct: AccountEntry): string {
+  const d = new Date();
+  return `${acct.id}.${d.getMonth() + 1}-${d.getDate()}-${String(d.getFullYear() % 100).padStart(2, '0')}.${d.getHours()}-${d.getMinutes()}-${d.getSeconds()}`;
+}
+
+function withExt(name: string, ext: string): string {
+  return name.endsWith(`.${ext}`) ? name : `${name}.${ext}`;
 }

@@ -81,3 +81,21 @@ export async function runCli(
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return spawnCli(cli, args, env).exited;
 }
+
+/**
+ * Waits until `pred` holds for the output `read()` returns (a spawned CLI's stderr so far),
+ * failing at once if the process exits first, and after `ms` with the output in the message.
+ */
+export async function waitForOutput(
+  proc: CliProcess,
+  read: () => string,
+  pred: (s: string) => boolean,
+  ms = 30_000,
+): Promise<void> {
+  const start = Date.now();
+  while (!pred(read())) {
+    if (proc.child.exitCode !== null) throw new Error(`the CLI exited early:\n${read()}`);
+    if (Date.now() - start > ms) throw new Error(`timed out; output so far:\n${read()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

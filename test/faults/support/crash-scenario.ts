@@ -10,7 +10,7 @@
  * Odd points start from an empty repository (kill during the initial backup); the others change
  * the server first (new mail, deletes, moves, flags, folders) so the kill hits an incremental run.
  */
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BackupEngine } from '../../../src/backup/backup-engine.js';
@@ -22,6 +22,7 @@ import { LocalBackend } from '../../../src/store/backends/local.js';
 import { prepareCli, spawnCli, type CliRunner } from './cli-child.js';
 import { mulberry32, randomBody, sleep } from './random.js';
 import { checkReferencedBlobs, committedRecords, diffServer, lostRecords } from './verify-repository.js';
+import { serverArgs, writePasswordFile } from '../../helpers/cli.js';
 
 /** Options of {@link runCrashPoints}. */
 export interface CrashScenarioOptions {
@@ -86,20 +87,13 @@ export async function runCrashPoints(opts: CrashScenarioOptions): Promise<CrashS
     );
     await client.authAdmin(emu.adminUser, emu.adminPassword);
     const pwFile = join(dir, 'admin-password');
-    await writeFile(pwFile, `${emu.adminPassword}\n`, { mode: 0o600 });
+    await writePasswordFile(pwFile, emu.adminPassword);
     const repoDir = join(dir, 'repo');
     const args = [
       'backup',
       '--repo',
       repoDir,
-      '--server',
-      emu.adminUrl,
-      '--mail-url',
-      emu.url,
-      '--admin',
-      emu.adminUser,
-      '--password-file',
-      pwFile,
+      ...serverArgs(emu, pwFile),
       '--json',
       '--concurrency',
       '2',

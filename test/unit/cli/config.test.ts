@@ -2,10 +2,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../../src/cli/main.js';
 import { commands } from '../../../src/cli/commands/index.js';
 import { configFlags, parseConfig, parseListen, parseSchedule } from '../../../src/cli/config/config-file.js';
 import { nextRun } from '../../../src/daemon/schedule.js';
+import { runMain as run } from '../../helpers/cli.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -44,13 +44,6 @@ function cmd(name: string) {
   const c = commands.find((x) => x.name === name);
   if (!c) throw new Error(name);
   return c;
-}
-
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), env: {}, tty: false });
-  return { code, out, err };
 }
 
 describe('configuration file', () => {
