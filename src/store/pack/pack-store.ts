@@ -431,23 +431,23 @@ export class PackStore {
 
   /**
    * Size-tiered merge, for the end of every backup run (issue 12): merges only the small index
-   * files, so a run's cost follows what it added, not the repository's size. Files sorted by size;
-   * the smallest are taken while each next one is at most twice the bytes taken so far; the rest
-   * (each larger than twice all smaller ones together) stay. The files left form a geometric
-   * series: O(log n) of them, and each entry is rewritten O(log n) times over its life. Crash-safe
-   * as {@link PackStore.compactIndex}: the merged file is durable before the small ones go.
+   * files, so a run's cost follows what it added, not the repository's size. Files sorted largest
+   * first; each file larger than twice all smaller ones together stays, and the first one that is
+   * not is merged with every smaller one. The files left form a geometric series (O(log n) of
+   * them) and each entry is rewritten O(log n) times over its life. Crash-safe as
+   * {@link PackStore.compactIndex}: the merged file is durable before the small ones go.
    */
   async compactIndexTiered(opts: IoOptions = {}): Promise<void> {
     const sized = [...this.#indexFiles]
-      .map((id) => ({ id, size: this.#indexSizes.get(id) }))
-      .sort((a, b) => (a.size ?? Infinity) - (b.size ?? Infinity));
-    const take: string[] = [];
-    let bytes = 0;
-    for (const f of sized) {
-      if (f.size === undefined || (take.length > 0 && f.size > 2 * bytes)) break;
-      take.push(f.id);
-      bytes += f.size;
+      .map((id) => ({ id, size: this.#indexSizes.get(id) ?? Number.MAX_SAFE_INTEGER }))
+      .sort((a, b) => b.size - a.size);
+    let smaller = sized.reduce((n, f) => n + f.size, 0);
+    let from = 0;
+    for (; from < sized.length; from++) {
+      smaller -= sized[from]!.size;
+      if (sized[from]!.size <= 2 * smaller) break;
     }
+    const take = sized.slice(from).map((f) => f.id);
     if (take.length < 2) return;
     const merged = new IndexTable();
     for (const id of take) {
