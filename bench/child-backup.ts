@@ -5,7 +5,8 @@
  * production). Started by bench/run.ts as `node --expose-gc --import tsx bench/child-backup.ts`, with the
  * connection in the environment (the password never in argv): ZB_BENCH_URL, ZB_BENCH_ADMIN_URL,
  * ZB_BENCH_ADMIN_USER, ZB_BENCH_ADMIN_PASSWORD, ZB_BENCH_ACCOUNTS (comma list), ZB_BENCH_REPO (an empty
- * directory, kept), ZB_BENCH_COMPRESSION (none | gzip, default gzip).
+ * directory, kept), ZB_BENCH_COMPRESSION (none | gzip, default gzip), ZB_BENCH_BULK (`0`: one GET per message
+ * instead of the fmt=tar bulk download, for before/after comparisons).
  */
 import { readFileSync } from 'node:fs';
 import { BackupEngine } from '../src/backup/index.js';
@@ -67,6 +68,7 @@ try {
     client,
     repository,
     accounts: env('ZB_BENCH_ACCOUNTS').split(','),
+    bulkDownload: process.env['ZB_BENCH_BULK'] !== '0',
     logger: false,
   }).run();
   const ms = performance.now() - t0;
