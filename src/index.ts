@@ -80,6 +80,7 @@ export {
   type StorageBackend,
   type BackendProperties,
   type IoOptions,
+  type BackendPutOptions,
   type ObjectInfo,
   type ReplayableBody,
   type LocalBackendOptions,

@@ -77,7 +77,14 @@ export async function writeCaptureStatus(
   signal?: AbortSignal,
 ): Promise<void> {
   const bytes = Buffer.from(JSON.stringify(status));
-  await backend.put(captureStatusKey(status.engine), bufferBody(bytes), signal ? { signal } : {});
+  // Not fsynced (issue 12: two of a no-change run's four fsyncs): the status is advisory, rewritten
+  // every run and every few seconds by a watch, and readers skip one they cannot read. After a
+  // power loss it may be missing or older, which only makes the lag look older (or unknown) until
+  // the next write; no backup decision depends on it. The put is still atomic for readers.
+  await backend.put(captureStatusKey(status.engine), bufferBody(bytes), {
+    durable: false,
+    ...(signal ? { signal } : {}),
+  });
 }
 
 /** Reads every engine's status; unreadable objects are skipped (the status is advisory). */

@@ -34,7 +34,14 @@ export { PackStore, DEFAULT_PACK_LAYOUT, type PackLayout, type PackStoreOptions 
 export { IndexTable, type BlobLocation } from './pack/index-table.js';
 export { RepositoryCipher, SEAL_OVERHEAD } from './crypto/cipher.js';
 export { EncryptedBackend, isPlainKey } from './crypto/encrypted-backend.js';
-export type { StorageBackend, ReplayableBody, IoOptions, ObjectInfo, BackendProperties } from './backends/backend.js';
+export type {
+  StorageBackend,
+  ReplayableBody,
+  IoOptions,
+  BackendPutOptions,
+  ObjectInfo,
+  BackendProperties,
+} from './backends/backend.js';
 export { LocalBackend, type LocalBackendOptions } from './backends/local.js';
 export { MemoryBackend, type MemoryBackendOptions } from './backends/memory.js';
 export { RetryBackend, type RetryBackendOptions } from './backends/retry.js';

@@ -11,7 +11,13 @@ import { peekLastState } from '../../src/journal/peek.js';
 import { accountPrefix } from '../../src/repository/layout.js';
 import { initRepository, openRepository, type Repository } from '../../src/repository/repository.js';
 import { MemoryBackend } from '../../src/store/backends/memory.js';
-import type { IoOptions, ObjectInfo, ReplayableBody, StorageBackend } from '../../src/store/backends/backend.js';
+import type {
+  BackendPutOptions,
+  IoOptions,
+  ObjectInfo,
+  ReplayableBody,
+  StorageBackend,
+} from '../../src/store/backends/backend.js';
 import { backupFixture, diffMailbox, journalState, type BackupFixture } from './backup-helpers.js';
 
 /** Delegates to `inner` and counts reads and writes by key. */
@@ -22,8 +28,11 @@ class CountingBackend implements StorageBackend {
   get properties(): StorageBackend['properties'] {
     return this.inner.properties;
   }
-  put(key: string, body: ReplayableBody, opts?: IoOptions): Promise<void> {
+  /** Each put's key and whether it was asked to be durable (fsynced). */
+  durable: Array<[string, boolean]> = [];
+  put(key: string, body: ReplayableBody, opts?: BackendPutOptions): Promise<void> {
     this.puts.push(key);
+    this.durable.push([key, opts?.durable !== false]);
     return this.inner.put(key, body, opts);
   }
   get(key: string, opts?: IoOptions & { offset?: number; length?: number }): Promise<Readable> {
@@ -42,6 +51,7 @@ class CountingBackend implements StorageBackend {
   reset(): void {
     this.gets = [];
     this.puts = [];
+    this.durable = [];
   }
 }
 
@@ -159,15 +169,24 @@ describe('the requests of a no-change pass', () => {
     cleanup = fx;
     await fx.emu.seed(buildCorpus({ seed: 23, accounts: 2, messagesPerAccount: 5, domain: 'example.test' }));
     fx.emu.createDistributionList('team@example.test', [fx.emu.accounts()[0]!.name]);
-    const engine = new BackupEngine({ client: fx.client, repository: fx.repo, directory: { source: 'soap' } });
+    const counting = new CountingBackend(fx.repo.backend);
+    const repo = await openRepository({ backend: counting });
+    const engine = new BackupEngine({ client: fx.client, repository: repo, directory: { source: 'soap' } });
     await engine.run();
     await engine.run(); // records the attribute digests
     const accounts = fx.emu.accounts().length;
     fx.emu.stats.reset();
+    counting.reset();
     const quiet = await engine.run();
     expect(quiet.failures).toEqual([]);
     expect(quiet.accounts).toBe(accounts);
     expect(quiet.directory?.unchanged).toBe(true);
+    // Two writes: the lock (durable: a torn lock would block backups after a power loss) and the
+    // advisory capture status (not fsynced, capture-status.ts). No journal, index or directory object.
+    expect(counting.durable.map(([k, d]) => [k.replace(/^locks\/.*\.json$/, 'locks/<id>.json'), d])).toEqual([
+      ['locks/<id>.json', true],
+      [expect.stringMatching(/^status\/capture-.*\.json$/), false],
+    ]);
     expect(accounts).toBe(3); // the corpus's two users and its admin
     // Pinned (the CLI adds one AuthRequest); BatchRequest members are counted under their own names too.
     expect(fx.emu.stats.counts).toEqual({

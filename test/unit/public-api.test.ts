@@ -18,7 +18,7 @@ const PINNED: Record<string, string> = {
     ARCHIVE_FORMAT_NAME ARCHIVE_FORMAT_VERSION AccountCoverage AccountDeletedRecord AccountInactiveError
     AccountIndexEntry AccountJournalOptions AccountLag AccountRecord AccountRunResult AccountSelection
     AccountSelector AccountStatus AccountTimeline AccountTimelineOptions AddKeyOptions AffectedAccount
-    ArchiveEncryptionOptions ArchiveManifest AuthExpiredError AuthInfo BackendProperties BackoffOptions
+    ArchiveEncryptionOptions ArchiveManifest AuthExpiredError AuthInfo BackendProperties BackendPutOptions BackoffOptions
     BackupEngine BackupEngineOptions BackupProgress BackupResult BlobKeyLayout BlobLocation BlobReference
     BlobSource BlobStat BlobStore BlobStoreOptions BlobStoreStats BreakLockOptions CaptureDirectoryOptions
     CaptureStatus ChangeBatch CheckOptions CheckProblem CheckProblemKind CheckProgress CheckResult CheckSeverity
@@ -55,7 +55,7 @@ const PINNED: Record<string, string> = {
     proxyFromEnv purgeRepository readArchiveManifest readDirectoryDump readLocks repositoryStatus restoreAccount
     restoreDirectory restoreItems shardOf throwIfAborted toSecret undelete uploadFile verifyBlob
   `,
-  // 197 names
+  // 198 names
   './soap': `
     ACCOUNT_INACTIVE_CODES AccountInactiveError AccountSelector AddAccountAlias AddAccountAliasParams
     AddDistributionListAlias AddDistributionListAliasParams AddDistributionListMember AddDistributionListMemberParams AddMsg AddMsgParams AdminAuth AdminAuthParams

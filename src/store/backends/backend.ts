@@ -6,6 +6,17 @@ export interface IoOptions {
   signal?: AbortSignal;
 }
 
+/** Options of {@link StorageBackend.put}. */
+export interface BackendPutOptions extends IoOptions {
+  /**
+   * `false`: the object need not survive a power loss or OS crash (a local backend then skips its
+   * fsyncs; after such a crash the object may be missing, older, or on some filesystems empty).
+   * Atomicity for readers and a process crash are unaffected. Only for objects whose loss costs
+   * nothing but freshness (the advisory capture status). Default true.
+   */
+  durable?: boolean;
+}
+
 /**
  * A body that can be read more than once, so a failed write can be retried from the start
  * (restic's RewindReader). `open()` must return a fresh stream of the same bytes each call.
@@ -62,7 +73,7 @@ export interface StorageBackend {
   /** What callers may rely on beyond the contract. */
   readonly properties: BackendProperties;
   /** Stores `body` under `key`, replacing any existing object atomically. */
-  put(key: string, body: ReplayableBody, opts?: IoOptions): Promise<void>;
+  put(key: string, body: ReplayableBody, opts?: BackendPutOptions): Promise<void>;
   /** Streams an object, or the byte range `[offset, offset+length)` of it. */
   get(key: string, opts?: IoOptions & { offset?: number; length?: number }): Promise<Readable>;
   /** Size of an object, or undefined when it does not exist. */

@@ -1,7 +1,8 @@
 /**
  * Local-filesystem {@link StorageBackend}, the default (restic `backend/local`).
  *
- * put: write `<dir>/.<name>.tmp-<random>` -> fsync -> rename over `<dir>/<name>` -> fsync `<dir>`.
+ * put: write `<dir>/.<name>.tmp-<random>` -> fsync -> rename over `<dir>/<name>` -> fsync `<dir>`
+ * (both fsyncs skipped for a put with `durable: false`).
  * A crash before the rename leaves only a dot-named temp file that `list`/`get`/`stat` never show;
  * after the directory fsync the object is durable (DESIGN.md invariant 1). The rename replaces an
  * existing object atomically (FORMAT, lock and state objects are replaced; blobs never are).
@@ -14,7 +15,14 @@ import { mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { Readable, addAbortSignal } from 'node:stream';
 import { ZimbraBackupError, throwIfAborted } from '../../errors.js';
-import type { BackendProperties, IoOptions, ObjectInfo, ReplayableBody, StorageBackend } from './backend.js';
+import type {
+  BackendProperties,
+  IoOptions,
+  ObjectInfo,
+  BackendPutOptions,
+  ReplayableBody,
+  StorageBackend,
+} from './backend.js';
 import { assertValidKey, assertValidPrefix, resolveRange } from './key.js';
 import { notFound, sizeMismatch, toStorageError } from './storage-error.js';
 
@@ -73,8 +81,10 @@ export class LocalBackend implements StorageBackend {
   }
 
   /** @inheritDoc */
-  async put(key: string, body: ReplayableBody, opts: IoOptions = {}): Promise<void> {
+  async put(key: string, body: ReplayableBody, opts: BackendPutOptions = {}): Promise<void> {
     const final = this.#path(key);
+    // A non-durable put (an advisory object) skips both fsyncs: still atomic (temp + rename).
+    const sync = this.#fsync && opts.durable !== false;
     throwIfAborted(opts.signal);
     const dir = dirname(final);
     const tmp = join(dir, `.${basename(final)}.tmp-${randomBytes(8).toString('hex')}`);
@@ -88,13 +98,13 @@ export class LocalBackend implements StorageBackend {
       let total = 0;
       for await (const chunk of source) total += await writeAll(fh, toBuffer(chunk));
       if (body.size !== undefined && body.size !== total) throw sizeMismatch(key, body.size, total);
-      if (this.#fsync) await fh.sync();
+      if (sync) await fh.sync();
       await fh.close();
       fh = undefined;
       // Last moment an abort can still prevent the object from becoming visible.
       throwIfAborted(opts.signal);
       await rename(tmp, final);
-      if (this.#fsync) await fsyncDir(dir);
+      if (sync) await fsyncDir(dir);
     } catch (err) {
       source?.destroy();
       await fh?.close().catch(() => {});

@@ -1,8 +1,8 @@
-import { mkdtemp, readdir, rm, utimes, writeFile, readFile } from 'node:fs/promises';
+import { mkdtemp, open, readdir, rm, utimes, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isRetryable } from '../../../src/errors.js';
 import { LocalBackend } from '../../../src/store/backends/local.js';
 import { toStorageError } from '../../../src/store/backends/storage-error.js';
@@ -108,5 +108,28 @@ describe('LocalBackend', () => {
     expect(() => new LocalBackend({ root, maxConnections: 0 })).toThrow(
       expect.objectContaining({ code: 'ZB_INVALID_ARGUMENT' }),
     );
+  });
+});
+
+describe('LocalBackend put with durable: false', () => {
+  it('skips the file and directory fsyncs a durable put makes, and is still a whole object', async () => {
+    const b = new LocalBackend({ root });
+    await b.put('status/a.json', body('first')); // the directory exists before both counted puts
+    const probe = await open(join(root, 'status', 'a.json'), 'r');
+    const proto = Object.getPrototypeOf(probe) as { sync: () => Promise<void> };
+    await probe.close();
+    const sync = vi.spyOn(proto, 'sync');
+    try {
+      await b.put('status/a.json', body('durable'));
+      // the temp file, then the directory after the rename
+      expect(sync).toHaveBeenCalledTimes(2);
+      sync.mockClear();
+      await b.put('status/a.json', body('advisory'), { durable: false });
+      expect(sync).not.toHaveBeenCalled();
+    } finally {
+      sync.mockRestore();
+    }
+    expect(await readFile(join(root, 'status', 'a.json'), 'utf8')).toBe('advisory');
+    expect(await readdir(join(root, 'status'))).toEqual(['a.json']);
   });
 });
