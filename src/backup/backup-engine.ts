@@ -32,7 +32,6 @@ import { AccountInactiveError } from '../soap/faults.js';
 import type { CaptureStatus } from './capture-status.js';
 import type { ScannerFleet, ServerCaptureStatus } from '../sync/scanner-fleet.js';
 import { captureDirectory } from '../directory/capture-directory.js';
-import { backupAccount } from './account-backup.js';
 import type { CursorState } from '../repository/cursor-state.js';
 import { unchangedAccount } from './quick-check.js';
 import { captureAttributes, fetchAccount } from './account-attrs.js';
@@ -51,7 +50,7 @@ import {
 import { AccountScheduler } from './scheduler.js';
 import { untilStoppedOrGivenUp } from './downtime-guard.js';
 import { runSignal, type RunSignal } from './run-signal.js';
-import { routeServers, type AccountRunOutcome } from './server-routing.js';
+import type { AccountRunOutcome } from './server-routing.js';
 import { inSelection, isPartial, selectionLabel, validateSelection } from './selection.js';
 import { faultCodeOf } from '../internal/fault-code.js';
 
@@ -302,6 +301,8 @@ export class BackupEngine {
         live.accounts.some((a) => a.id === id) ||
         (discover && inSelection(shard ? { shard } : undefined, id, undefined));
       for (const a of live.accounts) scheduler.schedule(a.id, 'initial');
+      // Real-time capture (WaitSets, scanners) is loaded by watch only, not by a one-shot backup.
+      const { routeServers } = await import('./server-routing.js');
       const routing = routeServers({
         client: this.#opts.client,
         live,
@@ -632,6 +633,8 @@ export class BackupEngine {
     if (lock.mode === 'shared') await this.#refreshBlobIndex(signal);
     const journal = await this.#journals.get(id);
     const moved = await captureAttributes(acct, journal, signal);
+    // Loaded with the first full run: a no-change run never needs the item download path.
+    const { backupAccount } = await import('./account-backup.js');
     if (moved) this.#log.info({ accountId: id, ...moved }, 'account moved to another mailbox server; resyncing');
     const result = await backupAccount({
       journal,
