@@ -6,42 +6,14 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import pLimit from 'p-limit';
 import type { Repository } from '../../src/repository/repository.js';
+import { decodePacks } from '../lib/pack-loop.js';
 import { contentBlobs, type BenchServer } from '../lib/setup.js';
 import { mb, mbps, perSec, type BenchRow } from '../lib/table.js';
 import { note, timed } from '../lib/timing.js';
 
 type MaintenanceModule = typeof import('../../src/maintenance/check.js');
-
-/**
- * The tight loop check --full is measured against (format v2): read each pack file whole, and for
- * every blob object its trailer lists: gunzip (or copy) and sha256. Returns blobs and decoded bytes.
- */
-async function decodePacks(dir: string): Promise<{ files: number; blobs: number; bytes: number }> {
-  const paths: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true, recursive: true }))
-    if (e.isFile()) paths.push(join(e.parentPath, e.name));
-  let blobs = 0;
-  let bytes = 0;
-  for (const p of paths) {
-    const b = await readFile(p);
-    const count = b.readUInt32BE(b.length - 16);
-    const base = b.length - 16 - count * 64;
-    for (let i = 0; i < count; i++) {
-      const at = base + i * 64;
-      const off = Number(b.readBigUInt64BE(at + 32));
-      const len = Number(b.readBigUInt64BE(at + 40));
-      const obj = b.subarray(off + 16, off + len);
-      const raw = b[at + 56] === 1 ? gunzipSync(obj) : obj;
-      createHash('sha256').update(raw).digest();
-      blobs++;
-      bytes += raw.length;
-    }
-  }
-  return { files: paths.length, blobs, bytes };
-}
 
 /** Reads and hashes every file under `dir` (the stored blobs); returns files and bytes. */
 async function hashFiles(dir: string): Promise<{ files: number; bytes: number }> {

@@ -67,12 +67,13 @@ export async function captureAttributes(
   journal: Journal,
   signal: AbortSignal | undefined,
 ): Promise<{ from: string; to: string } | undefined> {
-  const prev = journal.current().account?.attrs;
+  const recorded = journal.account();
+  const prev = recorded.account?.attrs;
   const from = mailHostOf(prev);
   const to = mailHostOf(acct.attrs);
   const state = journal.lastState() as CursorState | undefined;
   const moved = from !== undefined && to !== undefined && from !== to && state?.token !== undefined;
-  if (!moved && !attributesChanged(prev, acct.attrs) && !journal.current().accountDeleted) return undefined;
+  if (!moved && !attributesChanged(prev, acct.attrs) && !recorded.accountDeleted) return undefined;
   // A move makes the sync token meaningless (the new server's mailbox counts changes anew): the
   // new attributes, a resync marker and a state without token commit together, so a crash
   // before the full listing completes still lists in full on the next run.

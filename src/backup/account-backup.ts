@@ -4,8 +4,10 @@
  *
  * ```text
  * state = journal.lastState()                       {token, retry[]}
- * if no token or full: reconcile()                   initial listing vs journal.current()
- * else for each delta page: apply(page); commit(records, state{token: page.nextToken})
+ * if no token or full: reconcile()                   initial listing vs journal.current() (load())
+ * else for each delta page: journal.lookup(its ids); apply(page); commit(records, state{token})
+ *      (the journal is opened lazily: a delta reads the checkpoint pages of its ids, not the
+ *      account's whole history; checkpointIfBehind() after the last commit keeps that so)
  *      on mail.MUST_RESYNC: commit a resync marker, reconcile()
  * reconcile(): listing = initial SyncRequest; unchanged items (same ms) cost nothing; changed
  *      metadata reuses the stored digest; new content is downloaded; ids the journal holds and
@@ -68,6 +70,9 @@ export interface AccountBackupOptions {
 
 type Input = JournalRecordInput;
 
+/** What an account run needs of the journal's state: the recorded versions of the ids at hand. */
+type Known = Pick<MailboxState, 'items'>;
+
 /** Runs one backup pass of one account. */
 export async function backupAccount(opts: AccountBackupOptions): Promise<AccountRunResult> {
   const run = new AccountRun(opts);
@@ -85,7 +90,7 @@ class AccountRun {
     this.#state = { ...((opts.journal.lastState() as CursorState | undefined) ?? {}) };
     // The attributes the journal holds, as a digest in the state: the next run tells "nothing
     // changed" from the last commit marker alone (quick-check.ts). A deleted account has none.
-    const current = opts.journal.current();
+    const current = opts.journal.account();
     const attrs = current.account?.attrs;
     if (attrs && !current.accountDeleted) this.#state.attrsDigest = attributesDigest(attrs);
     else delete this.#state.attrsDigest;
@@ -116,6 +121,8 @@ class AccountRun {
       this.#pending.push({ type: 'resync', reason: err.faultCode });
       await this.#reconcile();
     }
+    // Keeps the next run's lazy open short (Journal.checkpointIfBehind; derived data, never fails the run).
+    await this.opts.journal.checkpointIfBehind(this.opts.fetch.signal ? { signal: this.opts.fetch.signal } : {});
     return this.result;
   }
 
@@ -161,21 +168,35 @@ class AccountRun {
     let retried = false;
     for await (const batch of cursor.batches()) {
       this.#progress('sync');
-      const current = this.opts.journal.current();
-      this.#applyTree(batch, current);
-      for (const d of batch.deleted) this.#delete(current, d.id);
       const refs = batch.items;
       if (!retried) {
         refs.push(...this.#retryRefs(refs));
         retried = true;
       }
+      // Only the recorded versions of what the delta names: a lazily opened journal reads just
+      // their checkpoint pages, not the account's whole history (issue 12).
+      const ids = [
+        ...batch.folders.map((f) => f.id),
+        ...batch.tags.map((t) => t.id),
+        ...batch.deleted.map((d) => d.id),
+        ...refs.map((r) => r.id),
+      ];
+      const current: Known = { items: await this.opts.journal.lookup(ids, this.#io()) };
+      this.#applyTree(batch, current);
+      for (const d of batch.deleted) this.#delete(current, d.id);
       await this.#applyItems(refs, current);
       await this.#commit(this.#nextState(batch.nextToken));
     }
   }
 
+  #io(): { signal?: AbortSignal } {
+    return this.opts.fetch.signal ? { signal: this.opts.fetch.signal } : {};
+  }
+
   async #reconcile(): Promise<void> {
     this.result.fullListing = true;
+    // A listing is compared with every recorded item: the whole state.
+    await this.opts.journal.load(this.#io());
     const cursor = new SyncCursor({
       client: this.opts.fetch.client,
       account: this.opts.fetch.account,
@@ -220,7 +241,7 @@ class AccountRun {
       .map((r) => ({ type: r.type as ItemRef['type'], id: r.id }));
   }
 
-  #applyTree(batch: ChangeBatch, current: MailboxState): void {
+  #applyTree(batch: ChangeBatch, current: Known): void {
     for (const f of batch.folders) this.#upsert(current.items.get(f.id), folderRecord(f));
     for (const t of batch.tags) this.#upsert(current.items.get(t.id), tagRecord(t));
   }
@@ -232,7 +253,7 @@ class AccountRun {
     this.#pending.push(rec);
   }
 
-  #delete(current: MailboxState, id: string): void {
+  #delete(current: Known, id: string): void {
     const prev = current.items.get(id);
     if (!prev) return;
     this.result.itemsDeleted++;
@@ -255,7 +276,7 @@ class AccountRun {
       this.#state = { ...this.#state, retry: this.#state.retry.filter((r) => r.id !== id) };
   }
 
-  async #applyItems(refs: ItemRef[], current: MailboxState): Promise<void> {
+  async #applyItems(refs: ItemRef[], current: Known): Promise<void> {
     const byType = new Map<string, ItemRef[]>();
     for (const r of refs) {
       if (kindOf(r.type) === undefined) continue;
@@ -279,7 +300,7 @@ class AccountRun {
   async #version(
     ref: ItemRef,
     meta: ItemSummary,
-    current: MailboxState,
+    current: Known,
     fetchContent: () => Promise<{ digest?: string; size?: number; meta?: { [k: string]: JsonValue } } | undefined>,
   ): Promise<void> {
     const kind = kindOf(ref.type);
@@ -330,7 +351,7 @@ class AccountRun {
     }
   }
 
-  async #messages(refs: ItemRef[], current: MailboxState): Promise<void> {
+  async #messages(refs: ItemRef[], current: Known): Promise<void> {
     const metas = await messageMetadata(
       this.opts.fetch,
       refs.map((r) => r.id),
@@ -364,7 +385,7 @@ class AccountRun {
     );
   }
 
-  async #contacts(refs: ItemRef[], current: MailboxState): Promise<void> {
+  async #contacts(refs: ItemRef[], current: Known): Promise<void> {
     const metas = await contactMetadata(
       this.opts.fetch,
       refs.map((r) => r.id),
@@ -391,7 +412,7 @@ class AccountRun {
   }
 
   /** A note (Note.java) has no blob: its text, bounds and color are its metadata (GetItem, ToXML.encodeNote). */
-  async #note(ref: ItemRef, current: MailboxState): Promise<void> {
+  async #note(ref: ItemRef, current: Known): Promise<void> {
     const meta = await itemMetadata(this.opts.fetch, ref.id);
     if (!meta) return;
     const content = meta.content ?? '';
@@ -403,7 +424,7 @@ class AccountRun {
     }));
   }
 
-  async #generic(ref: ItemRef, current: MailboxState): Promise<void> {
+  async #generic(ref: ItemRef, current: Known): Promise<void> {
     const meta =
       ref.summary?.modifiedSequence !== undefined && ref.summary.flags !== undefined
         ? ref.summary

@@ -224,7 +224,7 @@ export class AccountRoster {
     if (!inSelection({ ...(sel?.shard ? { shard: sel.shard } : {}) }, id, undefined)) return false;
     if (!sel?.mailServers) return true;
     const journal = await this.#o.journals.get(id);
-    const owned = inSelection(sel, id, mailHostOf(journal.current().account?.attrs));
+    const owned = inSelection(sel, id, mailHostOf(journal.account().account?.attrs));
     if (!owned) await this.#o.journals.forget(id, journal);
     return owned;
   }

@@ -73,6 +73,8 @@ export class EngineJournals {
       // too old: another engine may take the account over) stops the very next commit.
       j = this.#repository.journal(id, {
         logger: this.#log,
+        // Read the state as needed (issue 12): a delta touches a few items; a listing calls load().
+        lazy: true,
         beforeCommit: async (signal) => {
           await this.#repository.blobs.flush(signal ? { signal } : {});
           this.#held()?.assertHeld();

@@ -12,6 +12,27 @@ export const CHECKPOINT_VERSION = 1;
 /** Tombstones per checkpoint line, to keep lines short. */
 const TOMBSTONES_PER_LINE = 1000;
 
+/** Item lines per page of the page table (checkpoint-pages.ts parses one page per looked-up id: a 1 % delta touches about 15 % of 16-line pages). */
+export const ITEMS_PER_PAGE = 16;
+
+/**
+ * The order of ids in a checkpoint (and of its page table): ids of digits only first, by numeric
+ * value (length, then digits: no leading zeros in Zimbra ids, and equal lengths compare as
+ * strings), then every other id in UTF-16 code-unit order. Zimbra item ids are numbers, so a new
+ * item's id sorts after every page and is known absent without a read.
+ */
+export function compareIds(a: string, b: string): number {
+  const da = DIGITS.test(a);
+  const db = DIGITS.test(b);
+  if (da !== db) return da ? -1 : 1;
+  if (da && a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+const DIGITS = /^[0-9]+$/;
+
+/** One page of a checkpoint's page table: `[firstId, lastId, offset, length, lines]`. */
+export type CheckpointPage = [string, string, number, number, number];
+
 /** A checkpoint object as named: the state after batch `seq`, captured at `captureMs`. */
 export interface CheckpointInfo {
   /** Object key. */
@@ -20,6 +41,8 @@ export interface CheckpointInfo {
   seq: number;
   /** That batch's capture time, ms since the epoch. */
   captureMs: number;
+  /** Stored size in bytes, when listed or written (a lazy open reads the page table from the end). */
+  size?: number;
 }
 
 const CP_RE = /^(\d{12})\.(\d{13,})\.jsonl$/;
@@ -43,7 +66,18 @@ export function parseCheckpointKey(prefix: string, key: string): CheckpointInfo 
   return { key, seq: Number(m[1]), captureMs: Number(m[2]) };
 }
 
+/**
+ * What a head checkpoint (written by `Journal.checkpointIfBehind` to keep lazy opens short, and
+ * deleted when the next checkpoint is written) says about the newest *spaced* checkpoint before
+ * it, the one point-in-time reads keep: its record count and live items. Spaced checkpoints carry none.
+ */
+export interface HeadAnchor {
+  anchorRecords: number;
+  anchorLive: number;
+}
+
 interface Frozen {
+  head: HeadAnchor | undefined;
   seq: number;
   captureMs: number;
   cursor: JsonValue | undefined;
@@ -55,24 +89,27 @@ interface Frozen {
 }
 
 /** Copies the references a checkpoint needs, so later commits cannot change what a retried put re-reads. */
-function freeze(state: StateBuilder): Frozen {
+function freeze(state: StateBuilder, head: HeadAnchor | undefined): Frozen {
   return {
+    head,
     seq: state.seq,
     captureMs: state.captureMs,
     cursor: state.cursor,
     records: state.records,
     accountDeleted: state.accountDeleted,
     account: state.account,
-    items: [...state.items.values()],
-    tombstones: [...state.tombstones.entries()],
+    items: [...state.items.values()].sort((a, b) => compareIds(a.id, b.id)),
+    tombstones: [...state.tombstones.entries()].sort((a, b) => compareIds(a[0], b[0])),
   };
 }
 
 function* checkpointLines(f: Frozen): Generator<string> {
   let crc = 0;
+  let offset = 0;
   const emit = (value: unknown): string => {
     const line = encodeLine(value);
     crc = chainLine(line, crc);
+    offset += Buffer.byteLength(line, 'utf8');
     return line;
   };
   const header: Record<string, unknown> = {
@@ -86,6 +123,7 @@ function* checkpointLines(f: Frozen): Generator<string> {
     accountDeleted: f.accountDeleted,
   };
   if (f.cursor !== undefined) header['cursor'] = f.cursor;
+  if (f.head) Object.assign(header, { head: true, anchorRecords: f.head.anchorRecords, anchorLive: f.head.anchorLive });
   let lines = 0;
   yield emit(header);
   lines += 1;
@@ -93,15 +131,26 @@ function* checkpointLines(f: Frozen): Generator<string> {
     yield emit(f.account);
     lines += 1;
   }
-  for (const item of f.items) {
-    yield emit(item);
-    lines += 1;
+  const head = offset;
+  // The page table (end line): where each run of ITEMS_PER_PAGE sorted item lines, and each
+  // tombstone line, starts, so one id is found with one ranged read (checkpoint-pages.ts).
+  const pages: CheckpointPage[] = [];
+  for (let i = 0; i < f.items.length; i += ITEMS_PER_PAGE) {
+    const page = f.items.slice(i, i + ITEMS_PER_PAGE);
+    const start = offset;
+    for (const item of page) yield emit(item);
+    lines += page.length;
+    pages.push([page[0]!.id, page.at(-1)!.id, start, offset - start, page.length]);
   }
+  const tombstonePages: CheckpointPage[] = [];
   for (let i = 0; i < f.tombstones.length; i += TOMBSTONES_PER_LINE) {
-    yield emit({ type: 'tombstones', ids: f.tombstones.slice(i, i + TOMBSTONES_PER_LINE) });
+    const ids = f.tombstones.slice(i, i + TOMBSTONES_PER_LINE);
+    const start = offset;
+    yield emit({ type: 'tombstones', ids });
     lines += 1;
+    tombstonePages.push([ids[0]![0], ids.at(-1)![0], start, offset - start, 1]);
   }
-  yield encodeLine({ type: 'end', lines, crc: hex8(crc) });
+  yield encodeLine({ type: 'end', lines, crc: hex8(crc), head, pages, tombstonePages });
 }
 
 /**
@@ -113,8 +162,9 @@ export async function writeCheckpoint(
   prefix: string,
   state: StateBuilder,
   signal?: AbortSignal,
+  head?: HeadAnchor,
 ): Promise<{ info: CheckpointInfo; size: number }> {
-  const frozen = freeze(state);
+  const frozen = freeze(state, head);
   const key = checkpointKey(prefix, frozen.seq, frozen.captureMs);
   let size = 0;
   await backend.put(
@@ -135,19 +185,22 @@ export async function writeCheckpoint(
     },
     signal ? { signal } : {},
   );
-  return { info: { key, seq: frozen.seq, captureMs: frozen.captureMs }, size };
+  return { info: { key, seq: frozen.seq, captureMs: frozen.captureMs, size }, size };
 }
 
 function isCount(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }
 
-/** Reads a checkpoint back into a state; throws {@link InvalidObjectError} when it is not intact. */
+/**
+ * Reads a checkpoint back into a state, with its head anchor when it is a head checkpoint;
+ * throws {@link InvalidObjectError} when it is not intact.
+ */
 export async function readCheckpoint(
   backend: StorageBackend,
   info: CheckpointInfo,
   signal?: AbortSignal,
-): Promise<StateBuilder> {
+): Promise<{ state: StateBuilder; head: HeadAnchor | undefined }> {
   const stream = await backend.get(info.key, signal ? { signal } : {});
   const state = new StateBuilder();
   let crc = 0;
@@ -168,16 +221,7 @@ export async function readCheckpoint(
         crc = chainLine(line.text, crc);
         lines += 1;
         if (!header) {
-          if (
-            obj['type'] !== 'checkpoint' ||
-            obj['v'] !== CHECKPOINT_VERSION ||
-            obj['seq'] !== info.seq ||
-            obj['captureMs'] !== info.captureMs
-          ) {
-            throw new InvalidObjectError('checkpoint header does not match its name');
-          }
-          if (!isCount(obj['records'])) throw new InvalidObjectError('bad record count');
-          header = obj;
+          header = checkHeader(obj, info);
           continue;
         }
         if (obj['type'] === 'tombstones') {
@@ -204,10 +248,41 @@ export async function readCheckpoint(
   if (state.items.size !== header['items'] || state.tombstones.size !== header['tombstones']) {
     throw new InvalidObjectError('checkpoint counts do not match');
   }
+  applyHeader(state, header, info);
+  return { state, head: headOf(header) };
+}
+
+/** Validates a checkpoint's header line against its name; throws {@link InvalidObjectError}. */
+export function checkHeader(obj: Record<string, unknown>, info: CheckpointInfo): Record<string, unknown> {
+  if (
+    obj['type'] !== 'checkpoint' ||
+    obj['v'] !== CHECKPOINT_VERSION ||
+    obj['seq'] !== info.seq ||
+    obj['captureMs'] !== info.captureMs
+  ) {
+    throw new InvalidObjectError('checkpoint header does not match its name');
+  }
+  if (!isCount(obj['records'])) throw new InvalidObjectError('bad record count');
+  if (!isCount(obj['items']) || !isCount(obj['tombstones'])) throw new InvalidObjectError('bad item counts');
+  if (
+    obj['head'] !== undefined &&
+    (obj['head'] !== true || !isCount(obj['anchorRecords']) || !isCount(obj['anchorLive']))
+  )
+    throw new InvalidObjectError('bad head anchor');
+  return obj;
+}
+
+/** Sets the journal position and cursor of a checked header on `state`. */
+export function applyHeader(state: StateBuilder, header: Record<string, unknown>, info: CheckpointInfo): void {
   state.seq = info.seq;
   state.captureMs = info.captureMs;
   state.records = header['records'] as number;
   state.accountDeleted = header['accountDeleted'] === true;
   state.cursor = header['cursor'] as JsonValue | undefined;
-  return state;
+}
+
+/** The anchor of a checked head checkpoint header; undefined for a spaced checkpoint. */
+export function headOf(header: Record<string, unknown>): HeadAnchor | undefined {
+  if (header['head'] !== true) return undefined;
+  return { anchorRecords: header['anchorRecords'] as number, anchorLive: header['anchorLive'] as number };
 }

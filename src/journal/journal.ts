@@ -7,8 +7,11 @@ import {
   readCheckpoint,
   writeCheckpoint,
   type CheckpointInfo,
+  type HeadAnchor,
 } from './checkpoint.js';
+import { PagedCheckpoint } from './checkpoint-pages.js';
 import { deleteQuietly, isCurrentVersion, mergeSegments } from './compaction.js';
+import { LazyState, recordIds } from './lazy-state.js';
 import { InvalidObjectError, isJsonValue, validateRecord } from './record-codec.js';
 import { batchBody, encodeRecords, readSegment, segmentKey, type Batch, type SegmentInfo } from './segment.js';
 import { corruptSegment, listJournal, SegmentTable } from './segment-table.js';
@@ -25,6 +28,7 @@ import type {
   JournalRecord,
   JournalRecordInput,
   JournalStats,
+  ItemRecord as LiveItem,
   JsonValue,
   MailboxState,
   RecoveredObject,
@@ -66,6 +70,8 @@ export class Journal {
   readonly #clock: () => number;
   readonly #readOnly: boolean;
   readonly #checkpointMin: number;
+  readonly #headMin: number;
+  readonly #lazyWanted: boolean;
   readonly #compactAfter: number;
   readonly #beforeCommit: ((signal?: AbortSignal) => Promise<void>) | undefined;
   readonly #table: SegmentTable;
@@ -73,7 +79,12 @@ export class Journal {
   #checkpoints: CheckpointInfo[] = [];
   readonly #recovered: RecoveredObject[] = [];
   #checkpointRecords = 0;
-  #checkpointLive = 0;
+  /** Set while the journal is open lazily and has not read its whole state (lazy-state.ts). */
+  #lazy: LazyState | undefined;
+  /** The newest checkpoint, and whether it is a head one (deleted when the next is written). */
+  #newest: { info: CheckpointInfo; head: boolean } | undefined;
+  /** Records and live items at the newest spaced checkpoint (the ones point-in-time reads keep). */
+  #spaced = { records: 0, live: 0 };
   #bytesWritten = 0;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
@@ -85,6 +96,8 @@ export class Journal {
     this.#clock = opts.clock ?? Date.now;
     this.#readOnly = opts.readOnly === true;
     this.#checkpointMin = checkCount(opts.checkpointMinRecords, 'checkpointMinRecords', 10_000);
+    this.#headMin = checkCount(opts.headCheckpointMinRecords, 'headCheckpointMinRecords', 1000);
+    this.#lazyWanted = opts.lazy === true;
     this.#compactAfter = checkCount(opts.compactAfterSegments, 'compactAfterSegments', 64);
     this.#beforeCommit = opts.beforeCommit;
     this.#table = new SegmentTable(this.#backend, this.#prefix);
@@ -141,10 +154,25 @@ export class Journal {
     const lastListed = this.#table.lastSeq;
     this.#checkpoints = listing.checkpoints.filter((c) => c.seq <= lastListed);
     let state = new StateBuilder();
+    let lazy: LazyState | undefined;
+    let head: HeadAnchor | undefined;
     while (this.#checkpoints.length > 0) {
       const cp = this.#checkpoints.at(-1) as CheckpointInfo;
       try {
-        state = await readCheckpoint(this.#backend, cp, signal);
+        // Lazily: the header and page table only (checkpoint-pages.ts); a checkpoint without a
+        // page table (older writers) is read whole.
+        const paged = this.#lazyWanted ? await PagedCheckpoint.open(this.#backend, cp, signal) : undefined;
+        if (paged) {
+          lazy = new LazyState(paged);
+          state = paged.base;
+          head = paged.head;
+        } else {
+          ({ state, head } = await readCheckpoint(this.#backend, cp, signal));
+        }
+        this.#newest = { info: cp, head: head !== undefined };
+        this.#spaced = head
+          ? { records: head.anchorRecords, live: head.anchorLive }
+          : { records: state.records, live: lazy ? lazy.checkpoint.counts.items : state.items.size };
         break;
       } catch (err) {
         if (!(err instanceof InvalidObjectError)) throw err;
@@ -154,7 +182,7 @@ export class Journal {
       }
     }
     this.#checkpointRecords = state.records;
-    this.#checkpointLive = state.items.size;
+    const tail: Batch[] = [];
     const visible = this.#table.visible;
     for (let i = 0; i < visible.length; i++) {
       const seg = visible[i]!;
@@ -162,7 +190,9 @@ export class Journal {
       try {
         this.#table.reads += 1;
         for await (const batch of readSegment(this.#backend, seg, signal)) {
-          if (batch.seq > state.seq) state.applyBatch(batch);
+          if (batch.seq <= state.seq) continue;
+          if (lazy) tail.push(batch);
+          else state.applyBatch(batch);
         }
       } catch (err) {
         if (!(err instanceof InvalidObjectError)) throw err;
@@ -174,6 +204,19 @@ export class Journal {
         this.#recover(seg.key, err.message, !this.#readOnly);
       }
     }
+    // A lazy state takes the tail on top of its resolved ids; a folder deleted in the tail needs
+    // the whole state (its subtree goes with it), and so does a damaged page: open in full.
+    if (lazy) {
+      let replayed = false;
+      try {
+        replayed = await lazy.replay(state, tail, signal);
+      } catch (err) {
+        if (!(err instanceof InvalidObjectError)) throw err;
+        this.#logger.warn({ key: lazy.checkpoint.info.key, reason: err.message }, 'journal: reading in full');
+      }
+      if (replayed) this.#lazy = lazy;
+      else state = await this.#builderAt(Number.POSITIVE_INFINITY, signal);
+    }
     this.#state = state;
     this.#checkpoints = this.#checkpoints.filter((c) => c.seq <= state.seq);
     // A checkpoint beyond the last intact batch describes a batch that will be numbered again.
@@ -184,6 +227,29 @@ export class Journal {
       for (const cp of stale) await deleteQuietly(ctx, cp.key);
       this.#table.superseded = [];
     }
+  }
+
+  /**
+   * Brings `ids` into a lazy state; a checkpoint page that does not check out makes the journal
+   * read its whole state instead (which skips damaged checkpoints). Callers hold #exclusive.
+   */
+  async #resolve(ids: readonly string[], signal?: AbortSignal): Promise<void> {
+    const lazy = this.#lazy;
+    if (!lazy) return;
+    try {
+      await lazy.resolve(this.#state, ids, signal);
+    } catch (err) {
+      if (!(err instanceof InvalidObjectError)) throw err;
+      this.#logger.warn({ key: lazy.checkpoint.info.key, reason: err.message }, 'journal: reading in full');
+      await this.#materialize(signal);
+    }
+  }
+
+  /** Reads the whole state of a lazily opened journal (no-op otherwise). Callers hold #exclusive. */
+  async #materialize(signal?: AbortSignal): Promise<void> {
+    if (!this.#lazy) return;
+    this.#state = await this.#builderAt(Number.POSITIVE_INFINITY, signal);
+    this.#lazy = undefined;
   }
 
   #exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -222,6 +288,9 @@ export class Journal {
 
   async #commit(records: readonly JournalRecordInput[], opts: CommitOptions): Promise<CommitResult> {
     throwIfAborted(opts.signal);
+    // The replay filter and the apply below need what the journal holds for these ids.
+    await this.#resolve(recordIds(records), opts.signal);
+    if (this.#lazy?.cascades(this.#state, records)) await this.#materialize(opts.signal);
     const prev = this.#state;
     const { fresh, skipped } = prev.filterReplays(records, { bySequence: opts.newSequences !== true });
     const now = opts.captureMs ?? this.#clock();
@@ -255,9 +324,10 @@ export class Journal {
           n += 1;
         if (n >= this.#compactAfter) await this.#merge(visible.slice(visible.length - n), () => true);
       }
-      const since = this.#state.records - this.#checkpointRecords;
-      if (this.#checkpointMin > 0 && since >= Math.max(this.#checkpointMin, this.#checkpointLive))
+      if (this.#spacedDue()) {
+        await this.#materialize();
         await this.#writeCheckpoint();
+      }
     } catch (err) {
       this.#logger.warn(
         { err: String(err) },
@@ -266,12 +336,34 @@ export class Journal {
     }
   }
 
-  async #writeCheckpoint(signal?: AbortSignal): Promise<void> {
-    const { info, size } = await writeCheckpoint(this.#backend, this.#prefix, this.#state, signal);
+  /**
+   * True when the automatic checkpoint is due: the records since the newest spaced checkpoint
+   * reach max(checkpointMinRecords, its live items) (head checkpoints in between do not count).
+   */
+  #spacedDue(): boolean {
+    const since = this.#state.records - this.#spaced.records;
+    return this.#checkpointMin > 0 && since >= Math.max(this.#checkpointMin, this.#spaced.live);
+  }
+
+  /**
+   * Writes a checkpoint of the (whole) current state: a spaced one (kept for point-in-time reads),
+   * or with `head` one that only shortens the next lazy open. A head checkpoint is deleted once the
+   * next checkpoint is durable, so frequent head checkpoints do not pile up; a crash before that
+   * delete leaves one more checkpoint (derived data, deleted by nobody but harmless).
+   */
+  async #writeCheckpoint(signal?: AbortSignal, head = false): Promise<void> {
+    const prev = this.#newest;
+    const anchor = head ? { anchorRecords: this.#spaced.records, anchorLive: this.#spaced.live } : undefined;
+    const { info, size } = await writeCheckpoint(this.#backend, this.#prefix, this.#state, signal, anchor);
     this.#bytesWritten += size;
     this.#checkpoints = this.#checkpoints.filter((c) => c.seq !== info.seq).concat(info);
     this.#checkpointRecords = this.#state.records;
-    this.#checkpointLive = this.#state.items.size;
+    this.#newest = { info, head };
+    if (!head) this.#spaced = { records: this.#state.records, live: this.#state.items.size };
+    if (prev?.head && prev.info.key !== info.key) {
+      this.#checkpoints = this.#checkpoints.filter((c) => c.key !== prev.info.key);
+      await deleteQuietly({ backend: this.#backend, logger: this.#logger }, prev.info.key);
+    }
   }
 
   async #merge(segs: SegmentInfo[], keep: (r: JournalRecord) => boolean, signal?: AbortSignal): Promise<CompactResult> {
@@ -304,9 +396,12 @@ export class Journal {
       const hook = opts.keep;
       if (segs.length === 0 || (segs.length === 1 && !hook)) return { merged: 0, kept: 0, dropped: 0 };
       const ctx = { backend: this.#backend, logger: this.#logger };
+      await this.#materialize(opts.signal);
       if (hook) {
         const cps = this.#checkpoints;
         this.#checkpoints = [];
+        this.#newest = undefined;
+        this.#spaced = { records: 0, live: 0 };
         for (const cp of cps) await deleteQuietly(ctx, cp.key);
       }
       const current = this.#state;
@@ -318,9 +413,47 @@ export class Journal {
     });
   }
 
-  /** The current mailbox state (in memory; no I/O). */
+  /**
+   * The current mailbox state (in memory; no I/O).
+   * @throws ZB_INVALID_ARGUMENT on a journal opened with `lazy` whose state is not read yet
+   * ({@link Journal.load}; {@link Journal.lookup} reads only the ids asked for).
+   */
   current(): MailboxState {
+    if (this.#lazy) throw invalid('the journal was opened lazily: await load() before current()');
     return this.#state.snapshot();
+  }
+
+  /** True while a lazily opened journal has not read its whole state. */
+  get lazy(): boolean {
+    return this.#lazy !== undefined;
+  }
+
+  /**
+   * Reads the whole current state of a journal opened with `lazy` (a no-op otherwise, or when
+   * done already): afterwards {@link Journal.current} works.
+   */
+  load(opts: { signal?: AbortSignal } = {}): Promise<void> {
+    return this.#exclusive(() => this.#materialize(opts.signal));
+  }
+
+  /**
+   * The current versions of `ids` that are live (deleted and unknown ids are absent). On a lazily
+   * opened journal this reads only the checkpoint pages that can hold them (checkpoint-pages.ts).
+   */
+  async lookup(ids: Iterable<string>, opts: { signal?: AbortSignal } = {}): Promise<ReadonlyMap<string, LiveItem>> {
+    const list = [...new Set(ids)];
+    await this.#exclusive(() => this.#resolve(list, opts.signal));
+    const out = new Map<string, LiveItem>();
+    for (const id of list) {
+      const it = this.#state.items.get(id);
+      if (it) out.set(id, it);
+    }
+    return out;
+  }
+
+  /** The last account snapshot and whether the account is recorded as deleted (no I/O, lazy or not). */
+  account(): { account: MailboxState['account']; accountDeleted: boolean } {
+    return { account: this.#state.account, accountDeleted: this.#state.accountDeleted };
   }
 
   /** The cursor state stored with the last commit (e.g. the sync token), or undefined. */
@@ -335,7 +468,10 @@ export class Journal {
    */
   async stateAt(t: number, opts: { signal?: AbortSignal } = {}): Promise<MailboxState> {
     checkTime(t, 't');
-    if (t >= this.#state.captureMs) return this.current();
+    if (t >= this.#state.captureMs) {
+      await this.load(opts);
+      return this.current();
+    }
     return (await this.#builderAt(t, opts.signal)).snapshot();
   }
 
@@ -344,11 +480,12 @@ export class Journal {
     let state = new StateBuilder();
     for (let i = cps.length - 1; i >= 0; i--) {
       try {
-        state = await readCheckpoint(this.#backend, cps[i]!, signal);
+        ({ state } = await readCheckpoint(this.#backend, cps[i]!, signal));
         break;
       } catch (err) {
-        // Checkpoints are derived data: fall back to an older one (or to batch 1).
-        if (!(err instanceof InvalidObjectError)) throw err;
+        // Checkpoints are derived data: fall back to an older one (or to batch 1). One deleted
+        // meanwhile (thinned by the writer, #writeCheckpoint) counts as gone.
+        if (!(err instanceof InvalidObjectError) && !isZimbraBackupError(err, 'ZB_BLOB_NOT_FOUND')) throw err;
         this.#logger.warn({ key: cps[i]!.key, reason: err.message }, 'journal: skipping a damaged checkpoint');
       }
     }
@@ -428,15 +565,20 @@ export class Journal {
 
   /** Counters for status output and tests. */
   stats(): JournalStats {
+    const counts = this.#lazy?.counts(this.#state) ?? {
+      items: this.#state.items.size,
+      tombstones: this.#state.tombstones.size,
+    };
     return {
       lastSeq: this.#state.seq,
       lastCaptureMs: this.#state.captureMs,
       records: this.#state.records,
-      liveItems: this.#state.items.size,
-      tombstones: this.#state.tombstones.size,
+      liveItems: counts.items,
+      tombstones: counts.tombstones,
       segments: this.#table.visible.length,
       checkpoints: this.#checkpoints.length,
       segmentReads: this.#table.reads,
+      checkpointPagesDecoded: this.#lazy?.checkpoint.pagesDecoded ?? 0,
       bytesWritten: this.#bytesWritten,
       recovered: this.#recovered.length,
     };
@@ -466,8 +608,32 @@ export class Journal {
       return Promise.reject(err);
     }
     return this.#exclusive(async () => {
-      if (this.#state.seq > 0 && this.#checkpoints.at(-1)?.seq !== this.#state.seq)
+      if (this.#state.seq > 0 && this.#checkpoints.at(-1)?.seq !== this.#state.seq) {
+        await this.#materialize(opts.signal);
         await this.#writeCheckpoint(opts.signal);
+      }
+    });
+  }
+
+  /**
+   * Writes a checkpoint when the records since the newest one reach max(headCheckpointMinRecords,
+   * live items / 8): a backup run calls it after its last commit, so the next lazy open
+   * ({@link JournalOptions.lazy}) applies at most that many records on top of the checkpoint.
+   * Amortized, a checkpoint costs 8 writes per record at most; older ones are thinned
+   * (#writeCheckpoint). Failures only warn (derived data). A no-op when read-only or disabled.
+   */
+  checkpointIfBehind(opts: { signal?: AbortSignal } = {}): Promise<void> {
+    if (this.#readOnly || this.#closed || this.#headMin === 0) return Promise.resolve();
+    return this.#exclusive(async () => {
+      const live = this.stats().liveItems;
+      if (this.#state.records - this.#checkpointRecords < Math.max(this.#headMin, live / 8)) return;
+      try {
+        await this.#materialize(opts.signal);
+        await this.#writeCheckpoint(opts.signal, !this.#spacedDue());
+      } catch (err) {
+        if (opts.signal?.aborted) throw err;
+        this.#logger.warn({ err: String(err) }, 'journal: checkpoint failed; will retry after a later run');
+      }
     });
   }
 

@@ -26,7 +26,7 @@ export async function listJournal(
       continue;
     }
     const cp = parseCheckpointKey(prefix, obj.key);
-    if (cp) checkpoints.push(cp);
+    if (cp) checkpoints.push({ ...cp, size: obj.size });
   }
   checkpoints.sort((a, b) => a.seq - b.seq);
   return { segments, checkpoints };

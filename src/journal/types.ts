@@ -188,6 +188,18 @@ export interface JournalOptions {
    * the last one reach max(this, live items at the last checkpoint). Default 10,000; 0 disables.
    */
   checkpointMinRecords?: number;
+  /**
+   * Minimum records since the newest checkpoint before {@link Journal.checkpointIfBehind} writes
+   * one (it also waits for an eighth of the live items). Default 1,000; 0 disables.
+   */
+  headCheckpointMinRecords?: number;
+  /**
+   * Open without reading the whole state (issue 12): the newest checkpoint's page table only, plus
+   * the segments after it. {@link Journal.lookup} and commits then read the checkpoint pages of
+   * the ids they name; {@link Journal.current} needs {@link Journal.load} first. A checkpoint
+   * without a page table, a folder deletion after it or a damaged page mean a full open. Default false.
+   */
+  lazy?: boolean;
   /** Merge the single-commit segments at the tail once there are this many (bounds the objects an open reads). Default 64; 0 disables. */
   compactAfterSegments?: number;
   /**
@@ -282,6 +294,8 @@ export interface JournalStats {
   checkpoints: number;
   /** Segment objects read since open. */
   segmentReads: number;
+  /** Checkpoint pages decoded by a lazily opened journal (0 once it read its whole state). */
+  checkpointPagesDecoded: number;
   /** Bytes of segments and checkpoints written since open. */
   bytesWritten: number;
   /** Objects ignored on open. */

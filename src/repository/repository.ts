@@ -124,7 +124,15 @@ export interface InitRepositoryOptions extends OpenRepositoryOptions {
 /** Options of {@link Repository.journal}. */
 export type AccountJournalOptions = Pick<
   JournalOptions,
-  'readOnly' | 'logger' | 'clock' | 'checkpointMinRecords' | 'compactAfterSegments' | 'signal' | 'beforeCommit'
+  | 'readOnly'
+  | 'logger'
+  | 'clock'
+  | 'checkpointMinRecords'
+  | 'headCheckpointMinRecords'
+  | 'compactAfterSegments'
+  | 'signal'
+  | 'beforeCommit'
+  | 'lazy'
 >;
 
 /** A directory dump stored in the repository (newest last in {@link Repository.directoryDumps}). */

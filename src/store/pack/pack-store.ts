@@ -9,6 +9,14 @@
  *
  * Names are random (12 random bytes + 4 bytes of creation time), so several writers can each write
  * their own packs and index files without coordinating.
+ *
+ * Memory (issue 12, "peak RSS flat"): a pack is filled by copying each blob object into one
+ * preallocated buffer, and the buffer of a written pack is reused for the next one. One pack is
+ * filled while {@link MAX_PACKS_WRITING} is written (an `add` waits beyond), so a writer holds at
+ * most two pack buffers (each 1.5 x the target size of address space, of which the filled part is
+ * resident) whatever the number of blobs. Before, each pack was a list of the blob objects
+ * themselves: they lived long enough to be promoted to V8's old generation and were freed only by
+ * full collections, so tens of MB of written packs stayed resident between them.
  * @module
  */
 import { randomBytes } from 'node:crypto';
@@ -71,11 +79,22 @@ export function idTimeMs(id: string): number {
   return Buffer.from(id, 'hex').readUInt32BE(12) * 1000;
 }
 
+/**
+ * Packs being written while another one is filled. A seal may make it one more for a moment (a
+ * full pack, or a flush); producers then wait, so at most two pack buffers exist at any time.
+ */
+export const MAX_PACKS_WRITING = 1;
+
 interface OpenPack {
   id: string;
-  chunks: Buffer[];
+  /** Header and blob objects in `[0, size)`. */
+  buf: Buffer;
   size: number;
   entries: PackEntry[];
+  /** True when `buf` is a pool buffer (returned to the pool once the pack is durable). */
+  pooled: boolean;
+  /** Set when sealed. */
+  trailer?: Buffer;
 }
 
 /** Packs + index of one repository, for one writer process (readers use it too). */
@@ -93,9 +112,13 @@ export class PackStore {
   /** Stored size (bytes) of each index file, where known (listed or written by this store). */
   readonly #indexSizes = new Map<string, number>();
   #loaded: Promise<void> | undefined;
-  /** Blobs not yet in a durable pack: their object bytes. */
+  /** Blobs not yet in a durable pack: their object bytes (views into their pack's buffer). */
   readonly #pending = new Map<string, Buffer>();
   #open: OpenPack | undefined;
+  /** Bytes of a pool buffer: room for a full pack plus one blob below the large-blob threshold. */
+  readonly #capacity: number;
+  /** Buffers of written packs, reused for the next packs. */
+  readonly #spare: Buffer[] = [];
   /** Pack writes in progress. */
   readonly #writing = new Set<Promise<void>>();
   /** Entries in durable packs that no index file holds yet. */
@@ -116,6 +139,7 @@ export class PackStore {
         code: 'ZB_INVALID_ARGUMENT',
         data: { field: 'targetPackBytes' },
       });
+    this.#capacity = this.targetPackBytes + Math.ceil(this.targetPackBytes / 2);
     this.#compactAfter = options.compactIndexAfter ?? 32;
     this.#log = resolveLogger(options.logger);
     this.#now = options.now ?? Date.now;
@@ -229,36 +253,55 @@ export class PackStore {
     return this.#table.get(digest);
   }
 
-  /** The plaintext blob object of a blob not yet in a durable pack. */
+  /**
+   * The plaintext blob object of a blob not yet in a durable pack: a copy, since its pack's buffer
+   * is reused once the pack is written.
+   */
   pendingBytes(digest: string): Buffer | undefined {
     const stored = this.#pending.get(digest);
-    return stored && this.openObject(stored, digest, `pending:${digest}`);
+    if (!stored) return undefined;
+    return this.cipher ? this.openObject(stored, digest, `pending:${digest}`) : Buffer.from(stored);
   }
 
   /**
-   * Appends a small blob object (v1 blob header + payload; sealed here when encrypted) to the open
-   * pack; seals the pack when full. Waits while two packs are already being written (memory stays
-   * bounded).
+   * Copies a small blob object (v1 blob header + payload; sealed here when encrypted) into the
+   * open pack; seals the pack when full. Waits first while {@link MAX_PACKS_WRITING} packs are
+   * being written, so memory stays bounded (see the module documentation).
    */
   async add(digest: string, rawSize: number, codec: Compression, plainObject: Buffer): Promise<void> {
     this.#throwIfFailed();
     if (this.has(digest)) return;
     const object = this.cipher ? this.cipher.seal(plainObject, aad.blob(digest)) : plainObject;
-    const open = (this.#open ??= {
-      id: newObjectId(this.#now()),
-      chunks: [encodePackHeader(this.cipher !== undefined)],
-      size: PACK_HEADER_SIZE,
-      entries: [],
-    });
-    open.entries.push({ digest, offset: open.size, length: object.length, rawSize, codec });
-    open.chunks.push(object);
-    open.size += object.length;
-    this.#pending.set(digest, object);
-    if (open.size >= this.targetPackBytes) {
+    for (;;) {
+      while (this.#writing.size > MAX_PACKS_WRITING) {
+        await Promise.race(this.#writing).catch(() => {});
+        this.#throwIfFailed();
+      }
+      if (this.has(digest)) return;
+      // A blob that does not fit the room left seals the pack first (only with a large-blob
+      // threshold above half the target size; below it, the room left always suffices).
+      if (!this.#open || this.#open.size + object.length <= this.#open.buf.length) break;
       this.#seal();
-      while (this.#writing.size > 2) await Promise.race(this.#writing).catch(() => {});
-      this.#throwIfFailed();
     }
+    const open = (this.#open ??= this.#newPack(object.length));
+    object.copy(open.buf, open.size);
+    const view = open.buf.subarray(open.size, open.size + object.length);
+    open.entries.push({ digest, offset: open.size, length: object.length, rawSize, codec });
+    open.size += object.length;
+    this.#pending.set(digest, view);
+    if (open.size >= this.targetPackBytes) this.#seal();
+  }
+
+  /** A new open pack, in a pool buffer unless `objectLength` needs a larger one of its own. */
+  #newPack(objectLength: number): OpenPack {
+    const header = encodePackHeader(this.cipher !== undefined);
+    const pooled = header.length + objectLength <= this.#capacity;
+    // Never zero-filled: only `[0, size)`, written here, is ever read or stored.
+    const buf = pooled
+      ? (this.#spare.pop() ?? Buffer.allocUnsafeSlow(this.#capacity))
+      : Buffer.allocUnsafeSlow(header.length + objectLength);
+    header.copy(buf, 0);
+    return { id: newObjectId(this.#now()), buf, size: header.length, entries: [], pooled };
   }
 
   /**
@@ -388,23 +431,23 @@ export class PackStore {
 
   /**
    * Size-tiered merge, for the end of every backup run (issue 12): merges only the small index
-   * files, so a run's cost follows what it added, not the repository's size. Files sorted by size;
-   * the smallest are taken while each next one is at most twice the bytes taken so far; the rest
-   * (each larger than twice all smaller ones together) stay. The files left form a geometric
-   * series: O(log n) of them, and each entry is rewritten O(log n) times over its life. Crash-safe
-   * as {@link PackStore.compactIndex}: the merged file is durable before the small ones go.
+   * files, so a run's cost follows what it added, not the repository's size. Files sorted largest
+   * first; each file larger than twice all smaller ones together stays, and the first one that is
+   * not is merged with every smaller one. The files left form a geometric series (O(log n) of
+   * them) and each entry is rewritten O(log n) times over its life. Crash-safe as
+   * {@link PackStore.compactIndex}: the merged file is durable before the small ones go.
    */
   async compactIndexTiered(opts: IoOptions = {}): Promise<void> {
     const sized = [...this.#indexFiles]
-      .map((id) => ({ id, size: this.#indexSizes.get(id) }))
-      .sort((a, b) => (a.size ?? Infinity) - (b.size ?? Infinity));
-    const take: string[] = [];
-    let bytes = 0;
-    for (const f of sized) {
-      if (f.size === undefined || (take.length > 0 && f.size > 2 * bytes)) break;
-      take.push(f.id);
-      bytes += f.size;
+      .map((id) => ({ id, size: this.#indexSizes.get(id) ?? Number.MAX_SAFE_INTEGER }))
+      .sort((a, b) => b.size - a.size);
+    let smaller = sized.reduce((n, f) => n + f.size, 0);
+    let from = 0;
+    for (; from < sized.length; from++) {
+      smaller -= sized[from]!.size;
+      if (sized[from]!.size <= 2 * smaller) break;
     }
+    const take = sized.slice(from).map((f) => f.id);
     if (take.length < 2) return;
     const merged = new IndexTable();
     for (const id of take) {
@@ -449,16 +492,19 @@ export class PackStore {
     const pack = this.#open;
     if (!pack) return;
     this.#open = undefined;
-    pack.chunks.push(encodePackTrailer(pack.entries, this.cipher && { cipher: this.cipher, packId: pack.id }));
+    pack.trailer = encodePackTrailer(pack.entries, this.cipher && { cipher: this.cipher, packId: pack.id });
     this.#write(pack);
   }
 
   #write(pack: OpenPack): void {
-    const chunks = pack.chunks;
-    const size = chunks.reduce((n, c) => n + c.length, 0);
+    const chunks = [pack.buf.subarray(0, pack.size), pack.trailer as Buffer];
+    const size = pack.size + (pack.trailer as Buffer).length;
     const write = (async () => {
       await this.backend.put(this.packKey(pack.id), { size, open: () => Readable.from(chunks, { objectMode: false }) });
       this.#landed(pack.id, pack.entries, size);
+      // Durable, and no pending view points into it any more: the buffer takes the next pack.
+      // (A backend keeps no reference to a body's chunks once its put resolved.)
+      if (pack.pooled && this.#spare.length <= MAX_PACKS_WRITING) this.#spare.push(pack.buf);
     })().then(
       () => {
         this.#writing.delete(write);

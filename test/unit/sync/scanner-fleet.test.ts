@@ -81,9 +81,10 @@ class FakeServer {
       });
       if (p.block === false) return Promise.resolve(answer([]));
       return new Promise((resolve, reject) => {
-        this.#blocked = { resolve: (ids) => resolve(answer(ids)), reject };
+        const mine = { resolve: (ids: string[]) => resolve(answer(ids)), reject };
+        this.#blocked = mine;
         o.signal.addEventListener('abort', () => {
-          this.#blocked = undefined;
+          if (this.#blocked === mine) this.#blocked = undefined;
           reject(aborted());
         });
       });
