@@ -32,7 +32,6 @@ import { AccountInactiveError } from '../soap/faults.js';
 import type { CaptureStatus } from './capture-status.js';
 import type { ScannerFleet, ServerCaptureStatus } from '../sync/scanner-fleet.js';
 import { captureDirectory } from '../directory/capture-directory.js';
-import { backupAccount } from './account-backup.js';
 import type { CursorState } from '../repository/cursor-state.js';
 import type { Journal } from '../journal/journal.js';
 import { unchangedAccount } from './quick-check.js';
@@ -52,7 +51,7 @@ import {
 import { AccountScheduler } from './scheduler.js';
 import { untilStoppedOrGivenUp } from './downtime-guard.js';
 import { runSignal, type RunSignal } from './run-signal.js';
-import { routeServers, type AccountRunOutcome } from './server-routing.js';
+import type { AccountRunOutcome } from './server-routing.js';
 import { inSelection, isPartial, selectionLabel, validateSelection } from './selection.js';
 import { faultCodeOf } from '../internal/fault-code.js';
 
@@ -303,6 +302,8 @@ export class BackupEngine {
         live.accounts.some((a) => a.id === id) ||
         (discover && inSelection(shard ? { shard } : undefined, id, undefined));
       for (const a of live.accounts) scheduler.schedule(a.id, 'initial');
+      // Real-time capture (WaitSets, scanners) is loaded by watch only, not by a one-shot backup.
+      const { routeServers } = await import('./server-routing.js');
       const routing = routeServers({
         client: this.#opts.client,
         live,
@@ -650,6 +651,8 @@ export class BackupEngine {
   ): Promise<AccountRunOutcome> {
     const id = acct.id;
     const moved = await captureAttributes(acct, journal, signal);
+    // Loaded with the first full run: a no-change run never needs the item download path.
+    const { backupAccount } = await import('./account-backup.js');
     if (moved) this.#log.info({ accountId: id, ...moved }, 'account moved to another mailbox server; resyncing');
     const result = await backupAccount({
       journal,
