@@ -5,7 +5,8 @@
  * production). Started by bench/run.ts as `node --expose-gc --import tsx bench/child-backup.ts`, with the
  * connection in the environment (the password never in argv): ZB_BENCH_URL, ZB_BENCH_ADMIN_URL,
  * ZB_BENCH_ADMIN_USER, ZB_BENCH_ADMIN_PASSWORD, ZB_BENCH_ACCOUNTS (comma list), ZB_BENCH_REPO (an empty
- * directory, kept), ZB_BENCH_COMPRESSION (none | gzip, default gzip). Profiling (bench/profile-memory.ts):
+ * directory, kept), ZB_BENCH_COMPRESSION (none | gzip, default gzip), ZB_BENCH_BULK (`0`: one GET per message
+ * instead of the fmt=tar bulk download, for before/after comparisons). Profiling (bench/profile-memory.ts):
  * ZB_BENCH_MEM_TRACE (a file: one JSON line per 100 ms with `process.memoryUsage()` and the V8 heap limits),
  * ZB_BENCH_HEAP_SNAPSHOT (a directory: one heap snapshot once the array buffers pass ZB_BENCH_HEAP_SNAPSHOT_MB), ZB_BENCH_MEM_GC=1 (a
  * full GC before each sample: the trace then shows live memory, not garbage; it slows the backup).
@@ -114,6 +115,7 @@ try {
     client,
     repository,
     accounts: env('ZB_BENCH_ACCOUNTS').split(','),
+    bulkDownload: process.env['ZB_BENCH_BULK'] !== '0',
     logger: false,
   }).run();
   const ms = performance.now() - t0;

@@ -80,6 +80,20 @@ try {
   note(
     `node -e 0: ${node.map((x) => x.toFixed(0)).join(', ')} ms; no-change backup: ${plain.map((x) => x.toFixed(0)).join(', ')} ms`,
   );
+  // CPU time (user + system) of the child, which load changes much less than wall time.
+  const cpu = async (a: string[]): Promise<string> => {
+    try {
+      const { stderr } = await run('/usr/bin/time', ['-f', 'ZBCPU %U %S', process.execPath, ...a], {
+        env,
+        maxBuffer: 16 * 1024 * 1024,
+      });
+      const m = /ZBCPU ([\d.]+) ([\d.]+)/.exec(stderr);
+      return m ? `${((Number(m[1]) + Number(m[2])) * 1000).toFixed(0)} ms` : '?';
+    } catch {
+      return '?';
+    }
+  };
+  note(`CPU (user+sys): node -e 0 ${await cpu(['-e', '0'])}; no-change backup ${await cpu([MAIN, ...args])}`);
   await time(['--cpu-prof', `--cpu-prof-dir=${profDir}`, MAIN, ...args]);
   note(`profile in ${profDir}; requests ${JSON.stringify(server.emu.stats)}`);
 } finally {

@@ -36,42 +36,15 @@ import {
   type FetchContext,
 } from './item-fetch.js';
 import { folderRecord, itemRecord, kindOf, sameVersion, tagRecord } from './records.js';
+import { emptyAccountRun, type AccountRunResult } from './account-run-result.js';
 import { BulkMessageFetcher } from './bulk-fetch.js';
 import type { BackupProgress } from './progress.js';
 import type { CursorState } from '../repository/cursor-state.js';
 
 export type { CursorState } from '../repository/cursor-state.js';
 
-/** Counters of one account run. */
-export interface AccountRunResult {
-  accountId: string;
-  itemsNew: number;
-  itemsChanged: number;
-  itemsDeleted: number;
-  bytesDownloaded: number;
-  bytesStored: number;
-  commits: number;
-  /** True when this run listed the whole mailbox (first run, full pass or MUST_RESYNC). */
-  fullListing: boolean;
-  /** Items that could not be fetched; retried next run. */
-  failures: Array<{ id: string; error: string }>;
-}
-
-/** The result of an account run that did nothing (yet). */
-export function emptyAccountRun(accountId: string): AccountRunResult {
-  return {
-    accountId,
-    itemsNew: 0,
-    itemsChanged: 0,
-    itemsDeleted: 0,
-    bytesDownloaded: 0,
-    bytesStored: 0,
-    commits: 0,
-    fullListing: false,
-    failures: [],
-  };
-}
-
+// In their own small module: the no-change path (quick-check.ts) needs them without loading this one.
+export { emptyAccountRun, type AccountRunResult } from './account-run-result.js';
 /** Options of {@link backupAccount}. */
 export interface AccountBackupOptions {
   fetch: FetchContext;

@@ -32,7 +32,6 @@ import { AccountInactiveError } from '../soap/faults.js';
 import type { CaptureStatus } from './capture-status.js';
 import type { ScannerFleet, ServerCaptureStatus } from '../sync/scanner-fleet.js';
 import { captureDirectory } from '../directory/capture-directory.js';
-import { backupAccount } from './account-backup.js';
 import type { CursorState } from '../repository/cursor-state.js';
 import type { Journal } from '../journal/journal.js';
 import { unchangedAccount } from './quick-check.js';
@@ -52,7 +51,7 @@ import {
 import { AccountScheduler } from './scheduler.js';
 import { untilStoppedOrGivenUp } from './downtime-guard.js';
 import { runSignal, type RunSignal } from './run-signal.js';
-import { routeServers, type AccountRunOutcome } from './server-routing.js';
+import type { AccountRunOutcome } from './server-routing.js';
 import { inSelection, isPartial, selectionLabel, validateSelection } from './selection.js';
 import { faultCodeOf } from '../internal/fault-code.js';
 
@@ -142,7 +141,12 @@ export class BackupEngine {
     runs: AbortSignal,
     opts: { signal?: AbortSignal; full?: boolean },
   ): Promise<void> {
-    {
+    // The directory snapshot is taken beside the accounts (issue 12: its round trips no longer add
+    // to the pass) and awaited before the pass ends: its failure still fails the run, and nothing
+    // of it is left running once the run returns.
+    const directory = this.#captureDirectory(opts.signal);
+    directory.catch(() => undefined); // handled below; this only keeps it from counting as unhandled meanwhile
+    try {
       const scheduler = this.#scheduler(lock, runs, opts.full ?? false);
       // Before the listing: the pass's no-change checks rely on the attributes it returns, so the
       // pass vouches for nothing later than the listing (capture status `completeMs`).
@@ -171,9 +175,12 @@ export class BackupEngine {
         .catch((err: unknown) =>
           this.#log.warn({ err: String(err) }, 'index compaction failed (the index stays valid)'),
         );
-      lock.assertHeld();
-      await this.#captureDirectory(opts.signal);
+    } catch (err) {
+      await directory.catch(() => undefined);
+      throw err;
     }
+    await directory;
+    lock.assertHeld();
   }
 
   /**
@@ -303,6 +310,8 @@ export class BackupEngine {
         live.accounts.some((a) => a.id === id) ||
         (discover && inSelection(shard ? { shard } : undefined, id, undefined));
       for (const a of live.accounts) scheduler.schedule(a.id, 'initial');
+      // Real-time capture (WaitSets, scanners) is loaded by watch only, not by a one-shot backup.
+      const { routeServers } = await import('./server-routing.js');
       const routing = routeServers({
         client: this.#opts.client,
         live,
@@ -650,6 +659,8 @@ export class BackupEngine {
   ): Promise<AccountRunOutcome> {
     const id = acct.id;
     const moved = await captureAttributes(acct, journal, signal);
+    // Loaded with the first full run: a no-change run never needs the item download path.
+    const { backupAccount } = await import('./account-backup.js');
     if (moved) this.#log.info({ accountId: id, ...moved }, 'account moved to another mailbox server; resyncing');
     const result = await backupAccount({
       journal,

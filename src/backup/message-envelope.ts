@@ -13,6 +13,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import type PostalMimeType from 'postal-mime';
 import type { JsonValue } from '../journal/types.js';
+import { fieldsBlock, plainEnvelope, plainFields } from './plain-envelope.js';
 
 /** postal-mime, loaded with the first message to parse: a run that stores no message never pays for it. */
 let postalMime: Promise<typeof PostalMimeType> | undefined;
@@ -76,14 +77,28 @@ function blankLine(b: Buffer): number {
   return lf >= 0 ? lf + 2 : -1;
 }
 
-/** Parses a header block into an envelope; undefined when it holds none of the fields. */
-export async function parseEnvelope(head: Buffer): Promise<MessageEnvelope | undefined> {
+/**
+ * Parses a header block into an envelope; undefined when it holds none of the fields.
+ * `wholeBlock` hands the whole block to postal-mime even when plain-envelope.ts could do with less (tests).
+ */
+export async function parseEnvelope(
+  head: Buffer,
+  opts: { wholeBlock?: boolean } = {},
+): Promise<MessageEnvelope | undefined> {
   if (head.length === 0) return undefined;
   const PostalMime = await (postalMime ??= import('postal-mime').then((m) => m.default));
   let email: Awaited<ReturnType<typeof PostalMimeType.parse>>;
   try {
-    // Only the headers: postal-mime sees a message with an empty body.
-    email = await PostalMime.parse(blankLine(head) >= 0 ? head : Buffer.concat([head, Buffer.from('\r\n\r\n')]));
+    // Only the headers (postal-mime sees a message with an empty body), and of those only the
+    // envelope's fields when that gives the same result; plain values need no postal-mime at all
+    // (plain-envelope.ts).
+    const fields = opts.wholeBlock ? undefined : plainFields(head);
+    if (fields) {
+      const plain = plainEnvelope(fields);
+      if (plain !== null) return plain;
+    }
+    const block = fields ? fieldsBlock(fields) : head;
+    email = await PostalMime.parse(blankLine(block) >= 0 ? block : Buffer.concat([block, Buffer.from('\r\n\r\n')]));
   } catch {
     return undefined;
   }

@@ -33,7 +33,7 @@ import type { DirectoryObject } from '../soap/requests/directory.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
 import { SyncCursor } from '../sync/sync-cursor.js';
 import { attributesDigest } from './account-attrs.js';
-import { emptyAccountRun, type AccountRunResult } from './account-backup.js';
+import { emptyAccountRun, type AccountRunResult } from './account-run-result.js';
 
 /**
  * The result of an account run that found nothing to do, or undefined when the account needs a

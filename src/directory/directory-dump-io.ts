@@ -7,9 +7,11 @@ import { PassThrough, Readable, Transform, pipeline as pipelineCb, type Writable
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import { ZimbraBackupError } from '../errors.js';
-import { dumpDirectory, DEFAULT_OPERATIONAL_ATTRIBUTES, type DirectoryDumpOptions } from './directory-dump.js';
+// Types only: the LDAP client (ldapts) is loaded when a dump over LDAP is taken, not at start.
+import type { DirectoryDumpOptions } from './directory-dump.js';
 import {
   classifyEntry,
+  DEFAULT_OPERATIONAL_ATTRIBUTES,
   DIRECTORY_ENTRY_KINDS,
   type DirectoryEntry,
   type DirectoryEntryKind,
@@ -123,6 +125,7 @@ export function ldapDumpHeader(opts: DirectoryDumpOptions, at: Date): string {
  */
 export async function writeDirectoryDump(opts: WriteDirectoryDumpOptions): Promise<DirectoryDumpResult> {
   const startedAt = new Date();
+  const { dumpDirectory } = await import('./directory-dump.js');
   const { summary, bytes } = await writeDirectoryLdif(dumpDirectory(opts), opts.out, {
     gzip: opts.gzip ?? true,
     header: ldapDumpHeader(opts, startedAt),

@@ -9,6 +9,7 @@ import { resolveLogger, type Logger } from '../internal/logger.js';
 import { toSecret, type Secret } from '../internal/secret.js';
 import {
   BINARY_ATTRIBUTES,
+  DEFAULT_OPERATIONAL_ATTRIBUTES,
   classifyEntry,
   getAttributeValues,
   normalizeValue,
@@ -18,19 +19,7 @@ import {
   type DirectoryValue,
 } from './directory-entry.js';
 
-/**
- * Operational attributes a dump keeps by default: what `slapcat` writes and `slapadd` restores,
- * so a restored entry keeps its identity and times. (`entryDN`, `hasSubordinates` and
- * `subschemaSubentry` are computed by the server and cannot be restored.)
- */
-export const DEFAULT_OPERATIONAL_ATTRIBUTES: readonly string[] = [
-  'entryUUID',
-  'entryCSN',
-  'createTimestamp',
-  'creatorsName',
-  'modifyTimestamp',
-  'modifiersName',
-];
+export { DEFAULT_OPERATIONAL_ATTRIBUTES };
 
 /** Options of {@link dumpDirectory}. */
 export interface DirectoryDumpOptions {

@@ -218,3 +218,19 @@ export function passwordHash(e: LdifRecord): string | undefined {
   const v = entryValue(e, 'userPassword');
   return v === undefined || v === VALUE_BLOCKED ? undefined : v;
 }
+
+/**
+ * Operational attributes a dump keeps by default: what `slapcat` writes and `slapadd` restores,
+ * so a restored entry keeps its identity and times. (`entryDN`, `hasSubordinates` and
+ * `subschemaSubentry` are computed by the server and cannot be restored.)
+ * (Here rather than in directory-dump.ts, so that writing and reading dumps does not load the
+ * LDAP client.)
+ */
+export const DEFAULT_OPERATIONAL_ATTRIBUTES: readonly string[] = [
+  'entryUUID',
+  'entryCSN',
+  'createTimestamp',
+  'creatorsName',
+  'modifyTimestamp',
+  'modifiersName',
+];

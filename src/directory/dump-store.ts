@@ -22,7 +22,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import type { StorageBackend } from '../store/backends/backend.js';
-import { dumpDirectory, type DirectoryDumpOptions } from './directory-dump.js';
+// Types only: the LDAP client (ldapts) is loaded by saveDirectoryDump, not by a SOAP snapshot.
+import type { DirectoryDumpOptions } from './directory-dump.js';
 import {
   ldapDumpHeader,
   writeDirectoryLdif,
@@ -145,6 +146,7 @@ export async function saveDirectoryDump(
   opts: SaveDirectoryDumpOptions,
 ): Promise<DirectoryDumpResult & StoredDirectoryDump> {
   const startedAt = new Date();
+  const { dumpDirectory } = await import('./directory-dump.js');
   const stored = await storeDirectoryEntries({
     backend: opts.backend,
     key: opts.key,

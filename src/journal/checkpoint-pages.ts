@@ -211,13 +211,18 @@ export class PagedCheckpoint {
     for await (const [page, lines] of this.#read(PagedCheckpoint.#pagesFor(this.pages, ids), signal)) {
       let prev: string | undefined;
       for (const obj of lines) {
+        const id = obj['id'];
+        if (obj['type'] !== 'item' || typeof id !== 'string')
+          throw new InvalidObjectError('unexpected line in a checkpoint page');
+        if (prev !== undefined && compareIds(prev, id) >= 0) throw new InvalidObjectError('page out of order');
+        prev = id;
+        // Only the records asked for are validated in full (most lines of a page are not).
+        if (!wanted.has(id)) continue;
         const captureMs = obj['captureMs'];
         if (typeof captureMs !== 'number') throw new InvalidObjectError('record without capture time');
         const rec = fromStored(obj, captureMs);
         if (rec.type !== 'item') throw new InvalidObjectError(`unexpected ${rec.type} line in a checkpoint page`);
-        if (prev !== undefined && compareIds(prev, rec.id) >= 0) throw new InvalidObjectError('page out of order');
-        prev = rec.id;
-        if (wanted.has(rec.id)) out.set(rec.id, { live: rec });
+        out.set(id, { live: rec });
       }
       bounds(page, (lines[0]?.['id'] as string | undefined) ?? '', prev ?? '');
     }

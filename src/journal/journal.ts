@@ -96,7 +96,7 @@ export class Journal {
     this.#clock = opts.clock ?? Date.now;
     this.#readOnly = opts.readOnly === true;
     this.#checkpointMin = checkCount(opts.checkpointMinRecords, 'checkpointMinRecords', 10_000);
-    this.#headMin = checkCount(opts.headCheckpointMinRecords, 'headCheckpointMinRecords', 1000);
+    this.#headMin = checkCount(opts.headCheckpointMinRecords, 'headCheckpointMinRecords', 2000);
     this.#lazyWanted = opts.lazy === true;
     this.#compactAfter = checkCount(opts.compactAfterSegments, 'compactAfterSegments', 64);
     this.#beforeCommit = opts.beforeCommit;

@@ -190,7 +190,9 @@ export interface JournalOptions {
   checkpointMinRecords?: number;
   /**
    * Minimum records since the newest checkpoint before {@link Journal.checkpointIfBehind} writes
-   * one (it also waits for an eighth of the live items). Default 1,000; 0 disables.
+   * one (it also waits for an eighth of the live items). Default 2,000 (a smaller account replays
+   * in a few milliseconds, and one checkpoint object per account would weigh on the objects per
+   * 10,000 items of small repositories); 0 disables.
    */
   headCheckpointMinRecords?: number;
   /**

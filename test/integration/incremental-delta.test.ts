@@ -52,7 +52,7 @@ describe('an incremental run after a small change (issue 12)', () => {
   it('reads no segment before the checkpoint, and every instant reads back as before', async () => {
     fx = await backupFixture();
     await fx.emu.seed(
-      buildCorpus({ seed: 12, accounts: 1, messagesPerAccount: 1200, attachmentShare: 0, domain: 'example.test' }),
+      buildCorpus({ seed: 12, accounts: 1, messagesPerAccount: 2100, attachmentShare: 0, domain: 'example.test' }),
     );
     const log = new ReadLog(fx.repo.backend);
     const repo = await openRepository({ backend: log });

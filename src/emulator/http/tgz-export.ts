@@ -145,10 +145,12 @@ function* archive(mbox: Mailbox, items: Iterable<MailItem | undefined>, o: Optio
   let written = 0;
   for (const item of items) {
     if (item === undefined) break; // a list id that did not resolve: the rest is never written
-    for (const chunk of saveItem(mbox, names, item, o)) {
-      written += chunk.length;
-      yield chunk;
-    }
+    // A small item's entries go out as one buffer: one stream write instead of four or five
+    const chunks = [...saveItem(mbox, names, item, o)];
+    const size = chunks.reduce((n, c) => n + c.length, 0);
+    written += size;
+    if (size > 0 && size <= 256 * 1024) yield Buffer.concat(chunks, size);
+    else yield* chunks;
   }
   yield tarEnd(written);
 }
