@@ -82,6 +82,8 @@ const COMMANDS = [
   'RenameAccount',
   'SetPassword',
   'DeleteAccount',
+  // restores of notes (served only with localconfig notes_enabled, MailService.java)
+  'CreateNote',
 ];
 
 interface DescAttr {

@@ -32,8 +32,10 @@ export async function decodePacks(dir: string): Promise<{ files: number; blobs: 
       const at = base + i * 64;
       const off = Number(b.readBigUInt64BE(at + 32));
       const len = Number(b.readBigUInt64BE(at + 40));
+      const rawSize = Number(b.readBigUInt64BE(at + 48));
       const obj = b.subarray(off + 16, off + len);
-      const raw = b[at + 56] === 1 ? gunzipSync(obj) : obj;
+      // gunzip into one buffer of the raw size (as check does), not 16 KiB pieces concatenated.
+      const raw = b[at + 56] === 1 ? gunzipSync(obj, { chunkSize: Math.max(64, rawSize + 1) }) : obj;
       createHash('sha256').update(raw).digest();
       blobs++;
       bytes += raw.length;

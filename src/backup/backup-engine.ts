@@ -141,7 +141,12 @@ export class BackupEngine {
     runs: AbortSignal,
     opts: { signal?: AbortSignal; full?: boolean },
   ): Promise<void> {
-    {
+    // The directory snapshot is taken beside the accounts (issue 12: its round trips no longer add
+    // to the pass) and awaited before the pass ends: its failure still fails the run, and nothing
+    // of it is left running once the run returns.
+    const directory = this.#captureDirectory(opts.signal);
+    directory.catch(() => undefined); // handled below; this only keeps it from counting as unhandled meanwhile
+    try {
       const scheduler = this.#scheduler(lock, runs, opts.full ?? false);
       // Before the listing: the pass's no-change checks rely on the attributes it returns, so the
       // pass vouches for nothing later than the listing (capture status `completeMs`).
@@ -170,9 +175,12 @@ export class BackupEngine {
         .catch((err: unknown) =>
           this.#log.warn({ err: String(err) }, 'index compaction failed (the index stays valid)'),
         );
-      lock.assertHeld();
-      await this.#captureDirectory(opts.signal);
+    } catch (err) {
+      await directory.catch(() => undefined);
+      throw err;
     }
+    await directory;
+    lock.assertHeld();
   }
 
   /**

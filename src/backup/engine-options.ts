@@ -85,7 +85,7 @@ export interface BackupEngineOptions {
   onProgress?: (p: BackupProgress) => void;
   /**
    * Also save a directory snapshot into the repository, read over LDAP or through admin SOAP
-   * (`run`: after the pass; `watch`: before capture starts). Default: no directory snapshot.
+   * (`run`: beside the pass, awaited before it ends; `watch`: before capture starts). Default: no directory snapshot.
    */
   directory?: DirectoryCapture;
   /** Called after each directory snapshot (a SOAP snapshot carries a warning: no password hashes). */

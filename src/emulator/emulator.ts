@@ -36,6 +36,7 @@ import { EmulatorStats } from './http/server.js';
 import type { HomeResolver } from './http/proxy.js';
 import { ServerNode } from './server-node.js';
 import { applyCorpus } from './seed-apply.js';
+import { createNote } from './model/notes.js';
 import { purgeMailbox, type PurgeResult } from './model/purge.js';
 import { snapshotOf, type MailboxSnapshot } from './snapshot.js';
 import type { Corpus } from './seed/corpus-types.js';
@@ -98,6 +99,12 @@ export interface EmulatorOptions {
    * WaitSets still signal. See also {@link Emulator.setRedoLog}.
    */
   redoLog?: boolean;
+  /**
+   * Localconfig `notes_enabled` of every server (LC.java, default false as on a stock server):
+   * only then does MailService register CreateNoteRequest; otherwise it is an unknown document.
+   * See also {@link Emulator.setNotesEnabled}.
+   */
+  notesEnabled?: boolean;
 }
 
 /** One mailbox server of a running emulator. */
@@ -201,6 +208,7 @@ export class Emulator {
       logger: this.logger,
       home,
       ignoreNoQualify: opts.ignoreNoQualify === true,
+      notesEnabled: opts.notesEnabled === true,
       dosFilter: this.dos,
       redoLog: opts.redoLog !== false,
       uploadLimits: {
@@ -262,6 +270,14 @@ export class Emulator {
   setRedoLog(enabled: boolean, server?: string): void {
     for (const n of server === undefined ? this.nodes : [this.nodeOf(server)])
       n.state.waitSets.redoLog.enabled = enabled;
+  }
+
+  /**
+   * Sets localconfig `notes_enabled` on every server, as `zmlocalconfig -e notes_enabled=…` and a
+   * mailbox restart would (MailService registers the note commands at start-up).
+   */
+  setNotesEnabled(enabled: boolean): void {
+    for (const n of this.nodes) n.state.notesEnabled = enabled;
   }
 
   /** Stops every server, dropping open connections and WaitSets. */
@@ -386,18 +402,12 @@ export class Emulator {
    * `x,y,width,height` and color; no blob. Default folder: Inbox (2). Returns its id.
    */
   addNote(account: string, text: string, opts: { folderId?: number; bounds?: string; color?: number } = {}): number {
-    const mbox = this.acct(account).mailbox;
-    const folder = resolveFolder(mbox, opts.folderId ?? 2);
-    return mbox.transaction((txn) =>
-      txn.create({
-        type: 'note',
-        folderId: folder.id,
-        subject: text,
-        size: Buffer.byteLength(text),
-        bounds: opts.bounds ?? '0,0,0,0',
-        ...(opts.color !== undefined ? { color: opts.color } : {}),
-      }),
-    ).id;
+    return createNote(this.acct(account).mailbox, {
+      folder: opts.folderId ?? 2,
+      text,
+      bounds: opts.bounds,
+      color: opts.color,
+    }).id;
   }
 
   /** Creates a folder by absolute path (parents too); returns its id (existing folders are returned). */

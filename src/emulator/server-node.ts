@@ -29,6 +29,8 @@ export interface ClusterShared {
   home: HomeResolver;
   /** Test switch, see EmulatorOptions.ignoreNoQualify. */
   ignoreNoQualify: boolean;
+  /** Localconfig `notes_enabled`, see EmulatorOptions.notesEnabled. */
+  notesEnabled: boolean;
   /** The DoSFilter rate limit shared by every server (off unless configured). */
   dosFilter: DosFilter;
   /** Upload size limits, see EmulatorOptions.uploadMaxBytes. */
@@ -70,6 +72,7 @@ export class ServerNode {
       mailUrl: '',
       adminUrl: '',
       ignoreNoQualify: shared.ignoreNoQualify,
+      notesEnabled: shared.notesEnabled,
       uploadLimits: shared.uploadLimits,
       dosFilter: shared.dosFilter,
     };

@@ -9,6 +9,8 @@ import { journalDir } from './journal-dir.js';
 export interface JournalListing {
   segments: SegmentInfo[];
   checkpoints: CheckpointInfo[];
+  /** Stored size of each segment, by key. */
+  segmentSizes: Map<string, number>;
 }
 
 /** Lists the journal folder ({@link journalDir}) once; objects that are neither segments nor checkpoints are ignored. */
@@ -19,17 +21,19 @@ export async function listJournal(
 ): Promise<JournalListing> {
   const segments: SegmentInfo[] = [];
   const checkpoints: CheckpointInfo[] = [];
+  const segmentSizes = new Map<string, number>();
   for await (const obj of backend.list(journalDir(prefix), signal ? { signal } : {})) {
     const seg = parseSegmentKey(prefix, obj.key);
     if (seg) {
       segments.push(seg);
+      segmentSizes.set(obj.key, obj.size);
       continue;
     }
     const cp = parseCheckpointKey(prefix, obj.key);
     if (cp) checkpoints.push({ ...cp, size: obj.size });
   }
   checkpoints.sort((a, b) => a.seq - b.seq);
-  return { segments, checkpoints };
+  return { segments, checkpoints, segmentSizes };
 }
 
 /** The error for a segment that cannot be read as written. */

@@ -11,7 +11,7 @@ import { BLOB_HEADER_SIZE } from '../store/blob-codec.js';
 import { SEAL_OVERHEAD } from '../store/crypto/cipher.js';
 import { parseDigest } from '../store/digest.js';
 import type { BlobLocation } from '../store/pack/index-table.js';
-import { readWholePack } from '../store/pack/pack-reader.js';
+import { PackReadBuffer, readWholePack } from '../store/pack/pack-reader.js';
 import type { PackStore } from '../store/pack/pack-store.js';
 import { verifyObject } from '../store/pack/verify-object.js';
 import { affected, verifyBlob } from './check.js';
@@ -114,6 +114,8 @@ export async function checkPacks(opts: {
     byPack.set(loc.pack, list);
   }
   const limit = pLimit(Math.max(1, Math.min(opts.concurrency, 2)));
+  // One read buffer per pack being verified, reused from pack to pack (pack-reader.ts).
+  const buffers: PackReadBuffer[] = [];
   await Promise.all(
     [...byPack.keys()].sort().map((id) =>
       limit(async () => {
@@ -121,44 +123,56 @@ export async function checkPacks(opts: {
         const items = (byPack.get(id) ?? []).sort((a, b) => a[1].offset - b[1].offset);
         const key = packs.packKey(id);
         let whole: Buffer | undefined;
-        if ((stored.get(id) ?? 0) <= WHOLE_PACK_LIMIT) {
-          try {
-            whole = (await readWholePack(repository.backend, key, io, packs.cipher)).bytes;
-          } catch (err) {
-            if (!isZimbraBackupError(err, 'ZB_REPOSITORY_CORRUPT')) throw err;
-            // A damaged trailer: the blobs may still verify one by one through the index.
+        const buffer = buffers.pop() ?? new PackReadBuffer();
+        try {
+          if ((stored.get(id) ?? 0) <= WHOLE_PACK_LIMIT) {
+            try {
+              whole = (await readWholePack(repository.backend, key, io, packs.cipher, buffer)).bytes;
+            } catch (err) {
+              if (!isZimbraBackupError(err, 'ZB_REPOSITORY_CORRUPT')) throw err;
+              // A damaged trailer: the blobs may still verify one by one through the index.
+            }
           }
-        }
-        for (const [digest, loc, ref] of items) {
-          const verdict = whole
-            ? verifyObject(whole.subarray(loc.offset, loc.offset + loc.length), packs.idOf(digest), key, packs.cipher)
-            : undefined;
-          if (verdict === undefined) {
-            const r = await verifyBlob(repository, digest, ref, true, signal);
-            out.bytes += r.bytes;
-            if (r.problem) out.problems.push({ ...r.problem, key });
-          } else if (!verdict.ok) {
-            out.problems.push(problem('corrupt-blob', `blob fails verification: ${verdict.reason}`, digest, key, ref));
-          } else {
-            out.bytes += verdict.size;
-            const recorded = [...ref.sizes];
-            if (recorded.some((s) => s !== verdict.size))
-              out.problems.push(
-                problem(
-                  'size-mismatch',
-                  `blob verifies (${verdict.size} bytes) but the journal records ${recorded.join('/')}`,
-                  digest,
-                  key,
-                  ref,
-                  'warning',
-                ),
-              );
-          }
-          opts.onProgress?.({ phase: 'blobs', loaded: ++loaded, total, unit: 'blobs', bytes: out.bytes });
+          await verifyItems(items, whole, key);
+        } finally {
+          buffers.push(buffer);
         }
       }),
     ),
   );
+  async function verifyItems(
+    items: Array<[string, BlobLocation, BlobReference]>,
+    whole: Buffer | undefined,
+    key: string,
+  ): Promise<void> {
+    for (const [digest, loc, ref] of items) {
+      const verdict = whole
+        ? verifyObject(whole.subarray(loc.offset, loc.offset + loc.length), packs.idOf(digest), key, packs.cipher)
+        : undefined;
+      if (verdict === undefined) {
+        const r = await verifyBlob(repository, digest, ref, true, signal);
+        out.bytes += r.bytes;
+        if (r.problem) out.problems.push({ ...r.problem, key });
+      } else if (!verdict.ok) {
+        out.problems.push(problem('corrupt-blob', `blob fails verification: ${verdict.reason}`, digest, key, ref));
+      } else {
+        out.bytes += verdict.size;
+        const recorded = [...ref.sizes];
+        if (recorded.some((s) => s !== verdict.size))
+          out.problems.push(
+            problem(
+              'size-mismatch',
+              `blob verifies (${verdict.size} bytes) but the journal records ${recorded.join('/')}`,
+              digest,
+              key,
+              ref,
+              'warning',
+            ),
+          );
+      }
+      opts.onProgress?.({ phase: 'blobs', loaded: ++loaded, total, unit: 'blobs', bytes: out.bytes });
+    }
+  }
   if (full && opts.complete) {
     const indexed = new Set<string>();
     let seen = 0;

@@ -89,7 +89,7 @@ describe('BackupEngine against the emulator', () => {
 });
 
 describe('BackupEngine directory option', () => {
-  it('saves a SOAP directory snapshot after the pass, with its warning, and none without the option', async () => {
+  it('saves a SOAP directory snapshot with the pass, with its warning, and none without the option', async () => {
     fx = await backupFixture();
     const { emu, client, repo } = fx;
     await emu.seed(buildCorpus({ seed: 3, accounts: 2, messagesPerAccount: 2, domain: 'example.test' }));

@@ -13,7 +13,7 @@ import type { DirectoryEntry } from '../../src/directory/directory-entry.js';
 import { restoreDirectory } from '../../src/directory/restore-directory.js';
 import { directoryDumpKey } from '../../src/repository/layout.js';
 import { buildCorpus } from '../../src/emulator/seed/index.js';
-import { backupFixture, type BackupFixture } from './backup-helpers.js';
+import { backupFixture, diffMailbox, journalState, type BackupFixture } from './backup-helpers.js';
 
 let fx: BackupFixture | undefined;
 afterEach(async () => {
@@ -134,5 +134,21 @@ describe('DumpDigest', () => {
     expect(hex(a)).not.toBe(hex(entry(a.attributes, 'uid=a2,ou=people,dc=x')));
     // An attribute split differently between names is different content.
     expect(hex(entry({ cn: ['A', 'B'] }))).not.toBe(hex(entry({ cn: ['A'], sn: ['B'] })));
+  });
+});
+
+describe('a directory snapshot taken beside the pass', () => {
+  it('fails the run when it fails, and what the accounts committed stays committed', async () => {
+    fx = await backupFixture();
+    await fx.emu.seed(buildCorpus({ seed: 44, accounts: 2, messagesPerAccount: 3, domain: 'example.test' }));
+    fx.emu.faults.inject({ match: { request: 'BatchRequest' }, fault: { code: 'service.FAILURE' }, times: Infinity });
+    const engine = await engineAt(fx, T1);
+    await expect(engine.run()).rejects.toMatchObject({ faultCode: 'service.FAILURE' });
+    expect(await fx.repo.directoryDumps()).toEqual([]);
+    for (const a of fx.emu.accounts().filter((x) => x.name.startsWith('user')))
+      expect(diffMailbox(fx.emu, a.name, await journalState(fx.repo, a.id))).toEqual([]);
+    fx.emu.faults.clear();
+    const again = await (await engineAt(fx, T2)).run();
+    expect(again.directory).toMatchObject({ key: directoryDumpKey(new Date(T2)), unchanged: false });
   });
 });

@@ -221,6 +221,10 @@ describe('emulator responses conform to the Zimbra API description', () => {
     const f = await mail('CreateFolder', { folder: { name: 'Conf', l: '1', fie: 1 } });
     await mail('CreateTag', { tag: { name: 'conf', color: 2 } });
     await mail('CreateContact', { verbose: 1, cn: { l: '7', a: [{ n: 'firstName', _content: 'Bo' }] } });
+    // served only with localconfig notes_enabled (MailService.java; CreateNote.java)
+    emu.setNotesEnabled(true);
+    await mail('CreateNote', { note: { l: '2', content: 'conformance note', pos: '1,2,3,4', color: 3 } });
+    emu.setNotesEnabled(false);
     await mail('AddMsg', { m: { l: '2', f: 'u', content: { _content: 'Subject: added\r\n\r\nx\r\n' } } });
     await mail('ItemAction', {
       action: { id: String(id), op: 'move', l: String((f['folder'] as SoapElement[])[0]!['id']) },

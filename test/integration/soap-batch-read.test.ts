@@ -66,6 +66,18 @@ describe('batchRead', () => {
     expect(emu.stats.get('GetDistributionListRequest')).toBe(2);
   });
 
+  it('gives the same answers over the XML transport', async () => {
+    const xml = new ZimbraClient({ url: emu.url, adminUrl: emu.adminUrl, transport: 'xml', retries: 1 });
+    try {
+      await xml.authAdmin(emu.adminUser, emu.adminPassword);
+      const viaXml = await batchRead(xml, [read(GetAllCos, {}), read(GetAllDomains, {})]);
+      const viaJson = await batchRead(client, [read(GetAllCos, {}), read(GetAllDomains, {})]);
+      expect(viaXml).toEqual(viaJson);
+    } finally {
+      xml.close();
+    }
+  });
+
   it('retries a batch of reads after a transient failure, as each read alone would be', async () => {
     emu.faults.inject({ match: { request: 'BatchRequest' }, status: 503 });
     const [coses] = await batchRead(client, [read(GetAllCos, {}), read(GetAllDomains, {})]);

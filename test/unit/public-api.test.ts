@@ -65,7 +65,7 @@ const PINNED: Record<string, string> = {
     BatchMember BatchOutcome BatchParams BatchResult ContactAttachment ContactGroupMember ContactInfo
     CreateAccount CreateAccountParams CreateContact CreateContactParams CreateCos CreateCosParams
     CreateDistributionList CreateDistributionListParams CreateDomain CreateDomainParams CreateFolder
-    CreateFolderParams CreateTag CreateTagParams DelegateAuth DelegateAuthParams DirectoryObject
+    CreateFolderParams CreateNote CreateNoteParams CreateTag CreateTagParams DelegateAuth DelegateAuthParams DirectoryObject
     DistributionListInfo FolderInfo GetAccount GetAccountInfo GetAccountInfoParams GetAccountInfoResult
     GetAccountParams GetAllCos GetAllCosResult GetAllDistributionLists GetAllDistributionListsParams
     GetAllDistributionListsResult GetAllDomains GetAllDomainsParams GetAllDomainsResult GetAllServers

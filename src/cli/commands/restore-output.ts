@@ -60,19 +60,20 @@ export function printRestoreResult(
   },
   resolved: { times: Record<string, string>; warnings: string[] } = { times: {}, warnings: [] },
 ): number {
+  const warnings = [...resolved.warnings, ...(r.warnings ?? [])];
   if (json) {
     const { generatedPassword, ...rest } = r;
     ctx.out(
       JSON.stringify({
         ...rest,
         ...resolved.times,
-        warnings: resolved.warnings,
+        warnings,
         ...(generatedPassword ? { generatedPassword: generatedPassword.reveal() } : {}),
       }),
     );
     return r.failures.length > 0 ? 1 : 0;
   }
-  for (const w of resolved.warnings) ctx.err(`warning: ${w}`);
+  for (const w of warnings) ctx.err(`warning: ${w}`);
   const times = Object.entries(resolved.times).map(([k, v]) => `--${k} ${v}`);
   if (times.length > 0) ctx.out(`instants (UTC): ${times.join(', ')}`);
   if (r.dryRun) {

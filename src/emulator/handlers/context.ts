@@ -36,6 +36,8 @@ export interface EmulatorState {
   dosFilter?: DosFilter;
   /** Qualify ids on behalf of another mailbox even under `<noqualify/>` (test switch, item-ids.ts). */
   ignoreNoQualify?: boolean;
+  /** Localconfig `notes_enabled` (LC.java, default false): MailService registers the note commands only then. */
+  notesEnabled?: boolean;
 }
 
 /** Per-request context. */
@@ -62,6 +64,8 @@ export interface HandlerSpec {
   ns: string;
   /** Only served on the admin port. */
   adminPort?: boolean;
+  /** Registered only when this holds for the server's state (MailService.java registers some commands conditionally). */
+  enabled?: (state: EmulatorState) => boolean;
   handle: Handler;
 }
 

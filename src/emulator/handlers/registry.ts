@@ -14,13 +14,14 @@ import { adminDirectoryHandlers } from './admin-directory.js';
 import { adminWaitSetHandlers } from './admin-waitset.js';
 import { batchHandlers } from './batch.js';
 import { conversationHandlers } from './conversations.js';
-import type { HandlerSpec } from './context.js';
+import type { EmulatorState, HandlerSpec } from './context.js';
 import { itemActionHandlers } from './item-action.js';
 import { mailMiscHandlers } from './mail-misc.js';
 import { mailReadHandlers } from './mail-read.js';
 import { mailSearchHandlers } from './mail-search.js';
 import { syncHandlers } from './mail-sync.js';
 import { mailWriteHandlers } from './mail-write.js';
+import { noteHandlers } from './notes.js';
 
 const ALL: HandlerSpec[] = [
   ...accountHandlers,
@@ -38,6 +39,7 @@ const ALL: HandlerSpec[] = [
   ...mailMiscHandlers,
   ...mailWriteHandlers,
   ...itemActionHandlers,
+  ...noteHandlers,
 ];
 
 const byKey = new Map<string, HandlerSpec>(ALL.map((h) => [`${h.ns}|${h.name}`, h]));
@@ -46,15 +48,18 @@ for (const h of ALL) byName.set(h.name, [...(byName.get(h.name) ?? []), h]);
 
 /**
  * Finds the handler for a request element; the namespace picks between same-named commands
- * (user vs admin AuthRequest). Unknown or wrong-port commands give `service.UNKNOWN_DOCUMENT`.
+ * (user vs admin AuthRequest). Unknown or wrong-port commands, and commands the server's
+ * configuration leaves unregistered (`enabled`), give `service.UNKNOWN_DOCUMENT` (SoapEngine.java
+ * `dispatchRequest`: no handler).
  */
-export function findHandler(req: Element, port: 'mail' | 'admin'): HandlerSpec {
+export function findHandler(req: Element, port: 'mail' | 'admin', state?: EmulatorState): HandlerSpec {
   let h = req.ns ? byKey.get(`${req.ns}|${req.name}`) : undefined;
   if (!h && !req.ns) {
     const candidates = (byName.get(req.name) ?? []).filter((c) => port === 'admin' || !c.adminPort);
     h = candidates.find((c) => (port === 'admin') === Boolean(c.adminPort)) ?? candidates[0];
   }
-  if (!h || (h.adminPort && port !== 'admin')) throw faults.unknownDocument(req.name);
+  if (!h || (h.adminPort && port !== 'admin') || (h.enabled && !(state && h.enabled(state))))
+    throw faults.unknownDocument(req.name);
   return h;
 }
 

@@ -110,7 +110,7 @@ export async function handleSoap(parsed: ParsedSoap, opts: DispatchOptions): Pro
     header,
     token,
     expireAuth: opts.expireAuth,
-    dispatch: async (req) => findHandler(req, opts.port).handle(req, ctx),
+    dispatch: async (req) => findHandler(req, opts.port, opts.state).handle(req, ctx),
   };
   const formatType = header?.child('format')?.get('type');
   const json = formatType === 'js' ? true : formatType === 'xml' ? false : parsed.json;

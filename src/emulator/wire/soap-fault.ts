@@ -43,6 +43,8 @@ export const faults = {
     new SoapFault('mail.ALREADY_EXISTS', `object with that name already exists: ${name}`, true, [
       { n: 'name', t: 'STR', value: name },
     ]),
+  // MailServiceException.CANNOT_CONTAIN()
+  cannotContain: () => new SoapFault('mail.CANNOT_CONTAIN', 'cannot put object in that folder'),
   invalidName: (name: string) =>
     new SoapFault('mail.INVALID_NAME', `invalid name: ${name}`, true, [{ n: 'name', t: 'STR', value: name }]),
   mustResync: () => new SoapFault('mail.MUST_RESYNC', 'sync token too old; tombstones have already been expired'),

@@ -39,6 +39,7 @@ import { Search } from './search.js';
 import { SearchDirectory } from './search-directory.js';
 import { SetAppointment } from './set-appointment.js';
 import { SaveDocument, SetTask } from './save-document.js';
+import { CreateNote } from './create-note.js';
 import { Sync } from './sync.js';
 
 /** Every request definition, by export name. */
@@ -78,6 +79,7 @@ export const requests = {
   SetAppointment,
   SetTask,
   SaveDocument,
+  CreateNote,
   ItemAction,
   AdminCreateWaitSet,
   AdminWaitSet,
@@ -126,5 +128,6 @@ export * from './search.js';
 export * from './search-directory.js';
 export * from './set-appointment.js';
 export * from './save-document.js';
+export * from './create-note.js';
 export * from './sync.js';
 export * from './wait-set-types.js';

@@ -26,6 +26,11 @@ import type {
 import { assertValidKey, assertValidPrefix, resolveRange } from './key.js';
 import { notFound, sizeMismatch, toStorageError } from './storage-error.js';
 
+/** Largest chunk a read stream yields. */
+const READ_CHUNK_MAX = 1024 * 1024;
+/** Chunk size of small ranges (Node's default). */
+const READ_CHUNK_MIN = 64 * 1024;
+
 /** Options of {@link LocalBackend}. */
 export interface LocalBackendOptions {
   /** Repository root directory; created on first write when missing. */
@@ -132,7 +137,10 @@ export class LocalBackend implements StorageBackend {
         await fh.close();
         return Readable.from([]);
       }
-      const stream = fh.createReadStream({ start, end: end - 1, autoClose: true });
+      // Chunks of up to 1 MiB: a whole 16 MiB pack (check --full, repack) in 16 reads instead of
+      // 256, about 2.5x less CPU than the 64 KiB default (measured, issue 12); a small range is one read.
+      const highWaterMark = Math.min(READ_CHUNK_MAX, Math.max(READ_CHUNK_MIN, end - start));
+      const stream = fh.createReadStream({ start, end: end - 1, autoClose: true, highWaterMark });
       if (opts.signal) addAbortSignal(opts.signal, stream);
       return stream;
     } catch (err) {

@@ -54,17 +54,46 @@ export async function readPackEntries(
 }
 
 /**
+ * A buffer {@link readWholePack} reads into, reused from one pack to the next (grown as needed).
+ * A sequential reader of many packs (`check --full`) then allocates no pack-sized buffer per pack:
+ * each would live long enough to reach V8's old generation and be freed only by a full GC.
+ */
+export class PackReadBuffer {
+  /** The bytes; only the part a read returned is meaningful. */
+  buf: Buffer = Buffer.alloc(0);
+}
+
+/** Reads a whole object into `into` (its previous contents are overwritten). */
+async function readInto(backend: StorageBackend, key: string, opts: IoOptions, into: PackReadBuffer): Promise<Buffer> {
+  let n = 0;
+  for await (const c of await backend.get(key, opts)) {
+    const chunk = c as Buffer;
+    if (n + chunk.length > into.buf.length) {
+      // Never zero-filled: only `[0, n)`, copied here, is ever returned.
+      const next = Buffer.allocUnsafeSlow(Math.max(2 * into.buf.length, n + chunk.length, 1024 * 1024));
+      into.buf.copy(next, 0, 0, n);
+      into.buf = next;
+    }
+    chunk.copy(into.buf, n);
+    n += chunk.length;
+  }
+  return into.buf.subarray(0, n);
+}
+
+/**
  * A whole pack in memory with its entries (packs are bounded by the target size, except a
- * single-blob pack, which callers should read by range instead).
+ * single-blob pack, which callers should read by range instead). With `into`, the bytes are read
+ * into that reused buffer and stay valid until its next use.
  */
 export async function readWholePack(
   backend: StorageBackend,
   key: string,
   opts: IoOptions = {},
   cipher?: RepositoryCipher,
+  into?: PackReadBuffer,
 ): Promise<{ bytes: Buffer; entries: PackEntry[] }> {
   const sealing = packSealing(key, cipher);
-  const bytes = await readSmallObject(backend, key, opts);
+  const bytes = into ? await readInto(backend, key, opts, into) : await readSmallObject(backend, key, opts);
   if (bytes.length < PACK_HEADER_SIZE + PACK_FOOTER_SIZE) throw tooShort(key);
   checkPackHeader(bytes, key, sealing !== undefined);
   const footer = decodePackFooter(

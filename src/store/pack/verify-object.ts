@@ -9,6 +9,9 @@ import { gunzipSync } from 'node:zlib';
 import { BLOB_HEADER_SIZE, decodeBlobHeader } from '../blob-codec.js';
 import { aad, type RepositoryCipher } from '../crypto/cipher.js';
 
+/** Largest decoded size gunzipped into one buffer of that size. */
+const SIZED_MAX = 64 * 1024 * 1024;
+
 /** Outcome of {@link verifyObject}: the decoded size and the plaintext object, or why it failed. */
 export type ObjectVerdict = { ok: true; size: number; object: Buffer } | { ok: false; reason: string; size: number };
 
@@ -43,7 +46,10 @@ export function verifyObject(
   if (header.codec === 'none') raw = payload;
   else if (header.codec === 'gzip') {
     try {
-      raw = gunzipSync(payload);
+      // Output sized from the header (one buffer, not 16 KiB pieces concatenated at the end); a
+      // damaged header cannot make it allocate more than gzip's ~1032:1 ratio allows, or 64 MiB.
+      const sized = header.size !== undefined && header.size <= Math.min(SIZED_MAX, payload.length * 1032);
+      raw = gunzipSync(payload, sized ? { chunkSize: Math.max(64, (header.size as number) + 1) } : {});
     } catch (err) {
       return { ok: false, reason: `cannot be decoded: ${(err as Error).message}`, size: 0 };
     }
