@@ -436,6 +436,9 @@ function defaultIsAlive(pid: number): boolean {
 
 async function writeLock(backend: StorageBackend, key: string, body: Record<string, unknown>): Promise<void> {
   const bytes = Buffer.from(`${JSON.stringify(body)}\n`);
+  // Durable (fsynced), unlike the capture status: exclusion itself needs no fsync (other processes
+  // see the file at once), but a lock left empty or torn by a power loss is unreadable, and an
+  // unreadable lock blocks every writer until `unlock` instead of being cleared as a dead holder's.
   await backend.put(key, bufferBody(bytes));
 }
 
