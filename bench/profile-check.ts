@@ -36,7 +36,27 @@ try {
     note(
       `loop:  ${l.value.files} packs, ${l.value.blobs} blobs, ${(l.value.bytes / 1e6).toFixed(1)} MB in ${l.ms.toFixed(0)} ms wall, ${l.cpuMs.toFixed(0)} ms CPU`,
     );
-    const c = await timed(() => checkRepository({ repository, full: true }));
+    // CPU at the first event of each phase: journals (+ index load and pack listing), blobs, unreferenced.
+    const marks = new Map<string, number>();
+    const c0 = process.cpuUsage();
+    const cpuNow = (): number => {
+      const u = process.cpuUsage(c0);
+      return (u.user + u.system) / 1000;
+    };
+    const c = await timed(() =>
+      checkRepository({
+        repository,
+        full: true,
+        onProgress: (p) => {
+          if (!marks.has(p.phase)) marks.set(p.phase, cpuNow());
+        },
+      }),
+    );
+    const blobsAt = marks.get('blobs') ?? Number.NaN;
+    const unrefAt = marks.get('unreferenced') ?? c.cpuMs;
+    note(
+      `check phases (CPU ms): journals + index + listing ${blobsAt.toFixed(0)}, packs ${(unrefAt - blobsAt).toFixed(0)}, unreferenced + rest ${(c.cpuMs - unrefAt).toFixed(0)}`,
+    );
     checks.push({ ms: c.ms, cpuMs: c.cpuMs, bytes: c.value.bytesChecked });
     note(
       `check: ${c.value.blobsChecked} blobs, ${(c.value.bytesChecked / 1e6).toFixed(1)} MB in ${c.ms.toFixed(0)} ms wall, ${c.cpuMs.toFixed(0)} ms CPU, ${c.value.errors} errors, ${c.value.records} records`,

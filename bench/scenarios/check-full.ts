@@ -2,6 +2,15 @@
  * Scenario 6: `check --full` (checkRepository with full: true: read, decode and re-hash every referenced blob)
  * against raw sha256 of the same blobs: each stored blob file read and hashed, 8 at a time (the I/O and hashing
  * floor of any full check). The sha256 of the decoded contents in memory is kept in the JSON as the CPU floor.
+ *
+ * Format 2: also against the tight loop of bench/lib/pack-loop.ts (read each pack, gunzip and sha256 every blob
+ * its trailer lists, nothing else). What check --full does beyond it: read and verify every journal segment
+ * and checkpoint (line checksums, record validation) to find the referenced blobs, load the index, list the
+ * packs, check each pack's header and footer (magic, version, entry count, CRC of the entry table), each blob
+ * header, each decoded size against the header and the journal, each digest against the index and the
+ * journal's reference, and report unreferenced blobs and orphan packs. Both run twice, alternating; the best of
+ * each is compared, by wall time and by CPU time, and the check's CPU until its first blob (journals, index,
+ * listing) is reported apart.
  */
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
@@ -42,13 +51,42 @@ export async function checkFull(server: BenchServer, repository: Repository, roo
   } catch (err) {
     return [{ scenario: '6. check --full', ours: 'check not available', baseline: '-', data: { error: String(err) } }];
   }
-  note('6. check --full');
-  const c = await timed(() => mod.checkRepository({ repository, full: true }));
-  const r = c.value;
-  note('6. baseline: read + sha256 of the blob files (format 1) / read + decode + sha256 of the packs (format 2)');
   const v2 = repository.config.version >= 2;
+  // Two rounds of each, alternating (loop, check, loop, check), and the best of each side: a load
+  // spike during one run does not decide the ratio. CPU-seconds are reported beside wall time.
+  type Check = Awaited<ReturnType<MaintenanceModule['checkRepository']>>;
+  const checks: Array<{ value: Check; ms: number; cpuMs: number; journalsCpuMs: number }> = [];
+  const loops: Array<Awaited<ReturnType<typeof timed<Awaited<ReturnType<typeof decodePacks>>>>>> = [];
+  for (let round = 0; round < 2; round++) {
+    if (v2) {
+      note(`6. baseline: read + decode + sha256 of the packs (tight loop), round ${round + 1}`);
+      loops.push(await timed(() => decodePacks(join(root, 'packs'))));
+    }
+    note(`6. check --full, round ${round + 1}`);
+    const c0 = process.cpuUsage();
+    let journalsCpuMs = Number.NaN;
+    const c = await timed(() =>
+      mod.checkRepository({
+        repository,
+        full: true,
+        // CPU until the first blob: journals and checkpoints read, index loaded, packs listed.
+        onProgress: (e) => {
+          if (e.phase === 'blobs' && Number.isNaN(journalsCpuMs)) {
+            const u = process.cpuUsage(c0);
+            journalsCpuMs = (u.user + u.system) / 1000;
+          }
+        },
+      }),
+    );
+    checks.push({ ...c, journalsCpuMs });
+  }
+  const c = checks.reduce((a, b) => (b.ms < a.ms ? b : a));
+  const cCpu = Math.min(...checks.map((x) => x.cpuMs));
+  const r = c.value;
+  note('6. baseline: read + sha256 of the blob files');
   const files = await timed(() => hashFiles(join(root, v2 ? 'packs' : 'blobs')));
-  const packs = v2 ? await timed(() => decodePacks(join(root, 'packs'))) : undefined;
+  const packs = v2 ? loops.reduce((a, b) => (b.ms < a.ms ? b : a)) : undefined;
+  const loopCpu = Math.min(...loops.map((x) => x.cpuMs));
   // CPU floor: sha256 of one copy of each content, in memory.
   const seen = new Map<string, Buffer>();
   for (const b of contentBlobs(server.emu, server.accounts)) seen.set(createHash('sha256').update(b).digest('hex'), b);
@@ -60,12 +98,18 @@ export async function checkFull(server: BenchServer, repository: Repository, roo
   const packRows: BenchRow[] = packs
     ? [
         {
-          scenario: '6. check --full vs a tight read + decode + sha256 loop over the packs',
-          ours: `${mbps(r.bytesChecked, c.ms)} decoded`,
-          baseline: `${packs.value.files} packs, ${packs.value.blobs} blobs: ${mbps(packs.value.bytes, packs.ms)} decoded`,
+          scenario: '6. check --full vs a tight read + decode + sha256 loop over the packs (best of 2 each)',
+          ours: `${mbps(r.bytesChecked, c.ms)} decoded; ${(cCpu / 1000).toFixed(2)} CPU-s, of which journals + index ${(Math.min(...checks.map((x) => x.journalsCpuMs)) / 1000).toFixed(2)}`,
+          baseline: `${packs.value.files} packs, ${packs.value.blobs} blobs: ${mbps(packs.value.bytes, packs.ms)} decoded; ${(loopCpu / 1000).toFixed(2)} CPU-s`,
           ratio: r.bytesChecked / c.ms / (packs.value.bytes / packs.ms),
-          ratioMeaning: 'of the tight loop (target >= 0.7)',
-          data: { loopMs: packs.ms, loopCpuMs: packs.cpuMs, ...packs.value },
+          ratioMeaning: `of the tight loop, wall (target >= 0.7); by CPU ${(loopCpu / packs.value.bytes / (cCpu / r.bytesChecked) || 0).toFixed(2)}x`,
+          data: {
+            loopMs: packs.ms,
+            loopCpuMs: packs.cpuMs,
+            loops: loops.map((x) => ({ ms: x.ms, cpuMs: x.cpuMs })),
+            checks: checks.map((x) => ({ ms: x.ms, cpuMs: x.cpuMs, journalsCpuMs: x.journalsCpuMs })),
+            ...packs.value,
+          },
         },
       ]
     : [];
@@ -80,6 +124,7 @@ export async function checkFull(server: BenchServer, repository: Repository, roo
       data: {
         ms: c.ms,
         cpuMs: c.cpuMs,
+        records: r.records,
         blobs: r.blobsChecked,
         bytesChecked: r.bytesChecked,
         errors: r.errors,

@@ -89,6 +89,8 @@ export interface ImportAccountResult {
   bytes?: number;
   /** Items that failed. */
   failures: RestoreFailure[];
+  /** What the user must know beyond the failures (e.g. the target has notes disabled). */
+  warnings?: string[];
   /** The account's id map: its restore id and entries (source item -> target item). */
   idMap?: { restoreId: string; entries: number };
   /** A password generated for the account (no hash in the source), reported once. */
@@ -275,6 +277,7 @@ async function importAccount(
       counts: w.counts,
       bytes: w.bytes,
       failures: w.failures,
+      ...(w.warnings ? { warnings: w.warnings } : {}),
       idMap: { restoreId, entries: idMap.size },
     });
     r.status = w.failures.length ? 'partial' : 'done';

@@ -109,7 +109,10 @@ export async function scanReferences(opts: {
             ...(signal ? { signal } : {}),
           });
           try {
-            scan.records += await collectReferences(journal, accountId, scan.refs, signal);
+            // (Not `scan.records += await ...`: that reads the total before the await and loses the
+            // records of the accounts scanned meanwhile.)
+            const records = await collectReferences(journal, accountId, scan.refs, signal);
+            scan.records += records;
             if (opts.checkpoints) await readEveryCheckpoint(repository, journal, accountId, signal);
             const seen = new Set<string>();
             for (const object of [...journal.recovered, ...skipped]) {

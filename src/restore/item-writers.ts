@@ -1,7 +1,8 @@
 /**
  * Writes one journal item version into the target mailbox: messages through the upload servlet
  * and AddMsg, contacts with CreateContact, appointments/tasks with SetAppointment/SetTask from
- * the stored iCalendar blob (UID kept), documents with SaveDocument.
+ * the stored iCalendar blob (UID kept), documents with SaveDocument, notes with CreateNote
+ * (note-writer.ts).
  *
  * Content is streamed from the blob store, which verifies the digest at the end of the stream.
  * The upload is sent chunked (no Content-Length), so a body that fails verification never
@@ -22,6 +23,7 @@ import { contentTypeOf } from './content-keys.js';
 import { SaveDocument, SetTask } from '../soap/requests/save-document.js';
 import { SetAppointment } from '../soap/requests/set-appointment.js';
 import type { TargetMailbox } from './target-mailbox.js';
+import { writeNote, type NoteSupport } from './note-writer.js';
 
 /** What writing one item needs. */
 export interface ItemWriteContext {
@@ -37,6 +39,8 @@ export interface ItemWriteContext {
   signal?: AbortSignal;
   /** The restored id of a source contact, for contact-group members (`undefined`: not restored here). */
   contactIdOf?: (sourceId: string) => string | undefined;
+  /** Whether the target creates notes (shared by the run; see note-writer.ts). Default: unknown, not probed. */
+  notes?: { support: NoteSupport };
 }
 
 /** Outcome of one item: its new id, or `present` when the folder already held the same content. */
@@ -394,6 +398,8 @@ export function writeItem(
       return writeCalendar(ctx, rec, path, folderId);
     case 'document':
       return writeDocument(ctx, rec, path, folderId);
+    case 'note':
+      return writeNote({ ...ctx, notes: ctx.notes ?? { support: 'unknown' } }, rec, folderId);
     default:
       return Promise.reject(
         new ZimbraBackupError(`cannot restore a ${rec.kind} as an item`, {

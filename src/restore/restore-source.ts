@@ -41,6 +41,7 @@ export const ITEM_KINDS_RESTORABLE: ReadonlySet<ItemKind> = new Set<ItemKind>([
   'appointment',
   'task',
   'document',
+  'note',
 ]);
 
 /** True for the folders that are not user content: the root(s) themselves. */
@@ -83,15 +84,6 @@ export function planFromState(state: MailboxState, opts: { keep?: (rec: ItemReco
     plan.tags.push({ name: t.name, ...(color !== undefined ? { color } : {}) });
   }
   for (const [, rec] of state.items) {
-    if (rec.kind === 'note') {
-      // kept in the backup (text, bounds, color); CreateNoteRequest (CreateNote.java) would recreate it
-      plan.unsupported.push({
-        id: rec.id,
-        kind: rec.kind,
-        reason: 'notes are kept in the backup but not restored yet',
-      });
-      continue;
-    }
     if (!ITEM_KINDS_RESTORABLE.has(rec.kind)) continue;
     if (opts.keep && !opts.keep(rec)) continue;
     const path = state.folders.get(rec.folderId ?? '')?.path;

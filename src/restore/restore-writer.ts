@@ -34,6 +34,7 @@ import {
   type RestoreWriteResult,
 } from './types.js';
 import { errorCodeOf } from '../internal/fault-code.js';
+import { NOTES_DISABLED_HINT, probeNotes, type NoteSupport } from './note-writer.js';
 
 /** Options of {@link RestoreWriter}. */
 export interface RestoreWriterOptions {
@@ -191,7 +192,19 @@ export class RestoreWriter {
   ): Promise<void> {
     const { idMap, signal, skipIds } = this.#opts;
     const limit = pLimit(this.#opts.concurrency ?? 4);
+    // Notes need CreateNoteRequest, which a stock server does not register: ask once, before any note.
+    const notes: { support: NoteSupport } = { support: 'unknown' };
+    const noteToWrite = (it: PlannedItem): boolean =>
+      it.record.kind === 'note' &&
+      !skipIds?.has(it.record.id) &&
+      idMap.get(idMapKey('note', it.record.id)) === undefined;
+    if (plan.items.some(noteToWrite))
+      notes.support = await probeNotes(this.#opts.client, {
+        account: this.#opts.account,
+        ...(signal ? { signal } : {}),
+      });
     const ctx = {
+      notes,
       client: this.#opts.client,
       account: this.#opts.account,
       blobs: this.#opts.blobs,
@@ -265,6 +278,10 @@ export class RestoreWriter {
     const isGroup = (it: PlannedItem): boolean => contactMembers(it.record).length > 0;
     const settled = [...(await run(ordered.filter((it) => !isGroup(it)))), ...(await run(ordered.filter(isGroup)))];
     throwIfAborted(signal);
+    if (notes.support === 'disabled') {
+      (result.warnings ??= []).push(`notes not restored: ${NOTES_DISABLED_HINT}`);
+      this.#log.warn({ code: 'service.UNKNOWN_DOCUMENT' }, 'restore: the target server has notes disabled');
+    }
     const unexpected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (unexpected) throw unexpected.reason;
   }

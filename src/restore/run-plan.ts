@@ -6,6 +6,7 @@
 import type { JsonValue } from '../journal/types.js';
 import { RestoreIdMap } from './restore-id-map.js';
 import { idMapKey, RestoreWriter } from './restore-writer.js';
+import { NOTES_DISABLED_HINT, probeNotes } from './note-writer.js';
 import {
   emptyCounts,
   type PlannedEntry,
@@ -75,9 +76,31 @@ export async function runPlan(opts: RestoreOperationOptions, args: RunPlanArgs):
   if (opts.dryRun) {
     await idMap.close();
     const skip = args.skipIds;
-    const plan = skip ? { ...args.plan, items: args.plan.items.filter((i) => !skip.has(i.record.id)) } : args.plan;
+    let plan = skip ? { ...args.plan, items: args.plan.items.filter((i) => !skip.has(i.record.id)) } : args.plan;
+    const warnings: string[] = [];
+    if (plan.items.some((i) => i.record.kind === 'note' && idMap.get(idMapKey('note', i.record.id)) === undefined)) {
+      // A preview must not promise notes the server would refuse (it writes nothing to find out).
+      const sig = io ? { signal: io } : {};
+      let support = await probeNotes(opts.client, { account: args.targetAccount, ...sig });
+      // the target may not exist yet (a restore into a new account): ask as the admin's own mailbox
+      if (support === 'unknown') support = await probeNotes(opts.client, sig);
+      if (support === 'disabled') {
+        const notes = plan.items.filter((i) => i.record.kind === 'note');
+        plan = { ...plan, items: plan.items.filter((i) => i.record.kind !== 'note') };
+        base.unsupported = [
+          ...base.unsupported,
+          ...notes.map((i) => ({
+            id: i.record.id,
+            kind: i.record.kind,
+            reason: 'notes are disabled on the target server',
+          })),
+        ];
+        warnings.push(`notes not restored: ${NOTES_DISABLED_HINT}`);
+      }
+    }
     return {
       ...base,
+      ...(warnings.length ? { warnings } : {}),
       counts: emptyCounts(),
       bytes: 0,
       failures: [],

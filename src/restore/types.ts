@@ -9,10 +9,17 @@ import type { ZimbraClient } from '../soap/zimbra-client.js';
 import type { ProgressEvent } from '../internal/progress.js';
 
 /** Item kinds a restore writes as items (folders and tags are set up before them). */
-export type RestoreItemKind = 'message' | 'contact' | 'appointment' | 'task' | 'document';
+export type RestoreItemKind = 'message' | 'contact' | 'appointment' | 'task' | 'document' | 'note';
 
 /** Every {@link RestoreItemKind}. */
-export const RESTORE_ITEM_KINDS: readonly RestoreItemKind[] = ['message', 'contact', 'appointment', 'task', 'document'];
+export const RESTORE_ITEM_KINDS: readonly RestoreItemKind[] = [
+  'message',
+  'contact',
+  'appointment',
+  'task',
+  'document',
+  'note',
+];
 
 /** A folder a restore makes sure exists in the target. */
 export interface PlannedFolder {
@@ -90,6 +97,11 @@ export interface RestoreWriteResult {
   failures: RestoreFailure[];
   /** Wall time of the run in ms. */
   durationMs: number;
+  /**
+   * What the user must know beyond per-item failures, e.g. that the target server has notes
+   * disabled (each note is then also a failure, or in a dry run listed under `unsupported`).
+   */
+  warnings?: string[];
 }
 
 /** One line of a dry run: what would be restored and where. */
@@ -149,5 +161,14 @@ export interface RestoreResult extends RestoreWriteResult {
 /** A fresh zeroed counter set. */
 export function emptyCounts(): RestoreWriteResult['counts'] {
   const z = (): RestoreKindCounts => ({ restored: 0, skipped: 0, failed: 0 });
-  return { message: z(), contact: z(), appointment: z(), task: z(), document: z(), folder: z(), tag: z() };
+  return {
+    message: z(),
+    contact: z(),
+    appointment: z(),
+    task: z(),
+    document: z(),
+    note: z(),
+    folder: z(),
+    tag: z(),
+  };
 }

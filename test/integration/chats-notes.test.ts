@@ -7,7 +7,8 @@
 // MailItem.isAcceptableType); encodeNote writes `pos`, `color` and the text as <content>. The
 // native REST formatter (NativeFormatter.java) serves a chat as a message; a note has no REST form.
 // No SOAP request creates a chat (only the IM service and ArchiveFormatter did): a restore re-adds it
-// as a message. Notes would need CreateNoteRequest (CreateNote.java), which the restore does not send.
+// as a message. Notes are recreated with CreateNoteRequest (CreateNote.java), which a server serves
+// only with localconfig notes_enabled (restore-notes.test.ts).
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BackupEngine } from '../../src/backup/backup-engine.js';
@@ -44,7 +45,7 @@ describe('chats and notes (MailItem.java CHAT, NOTE)', () => {
     expect(delta.items).toEqual([expect.objectContaining({ type: 'note', id: String(note) })]);
   });
 
-  it('a backup keeps chats (blob) and notes (metadata); a restore re-adds chats as messages and lists notes as not restored', async () => {
+  it('a backup keeps chats (blob) and notes (metadata); a restore re-adds chats as messages and reports notes as not restorable on a default server', async () => {
     fx = await backupFixture();
     const { emu, client, repo } = fx;
     const u = emu.createAccount('chats@example.test', 'pw-ch');
@@ -76,9 +77,11 @@ describe('chats and notes (MailItem.java CHAT, NOTE)', () => {
       at: Date.now(),
       toAccount: 'chats-restored@example.test',
     });
-    expect(restored.failures).toEqual([]);
-    expect(restored.unsupported).toEqual([
-      { id: String(note), kind: 'note', reason: 'notes are kept in the backup but not restored yet' },
+    // a default server has notes disabled (MailService.java, LC.java notes_enabled): the note is
+    // reported as not restorable there (restore-notes.test.ts covers both settings)
+    expect(restored.unsupported).toEqual([]);
+    expect(restored.failures).toEqual([
+      expect.objectContaining({ id: String(note), kind: 'note', code: 'ZB_UNSUPPORTED' }),
     ]);
     const items = emu.snapshot('chats-restored@example.test').items;
     expect(items.filter((i) => i.type === 'message')).toEqual([

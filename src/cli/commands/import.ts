@@ -42,6 +42,7 @@ function print(ctx: CommandContext, json: boolean, r: ImportResult & { workDir?:
       );
       if (a.generatedPassword)
         ctx.out(`generated password for ${a.name} (shown once): ${a.generatedPassword.reveal()}`);
+      for (const w of a.warnings ?? []) ctx.err(`warning: ${a.name}: ${w}`);
       for (const f of a.failures.slice(0, 20)) ctx.err(`failed: ${a.name} ${f.kind} ${f.id}: ${f.code}: ${f.message}`);
     }
     if (r.workDir)

@@ -60,19 +60,20 @@ export function printRestoreResult(
   },
   resolved: { times: Record<string, string>; warnings: string[] } = { times: {}, warnings: [] },
 ): number {
+  const warnings = [...resolved.warnings, ...(r.warnings ?? [])];
   if (json) {
     const { generatedPassword, ...rest } = r;
     ctx.out(
       JSON.stringify({
         ...rest,
         ...resolved.times,
-        warnings: resolved.warnings,
+        warnings,
         ...(generatedPassword ? { generatedPassword: generatedPassword.reveal() } : {}),
       }),
     );
     return r.failures.length > 0 ? 1 : 0;
   }
-  for (const w of resolved.warnings) ctx.err(`warning: ${w}`);
+  for (const w of warnings) ctx.err(`warning: ${w}`);
   const times = Object.entries(resolved.times).map(([k, v]) => `--${k} ${v}`);
   if (times.length > 0) ctx.out(`instants (UTC): ${times.join(', ')}`);
   if (r.dryRun) {
@@ -83,6 +84,7 @@ export function printRestoreResult(
     ctx.out(
       `dry run: ${r.planned.filter((p) => p.kind !== 'folder').length} items would be restored into ${r.targetAccount}${describeTarget(r.targetKind)}${r.folder ? ` under ${r.folder}` : ''}`,
     );
+    for (const u of r.unsupported) ctx.err(`would not be restored: ${u.kind} ${u.id}: ${u.reason}`);
     return 0;
   }
   const parts = Object.entries(r.counts)
