@@ -33,7 +33,11 @@ import { HeaderTap, headerBlock } from './message-envelope.js';
 
 /** Fewer messages than this in one flush are fetched one by one (a tar request saves nothing). */
 const MIN_BATCH = 4;
-/** Ids per tar request: the ids travel in the URL, which Jetty bounds with the request header size. */
+/**
+ * Ids per tar request: the ids travel in the URL, and Jetty bounds the request line and headers
+ * together by `zimbraHttpRequestHeaderSize` (default 8192, zimbra-attrs.xml id 1580); about 2,000
+ * characters of ids leave room for the path and the auth cookie.
+ */
 const BATCH_IDS = 250;
 const BATCH_URL_CHARS = 2000;
 /** Entries up to this size are read whole and stored after the next header showed no `.err`. */

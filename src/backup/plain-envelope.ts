@@ -29,8 +29,11 @@ export interface PlainField {
 
 /** The header fields postal-mime's `buildMessage` reads for the envelope. */
 const ENVELOPE_FIELDS = new Set(['subject', 'from', 'to', 'cc', 'date', 'message-id']);
-/** A field line as postal-mime's FIELD_START accepts it, without whitespace before the colon. */
-const FIELD = /^([!-9;-~]+):/;
+/** A field name as postal-mime's FIELD_START accepts it, without whitespace before the colon. */
+const NAME = /^[!-9;-~]+$/;
+/** What makes a block not plain: 8-bit bytes, DEL, a CR that does not end a line. */
+const NOT_PLAIN = /[\x7f-\xff]|\r(?!\n)/;
+const BLANK = /^[ \t]*$/;
 /** Lines above this many could reach postal-mime's per-line header budget (64 bytes x 32768). */
 const MAX_PLAIN_LINES = 4096;
 
@@ -41,28 +44,32 @@ function trimWsp(s: string): string {
 
 /** The envelope's fields of a plain header block (see the module doc); undefined when it is not plain. */
 export function plainFields(head: Buffer): PlainField[] | undefined {
-  for (let i = 0; i < head.length; i++) {
-    const c = head[i]!;
-    if (c > 0x7e || (c === 0x0d && head[i + 1] !== 0x0a)) return undefined;
-  }
-  const lines = head.toString('latin1').split('\n');
-  if (lines.length > MAX_PLAIN_LINES) return undefined;
+  const text = head.toString('latin1');
+  // one native scan each instead of a loop over the bytes: 8-bit bytes, DEL, a CR not before LF
+  if (NOT_PLAIN.test(text)) return undefined;
   const out: PlainField[] = [];
   let cur: PlainField | undefined;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.endsWith('\r') ? lines[i]!.slice(0, -1) : lines[i]!;
-    if (line === '') break; // the end of the block (or of a block cut after a line break)
-    const c = line.charCodeAt(0);
+  let start = 0;
+  for (let n = 0; start < text.length; n++) {
+    if (n >= MAX_PLAIN_LINES) return undefined;
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const next = end + 1;
+    if (end > start && text.charCodeAt(end - 1) === 0x0d) end--;
+    if (end === start) break; // the end of the block (or of a block cut after a line break)
+    const c = text.charCodeAt(start);
     if (c === 0x20 || c === 0x09) {
-      if (i === 0 || /^[ \t]*$/.test(line)) return undefined;
+      const line = text.slice(start, end);
+      if (n === 0 || BLANK.test(line)) return undefined;
       cur?.lines.push(line);
-      continue;
+    } else {
+      const colon = text.indexOf(':', start);
+      if (colon < 0 || colon >= end || !NAME.test(text.slice(start, colon))) return undefined;
+      const key = text.slice(start, colon).toLowerCase();
+      cur = ENVELOPE_FIELDS.has(key) ? { key, lines: [text.slice(start, end)], value: '' } : undefined;
+      if (cur) out.push(cur);
     }
-    const m = FIELD.exec(line);
-    if (!m) return undefined;
-    const key = m[1]!.toLowerCase();
-    cur = ENVELOPE_FIELDS.has(key) ? { key, lines: [line], value: '' } : undefined;
-    if (cur) out.push(cur);
+    start = next;
   }
   for (const f of out) {
     const unfolded = f.lines.join('');

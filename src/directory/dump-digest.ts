@@ -80,7 +80,10 @@ export async function dumpDigestOf(
   key: string,
   signal?: AbortSignal,
 ): Promise<string | undefined> {
-  const head = await leadingText(await backend.get(key, signal ? { signal } : {}));
+  // A ranged read: an S3 or local dump is not read past its head (an encrypted one is opened whole).
+  const head = await leadingText(
+    await backend.get(key, { offset: 0, length: HEAD_BYTES, ...(signal ? { signal } : {}) }),
+  );
   for (const line of head.split('\n')) {
     // comment lines and their folded continuations (a leading space) make up the header
     if (!line.startsWith('#') && !line.startsWith(' ')) break;

@@ -70,6 +70,15 @@ describe('directory dump of a backup', () => {
     expect(await displayNameIn(fx, k1, user.name)).not.toBe('Renamed Between Runs');
   });
 
+  it('in an encrypted repository too (the digest is read through the decrypting backend)', async () => {
+    fx = await backupFixture({ encrypted: true });
+    await fx.emu.seed(buildCorpus({ seed: 45, accounts: 1, messagesPerAccount: 1, domain: 'example.test' }));
+    const first = await (await engineAt(fx, T1)).run();
+    const second = await (await engineAt(fx, T2)).run();
+    expect(second.directory).toMatchObject({ key: first.directory!.key, unchanged: true });
+    expect((await fx.repo.directoryDumps()).length).toBe(1);
+  });
+
   it('stores a dump that gunzip reads as one LDIF stream, the digest line in its header comment', async () => {
     fx = await backupFixture();
     await fx.emu.seed(buildCorpus({ seed: 42, accounts: 1, messagesPerAccount: 1, domain: 'example.test' }));

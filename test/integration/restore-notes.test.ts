@@ -6,7 +6,21 @@
 // (common/.../localconfig/LC.java: default false); a stock server answers service.UNKNOWN_DOCUMENT
 // (store/src/java/com/zimbra/soap/SoapEngine.java), so the restore reports the notes as not
 // restorable there, names `zmlocalconfig -e notes_enabled=true`, and restores everything else.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { Readable, Writable } from 'node:stream';
+import { restoreCommand } from '../../src/cli/commands/restore.js';
+import { saveDirectoryEntries, soapDirectoryEntries } from '../../src/directory/directory-snapshot.js';
+import { exportArchive } from '../../src/export/export-archive.js';
+import { importArchive } from '../../src/import/import-archive.js';
+import { directoryDumpKey } from '../../src/repository/layout.js';
+import { startEmulator } from '../../src/emulator/index.js';
+import { initRepository } from '../../src/repository/repository.js';
+import { ZimbraClient } from '../../src/soap/zimbra-client.js';
+import { LocalBackend } from '../../src/store/backends/local.js';
+import { runCommand, serverArgs, writePasswordFile } from '../helpers/cli.js';
 import { BackupEngine } from '../../src/backup/backup-engine.js';
 import type { ItemRecord } from '../../src/journal/types.js';
 import { restoreAccount } from '../../src/restore/restore-account.js';
@@ -15,9 +29,12 @@ import { undelete } from '../../src/restore/undelete.js';
 import { backupFixture, journalState, type BackupFixture } from './backup-helpers.js';
 
 let fx: BackupFixture | undefined;
+let dir: string | undefined;
 afterEach(async () => {
   await fx?.close();
   fx = undefined;
+  if (dir) await rm(dir, { recursive: true, force: true });
+  dir = undefined;
 });
 
 const MSG = 'From: a@example.test\r\nSubject: keep me\r\nMessage-ID: <keep-1@example.test>\r\n\r\nbody\r\n';
@@ -184,5 +201,102 @@ describe('restoring notes (CreateNote.java; MailService.java notes_enabled)', ()
     expect(
       fx.emu.snapshot(u.name).items.filter((i) => i.type === 'note' && i.subject?.startsWith('line one')),
     ).toHaveLength(2);
+  });
+
+  it('CLI restore on a default server: the dry run counts no notes, the run warns with notes_enabled and exits 1', async () => {
+    const emu = await startEmulator({ domain: 'example.test' });
+    fx = { emu, close: () => emu.close() } as unknown as BackupFixture;
+    dir = await mkdtemp(join(tmpdir(), 'zb-notes-cli-'));
+    const repoDir = join(dir, 'repo');
+    const pwFile = join(dir, 'pw');
+    await writePasswordFile(pwFile, emu.adminPassword);
+    const user = 'notes-cli@example.test';
+    emu.createAccount(user, 'pw-nc');
+    emu.addNote(user, 'remember the milk', { bounds: '1,1,50,50' });
+    emu.deliver(user, MSG);
+    const client = new ZimbraClient({ url: emu.url, adminUrl: emu.adminUrl });
+    await client.authAdmin(emu.adminUser, emu.adminPassword);
+    await new BackupEngine({
+      client,
+      repository: await initRepository({ backend: new LocalBackend({ root: repoDir }) }),
+    }).run();
+    client.close();
+    const at = new Date().toISOString();
+    const args = [
+      '--repo',
+      repoDir,
+      ...serverArgs(emu, pwFile),
+      '--account',
+      user,
+      '--at',
+      at,
+      '--to-account',
+      'notes-cli2@example.test',
+    ];
+
+    const dry = await runCommand(restoreCommand, [...args, '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.out).toContain('dry run: 1 items would be restored');
+    expect(dry.out).not.toMatch(/^note /m);
+    expect(dry.err).toMatch(/^would not be restored: note \d+: notes are disabled on the target server$/m);
+    expect(dry.err).toMatch(/^warning: notes not restored: .*zmlocalconfig -e notes_enabled=true/m);
+
+    const real = await runCommand(restoreCommand, args);
+    expect(real.code).toBe(1); // a note the user asked for was not written: never a success
+    expect(real.out).toMatch(/message: 1 restored, 0 skipped; note: 0 restored, 0 skipped, 1 failed/);
+    expect(real.err).toMatch(/^warning: notes not restored: .*zmlocalconfig -e notes_enabled=true/m);
+    expect(real.err).toMatch(/^failed: note \d+: ZB_UNSUPPORTED: /m);
+    expect(emu.snapshot('notes-cli2@example.test').items.map((i) => i.type)).toEqual(['message']);
+  });
+
+  it('export and import carry notes: recreated on a server with notes enabled, reported on a default one', async () => {
+    fx = await backupFixture();
+    const src = fx;
+    const { u, rich } = await sourceWithNotes(src);
+    await saveDirectoryEntries(src.repo.backend, directoryDumpKey(new Date()), soapDirectoryEntries(src.client));
+    expect((await new BackupEngine({ client: src.client, repository: src.repo }).run()).failures).toEqual([]);
+    const chunks: Buffer[] = [];
+    await exportArchive({
+      repo: src.repo,
+      accounts: [u.name],
+      out: new Writable({
+        write(c: Buffer, _e, cb) {
+          chunks.push(c);
+          cb();
+        },
+      }),
+    });
+    const archive = Buffer.concat(chunks);
+    const richText = src.emu.snapshot(u.name).items.find((i) => i.id === rich)!.subject;
+
+    for (const notesEnabled of [true, false]) {
+      const emu = await startEmulator({ domain: 'example.test', notesEnabled });
+      const client = new ZimbraClient({ url: emu.url, adminUrl: emu.adminUrl, retries: 0 });
+      try {
+        await client.authAdmin(emu.adminUser, emu.adminPassword);
+        const r = await importArchive({ archive: Readable.from([archive]), client });
+        const acct = r.accounts.find((a) => a.name === u.name)!;
+        const items = emu.snapshot(u.name).items;
+        expect(items.filter((i) => i.type === 'message')).toHaveLength(1);
+        if (notesEnabled) {
+          expect([acct.status, acct.failures, acct.warnings]).toEqual(['done', [], undefined]);
+          const notes = items.filter((i) => i.type === 'note');
+          expect(notes.map((n) => n.subject).sort()).toEqual(['call the plumber', richText].sort());
+          expect(notes.find((n) => n.subject === richText)).toMatchObject({ flags: 'f' });
+          expect([...notes.find((n) => n.subject === richText)!.tags].sort()).toEqual(['home', 'urgent']);
+        } else {
+          expect(acct.status).toBe('partial');
+          expect(acct.failures.map((f) => [f.kind, f.code])).toEqual([
+            ['note', 'ZB_UNSUPPORTED'],
+            ['note', 'ZB_UNSUPPORTED'],
+          ]);
+          expect(acct.warnings).toEqual([expect.stringContaining('zmlocalconfig -e notes_enabled=true')]);
+          expect(items.filter((i) => i.type === 'note')).toEqual([]);
+        }
+      } finally {
+        client.close();
+        await emu.close();
+      }
+    }
   });
 });

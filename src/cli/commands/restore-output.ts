@@ -84,6 +84,7 @@ export function printRestoreResult(
     ctx.out(
       `dry run: ${r.planned.filter((p) => p.kind !== 'folder').length} items would be restored into ${r.targetAccount}${describeTarget(r.targetKind)}${r.folder ? ` under ${r.folder}` : ''}`,
     );
+    for (const u of r.unsupported) ctx.err(`would not be restored: ${u.kind} ${u.id}: ${u.reason}`);
     return 0;
   }
   const parts = Object.entries(r.counts)
