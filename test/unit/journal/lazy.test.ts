@@ -6,7 +6,13 @@ import { describe, expect, it } from 'vitest';
 import { Journal, type JournalRecordInput, type MailboxState } from '../../../src/journal/index.js';
 import { encodeLine } from '../../../src/journal/record-codec.js';
 import { StateBuilder } from '../../../src/journal/state-at.js';
-import { bufferBody, type IoOptions, type StorageBackend } from '../../../src/store/backends/backend.js';
+import {
+  bufferBody,
+  type IoOptions,
+  type ObjectInfo,
+  type ReplayableBody,
+  type StorageBackend,
+} from '../../../src/store/backends/backend.js';
 import { MemoryBackend } from '../../../src/store/backends/memory.js';
 import { baseFolders, del, folder, message, TestClock } from './helpers.js';
 
@@ -28,6 +34,39 @@ class ReadLog extends MemoryBackend {
   }
   checkpointBytes(): number {
     return this.reads.filter((r) => r.key.includes('/checkpoints/')).reduce((n, r) => n + (r.length ?? Infinity), 0);
+  }
+}
+
+/** Lets `allowed` puts and deletes through, then fails every later one: a process killed there. */
+class Crashing extends MemoryBackend {
+  killed = false;
+  constructor(
+    readonly inner: MemoryBackend,
+    private allowed: number,
+  ) {
+    super();
+  }
+  override put(key: string, b: ReplayableBody, o?: IoOptions): Promise<void> {
+    return this.#write(() => this.inner.put(key, b, o));
+  }
+  override delete(key: string, o?: IoOptions): Promise<void> {
+    return this.#write(() => this.inner.delete(key, o));
+  }
+  override get(key: string, o?: IoOptions & { offset?: number; length?: number }): Promise<Readable> {
+    return this.inner.get(key, o);
+  }
+  override stat(key: string, o?: IoOptions): Promise<{ size: number } | undefined> {
+    return this.inner.stat(key, o);
+  }
+  override list(prefix: string, o?: IoOptions): AsyncIterable<ObjectInfo> {
+    return this.inner.list(prefix, o);
+  }
+  #write(fn: () => Promise<void>): Promise<void> {
+    if (this.killed || this.allowed-- <= 0) {
+      this.killed = true;
+      return Promise.reject(new Error('killed'));
+    }
+    return fn();
   }
 }
 
@@ -211,6 +250,49 @@ describe('a lazily opened journal (issue 12)', () => {
     const j3 = await Journal.open({ backend: tail, prefix, lazy: true });
     expect(j3.lazy).toBe(false);
     expect(dump(j3.current())).toBe(after);
+  });
+
+  it('a crash at any write of a lazy run, or a torn checkpoint, loses nothing committed', async () => {
+    const clock = new TestClock();
+    const base = new MemoryBackend();
+    await history(base, clock);
+    const before = dump((await Journal.open({ backend: base, prefix })).current());
+    clock.advance(1000);
+    const run = async (backend: StorageBackend): Promise<void> => {
+      const j = await Journal.open({ backend, prefix, clock: clock.read, lazy: true });
+      await j.commit(delta(), { state: { token: '7' } });
+      // A checkpoint now (a lazy journal reads its whole state for it), replacing the head one.
+      await j.checkpoint();
+    };
+    const full = new MemoryBackend();
+    await copy(base, full);
+    await run(full);
+    const after = dump((await Journal.open({ backend: full, prefix })).current());
+    expect(after).not.toBe(before);
+    // The run's writes: its segment, a new head checkpoint, the delete of the previous one.
+    for (let allowed = 0; allowed <= 3; allowed++) {
+      const inner = new MemoryBackend();
+      await copy(base, inner);
+      const crashing = new Crashing(inner, allowed);
+      await run(crashing).catch(() => undefined);
+      expect(crashing.killed).toBe(allowed < 3);
+      for (const lazy of [true, false]) {
+        const j = await Journal.open({ backend: inner, prefix, lazy });
+        await j.load();
+        expect(dump(j.current())).toBe(allowed === 0 ? before : after);
+      }
+    }
+    // A checkpoint cut short (a backend that tears writes): skipped, the state rebuilt from segments.
+    const torn = new MemoryBackend();
+    await copy(full, torn);
+    const cps = await keys(torn, `${prefix}journal/checkpoints/`);
+    expect(cps).toHaveLength(1);
+    const bytes = await readAll(torn, cps[0]!);
+    await torn.put(cps[0]!, bufferBody(bytes.subarray(0, bytes.length - 100)));
+    const j = await Journal.open({ backend: torn, prefix, lazy: true });
+    expect(j.recovered.map((r) => r.key)).toEqual(cps);
+    expect(j.lazy).toBe(false);
+    expect(dump(j.current())).toBe(after);
   });
 
   it('head checkpoints do not pile up, and every instant reads back as a replay from batch 1 gives it', async () => {
