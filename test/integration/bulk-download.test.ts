@@ -94,12 +94,17 @@ describe('bulk download of the first backup', () => {
     const victim = ids[10]!;
     const emu = fx.emu;
     // ArchiveFormatter stops at the first list id that does not resolve (UserServletUtil.resolveItems)
-    emu.faults.inject({ match: { path: /fmt=tar/ }, before: () => emu.deleteItem(acct.name, victim) });
+    // (only this account's archive request: another mailbox's must not delete it before its listing)
+    emu.faults.inject({
+      match: { path: /\/home\/cut%40example\.test\/\?fmt=tar/ },
+      before: () => emu.deleteItem(acct.name, victim),
+    });
     const run = await backup(fx, fx.repo, true);
     expect(run.r.failures).toEqual([]);
     expect(run.tar).toBeGreaterThan(0);
     // the victim's per-item GET answers 404 (vanished); the items after it came one by one
     expect(run.rest).toBeGreaterThan(0);
+    expect(emu.faults.pending()).toBe(0);
     const state = await journalState(fx.repo, acct.id);
     expect(state.items.has(String(victim))).toBe(false);
     expect(diffMailbox(emu, acct.name, state)).toEqual([]);
