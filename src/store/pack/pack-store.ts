@@ -265,7 +265,7 @@ export class PackStore {
 
   /**
    * Copies a small blob object (v1 blob header + payload; sealed here when encrypted) into the
-   * open pack; seals the pack when full. Waits first while {@link MAX_PACKS_WRITING} packs are
+   * open pack; seals the pack when full. Waits first while `MAX_PACKS_WRITING` (1) packs are
    * being written, so memory stays bounded (see the module documentation).
    */
   async add(digest: string, rawSize: number, codec: Compression, plainObject: Buffer): Promise<void> {
