@@ -68,7 +68,9 @@ try {
   await time([MAIN, ...args]);
   const perRun = { ...server.emu.stats.counts };
   const total = Object.values(perRun).reduce((a, b) => a + b, 0);
-  note(`one no-change run: ${total} requests ${JSON.stringify(perRun)}`);
+  note(
+    `one no-change run: ${total} requests (members of a BatchRequest counted under their own names too) ${JSON.stringify(perRun)}`,
+  );
   const fsyncs = await countFsyncs([MAIN, ...args], env);
   if (fsyncs !== undefined) note(`one no-change run: ${fsyncs} fsync/fdatasync calls (strace)`);
   const plain: number[] = [];

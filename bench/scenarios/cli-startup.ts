@@ -50,6 +50,13 @@ export async function cliStartup(server: BenchServer, root: string): Promise<Ben
     '--json',
   ];
   const backup = await median(backupArgs, env, 3);
+  // One more no-change run, counted: its SOAP requests do not depend on the machine's load (members
+  // of a BatchRequest are counted under their own names as well as the BatchRequest).
+  server.emu.stats.reset();
+  await run(process.execPath, backupArgs, { env, maxBuffer: 16 * 1024 * 1024 });
+  const requests = { ...server.emu.stats.counts };
+  const batches = requests['BatchRequest'] ?? 0;
+  const total = Object.values(requests).reduce((a, b) => a + b, 0);
   const node2 = await median(['-e', '0'], env);
   return [
     {
@@ -62,11 +69,11 @@ export async function cliStartup(server: BenchServer, root: string): Promise<Ben
     },
     {
       scenario: '8. no-change incremental backup, compiled CLI',
-      ours: `${backup.toFixed(0)} ms`,
+      ours: `${backup.toFixed(0)} ms (${total} SOAP requests counted, members of its ${batches} BatchRequests included)`,
       baseline: `node -e 0: ${node.toFixed(0)} ms; target <= 300 ms`,
       ratio: backup / Math.min(node, node2),
       ratioMeaning: 'x node -e 0',
-      data: { backupMs: backup, nodeMs: node, node2Ms: node2 },
+      data: { backupMs: backup, nodeMs: node, node2Ms: node2, requests },
     },
   ];
 }

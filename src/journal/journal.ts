@@ -396,8 +396,9 @@ export class Journal {
       const hook = opts.keep;
       if (segs.length === 0 || (segs.length === 1 && !hook)) return { merged: 0, kept: 0, dropped: 0 };
       const ctx = { backend: this.#backend, logger: this.#logger };
-      await this.#materialize(opts.signal);
       if (hook) {
+        // The hook's "current version" test and the checkpoint after need the whole state.
+        await this.#materialize(opts.signal);
         const cps = this.#checkpoints;
         this.#checkpoints = [];
         this.#newest = undefined;

@@ -119,6 +119,43 @@ export class IndexTable {
     }
   }
 
+  /**
+   * Every live entry as raw fields, in insertion order, without creating an object per entry
+   * (index-file.ts encodes a merged index from them: a million entries as objects would take
+   * about 200 MB of heap for a moment). The digest is `digests[at, at + 32)`; `pack` is a table
+   * pack number ({@link IndexTable.packId}); `codec` an index into 'none', 'gzip', 'zstd'.
+   */
+  forEachRaw(
+    fn: (
+      digests: Buffer,
+      at: number,
+      pack: number,
+      codec: number,
+      offset: number,
+      length: number,
+      rawSize: number,
+    ) => void,
+  ): void {
+    for (let i = 0; i < this.#n; i++) {
+      const p = this.#pack[i] as number;
+      if (p === REMOVED) continue;
+      fn(
+        this.#digests,
+        i * 32,
+        p,
+        this.#codec[i] as number,
+        this.#offset[i] as number,
+        this.#length[i] as number,
+        this.#raw[i] as number,
+      );
+    }
+  }
+
+  /** The pack id of a table pack number (see {@link IndexTable.forEachRaw}). */
+  packId(no: number): string {
+    return this.#packs[no] as string;
+  }
+
   /** Every pack id that has at least one entry. */
   packs(): Set<string> {
     const out = new Set<string>();

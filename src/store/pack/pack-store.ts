@@ -27,7 +27,7 @@ import { type IoOptions, type StorageBackend, bufferBody } from '../backends/bac
 import type { Compression } from '../blob-codec.js';
 import { SEAL_OVERHEAD, aad, type RepositoryCipher } from '../crypto/cipher.js';
 import { readSmallObject } from './read-object.js';
-import { decodeIndexFile, encodeIndexFile } from './index-file.js';
+import { decodeIndexFile, encodeIndexFile, encodeIndexTable } from './index-file.js';
 import { IndexTable, type BlobLocation } from './index-table.js';
 import { PACK_HEADER_SIZE, encodePackHeader, encodePackTrailer, type PackEntry } from './pack-format.js';
 
@@ -265,7 +265,7 @@ export class PackStore {
 
   /**
    * Copies a small blob object (v1 blob header + payload; sealed here when encrypted) into the
-   * open pack; seals the pack when full. Waits first while {@link MAX_PACKS_WRITING} packs are
+   * open pack; seals the pack when full. Waits first while `MAX_PACKS_WRITING` (1) packs are
    * being written, so memory stays bounded (see the module documentation).
    */
   async add(digest: string, rawSize: number, codec: Compression, plainObject: Buffer): Promise<void> {
@@ -399,9 +399,10 @@ export class PackStore {
     }
   }
 
-  async #writeIndex(entries: Iterable<[string, BlobLocation]>, opts: IoOptions): Promise<string> {
+  /** Writes one index file: `entries`, or the bytes of one already encoded. */
+  async #writeIndex(entries: Iterable<[string, BlobLocation]> | Buffer, opts: IoOptions): Promise<string> {
     const id = newObjectId(this.#now());
-    const bytes = encodeIndexFile(entries);
+    const bytes = Buffer.isBuffer(entries) ? entries : encodeIndexFile(entries);
     await this.backend.put(this.indexKey(id), bufferBody(bytes), opts);
     this.#indexFiles.add(id);
     this.#indexSizes.set(id, bytes.length);
@@ -416,9 +417,9 @@ export class PackStore {
   async compactIndex(opts: IoOptions = {}): Promise<void> {
     const old = [...this.#indexFiles];
     if (old.length <= 1) return;
-    const durable = new Set(this.#unindexed.map(([d]) => d));
-    const entries = [...this.#table.entries()].filter(([d]) => !durable.has(d));
-    const kept = await this.#writeIndex(entries, opts);
+    // Entries awaiting their own index file are left out (that file follows with the next flush).
+    const unindexed = new Set(this.#unindexed.map(([d]) => d));
+    const kept = await this.#writeIndex(encodeIndexTable(this.#table, unindexed), opts);
     for (const id of old) {
       await this.backend.delete(this.indexKey(id), opts).catch((err: unknown) => {
         if (!isZimbraBackupError(err, 'ZB_BLOB_NOT_FOUND')) throw err;
@@ -454,7 +455,7 @@ export class PackStore {
       const key = this.indexKey(id);
       decodeIndexFile(await readSmallObject(this.backend, key, opts), key, merged);
     }
-    const kept = await this.#writeIndex(merged.entries(), opts);
+    const kept = await this.#writeIndex(encodeIndexTable(merged), opts);
     for (const id of take) {
       await this.backend.delete(this.indexKey(id), opts).catch((err: unknown) => {
         if (!isZimbraBackupError(err, 'ZB_BLOB_NOT_FOUND')) throw err;
@@ -477,7 +478,7 @@ export class PackStore {
     await this.flush(opts);
     const table = new IndexTable();
     for (const [d, l] of entries) table.add(d, l);
-    const kept = await this.#writeIndex(table.entries(), opts);
+    const kept = await this.#writeIndex(encodeIndexTable(table), opts);
     for (const id of obsolete) {
       if (id === kept) continue;
       await this.backend.delete(this.indexKey(id), opts).catch((err: unknown) => {
