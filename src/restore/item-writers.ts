@@ -399,7 +399,7 @@ export function writeItem(
     case 'document':
       return writeDocument(ctx, rec, path, folderId);
     case 'note':
-      return writeNote({ ...ctx, notes: ctx.notes ?? { support: 'unknown' } }, rec, folderId);
+      return writeNote({ ...ctx, notes: ctx.notes ?? { support: 'unknown' } }, rec, path, folderId);
     default:
       return Promise.reject(
         new ZimbraBackupError(`cannot restore a ${rec.kind} as an item`, {

@@ -18,6 +18,7 @@ import type { AccountSelector } from '../soap/transports/transport.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
 import { CreateNote } from '../soap/requests/create-note.js';
 import { ItemAction } from '../soap/requests/item-action.js';
+import { noteKey, type TargetMailbox } from './target-mailbox.js';
 
 /** Whether the target server creates notes: known after a probe or a first CreateNote. */
 export type NoteSupport = 'enabled' | 'disabled' | 'unknown';
@@ -62,6 +63,8 @@ export interface NoteWriteContext {
   signal?: AbortSignal;
   /** Shared by the run: set to `disabled` by the first refusal, so later notes are not sent. */
   notes: { support: NoteSupport };
+  /** The target's existing content: a note already in the folder (same text, bounds, colour) is not written twice. */
+  target?: Pick<TargetMailbox, 'takeNote'>;
 }
 
 function noteMeta(rec: ItemRecord): { content: string; bounds?: string; color?: number } {
@@ -80,16 +83,19 @@ function noteMeta(rec: ItemRecord): { content: string; bounds?: string; color?: 
 }
 
 /**
- * Creates one note in `folderId` and sets its flags and tags. When the tags or flags cannot be
+ * Creates one note in `folderId` (at `path`) and sets its flags and tags, unless the folder already
+ * holds the same note (`present`). When the tags or flags cannot be
  * set, the new note is deleted again and the error thrown, so a failed note leaves nothing behind.
  * @throws `ZB_UNSUPPORTED` when the server has notes disabled (see {@link NOTES_DISABLED_HINT}).
  */
 export async function writeNote(
   ctx: NoteWriteContext,
   rec: ItemRecord,
+  path: string,
   folderId: string,
-): Promise<{ newId: string; bytes: number }> {
+): Promise<{ newId: string; bytes: number } | { present: true }> {
   const meta = noteMeta(rec);
+  if (await ctx.target?.takeNote(path, noteKey(meta.content, meta.bounds, meta.color))) return { present: true };
   if (ctx.notes.support === 'disabled') throw notesDisabledError(rec);
   const opts: CallOpts = ctx.signal ? { account: ctx.account, signal: ctx.signal } : { account: ctx.account };
   let id: string;

@@ -198,11 +198,13 @@ export class RestoreWriter {
       it.record.kind === 'note' &&
       !skipIds?.has(it.record.id) &&
       idMap.get(idMapKey('note', it.record.id)) === undefined;
-    if (plan.items.some(noteToWrite))
+    if (plan.items.some(noteToWrite)) {
+      target.listNotes();
       notes.support = await probeNotes(this.#opts.client, {
         account: this.#opts.account,
         ...(signal ? { signal } : {}),
       });
+    }
     const ctx = {
       notes,
       client: this.#opts.client,

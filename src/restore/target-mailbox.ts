@@ -23,6 +23,13 @@ interface FolderContent {
   uids: Map<string, number>;
   /** Document names (lower case) present. */
   docNames: Set<string>;
+  /** Notes by text, bounds and colour (multiset); listed only when the restore writes notes. */
+  notes: Map<string, number>;
+}
+
+/** What makes two notes the same for the duplicate check: text, bounds and colour (CreateNote's inputs). */
+export function noteKey(content: string, bounds: string | undefined, color: number | undefined): string {
+  return JSON.stringify([content, bounds ?? '0,0,0,0', color ?? 0]);
 }
 
 function take(m: Map<string, number>, key: string): boolean {
@@ -51,6 +58,8 @@ export class TargetMailbox {
   /** Target item ids already matched to a source item (a target item stands for one source item only). */
   readonly #consumed = new Set<string>();
   #tagNames = new Set<string>();
+  /** List notes too when reading a folder's content (only restores that write notes ask). */
+  #withNotes = false;
 
   constructor(client: ZimbraClient, account: string | AccountSelector, signal?: AbortSignal) {
     this.#client = client;
@@ -169,15 +178,29 @@ export class TargetMailbox {
     this.#narrow.add(path.toLowerCase());
   }
 
+  /** Makes folder listings include notes (Search `types=note`), for {@link takeNote}. */
+  listNotes(): void {
+    this.#withNotes = true;
+  }
+
   async #loadContent(path: string, folderId: string): Promise<FolderContent> {
-    const out: FolderContent = { bySize: new Map(), contacts: new Map(), uids: new Map(), docNames: new Set() };
+    const out: FolderContent = {
+      bySize: new Map(),
+      contacts: new Map(),
+      uids: new Map(),
+      docNames: new Set(),
+      notes: new Map(),
+    };
     const query = `in:${quotePath(path)}`;
+    const types = `message,document,appointment,task${this.#withNotes ? ',note' : ''}`;
     for (let offset = 0; ;) {
-      const page = await this.#client.search(
-        { query, types: 'message,document,appointment,task', limit: 500, offset, sortBy: 'dateAsc' },
-        this.#opts(),
-      );
+      const page = await this.#client.search({ query, types, limit: 500, offset, sortBy: 'dateAsc' }, this.#opts());
       for (const h of page.hits) {
+        if (h.type === 'note') {
+          const k = noteKey(h.content ?? '', h.bounds, h.color);
+          out.notes.set(k, (out.notes.get(k) ?? 0) + 1);
+          continue;
+        }
         if (h.type === 'message' || h.type === 'document') {
           if (h.size === undefined || this.#consumed.has(h.id)) continue;
           const list = out.bySize.get(h.size) ?? [];
@@ -281,6 +304,12 @@ export class TargetMailbox {
   async takeContact(path: string, fields: Record<string, string | string[]>): Promise<boolean> {
     const content = this.#folderContent(path);
     return content ? take((await content).contacts, contactKey(fields)) : false;
+  }
+
+  /** True when the folder already held a note with this text, bounds and colour (used up on match). */
+  async takeNote(path: string, key: string): Promise<boolean> {
+    const content = this.#folderContent(path);
+    return content ? take((await content).notes, key) : false;
   }
 
   /** True when the folder already held a calendar item with this UID (used up on match). */

@@ -7,7 +7,7 @@
 // Mailbox.createNote / Note.java strip control characters (StringUtil.stripControlCharacters),
 // refuse empty text, parse `pos` as Note.Rectangle and keep the colour as Color(byte) does
 // (common/.../mailbox/Color.java: outside 0..9 becomes 9); Folder.canContain refuses Tags (8) and
-// Conversations (9). The answer is ToXML.encodeNote.
+// Conversations (9). The answer is ToXML.encodeNote. SearchRequest types=note lists notes.
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { ZimbraClient } from '../../src/soap/zimbra-client.js';
@@ -81,6 +81,12 @@ describe('CreateNoteRequest (CreateNote.java, MailService.java notes_enabled)', 
     expect(item.item).toMatchObject({ type: 'note', id, folderId: '2' });
     const snap = emu.snapshot(account).items.find((i) => String(i.id) === id);
     expect(snap).toMatchObject({ type: 'note', folderId: 2 });
+    // Search types=note finds it (SearchParams.java type `note`; SearchResponse.java NoteHit ->
+    // ToXML.encodeNote), whatever notes_enabled says: only the note commands depend on it
+    const found = await client.search({ query: 'in:inbox', types: 'note', limit: 10 }, { account });
+    expect(found.hits).toEqual([
+      expect.objectContaining({ type: 'note', id, content: text, bounds: '10,20,300,200', color: 4 }),
+    ]);
     // switching it off again (as a restart with notes_enabled=false would) refuses it again
     emu.setNotesEnabled(false);
     expect(await faultOf(client.send(CreateNote, { folderId: '2', content: 'y' }, { account }))).toBe(

@@ -6,6 +6,8 @@
 // (common/.../localconfig/LC.java: default false); a stock server answers service.UNKNOWN_DOCUMENT
 // (store/src/java/com/zimbra/soap/SoapEngine.java), so the restore reports the notes as not
 // restorable there, names `zmlocalconfig -e notes_enabled=true`, and restores everything else.
+// A note already in the target folder is found with SearchRequest types=note (SearchParams.java;
+// SearchResponse.java answers NoteHits with ToXML.encodeNote) and not written twice.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -120,6 +122,20 @@ describe('restoring notes (CreateNote.java; MailService.java notes_enabled)', ()
       toAccount: 'notes-copy@example.test',
     });
     expect(again.counts.note).toEqual({ restored: 0, skipped: 2, failed: 0 });
+    expect(fx.emu.snapshot('notes-copy@example.test').items.filter((i) => i.type === 'note')).toHaveLength(2);
+
+    // another restore (its own id map) into the same account finds the notes already in their
+    // folders (Search types=note: same text, bounds and colour) and writes none again
+    const other = await restoreAccount({
+      repository: fx.repo,
+      client: fx.client,
+      account: u.name,
+      at: at + 1,
+      toAccount: 'notes-copy@example.test',
+      intoExisting: true,
+    });
+    expect(other.failures).toEqual([]);
+    expect(other.counts.note).toEqual({ restored: 0, skipped: 2, failed: 0 });
     expect(fx.emu.snapshot('notes-copy@example.test').items.filter((i) => i.type === 'note')).toHaveLength(2);
   });
 

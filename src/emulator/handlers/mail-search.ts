@@ -25,6 +25,8 @@ const SEARCH_TYPES: Record<string, ItemType[]> = {
   task: ['task'],
   document: ['document'],
   wiki: ['document'],
+  // MailItem.Type.NOTE: searchable whatever notes_enabled says (only the note commands depend on it)
+  note: ['note'],
 };
 
 /** `SortBy.java` orders the emulator implements, with the key each hit sorts on. */
