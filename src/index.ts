@@ -200,6 +200,8 @@ export {
   type ChangeBatch,
   type DeletedRef,
   type ItemRef,
+  type ReceivedPage,
+  type DeltaRequest,
   type RealTimeScannerOptions,
   type RealTimeScannerStats,
   type ScannerFleetOptions,

@@ -24,7 +24,7 @@ import { AccountInactiveError, MustResyncError } from '../soap/faults.js';
 import type { ItemSummary } from '../soap/requests/items.js';
 import type { Journal } from '../journal/journal.js';
 import type { ItemRecord, JournalRecordInput, JsonValue, MailboxState } from '../journal/types.js';
-import { SyncCursor, type ChangeBatch, type ItemRef } from '../sync/sync-cursor.js';
+import { SyncCursor, type ChangeBatch, type ItemRef, type ReceivedPage } from '../sync/sync-cursor.js';
 import {
   calendarUid,
   contactMeta,
@@ -66,6 +66,12 @@ export interface AccountBackupOptions {
    */
   bulkDownload?: boolean;
   onProgress?: (p: BackupProgress) => void;
+  /**
+   * The delta page the no-change check already received for the journal's token
+   * (quick-check.ts): the delta starts from it instead of sending the same SyncRequest again.
+   * Used only when it answered exactly the delta's first request (SyncCursor `received`).
+   */
+  received?: ReceivedPage | undefined;
 }
 
 type Input = JournalRecordInput;
@@ -164,6 +170,8 @@ class AccountRun {
       account: this.opts.fetch.account,
       token,
       ...(this.opts.fetch.signal ? { signal: this.opts.fetch.signal } : {}),
+      // Same token and default limits as the quick check's cursor: the cursor checks both.
+      received: this.opts.received,
     });
     let retried = false;
     for await (const batch of cursor.batches()) {

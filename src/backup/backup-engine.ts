@@ -31,6 +31,7 @@ import type { DirectoryObject } from '../soap/requests/directory.js';
 import { AccountInactiveError } from '../soap/faults.js';
 import type { CaptureStatus } from './capture-status.js';
 import type { ScannerFleet, ServerCaptureStatus } from '../sync/scanner-fleet.js';
+import type { ReceivedPage } from '../sync/sync-cursor.js';
 import { captureDirectory } from '../directory/capture-directory.js';
 import type { CursorState } from '../repository/cursor-state.js';
 import type { Journal } from '../journal/journal.js';
@@ -618,16 +619,16 @@ export class BackupEngine {
             ...(listed ? { attrsDigest: listed.digest } : { account: acct }),
             signal,
           });
-    if (!quick && listed) {
+    if (!quick?.unchanged && listed) {
       acct = await fetchAccount(this.#opts.client, id, signal);
       if (!this.#mine(id, acct)) {
         await this.#leave(lock, id, mailHostOf(acct.attrs));
         return undefined;
       }
     }
-    const out: AccountRunOutcome = quick
-      ? { result: quick, token: undefined, moved: false }
-      : await this.#fullAccountRun(lock, acct, full, signal);
+    const out: AccountRunOutcome = quick?.unchanged
+      ? { result: quick.unchanged, token: undefined, moved: false }
+      : await this.#fullAccountRun(lock, acct, full, signal, quick?.received);
     const r = out.result;
     addAccountRun(this.#result, this.#accountsRun, r);
     if (this.#failing.delete(id)) this.#recovered(id);
@@ -647,12 +648,13 @@ export class BackupEngine {
     acct: DirectoryObject,
     full: boolean,
     signal: AbortSignal | undefined,
+    received: ReceivedPage | undefined,
   ): Promise<AccountRunOutcome> {
     const id = acct.id;
     if (lock.mode === 'shared') await this.#refreshBlobIndex(signal);
     const journal = await this.#journals.acquire(id);
     try {
-      return await this.#accountInJournal(acct, journal, full, signal);
+      return await this.#accountInJournal(acct, journal, full, signal, received);
     } finally {
       // A one-shot pass runs each account once: its journal (about 1 KB of heap per item) is closed
       // as soon as the account is done, so a run's memory follows the accounts running at once, not
@@ -669,6 +671,7 @@ export class BackupEngine {
     journal: Journal,
     full: boolean,
     signal: AbortSignal | undefined,
+    received?: ReceivedPage,
   ): Promise<AccountRunOutcome> {
     const id = acct.id;
     const moved = await captureAttributes(acct, journal, signal);
@@ -679,6 +682,8 @@ export class BackupEngine {
       journal,
       accountId: id,
       full,
+      // The quick check's answer, unless the account moved (its next listing is of the new mailbox).
+      ...(received && !moved ? { received } : {}),
       ...(this.#opts.bulkDownload === false ? { bulkDownload: false } : {}),
       ...(this.#opts.onProgress ? { onProgress: this.#opts.onProgress } : {}),
       fetch: {

@@ -17,9 +17,13 @@
  *   -> token, no retry list, attrsDigest?            else: the full run
  * digest of its attributes == attrsDigest?                 else: the full run
  *   (from a backup pass's listing of every attribute, or from GetAccount)
- * SyncRequest(token) -> no folder, tag, item or delete, same token, no more?  else: the full run
+ * SyncRequest(token) -> no folder, tag, item or delete, same token, no more?  else: the full run,
+ *                                                          handed this answer as its first page
  * -> a run result with nothing new; nothing written
  * ```
+ * The full run after a changed token starts from the answer this check received (SyncCursor
+ * `received`): it is exactly the request the run's delta would send first (same token, same
+ * limits: both cursors take the defaults), so a changed account costs one SyncRequest less.
  * Any error on the way (a fault, an inactive account, a damaged segment) also means "the full
  * run", which meets it again and handles it as before; only an abort propagates.
  * @module
@@ -31,14 +35,19 @@ import { accountPrefix } from '../repository/layout.js';
 import type { StorageBackend } from '../store/backends/backend.js';
 import type { DirectoryObject } from '../soap/requests/directory.js';
 import type { ZimbraClient } from '../soap/zimbra-client.js';
-import { SyncCursor } from '../sync/sync-cursor.js';
+import { SyncCursor, type ReceivedPage } from '../sync/sync-cursor.js';
 import { attributesDigest } from './account-attrs.js';
 import { emptyAccountRun, type AccountRunResult } from './account-run-result.js';
 
-/**
- * The result of an account run that found nothing to do, or undefined when the account needs a
- * full run (see the module doc).
- */
+/** What {@link unchangedAccount} found. */
+export interface QuickCheckResult {
+  /** The result of an account run that found nothing to do; undefined: the account needs a full run. */
+  unchanged?: AccountRunResult;
+  /** The delta page that showed a change, for the full run to start from (SyncCursor `received`). */
+  received?: ReceivedPage;
+}
+
+/** Whether the account changed since its last commit (see the module doc). */
 export async function unchangedAccount(opts: {
   client: ZimbraClient;
   backend: StorageBackend;
@@ -51,20 +60,20 @@ export async function unchangedAccount(opts: {
    */
   attrsDigest?: string | undefined;
   signal?: AbortSignal | undefined;
-}): Promise<AccountRunResult | undefined> {
+}): Promise<QuickCheckResult> {
   const { client, accountId: id, signal } = opts;
   try {
     const peeked = await peekLastState(opts.backend, accountPrefix(id), signal);
     const state = cursorStateOf(peeked?.state);
     const token = state.token;
-    if (token === undefined || state.attrsDigest === undefined || (state.retry?.length ?? 0) > 0) return undefined;
+    if (token === undefined || state.attrsDigest === undefined || (state.retry?.length ?? 0) > 0) return {};
     const io = signal ? { signal } : {};
     const digest =
       opts.attrsDigest ??
       attributesDigest(
         withoutBlockedValues((opts.account ?? (await client.getAccount({ by: 'id', value: id }, io))).attrs),
       );
-    if (digest !== state.attrsDigest) return undefined;
+    if (digest !== state.attrsDigest) return {};
     const cursor = new SyncCursor({ client, account: { by: 'id', value: id }, token, ...io });
     for await (const b of cursor.batches()) {
       const quiet =
@@ -72,11 +81,12 @@ export async function unchangedAccount(opts: {
         !b.more &&
         b.nextToken === token &&
         b.folders.length + b.tags.length + b.items.length + b.deleted.length === 0;
-      if (!quiet) return undefined;
+      const received = cursor.firstPage;
+      if (!quiet) return received ? { received } : {};
     }
   } catch (err) {
     if (signal?.aborted) throw err;
-    return undefined;
+    return {};
   }
-  return emptyAccountRun(id);
+  return { unchanged: emptyAccountRun(id) };
 }

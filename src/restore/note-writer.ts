@@ -30,10 +30,14 @@ export const NOTES_DISABLED_HINT =
 
 /** The error a note gets when the server cannot create notes (nothing was written for it). */
 export function notesDisabledError(rec: ItemRecord): ZimbraBackupError {
-  return new ZimbraBackupError(`note ${rec.id} not restored: ${NOTES_DISABLED_HINT}`, {
-    code: 'ZB_UNSUPPORTED',
-    data: { itemId: rec.id, kind: 'note', faultCode: 'service.UNKNOWN_DOCUMENT' },
-  });
+  // short: a restore of many notes lists one per note; the result's warning carries the whole hint
+  return new ZimbraBackupError(
+    `note ${rec.id} not restored: the target server has notes disabled (zmlocalconfig -e notes_enabled=true)`,
+    {
+      code: 'ZB_UNSUPPORTED',
+      data: { itemId: rec.id, kind: 'note', faultCode: 'service.UNKNOWN_DOCUMENT' },
+    },
+  );
 }
 
 type CallOpts = { account?: string | AccountSelector; signal?: AbortSignal };

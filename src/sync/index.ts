@@ -4,7 +4,15 @@
  * {@link ScannerFleet} (one scanner per mailbox server of a cluster).
  * @module
  */
-export { SyncCursor, type SyncCursorOptions, type ChangeBatch, type ItemRef, type DeletedRef } from './sync-cursor.js';
+export {
+  SyncCursor,
+  type SyncCursorOptions,
+  type ChangeBatch,
+  type ItemRef,
+  type DeletedRef,
+  type DeltaRequest,
+  type ReceivedPage,
+} from './sync-cursor.js';
 export {
   RealTimeScanner,
   DEFAULT_MAX_EXPLICIT_ACCOUNTS,

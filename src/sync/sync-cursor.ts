@@ -59,6 +59,25 @@ export interface SyncCursorOptions {
   deleteLimit?: number;
   /** Aborts between and during requests. */
   signal?: AbortSignal;
+  /**
+   * A delta page already received (another cursor's {@link SyncCursor.firstPage}): yielded as
+   * this cursor's first page instead of sending the same SyncRequest again, when it answered
+   * exactly this cursor's first request (same token and limits); ignored otherwise.
+   */
+  received?: ReceivedPage | undefined;
+}
+
+/** What a delta SyncRequest asked for: the token and the page limits. */
+export interface DeltaRequest {
+  token: string;
+  changeLimit: number;
+  deleteLimit: number;
+}
+
+/** A delta page with the request that fetched it, so a later cursor can reuse it (see `received`). */
+export interface ReceivedPage {
+  request: DeltaRequest;
+  batch: ChangeBatch;
 }
 
 /** Conversations are derived data (rebuilt by the server from messages): not backed up. */
@@ -81,54 +100,84 @@ const SKIPPED_TYPES: ReadonlySet<ItemType> = new Set<ItemType>(['conversation'])
  */
 export class SyncCursor {
   readonly #opts: SyncCursorOptions;
+  #first: ReceivedPage | undefined;
 
   constructor(opts: SyncCursorOptions) {
     this.#opts = opts;
   }
 
+  /**
+   * The first page this cursor received for a delta request (with that request), once
+   * {@link batches} yielded it: a later cursor for the same token can start from it (`received`).
+   * Undefined for an initial sync (a listing is never reused).
+   */
+  get firstPage(): ReceivedPage | undefined {
+    return this.#first;
+  }
+
+  #deltaRequest(token: string): DeltaRequest {
+    return { token, changeLimit: this.#opts.changeLimit ?? 1000, deleteLimit: this.#opts.deleteLimit ?? 1000 };
+  }
+
   /** Yields change batches until the server has no more queued changes. */
   async *batches(): AsyncGenerator<ChangeBatch, void, undefined> {
-    const { client, account, signal } = this.#opts;
     let token = this.#opts.token;
+    let first = true;
     for (;;) {
-      throwIfAborted(signal);
-      const send = { ...(account !== undefined ? { account } : {}), ...(signal ? { signal } : {}) };
-      const res = await client.sync(
-        token === undefined
-          ? { typed: true }
-          : {
-              token,
-              typed: true,
-              changeLimit: this.#opts.changeLimit ?? 1000,
-              deleteLimit: this.#opts.deleteLimit ?? 1000,
-            },
-        send,
-      );
-      const batch: ChangeBatch = res.initial
-        ? initialBatch(res.token, res.folders, res.tags, res.changeDateSeconds)
-        : {
-            initial: false,
-            nextToken: res.token,
-            more: res.more,
-            folders: res.folders,
-            tags: res.tags,
-            items: res.items
-              .filter((i) => !SKIPPED_TYPES.has(i.type))
-              .map((summary) => ({
-                type: summary.type,
-                id: summary.id,
-                ...(summary.folderId !== undefined ? { folderId: summary.folderId } : {}),
-                summary,
-              })),
-            deleted: deletedRefs(res.deleted.ids, res.deleted.byType),
-            serverTimeSeconds: res.changeDateSeconds,
-          };
+      throwIfAborted(this.#opts.signal);
+      const request = token === undefined ? undefined : this.#deltaRequest(token);
+      const reused = first && request ? reusable(this.#opts.received, request) : undefined;
+      const batch = reused ?? (await this.#fetch(request));
+      if (first && request && !batch.initial) this.#first = { request, batch };
+      first = false;
       yield batch;
       // A delta that reports the same token and no more is the cheap no-op: stop.
       if (!batch.more || batch.nextToken === token) return;
       token = batch.nextToken;
     }
   }
+
+  async #fetch(request: DeltaRequest | undefined): Promise<ChangeBatch> {
+    const { client, account, signal } = this.#opts;
+    const send = { ...(account !== undefined ? { account } : {}), ...(signal ? { signal } : {}) };
+    const res = await client.sync(request === undefined ? { typed: true } : { ...request, typed: true }, send);
+    return res.initial
+      ? initialBatch(res.token, res.folders, res.tags, res.changeDateSeconds)
+      : {
+          initial: false,
+          nextToken: res.token,
+          more: res.more,
+          folders: res.folders,
+          tags: res.tags,
+          items: res.items
+            .filter((i) => !SKIPPED_TYPES.has(i.type))
+            .map((summary) => ({
+              type: summary.type,
+              id: summary.id,
+              ...(summary.folderId !== undefined ? { folderId: summary.folderId } : {}),
+              summary,
+            })),
+          deleted: deletedRefs(res.deleted.ids, res.deleted.byType),
+          serverTimeSeconds: res.changeDateSeconds,
+        };
+  }
+}
+
+/**
+ * The received page when it answered exactly `request`. Reusing it is sound because a delta
+ * SyncRequest only reads: zm-mailbox service/mail/Sync.java computes the answer (changes after the
+ * token, cut at changeLimit/deleteLimit with `more`, and the token to resume from) from the
+ * mailbox under its lock and changes nothing but the idempotent tombstone tracking
+ * (`beginTrackingSync`). The same request sent later would answer the same changes plus any made
+ * since (or their later state); those come with the next page or the next run, as after any delta.
+ */
+function reusable(received: ReceivedPage | undefined, request: DeltaRequest): ChangeBatch | undefined {
+  if (!received || received.batch.initial) return undefined;
+  const r = received.request;
+  const same =
+    r.token === request.token && r.changeLimit === request.changeLimit && r.deleteLimit === request.deleteLimit;
+  // A copy of the lists a run may extend (AccountRun adds its retry list to the first page's items).
+  return same ? { ...received.batch, items: [...received.batch.items] } : undefined;
 }
 
 function initialBatch(token: string, folders: FolderInfo[], tags: TagInfo[], md: number | undefined): ChangeBatch {

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BackupEngine } from '../../src/backup/backup-engine.js';
 import { consoleFixture, DELETED_SUBJECT, USER, type ConsoleFixture } from './console-fixture.js';
 
 const CHROMIUM = process.env['ZB_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -131,6 +132,23 @@ describe.skipIf(!available)('console in Chromium', () => {
     expect(fx.emu.accounts().map((a) => a.name)).toContain(target);
     const restored = fx.emu.snapshot(target).items.filter((i) => i.type === 'message').length;
     expect(restored).toBeGreaterThan(5);
+  });
+
+  it('shows the warning of a restore whose notes the server refuses (notes_enabled off)', async () => {
+    // a note backed up now; the emulator, like a stock server, has no CreateNoteRequest (MailService.java)
+    fx.emu.addNote(USER, 'console note');
+    await new BackupEngine({ client: fx.client, repository: fx.repository }).run();
+    await page.reload();
+    await page.getByRole('button', { name: 'Now' }).click();
+    await page.getByLabel('Into account (empty: the original account)').fill('restored-notes@example.test');
+    const group = page.getByRole('group', { name: /^Restore the whole account/ });
+    await group.getByRole('button', { name: 'Preview' }).click();
+    await group.getByText('Preview (nothing written yet):').waitFor();
+    await group.getByText(/zmlocalconfig -e notes_enabled=true/).waitFor(); // the preview warns already
+    await group.getByRole('button', { name: 'Restore account' }).click();
+    await group.getByText(/note: 0 restored, 1 failed/).waitFor({ timeout: 30_000 });
+    await group.getByText(/zmlocalconfig -e notes_enabled=true/).waitFor();
+    await shot('restore-notes-warning');
   });
 
   it('runs a full check and shows its progress and result; the history records it', async () => {

@@ -228,4 +228,43 @@ describe('the requests of a no-change pass', () => {
       'Changed Since The Listing Before',
     );
   });
+
+  it('a changed account costs one SyncRequest: its run starts from the quick check answer', async () => {
+    // The quick check's delta (token, typed, changeLimit and deleteLimit 1000) is exactly the first
+    // request of the run's delta; zm-mailbox service/mail/Sync.java computes it from the mailbox
+    // and changes nothing (beyond idempotent tombstone tracking), so the run reuses it
+    // (SyncCursor `received`) instead of asking again.
+    const fx = await backupFixture();
+    cleanup = fx;
+    await fx.emu.seed(buildCorpus({ seed: 24, accounts: 2, messagesPerAccount: 5, domain: 'example.test' }));
+    const user = fx.emu.accounts().find((a) => a.name.startsWith('user'))!;
+    const kept = fx.emu.deliver(user.name, 'From: a@y.test\r\nSubject: kept\r\n\r\nkept\r\n', { folderPath: '/Inbox' });
+    const gone = fx.emu.deliver(user.name, 'From: a@y.test\r\nSubject: gone\r\n\r\ngone\r\n', { folderPath: '/Inbox' });
+    const engine = new BackupEngine({ client: fx.client, repository: fx.repo });
+    await engine.run();
+    await engine.run(); // records the attribute digests
+    const accounts = fx.emu.accounts().length;
+
+    // A new message, a flag change and a delete: all three kinds a delta page carries.
+    fx.emu.deliver(user.name, 'From: a@y.test\r\nSubject: new\r\n\r\nnew\r\n', { folderPath: '/Inbox' });
+    fx.emu.setFlags(user.name, kept, 'f');
+    fx.emu.deleteItem(user.name, gone);
+    fx.emu.stats.reset();
+    const changed = await engine.run();
+    expect(changed.failures).toEqual([]);
+    expect([changed.itemsNew, changed.itemsChanged, changed.itemsDeleted]).toEqual([1, 1, 1]);
+    // Pinned: one per account, the changed one included (it was 4 when its run asked again).
+    expect(accounts).toBe(3);
+    expect(fx.emu.stats.get('SyncRequest')).toBe(3);
+    // The content is what a run that asked itself records.
+    expect(diffMailbox(fx.emu, user.name, await journalState(fx.repo, user.id))).toEqual([]);
+
+    // The token committed is the reused page's: the next run finds nothing and writes nothing.
+    const before = await peekLastState(fx.repo.backend, accountPrefix(user.id));
+    fx.emu.stats.reset();
+    const quiet = await engine.run();
+    expect(quiet.itemsNew + quiet.itemsChanged + quiet.itemsDeleted).toBe(0);
+    expect(fx.emu.stats.get('SyncRequest')).toBe(3);
+    expect((await peekLastState(fx.repo.backend, accountPrefix(user.id)))?.seq).toBe(before?.seq);
+  });
 });

@@ -13,7 +13,7 @@ const ROOT = resolve(import.meta.dirname, '../..');
 
 /** Sorted export names per subpath, whitespace-separated. */
 const PINNED: Record<string, string> = {
-  // 262 names
+  // 264 names
   '.': `
     ARCHIVE_FORMAT_NAME ARCHIVE_FORMAT_VERSION AccountCoverage AccountDeletedRecord AccountInactiveError
     AccountIndexEntry AccountJournalOptions AccountLag AccountRecord AccountRunResult AccountSelection
@@ -24,7 +24,7 @@ const PINNED: Record<string, string> = {
     CaptureStatus ChangeBatch CheckOptions CheckProblem CheckProblemKind CheckProgress CheckResult CheckSeverity
     CommitOptions CommitResult CompactOptions CompactResult Compression CursorState DEFAULT_MAX_EXPLICIT_ACCOUNTS
     DEFAULT_OPERATIONAL_ATTRIBUTES DEFAULT_PACK_LAYOUT DeafDetector DeafDetectorOptions DeafState DeleteRecord
-    DeletedItem DeletedRef Digest DirectoryCapture DirectoryDumpObject DirectoryDumpOptions DirectoryDumpResult
+    DeletedItem DeletedRef DeltaRequest Digest DirectoryCapture DirectoryDumpObject DirectoryDumpOptions DirectoryDumpResult
     DirectoryDumpSummary DirectoryEntry DirectoryEntryKind DirectoryObjectKind DirectoryObjectOutcome
     DirectorySnapshotResult DirectoryValue DownloadItemOptions DownloadItemResult EngineStatus ErrorCode
     ExportArchiveOptions ExportArchiveResult ExportProgress ExportTgzOptions FORMAT_VERSION FleetAccount
@@ -39,7 +39,7 @@ const PINNED: Record<string, string> = {
     ParseLdifOptions PlannedEntry PlannedFolder PlannedItem PreviewAttachment ProblemRepair ProgressEvent ProvisionClaims
     ProvisionKind ProvisionOutcome ProxyOptions PurgeOptions PurgeProgress PurgeResult PutOptions PutResult
     QualifiedIdMismatchError RESTORE_ITEM_KINDS RealTimeScanner RealTimeScannerOptions RealTimeScannerStats
-    RecordTimes RecoveredObject ReplayableBody Repository RepositoryCipher RepositoryConfig RepositoryEncryption
+    ReceivedPage RecordTimes RecoveredObject ReplayableBody Repository RepositoryCipher RepositoryConfig RepositoryEncryption
     RepositoryEncryptionOptions RepositoryLock RepositoryReader RepositoryStatus RestTarget RestoreAccountOptions
     RestoreAccountResult RestoreDirectoryOptions RestoreDirectoryResult RestoreFailure RestoreItemKind
     RestoreItemsOptions RestoreKindCounts RestoreOperationOptions RestoreProgress RestoreResult RestoreTargetKind

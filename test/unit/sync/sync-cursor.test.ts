@@ -152,4 +152,70 @@ describe('SyncCursor', () => {
     expect(err).toMatchObject({ code: 'ZB_ABORTED' });
     expect(asked).toHaveLength(1);
   });
+
+  describe('starting from a page another cursor received (the quick check, quick-check.ts)', () => {
+    // Sync.java computes a delta from the mailbox under its lock and changes nothing but the
+    // idempotent tombstone tracking (beginTrackingSync): the page answering (token, changeLimit,
+    // deleteLimit) is what the same request would have answered then, so it stands in for it.
+    async function firstPageOf(token: string, answer: Partial<SyncResult>, limits = {}) {
+      const { client } = fakeClient([answer]);
+      const cursor = new SyncCursor({ client, token, ...limits });
+      for await (const b of cursor.batches()) {
+        expect(b.nextToken).toBe(answer.token);
+        break; // the quick check stops at the first page that shows a change
+      }
+      return cursor.firstPage;
+    }
+
+    it('yields the received page instead of asking again, then pages on from its token', async () => {
+      const received = await firstPageOf('t0', {
+        token: 't1',
+        more: true,
+        items: [msg('257')],
+        deleted: { ids: ['300'], byType: {} },
+      });
+      expect(received?.request).toEqual({ token: 't0', changeLimit: 1000, deleteLimit: 1000 });
+      const { client, asked } = fakeClient([{ token: 't2', more: false, items: [msg('258')] }]);
+      const batches = await all(new SyncCursor({ client, token: 't0', received }));
+      expect(batches.map((b) => [b.nextToken, b.items.map((i) => i.id), b.deleted.map((d) => d.id)])).toEqual([
+        ['t1', ['257'], ['300']],
+        ['t2', ['258'], []],
+      ]);
+      // One request, not two: only the page after the received one.
+      expect(asked).toEqual([{ token: 't1', typed: true, changeLimit: 1000, deleteLimit: 1000 }]);
+    });
+
+    it('a page received with no more pages is the whole delta: no request at all', async () => {
+      const received = await firstPageOf('t0', { token: 't1', items: [msg('257')] });
+      const { client, asked } = fakeClient([]);
+      const batches = await all(new SyncCursor({ client, token: 't0', received }));
+      expect(batches.map((b) => b.items.map((i) => i.id))).toEqual([['257']]);
+      expect(asked).toEqual([]);
+    });
+
+    it('is ignored for another token or other limits: the cursor asks itself', async () => {
+      const received = await firstPageOf('t0', { token: 't1', items: [msg('257')] });
+      const other = await firstPageOf('t0', { token: 't1', items: [msg('257')] }, { changeLimit: 10 });
+      for (const [token, rec, limits] of [
+        ['t9', received, {}],
+        ['t0', other, {}],
+        ['t0', received, { deleteLimit: 5 }],
+      ] as const) {
+        const { client, asked } = fakeClient([{ token: 't5', items: [msg('400')] }]);
+        const batches = await all(new SyncCursor({ client, token, received: rec, ...limits }));
+        expect(batches.map((b) => b.items.map((i) => i.id))).toEqual([['400']]);
+        expect(asked).toHaveLength(1);
+      }
+    });
+
+    it('an initial sync never starts from a received page', async () => {
+      const received = await firstPageOf('t0', { token: 't1', items: [msg('257')] });
+      const { client, asked } = fakeClient([
+        { initial: true, token: 't3', folders: [folder('2', { message: ['9'] })] },
+      ]);
+      const batches = await all(new SyncCursor({ client, received }));
+      expect(batches.map((b) => [b.initial, b.items.map((i) => i.id)])).toEqual([[true, ['9']]]);
+      expect(asked).toEqual([{ typed: true }]);
+    });
+  });
 });

@@ -43,6 +43,12 @@ export function OpResult({ record }) {
         if (r.createdAccount)
           text += `; account ${r.createdAccount.name} created (set its password in the Zimbra admin console)`;
       }
+      // e.g. the target server has notes disabled: the notes were not (or would not be) restored
+      if (r.warnings && r.warnings.length > 0)
+        extra = html`${extra || ''}
+          <ul class="warnings">
+            ${r.warnings.map((w) => html`<li class="warning">${w}</li>`)}
+          </ul>`;
       break;
     }
     case 'check':
