@@ -147,7 +147,17 @@ describe.skipIf(!available)('console in Chromium', () => {
     await group.getByText(/zmlocalconfig -e notes_enabled=true/).waitFor(); // the preview warns already
     await group.getByRole('button', { name: 'Restore account' }).click();
     await group.getByText(/note: 0 restored, 1 failed/).waitFor({ timeout: 30_000 });
-    await group.getByText(/zmlocalconfig -e notes_enabled=true/).waitFor();
+    await group
+      .locator('.warnings')
+      .getByText(/zmlocalconfig -e notes_enabled=true/)
+      .waitFor();
+    // an item failed, so the run is 'partial', not 'succeeded' (the CLI exits 1), and names the item
+    await group.getByText('partial', { exact: true }).waitFor();
+    expect(await group.getByText('succeeded', { exact: true }).count()).toBe(0);
+    await group
+      .locator('.failures')
+      .getByText(/failed: note .*ZB_UNSUPPORTED/)
+      .waitFor();
     await shot('restore-notes-warning');
   });
 

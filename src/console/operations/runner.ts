@@ -14,8 +14,19 @@ import { safeSegment } from '../../internal/safe-id.js';
 import { CONSOLE_OPERATIONS_PREFIX, consoleOperationKey } from '../../repository/layout.js';
 import type { Repository } from '../../repository/repository.js';
 
-/** How an operation ended (or that it has not). */
-export type OperationStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+/**
+ * How an operation ended (or that it has not). `partial`: it ran to its end but some of its items
+ * failed (the result's `failures` lists them), which the CLI reports with exit code 1; the console
+ * must not call that a success.
+ */
+export type OperationStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'cancelled' | 'interrupted';
+
+/** True when a library result lists failed items (restores, undelete, import, directory restore). */
+function hasFailures(result: unknown): boolean {
+  const failures =
+    typeof result === 'object' && result !== null ? (result as { failures?: unknown }).failures : undefined;
+  return Array.isArray(failures) && failures.length > 0;
+}
 
 /** Progress of a running operation (the library's `{ phase, loaded, total, unit }` shape). */
 export interface OperationProgress {
@@ -170,7 +181,7 @@ export class OperationRunner {
       await this.#save(record);
       try {
         record.result = await body(ctx);
-        record.status = 'succeeded';
+        record.status = hasFailures(record.result) ? 'partial' : 'succeeded';
       } catch (err) {
         const aborted = controller.signal.aborted;
         record.status = aborted ? 'cancelled' : 'failed';

@@ -66,7 +66,8 @@ export function OpFlow({ kind, params, preview = true, runLabel = 'Run', disable
       current.current = op.id;
       const end = await follow(op.id, setProgress);
       setRecord(end);
-      setPhase(dryRun && end.status === 'succeeded' ? 'previewed' : 'done');
+      // a preview in which some items would fail is still a preview: the admin decides whether to run it
+      setPhase(dryRun && (end.status === 'succeeded' || end.status === 'partial') ? 'previewed' : 'done');
       if (!dryRun && onDone) onDone(end);
     } catch (err) {
       setError(err.message);

@@ -11,6 +11,14 @@ function counts(c) {
     .join('; ');
 }
 
+/** One failed item of a result, in words (restore failures and directory outcomes differ in shape). */
+function failureText(f) {
+  if (typeof f !== 'object' || f === null) return String(f);
+  const what = [f.kind, f.name || f.id].filter(Boolean).join(' ');
+  const why = [f.code, f.message || f.reason].filter(Boolean).join(': ');
+  return `failed: ${what}${why ? ' — ' + why : ''}`;
+}
+
 /** What an operation did (or, for a dry run, would do), in words. */
 export function OpResult({ record }) {
   if (!record) return null;
@@ -74,5 +82,13 @@ export function OpResult({ record }) {
         <pre>${JSON.stringify(r, null, 2)}</pre>
       </details>`;
   }
-  return html`<div class="result">${status} <span>${text}</span>${extra}</div>`;
+  // 'partial': the operation ran to its end but some items failed; say which, never only "done"
+  const failures = Array.isArray(r.failures) ? r.failures : [];
+  const failed =
+    failures.length > 0 &&
+    html`<ul class="failures">
+      ${failures.slice(0, 20).map((f) => html`<li class="error">${failureText(f)}</li>`)}
+      ${failures.length > 20 ? html`<li class="muted">${`… ${failures.length - 20} more`}</li>` : ''}
+    </ul>`;
+  return html`<div class="result">${status} <span>${text}</span>${extra}${failed || ''}</div>`;
 }
