@@ -203,14 +203,18 @@ export class AccountRoster {
       // the server is the last zimbraMailHost this repository recorded for it.
       if (!(await this.#ownsVanished(e.id))) continue;
       if (held && !(await this.#o.journals.lease(held, e.id))) continue;
-      const journal = await this.#o.journals.get(e.id);
-      // Without its attributes digest: should the account come back, its run must open the
-      // journal and record the attributes again (quick-check.ts never skips it).
-      const { attrsDigest: _gone, ...state } = cursorStateOf(journal.lastState());
-      await journal.commit([{ type: 'account-deleted' }], {
-        state: journal.lastState() == null ? null : (state as JsonValue),
-        ...(signal ? { signal } : {}),
-      });
+      const journal = await this.#o.journals.acquire(e.id);
+      try {
+        // Without its attributes digest: should the account come back, its run must open the
+        // journal and record the attributes again (quick-check.ts never skips it).
+        const { attrsDigest: _gone, ...state } = cursorStateOf(journal.lastState());
+        await journal.commit([{ type: 'account-deleted' }], {
+          state: journal.lastState() == null ? null : (state as JsonValue),
+          ...(signal ? { signal } : {}),
+        });
+      } finally {
+        await this.#o.journals.done(e.id, journal);
+      }
       e.deletedMs = now;
       this.#dirty = true;
       this.#o.onDeleted();
@@ -223,9 +227,10 @@ export class AccountRoster {
     if (!isPartial(sel)) return true;
     if (!inSelection({ ...(sel?.shard ? { shard: sel.shard } : {}) }, id, undefined)) return false;
     if (!sel?.mailServers) return true;
-    const journal = await this.#o.journals.get(id);
+    const journal = await this.#o.journals.acquire(id);
     const owned = inSelection(sel, id, mailHostOf(journal.account().account?.attrs));
     if (!owned) await this.#o.journals.forget(id, journal);
+    else await this.#o.journals.done(id, journal);
     return owned;
   }
 }

@@ -104,6 +104,8 @@ export class BackupEngine {
       this.#log,
       () => this.#now(),
       () => this.#held,
+      // Real-time capture keeps a few idle journals open for accounts that change again soon.
+      () => (this.#mode === 'backup' ? 0 : (opts.idleJournals ?? 64)),
     );
     this.#roster = new AccountRoster({
       client: opts.client,
@@ -273,6 +275,14 @@ export class BackupEngine {
   /** The writer lock while `run`/`watch` holds it (task requests from other processes address its id). */
   get heldLock(): RepositoryLock | undefined {
     return this.#held;
+  }
+
+  /**
+   * Account journals this engine holds open now, in use or idle (real-time capture keeps at most
+   * `idleJournals` idle ones; see {@link BackupEngineOptions.idleJournals}).
+   */
+  get openJournals(): number {
+    return this.#journals.openCount;
   }
 
   /** True while `run` or `watch` holds the repository. */
@@ -600,7 +610,7 @@ export class BackupEngine {
     if (!(await this.#journals.lease(lock, id))) return undefined;
     // Nothing changed since the last commit: done without opening the journal (quick-check.ts).
     const quick =
-      full || this.#journals.isOpen(id)
+      full || this.#journals.warm(id)
         ? undefined
         : await unchangedAccount({
             client: this.#opts.client,
@@ -642,14 +652,17 @@ export class BackupEngine {
   ): Promise<AccountRunOutcome> {
     const id = acct.id;
     if (lock.mode === 'shared') await this.#refreshBlobIndex(signal);
-    const journal = await this.#journals.get(id);
+    const journal = await this.#journals.acquire(id);
     try {
       return await this.#accountInJournal(acct, journal, full, signal, received);
     } finally {
       // A one-shot pass runs each account once: its journal (about 1 KB of heap per item) is closed
       // as soon as the account is done, so a run's memory follows the accounts running at once, not
-      // the whole site (issue 12: peak RSS flat from 1k to 50k items). Real-time capture keeps it.
+      // the whole site (issue 12: peak RSS flat from 1k to 50k items). Real-time capture keeps
+      // the `idleJournals` most recently used ones that did not read their whole state
+      // (engine-journals.ts), so its memory does not grow with every account that ever changed.
       if (this.#mode === 'backup') await this.#journals.forget(id, journal);
+      else await this.#journals.done(id, journal);
     }
   }
 

@@ -34,6 +34,13 @@ export interface BackupEngineOptions {
   concurrency?: number;
   /** Item downloads at once, across all accounts. Default 8. */
   itemConcurrency?: number;
+  /**
+   * Real-time capture (watch): account journals kept open between runs, most recently used first,
+   * so an account that changes again soon does not reopen its journal. Only journals that did not
+   * read their whole state are kept (one that did holds about 1 KB of heap per item). Default 64;
+   * 0: each is closed when its run is done. A one-shot `run` closes each when the account is done.
+   */
+  idleJournals?: number;
   /** Largest item accepted, in bytes. Default: no bound. */
   maxItemBytes?: number;
   /**
