@@ -34,6 +34,7 @@ import type {
   RecoveredObject,
 } from './types.js';
 import { JOURNAL_DIR } from './journal-dir.js';
+import { builderAt, deletedBetween, itemHistory, recordsBetween, type JournalReadContext } from './journal-reads.js';
 import { invalidArgument as invalid } from '../internal/invalid-argument.js';
 
 function checkCount(value: number | undefined, field: string, fallback: number): number {
@@ -476,25 +477,13 @@ export class Journal {
     return (await this.#builderAt(t, opts.signal)).snapshot();
   }
 
-  async #builderAt(t: number, signal?: AbortSignal): Promise<StateBuilder> {
-    const cps = this.#checkpoints.filter((c) => c.captureMs <= t);
-    let state = new StateBuilder();
-    for (let i = cps.length - 1; i >= 0; i--) {
-      try {
-        ({ state } = await readCheckpoint(this.#backend, cps[i]!, signal));
-        break;
-      } catch (err) {
-        // Checkpoints are derived data: fall back to an older one (or to batch 1). One deleted
-        // meanwhile (thinned by the writer, #writeCheckpoint) counts as gone.
-        if (!(err instanceof InvalidObjectError) && !isZimbraBackupError(err, 'ZB_BLOB_NOT_FOUND')) throw err;
-        this.#logger.warn({ key: cps[i]!.key, reason: err.message }, 'journal: skipping a damaged checkpoint');
-      }
-    }
-    for await (const batch of this.#table.batches(state.seq + 1, { untilCaptureMs: t, ...withSignal(signal) })) {
-      if (batch.captureMs > t) break;
-      state.applyBatch(batch);
-    }
-    return state;
+  #builderAt(t: number, signal?: AbortSignal): Promise<StateBuilder> {
+    return builderAt(this.#reads(), t, signal);
+  }
+
+  /** What the reads of the past (journal-reads.ts) need: storage, segments and checkpoints as they are now. */
+  #reads(): JournalReadContext {
+    return { backend: this.#backend, table: this.#table, checkpoints: this.#checkpoints, logger: this.#logger };
   }
 
   /**
@@ -503,17 +492,9 @@ export class Journal {
    * from inside the loop: a compaction could then race the reader (it recovers, at a cost).
    */
   async *records(range: { from?: number; to?: number; signal?: AbortSignal } = {}): AsyncGenerator<JournalRecord> {
-    const { from, to, signal } = range;
-    if (from !== undefined) checkTime(from, 'from');
-    if (to !== undefined) checkTime(to, 'to');
-    const start = from === undefined ? this.#table.visible[0] : this.#table.firstReaching(from);
-    if (!start) return;
-    const until = to === undefined ? {} : { untilCaptureMs: to };
-    for await (const batch of this.#table.batches(start.first, { ...until, ...withSignal(signal) })) {
-      if (from !== undefined && batch.captureMs < from) continue;
-      if (to !== undefined && batch.captureMs > to) return;
-      yield* batch.records;
-    }
+    if (range.from !== undefined) checkTime(range.from, 'from');
+    if (range.to !== undefined) checkTime(range.to, 'to');
+    yield* recordsBetween(this.#table, range);
   }
 
   /**
@@ -522,27 +503,7 @@ export class Journal {
    */
   async history(itemId: string, opts: { signal?: AbortSignal } = {}): Promise<(ItemRecord | DeleteRecord)[]> {
     if (typeof itemId !== 'string' || itemId === '') throw invalid('itemId must be a non-empty string');
-    const out: (ItemRecord | DeleteRecord)[] = [];
-    const replay = new StateBuilder();
-    const onDelete = (d: DeletedItem): void => {
-      if (d.id !== itemId || d.viaFolderId === undefined) return;
-      const rec: DeleteRecord = {
-        type: 'delete',
-        id: d.id,
-        kind: d.kind,
-        captureMs: d.deletedCaptureMs,
-        viaFolderId: d.viaFolderId,
-      };
-      if (d.deletedChangeMs !== undefined) rec.changeMs = d.deletedChangeMs;
-      out.push(rec);
-    };
-    for await (const batch of this.#table.batches(1, withSignal(opts.signal))) {
-      for (const rec of batch.records) {
-        if ((rec.type === 'item' || rec.type === 'delete') && rec.id === itemId) out.push(rec);
-      }
-      replay.applyBatch(batch, onDelete);
-    }
-    return out;
+    return itemHistory(this.#table, itemId, opts.signal);
   }
 
   /**
@@ -555,13 +516,7 @@ export class Journal {
     checkTime(t2, 't2');
     if (t2 < t1) throw invalid('t2 must not be before t1', { t1, t2 });
     if (t1 >= this.#state.captureMs) return [];
-    const state = await this.#builderAt(t1, opts.signal);
-    const out: DeletedItem[] = [];
-    for await (const batch of this.#table.batches(state.seq + 1, { untilCaptureMs: t2, ...withSignal(opts.signal) })) {
-      if (batch.captureMs > t2) break;
-      state.applyBatch(batch, (d) => out.push(d));
-    }
-    return out;
+    return deletedBetween(this.#reads(), t1, t2, opts.signal);
   }
 
   /** Counters for status output and tests. */
@@ -643,8 +598,4 @@ export class Journal {
     this.#closed = true;
     await this.#queue;
   }
-}
-
-function withSignal(signal: AbortSignal | undefined): { signal?: AbortSignal } {
-  return signal ? { signal } : {};
 }
