@@ -12,7 +12,7 @@
  * ```
  * Journals are opened lazily on first use (`acquire`) and counted while in use; once no run or
  * commit uses one (`done`), it stays open only while it is among the `keepIdle()` most recently
- * used idle journals and has not read its whole state (issue 12: watch memory must not grow with
+ * used idle journals and has not read the whole state of a large journal (issue 12: watch memory must not grow with
  * the items of every account that ever changed; a journal that read its whole state holds about
  * 1 KB per item). A journal in use is never closed; an evicted one is closed before the account's
  * journal is opened again, and the reopened one reads everything committed from the repository.
@@ -29,6 +29,13 @@ import type { Journal } from '../journal/journal.js';
 import { acquireLease, releaseLease } from '../repository/lease.js';
 import type { RepositoryLock } from '../repository/lock.js';
 import type { Repository } from '../repository/repository.js';
+
+/**
+ * Idle journals that read their whole state are kept only up to this many live items (about
+ * 1 KB of heap each): the journal's default first checkpoint threshold, below which every open
+ * reads the whole journal anyway.
+ */
+const KEEP_LOADED_ITEMS = 2000;
 
 /** The per-account journals and leases of one engine. */
 export class EngineJournals {
@@ -110,8 +117,10 @@ export class EngineJournals {
   async done(id: string, journal: Journal): Promise<void> {
     this.#unuse(id);
     // A journal that read its whole state (a full listing, a checkpoint) holds every item: closed
-    // when idle; reopening reads only the checkpoint end and what follows it.
-    if (!this.#users.has(id) && !journal.lazy && this.#journals.has(id)) await this.#evict(id);
+    // when idle, unless small (a journal below the first checkpoint, 2000 records, is read whole
+    // on every open anyway); reopening reads only the checkpoint end and what follows it.
+    const big = !journal.lazy && journal.stats().liveItems > KEEP_LOADED_ITEMS;
+    if (big && !this.#users.has(id) && this.#journals.has(id)) await this.#evict(id);
     await this.#trim();
   }
 

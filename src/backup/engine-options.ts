@@ -36,8 +36,8 @@ export interface BackupEngineOptions {
   itemConcurrency?: number;
   /**
    * Real-time capture (watch): account journals kept open between runs, most recently used first,
-   * so an account that changes again soon does not reopen its journal. Only journals that did not
-   * read their whole state are kept (one that did holds about 1 KB of heap per item). Default 64;
+   * so an account that changes again soon does not reopen its journal. A journal that read the whole
+   * state of more than 2000 live items is closed at once (it holds about 1 KB of heap per item). Default 64;
    * 0: each is closed when its run is done. A one-shot `run` closes each when the account is done.
    */
   idleJournals?: number;
