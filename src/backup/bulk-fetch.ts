@@ -27,6 +27,7 @@ import { extract, type Header } from 'tar-stream';
 import { isRetryable, isZimbraBackupError } from '../errors.js';
 import { exportItemsTar } from '../rest/export-items-tar.js';
 import { HttpStatusError } from '../soap/http/errors.js';
+import { bufferBody } from '../store/backends/backend.js';
 import { digestFromZimbra } from '../store/digest.js';
 import type { FetchContext, StoredContent } from './item-fetch.js';
 import { HeaderTap, headerBlock } from './message-envelope.js';
@@ -241,10 +242,7 @@ export class BulkMessageFetcher {
     if (!stored) {
       const bytes = held.bytes!;
       try {
-        const put = await this.ctx.blobs.put(
-          { size: bytes.length, open: () => Readable.from([bytes]) },
-          this.ctx.signal ? { signal: this.ctx.signal } : {},
-        );
+        const put = await this.ctx.blobs.put(bufferBody(bytes), this.ctx.signal ? { signal: this.ctx.signal } : {});
         this.ctx.onBytes?.(put.size, put.stored ? put.storedSize : 0);
         stored = { digest: put.digest, size: put.size, head: headerBlock(bytes) };
       } catch (err) {

@@ -6,7 +6,7 @@
 import { type Journal } from '../journal/journal.js';
 import type { ItemKind, ItemRecord, MailboxState } from '../journal/types.js';
 import type { Repository } from '../repository/repository.js';
-import type { PlannedFolder, RestorePlan } from './types.js';
+import { RESTORE_ITEM_KINDS, type PlannedFolder, type RestorePlan } from './types.js';
 
 /** The source account of a restore. */
 export interface SourceAccount {
@@ -34,15 +34,8 @@ export function openSourceJournal(repository: Repository, accountId: string, sig
   return repository.journal(accountId, { readOnly: true, ...(signal ? { signal } : {}) });
 }
 
-/** Kinds a restore writes as items. */
-export const ITEM_KINDS_RESTORABLE: ReadonlySet<ItemKind> = new Set<ItemKind>([
-  'message',
-  'contact',
-  'appointment',
-  'task',
-  'document',
-  'note',
-]);
+/** Kinds a restore writes as items: {@link RESTORE_ITEM_KINDS} as a set of journal kinds. */
+export const ITEM_KINDS_RESTORABLE: ReadonlySet<ItemKind> = new Set<ItemKind>(RESTORE_ITEM_KINDS);
 
 /** True for the folders that are not user content: the root(s) themselves. */
 export function isRootFolder(rec: ItemRecord, path: string): boolean {

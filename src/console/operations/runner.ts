@@ -7,10 +7,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { Readable } from 'node:stream';
 import { ZimbraBackupError } from '../../errors.js';
 import type { Logger } from '../../internal/logger.js';
 import { safeSegment } from '../../internal/safe-id.js';
+import { bufferBody } from '../../store/backends/backend.js';
 import { CONSOLE_OPERATIONS_PREFIX, consoleOperationKey } from '../../repository/layout.js';
 import type { Repository } from '../../repository/repository.js';
 
@@ -238,10 +238,7 @@ export class OperationRunner {
   async #save(record: OperationRecord): Promise<void> {
     const body = Buffer.from(JSON.stringify(record));
     try {
-      await this.#repository.backend.put(consoleOperationKey(record.id), {
-        size: body.length,
-        open: () => Readable.from([body]),
-      });
+      await this.#repository.backend.put(consoleOperationKey(record.id), bufferBody(body));
     } catch (err) {
       this.#logger.warn(
         { id: record.id, message: (err as Error).message },
